@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See key.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "proof/key.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define SEED_HEX (2 * crypto_sign_SEEDBYTES)
+
+static int key_from_seed(struct ogx_key *key, const uint8_t *seed)
+{
+	key->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
+	if (!key->sk)
+		return -ENOMEM;
+	crypto_sign_seed_keypair(key->pk, key->sk, seed);
+	sodium_mprotect_readonly(key->sk);
+	return 0;
+}
+
+int ogx_key_generate(const char *path, struct ogx_key *key)
+{
+	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
+	char *line = sodium_malloc(SEED_HEX + 2);
+	int err;
+
+	if (!seed || !line) {
+		err = -ENOMEM;
+		goto out;
+	}
+	randombytes_buf(seed, crypto_sign_SEEDBYTES);
+	sodium_bin2hex(line, SEED_HEX + 1, seed, crypto_sign_SEEDBYTES);
+	line[SEED_HEX] = '\n';
+	err = ogx_write_file_atomic(path, line, SEED_HEX + 1, 0600, 1);
+	if (err == -EEXIST)
+		err = ogx_fail(err, "already exists; refusing to overwrite a key");
+	if (!err)
+		err = key_from_seed(key, seed);
+out:
+	sodium_free(seed);
+	sodium_free(line);
+	return err;
+}
+
+int ogx_key_load(const char *path, struct ogx_key *key)
+{
+	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
+	char *buf = sodium_malloc(SEED_HEX + 2);
+	struct stat st;
+	ssize_t n;
+	size_t got;
+	int fd, err;
+
+	memset(key, 0, sizeof(*key));
+	if (!seed || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		err = ogx_fail(-EINVAL, "not a regular file");
+	} else if (st.st_mode & 077) {
+		err = ogx_fail(-EPERM, "key file mode %04o is readable by others; chmod 600 it",
+			       (unsigned int)(st.st_mode & 07777));
+	} else {
+		n = read(fd, buf, SEED_HEX + 2);
+		if (n < 0)
+			err = -errno;
+		else if (n < SEED_HEX || (n > SEED_HEX && buf[SEED_HEX] != '\n') ||
+			 n == SEED_HEX + 2 ||
+			 sodium_hex2bin(seed, crypto_sign_SEEDBYTES, buf, SEED_HEX, NULL, &got,
+					NULL) ||
+			 got != crypto_sign_SEEDBYTES)
+			err = ogx_fail(-EBADMSG, "not an ogx key (want %d hex digits and a newline)",
+				       SEED_HEX);
+		else
+			err = key_from_seed(key, seed);
+	}
+	close(fd);
+out:
+	sodium_free(seed);
+	sodium_free(buf);
+	return err;
+}
+
+void ogx_key_free(struct ogx_key *key)
+{
+	sodium_free(key->sk);
+	key->sk = NULL;
+}
+
+void ogx_key_sign(const struct ogx_key *key, uint8_t sig[OGX_SIG_LEN], const void *msg,
+		  size_t len)
+{
+	crypto_sign_detached(sig, NULL, msg, len, key->sk);
+}
+
+int ogx_sig_verify(const uint8_t pk[OGX_PK_LEN], const uint8_t sig[OGX_SIG_LEN],
+		   const void *msg, size_t len)
+{
+	return crypto_sign_verify_detached(sig, msg, len, pk) ? -EBADMSG : 0;
+}
+
+const char *ogx_home(void)
+{
+	static char buf[4096];
+	const char *h = getenv("OGX_HOME");
+
+	if (h && *h)
+		return h;
+	h = getenv("HOME");
+	snprintf(buf, sizeof(buf), "%s/.local/share/ogx", h && *h ? h : "/var/lib");
+	return buf;
+}
+
+int ogx_default_path(char *out, size_t size, const char *leaf)
+{
+	if ((size_t)snprintf(out, size, "%s/%s", ogx_home(), leaf) >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Whole-file reads with a size bound, and crash-safe whole-file writes. */
+#ifndef OGX_UTIL_FILE_H
+#define OGX_UTIL_FILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/*
+ * Read all of path into a malloc'd buffer (NUL-terminated past len for
+ * convenience). -EFBIG when the file is larger than max. "-" reads stdin.
+ */
+int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
+
+/*
+ * Write data to path atomically: a temp file in the same directory, fsync,
+ * rename, fsync of the directory. Creates with mode; with excl, an existing
+ * path is -EEXIST and left untouched.
+ */
+int ogx_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
+			  int excl);
+
+/* Write all of len bytes, retrying on EINTR and short writes. */
+int ogx_write_all(int fd, const void *data, size_t len);
+
+/* mkdir -p with mode for each created component. */
+int ogx_mkdirs(const char *path, mode_t mode);
+
+/* fsync a directory by path (after a create/rename inside it). */
+int ogx_fsync_dir(const char *path);
+
+#endif
