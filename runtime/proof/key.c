@@ -15,7 +15,7 @@
 
 #define SEED_HEX (2 * crypto_sign_SEEDBYTES)
 
-static int key_from_seed(struct ogx_key *key, const uint8_t *seed)
+int ogx_key_from_seed(struct ogx_key *key, const uint8_t *seed)
 {
 	key->sk = sodium_malloc(crypto_sign_SECRETKEYBYTES);
 	if (!key->sk)
@@ -42,7 +42,7 @@ int ogx_key_generate(const char *path, struct ogx_key *key)
 	if (err == -EEXIST)
 		err = ogx_fail(err, "already exists; refusing to overwrite a key");
 	if (!err)
-		err = key_from_seed(key, seed);
+		err = ogx_key_from_seed(key, seed);
 out:
 	sodium_free(seed);
 	sodium_free(line);
@@ -87,7 +87,7 @@ int ogx_key_load(const char *path, struct ogx_key *key)
 			err = ogx_fail(-EBADMSG, "not an ogx key (want %d hex digits and a newline)",
 				       SEED_HEX);
 		else
-			err = key_from_seed(key, seed);
+			err = ogx_key_from_seed(key, seed);
 	}
 	close(fd);
 out:

@@ -28,6 +28,9 @@ int ogx_key_generate(const char *path, struct ogx_key *key);
  */
 int ogx_key_load(const char *path, struct ogx_key *key);
 
+/* The key of a 32-byte seed (tests and golden vectors use fixed seeds). */
+int ogx_key_from_seed(struct ogx_key *key, const uint8_t *seed);
+
 void ogx_key_free(struct ogx_key *key);
 
 /* Detached Ed25519 signature of msg. */

@@ -1,0 +1,699 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Proof record v1 encode/decode/sign/verify; see record.h and
+ * Documentation/proof-record.md.
+ *
+ * Encoding writes CBOR heads with libcbor's encoders, which always pick the
+ * shortest form, in ascending key order: that is RFC 8949 §4.2.1's
+ * deterministic encoding for maps with small unsigned keys. Decoding walks the
+ * input one data item at a time with libcbor's streaming decoder (no item
+ * tree, so a hostile length claim never turns into an allocation), then
+ * re-encodes what it read and requires the same bytes: anything not in
+ * deterministic form is refused rather than "normalised".
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <strings.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cbor.h>
+
+#include "proof/record.h"
+#include "util/err.h"
+
+/* ---- encoding ---------------------------------------------------------- */
+
+struct enc {
+	uint8_t *buf;
+	size_t len, cap;
+	int err;
+};
+
+static uint8_t *enc_reserve(struct enc *e, size_t n)
+{
+	if (e->err)
+		return NULL;
+	if (e->len + n > e->cap) {
+		size_t cap = e->cap ? e->cap : 512;
+		uint8_t *nb;
+
+		while (cap < e->len + n)
+			cap *= 2;
+		nb = realloc(e->buf, cap);
+		if (!nb) {
+			e->err = -ENOMEM;
+			return NULL;
+		}
+		e->buf = nb;
+		e->cap = cap;
+	}
+	return e->buf + e->len;
+}
+
+typedef size_t (*head_fn)(size_t, unsigned char *, size_t);
+
+static void put_head(struct enc *e, head_fn fn, size_t v)
+{
+	uint8_t *p = enc_reserve(e, 9);
+
+	if (p)
+		e->len += fn(v, p, 9);
+}
+
+static void put_uint(struct enc *e, uint64_t v)
+{
+	uint8_t *p = enc_reserve(e, 9);
+
+	if (p)
+		e->len += cbor_encode_uint(v, p, 9);
+}
+
+static void put_bytes(struct enc *e, head_fn fn, const void *data, size_t len)
+{
+	uint8_t *p;
+
+	put_head(e, fn, len);
+	p = enc_reserve(e, len);
+	if (p && len) {
+		memcpy(p, data, len);
+		e->len += len;
+	}
+}
+
+static void put_bstr(struct enc *e, const void *data, size_t len)
+{
+	put_bytes(e, cbor_encode_bytestring_start, data, len);
+}
+
+static void put_tstr(struct enc *e, const char *s)
+{
+	put_bytes(e, cbor_encode_string_start, s, strlen(s));
+}
+
+static void put_device(struct enc *e, const struct ogx_device *d)
+{
+	size_t n = 2 + (d->has_ids ? 2 : 0) + (d->driver[0] != 0) + (d->drm[0] != 0);
+
+	put_head(e, cbor_encode_map_start, n);
+	put_uint(e, OGX_D_KIND);
+	put_tstr(e, d->kind);
+	put_uint(e, OGX_D_NAME);
+	put_tstr(e, d->name);
+	if (d->has_ids) {
+		put_uint(e, OGX_D_VENDOR);
+		put_uint(e, d->vendor_id);
+		put_uint(e, OGX_D_DEVICE);
+		put_uint(e, d->device_id);
+	}
+	if (d->driver[0]) {
+		put_uint(e, OGX_D_DRIVER);
+		put_tstr(e, d->driver);
+	}
+	if (d->drm[0]) {
+		put_uint(e, OGX_D_DRM);
+		put_tstr(e, d->drm);
+	}
+}
+
+static void put_ext(struct enc *e, const struct ogx_ext *x)
+{
+	put_head(e, cbor_encode_map_start, x->n);
+	for (size_t i = 0; i < x->n; i++) {
+		put_uint(e, x->e[i].key);
+		switch (x->e[i].type) {
+		case OGX_EXT_UINT:
+			put_uint(e, x->e[i].u);
+			break;
+		case OGX_EXT_BYTES:
+			put_bstr(e, x->e[i].data, x->e[i].len);
+			break;
+		case OGX_EXT_TEXT:
+			put_bytes(e, cbor_encode_string_start, x->e[i].data, x->e[i].len);
+			break;
+		}
+	}
+}
+
+int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, size_t *len)
+{
+	struct enc e = { 0 };
+	size_t n = 14 + r->kernel.present + r->payment.present + r->zk.present + with_sig;
+
+	put_head(&e, cbor_encode_map_start, n);
+	put_uint(&e, OGX_R_VERSION);
+	put_uint(&e, r->version);
+	put_uint(&e, OGX_R_LEVEL);
+	put_uint(&e, r->level);
+	put_uint(&e, OGX_R_NODE);
+	put_bstr(&e, r->node, OGX_PK_LEN);
+	put_uint(&e, OGX_R_SEQ);
+	put_uint(&e, r->seq);
+	put_uint(&e, OGX_R_PREV);
+	put_bstr(&e, r->prev, OGX_DIGEST_LEN);
+	put_uint(&e, OGX_R_MODEL);
+	put_bstr(&e, r->model, OGX_DIGEST_LEN);
+	put_uint(&e, OGX_R_INPUT);
+	put_bstr(&e, r->input, OGX_DIGEST_LEN);
+	put_uint(&e, OGX_R_OUTPUT);
+	put_bstr(&e, r->output, OGX_DIGEST_LEN);
+	put_uint(&e, OGX_R_PARAMS);
+	put_bstr(&e, r->params, OGX_DIGEST_LEN);
+	put_uint(&e, OGX_R_TIME);
+	put_uint(&e, r->time_ns);
+	put_uint(&e, OGX_R_INFER_NS);
+	put_uint(&e, r->infer_ns);
+	put_uint(&e, OGX_R_JOB_NS);
+	put_uint(&e, r->job_ns);
+	put_uint(&e, OGX_R_DEVICE);
+	put_device(&e, &r->device);
+	put_uint(&e, OGX_R_RUNTIME);
+	put_bstr(&e, r->runtime, OGX_DIGEST_LEN);
+	if (r->kernel.present) {
+		put_uint(&e, OGX_R_KERNEL);
+		put_ext(&e, &r->kernel);
+	}
+	if (r->payment.present) {
+		put_uint(&e, OGX_R_PAYMENT);
+		put_ext(&e, &r->payment);
+	}
+	if (r->zk.present) {
+		put_uint(&e, OGX_R_ZK);
+		put_ext(&e, &r->zk);
+	}
+	if (with_sig) {
+		put_uint(&e, OGX_R_SIG);
+		put_bstr(&e, r->sig, OGX_SIG_LEN);
+	}
+	if (e.err) {
+		free(e.buf);
+		return e.err;
+	}
+	if (e.len > OGX_RECORD_MAX) {
+		free(e.buf);
+		return ogx_fail(-EMSGSIZE, "record of %zu bytes exceeds %d", e.len, OGX_RECORD_MAX);
+	}
+	*out = e.buf;
+	*len = e.len;
+	return 0;
+}
+
+static int signed_message(const struct ogx_record *r, uint8_t **msg, size_t *len)
+{
+	const size_t ctx = sizeof(OGX_RECORD_SIG_CONTEXT); /* with its NUL */
+	uint8_t *body, *m;
+	size_t blen;
+	int err = ogx_record_encode(r, false, &body, &blen);
+
+	if (err)
+		return err;
+	m = malloc(ctx + blen);
+	if (!m) {
+		free(body);
+		return -ENOMEM;
+	}
+	memcpy(m, OGX_RECORD_SIG_CONTEXT, ctx);
+	memcpy(m + ctx, body, blen);
+	free(body);
+	*msg = m;
+	*len = ctx + blen;
+	return 0;
+}
+
+int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **out,
+		    size_t *len)
+{
+	uint8_t *msg;
+	size_t mlen;
+	int err;
+
+	memcpy(r->node, key->pk, OGX_PK_LEN);
+	err = signed_message(r, &msg, &mlen);
+	if (err)
+		return err;
+	ogx_key_sign(key, r->sig, msg, mlen);
+	free(msg);
+	return ogx_record_encode(r, true, out, len);
+}
+
+int ogx_record_verify(const struct ogx_record *r)
+{
+	uint8_t *msg;
+	size_t mlen;
+	int err = signed_message(r, &msg, &mlen);
+
+	if (err)
+		return err;
+	err = ogx_sig_verify(r->node, r->sig, msg, mlen);
+	free(msg);
+	if (err)
+		return ogx_fail(-EBADMSG, "signature does not verify");
+	return 0;
+}
+
+void ogx_record_digest(const uint8_t *buf, size_t len, uint8_t out[OGX_DIGEST_LEN])
+{
+	ogx_sha256(out, buf, len);
+}
+
+/* ---- decoding ---------------------------------------------------------- */
+
+enum tok_type { T_NONE, T_UINT, T_NEGINT, T_BSTR, T_TSTR, T_ARRAY, T_MAP, T_OTHER };
+
+struct tok {
+	enum tok_type type;
+	uint64_t u;
+	const uint8_t *data;
+	size_t len;
+};
+
+static void cb_u8(void *c, uint8_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
+static void cb_u16(void *c, uint16_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
+static void cb_u32(void *c, uint32_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
+static void cb_u64(void *c, uint64_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
+static void cb_n8(void *c, uint8_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
+static void cb_n16(void *c, uint16_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
+static void cb_n32(void *c, uint32_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
+static void cb_n64(void *c, uint64_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
+
+static void cb_bstr(void *c, cbor_data d, size_t n)
+{
+	*(struct tok *)c = (struct tok){ T_BSTR, 0, d, n };
+}
+
+static void cb_tstr(void *c, cbor_data d, size_t n)
+{
+	*(struct tok *)c = (struct tok){ T_TSTR, 0, d, n };
+}
+
+static void cb_array(void *c, size_t n) { *(struct tok *)c = (struct tok){ T_ARRAY, n, NULL, 0 }; }
+static void cb_map(void *c, size_t n) { *(struct tok *)c = (struct tok){ T_MAP, n, NULL, 0 }; }
+static void cb_other(void *c) { ((struct tok *)c)->type = T_OTHER; }
+static void cb_other_u64(void *c, uint64_t n) { (void)n; ((struct tok *)c)->type = T_OTHER; }
+static void cb_other_f(void *c, float f) { (void)f; ((struct tok *)c)->type = T_OTHER; }
+static void cb_other_d(void *c, double f) { (void)f; ((struct tok *)c)->type = T_OTHER; }
+static void cb_other_b(void *c, bool b) { (void)b; ((struct tok *)c)->type = T_OTHER; }
+
+static const struct cbor_callbacks tok_callbacks = {
+	.uint8 = cb_u8, .uint16 = cb_u16, .uint32 = cb_u32, .uint64 = cb_u64,
+	.negint8 = cb_n8, .negint16 = cb_n16, .negint32 = cb_n32, .negint64 = cb_n64,
+	.byte_string = cb_bstr, .byte_string_start = cb_other,
+	.string = cb_tstr, .string_start = cb_other,
+	.array_start = cb_array, .indef_array_start = cb_other,
+	.map_start = cb_map, .indef_map_start = cb_other,
+	.tag = cb_other_u64,
+	.float2 = cb_other_f, .float4 = cb_other_f, .float8 = cb_other_d,
+	.undefined = cb_other, .null = cb_other, .boolean = cb_other_b,
+	.indef_break = cb_other,
+};
+
+struct dec {
+	const uint8_t *p;
+	size_t left;
+};
+
+static int next(struct dec *d, struct tok *t, const char *what)
+{
+	struct cbor_decoder_result res;
+
+	t->type = T_NONE;
+	if (!d->left)
+		return ogx_fail(-EBADMSG, "truncated in %s", what);
+	res = cbor_stream_decode(d->p, d->left, &tok_callbacks, t);
+	if (res.status == CBOR_DECODER_NEDATA)
+		return ogx_fail(-EBADMSG, "truncated in %s", what);
+	if (res.status != CBOR_DECODER_FINISHED || t->type == T_NONE)
+		return ogx_fail(-EBADMSG, "malformed CBOR in %s", what);
+	d->p += res.read;
+	d->left -= res.read;
+	if (t->type == T_OTHER)
+		return ogx_fail(-EBADMSG, "%s: unexpected CBOR item (indefinite length, tag, "
+				"float or simple value)", what);
+	return 0;
+}
+
+static int want_uint(struct dec *d, uint64_t *v, const char *what)
+{
+	struct tok t;
+	int err = next(d, &t, what);
+
+	if (err)
+		return err;
+	if (t.type != T_UINT)
+		return ogx_fail(-EBADMSG, "%s: want an unsigned integer", what);
+	*v = t.u;
+	return 0;
+}
+
+static int want_fixed_bstr(struct dec *d, uint8_t *out, size_t len, const char *what)
+{
+	struct tok t;
+	int err = next(d, &t, what);
+
+	if (err)
+		return err;
+	if (t.type != T_BSTR || t.len != len)
+		return ogx_fail(-EBADMSG, "%s: want a %zu-byte string", what, len);
+	memcpy(out, t.data, len);
+	return 0;
+}
+
+static int want_text(struct dec *d, char *out, size_t size, const char *what)
+{
+	struct tok t;
+	int err = next(d, &t, what);
+
+	if (err)
+		return err;
+	if (t.type != T_TSTR)
+		return ogx_fail(-EBADMSG, "%s: want a text string", what);
+	if (t.len >= size)
+		return ogx_fail(-EBADMSG, "%s: text longer than %zu bytes", what, size - 1);
+	if (memchr(t.data, 0, t.len))
+		return ogx_fail(-EBADMSG, "%s: text contains a NUL", what);
+	memcpy(out, t.data, t.len);
+	out[t.len] = '\0';
+	return 0;
+}
+
+/* A map head; keys then must come strictly ascending (checked by the caller). */
+static int want_map(struct dec *d, uint64_t *n, uint64_t max, const char *what)
+{
+	struct tok t;
+	int err = next(d, &t, what);
+
+	if (err)
+		return err;
+	if (t.type != T_MAP)
+		return ogx_fail(-EBADMSG, "%s: want a map", what);
+	if (t.u > max)
+		return ogx_fail(-EBADMSG, "%s: %" PRIu64 " entries, at most %" PRIu64, what, t.u,
+				max);
+	*n = t.u;
+	return 0;
+}
+
+static int want_key(struct dec *d, uint64_t *key, int64_t *last, const char *what)
+{
+	int err = want_uint(d, key, what);
+
+	if (err)
+		return err;
+	if ((int64_t)*key <= *last || *key > UINT32_MAX)
+		return ogx_fail(-EBADMSG, "%s: key %" PRIu64 " out of order or repeated", what,
+				*key);
+	*last = (int64_t)*key;
+	return 0;
+}
+
+static int decode_device(struct dec *d, struct ogx_device *dev)
+{
+	uint64_t n, key = 0, v = 0;
+	int64_t last = -1;
+	unsigned int seen = 0;
+	int err = want_map(d, &n, 6, "device");
+
+	for (uint64_t i = 0; !err && i < n; i++) {
+		err = want_key(d, &key, &last, "device");
+		if (err)
+			break;
+		if (key > OGX_D_DRM)
+			return ogx_fail(-EBADMSG, "device: unknown key %" PRIu64, key);
+		seen |= 1u << key;
+		switch (key) {
+		case OGX_D_KIND:
+			err = want_text(d, dev->kind, sizeof(dev->kind), "device kind");
+			break;
+		case OGX_D_NAME:
+			err = want_text(d, dev->name, sizeof(dev->name), "device name");
+			break;
+		case OGX_D_VENDOR:
+		case OGX_D_DEVICE:
+			err = want_uint(d, &v, "device id");
+			if (!err && v > UINT32_MAX)
+				err = ogx_fail(-EBADMSG, "device id: out of range");
+			if (!err && key == OGX_D_VENDOR)
+				dev->vendor_id = (uint32_t)v;
+			else if (!err)
+				dev->device_id = (uint32_t)v;
+			break;
+		case OGX_D_DRIVER:
+			err = want_text(d, dev->driver, sizeof(dev->driver), "device driver");
+			break;
+		case OGX_D_DRM:
+			err = want_text(d, dev->drm, sizeof(dev->drm), "device drm");
+			break;
+		default:
+			err = ogx_fail(-EBADMSG, "device: unknown key %" PRIu64, key);
+		}
+	}
+	if (err)
+		return err;
+	if ((seen & 3) != 3)
+		return ogx_fail(-EBADMSG, "device: missing kind or name");
+	if (((seen >> OGX_D_VENDOR) & 3) == 1 || ((seen >> OGX_D_VENDOR) & 3) == 2)
+		return ogx_fail(-EBADMSG, "device: vendor and device ids come together");
+	dev->has_ids = seen & (1u << OGX_D_VENDOR);
+	return 0;
+}
+
+static int decode_ext(struct dec *d, struct ogx_ext *x, const char *what)
+{
+	uint64_t n, key = 0;
+	int64_t last = -1;
+	struct tok t;
+	int err = want_map(d, &n, OGX_EXT_MAX, what);
+
+	x->present = true;
+	for (uint64_t i = 0; !err && i < n; i++) {
+		err = want_key(d, &key, &last, what);
+		if (!err)
+			err = next(d, &t, what);
+		if (err)
+			break;
+		switch (t.type) {
+		case T_UINT:
+			err = ogx_ext_add_uint(x, (uint32_t)key, t.u);
+			break;
+		case T_BSTR:
+		case T_TSTR:
+			if (t.len > OGX_EXT_VALUE_MAX)
+				return ogx_fail(-EBADMSG, "%s: value of key %" PRIu64 " longer than %d",
+						what, key, OGX_EXT_VALUE_MAX);
+			err = ogx_ext_add_bytes(x, (uint32_t)key,
+						t.type == T_BSTR ? OGX_EXT_BYTES : OGX_EXT_TEXT,
+						t.data, t.len);
+			break;
+		default:
+			err = ogx_fail(-EBADMSG, "%s: key %" PRIu64 ": want an integer, bytes or text",
+				       what, key);
+		}
+	}
+	return err;
+}
+
+static const char *const key_names[] = {
+	[OGX_R_VERSION] = "version", [OGX_R_LEVEL] = "level", [OGX_R_NODE] = "node",
+	[OGX_R_SEQ] = "seq", [OGX_R_PREV] = "prev", [OGX_R_MODEL] = "model",
+	[OGX_R_INPUT] = "input", [OGX_R_OUTPUT] = "output", [OGX_R_PARAMS] = "params",
+	[OGX_R_TIME] = "time", [OGX_R_INFER_NS] = "infer_ns", [OGX_R_JOB_NS] = "job_ns",
+	[OGX_R_DEVICE] = "device", [OGX_R_RUNTIME] = "runtime", [OGX_R_KERNEL] = "kernel",
+	[OGX_R_PAYMENT] = "payment", [OGX_R_ZK] = "zk", [OGX_R_SIG] = "signature",
+};
+
+/* Keys every record has (0..13 and the signature). */
+#define REQUIRED_KEYS (((1u << 14) - 1) | (1u << OGX_R_SIG))
+
+static int decode_body(struct dec *d, struct ogx_record *r)
+{
+	uint64_t n, key = 0, v = 0;
+	int64_t last = -1;
+	uint32_t seen = 0;
+	int err = want_map(d, &n, 18, "record");
+
+	for (uint64_t i = 0; !err && i < n; i++) {
+		err = want_key(d, &key, &last, "record");
+		if (err)
+			break;
+		if (key >= sizeof(key_names) / sizeof(key_names[0]) || !key_names[key])
+			return ogx_fail(-EBADMSG, "record: unknown key %" PRIu64, key);
+		seen |= 1u << key;
+		switch (key) {
+		case OGX_R_VERSION:
+			err = want_uint(d, &v, "version");
+			if (!err && v != OGX_RECORD_VERSION)
+				err = ogx_fail(-EBADMSG, "version %" PRIu64 " not supported (want %d)",
+					       v, OGX_RECORD_VERSION);
+			r->version = (uint32_t)v;
+			break;
+		case OGX_R_LEVEL:
+			err = want_uint(d, &v, "level");
+			if (!err && v > OGX_LEVEL_TEE)
+				err = ogx_fail(-EBADMSG, "level %" PRIu64 " unknown", v);
+			r->level = (uint32_t)v;
+			break;
+		case OGX_R_NODE:
+			err = want_fixed_bstr(d, r->node, OGX_PK_LEN, "node");
+			break;
+		case OGX_R_SEQ:
+			err = want_uint(d, &r->seq, "seq");
+			break;
+		case OGX_R_PREV:
+			err = want_fixed_bstr(d, r->prev, OGX_DIGEST_LEN, "prev");
+			break;
+		case OGX_R_MODEL:
+			err = want_fixed_bstr(d, r->model, OGX_DIGEST_LEN, "model");
+			break;
+		case OGX_R_INPUT:
+			err = want_fixed_bstr(d, r->input, OGX_DIGEST_LEN, "input");
+			break;
+		case OGX_R_OUTPUT:
+			err = want_fixed_bstr(d, r->output, OGX_DIGEST_LEN, "output");
+			break;
+		case OGX_R_PARAMS:
+			err = want_fixed_bstr(d, r->params, OGX_DIGEST_LEN, "params");
+			break;
+		case OGX_R_TIME:
+			err = want_uint(d, &r->time_ns, "time");
+			break;
+		case OGX_R_INFER_NS:
+			err = want_uint(d, &r->infer_ns, "infer_ns");
+			break;
+		case OGX_R_JOB_NS:
+			err = want_uint(d, &r->job_ns, "job_ns");
+			break;
+		case OGX_R_DEVICE:
+			err = decode_device(d, &r->device);
+			break;
+		case OGX_R_RUNTIME:
+			err = want_fixed_bstr(d, r->runtime, OGX_DIGEST_LEN, "runtime");
+			break;
+		case OGX_R_KERNEL:
+			err = decode_ext(d, &r->kernel, "kernel");
+			break;
+		case OGX_R_PAYMENT:
+			err = decode_ext(d, &r->payment, "payment");
+			break;
+		case OGX_R_ZK:
+			err = decode_ext(d, &r->zk, "zk");
+			break;
+		case OGX_R_SIG:
+			err = want_fixed_bstr(d, r->sig, OGX_SIG_LEN, "signature");
+			break;
+		}
+	}
+	if (err)
+		return err;
+	if ((seen & REQUIRED_KEYS) != REQUIRED_KEYS) {
+		for (unsigned int k = 0; k <= OGX_R_SIG; k++)
+			if ((REQUIRED_KEYS & (1u << k)) && !(seen & (1u << k)))
+				return ogx_fail(-EBADMSG, "record: missing key %u (%s)", k,
+						key_names[k]);
+	}
+	if (d->left)
+		return ogx_fail(-EBADMSG, "record: %zu bytes after the end", d->left);
+	return 0;
+}
+
+int ogx_record_decode(const uint8_t *buf, size_t len, struct ogx_record *r)
+{
+	struct dec d = { buf, len };
+	uint8_t *again;
+	size_t alen;
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (len > OGX_RECORD_MAX)
+		return ogx_fail(-EBADMSG, "record of %zu bytes exceeds %d", len, OGX_RECORD_MAX);
+	err = decode_body(&d, r);
+	if (!err) {
+		/* Deterministic encoding: the canonical bytes of what we read. */
+		err = ogx_record_encode(r, true, &again, &alen);
+		if (!err) {
+			if (alen != len || memcmp(again, buf, len))
+				err = ogx_fail(-EBADMSG, "record: not in deterministic CBOR "
+					       "encoding (RFC 8949 4.2.1)");
+			free(again);
+		}
+	}
+	if (err)
+		ogx_record_free(r);
+	return err;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+int ogx_ext_add_uint(struct ogx_ext *x, uint32_t key, uint64_t v)
+{
+	if (x->n >= OGX_EXT_MAX)
+		return ogx_fail(-E2BIG, "more than %d evidence entries", OGX_EXT_MAX);
+	x->present = true;
+	x->e[x->n].key = key;
+	x->e[x->n].type = OGX_EXT_UINT;
+	x->e[x->n].u = v;
+	x->e[x->n].data = NULL;
+	x->e[x->n].len = 0;
+	x->n++;
+	return 0;
+}
+
+int ogx_ext_add_bytes(struct ogx_ext *x, uint32_t key, enum ogx_ext_type type,
+		      const void *data, size_t len)
+{
+	uint8_t *copy;
+
+	if (x->n >= OGX_EXT_MAX)
+		return ogx_fail(-E2BIG, "more than %d evidence entries", OGX_EXT_MAX);
+	if (len > OGX_EXT_VALUE_MAX)
+		return ogx_fail(-E2BIG, "evidence value longer than %d bytes", OGX_EXT_VALUE_MAX);
+	copy = malloc(len ? len : 1);
+	if (!copy)
+		return -ENOMEM;
+	if (len)
+		memcpy(copy, data, len);
+	x->present = true;
+	x->e[x->n].key = key;
+	x->e[x->n].type = type;
+	x->e[x->n].u = 0;
+	x->e[x->n].data = copy;
+	x->e[x->n].len = len;
+	x->n++;
+	return 0;
+}
+
+static void ext_free(struct ogx_ext *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		free(x->e[i].data);
+	x->n = 0;
+	x->present = false;
+}
+
+void ogx_record_free(struct ogx_record *r)
+{
+	ext_free(&r->kernel);
+	ext_free(&r->payment);
+	ext_free(&r->zk);
+}
+
+const char *ogx_level_name(uint32_t level)
+{
+	switch (level) {
+	case OGX_LEVEL_VANILLA:
+		return "vanilla";
+	case OGX_LEVEL_ZKML:
+		return "zkml";
+	case OGX_LEVEL_TEE:
+		return "tee";
+	}
+	return "unknown";
+}
+
+int ogx_level_parse(const char *s, uint32_t *level)
+{
+	for (uint32_t l = 0; l <= OGX_LEVEL_TEE; l++)
+		if (!strcasecmp(s, ogx_level_name(l))) {
+			*level = l;
+			return 0;
+		}
+	return ogx_fail(-EINVAL, "unknown level '%s' (want vanilla, zkml or tee)", s);
+}
