@@ -17,6 +17,7 @@ static const struct {
 	const char *description;
 } subcommands[] = {
 	{ "run", run_main, "run a job on a model and write its signed proof record" },
+	{ "generate", generate_main, "generate text with a Llama model on the CPU" },
 	{ "key", key_main, "generate or show the node's signing key" },
 };
 

@@ -5,6 +5,7 @@
 
 extern const char *prog;
 
+int generate_main(int argc, char **argv);
 int key_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 

@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The Llama-2 architecture on the CPU: RMSNorm, RoPE, grouped-query attention
+ * over a KV cache, SwiGLU feed-forward, classifier. One token per forward
+ * step, numerically the same as llama2.c's run.c (with the portable matvec
+ * kernel), so that it is the oracle the Vulkan engine is checked against.
+ *
+ * The weights are a plain description (shapes + pointers) that a loader
+ * fills: llama2c.c from a llama2.c checkpoint, a GGUF loader from GGUF. The
+ * pointers stay owned by the loader (usually into its mmap of the file); each
+ * projection is an ogx_matrix carrying its own element type.
+ */
+#ifndef OGX_MODEL_LLAMA_H
+#define OGX_MODEL_LLAMA_H
+
+#include <stdint.h>
+
+#include "model/matvec.h"
+
+struct ogx_pool;
+
+struct ogx_llama_config {
+	uint32_t dim;		/* embedding width, n_heads * head_size */
+	uint32_t hidden_dim;	/* feed-forward width */
+	uint32_t n_layers;
+	uint32_t n_heads;	/* query heads */
+	uint32_t n_kv_heads;	/* key/value heads; n_heads % n_kv_heads == 0 */
+	uint32_t vocab_size;
+	uint32_t seq_len;	/* positions the KV cache holds */
+	float rope_theta;	/* RoPE base, 10000 in Llama 2 */
+	float norm_eps;		/* RMSNorm epsilon, 1e-5 in llama2.c */
+};
+
+struct ogx_llama_layer {
+	const float *attn_norm;		/* dim */
+	struct ogx_matrix wq;		/* dim x dim */
+	struct ogx_matrix wk;		/* kv_dim x dim */
+	struct ogx_matrix wv;		/* kv_dim x dim */
+	struct ogx_matrix wo;		/* dim x dim */
+	const float *ffn_norm;		/* dim */
+	struct ogx_matrix w1;		/* gate: hidden_dim x dim */
+	struct ogx_matrix w2;		/* down: dim x hidden_dim */
+	struct ogx_matrix w3;		/* up: hidden_dim x dim */
+};
+
+struct ogx_llama_weights {
+	struct ogx_llama_config cfg;
+	struct ogx_matrix tok_embd;	/* vocab_size x dim */
+	struct ogx_llama_layer *layers;	/* n_layers, owned by the loader */
+	const float *out_norm;		/* dim */
+	struct ogx_matrix output;	/* vocab_size x dim (may alias tok_embd) */
+};
+
+struct ogx_llama {
+	const struct ogx_llama_weights *w;
+	struct ogx_pool *pool;		/* owned: threads for this model */
+	uint32_t head_size, kv_dim;
+	/* Activations of the current step. */
+	float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
+	float *rope_cos, *rope_sin;	/* head_size / 2 each, for the current position */
+	float *key_cache, *value_cache;	/* n_layers x seq_len x kv_dim each */
+};
+
+/*
+ * Check that every shape in w agrees with w->cfg (a loader's last step and a
+ * guard against mismatched files): -EINVAL with the offending tensor named.
+ */
+int ogx_llama_check(const struct ogx_llama_weights *w);
+
+/* Allocate the state (KV cache for cfg.seq_len positions) and threads. */
+int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsigned int threads);
+void ogx_llama_fini(struct ogx_llama *m);
+
+/*
+ * Run token at position pos (0 <= pos < seq_len; positions are filled in
+ * order, pos > 0 reuses the KV cache of 0..pos-1). Returns the logits
+ * (vocab_size floats, valid until the next call), or NULL when want_logits
+ * is 0 (prompt tokens before the last need only their KV entries).
+ */
+float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits);
+
+#endif

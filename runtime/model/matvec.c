@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Matrix-vector kernels; see matvec.h. The build has no -march, so the AVX2
+ * kernel is compiled with a target attribute and only called after
+ * __builtin_cpu_supports() said yes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define HAVE_X86 1
+#else
+#define HAVE_X86 0
+#endif
+
+#include "matvec.h"
+#include "util/err.h"
+#include "util/pool.h"
+
+typedef float (*dot_fn)(const void *row, const float *x, uint32_t n);
+
+/* Below this many multiply-adds a job is not worth waking other threads. */
+#define PARALLEL_MIN_MACS 16384
+
+static float dot_f32_portable(const void *row, const float *x, uint32_t n)
+{
+	const float *w = row;
+	float sum = 0.0f;
+
+	/* In index order, as llama2.c's matmul: this kernel is the oracle. */
+	for (uint32_t i = 0; i < n; i++)
+		sum += w[i] * x[i];
+	return sum;
+}
+
+#if HAVE_X86
+__attribute__((target("avx2,fma")))
+static float dot_f32_avx2(const void *row, const float *x, uint32_t n)
+{
+	const float *w = row;
+	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	__m256 a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+	__m128 lo;
+	uint32_t i = 0;
+	float sum;
+
+	/* Four accumulators hide the FMA latency. */
+	for (; i + 32 <= n; i += 32) {
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+		a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+		a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+		a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+	}
+	for (; i + 8 <= n; i += 8)
+		a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+	a0 = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+	lo = _mm_add_ps(_mm256_castps256_ps128(a0), _mm256_extractf128_ps(a0, 1));
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+	sum = _mm_cvtss_f32(lo);
+	for (; i < n; i++)
+		sum += w[i] * x[i];
+	return sum;
+}
+#endif
+
+static void dequant_f32(const void *row, float *out, uint32_t n)
+{
+	memcpy(out, row, (size_t)n * sizeof(float));
+}
+
+static const struct wtype_ops {
+	const char *name;
+	size_t elem_bytes;		/* per element, for unblocked types */
+	dot_fn dot_portable;
+	dot_fn dot_avx2;
+	void (*dequant)(const void *row, float *out, uint32_t n);
+} wtypes[] = {
+	[OGX_WTYPE_F32] = {
+		.name = "F32",
+		.elem_bytes = 4,
+		.dot_portable = dot_f32_portable,
+#if HAVE_X86
+		.dot_avx2 = dot_f32_avx2,
+#endif
+		.dequant = dequant_f32,
+	},
+};
+
+static const struct wtype_ops *wtype_ops(enum ogx_wtype type)
+{
+	if ((unsigned int)type >= sizeof(wtypes) / sizeof(wtypes[0]) || !wtypes[type].name)
+		return NULL;
+	return &wtypes[type];
+}
+
+size_t ogx_wtype_row_bytes(enum ogx_wtype type, uint32_t cols)
+{
+	const struct wtype_ops *ops = wtype_ops(type);
+
+	return ops ? ops->elem_bytes * cols : 0;
+}
+
+const char *ogx_wtype_name(enum ogx_wtype type)
+{
+	const struct wtype_ops *ops = wtype_ops(type);
+
+	return ops ? ops->name : "unknown";
+}
+
+static enum ogx_cpu_isa active_isa = OGX_ISA_AUTO;
+
+static int cpu_has_avx2(void)
+{
+#if HAVE_X86
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+	return 0;
+#endif
+}
+
+const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa)
+{
+	switch (isa) {
+	case OGX_ISA_PORTABLE:
+		return "portable";
+	case OGX_ISA_AVX2:
+		return "avx2";
+	default:
+		return "auto";
+	}
+}
+
+int ogx_matvec_set_isa(enum ogx_cpu_isa isa)
+{
+	if (isa == OGX_ISA_AUTO) {
+		const char *env = getenv("OGX_CPU_ISA");
+
+		if (env && !strcmp(env, "portable"))
+			isa = OGX_ISA_PORTABLE;
+		else if (env && !strcmp(env, "avx2"))
+			isa = OGX_ISA_AVX2;
+		else if (env && *env)
+			return ogx_fail(-EINVAL, "OGX_CPU_ISA='%s' is not portable or avx2", env);
+		else
+			isa = cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
+	}
+	if (isa == OGX_ISA_AVX2 && !cpu_has_avx2())
+		return ogx_fail(-ENOTSUP, "this CPU has no AVX2+FMA");
+	if (isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
+		return -EINVAL;
+	active_isa = isa;
+	return 0;
+}
+
+enum ogx_cpu_isa ogx_matvec_isa(void)
+{
+	/* A bad OGX_CPU_ISA falls back to portable here; tools report it earlier. */
+	if (active_isa == OGX_ISA_AUTO && ogx_matvec_set_isa(OGX_ISA_AUTO))
+		active_isa = OGX_ISA_PORTABLE;
+	return active_isa;
+}
+
+static dot_fn pick_dot(enum ogx_wtype type)
+{
+	const struct wtype_ops *ops = wtype_ops(type);
+
+	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->dot_avx2)
+		return ops->dot_avx2;
+	return ops->dot_portable;
+}
+
+struct matvec_job {
+	unsigned int count;
+	float *const *out;
+	const struct ogx_matrix *const *m;
+	const float *x;
+	uint64_t total_rows;
+};
+
+/* Part p of n covers rows [total*p/n, total*(p+1)/n) of the stacked matrices. */
+static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
+{
+	const struct matvec_job *job = arg;
+	uint64_t begin = job->total_rows * part / nparts;
+	uint64_t end = job->total_rows * (part + 1) / nparts;
+	uint64_t base = 0;
+
+	for (unsigned int k = 0; k < job->count && begin < end; k++) {
+		const struct ogx_matrix *m = job->m[k];
+		uint64_t r0, r1;
+		size_t stride;
+		dot_fn dot;
+
+		if (begin >= base + m->rows) {
+			base += m->rows;
+			continue;
+		}
+		r0 = begin - base;
+		r1 = end - base < m->rows ? end - base : m->rows;
+		stride = ogx_wtype_row_bytes(m->type, m->cols);
+		dot = pick_dot(m->type);
+		for (uint64_t r = r0; r < r1; r++)
+			job->out[k][r] = dot((const uint8_t *)m->data + r * stride, job->x, m->cols);
+		begin = base + r1;
+		base += m->rows;
+	}
+}
+
+void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
+		      const struct ogx_matrix *const *m, const float *x)
+{
+	struct matvec_job job = { .count = count, .out = out, .m = m, .x = x };
+	uint64_t macs = 0;
+	unsigned int nparts = 1;
+
+	for (unsigned int k = 0; k < count; k++) {
+		job.total_rows += m[k]->rows;
+		macs += (uint64_t)m[k]->rows * m[k]->cols;
+	}
+	if (macs >= PARALLEL_MIN_MACS)
+		nparts = ogx_pool_threads(pool);
+	ogx_pool_run(pool, matvec_part, &job, nparts);
+}
+
+void ogx_matvec(struct ogx_pool *pool, float *out, const struct ogx_matrix *m, const float *x)
+{
+	ogx_matvec_multi(pool, 1, &out, &m, x);
+}
+
+void ogx_matrix_row(const struct ogx_matrix *m, uint32_t r, float *out)
+{
+	const struct wtype_ops *ops = wtype_ops(m->type);
+	size_t stride = ogx_wtype_row_bytes(m->type, m->cols);
+
+	ops->dequant((const uint8_t *)m->data + (size_t)r * stride, out, m->cols);
+}
