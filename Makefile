@@ -38,7 +38,7 @@ LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
 RUNTIME_SRC := $(shell find runtime -name '*.c' | sort)
 RUNTIME_OBJ := $(RUNTIME_SRC:%.c=$(B)/obj/%.o)
-TOOLS := ogrun ogverify
+TOOLS := ogrun ogverify ogsubmit
 UNIT_SRC := $(sort $(wildcard tests/unit/*_test.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC := $(sort $(wildcard tests/bench/*_bench.c))

@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See eth_key.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <secp256k1.h>
+#include <secp256k1_recovery.h>
+#include <sodium.h>
+
+#include "chain/eth_key.h"
+#include "chain/keccak.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define SECRET_HEX (2 * OGX_ETH_SECRET_LEN)
+
+static secp256k1_context *ctx;
+static pthread_once_t ctx_once = PTHREAD_ONCE_INIT;
+
+/*
+ * One context for the process: read-only after creation, so shared by
+ * threads. Randomised (blinding of the signing computations against side
+ * channels), as the library recommends for contexts that sign.
+ */
+static void ctx_create(void)
+{
+	uint8_t seed[32];
+
+	/* Idempotent; sodium_malloc and randombytes need it. */
+	if (sodium_init() < 0)
+		return;
+	ctx = secp256k1_context_create(SECP256K1_CONTEXT_NONE);
+	randombytes_buf(seed, sizeof(seed));
+	if (ctx && !secp256k1_context_randomize(ctx, seed)) {
+		secp256k1_context_destroy(ctx);
+		ctx = NULL;
+	}
+	sodium_memzero(seed, sizeof(seed));
+}
+
+static secp256k1_context *context(void)
+{
+	pthread_once(&ctx_once, ctx_create);
+	return ctx;
+}
+
+static void pubkey_to_addr(const secp256k1_pubkey *pk, uint8_t xy[64],
+			   uint8_t addr[OGX_ETH_ADDR_LEN])
+{
+	uint8_t ser[65], h[OGX_KECCAK256_LEN];
+	size_t n = sizeof(ser);
+
+	secp256k1_ec_pubkey_serialize(context(), ser, &n, pk, SECP256K1_EC_UNCOMPRESSED);
+	if (xy)
+		memcpy(xy, ser + 1, 64);
+	ogx_keccak256(h, ser + 1, 64);
+	memcpy(addr, h + 12, OGX_ETH_ADDR_LEN);
+}
+
+int ogx_eth_key_from_secret(struct ogx_eth_key *key, const uint8_t secret[OGX_ETH_SECRET_LEN])
+{
+	secp256k1_pubkey pk;
+
+	memset(key, 0, sizeof(*key));
+	if (!context())
+		return -ENOMEM;
+	if (!secp256k1_ec_seckey_verify(ctx, secret))
+		return ogx_fail(-EINVAL, "secp256k1 secret is zero or not below the curve order");
+	key->secret = sodium_malloc(OGX_ETH_SECRET_LEN);
+	if (!key->secret)
+		return -ENOMEM;
+	memcpy(key->secret, secret, OGX_ETH_SECRET_LEN);
+	sodium_mprotect_readonly(key->secret);
+	if (!secp256k1_ec_pubkey_create(ctx, &pk, secret)) {
+		ogx_eth_key_free(key);
+		return -EINVAL;
+	}
+	pubkey_to_addr(&pk, key->pubkey, key->addr);
+	return 0;
+}
+
+int ogx_eth_key_generate(const char *path, struct ogx_eth_key *key)
+{
+	uint8_t *secret = context() ? sodium_malloc(OGX_ETH_SECRET_LEN) : NULL;
+	char *line = secret ? sodium_malloc(SECRET_HEX + 2) : NULL;
+	int err;
+
+	memset(key, 0, sizeof(*key));
+	if (!secret || !line) {
+		err = -ENOMEM;
+		goto out;
+	}
+	/* Rejection sampling: about one draw in 2^128 is out of range. */
+	do
+		randombytes_buf(secret, OGX_ETH_SECRET_LEN);
+	while (!secp256k1_ec_seckey_verify(ctx, secret));
+	sodium_bin2hex(line, SECRET_HEX + 1, secret, OGX_ETH_SECRET_LEN);
+	line[SECRET_HEX] = '\n';
+	err = ogx_write_file_atomic(path, line, SECRET_HEX + 1, 0600, 1);
+	if (err == -EEXIST)
+		err = ogx_fail(err, "already exists; refusing to overwrite a key");
+	if (!err)
+		err = ogx_eth_key_from_secret(key, secret);
+out:
+	sodium_free(secret);
+	sodium_free(line);
+	return err;
+}
+
+int ogx_eth_key_load(const char *path, struct ogx_eth_key *key)
+{
+	uint8_t *secret = context() ? sodium_malloc(OGX_ETH_SECRET_LEN) : NULL;
+	char *buf = secret ? sodium_malloc(SECRET_HEX + 4) : NULL;
+	const char *hex;
+	struct stat st;
+	ssize_t n;
+	size_t got;
+	int fd, err;
+
+	memset(key, 0, sizeof(*key));
+	if (!secret || !buf) {
+		err = -ENOMEM;
+		goto out;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0) {
+		err = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st)) {
+		err = -errno;
+	} else if (!S_ISREG(st.st_mode)) {
+		err = ogx_fail(-EINVAL, "not a regular file");
+	} else if (st.st_mode & 077) {
+		err = ogx_fail(-EPERM, "key file mode %04o is readable by others; chmod 600 it",
+			       (unsigned int)(st.st_mode & 07777));
+	} else {
+		n = read(fd, buf, SECRET_HEX + 4);
+		hex = buf;
+		if (n >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+			hex += 2;
+			n -= 2;
+		}
+		if (n < 0)
+			err = -errno;
+		else if (n < SECRET_HEX || n > SECRET_HEX + 1 ||
+			 (n == SECRET_HEX + 1 && hex[SECRET_HEX] != '\n') ||
+			 sodium_hex2bin(secret, OGX_ETH_SECRET_LEN, hex, SECRET_HEX, NULL, &got,
+					NULL) ||
+			 got != OGX_ETH_SECRET_LEN)
+			err = ogx_fail(-EBADMSG,
+				       "not a secp256k1 key (want %d hex digits and a newline)",
+				       SECRET_HEX);
+		else
+			err = ogx_eth_key_from_secret(key, secret);
+	}
+	close(fd);
+out:
+	sodium_free(secret);
+	sodium_free(buf);
+	return err;
+}
+
+void ogx_eth_key_free(struct ogx_eth_key *key)
+{
+	sodium_free(key->secret);
+	key->secret = NULL;
+}
+
+int ogx_eth_sign(const struct ogx_eth_key *key, const uint8_t hash[32], struct ogx_eth_sig *sig)
+{
+	secp256k1_ecdsa_recoverable_signature rs;
+	uint8_t rs64[64];
+	int recid;
+
+	if (!context())
+		return -ENOMEM;
+	/* libsecp256k1 always emits the lower-s form that Ethereum requires (EIP-2). */
+	if (!secp256k1_ecdsa_sign_recoverable(ctx, &rs, hash, key->secret, NULL, NULL))
+		return ogx_fail(-EINVAL, "secp256k1 signing failed");
+	secp256k1_ecdsa_recoverable_signature_serialize_compact(ctx, rs64, &recid, &rs);
+	memcpy(sig->r, rs64, 32);
+	memcpy(sig->s, rs64 + 32, 32);
+	sig->y_parity = recid;
+	return 0;
+}
+
+int ogx_eth_recover(const uint8_t hash[32], const struct ogx_eth_sig *sig,
+		    uint8_t addr[OGX_ETH_ADDR_LEN])
+{
+	secp256k1_ecdsa_recoverable_signature rs;
+	secp256k1_ecdsa_signature plain;
+	secp256k1_pubkey pk;
+	uint8_t rs64[64];
+
+	if (!context())
+		return -ENOMEM;
+	if (sig->y_parity > 1)
+		return ogx_fail(-EBADMSG, "signature y parity %u is not 0 or 1", sig->y_parity);
+	memcpy(rs64, sig->r, 32);
+	memcpy(rs64 + 32, sig->s, 32);
+	if (!secp256k1_ecdsa_recoverable_signature_parse_compact(ctx, &rs, rs64, sig->y_parity))
+		return ogx_fail(-EBADMSG, "signature r or s out of range");
+	/* Reject high s (EIP-2): normalize reports whether it had to change s. */
+	secp256k1_ecdsa_recoverable_signature_convert(ctx, &plain, &rs);
+	if (secp256k1_ecdsa_signature_normalize(ctx, NULL, &plain))
+		return ogx_fail(-EBADMSG, "signature s is in the upper half of the order");
+	if (!secp256k1_ecdsa_recover(ctx, &pk, &rs, hash))
+		return ogx_fail(-EBADMSG, "signature does not recover a public key");
+	pubkey_to_addr(&pk, NULL, addr);
+	return 0;
+}
+
+void ogx_eth_addr_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t addr[OGX_ETH_ADDR_LEN])
+{
+	uint8_t h[OGX_KECCAK256_LEN];
+	char lower[2 * OGX_ETH_ADDR_LEN + 1];
+	int i, nib;
+
+	ogx_hex(lower, addr, OGX_ETH_ADDR_LEN);
+	ogx_keccak256(h, lower, 2 * OGX_ETH_ADDR_LEN);
+	out[0] = '0';
+	out[1] = 'x';
+	for (i = 0; i < 2 * OGX_ETH_ADDR_LEN; i++) {
+		nib = (h[i / 2] >> (i % 2 ? 0 : 4)) & 0xf;
+		out[2 + i] = (lower[i] >= 'a' && nib >= 8) ? lower[i] - 'a' + 'A' : lower[i];
+	}
+	out[2 + 2 * OGX_ETH_ADDR_LEN] = '\0';
+}
+
+int ogx_eth_addr_parse(uint8_t addr[OGX_ETH_ADDR_LEN], const char *s)
+{
+	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
+		return ogx_fail(-EINVAL, "address '%s' does not start with 0x", s);
+	if (strlen(s + 2) != 2 * OGX_ETH_ADDR_LEN || ogx_unhex(addr, OGX_ETH_ADDR_LEN, s + 2))
+		return ogx_fail(-EINVAL, "address '%s' is not 40 hex digits", s);
+	return 0;
+}

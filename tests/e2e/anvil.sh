@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by tests/e2e/chain-*.t: a private anvil (npm @foundry-rs/anvil,
+# installed by `make node_modules`) on 127.0.0.1, on a port the kernel picks
+# (--port 0, read back from anvil's "Listening on" line, so no race for a
+# free port), killed by its PID on exit whatever happens.
+
+ANVIL_PID=
+ANVIL_TMP=$(mktemp -d /tmp/ogx-chain-XXXXXX)
+
+anvil_cleanup() {
+	if [ -n "$ANVIL_PID" ]; then
+		kill "$ANVIL_PID" 2>/dev/null
+		wait "$ANVIL_PID" 2>/dev/null
+	fi
+	rm -rf "$ANVIL_TMP"
+}
+trap anvil_cleanup EXIT
+trap 'exit 1' INT TERM
+
+# anvil_start [anvil flags...]: sets ANVIL_URL.
+anvil_start() {
+	local bin port i
+	bin=$(ls "$OGX_SRC"/node_modules/@foundry-rs/anvil-linux-*/bin/anvil 2>/dev/null | head -1)
+	if [ ! -x "$bin" ]; then
+		echo "Bail out! anvil is not installed: run 'make node_modules' (npm ci)"
+		exit 1
+	fi
+	"$bin" --host 127.0.0.1 --port 0 "$@" >"$ANVIL_TMP/anvil.log" 2>&1 &
+	ANVIL_PID=$!
+	for i in $(seq 200); do
+		port=$(sed -n 's/^Listening on 127\.0\.0\.1:\([0-9][0-9]*\).*/\1/p' "$ANVIL_TMP/anvil.log")
+		[ -n "$port" ] && break
+		kill -0 "$ANVIL_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	if [ -z "$port" ]; then
+		echo "Bail out! anvil did not start:"
+		sed 's/^/# /' "$ANVIL_TMP/anvil.log"
+		exit 1
+	fi
+	ANVIL_URL=http://127.0.0.1:$port
+}
+
+# rpc METHOD PARAMS-JSON: prints the JSON-RPC response.
+rpc() {
+	curl -s --max-time 10 -H 'Content-Type: application/json' \
+		-d "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"$1\",\"params\":$2}" "$ANVIL_URL"
+}
+
+# rpc_result METHOD PARAMS-JSON [jq-like python expression on r]: the result field.
+rpc_get() {
+	rpc "$1" "$2" | python3 -c "import json,sys; r=json.load(sys.stdin)['result']; print($3)"
+}
+
+# The first dev account of anvil's default mnemonic ("test test ... junk").
+ANVIL_KEY0=ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+ANVIL_ADDR0=0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266
+ANVIL_ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
+
+# TAP helpers.
+T=0
+FAILED=0
+ok() { T=$((T + 1)); echo "ok $T - $1"; }
+not_ok() { T=$((T + 1)); FAILED=1; echo "not ok $T - $1"; }
+check() { # check DESCRIPTION WANT GOT
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   want: $2"; echo "#   got:  $3"; fi
+}

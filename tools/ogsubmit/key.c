@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: GPL-2.0
+/* ogsubmit key gen FILE | ogsubmit key show FILE: the account that pays for batches. */
+#include <libgen.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "chain/eth_key.h"
+#include "ogsubmit.h"
+#include "util/err.h"
+#include "util/file.h"
+
+static int key_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s key gen FILE\n       %s key show FILE\n"
+		   "Prints the account's address (EIP-55). FILE holds the secp256k1 secret,\n"
+		   "64 hex digits, mode 0600.\n",
+		prog, prog);
+	return f == stdout ? 0 : 2;
+}
+
+int key_main(int argc, char **argv)
+{
+	char dir[PATH_MAX], addr[OGX_ETH_ADDR_STRLEN];
+	struct ogx_eth_key key;
+	int err;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return key_usage(stdout);
+	if (argc != 3)
+		return key_usage(stderr);
+	if (!strcmp(argv[1], "gen")) {
+		snprintf(dir, sizeof(dir), "%s", argv[2]);
+		err = ogx_mkdirs(dirname(dir), 0700);
+		if (!err)
+			err = ogx_eth_key_generate(argv[2], &key);
+	} else if (!strcmp(argv[1], "show")) {
+		err = ogx_eth_key_load(argv[2], &key);
+	} else {
+		fprintf(stderr, "%s: key: '%s' is not a key command\n", prog, argv[1]);
+		return key_usage(stderr);
+	}
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, argv[2], ogx_errmsg(err));
+		return 1;
+	}
+	ogx_eth_addr_str(addr, key.addr);
+	printf("%s\n", addr);
+	ogx_eth_key_free(&key);
+	return 0;
+}

@@ -1,0 +1,11 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ogsubmit subcommands: one file each, dispatched from the table in main.c. */
+#ifndef OGSUBMIT_H
+#define OGSUBMIT_H
+
+extern const char *prog;
+
+int key_main(int argc, char **argv);
+int send_main(int argc, char **argv);
+
+#endif
