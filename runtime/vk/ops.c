@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shape checks and dispatch recording of the engine's operations; see ops.h. */
+#include <string.h>
+
+#include "util/err.h"
+#include "vk/device.h"
+#include "vk/ops.h"
+
+#define MV_ROWS 8	/* rows per workgroup: 8 lanes per row of 64 */
+
+const char *ogx_vk_wtype_name(enum ogx_vk_wtype t)
+{
+	static const char *const n[] = { "F32", "F16", "Q8_0", "Q4_0" };
+
+	return (unsigned)t < 4 ? n[t] : "?";
+}
+
+size_t ogx_vk_row_bytes(enum ogx_vk_wtype t, uint32_t k)
+{
+	switch (t) {
+	case OGX_VK_F32: return k % 4 ? 0 : (size_t)k * 4;
+	case OGX_VK_F16: return k % 4 ? 0 : (size_t)k * 2;
+	case OGX_VK_Q8_0: return k % 32 ? 0 : (size_t)k / 32 * 34;
+	case OGX_VK_Q4_0: return k % 32 ? 0 : (size_t)k / 32 * 18;
+	}
+	return 0;
+}
+
+static size_t gcd(size_t a, size_t b)
+{
+	while (b) {
+		size_t t = a % b;
+
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static const char *const mv_shader[] = {
+	"matvec_f32", "matvec_f16", "matvec_q8_0", "matvec_q4_0",
+};
+
+static uint32_t f2u(float f)
+{
+	uint32_t u;
+
+	memcpy(&u, &f, 4);
+	return u;
+}
+
+int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
+		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
+		     const struct ogx_vk_buf *params)
+{
+	struct ogx_vk *vk = p->vk;
+	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk;
+	uint64_t yend;
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if ((unsigned)mv->type > OGX_VK_Q4_0)
+		return ogx_fail(-EINVAL, "mat-vec: unknown weight type %d", mv->type);
+	if (!mv->k || !mv->m || !rb)
+		return ogx_fail(-EINVAL, "mat-vec: a %s row of %u elements is not a whole number "
+				"of blocks (%u)", ogx_vk_wtype_name(mv->type), mv->k,
+				mv->type >= OGX_VK_Q8_0 ? 32 : 4);
+	if ((mv->flags & OGX_VK_MV_NORM) && (mv->flags & OGX_VK_MV_GLU))
+		return ogx_fail(-EINVAL, "mat-vec: NORM and GLU share the aux input");
+	if ((mv->flags & OGX_VK_MV_ROPE) && (mv->m % 2 || !mv->head || mv->head % 2))
+		return ogx_fail(-EINVAL, "mat-vec: RoPE needs an even row count and head size");
+	if ((mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) && aux->size < (uint64_t)mv->k * 4)
+		return ogx_fail(-EINVAL, "mat-vec: aux holds %llu bytes, needs %u floats",
+				(unsigned long long)aux->size, mv->k);
+	if (w->size < (uint64_t)rb * mv->m)
+		return ogx_fail(-EINVAL, "mat-vec: weights hold %llu bytes, %u x %u %s needs %zu",
+				(unsigned long long)w->size, mv->m, mv->k,
+				ogx_vk_wtype_name(mv->type), rb * mv->m);
+	if (x->size < (uint64_t)mv->k * 4)
+		return ogx_fail(-EINVAL, "mat-vec: input holds %llu bytes, needs %u floats",
+				(unsigned long long)x->size, mv->k);
+	/* The largest pos the shader can be given is bounded by the caller's y. */
+	yend = (uint64_t)mv->yoff + mv->m;
+	if (y->size < yend * 4)
+		return ogx_fail(-EINVAL, "mat-vec: output holds %llu bytes, needs %llu floats",
+				(unsigned long long)y->size, (unsigned long long)yend);
+
+	/* Row chunks that fit the storage-buffer range and start aligned. */
+	max = vk->props.limits.maxStorageBufferRange;
+	align = vk->props.limits.minStorageBufferOffsetAlignment;
+	if (!align)
+		align = 1;
+	step = align / gcd(rb, align);
+	step = step * MV_ROWS / gcd(step, MV_ROWS);
+	chunk = max / rb / step * step;
+	if (!chunk)
+		return ogx_fail(-EINVAL, "mat-vec: a row of %zu bytes exceeds the device's "
+				"storage-buffer range (%zu)", rb, max);
+	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
+		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
+		uint32_t spec[11] = {
+			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
+			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
+			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), MV_ROWS,
+			f2u(mv->theta ? mv->theta : 10000.0f),
+		};
+		/* Whole words: the shader reads the last block's bytes by the word. */
+		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
+		struct ogx_vk_bind b[5] = {
+			{ w, off, off + len > w->size ? w->size - off : len },
+			{ x, 0, 0 }, { y, 0, 0 },
+			{ (mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) ? aux : x, 0, 0 },
+			{ params, 0, 0 },
+		};
+		uint32_t push[2] = { mv->yoff, r0 };
+
+		err = ogx_vk_pipe_get(vk, mv_shader[mv->type], 5, spec, 11, &pipe);
+		if (err)
+			return err;
+		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + MV_ROWS - 1) / MV_ROWS, 1, 1);
+	}
+	return p->err;
+}
+
+int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
+			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
+{
+	struct ogx_vk *vk = p->vk;
+	uint32_t spec[4] = { heads, kv_heads, head, seq };
+	struct ogx_vk_bind b[5] = { { q, 0, 0 }, { k, 0, 0 }, { v, 0, 0 }, { out, 0, 0 },
+				    { params, 0, 0 } };
+	uint64_t cache = (uint64_t)seq * kv_heads * head * 4;
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if (!heads || !kv_heads || !head || !seq || heads % kv_heads)
+		return ogx_fail(-EINVAL, "attention: %u heads do not share %u KV heads evenly",
+				heads, kv_heads);
+	if ((uint64_t)seq * 4 + 512 > vk->props.limits.maxComputeSharedMemorySize)
+		return ogx_fail(-EINVAL, "attention: a context of %u tokens exceeds the shared "
+				"memory of %s (%u bytes)", seq, vk->desc.name,
+				vk->props.limits.maxComputeSharedMemorySize);
+	if (k->size < cache || v->size < cache || q->size < (uint64_t)heads * head * 4 ||
+	    out->size < (uint64_t)heads * head * 4)
+		return ogx_fail(-EINVAL, "attention: buffers too small for %u heads of %u over "
+				"%u positions", heads, head, seq);
+	err = ogx_vk_pipe_get(vk, "attention", 5, spec, 4, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, 1, 1);
+	return p->err;
+}
+
+int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *out)
+{
+	struct ogx_vk_bind b[2] = { { x, 0, 0 }, { out, 0, 0 } };
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if (!n || x->size < (uint64_t)n * 4)
+		return ogx_fail(-EINVAL, "argmax: input holds %llu bytes, needs %u floats",
+				(unsigned long long)x->size, n);
+	err = ogx_vk_pipe_get(p->vk, "argmax", 2, &n, 1, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, 1, 1, 1);
+	return p->err;
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The engine's operations, recorded into a program (prog.h): each checks its
+ * shapes (a clear -EINVAL, never a shader reading out of bounds), gets the
+ * pipeline specialised for them and records the dispatch(es). Weights are
+ * in GGUF layout: row r of an [M x K] matrix is K contiguous elements, or
+ * K/32 blocks of Q8_0 (f16 scale + 32 int8) or Q4_0 (f16 scale + 16 bytes of
+ * nibbles, low nibbles first).
+ */
+#ifndef OGX_VK_OPS_H
+#define OGX_VK_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vk/prog.h"
+
+enum ogx_vk_wtype {
+	OGX_VK_F32,
+	OGX_VK_F16,
+	OGX_VK_Q8_0,
+	OGX_VK_Q4_0,
+};
+
+/* Fused modes of a mat-vec; see shaders/matvec.glsl. */
+#define OGX_VK_MV_NORM (1u << 0)	/* RMSNorm x, times aux */
+#define OGX_VK_MV_GLU (1u << 1)	/* input silu(x) * aux */
+#define OGX_VK_MV_ROPE (1u << 2)	/* rotate output pairs by pos */
+#define OGX_VK_MV_ACC (1u << 3)	/* y += W x */
+
+struct ogx_vk_matvec {
+	enum ogx_vk_wtype type;
+	uint32_t k, m;		/* W is m rows of k */
+	unsigned flags;
+	uint32_t yoff;		/* first output element in y */
+	uint32_t ypos;		/* plus pos * ypos (KV-cache rows) */
+	uint32_t head;		/* RoPE head size */
+	float eps;		/* RMSNorm epsilon */
+	float theta;		/* RoPE base (10000) */
+};
+
+const char *ogx_vk_wtype_name(enum ogx_vk_wtype t);
+
+/* Bytes of one row of k elements of type t; 0 when k doesn't fit the type. */
+size_t ogx_vk_row_bytes(enum ogx_vk_wtype t, uint32_t k);
+
+/*
+ * y = W x (with mv->flags); aux is the norm weight (NORM) or the gate's
+ * second input (GLU), params holds pos in its first word. A W larger than
+ * the device's maxStorageBufferRange is bound and dispatched in row chunks.
+ */
+int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
+		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
+		     const struct ogx_vk_buf *params);
+
+/* Attention of q over caches k, v ([seq][kv_heads * head]) up to pos. */
+int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
+			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params);
+
+/* out[0] = index of the largest of n floats (lowest on ties). */
+int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *out);
+
+#endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Compute pipelines made from the embedded shaders, specialised per shape
+ * with specialization constants (ids 0..n-1, 32-bit each), created once per
+ * (shader, constants) and kept on the device for reuse. Every pipeline binds
+ * nbind storage buffers (set 0, bindings 0..nbind-1) and up to
+ * OGX_VK_PUSH_WORDS words of push constants.
+ */
+#ifndef OGX_VK_PIPELINE_H
+#define OGX_VK_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <vulkan/vulkan.h>
+
+#define OGX_VK_PUSH_WORDS 8
+#define OGX_VK_MAX_SPEC 12
+#define OGX_VK_MAX_BIND 8
+
+struct ogx_vk;
+
+struct ogx_vk_pipe {
+	struct ogx_vk_pipe *next;
+	char name[48];
+	uint32_t spec[OGX_VK_MAX_SPEC];
+	unsigned nspec, nbind;
+	VkShaderModule module;
+	VkDescriptorSetLayout dsl;
+	VkPipelineLayout layout;
+	VkPipeline pipeline;
+};
+
+/* The pipeline for the embedded shader name with these constants. */
+int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
+		    const uint32_t *spec, unsigned nspec, struct ogx_vk_pipe **out);
+
+/*
+ * The same from SPIR-V code given by the caller. The header and the
+ * capabilities it declares are checked before the driver sees it, so a shader
+ * that cannot run on this device is a clear error, not a driver crash.
+ */
+int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *code,
+			  size_t size, unsigned nbind, const uint32_t *spec, unsigned nspec,
+			  struct ogx_vk_pipe **out);
+
+void ogx_vk_pipes_destroy(struct ogx_vk *vk);
+
+#endif
