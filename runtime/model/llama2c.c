@@ -331,3 +331,73 @@ int ogx_llama2c_tokenizer_load(struct ogx_tokenizer *t, const char *path, uint32
 	free(data);
 	return err;
 }
+
+/* splitmix64: a well-mixed stream from any seed, for synthetic weights. */
+static uint64_t synth_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static void synth_fill(float *p, size_t n, float scale, uint64_t *s)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = scale * ((float)(synth_next(s) >> 40) / 8388608.0f - 1.0f);
+}
+
+int ogx_llama2c_synth(const struct ogx_llama_config *c, int shared_classifier, uint64_t seed,
+		      uint8_t **data, size_t *size)
+{
+	int32_t h[7] = { c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
+			 shared_classifier ? (int32_t)c->vocab_size : -(int32_t)c->vocab_size,
+			 c->seq_len };
+	struct ogx_llama2c ck;
+	size_t n, hs, kv_dim, L = c->n_layers;
+	uint64_t s = seed;
+	float *p, sd = 1.0f / sqrtf((float)c->dim), sh = 1.0f / sqrtf((float)c->hidden_dim);
+	uint8_t *d;
+	int err;
+
+	/* Validate the shape with the reader itself: a header-only parse names the problem. */
+	for (int i = 0; i < 7; i++)
+		h[i] = (int32_t)htole32((uint32_t)h[i]);
+	err = parse_header((const uint8_t *)h, sizeof(h), &ck.w.cfg, &ck.shared_classifier);
+	if (err)
+		return err;
+	hs = c->dim / c->n_heads;
+	kv_dim = hs * c->n_kv_heads;
+	n = (size_t)c->vocab_size * c->dim * (shared_classifier ? 1 : 2) + L * c->dim * 2 +
+	    L * c->dim * (2 * c->dim + 2 * kv_dim + 3 * (size_t)c->hidden_dim) + c->dim +
+	    (size_t)c->seq_len * hs;
+	d = malloc(OGX_LLAMA2C_HEADER_BYTES + 4 * n);
+	if (!d)
+		return -ENOMEM;
+	memcpy(d, h, sizeof(h));
+	p = (float *)(d + OGX_LLAMA2C_HEADER_BYTES);
+	synth_fill(p, (size_t)c->vocab_size * c->dim, 1.0f, &s);	/* embedding */
+	p += (size_t)c->vocab_size * c->dim;
+	for (size_t i = 0; i < L * c->dim; i++)				/* attention norms */
+		*p++ = 1.0f;
+	synth_fill(p, L * c->dim * (c->dim + 2 * kv_dim + c->dim), sd, &s);	/* wq wk wv wo */
+	p += L * c->dim * (c->dim + 2 * kv_dim + c->dim);
+	for (size_t i = 0; i < L * c->dim; i++)				/* FFN norms */
+		*p++ = 1.0f;
+	synth_fill(p, L * c->dim * c->hidden_dim, sd, &s);		/* w1 */
+	p += L * c->dim * c->hidden_dim;
+	synth_fill(p, L * c->dim * c->hidden_dim, sh, &s);		/* w2 */
+	p += L * c->dim * c->hidden_dim;
+	synth_fill(p, L * c->dim * c->hidden_dim, sd, &s);		/* w3 */
+	p += L * c->dim * c->hidden_dim;
+	for (size_t i = 0; i < c->dim; i++)				/* final norm */
+		*p++ = 1.0f;
+	memset(p, 0, (size_t)c->seq_len * hs * 4);			/* freq_cis, unused */
+	p += (size_t)c->seq_len * hs;
+	if (!shared_classifier)
+		synth_fill(p, (size_t)c->vocab_size * c->dim, sd, &s);
+	*data = d;
+	*size = OGX_LLAMA2C_HEADER_BYTES + 4 * n;
+	return 0;
+}

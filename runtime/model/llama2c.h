@@ -17,6 +17,7 @@
 #define OGX_MODEL_LLAMA2C_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model/llama.h"
 #include "model/tokenizer.h"
@@ -45,6 +46,14 @@ int ogx_llama2c_open(struct ogx_llama2c *ck, const char *path);
 int ogx_llama2c_parse(struct ogx_llama2c *ck, const void *data, size_t size);
 
 void ogx_llama2c_close(struct ogx_llama2c *ck);
+
+/*
+ * A checkpoint of the given shape with seeded pseudo-random weights (uniform
+ * in +-1/sqrt(fan-in), norms 1), as a malloc'd buffer: models for tests and
+ * benchmarks, whose speed depends on shapes, not values.
+ */
+int ogx_llama2c_synth(const struct ogx_llama_config *c, int shared_classifier, uint64_t seed,
+		      uint8_t **data, size_t *size);
 
 /* Read a tokenizer.bin of vocab_size tokens. */
 int ogx_llama2c_tokenizer_load(struct ogx_tokenizer *t, const char *path, uint32_t vocab_size);

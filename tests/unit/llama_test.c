@@ -12,6 +12,7 @@
 #include "model/llama2c.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/pool.h"
 
 static const char *env_or(const char *name, const char *def)
 {
@@ -129,6 +130,248 @@ TEST_F(stories, sampled_matches_llama2c_doc)
 		     "stories260K-t1-p0.9-s133742.txt");
 	check_sample(_metadata, self, OGX_ISA_AUTO, 3, &doc_sampled,
 		     "stories260K-t1-p0.9-s133742.txt");
+}
+
+/* A synthetic model large enough that matvecs and attention go parallel. */
+FIXTURE(synth) {
+	uint8_t *data;
+	struct ogx_llama2c ck;
+};
+
+FIXTURE_SETUP(synth)
+{
+	struct ogx_llama_config c = {
+		.dim = 256, .hidden_dim = 688, .n_layers = 2, .n_heads = 8, .n_kv_heads = 4,
+		.vocab_size = 1000, .seq_len = 64,
+	};
+	size_t size;
+
+	ASSERT_EQ(0, ogx_llama2c_synth(&c, 0, 1234, &self->data, &size));
+	ASSERT_EQ(0, ogx_llama2c_parse(&self->ck, self->data, size));
+}
+
+FIXTURE_TEARDOWN(synth)
+{
+	ogx_llama2c_close(&self->ck);
+	free(self->data);
+}
+
+#define SYNTH_STEPS 48
+
+/* Logits of SYNTH_STEPS positions of a fixed token sequence. */
+static float *run_logits(const struct ogx_llama_weights *w, unsigned int threads)
+{
+	uint32_t v = w->cfg.vocab_size;
+	float *all = malloc(sizeof(float) * v * SYNTH_STEPS);
+	struct ogx_llama m;
+
+	if (!all || ogx_llama_init(&m, w, threads))
+		abort();
+	for (uint32_t pos = 0; pos < SYNTH_STEPS; pos++) {
+		float *l = ogx_llama_forward(&m, (pos * 7919u + 1) % v, pos, 1);
+
+		memcpy(all + (size_t)pos * v, l, sizeof(float) * v);
+	}
+	ogx_llama_fini(&m);
+	return all;
+}
+
+static void check_threads(struct __test_metadata *_metadata, const struct ogx_llama_weights *w,
+			  enum ogx_cpu_isa isa)
+{
+	size_t bytes = sizeof(float) * w->cfg.vocab_size * SYNTH_STEPS;
+	float *one, *more;
+
+	ASSERT_EQ(0, ogx_matvec_set_isa(isa));
+	one = run_logits(w, 1);
+	for (unsigned int t = 2; t <= 4; t++) {
+		more = run_logits(w, t);
+		EXPECT_EQ(0, memcmp(one, more, bytes)) TH_LOG("%u threads, %s", t, ogx_cpu_isa_name(isa));
+		free(more);
+	}
+	free(one);
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+TEST_F(synth, threads_give_identical_logits_portable)
+{
+	check_threads(_metadata, &self->ck.w, OGX_ISA_PORTABLE);
+}
+
+TEST_F(synth, threads_give_identical_logits_auto)
+{
+	check_threads(_metadata, &self->ck.w, OGX_ISA_AUTO);
+}
+
+static int cpu_has_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+/* max |a - b| over all logits, relative to the largest |b|. */
+static double rel_diff(const float *a, const float *b, size_t n)
+{
+	double d = 0, mag = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		d = fmax(d, fabs((double)a[i] - b[i]));
+		mag = fmax(mag, fabs((double)b[i]));
+	}
+	return d / mag;
+}
+
+TEST_F(synth, avx2_within_tolerance_of_portable)
+{
+	size_t n = (size_t)self->ck.w.cfg.vocab_size * SYNTH_STEPS;
+	float *portable, *avx2;
+	double d;
+
+	if (!cpu_has_avx2()) {
+		/* Nothing to compare: asking for AVX2 must say why. */
+		EXPECT_EQ(-ENOTSUP, ogx_matvec_set_isa(OGX_ISA_AVX2));
+		return;
+	}
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
+	portable = run_logits(&self->ck.w, 1);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
+	avx2 = run_logits(&self->ck.w, 2);
+	d = rel_diff(avx2, portable, n);
+	TH_LOG("max |avx2 - portable| / max |logit| = %.3g", d);
+	EXPECT_LE(d, OGX_LLAMA_LOGIT_TOLERANCE);
+	EXPECT_NE(0, memcmp(avx2, portable, n * sizeof(float)));	/* really another kernel */
+	free(portable);
+	free(avx2);
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+TEST(matvec_kernels_agree_on_every_width)
+{
+	static const uint32_t widths[] = { 1, 2, 7, 8, 9, 31, 32, 33, 64, 172, 255, 1000 };
+	enum ogx_cpu_isa isas[2] = { OGX_ISA_PORTABLE, OGX_ISA_AVX2 };
+	float w[1000 * 5], x[1000], out[2][5];
+	uint64_t s = 99;
+
+	for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+		uint32_t cols = widths[k];
+		struct ogx_matrix m = { OGX_WTYPE_F32, 5, cols, w };
+
+		for (uint32_t i = 0; i < 5 * cols; i++)
+			w[i] = (float)lcg(&s) / 2147483648.0f - 0.5f;
+		for (uint32_t i = 0; i < cols; i++)
+			x[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+		for (int a = 0; a < 2; a++) {
+			if (isas[a] == OGX_ISA_AVX2 && !cpu_has_avx2()) {
+				memcpy(out[1], out[0], sizeof(out[0]));
+				continue;
+			}
+			ASSERT_EQ(0, ogx_matvec_set_isa(isas[a]));
+			ogx_matvec(NULL, out[a], &m, x);
+		}
+		for (uint32_t r = 0; r < 5; r++) {
+			float seq = 0.0f;
+			double mag = 0;
+
+			/* The portable kernel is run.c's loop, bit for bit. */
+			for (uint32_t i = 0; i < cols; i++) {
+				seq += w[r * cols + i] * x[i];
+				mag += fabs((double)w[r * cols + i] * x[i]);
+			}
+			EXPECT_EQ(seq, out[0][r]);
+			EXPECT_LE(fabs((double)out[1][r] - out[0][r]), OGX_MATVEC_TOLERANCE * mag)
+				TH_LOG("cols %u row %u", cols, r);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+TEST(isa_from_environment)
+{
+	setenv("OGX_CPU_ISA", "portable", 1);
+	EXPECT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
+	EXPECT_EQ(OGX_ISA_PORTABLE, ogx_matvec_isa());
+	setenv("OGX_CPU_ISA", "sse9", 1);
+	EXPECT_EQ(-EINVAL, ogx_matvec_set_isa(OGX_ISA_AUTO));
+	EXPECT_STREQ("OGX_CPU_ISA='sse9' is not portable or avx2", ogx_errmsg(-EINVAL));
+	unsetenv("OGX_CPU_ISA");
+	EXPECT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
+}
+
+TEST_F(synth, shape_mismatch_is_named)
+{
+	struct ogx_llama_weights w = self->ck.w;
+	struct ogx_llama_layer layers[2];
+	struct ogx_llama m;
+	int err;
+
+	memcpy(layers, w.layers, sizeof(layers));
+	w.layers = layers;
+	layers[1].w2.cols = 687;
+	err = ogx_llama_init(&m, &w, 1);
+	EXPECT_EQ(-EINVAL, err);
+	EXPECT_STREQ("tensor w2 (layer 1) is 256 x 687, the architecture needs 256 x 688",
+		     ogx_errmsg(err));
+	layers[1].w2.cols = 688;
+	layers[0].wk.type = (enum ogx_wtype)77;
+	err = ogx_llama_init(&m, &w, 1);
+	EXPECT_EQ(-EINVAL, err);
+	EXPECT_STREQ("tensor wk (layer 0) has unsupported type 77", ogx_errmsg(err));
+	layers[0].wk.type = OGX_WTYPE_F32;
+	err = ogx_llama_init(&m, &w, 0);
+	EXPECT_EQ(-EINVAL, err);
+	EXPECT_STREQ("threads must be 1..256, not 0", ogx_errmsg(err));
+}
+
+TEST_F(stories, generate_errors)
+{
+	struct ogx_generate_params p = { .sampling = { .temperature = 0 }, .max_tokens = 10 };
+	struct ogx_generation g;
+	struct ogx_llama m;
+	char *long_prompt = malloc(4001);
+	int err;
+
+	ASSERT_EQ(0, ogx_llama_init(&m, &self->ck.w, 1));
+	/* 4000 letters stay well above 512 tokens after merging. */
+	for (int i = 0; i < 4000; i++)
+		long_prompt[i] = "qzxj"[i % 4];
+	long_prompt[4000] = '\0';
+	err = ogx_llama_generate(&m, &self->tok, long_prompt, &p, NULL, NULL, &g);
+	EXPECT_EQ(-E2BIG, err);
+	EXPECT_NE(NULL, strstr(ogx_errmsg(err), "the model's context 512"));
+	p.sampling.temperature = -1;
+	err = ogx_llama_generate(&m, &self->tok, "", &p, NULL, NULL, &g);
+	EXPECT_EQ(-EINVAL, err);
+	EXPECT_STREQ("temperature -1 must be finite and >= 0", ogx_errmsg(err));
+	ogx_llama_fini(&m);
+	free(long_prompt);
+}
+
+TEST_F(stories, prompt_continues_and_context_ends_generation)
+{
+	struct ogx_generate_params p = { .sampling = { .temperature = 0 }, .max_tokens = 1000 };
+	static struct text_buf out;
+	struct ogx_generation g;
+	struct ogx_llama m;
+
+	ASSERT_EQ(0, ogx_llama_init(&m, &self->ck.w, 1));
+	out.len = 0;
+	ASSERT_EQ(0, ogx_llama_generate(&m, &self->tok, "Once upon a time", &p, collect, &out, &g));
+	/* BOS + " Once" " upon" " a" " time" or finer: the prompt is all input. */
+	EXPECT_GE(g.n_input, 5);
+	/* Greedy from the doc's own opening continues as the doc does. */
+	EXPECT_EQ(0, strncmp(out.buf, ", there was a little girl named Lily.", 37));
+	/* Unless the model stops, the context (512) bounds the output. */
+	if (!g.stopped)
+		EXPECT_EQ(512 - g.n_input + 1, g.n_output);
+	EXPECT_EQ(g.prompt_steps, g.n_input);
+	ogx_generation_free(&g);
+	ogx_llama_fini(&m);
 }
 
 TEST_HARNESS_MAIN

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ogrun generate on stories260K: llama2.c's documented samples come out of
+# the command line byte for byte, with any thread count, and the errors a
+# user meets are one clear line with a non-zero exit.
+set -u
+OGRUN=$OGX_BUILD/ogrun
+M=$OGX_MODELS/stories260K
+V=$OGX_SRC/tests/vectors
+TMP=$(mktemp -d /tmp/ogx-generate-XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+n=0
+check() {	# name want got
+	n=$((n + 1))
+	if [ "$2" == "$3" ]; then
+		echo "ok $n - $1"
+	else
+		echo "not ok $n - $1"
+		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
+	fi
+}
+echo "1..12"
+
+"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 \
+	>"$TMP/greedy" 2>"$TMP/err"
+check "greedy exits 0" 0 $?
+check "greedy text is llama2.c's documented sample" "$(cat "$V/stories260K-greedy.txt")" \
+	"$(cat "$TMP/greedy")"
+check "stderr reports prompt and generation speed" 1 \
+	"$(grep -c '^ogrun: prompt 1 tokens, [0-9.]* tok/s; generated 256 tokens, [0-9.]* tok/s' "$TMP/err")"
+
+"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 --threads 2 \
+	>"$TMP/greedy2" 2>/dev/null
+check "--threads 2 gives the same bytes" "" "$(cmp "$TMP/greedy" "$TMP/greedy2")"
+
+"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 1.0 --top-p 0.9 \
+	--seed 133742 -n 256 >"$TMP/sampled" 2>/dev/null
+check "seeded sample is llama2.c's documented one" \
+	"$(cat "$V/stories260K-t1-p0.9-s133742.txt")" "$(cat "$TMP/sampled")"
+
+out=$("$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 16 \
+	-p "Once upon a time" 2>/dev/null)
+check "a prompt is continued as the greedy sample goes on" ", there was a little girl named Lily" \
+	"${out:0:36}"
+
+# The tokenizer defaults to tokenizer.bin beside the model.
+ln -s "$M/stories260K.bin" "$TMP/model.bin"
+ln -s "$M/tok512.bin" "$TMP/tokenizer.bin"
+out=$("$OGRUN" generate -m "$TMP/model.bin" --temp 0 -n 5 2>/dev/null)
+check "default tokenizer path" "Once upon a time," "$out"
+
+out=$("$OGRUN" generate -m /nonexistent/model.bin -n 1 2>&1)
+check "missing model" "ogrun: /nonexistent/model.bin: No such file or directory (rc 1)" "$out (rc $?)"
+
+head -c 1000 "$M/stories260K.bin" >"$TMP/trunc.bin"
+out=$("$OGRUN" generate -m "$TMP/trunc.bin" -t "$M/tok512.bin" -n 1 2>&1)
+check "truncated model" "ogrun: $TMP/trunc.bin: file is 1000 bytes, the header (dim 64, hidden_dim 172, n_layers 5, n_heads 8, n_kv_heads 4, vocab_size 512, seq_len 512, shared classifier) implies 1056540 (rc 1)" "$out (rc $?)"
+
+head -c 3000 "$M/tok512.bin" >"$TMP/trunc-tok.bin"
+out=$("$OGRUN" generate -m "$M/stories260K.bin" -t "$TMP/trunc-tok.bin" -n 1 2>&1)
+check "truncated tokenizer" 1 "$(echo "$out" | grep -c "^ogrun: $TMP/trunc-tok.bin: tokenizer: .*truncated")"
+
+out=$("$OGRUN" generate -m "$M/stories260K.bin" --top-p 2 -n 1 2>&1)
+check "bad top-p" "ogrun: generate: top-p 2 must be within 0..1 (rc 2)" "$out (rc $?)"
+
+out=$("$OGRUN" generate -m "$M/stories260K.bin" --threads 0 -n 1 2>&1)
+check "bad threads" "ogrun: generate: bad value '0' for --threads (rc 2)" "$out (rc $?)"
