@@ -14,6 +14,9 @@
 #include "kselftest_harness.h"
 #include "util/err.h"
 #include "util/hex.h"
+#include "model/llama.h"
+#include "model/llama2c.h"
+#include "vk/llama.h"
 #include "vk/buffer.h"
 #include "vk/device.h"
 #include "vk/ops.h"
@@ -453,6 +456,71 @@ TEST(device_description_and_cache)
 	rmdir(path);
 	rmdir(dir);
 	unsetenv("OGX_HOME");
+}
+
+static uint32_t argmax_f32(const float *v, uint32_t n)
+{
+	uint32_t best = 0;
+
+	for (uint32_t i = 1; i < n; i++)
+		if (v[i] > v[best])
+			best = i;
+	return best;
+}
+
+static const char *models_dir(void)
+{
+	const char *d = getenv("OGX_MODELS");
+
+	return d && *d ? d : "../shared/models";
+}
+
+/*
+ * stories260K, greedy from BOS: the Vulkan forward picks the same token as
+ * the CPU reference at every one of 200 steps, and its logits stay close.
+ */
+TEST_F(vk, llama_stories260k_matches_cpu)
+{
+	struct ogx_llama2c ck;
+	struct ogx_llama cpu;
+	struct ogx_vk_llama *gpu;
+	char path[512];
+	uint32_t tc = 1, tg = 1, steps = 200;
+	double worst = 0;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/stories260K/stories260K.bin", models_dir());
+	err = ogx_llama2c_open(&ck, path);
+	if (err)
+		TH_LOG("%s: %s", path, ogx_errmsg(err));
+	ASSERT_EQ(0, err);
+	ASSERT_EQ(0, ogx_llama_init(&cpu, &ck.w, 1));
+	err = ogx_vk_llama_init(self->vk, &ck.w, &gpu);
+	if (err)
+		TH_LOG("%s", ogx_errmsg(err));
+	ASSERT_EQ(0, err);
+	for (uint32_t pos = 0; pos < steps; pos++) {
+		const float *lg;
+		float *lc = ogx_llama_forward(&cpu, tc, pos, 1);
+		uint32_t vocab = ck.w.cfg.vocab_size, nc, ng;
+
+		ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tg, pos, &lg, &ng));
+		nc = argmax_f32(lc, vocab);
+		ASSERT_EQ(argmax_f32(lg, vocab), ng);
+		for (uint32_t i = 0; i < vocab; i++)
+			if (fabs(lc[i] - lg[i]) > worst)
+				worst = fabs(lc[i] - lg[i]);
+		if (nc != ng)
+			TH_LOG("step %u: cpu %u, vulkan %u", pos, nc, ng);
+		ASSERT_EQ(nc, ng);
+		tc = nc;
+		tg = ng;
+	}
+	TH_LOG("%u tokens equal; largest logit difference %.3g", steps, worst);
+	ASSERT_LT(worst, 1e-3);
+	ogx_vk_llama_free(gpu);
+	ogx_llama_fini(&cpu);
+	ogx_llama2c_close(&ck);
 }
 
 TEST_HARNESS_MAIN
