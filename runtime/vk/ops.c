@@ -170,3 +170,33 @@ int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf 
 	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, 1, 1, 1);
 	return p->err;
 }
+
+int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int hidden,
+		     uint32_t batch, const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *bias, const struct ogx_vk_buf *mult,
+		     const struct ogx_vk_buf *shift, const struct ogx_vk_buf *out,
+		     const struct ogx_vk_buf *params)
+{
+	uint32_t spec[4] = { n_in, n_out, !!hidden, MV_ROWS };
+	struct ogx_vk_bind b[7] = { { w, 0, 0 }, { x, 0, 0 }, { bias, 0, 0 },
+				    { hidden ? mult : bias, 0, 0 },
+				    { hidden ? shift : bias, 0, 0 }, { out, 0, 0 },
+				    { params, 0, 0 } };
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if (!n_in || !n_out || !batch)
+		return ogx_fail(-EINVAL, "classifier layer: empty shape %u x %u, batch %u",
+				n_out, n_in, batch);
+	if (w->size < (uint64_t)n_out * ((n_in + 3) / 4) * 4 ||
+	    x->size < (uint64_t)batch * n_in * 4 || out->size < (uint64_t)batch * n_out * 4 ||
+	    bias->size < (uint64_t)n_out * 4 ||
+	    (hidden && (mult->size < (uint64_t)n_out * 4 || shift->size < (uint64_t)n_out * 4)))
+		return ogx_fail(-EINVAL, "classifier layer: buffers too small for %u x %u, "
+				"batch %u", n_out, n_in, batch);
+	err = ogx_vk_pipe_get(p->vk, "mlp_q8", 7, spec, 4, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (n_out + MV_ROWS - 1) / MV_ROWS, batch, 1);
+	return p->err;
+}

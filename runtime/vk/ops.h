@@ -64,4 +64,16 @@ int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads
 int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *out);
 
+/*
+ * One layer of the integer classifier over up to batch inputs (params[0]
+ * says how many this run): w is n_out rows of n_in int8 padded to whole
+ * words, x and out one 32-bit word per element; hidden layers requantize to
+ * uint8 with per-row mult/shift, the last writes int32 accumulators.
+ */
+int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int hidden,
+		     uint32_t batch, const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *bias, const struct ogx_vk_buf *mult,
+		     const struct ogx_vk_buf *shift, const struct ogx_vk_buf *out,
+		     const struct ogx_vk_buf *params);
+
 #endif

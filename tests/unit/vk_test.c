@@ -458,6 +458,77 @@ TEST(device_description_and_cache)
 	unsetenv("OGX_HOME");
 }
 
+/* The requantization of Documentation/classifier.md, in int64 on the CPU. */
+static uint32_t requant_ref(int32_t acc, int32_t mult, int32_t shift)
+{
+	int64_t v;
+
+	if (acc <= 0)
+		return 0;
+	v = ((int64_t)acc * mult + ((int64_t)1 << (shift - 1))) >> shift;
+	return v > 255 ? 255 : (uint32_t)v;
+}
+
+/*
+ * One integer layer, hidden and last, against the CPU formula: every output
+ * word equal, over random weights, odd widths, biases up to 2^30 and every
+ * shift class (below, at and above 32); batch rows past params[0] untouched.
+ */
+TEST_F(vk, mlp_q8_layer_bit_exact)
+{
+	const uint32_t n_in = 37, n_out = 61, batch = 5, wpr = (n_in + 3) / 4;
+	static const int32_t shifts[] = { 1, 2, 7, 31, 32, 33, 45, 61, 62 };
+	int8_t w[61 * 40] = { 0 };
+	uint32_t x[5 * 37], want[5 * 61];
+	int32_t bias[61], mult[61], shift[61];
+	struct ogx_vk_buf bw, bx, bb, bm, bs, bo;
+
+	for (int hidden = 0; hidden < 2; hidden++) {
+		struct ogx_vk_prog p;
+
+		for (uint32_t r = 0; r < n_out; r++) {
+			for (uint32_t i = 0; i < n_in; i++)
+				w[r * wpr * 4 + i] = (int8_t)((int)(rnd() % 255) - 127);
+			bias[r] = (int32_t)(rnd() % (2u << 30)) - (1 << 30);
+			mult[r] = (int32_t)(rnd() & 0x7fffffff);
+			shift[r] = shifts[r % 9];
+		}
+		for (uint32_t i = 0; i < batch * n_in; i++)
+			x[i] = rnd() & 255;
+		for (uint32_t b = 0; b < batch; b++)
+			for (uint32_t r = 0; r < n_out; r++) {
+				int32_t acc = bias[r];
+
+				for (uint32_t i = 0; i < n_in; i++)
+					acc += w[r * wpr * 4 + i] * (int32_t)x[b * n_in + i];
+				want[b * n_out + r] = b == batch - 1 ? 0xdeadbeef :
+					hidden ? requant_ref(acc, mult[r], shift[r]) : (uint32_t)acc;
+			}
+		ASSERT_EQ(0, ogx_vk_buf_upload(self->vk, w, n_out * wpr * 4, "w", &bw));
+		ASSERT_EQ(0, ogx_vk_buf_upload(self->vk, x, sizeof(x), "x", &bx));
+		ASSERT_EQ(0, ogx_vk_buf_upload(self->vk, bias, sizeof(bias), "bias", &bb));
+		ASSERT_EQ(0, ogx_vk_buf_upload(self->vk, mult, sizeof(mult), "mult", &bm));
+		ASSERT_EQ(0, ogx_vk_buf_upload(self->vk, shift, sizeof(shift), "shift", &bs));
+		ASSERT_EQ(0, ogx_vk_buf_alloc(self->vk, sizeof(want), "out", &bo));
+		for (uint32_t i = 0; i < batch * n_out; i++)
+			((uint32_t *)bo.map)[i] = 0xdeadbeef;
+		((uint32_t *)self->params.map)[0] = batch - 1;
+		ASSERT_EQ(0, ogx_vk_prog_begin(self->vk, 1, &p));
+		ASSERT_EQ(0, ogx_vk_op_mlp_q8(&p, n_in, n_out, hidden, batch, &bw, &bx, &bb, &bm,
+					      &bs, &bo, &self->params));
+		ASSERT_EQ(0, ogx_vk_prog_end(&p));
+		ASSERT_EQ(0, ogx_vk_prog_run(&p));
+		ASSERT_EQ(0, memcmp(want, bo.map, sizeof(want)));
+		ogx_vk_prog_free(&p);
+		ogx_vk_buf_free(self->vk, &bw);
+		ogx_vk_buf_free(self->vk, &bx);
+		ogx_vk_buf_free(self->vk, &bb);
+		ogx_vk_buf_free(self->vk, &bm);
+		ogx_vk_buf_free(self->vk, &bs);
+		ogx_vk_buf_free(self->vk, &bo);
+	}
+}
+
 static uint32_t argmax_f32(const float *v, uint32_t n)
 {
 	uint32_t best = 0;
