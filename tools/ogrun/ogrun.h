@@ -3,10 +3,24 @@
 #ifndef OGRUN_H
 #define OGRUN_H
 
+#include <stddef.h>
+#include <stdint.h>
+
 extern const char *prog;
 
 int generate_main(int argc, char **argv);
 int key_main(int argc, char **argv);
 int run_main(int argc, char **argv);
+int model_main(int argc, char **argv);
+
+/* ogrun model <command>: one file each (model_<command>.c), table in model.c. */
+int model_add_main(int argc, char **argv);
+int model_list_main(int argc, char **argv);
+int model_show_main(int argc, char **argv);
+
+/* Resolve a model reference (file, name, id, id prefix); prints the error. */
+int model_resolve(const char *ref, char *path, size_t size, char *id);
+/* "1.5 MiB" */
+void model_format_size(char *buf, size_t size, uint64_t bytes);
 
 #endif
