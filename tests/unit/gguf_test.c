@@ -177,8 +177,10 @@ FIXTURE_TEARDOWN(tmp)
 {
 	char cmd[128];
 
+	/* no ASSERT here: a failing teardown would be run again */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", self->dir);
-	ASSERT_EQ(0, system(cmd));
+	if (system(cmd))
+		TH_LOG("could not remove %s", self->dir);
 }
 
 TEST_F(tmp, roundtrip_every_type)
