@@ -23,4 +23,11 @@ int model_resolve(const char *ref, char *path, size_t size, char *id);
 /* "1.5 MiB" */
 void model_format_size(char *buf, size_t size, uint64_t bytes);
 
+/* ogrun model train|quantize|eval: the MLP classifier (model_*.c). */
+int model_train_main(int argc, char **argv);
+int model_quantize_main(int argc, char **argv);
+int model_eval_main(int argc, char **argv);
+/* Parse a decimal count from 0 to max for option what; prints the error. */
+int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out);
+
 #endif

@@ -1,0 +1,4 @@
+# The MLP classifier (runtime/model/mlp*.c): the training and inference loops
+# are written to vectorize (contiguous rows, independent lanes); -O2's
+# "very cheap" vectorizer leaves most of them scalar, so these files get -O3.
+$(B)/obj/runtime/model/mlp.o $(B)/obj/runtime/model/mlp_train.o: OPT := -O3

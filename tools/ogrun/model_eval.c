@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogrun model eval MODEL --images F --labels F [--limit N]: the accuracy of
+ * an MLP classifier (f32 mnist-fc or int8 ogx-mlp-q8, by the file's
+ * architecture) on an IDX test set.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/idx.h"
+#include "model/mlp.h"
+#include "model/mlp_gguf.h"
+#include "ogrun.h"
+#include "util/err.h"
+
+int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || *out > max) {
+		fprintf(stderr, "%s: %s '%s' is not a number from 0 to %lu\n", prog, what, s, max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int eval_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s model eval MODEL --images IDX3 --labels IDX1 [--limit N]\n"
+		   "Classifies the images (gzip'd or not) and prints the accuracy.\n", prog);
+	return f == stdout ? 0 : 2;
+}
+
+int model_eval_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "images", required_argument, NULL, 'i' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	const char *images_path = NULL, *labels_path = NULL, *model_path;
+	unsigned long limit = 0;
+	struct ogx_idx images, labels;
+	struct ogx_mlp m;
+	size_t n, correct;
+	char desc[128];
+	int c, err;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			images_path = optarg;
+			break;
+		case 'l':
+			labels_path = optarg;
+			break;
+		case 'n':
+			if (model_parse_count("--limit", optarg, UINT32_MAX, &limit))
+				return 2;
+			break;
+		case 'h':
+			return eval_usage(stdout);
+		default:
+			return eval_usage(stderr);
+		}
+	}
+	if (optind + 1 != argc || !images_path || !labels_path)
+		return eval_usage(stderr);
+	model_path = argv[optind];
+	err = ogx_mlp_load(model_path, &m);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, model_path, ogx_errmsg(err));
+		return 1;
+	}
+	err = ogx_idx_load_set(images_path, labels_path, ogx_mlp_n_out(&m), &images, &labels);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+		ogx_mlp_free(&m);
+		return 1;
+	}
+	ogx_mlp_describe(&m, desc, sizeof(desc));
+	n = limit && limit < images.count ? limit : images.count;
+	if (images.item_size != ogx_mlp_n_in(&m))
+		err = ogx_fail(-EINVAL, "model %s takes %u inputs, images have %zu pixels", desc,
+			       ogx_mlp_n_in(&m), images.item_size);
+	else
+		err = ogx_mlp_count_correct(&m, images.data, labels.data, n, &correct);
+	if (err)
+		fprintf(stderr, "%s: %s: %s\n", prog, images_path, ogx_errmsg(err));
+	else
+		printf("%s (%s): %zu of %zu correct, accuracy %.2f %%\n", model_path, desc,
+		       correct, n, 100.0 * correct / n);
+	ogx_idx_free(&images);
+	ogx_idx_free(&labels);
+	ogx_mlp_free(&m);
+	return err ? 1 : 0;
+}
