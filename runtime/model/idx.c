@@ -98,7 +98,7 @@ static int parse_raw(const uint8_t *buf, size_t len, unsigned int ndim, struct o
 		if (!out->dims[i])
 			return ogx_fail(-EINVAL, "IDX dimension %u is zero", i);
 		if (i && __builtin_mul_overflow(item, (size_t)out->dims[i], &item))
-			return ogx_fail(-EINVAL, "IDX dimensions overflow");
+			item = SIZE_MAX;
 	}
 	if (__builtin_mul_overflow(item, (size_t)out->dims[0], &total) ||
 	    total > OGX_IDX_MAX_BYTES)
@@ -143,6 +143,7 @@ int ogx_idx_load(const char *path, unsigned int ndim, struct ogx_idx *out)
 	int err;
 
 	memset(out, 0, sizeof(*out));
+	ogx_clearerr();		/* a plain -errno below must not show an older detail */
 	err = ogx_read_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
 	if (err)
 		return err;
