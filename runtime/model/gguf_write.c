@@ -39,6 +39,8 @@ static int fail(struct ogx_gguf_writer *w, int err)
 
 static int put(struct ogx_gguf_writer *w, const void *p, size_t n)
 {
+	if (!n)		/* p may be NULL then (a file without metadata): memcpy forbids it */
+		return 0;
 	if (w->kv_len + n > w->kv_cap) {
 		size_t cap = w->kv_cap ? w->kv_cap : 256;
 		uint8_t *nb;
