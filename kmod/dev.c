@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/ogx: the misc device, its file operations and the command dispatch
+ * shared by ioctl() and uring_cmd.
+ *
+ * A command number is the _IOWR() encoding of its struct; its size field is
+ * the size userspace was built with. Shorter than the first version, or not
+ * a multiple of 8, is -EINVAL; longer with a non-zero tail is -E2BIG
+ * (copy_struct_from_user()); an unknown number is -ENOTTY. Open files hold a
+ * module reference (.owner), so the module cannot go while one is open, and
+ * an io_uring holding the file holds it too.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/uaccess.h>
+
+#include "dev.h"
+#include "log.h"
+#include "mac.h"
+#include "measure.h"
+#include "tpm.h"
+#include "uring.h"
+
+union ogx_args {
+	struct ogx_info info;
+	struct ogx_extend extend;
+	struct ogx_verify verify;
+};
+
+static int ogx_cmd_info(union ogx_args *a)
+{
+	struct ogx_info *info = &a->info;
+	u32 pcr;
+
+	memset(info, 0, sizeof(*info));
+	info->abi_version = OGX_ABI_VERSION;
+	if (ogx_tpm_anchored(&pcr))
+		info->flags |= OGX_INFO_F_TPM;
+	info->pcr = pcr;
+	ogx_mac_boot_id(info->boot_id);
+	ogx_log_info(info);
+	return 0;
+}
+
+static int ogx_cmd_extend(union ogx_args *a)
+{
+	struct ogx_extend *x = &a->extend;
+	int ret;
+
+	if (x->type < OGX_EVENT_MODEL_LOAD || x->type > OGX_EVENT_KEY)
+		return -EINVAL;
+	if (x->flags & ~OGX_EVENT_FLAGS_MASK)
+		return -EINVAL;
+	ret = ogx_measure_exe(x->exe);
+	if (ret)
+		return ret;
+	ret = ogx_log_append(x);
+	if (ret)
+		return ret;
+	ogx_mac(x->mac, x->seq, x->head, x->digest);
+	return 0;
+}
+
+static int ogx_cmd_verify(union ogx_args *a)
+{
+	struct ogx_verify *v = &a->verify;
+
+	if (v->flags || v->pad)
+		return -EINVAL;
+	if (v->seq >= ogx_log_events() ||
+	    !ogx_mac_valid(v->mac, v->seq, v->head, v->digest))
+		return -EBADMSG;
+	return 0;
+}
+
+static const struct ogx_command {
+	unsigned int cmd;
+	size_t size;		/* the struct as this module knows it */
+	size_t min_size;	/* its first published version */
+	int (*fn)(union ogx_args *a);
+} ogx_commands[] = {
+	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info),
+	  ogx_cmd_info },
+	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend),
+	  sizeof(struct ogx_extend), ogx_cmd_extend },
+	{ OGX_IOCTL_VERIFY, sizeof(struct ogx_verify),
+	  sizeof(struct ogx_verify), ogx_cmd_verify },
+};
+
+long ogx_command(unsigned int cmd, void __user *uarg)
+{
+	const struct ogx_command *c;
+	size_t usize = _IOC_SIZE(cmd);
+	union ogx_args a;
+	int ret;
+
+	if (_IOC_TYPE(cmd) != OGX_IOCTL_BASE ||
+	    _IOC_DIR(cmd) != (_IOC_READ | _IOC_WRITE) ||
+	    _IOC_NR(cmd) >= ARRAY_SIZE(ogx_commands))
+		return -ENOTTY;
+	c = &ogx_commands[_IOC_NR(cmd)];
+	if (usize < c->min_size || usize % sizeof(__u64))
+		return -EINVAL;
+	ret = copy_struct_from_user(&a, c->size, uarg, usize);
+	if (ret)
+		return ret;
+	ret = c->fn(&a);
+	if (ret)
+		return ret;
+	/* A longer struct's tail was checked to be zero and stays so. */
+	if (copy_to_user(uarg, &a, min(usize, c->size)))
+		return -EFAULT;
+	return 0;
+}
+
+static long ogx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	return ogx_command(cmd, (void __user *)arg);
+}
+
+static int ogx_open(struct inode *inode, struct file *file)
+{
+	/* The file position is a sequence number, not a byte offset. */
+	return nonseekable_open(inode, file);
+}
+
+static ssize_t ogx_read(struct file *file, char __user *buf, size_t count,
+			loff_t *pos)
+{
+	return ogx_log_read(buf, count, pos);
+}
+
+static const struct file_operations ogx_fops = {
+	.owner = THIS_MODULE,
+	.open = ogx_open,
+	.read = ogx_read,
+	.unlocked_ioctl = ogx_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.uring_cmd = ogx_uring_cmd,
+};
+
+static struct miscdevice ogx_misc = {
+	.minor = MISC_DYNAMIC_MINOR,
+	.name = "ogx",
+	.fops = &ogx_fops,
+};
+
+int ogx_dev_init(void)
+{
+	return misc_register(&ogx_misc);
+}
+
+void ogx_dev_exit(void)
+{
+	misc_deregister(&ogx_misc);
+}

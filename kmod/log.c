@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The event chain and the read() ring.
+ *
+ * Every EXTEND takes ogx_chain_lock, so all extenders (ioctl callers, ring
+ * submitters, io-wq workers) see one total order: seq, the head and the TPM
+ * PCR advance together. The head covers every event ever appended; the ring
+ * keeps only the last ring_events of them for read(), and INFO reports how
+ * many were dropped.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <crypto/sha2.h>
+#include <linux/bits.h>
+#include <linux/kernel.h>
+#include <linux/lockdep.h>
+#include <linux/minmax.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/timekeeping.h>
+#include <linux/uaccess.h>
+
+#include "log.h"
+#include "tpm.h"
+
+#define OGX_RING_EVENTS_MAX	BIT(20)
+/* Events copied out of the lock at a time by read(). */
+#define OGX_READ_BATCH		16
+
+static unsigned int ogx_ring_events = 4096;
+module_param_named(ring_events, ogx_ring_events, uint, 0444);
+MODULE_PARM_DESC(ring_events, "events kept for read() (default 4096)");
+
+/* Protects ogx_chain_events, ogx_chain_head and ogx_ring. */
+static DEFINE_MUTEX(ogx_chain_lock);
+static u64 ogx_chain_events;
+static u8 ogx_chain_head[OGX_DIGEST_SIZE];
+static struct ogx_event *ogx_ring;
+
+int ogx_log_init(void)
+{
+	if (!ogx_ring_events || ogx_ring_events > OGX_RING_EVENTS_MAX) {
+		pr_err("ring_events must be 1..%lu\n", OGX_RING_EVENTS_MAX);
+		return -EINVAL;
+	}
+	ogx_ring = kvcalloc(ogx_ring_events, sizeof(*ogx_ring), GFP_KERNEL);
+	return ogx_ring ? 0 : -ENOMEM;
+}
+
+void ogx_log_exit(void)
+{
+	kvfree(ogx_ring);
+	ogx_ring = NULL;
+}
+
+static u64 ogx_ring_oldest(void)
+{
+	lockdep_assert_held(&ogx_chain_lock);
+	if (ogx_chain_events > ogx_ring_events)
+		return ogx_chain_events - ogx_ring_events;
+	return 0;
+}
+
+/*
+ * Appends the event described by the In fields of @x (with @x->exe already
+ * measured) and fills the Out fields except the MAC. The TPM is extended
+ * before anything is committed, so a TPM failure leaves no trace in the chain.
+ */
+int ogx_log_append(struct ogx_extend *x)
+{
+	struct ogx_event ev = {};
+	struct sha256_state sctx;
+	u8 head[OGX_DIGEST_SIZE];
+	int ret;
+
+	ev.type = cpu_to_le32(x->type);
+	ev.flags = cpu_to_le32(x->flags);
+	memcpy(ev.exe, x->exe, OGX_DIGEST_SIZE);
+	memcpy(ev.model, x->model, OGX_DIGEST_SIZE);
+	memcpy(ev.input, x->input, OGX_DIGEST_SIZE);
+	memcpy(ev.output, x->output, OGX_DIGEST_SIZE);
+	memcpy(ev.params, x->params, OGX_DIGEST_SIZE);
+	memcpy(ev.pipeline, x->pipeline, OGX_DIGEST_SIZE);
+
+	mutex_lock(&ogx_chain_lock);
+	ev.seq = cpu_to_le64(ogx_chain_events);
+	ev.time_ns = cpu_to_le64(ktime_get_real_ns());
+	sha256((const u8 *)&ev, offsetof(struct ogx_event, digest), ev.digest);
+
+	sha256_init(&sctx);
+	sha256_update(&sctx, ogx_chain_head, OGX_DIGEST_SIZE);
+	sha256_update(&sctx, ev.digest, OGX_DIGEST_SIZE);
+	sha256_final(&sctx, head);
+
+	ret = ogx_tpm_extend(ev.digest);
+	if (ret) {
+		mutex_unlock(&ogx_chain_lock);
+		return ret;
+	}
+	memcpy(ogx_chain_head, head, OGX_DIGEST_SIZE);
+	memcpy(ev.head, head, OGX_DIGEST_SIZE);
+	ogx_ring[ogx_chain_events % ogx_ring_events] = ev;
+	ogx_chain_events++;
+	mutex_unlock(&ogx_chain_lock);
+
+	x->seq = le64_to_cpu(ev.seq);
+	x->time_ns = le64_to_cpu(ev.time_ns);
+	memcpy(x->digest, ev.digest, OGX_DIGEST_SIZE);
+	memcpy(x->head, ev.head, OGX_DIGEST_SIZE);
+	return 0;
+}
+
+void ogx_log_info(struct ogx_info *info)
+{
+	mutex_lock(&ogx_chain_lock);
+	info->events = ogx_chain_events;
+	info->dropped = ogx_ring_oldest();
+	memcpy(info->head, ogx_chain_head, OGX_DIGEST_SIZE);
+	mutex_unlock(&ogx_chain_lock);
+	info->ring_events = ogx_ring_events;
+}
+
+u64 ogx_log_events(void)
+{
+	u64 events;
+
+	mutex_lock(&ogx_chain_lock);
+	events = ogx_chain_events;
+	mutex_unlock(&ogx_chain_lock);
+	return events;
+}
+
+/*
+ * Copies whole events from seq *@pos on. A reader that fell behind the ring
+ * resumes at the oldest event still held; INFO's dropped count and the seq
+ * numbers in the records tell it what it missed. Events are staged in a
+ * kernel buffer so that no user page fault happens under ogx_chain_lock.
+ */
+ssize_t ogx_log_read(char __user *buf, size_t count, loff_t *pos)
+{
+	struct ogx_event *stage;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (count < sizeof(struct ogx_event))
+		return -EINVAL;
+	if (*pos < 0)
+		return -EINVAL;
+	stage = kmalloc_array(OGX_READ_BATCH, sizeof(*stage), GFP_KERNEL);
+	if (!stage)
+		return -ENOMEM;
+
+	while (count - done >= sizeof(struct ogx_event)) {
+		u64 seq, n, i, avail;
+
+		mutex_lock(&ogx_chain_lock);
+		seq = max_t(u64, *pos, ogx_ring_oldest());
+		avail = ogx_chain_events > seq ? ogx_chain_events - seq : 0;
+		n = min3((u64)OGX_READ_BATCH,
+			 (u64)((count - done) / sizeof(struct ogx_event)),
+			 avail);
+		for (i = 0; i < n; i++)
+			stage[i] = ogx_ring[(seq + i) % ogx_ring_events];
+		mutex_unlock(&ogx_chain_lock);
+
+		if (!n)
+			break;
+		if (copy_to_user(buf + done, stage, n * sizeof(*stage))) {
+			ret = -EFAULT;
+			break;
+		}
+		done += n * sizeof(*stage);
+		*pos = seq + n;
+	}
+	kfree(stage);
+	return done ? done : ret;
+}

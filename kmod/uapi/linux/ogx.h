@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * ogx.h - UAPI of /dev/ogx, the measured-execution log of an ogx node.
+ *
+ * Userspace opens /dev/ogx and issues the commands below either as ioctl()s
+ * or, with the same numbers in cmd_op, as io_uring IORING_OP_URING_CMD whose
+ * 16-byte command area holds a struct ogx_uring_cmd pointing at the same
+ * argument struct.  read() returns the event log as struct ogx_event records.
+ *
+ * Every argument struct is fixed-size and padded to 64 bits.  Its size is
+ * encoded in the command number; a newer userspace may pass a longer struct
+ * whose unknown tail is zero, an older one a shorter struct no smaller than
+ * the first published version.  Unknown flags and non-zero padding are
+ * rejected with -EINVAL.
+ */
+#ifndef _UAPI_LINUX_OGX_H
+#define _UAPI_LINUX_OGX_H
+
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
+#define OGX_ABI_VERSION		1
+#define OGX_DIGEST_SIZE		32
+#define OGX_MAC_SIZE		32
+#define OGX_BOOT_ID_SIZE	16
+
+#define OGX_IOCTL_BASE		0xc7
+
+/**
+ * enum ogx_event_type - what an event records
+ * @OGX_EVENT_MODEL_LOAD: a model was loaded; @model is its digest.
+ * @OGX_EVENT_JOB: an inference job ran; all digests are meaningful.
+ * @OGX_EVENT_KEY: a signing key was registered; @params is its public key
+ *	digest.
+ */
+enum ogx_event_type {
+	OGX_EVENT_MODEL_LOAD = 1,
+	OGX_EVENT_JOB = 2,
+	OGX_EVENT_KEY = 3,
+};
+
+/* The event records a job that failed; @output digests the error. */
+#define OGX_EVENT_F_FAILED	(1U << 0)
+#define OGX_EVENT_FLAGS_MASK	OGX_EVENT_F_FAILED
+
+/* The event digests are also extended into a TPM PCR. */
+#define OGX_INFO_F_TPM		(1U << 0)
+
+/**
+ * struct ogx_info - capability discovery and chain state
+ * @abi_version: Out. %OGX_ABI_VERSION.
+ * @flags: Out. %OGX_INFO_F_TPM when events are anchored in a TPM PCR.
+ * @boot_id: Out. Random per module load; names the MAC key epoch.
+ * @events: Out. Number of events so far; the next event gets this seq.
+ * @dropped: Out. Events no longer in the read() ring (the oldest first).
+ * @ring_events: Out. Capacity of the read() ring, in events.
+ * @pcr: Out. The PCR extended when %OGX_INFO_F_TPM is set, else 0.
+ * @head: Out. The chain head after the last event (zero before the first).
+ */
+struct ogx_info {
+	__u32 abi_version;
+	__u32 flags;
+	__u8 boot_id[OGX_BOOT_ID_SIZE];
+	__u64 events;
+	__u64 dropped;
+	__u32 ring_events;
+	__u32 pcr;
+	__u8 head[OGX_DIGEST_SIZE];
+};
+
+/**
+ * struct ogx_extend - append one event to the log
+ * @type: In. An &enum ogx_event_type.
+ * @flags: In. %OGX_EVENT_F_* bits; unknown bits are rejected.
+ * @model: In. Digest of the model weights.
+ * @input: In. Digest of the job input.
+ * @output: In. Digest of the job output.
+ * @params: In. Digest of the job parameters.
+ * @pipeline: In. Digest of the pipeline or shader set that ran.
+ * @seq: Out. Sequence number the kernel assigned.
+ * @time_ns: Out. CLOCK_REALTIME when the event was appended.
+ * @exe: Out. SHA-256 of the calling process's executable.
+ * @digest: Out. SHA-256 of the event as read() returns it, up to @digest.
+ * @head: Out. The chain head after this event: SHA-256(previous head ‖
+ *	@digest).
+ * @mac: Out. BLAKE2s-256 keyed with the boot key over @seq (little
+ *	endian) ‖ @head ‖ @digest; only this kernel can check it (VERIFY).
+ *
+ * Out fields are ignored on input.
+ */
+struct ogx_extend {
+	__u32 type;
+	__u32 flags;
+	__u8 model[OGX_DIGEST_SIZE];
+	__u8 input[OGX_DIGEST_SIZE];
+	__u8 output[OGX_DIGEST_SIZE];
+	__u8 params[OGX_DIGEST_SIZE];
+	__u8 pipeline[OGX_DIGEST_SIZE];
+	__u64 seq;
+	__u64 time_ns;
+	__u8 exe[OGX_DIGEST_SIZE];
+	__u8 digest[OGX_DIGEST_SIZE];
+	__u8 head[OGX_DIGEST_SIZE];
+	__u8 mac[OGX_MAC_SIZE];
+};
+
+/**
+ * struct ogx_verify - check that an event's evidence came from this kernel
+ * @seq: In. Sequence number of the event.
+ * @flags: In. Must be zero.
+ * @pad: In. Must be zero.
+ * @digest: In. The event digest.
+ * @head: In. The chain head after the event.
+ * @mac: In. The MAC EXTEND returned.
+ *
+ * Returns 0 when the MAC is genuine and @seq was issued, -EBADMSG otherwise.
+ */
+struct ogx_verify {
+	__u64 seq;
+	__u32 flags;
+	__u32 pad;
+	__u8 digest[OGX_DIGEST_SIZE];
+	__u8 head[OGX_DIGEST_SIZE];
+	__u8 mac[OGX_MAC_SIZE];
+};
+
+/**
+ * struct ogx_uring_cmd - the command area of a 64-byte IORING_OP_URING_CMD SQE
+ * @addr: In. User pointer to the argument struct of cmd_op.
+ * @pad: In. Must be zero.
+ *
+ * The argument lives in user memory, not in the SQE, so a plain 64-byte SQE
+ * ring suffices; rings set up with IORING_SETUP_SQE128 are rejected with
+ * -EINVAL (a future inline form may use them).
+ */
+struct ogx_uring_cmd {
+	__u64 addr;
+	__u64 pad;
+};
+
+/**
+ * struct ogx_event - one record of the read() log
+ * @seq: Sequence number, little endian.
+ * @time_ns: CLOCK_REALTIME at append, little endian.
+ * @type: &enum ogx_event_type, little endian.
+ * @flags: %OGX_EVENT_F_* bits, little endian.
+ * @exe: SHA-256 of the executable that appended the event.
+ * @model: As in &struct ogx_extend.
+ * @input: As in &struct ogx_extend.
+ * @output: As in &struct ogx_extend.
+ * @params: As in &struct ogx_extend.
+ * @pipeline: As in &struct ogx_extend.
+ * @digest: SHA-256 of the bytes of this record before @digest.
+ * @head: Chain head after this event: SHA-256(previous head ‖ @digest).
+ *
+ * read() returns whole records only, oldest first, from the file position
+ * (a sequence number) onward; 0 when the reader has caught up.
+ */
+struct ogx_event {
+	__le64 seq;
+	__le64 time_ns;
+	__le32 type;
+	__le32 flags;
+	__u8 exe[OGX_DIGEST_SIZE];
+	__u8 model[OGX_DIGEST_SIZE];
+	__u8 input[OGX_DIGEST_SIZE];
+	__u8 output[OGX_DIGEST_SIZE];
+	__u8 params[OGX_DIGEST_SIZE];
+	__u8 pipeline[OGX_DIGEST_SIZE];
+	__u8 digest[OGX_DIGEST_SIZE];
+	__u8 head[OGX_DIGEST_SIZE];
+};
+
+#define OGX_IOCTL_INFO		_IOWR(OGX_IOCTL_BASE, 0x00, struct ogx_info)
+#define OGX_IOCTL_EXTEND	_IOWR(OGX_IOCTL_BASE, 0x01, struct ogx_extend)
+#define OGX_IOCTL_VERIFY	_IOWR(OGX_IOCTL_BASE, 0x02, struct ogx_verify)
+
+#endif /* _UAPI_LINUX_OGX_H */

@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * IORING_OP_URING_CMD on /dev/ogx: the same commands as ioctl(), with the
+ * ioctl number in cmd_op, so that a runtime can batch many EXTENDs into one
+ * io_uring_enter().
+ *
+ * The SQE's 16-byte command area holds a struct ogx_uring_cmd pointing at
+ * the argument in user memory, so rings need no IORING_SETUP_SQE128; such
+ * rings are rejected. The command area may sit in the ring shared with
+ * userspace, which can rewrite it at any time: it is read once with
+ * READ_ONCE() and only the snapshot is validated and used. Commands run
+ * synchronously in the issuing task (or its io-wq worker, which shares its
+ * mm and executable), and complete with the ioctl's return value.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kernel.h>
+
+#include "compat.h"
+#include "dev.h"
+#include "uring.h"
+#include "uapi/linux/ogx.h"
+
+int ogx_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
+{
+	const struct ogx_uring_cmd *payload;
+	u64 addr, pad;
+
+	if (issue_flags & IO_URING_F_SQE128)
+		return -EINVAL;
+	payload = ogx_uring_cmd_payload(ioucmd);
+	addr = READ_ONCE(payload->addr);
+	pad = READ_ONCE(payload->pad);
+	if (pad)
+		return -EINVAL;
+	return ogx_command(ioucmd->cmd_op, u64_to_user_ptr(addr));
+}

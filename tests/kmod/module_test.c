@@ -1,0 +1,209 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading and unloading ogx.ko, in the qemu guest of tests/kmod/run.t, which
+ * runs this binary last: unloading is refused while a file is open, a reload
+ * starts a new chain under a new MAC key, bad module parameters fail the
+ * load, and with pcr=N (swtpm in the guest) the PCR read back from sysfs
+ * equals the replay of the read() log. Each test leaves the module loaded
+ * as the guest loaded it (ring_events=16384, no PCR).
+ */
+#include <sys/syscall.h>
+
+#include "fixture.h"
+
+#define BASE_PARAMS "ring_events=16384"
+
+static int unload(void)
+{
+	return syscall(SYS_delete_module, "ogx", O_NONBLOCK) ? -errno : 0;
+}
+
+/* io_uring tears a ring down in a worker: its files go a little later. */
+static int unload_settled(void)
+{
+	int i, ret = -EWOULDBLOCK;
+
+	for (i = 0; i < 500 && ret == -EWOULDBLOCK; i++) {
+		ret = unload();
+		if (ret == -EWOULDBLOCK)
+			usleep(10000);
+	}
+	return ret;
+}
+
+static int load(const char *params)
+{
+	const char *ko = getenv("OGX_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Closes the fixture's file, then reloads with params. */
+static int reload(int *fd, const char *params)
+{
+	int ret;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	ret = unload();
+	if (ret)
+		return ret;
+	ret = load(params);
+	if (!ret)
+		*fd = open("/dev/ogx", O_RDWR);
+	return ret;
+}
+
+TEST_F(ogx, unload_refused_while_open)
+{
+	struct ogx_extend x;
+	int ring_fd;
+	struct io_uring ring;
+
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+	/* A ring that holds a registered /dev/ogx file keeps it too. */
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ring_fd = self->fd;
+	ASSERT_EQ(0, io_uring_register_files(&ring, &ring_fd, 1));
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(-EWOULDBLOCK, unload());
+	io_uring_queue_exit(&ring);
+	/* Now nothing holds it: unload, and the device is gone. */
+	ASSERT_EQ(0, unload_settled());
+	ASSERT_EQ(-1, open("/dev/ogx", O_RDWR));
+	ASSERT_EQ(ENOENT, errno);
+	ASSERT_EQ(0, load(BASE_PARAMS));
+	self->fd = open("/dev/ogx", O_RDWR);
+	ASSERT_LE(0, self->fd);
+	fill_extend(&x, 1);
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, &x));
+	ASSERT_EQ(0, x.seq);
+}
+
+/* A reload is a new epoch: new boot id, new key, the chain from zero. */
+TEST_F(ogx, reload_new_epoch)
+{
+	struct ogx_info a, b;
+	struct ogx_extend x, y;
+	struct ogx_verify v;
+
+	fill_extend(&x, 2);
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, &x));
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &a));
+	ASSERT_EQ(0, reload(&self->fd, BASE_PARAMS));
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &b));
+	ASSERT_EQ(0, b.events);
+	ASSERT_NE(0, memcmp(a.boot_id, b.boot_id, sizeof(a.boot_id)));
+	/* Evidence of the old epoch does not verify in the new one. */
+	while (b.events <= x.seq) {
+		fill_extend(&y, 3);
+		ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, &y));
+		b.events++;
+	}
+	to_verify(&v, &x);
+	ASSERT_EQ(-EBADMSG, ogx_ioctl(self->fd, OGX_IOCTL_VERIFY, &v));
+}
+
+TEST_F(ogx, bad_params)
+{
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(-EEXIST, load(BASE_PARAMS));
+	ASSERT_EQ(0, unload());
+	ASSERT_EQ(-EINVAL, load("pcr=24"));
+	ASSERT_EQ(-EINVAL, load("pcr=1000"));
+	ASSERT_EQ(-EINVAL, load("ring_events=0"));
+	ASSERT_EQ(-EINVAL, load("ring_events=2000000"));
+	ASSERT_EQ(-EINVAL, load("pcr=notanumber"));
+	ASSERT_EQ(-ENOENT, open("/dev/ogx", O_RDWR) < 0 ? -errno : 0);
+	ASSERT_EQ(0, load(BASE_PARAMS));
+	self->fd = open("/dev/ogx", O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+static int read_pcr(int pcr, uint8_t out[32])
+{
+	char path[64], hex[80] = { 0 };
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/tpm/tpm0/pcr-sha256/%d", pcr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, hex, sizeof(hex) - 1);
+	close(fd);
+	if (n < 64)
+		return -EIO;
+	hex[64] = 0;
+	return ogx_unhex(out, 32, hex);
+}
+
+/* PCR N read back == the replay of the log, through ioctl and uring_cmd. */
+TEST_F_TIMEOUT(ogx, tpm_anchor, 300)
+{
+	const char *pcr_env = getenv("OGX_PCR");
+	struct ogx_kmod k;
+	struct ogx_extend xs[24];
+	struct ogx_event ev[24];
+	struct ogx_info info;
+	uint8_t pcr_before[32], pcr_after[32], fold[32], buf[64], head[32] = { 0 };
+	char params[64];
+	int pcr, res[24], i;
+
+	ASSERT_NE(NULL, pcr_env);
+	pcr = atoi(pcr_env);
+	ASSERT_EQ(0, read_pcr(pcr, pcr_before));
+	snprintf(params, sizeof(params), "%s pcr=%d", BASE_PARAMS, pcr);
+	ASSERT_EQ(0, reload(&self->fd, params));
+	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &info));
+	ASSERT_EQ(OGX_INFO_F_TPM, info.flags);
+	ASSERT_EQ(pcr, info.pcr);
+
+	for (i = 0; i < 8; i++) {
+		fill_extend(&xs[i], 40 + i);
+		ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, &xs[i]));
+	}
+	k = (struct ogx_kmod){ .fd = self->fd };
+	ASSERT_EQ(0, ogx_kmod_ring_init(&k, 8));
+	for (i = 8; i < 24; i++)
+		fill_extend(&xs[i], 40 + i);
+	ASSERT_EQ(0, ogx_kmod_extend_batch(&k, xs + 8, res, 16));
+	io_uring_queue_exit(&k.ring);
+
+	ASSERT_EQ(0, read_pcr(pcr, pcr_after));
+	ASSERT_EQ(sizeof(ev), read(self->fd, ev, sizeof(ev)));
+	ASSERT_EQ(0, ogx_kmod_replay(ev, 24, 0, head));
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &info));
+	ASSERT_EQ(0, memcmp(head, info.head, 32));
+	/* The PCR is the same chain, started from its value before. */
+	memcpy(fold, pcr_before, 32);
+	for (i = 0; i < 24; i++) {
+		memcpy(buf, fold, 32);
+		memcpy(buf + 32, ev[i].digest, 32);
+		ogx_sha256(fold, buf, 64);
+	}
+	ASSERT_EQ(0, memcmp(fold, pcr_after, 32));
+	ASSERT_NE(0, memcmp(pcr_before, pcr_after, 32));
+
+	close(self->fd);
+	self->fd = -1;
+	ASSERT_EQ(0, unload_settled());
+	ASSERT_EQ(0, load(BASE_PARAMS));
+	self->fd = open("/dev/ogx", O_RDWR);
+	ASSERT_LE(0, self->fd);
+}
+
+TEST_HARNESS_MAIN

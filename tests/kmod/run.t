@@ -1,0 +1,170 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/kmod/run.t - run the ogx.ko tests inside each Debian 12 kernel.
+#
+# For every kernel (OGX_KMOD_KDIRS: header directories, 6.1 then 6.12) this
+# builds a busybox initramfs holding the virtio/9p modules of that kernel
+# (decompressed: busybox insmod reads no .ko.xz), boots it under
+# qemu-system-x86_64 -accel tcg with the host root read-only over 9p and a
+# swtpm TPM 2.0, insmods build/kmod/<release>/ogx.ko with pcr=23 and runs
+# build/tests/kmod/ogx_test chrooted into the host root. The guest speaks on
+# the serial console; this script relays the harness's TAP, renumbered and
+# prefixed with the kernel release, and adds one result per kernel for the
+# boot and one for dmesg (WARNING:, BUG:, Oops), which the tests also check
+# after each test. With OGX_KMOD_BENCH=1 it runs the benchmark instead and
+# writes its JSON to $OGX_BUILD/bench/kmod_extend-<release>.json.
+set -u
+# relay, the last command of a pipeline, runs in this shell and counts.
+shopt -s lastpipe
+
+src=${OGX_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+build=${OGX_BUILD:-$src/build}
+kdirs=${OGX_KMOD_KDIRS:?OGX_KMOD_KDIRS names the kernel header directories}
+bench=${OGX_KMOD_BENCH:-0}
+pcr=23
+timeout_s=${OGX_KMOD_TIMEOUT:-420}
+
+n=0
+ok() { n=$((n + 1)); echo "ok $n - $*"; }
+not_ok() { n=$((n + 1)); echo "not ok $n - $*"; }
+
+# Prints the .ko paths of the modules needed to mount 9p over virtio, in
+# load order, for kernel release $1 (builtins are skipped).
+boot_modules() {
+	local m
+	for m in virtio_pci 9pnet_virtio 9p; do
+		modprobe -S "$1" --show-depends "$m" 2>/dev/null |
+			awk '$1 == "insmod" { print $2 }'
+	done | awk '!seen[$0]++'
+}
+
+# Builds the initramfs for release $1 with environment file $2 into $3.
+make_initramfs() {
+	local rel=$1 envfile=$2 out=$3 root ko name
+	root=$(mktemp -d)
+	mkdir -p "$root/bin" "$root/lib/boot" "$root/proc" "$root/sys" \
+		"$root/dev" "$root/host"
+	cp /bin/busybox "$root/bin/busybox"
+	ln -s busybox "$root/bin/sh"
+	: >"$root/lib/boot/order"
+	for ko in $(boot_modules "$rel"); do
+		name=$(basename "${ko%.xz}")
+		case "$ko" in
+		*.xz) xz -dc "$ko" >"$root/lib/boot/$name" ;;
+		*) cp "$ko" "$root/lib/boot/$name" ;;
+		esac
+		echo "$name" >>"$root/lib/boot/order"
+	done
+	cp "$envfile" "$root/ogx.env"
+	cp "$src/tests/kmod/guest-init" "$root/init"
+	chmod 0755 "$root/init"
+	(cd "$root" && find . | cpio -o -H newc --quiet) | gzip -1 >"$out"
+	rm -rf "$root"
+}
+
+# Boots release $1 from the initramfs in $2; serial output on stdout.
+boot() {
+	local rel=$1 dir=$2 rc
+	swtpm socket --tpm2 --tpmstate dir="$dir" \
+		--ctrl type=unixio,path="$dir/swtpm.sock" \
+		--log file="$dir/swtpm.log" --terminate &
+	local swtpm_pid=$!
+	for _ in $(seq 50); do
+		[ -S "$dir/swtpm.sock" ] && break
+		sleep 0.1
+	done
+	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
+		-display none -monitor none -serial stdio -no-reboot \
+		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz" \
+		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init" \
+		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
+		-chardev socket,id=chrtpm,path="$dir/swtpm.sock" \
+		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
+		</dev/null 2>"$dir/qemu.err"
+	rc=$?
+	kill "$swtpm_pid" 2>/dev/null
+	wait "$swtpm_pid" 2>/dev/null
+	return $rc
+}
+
+# Reads the serial console of one boot of release $1 and prints TAP.
+relay() {
+	local rel=$1 line in_tap=0 plan=0 seen=0 begun=0 ended=0 rc=-1
+	local dmesg_done=0 desc
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		case "$line" in
+		OGX-BEGIN*)
+			in_tap=1 begun=1 plan=0 seen=0 ;;
+		OGX-END*)
+			in_tap=0 ended=1 rc=${line#OGX-END }
+			if [ "$seen" -ne "$plan" ] || [ "$plan" -eq 0 ]; then
+				not_ok "$rel: $seen of $plan planned tests reported"
+			elif [ "$rc" != 0 ]; then
+				not_ok "$rel: test binary exited $rc"
+			fi ;;
+		OGX-DMESG-OK)
+			dmesg_done=1
+			ok "$rel: dmesg has no WARNING:, BUG: or Oops" ;;
+		OGX-DMESG-BAD)
+			dmesg_done=1
+			not_ok "$rel: dmesg has WARNING:, BUG: or Oops" ;;
+		OGX-JSON\ *)
+			mkdir -p "$build/bench"
+			echo "${line#OGX-JSON }" >"$build/bench/kmod_extend-$rel.json" ;;
+		OGX:\ *)
+			echo "# $rel: ${line#OGX: }" ;;
+		1..*)
+			[ $in_tap = 1 ] && plan=${line#1..} ;;
+		"ok "* | "not ok "*)
+			if [ $in_tap = 1 ]; then
+				seen=$((seen + 1))
+				desc=$(echo "$line" | sed -E 's/^(not )?ok [0-9]+ ?-? ?//')
+				case "$line" in
+				ok*) ok "$rel: $desc" ;;
+				*) not_ok "$rel: $desc" ;;
+				esac
+			else
+				echo "# $rel: $line"
+			fi ;;
+		*)
+			echo "# $rel: $line" ;;
+		esac
+	done
+	[ $begun = 1 ] && [ $ended = 1 ] || not_ok "$rel: guest booted and ran the tests"
+	[ $dmesg_done = 1 ] || not_ok "$rel: guest reported dmesg"
+}
+
+for kdir in $kdirs; do
+	rel=${kdir##*/linux-headers-}
+	ko=$src/build/kmod/$rel/ogx.ko
+	if [ ! -f "/boot/vmlinuz-$rel" ] || [ ! -f "$ko" ]; then
+		not_ok "$rel: /boot/vmlinuz-$rel and $ko exist"
+		continue
+	fi
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/ogx-kmod.XXXXXX")
+	progs=""
+	if [ "$bench" = 1 ]; then
+		progs=$build/tests/kmod/extend_bench
+	else
+		for t in ${OGX_KMOD_TESTS:-ogx_test stress_test module_test}; do
+			progs="$progs $build/tests/kmod/$t"
+		done
+	fi
+	cat >"$dir/ogx.env" <<-EOF
+		OGX_KO=$ko
+		OGX_PCR=$pcr
+		OGX_PROGS="$progs"
+		OGX_RELEASE=$rel
+	EOF
+	make_initramfs "$rel" "$dir/ogx.env" "$dir/initramfs.cpio.gz"
+	boot "$rel" "$dir" | relay "$rel"
+	rc=${PIPESTATUS[0]}
+	if [ "$rc" -ne 0 ]; then
+		not_ok "$rel: qemu exited cleanly (status $rc)"
+		sed 's/^/# qemu: /' "$dir/qemu.err"
+	fi
+	rm -rf "$dir"
+done
+echo "1..$n"
