@@ -60,6 +60,9 @@ int ogx_llama_generate(struct ogx_llama *m, const struct ogx_tokenizer *t, const
 	t0 = now_ns();
 	for (pos = 0; pos + 1 < g->n_input; pos++)
 		ogx_llama_forward(m, g->input[pos], pos, 0);
+	err = m->engine_err;
+	if (err)
+		goto out;
 	token = g->input[pos];
 	t1 = t0;
 	for (; g->n_output < p->max_tokens && pos < c->seq_len; pos++) {
@@ -68,6 +71,10 @@ int ogx_llama_generate(struct ogx_llama *m, const struct ogx_tokenizer *t, const
 		size_t len;
 
 		logits = ogx_llama_forward(m, token, pos, 1);
+		if (!logits) {
+			err = m->engine_err ? m->engine_err : -EIO;
+			goto out;
+		}
 		next = ogx_sampler_sample(&sampler, logits);
 		if (g->n_output == 0) {
 			t1 = now_ns();

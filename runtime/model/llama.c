@@ -228,6 +228,8 @@ float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int 
 	uint32_t dim = c->dim, hidden = c->hidden_dim;
 	float *x = m->x;
 
+	if (m->engine_forward)
+		return m->engine_forward(m, token, pos, want_logits);
 	ogx_matrix_row(&w->tok_embd, token, x);
 	rope_angles(m, pos);
 	for (uint32_t l = 0; l < c->n_layers; l++) {

@@ -68,6 +68,15 @@ struct ogx_llama {
 	float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
 	float *rope_cos, *rope_sin;	/* head_size / 2 each, for the current position */
 	float *key_cache, *value_cache;	/* n_layers x seq_len x kv_dim each */
+	/*
+	 * Another engine running the same forward (the Vulkan one, vk/llama.h):
+	 * when set, ogx_llama_forward() hands every step to it. It returns NULL
+	 * on failure with engine_err set (< 0).
+	 */
+	float *(*engine_forward)(struct ogx_llama *m, uint32_t token, uint32_t pos,
+				 int want_logits);
+	void *engine;
+	int engine_err;
 };
 
 /*

@@ -315,6 +315,25 @@ int ogx_vk_list(struct ogx_vk_desc *descs, unsigned max, unsigned *n)
 	return err;
 }
 
+int ogx_vk_engine_choice(const char *device)
+{
+	struct ogx_vk_desc d[16];
+	unsigned n = 0;
+
+	if (!device || !*device)
+		device = getenv("OGX_VK_DEVICE");
+	if (device && !strcmp(device, "cpu"))
+		return 0;
+	if (device && *device)
+		return 1;
+	if (ogx_vk_list(d, 16, &n))
+		return 0;
+	for (unsigned i = 0; i < n && i < 16; i++)
+		if (strcmp(d[i].type, "cpu"))
+			return 1;
+	return 0;
+}
+
 static int open_device(struct ogx_vk *vk)
 {
 	VkQueueFamilyProperties q[16];

@@ -68,6 +68,15 @@ int ogx_vk_list(struct ogx_vk_desc *descs, unsigned max, unsigned *n);
  */
 int ogx_vk_pick(const VkPhysicalDeviceType *types, unsigned n, const char *want);
 
+/*
+ * Which engine a job runs on for a --device argument: 1 Vulkan, 0 the CPU
+ * backend. "cpu" is the CPU; a number is that Vulkan device; without one
+ * ($OGX_VK_DEVICE, same forms, stands in), Vulkan only when a device other
+ * than a CPU implementation exists: on a host whose only Vulkan device is
+ * lavapipe, the CPU backend is the faster engine.
+ */
+int ogx_vk_engine_choice(const char *device);
+
 /* Open the selected device. On failure, 0 is not returned and *out is NULL. */
 int ogx_vk_open(const struct ogx_vk_opts *opts, struct ogx_vk **out);
 

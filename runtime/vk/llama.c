@@ -220,6 +220,25 @@ int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
 	return 0;
 }
 
+static float *engine_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits)
+{
+	const float *logits = NULL;
+	int err = ogx_vk_llama_forward(m->engine, token, pos, &logits, NULL);
+
+	if (err) {
+		m->engine_err = err;
+		return NULL;
+	}
+	return want_logits ? (float *)logits : NULL;
+}
+
+void ogx_vk_llama_attach(struct ogx_vk_llama *vm, struct ogx_llama *m)
+{
+	m->engine = vm;
+	m->engine_err = 0;
+	m->engine_forward = engine_forward;
+}
+
 void ogx_vk_llama_counts(const struct ogx_vk_llama *m, unsigned *dispatches,
 			 unsigned *barriers)
 {

@@ -29,6 +29,13 @@ int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
 			 const float **logits, uint32_t *argmax);
 
+/*
+ * Make the CPU model m (ogx_llama_init'ed on the same weights) hand every
+ * ogx_llama_forward() step to vm, so that ogx_llama_generate() runs on the
+ * device unchanged.
+ */
+void ogx_vk_llama_attach(struct ogx_vk_llama *vm, struct ogx_llama *m);
+
 /* Dispatches and barriers in one step (for benchmarks). */
 void ogx_vk_llama_counts(const struct ogx_vk_llama *m, unsigned *dispatches,
 			 unsigned *barriers);

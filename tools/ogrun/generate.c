@@ -17,6 +17,8 @@
 
 #include "model/generate.h"
 #include "model/llama2c.h"
+#include "vk/device.h"
+#include "vk/llama.h"
 #include "ogrun.h"
 #include "util/err.h"
 
@@ -24,7 +26,7 @@ static int generate_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s generate -m MODEL [-t TOKENIZER] [-p PROMPT] [-n N] [--temp T]\n"
-		"                    [--top-p P] [--seed S] [--threads N]\n"
+		"                    [--top-p P] [--seed S] [--threads N] [--device N|cpu]\n"
 		"  -m MODEL      llama2.c checkpoint (legacy version 0)\n"
 		"  -t TOKENIZER  llama2.c tokenizer.bin (default: tokenizer.bin beside MODEL)\n"
 		"  -p PROMPT     text to continue (default: empty, start from BOS)\n"
@@ -32,7 +34,9 @@ static int generate_usage(FILE *f)
 		"  --temp T      temperature, 0 = greedy (default 1.0)\n"
 		"  --top-p P     nucleus mass in 0..1, 0 = greedy, 1 = off (default 0.9)\n"
 		"  --seed S      sampling seed, nonzero (default: from the clock; printed)\n"
-		"  --threads N   CPU threads (default 1)\n",
+		"  --threads N   CPU threads (default 1)\n"
+		"  --device N|cpu  Vulkan device N or the CPU backend (default: a GPU when\n"
+		"                there is one, else the CPU; $OGX_VK_DEVICE likewise)\n",
 		prog);
 	return f == stdout ? 0 : 2;
 }
@@ -95,6 +99,7 @@ int generate_main(int argc, char **argv)
 		{ "top-p", required_argument, NULL, 'P' },
 		{ "seed", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -102,7 +107,11 @@ int generate_main(int argc, char **argv)
 		.sampling = { .temperature = 1.0f, .top_p = 0.9f },
 		.max_tokens = 256,
 	};
-	const char *model = NULL, *tok_path = NULL, *prompt = "";
+	const char *model = NULL, *tok_path = NULL, *prompt = "", *device = NULL;
+	struct ogx_vk_opts vk_opts = { 0 };
+	struct ogx_vk_llama *vm = NULL;
+	struct ogx_vk *vk = NULL;
+	char engine[320];
 	char tok_default[PATH_MAX], dir[PATH_MAX];
 	struct ogx_llama2c ck;
 	struct ogx_tokenizer tok;
@@ -143,6 +152,9 @@ int generate_main(int argc, char **argv)
 		case 'j':
 			if (parse_u64(optarg, 256, &threads) || !threads)
 				goto bad_value;
+			break;
+		case 'd':
+			device = optarg;
 			break;
 		case 'h':
 			return generate_usage(stdout);
@@ -186,6 +198,20 @@ int generate_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
 		goto out_tok;
 	}
+	snprintf(engine, sizeof(engine), "%s, %u thread%s", ogx_cpu_isa_name(ogx_matvec_isa()),
+		 (unsigned int)threads, threads == 1 ? "" : "s");
+	if (ogx_vk_engine_choice(device)) {
+		vk_opts.device = device;
+		err = ogx_vk_open(&vk_opts, &vk);
+		if (!err)
+			err = ogx_vk_llama_init(vk, &ck.w, &vm);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, vk ? model : "vulkan", ogx_errmsg(err));
+			goto out_llama;
+		}
+		ogx_vk_llama_attach(vm, &llama);
+		snprintf(engine, sizeof(engine), "vulkan device %d: %s", vk->index, vk->desc.name);
+	}
 	err = ogx_llama_generate(&llama, &tok, prompt, &params, print_piece, NULL, &gen);
 	putchar('\n');
 	fflush(stdout);
@@ -193,13 +219,15 @@ int generate_main(int argc, char **argv)
 		fprintf(stderr, "%s: generate: %s\n", prog, ogx_errmsg(err));
 	} else {
 		fprintf(stderr,
-			"%s: prompt %u tokens, %.1f tok/s; generated %zu tokens, %.1f tok/s (%s, %u thread%s, seed %llu)\n",
+			"%s: prompt %u tokens, %.1f tok/s; generated %zu tokens, %.1f tok/s (%s, seed %llu)\n",
 			prog, gen.prompt_steps, per_second(gen.prompt_steps, gen.prompt_ns),
-			gen.n_output, per_second(gen.gen_steps, gen.gen_ns),
-			ogx_cpu_isa_name(ogx_matvec_isa()), (unsigned int)threads,
-			threads == 1 ? "" : "s", (unsigned long long)params.sampling.seed);
+			gen.n_output, per_second(gen.gen_steps, gen.gen_ns), engine,
+			(unsigned long long)params.sampling.seed);
 		ogx_generation_free(&gen);
 	}
+out_llama:
+	ogx_vk_llama_free(vm);
+	ogx_vk_close(vk);
 	ogx_llama_fini(&llama);
 out_tok:
 	ogx_tokenizer_free(&tok);

@@ -17,7 +17,7 @@ static const struct {
 	const char *description;
 } subcommands[] = {
 	{ "run", run_main, "run a job on a model and write its signed proof record" },
-	{ "generate", generate_main, "generate text with a Llama model on the CPU" },
+	{ "generate", generate_main, "generate text with a Llama model (Vulkan or CPU)" },
 	{ "key", key_main, "generate or show the node's signing key" },
 	{ "model", model_main, "add, list and show models in the node's store" },
 };
