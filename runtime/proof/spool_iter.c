@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Reading the spool: an iterator over the records from a given index on,
+ * across segments, concurrent with the writer and without its lock. It
+ * judges frames by the same rules as the writer's recovery (spool_segment.c)
+ * and never yields a torn tail.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <sodium.h>
+
+#include "proof/spool.h"
+#include "proof/spool_segment.h"
+#include "util/err.h"
+
+struct ogx_spool_iter {
+	int dirfd;
+	unsigned int flags;
+	uint64_t from;
+	struct spool_reader r;	/* r.fd < 0 until a segment is entered */
+	uint64_t seg_first;	/* the segment being read */
+	uint64_t off;		/* where its next frame starts */
+	uint64_t index;		/* the index of that frame */
+	uint64_t durable;	/* OGX_SPOOL_ITER_DURABLE: its bytes a sync covers */
+};
+
+static int enter_segment(struct ogx_spool_iter *it, uint64_t first)
+{
+	char name[SPOOL_NAME_LEN + 1];
+	uint8_t hdr[SPOOL_HDR_LEN];
+	ssize_t got;
+	int fd, err;
+
+	spool_seg_name(name, first);
+	fd = openat(it->dirfd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ogx_fail(-errno, "segment %s: %s", name, strerror(errno));
+	do
+		got = pread(fd, hdr, sizeof(hdr), 0);
+	while (got < 0 && errno == EINTR);
+	err = got < 0 ? -errno : spool_hdr_check(hdr, (size_t)got, name, first);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (it->r.fd >= 0)
+		close(it->r.fd);
+	spool_reader_attach(&it->r, fd, name);
+	it->seg_first = first;
+	it->off = SPOOL_HDR_LEN;
+	it->index = first;
+	it->durable = 0;
+	return 0;
+}
+
+/* Enter the segment that holds index from: 1 when entered, 0 when there are no segments yet. */
+static int find_start(struct ogx_spool_iter *it)
+{
+	uint64_t *firsts;
+	size_t n, k;
+	int err;
+
+	err = spool_list_segments(it->dirfd, &firsts, &n);
+	if (err || !n)
+		return err;
+	if (it->from < firsts[0]) {
+		err = ogx_fail(-ENOENT, "records before index %" PRIu64 " are no longer in the"
+			       " spool (asked for index %" PRIu64 ")", firsts[0], it->from);
+		goto out;
+	}
+	for (k = n - 1; firsts[k] > it->from; k--)
+		;
+	err = enter_segment(it, firsts[k]);
+out:
+	free(firsts);
+	return err ? err : 1;
+}
+
+/*
+ * At the end of a segment, or at a torn tail in it (bad set): move on to the
+ * next segment if there is one. Returns 1 to read on (in the next segment,
+ * or in this one when it grew meanwhile), 0 at the end of the spool.
+ */
+static int next_segment(struct ogx_spool_iter *it)
+{
+	uint64_t *firsts, next = 0;
+	struct spool_frame f;
+	bool found = false;
+	size_t n;
+	int rc;
+
+	rc = spool_list_segments(it->dirfd, &firsts, &n);
+	if (rc)
+		return rc;
+	for (size_t k = 0; k < n && !found; k++) {
+		if (firsts[k] > it->seg_first) {
+			next = firsts[k];
+			found = true;
+		}
+	}
+	free(firsts);
+	if (!found)
+		return 0;
+	/*
+	 * The writer syncs a segment whole before it creates the next one, so
+	 * now that the next exists, this one's end is final: look again.
+	 */
+	it->r.buf_len = 0;
+	rc = spool_read_frame(&it->r, it->off, &f);
+	if (rc < 0 || rc == SPOOL_FRAME_OK)
+		return rc;
+	if (rc == SPOOL_FRAME_BAD)
+		return ogx_fail(-EBADMSG, "segment %s: bad frame at offset %" PRIu64 " (%s) in a"
+				" segment that is not the last: corruption", it->r.name, f.off,
+				f.bad);
+	if (next != it->index) {
+		char name[SPOOL_NAME_LEN + 1];
+
+		spool_seg_name(name, next);
+		return ogx_fail(-EBADMSG, "segment %s ends before index %" PRIu64 ", but the next"
+				" segment is %s (records missing)", it->r.name, it->index, name);
+	}
+	rc = enter_segment(it, next);
+	return rc ? rc : 1;
+}
+
+/* Make what this segment holds now durable, from the reader's side. */
+static int make_durable(struct ogx_spool_iter *it)
+{
+	struct stat st;
+
+	if (fstat(it->r.fd, &st))
+		return -errno;
+	if (fdatasync(it->r.fd))
+		return ogx_fail(-errno, "segment %s: fdatasync: %s", it->r.name, strerror(errno));
+	it->durable = (uint64_t)st.st_size;
+	return 0;
+}
+
+int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t from,
+			unsigned int flags)
+{
+	struct ogx_spool_iter *it;
+	int err;
+
+	if (flags & ~OGX_SPOOL_ITER_DURABLE)
+		return ogx_fail(-EINVAL, "unknown flags %#x", flags);
+	if (sodium_init() < 0)
+		return ogx_fail(-ENOSYS, "libsodium failed to initialise");
+	it = calloc(1, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	it->flags = flags;
+	it->from = from;
+	err = spool_reader_init(&it->r);
+	if (err) {
+		free(it);
+		return err;
+	}
+	it->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (it->dirfd < 0)
+		err = -errno;
+	else
+		err = find_start(it);
+	if (err < 0) {
+		ogx_spool_iter_close(it);
+		return err;
+	}
+	*itp = it;
+	return 0;
+}
+
+int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_t **data,
+			size_t *len)
+{
+	for (;;) {
+		struct spool_frame f;
+		uint64_t end;
+		int rc;
+
+		if (it->r.fd < 0) {
+			rc = find_start(it);
+			if (rc <= 0)
+				return rc;
+		}
+		rc = spool_read_frame(&it->r, it->off, &f);
+		if (rc == SPOOL_FRAME_BAD)
+			rc = spool_judge_bad_frame(&it->r, &f);
+		if (rc < 0)
+			return rc;
+		if (rc != SPOOL_FRAME_OK) {
+			/* The end of this segment, or a torn tail: never yielded. */
+			rc = next_segment(it);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		end = f.off + SPOOL_FRAME_OVERHEAD + f.len;
+		if ((it->flags & OGX_SPOOL_ITER_DURABLE) && end > it->durable) {
+			/*
+			 * The frame was in the page cache before this
+			 * fdatasync began, so the sync covers it.
+			 */
+			rc = make_durable(it);
+			if (rc)
+				return rc;
+		}
+		it->off = end;
+		if (it->index++ < it->from)
+			continue;
+		*index = it->index - 1;
+		*data = f.payload;
+		*len = f.len;
+		return 1;
+	}
+}
+
+void ogx_spool_iter_close(struct ogx_spool_iter *it)
+{
+	if (!it)
+		return;
+	if (it->r.fd >= 0)
+		close(it->r.fd);
+	if (it->dirfd >= 0)
+		close(it->dirfd);
+	spool_reader_free(&it->r);
+	free(it);
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Spool benchmark: the cost of making proof records durable.
+ *
+ *   append       one record appended, no sync (framing, BLAKE2b, pwritev)
+ *   fdatasync    one sync after one appended record
+ *   group commit append a batch of 1, 8 or 64 records + one sync, per record
+ *
+ * Records are 512 bytes (the size of a signed VANILLA record). The spool is
+ * a fresh directory under $TMPDIR (default /tmp), so the sync cost is that
+ * file system's. Prints a table; writes JSON to $OGX_BENCH_JSON when set.
+ * Never fails on a time.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/vfs.h>
+#include <time.h>
+
+#include "proof/spool.h"
+#include "util/err.h"
+
+#define REC_LEN 512
+#define N_APPEND 20000
+#define N_SYNC 300
+#define N_ROUNDS 300
+
+struct stats {
+	double p50, p99, mean;
+	int n;
+};
+
+static double now_us(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec * 1e6 + (double)t.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static struct stats summarize(double *v, int n)
+{
+	struct stats s = { .n = n };
+	double sum = 0;
+
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	for (int i = 0; i < n; i++)
+		sum += v[i];
+	s.mean = sum / n;
+	s.p50 = v[n / 2];
+	s.p99 = v[(int)((n - 1) * 0.99)];
+	return s;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "spool_bench: %s: %s\n", what, ogx_errmsg(err));
+	exit(1);
+}
+
+static void json_stats(FILE *f, const char *name, struct stats s)
+{
+	fprintf(f, "\"%s\": {\"p50\": %.2f, \"p99\": %.2f, \"mean\": %.2f, \"n\": %d}", name, s.p50,
+		s.p99, s.mean, s.n);
+}
+
+int main(void)
+{
+	static const int batches[] = { 1, 8, 64 };
+	struct stats append, sync, per_rec[3], per_batch[3];
+	const char *tmp = getenv("TMPDIR");
+	const char *json = getenv("OGX_BENCH_JSON");
+	static uint8_t rec[64][REC_LEN];
+	struct iovec iov[64];
+	char dir[256], cmd[300];
+	struct ogx_spool *sp;
+	struct statfs fs;
+	uint64_t first;
+	double *v;
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/ogx-spool-bench-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(dir)) {
+		perror("spool_bench: mkdtemp");
+		return 1;
+	}
+	v = calloc(N_APPEND, sizeof(*v));
+	if (!v)
+		return 1;
+	for (int i = 0; i < 64; i++) {
+		for (int k = 0; k < REC_LEN; k++)
+			rec[i][k] = (uint8_t)(i * 31 + k);
+		iov[i] = (struct iovec){ rec[i], REC_LEN };
+	}
+	err = ogx_spool_open(&sp, dir, NULL);
+	if (err)
+		die(dir, err);
+
+	/* Warm up: the first appends allocate blocks and fault pages in. */
+	for (int i = 0; i < 1000; i++)
+		if ((err = ogx_spool_append(sp, iov, 1, &first)))
+			die("append", err);
+	if ((err = ogx_spool_sync(sp)))
+		die("sync", err);
+
+	for (int i = 0; i < N_APPEND; i++) {
+		double t0 = now_us();
+
+		err = ogx_spool_append(sp, iov, 1, &first);
+		v[i] = now_us() - t0;
+		if (err)
+			die("append", err);
+	}
+	append = summarize(v, N_APPEND);
+	if ((err = ogx_spool_sync(sp)))
+		die("sync", err);
+
+	for (int i = 0; i < N_SYNC; i++) {
+		double t0;
+
+		if ((err = ogx_spool_append(sp, iov, 1, &first)))
+			die("append", err);
+		t0 = now_us();
+		err = ogx_spool_sync(sp);
+		v[i] = now_us() - t0;
+		if (err)
+			die("sync", err);
+	}
+	sync = summarize(v, N_SYNC);
+
+	for (int b = 0; b < 3; b++) {
+		double *pb = calloc(N_ROUNDS, sizeof(*pb));
+
+		if (!pb)
+			return 1;
+		for (int i = 0; i < N_ROUNDS; i++) {
+			double t0 = now_us();
+
+			err = ogx_spool_append_sync(sp, iov, (size_t)batches[b], &first);
+			pb[i] = now_us() - t0;
+			v[i] = pb[i] / batches[b];
+			if (err)
+				die("append+sync", err);
+		}
+		per_rec[b] = summarize(v, N_ROUNDS);
+		per_batch[b] = summarize(pb, N_ROUNDS);
+		free(pb);
+	}
+	ogx_spool_close(sp);
+	if (statfs(dir, &fs))
+		fs.f_type = 0;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "spool_bench: could not remove %s\n", dir);
+
+	printf("spool: %d-byte records, file system type %#lx under %s\n", REC_LEN,
+	       (unsigned long)fs.f_type, tmp && *tmp ? tmp : "/tmp");
+	printf("%-32s %10s %10s %10s %7s\n", "operation", "p50 µs", "p99 µs", "mean µs", "n");
+	printf("%-32s %10.2f %10.2f %10.2f %7d\n", "append 1 record, no sync", append.p50,
+	       append.p99, append.mean, append.n);
+	printf("%-32s %10.2f %10.2f %10.2f %7d\n", "fdatasync after 1 record", sync.p50, sync.p99,
+	       sync.mean, sync.n);
+	for (int b = 0; b < 3; b++) {
+		char name[64];
+
+		snprintf(name, sizeof(name), "group commit %2d: per record", batches[b]);
+		printf("%-32s %10.2f %10.2f %10.2f %7d\n", name, per_rec[b].p50, per_rec[b].p99,
+		       per_rec[b].mean, per_rec[b].n);
+		snprintf(name, sizeof(name), "group commit %2d: per batch", batches[b]);
+		printf("%-32s %10.2f %10.2f %10.2f %7d\n", name, per_batch[b].p50,
+		       per_batch[b].p99, per_batch[b].mean, per_batch[b].n);
+	}
+
+	if (json && *json) {
+		FILE *f = fopen(json, "w");
+
+		if (!f) {
+			perror(json);
+			return 1;
+		}
+		fprintf(f, "{\"bench\": \"spool\", \"record_bytes\": %d, \"fs_type\": \"%#lx\", ",
+			REC_LEN, (unsigned long)fs.f_type);
+		json_stats(f, "append_nosync_us", append);
+		fprintf(f, ", ");
+		json_stats(f, "fdatasync_us", sync);
+		fprintf(f, ", \"group_commit\": [");
+		for (int b = 0; b < 3; b++) {
+			fprintf(f, "%s{\"batch\": %d, ", b ? ", " : "", batches[b]);
+			json_stats(f, "per_record_us", per_rec[b]);
+			fprintf(f, ", ");
+			json_stats(f, "per_batch_us", per_batch[b]);
+			fprintf(f, "}");
+		}
+		fprintf(f, "]}\n");
+		if (fclose(f)) {
+			perror(json);
+			return 1;
+		}
+	}
+	free(v);
+	return 0;
+}
