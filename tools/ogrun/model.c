@@ -26,6 +26,9 @@ static const struct {
 	{ "add", model_add_main, "FILE [--name NAME]", "copy a model file into the store" },
 	{ "list", model_list_main, "", "list the stored models" },
 	{ "show", model_show_main, "REF", "format, metadata and tensors of a model" },
+	{ "train", model_train_main, "-o FILE [--data DIR]", "train the default int8 classifier" },
+	{ "quantize", model_quantize_main, "REF -o OUT --calib F", "f32 classifier to integer-exact int8" },
+	{ "eval", model_eval_main, "REF --images F ...", "accuracy of a classifier on IDX files" },
 };
 
 #define N_COMMANDS (sizeof(model_commands) / sizeof(model_commands[0]))

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "model/idx.h"
 #include "model/mlp.h"
 #include "model/mlp_gguf.h"
+#include "model/store.h"
 #include "ogrun.h"
 #include "util/err.h"
 
@@ -32,7 +34,7 @@ int model_parse_count(const char *what, const char *s, unsigned long max, unsign
 
 static int eval_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s model eval MODEL --images IDX3 --labels IDX1 [--limit N]\n"
+	fprintf(f, "Usage: %s model eval REF --images IDX3 --labels IDX1 [--limit N]\n"
 		   "Classifies the images (gzip'd or not) and prints the accuracy.\n", prog);
 	return f == stdout ? 0 : 2;
 }
@@ -46,7 +48,8 @@ int model_eval_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *images_path = NULL, *labels_path = NULL, *model_path;
+	const char *images_path = NULL, *labels_path = NULL;
+	char model_path[PATH_MAX], id[OGX_MODEL_ID_LEN + 1];
 	unsigned long limit = 0;
 	struct ogx_idx images, labels;
 	struct ogx_mlp m;
@@ -75,7 +78,8 @@ int model_eval_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !images_path || !labels_path)
 		return eval_usage(stderr);
-	model_path = argv[optind];
+	if (model_resolve(argv[optind], model_path, sizeof(model_path), id))
+		return 1;
 	err = ogx_mlp_load(model_path, &m);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, model_path, ogx_errmsg(err));

@@ -1,24 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ogrun model quantize IN.gguf -o OUT.gguf --calib IMAGES [--count N]: an
+ * ogrun model quantize REF -o OUT.gguf --calib IMAGES [--count N]: an
  * f32 MLP classifier (mnist-fc layout) to the integer-exact ogx-mlp-q8,
  * with the activation scales calibrated on the first N images of an IDX file.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "model/idx.h"
 #include "model/mlp.h"
 #include "model/mlp_gguf.h"
+#include "model/store.h"
 #include "model/mlp_quant.h"
 #include "ogrun.h"
 #include "util/err.h"
 
 static int quantize_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s model quantize IN.gguf -o OUT.gguf --calib IMAGES.idx[.gz] "
+	fprintf(f, "Usage: %s model quantize REF -o OUT.gguf --calib IMAGES.idx[.gz] "
 		   "[--count N]\n"
 		   "Calibrates on the first N images (default: all of them).\n", prog);
 	return f == stdout ? 0 : 2;
@@ -33,7 +35,8 @@ int model_quantize_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *in_path, *out_path = NULL, *calib_path = NULL;
+	const char *out_path = NULL, *calib_path = NULL;
+	char in_path[PATH_MAX], id[OGX_MODEL_ID_LEN + 1];
 	unsigned long count = 0;
 	struct ogx_mlp f, q;
 	struct ogx_idx calib;
@@ -62,7 +65,8 @@ int model_quantize_main(int argc, char **argv)
 	}
 	if (optind + 1 != argc || !out_path || !calib_path)
 		return quantize_usage(stderr);
-	in_path = argv[optind];
+	if (model_resolve(argv[optind], in_path, sizeof(in_path), id))
+		return 1;
 	err = ogx_mlp_load(in_path, &f);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, in_path, ogx_errmsg(err));

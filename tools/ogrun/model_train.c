@@ -241,9 +241,9 @@ int model_train_main(int argc, char **argv)
 	o.test_labels = test_labels.data;
 	o.n_test = test.count;
 	o.progress = print_epoch;
-	printf("training %zu-%u-%u on %zu images of %s: %u epochs, batch %u, Adam lr %g "
+	printf("training %zu-%u-%u on %zu images of %s: %u epoch%s, batch %u, Adam lr %g "
 	       "(cosine), seed %llu\n", train.item_size, o.hidden, N_CLASSES, n, dir, o.epochs,
-	       o.batch, o.lr, (unsigned long long)o.seed);
+	       o.epochs == 1 ? "" : "s", o.batch, o.lr, (unsigned long long)o.seed);
 	err = train_and_write(&o, &train, &train_labels, n, &test, &test_labels, out_path,
 			      f32_path);
 out:

@@ -1,0 +1,34 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The default model end to end: `ogrun model train` with its defaults on
+# Debian's dataset-fashion-mnist (784-128-10, 12 epochs), then `ogrun model
+# eval` of the int8 file it wrote on the 10,000 test images: >= 85 %.
+set -u
+OGRUN=${OGX_BUILD:-build}/ogrun
+F=/usr/share/datasets/fashion-mnist
+T=$(mktemp -d /tmp/ogx-train-t.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+echo "1..3"
+"$OGRUN" model train -o "$T/fashion-q8.gguf" --f32 "$T/fashion-f32.gguf" >"$T/out" 2>&1
+rc=$?
+sed 's/^/# /' "$T/out"
+[ "$rc" = 0 ] && [ -s "$T/fashion-q8.gguf" ] && [ -s "$T/fashion-f32.gguf" ]
+if [ $? = 0 ]; then echo "ok 1 - ogrun model train"; else echo "not ok 1 - ogrun model train"; fi
+
+fails=0
+n=1
+for kind in q8 f32; do
+	n=$((n + 1))
+	"$OGRUN" model eval "$T/fashion-$kind.gguf" --images "$F/t10k-images-idx3-ubyte.gz" \
+		--labels "$F/t10k-labels-idx1-ubyte.gz" >"$T/eval" 2>&1
+	sed 's/^/# /' "$T/eval"
+	c=$(sed -n 's/.*: \([0-9]*\) of 10000 correct.*/\1/p' "$T/eval")
+	if [ -n "$c" ] && [ "$c" -ge 8500 ]; then
+		echo "ok $n - $kind test accuracy >= 85 % ($c of 10000)"
+	else
+		echo "not ok $n - $kind test accuracy >= 85 % (${c:-?} of 10000)"
+		fails=1
+	fi
+done
+[ "$rc" = 0 ] && [ "$fails" = 0 ]
