@@ -6,9 +6,11 @@
  * summation order inside matvec rows.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/attention.h"
 #include "model/llama.h"
 #include "model/ops.h"
 #include "util/err.h"
@@ -184,31 +186,13 @@ static void attn_part(void *arg, unsigned int part, unsigned int nparts)
 	uint32_t hs = m->head_size, kv_mul = c->n_heads / c->n_kv_heads;
 	uint32_t h0 = (uint64_t)c->n_heads * part / nparts;
 	uint32_t h1 = (uint64_t)c->n_heads * (part + 1) / nparts;
-	float scale = sqrtf((float)hs);
 
 	for (uint32_t h = h0; h < h1; h++) {
-		const float *q = m->q + (size_t)h * hs;
-		float *att = m->att + (size_t)h * c->seq_len;
-		float *xb = m->xb + (size_t)h * hs;
 		size_t off = (size_t)(h / kv_mul) * hs;
 
-		for (uint32_t t = 0; t <= job->pos; t++) {
-			const float *k = job->kc + (size_t)t * m->kv_dim + off;
-			float score = 0.0f;
-
-			for (uint32_t i = 0; i < hs; i++)
-				score += q[i] * k[i];
-			att[t] = score / scale;
-		}
-		ogx_softmax(att, job->pos + 1);
-		memset(xb, 0, hs * sizeof(float));
-		for (uint32_t t = 0; t <= job->pos; t++) {
-			const float *v = job->vc + (size_t)t * m->kv_dim + off;
-			float a = att[t];
-
-			for (uint32_t i = 0; i < hs; i++)
-				xb[i] += a * v[i];
-		}
+		ogx_attention_head(m->q + (size_t)h * hs, job->kc + off, job->vc + off, m->kv_dim,
+				   hs, job->pos + 1, m->att + (size_t)h * c->seq_len,
+				   m->xb + (size_t)h * hs);
 	}
 }
 

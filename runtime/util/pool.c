@@ -1,9 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
-/* See pool.h. */
+/*
+ * See pool.h. Parts of a job are claimed, not assigned: whichever thread is
+ * free takes the next part, the caller included, so a worker that the
+ * scheduler has not run yet (a busy machine) delays nothing; the caller
+ * does its part too. What a part computes depends only on its index, never
+ * on the thread that runs it, so results are the same either way.
+ *
+ * The claim word packs the job's generation, its part count and the next
+ * part to hand out, so a thread that wakes late cannot claim a part of a
+ * job other than the one it saw, and a claim and its job are read together.
+ */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "err.h"
@@ -12,26 +23,25 @@
 /* Pause iterations before a waiting thread sleeps or yields (~100 us). */
 #define POOL_SPINS 4096
 
-struct pool_worker {
-	struct ogx_pool *pool;
-	unsigned int part;
-	pthread_t thread;
-};
+#define CLAIM(gen, nparts, next) ((uint64_t)(gen) << 32 | (uint64_t)(nparts) << 16 | (next))
+#define CLAIM_GEN(c) ((uint32_t)((c) >> 32))
+#define CLAIM_NPARTS(c) ((unsigned int)((c) >> 16) & 0xffff)
+#define CLAIM_NEXT(c) ((unsigned int)(c) & 0xffff)
 
 struct ogx_pool {
 	unsigned int nthreads;
-	struct pool_worker *workers;	/* nthreads - 1 of them */
+	pthread_t *threads;		/* nthreads - 1 workers */
 
-	/* The current job; written before gen is bumped, read after. */
+	/* The current job; written before the claim word is published. */
 	ogx_pool_fn fn;
 	void *arg;
-	unsigned int nparts;
-	int stop;
+	atomic_int stop;
 
-	atomic_ulong gen;		/* bumped once per job */
-	atomic_uint pending;		/* workers not yet done with this job */
+	_Atomic uint64_t claim;		/* generation | nparts | next part */
+	atomic_uint done;		/* parts of this job finished */
+	uint32_t gen;			/* the caller's count of jobs */
 
-	pthread_mutex_t lock;		/* protects sleepers; gen bumps happen under it */
+	pthread_mutex_t lock;		/* protects sleepers; publication happens under it */
 	pthread_cond_t wake;
 	unsigned int sleepers;
 };
@@ -43,42 +53,58 @@ static inline void cpu_relax(void)
 #endif
 }
 
+/* Run parts of the job of generation gen until none is left to claim. */
+static void pool_claim_parts(struct ogx_pool *pool, uint32_t gen)
+{
+	uint64_t c = atomic_load_explicit(&pool->claim, memory_order_acquire);
+
+	while (CLAIM_GEN(c) == gen && CLAIM_NEXT(c) < CLAIM_NPARTS(c)) {
+		if (!atomic_compare_exchange_weak_explicit(&pool->claim, &c, c + 1,
+							   memory_order_acq_rel,
+							   memory_order_acquire))
+			continue;
+		pool->fn(pool->arg, CLAIM_NEXT(c), CLAIM_NPARTS(c));
+		atomic_fetch_add_explicit(&pool->done, 1, memory_order_release);
+		c = atomic_load_explicit(&pool->claim, memory_order_acquire);
+	}
+}
+
 static void *pool_worker_main(void *p)
 {
-	struct pool_worker *w = p;
-	struct ogx_pool *pool = w->pool;
-	unsigned long seen = 0, g;
+	struct ogx_pool *pool = p;
+	uint32_t seen = 0, g;
 
 	for (;;) {
 		unsigned int spins = 0;
 
-		while ((g = atomic_load_explicit(&pool->gen, memory_order_acquire)) == seen) {
+		while ((g = CLAIM_GEN(atomic_load_explicit(&pool->claim, memory_order_acquire))) ==
+		       seen) {
 			if (++spins < POOL_SPINS) {
 				cpu_relax();
 				continue;
 			}
 			pthread_mutex_lock(&pool->lock);
 			pool->sleepers++;
-			while ((g = atomic_load_explicit(&pool->gen, memory_order_acquire)) == seen)
+			while ((g = CLAIM_GEN(atomic_load_explicit(&pool->claim,
+								   memory_order_acquire))) == seen)
 				pthread_cond_wait(&pool->wake, &pool->lock);
 			pool->sleepers--;
 			pthread_mutex_unlock(&pool->lock);
 			break;
 		}
 		seen = g;
-		if (pool->stop)
+		if (atomic_load_explicit(&pool->stop, memory_order_acquire))
 			return NULL;
-		if (w->part < pool->nparts)
-			pool->fn(pool->arg, w->part, pool->nparts);
-		atomic_fetch_sub_explicit(&pool->pending, 1, memory_order_release);
+		pool_claim_parts(pool, g);
 	}
 }
 
-static void pool_publish(struct ogx_pool *pool)
+static void pool_publish(struct ogx_pool *pool, unsigned int nparts)
 {
-	atomic_store_explicit(&pool->pending, pool->nthreads - 1, memory_order_relaxed);
+	atomic_store_explicit(&pool->done, 0, memory_order_relaxed);
 	pthread_mutex_lock(&pool->lock);
-	atomic_fetch_add_explicit(&pool->gen, 1, memory_order_release);
+	pool->gen++;
+	atomic_store_explicit(&pool->claim, CLAIM(pool->gen, nparts, 0), memory_order_release);
 	if (pool->sleepers)
 		pthread_cond_broadcast(&pool->wake);
 	pthread_mutex_unlock(&pool->lock);
@@ -87,7 +113,6 @@ static void pool_publish(struct ogx_pool *pool)
 int ogx_pool_create(struct ogx_pool **out, unsigned int nthreads)
 {
 	struct ogx_pool *pool;
-	unsigned int started;
 	int err;
 
 	if (nthreads < 1 || nthreads > OGX_POOL_MAX_THREADS)
@@ -96,27 +121,24 @@ int ogx_pool_create(struct ogx_pool **out, unsigned int nthreads)
 	pool = calloc(1, sizeof(*pool));
 	if (!pool)
 		return -ENOMEM;
-	pool->nthreads = nthreads;
 	pthread_mutex_init(&pool->lock, NULL);
 	pthread_cond_init(&pool->wake, NULL);
+	pool->nthreads = 1;
 	if (nthreads > 1) {
-		pool->workers = calloc(nthreads - 1, sizeof(*pool->workers));
-		if (!pool->workers) {
-			free(pool);
+		pool->threads = calloc(nthreads - 1, sizeof(*pool->threads));
+		if (!pool->threads) {
+			ogx_pool_destroy(pool);
 			return -ENOMEM;
 		}
 	}
-	for (started = 0; started < nthreads - 1; started++) {
-		struct pool_worker *w = &pool->workers[started];
-
-		w->pool = pool;
-		w->part = started + 1;
-		err = pthread_create(&w->thread, NULL, pool_worker_main, w);
+	while (pool->nthreads < nthreads) {
+		err = pthread_create(&pool->threads[pool->nthreads - 1], NULL, pool_worker_main, pool);
 		if (err) {
-			pool->nthreads = started + 1;
 			ogx_pool_destroy(pool);
-			return ogx_fail(-err, "cannot start thread %u of %u", started + 2, nthreads);
+			return ogx_fail(-err, "cannot start thread %u of %u", pool->nthreads + 1,
+					nthreads);
 		}
+		pool->nthreads++;
 	}
 	*out = pool;
 	return 0;
@@ -126,13 +148,13 @@ void ogx_pool_destroy(struct ogx_pool *pool)
 {
 	if (!pool)
 		return;
-	pool->stop = 1;
-	pool_publish(pool);
+	atomic_store_explicit(&pool->stop, 1, memory_order_release);
+	pool_publish(pool, 0);
 	for (unsigned int i = 0; i + 1 < pool->nthreads; i++)
-		pthread_join(pool->workers[i].thread, NULL);
+		pthread_join(pool->threads[i], NULL);
 	pthread_cond_destroy(&pool->wake);
 	pthread_mutex_destroy(&pool->lock);
-	free(pool->workers);
+	free(pool->threads);
 	free(pool);
 }
 
@@ -154,11 +176,10 @@ void ogx_pool_run(struct ogx_pool *pool, ogx_pool_fn fn, void *arg, unsigned int
 		nparts = pool->nthreads;
 	pool->fn = fn;
 	pool->arg = arg;
-	pool->nparts = nparts;
-	pool_publish(pool);
-	fn(arg, 0, nparts);
-	/* Yield rather than burn a core when a worker was descheduled. */
-	while (atomic_load_explicit(&pool->pending, memory_order_acquire)) {
+	pool_publish(pool, nparts);
+	pool_claim_parts(pool, pool->gen);
+	/* Only parts claimed by workers can still be running. */
+	while (atomic_load_explicit(&pool->done, memory_order_acquire) < nparts) {
 		if (++spins < POOL_SPINS)
 			cpu_relax();
 		else

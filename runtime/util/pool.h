@@ -8,7 +8,7 @@
  *
  * Workers spin briefly for the next job (a forward step issues hundreds of
  * small jobs back to back) and then sleep on a condition variable, so an idle
- * pool costs no CPU.
+ * pool costs no CPU. Not for concurrent callers: one thread submits jobs.
  */
 #ifndef OGX_UTIL_POOL_H
 #define OGX_UTIL_POOL_H
@@ -26,8 +26,9 @@ void ogx_pool_destroy(struct ogx_pool *pool);
 unsigned int ogx_pool_threads(const struct ogx_pool *pool);
 
 /*
- * Run fn(arg, i, nparts) for i in [0, nparts), nparts <= the pool's threads;
- * part 0 runs on the calling thread. A NULL pool runs everything inline.
+ * Run fn(arg, i, nparts) once for each i in [0, nparts) (nparts is capped
+ * at the pool's threads); the calling thread takes parts too, and any part
+ * may run on any thread. A NULL pool runs everything inline.
  */
 void ogx_pool_run(struct ogx_pool *pool, ogx_pool_fn fn, void *arg, unsigned int nparts);
 

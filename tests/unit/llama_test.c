@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
+#include "model/attention.h"
 #include "model/generate.h"
 #include "model/llama2c.h"
 #include "util/err.h"
@@ -286,6 +287,45 @@ TEST(matvec_kernels_agree_on_every_width)
 			EXPECT_EQ(seq, out[0][r]);
 			EXPECT_LE(fabs((double)out[1][r] - out[0][r]), OGX_MATVEC_TOLERANCE * mag)
 				TH_LOG("cols %u row %u", cols, r);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+TEST(attention_kernels_agree)
+{
+	static const uint32_t sizes[] = { 2, 6, 8, 16, 32, 48, 64, 128 };
+	static const uint32_t npos[] = { 1, 7, 8, 9, 33, 200 };
+	static float q[128], k[200 * 160], v[200 * 160], att[200], out[2][128];
+	uint64_t s = 5;
+
+	for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++) {
+		for (size_t b = 0; b < sizeof(npos) / sizeof(npos[0]); b++) {
+			uint32_t hs = sizes[a], n = npos[b], stride = hs + 32;
+			double maxv = 0;
+
+			for (uint32_t i = 0; i < hs; i++)
+				q[i] = (float)lcg(&s) / 268435456.0f - 4.0f;
+			for (uint32_t i = 0; i < n * stride; i++) {
+				k[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+				v[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+				maxv = fmax(maxv, fabs(v[i]));
+			}
+			ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
+			ogx_attention_head(q, k, v, stride, hs, n, att, out[0]);
+			if (cpu_has_avx2()) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
+				ogx_attention_head(q, k, v, stride, hs, n, att, out[1]);
+			} else {
+				memcpy(out[1], out[0], sizeof(out[0]));
+			}
+			/* Outputs are convex combinations of v: bounded by max |v|. */
+			for (uint32_t i = 0; i < hs; i++) {
+				EXPECT_LE(fabs(out[0][i]), maxv * (1 + 1e-6));
+				EXPECT_LE(fabs((double)out[1][i] - out[0][i]), 1e-5 * maxv)
+					TH_LOG("hs %u npos %u out[%u]: %g vs %g", hs, n, i,
+					       out[1][i], out[0][i]);
+			}
 		}
 	}
 	ogx_matvec_set_isa(OGX_ISA_AUTO);
