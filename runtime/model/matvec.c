@@ -16,6 +16,7 @@
 #endif
 
 #include "matvec.h"
+#include "model/gguf.h"
 #include "util/err.h"
 #include "util/pool.h"
 
@@ -71,21 +72,91 @@ static void dequant_f32(const void *row, float *out, uint32_t n)
 	memcpy(out, row, (size_t)n * sizeof(float));
 }
 
+static float dot_f16_portable(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *w = row;
+	float sum = 0.0f;
+
+	for (uint32_t i = 0; i < n; i++)
+		sum += ogx_f16_to_f32((uint16_t)(w[2 * i] | w[2 * i + 1] << 8)) * x[i];
+	return sum;
+}
+
+static float dot_q8_0_portable(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *b = row;
+	float sum = 0.0f;
+
+	for (uint32_t k = 0; k < n; k += 32, b += 34) {
+		float s = 0.0f;
+
+		for (uint32_t j = 0; j < 32; j++)
+			s += (float)(int8_t)b[2 + j] * x[k + j];
+		sum += s * ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+	}
+	return sum;
+}
+
+static float dot_q4_0_portable(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *b = row;
+	float sum = 0.0f;
+
+	for (uint32_t k = 0; k < n; k += 32, b += 18) {
+		float s = 0.0f;
+
+		for (uint32_t j = 0; j < 16; j++)
+			s += (float)((b[2 + j] & 15) - 8) * x[k + j] +
+			     (float)((b[2 + j] >> 4) - 8) * x[k + 16 + j];
+		sum += s * ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+	}
+	return sum;
+}
+
+static void dequant_f16(const void *row, float *out, uint32_t n)
+{
+	ogx_dequant_row(OGX_GGML_F16, row, out, n);
+}
+
+static void dequant_q8_0(const void *row, float *out, uint32_t n)
+{
+	ogx_dequant_row(OGX_GGML_Q8_0, row, out, n);
+}
+
+static void dequant_q4_0(const void *row, float *out, uint32_t n)
+{
+	ogx_dequant_row(OGX_GGML_Q4_0, row, out, n);
+}
+
 static const struct wtype_ops {
 	const char *name;
-	size_t elem_bytes;		/* per element, for unblocked types */
+	uint32_t block;			/* elements per block (1: unblocked) */
+	size_t block_bytes;
 	dot_fn dot_portable;
 	dot_fn dot_avx2;
 	void (*dequant)(const void *row, float *out, uint32_t n);
 } wtypes[] = {
 	[OGX_WTYPE_F32] = {
 		.name = "F32",
-		.elem_bytes = 4,
+		.block = 1,
+		.block_bytes = 4,
 		.dot_portable = dot_f32_portable,
 #if HAVE_X86
 		.dot_avx2 = dot_f32_avx2,
 #endif
 		.dequant = dequant_f32,
+	},
+	[OGX_WTYPE_F16] = {
+		.name = "F16", .block = 1, .block_bytes = 2,
+		.dot_portable = dot_f16_portable, .dequant = dequant_f16,
+	},
+	[OGX_WTYPE_Q4_0] = {
+		.name = "Q4_0", .block = 32, .block_bytes = 18,
+		.dot_portable = dot_q4_0_portable, .dequant = dequant_q4_0,
+	},
+	[OGX_WTYPE_Q8_0] = {
+		.name = "Q8_0", .block = 32, .block_bytes = 34,
+		.dot_portable = dot_q8_0_portable, .dequant = dequant_q8_0,
 	},
 };
 
@@ -100,7 +171,9 @@ size_t ogx_wtype_row_bytes(enum ogx_wtype type, uint32_t cols)
 {
 	const struct wtype_ops *ops = wtype_ops(type);
 
-	return ops ? ops->elem_bytes * cols : 0;
+	if (!ops || cols % ops->block)
+		return 0;
+	return ops->block_bytes * (cols / ops->block);
 }
 
 const char *ogx_wtype_name(enum ogx_wtype type)

@@ -6,8 +6,9 @@
  * layout of llama2.c checkpoints and of GGUF tensors, whose ne[0] is cols).
  * Its element type is per matrix, so that a model may mix F32 norms with
  * quantized projections; each type brings a row-dot kernel and a
- * row-dequantizer. Only F32 exists today; F16/Q8_0/Q4_0 plug in as new
- * enum values with their kernels in matvec.c.
+ * row-dequantizer. F32 has portable and AVX2 kernels; F16, Q8_0 and Q4_0
+ * (GGUF block layouts) have portable ones, block by block as ggml's
+ * reference (scale times the block's integer dot product).
  *
  * Kernels: a portable one, whose sums run in index order exactly like
  * llama2.c's run.c (the oracle), and an AVX2+FMA one chosen at run time when
@@ -24,8 +25,12 @@
 
 struct ogx_pool;
 
+/* Values are ggml's type ids, so a GGUF tensor's type converts directly. */
 enum ogx_wtype {
 	OGX_WTYPE_F32 = 0,
+	OGX_WTYPE_F16 = 1,
+	OGX_WTYPE_Q4_0 = 2,
+	OGX_WTYPE_Q8_0 = 8,
 };
 
 struct ogx_matrix {

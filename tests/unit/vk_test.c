@@ -16,6 +16,7 @@
 #include "util/hex.h"
 #include "model/llama.h"
 #include "model/llama2c.h"
+#include "model/llama_gguf.h"
 #include "vk/llama.h"
 #include "vk/buffer.h"
 #include "vk/device.h"
@@ -591,6 +592,95 @@ TEST_F(vk, llama_stories260k_matches_cpu)
 	ASSERT_LT(worst, 1e-3);
 	ogx_vk_llama_free(gpu);
 	ogx_llama_fini(&cpu);
+	ogx_llama2c_close(&ck);
+}
+
+/*
+ * stories260K converted to GGUF at each type, read back: the Vulkan engine
+ * and the CPU reference (same quantized weights) agree token for token for
+ * 120 greedy steps; at F32 the file gives the checkpoint's own tokens.
+ */
+TEST_F(vk, llama_gguf_types_match_cpu)
+{
+	static const enum ogx_wtype types[] = { OGX_WTYPE_F32, OGX_WTYPE_F16, OGX_WTYPE_Q8_0,
+						OGX_WTYPE_Q4_0 };
+	char path[512], tmp[] = "/tmp/ogx-vk-gguf-XXXXXX";
+	uint32_t ref[120];
+	struct ogx_llama2c ck;
+	int fd = mkstemp(tmp);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/stories260K/stories260K.bin", models_dir());
+	ASSERT_EQ(0, ogx_llama2c_open(&ck, path));
+	for (unsigned t = 0; t < 4; t++) {
+		struct ogx_llama_gguf m;
+		struct ogx_llama cpu;
+		struct ogx_vk_llama *gpu;
+		uint32_t tc = 1, tg = 1;
+		unsigned kept;
+		int err;
+
+		ASSERT_EQ(0, ogx_llama_gguf_save(&ck.w, NULL, types[t], "t", tmp, &kept));
+		ASSERT_EQ(t >= 2 ? 5 : 0, kept);	/* ffn_down rows of 172 */
+		err = ogx_llama_gguf_open(&m, tmp);
+		if (err)
+			TH_LOG("%s", ogx_errmsg(err));
+		ASSERT_EQ(0, err);
+		ASSERT_EQ(0, ogx_llama_init(&cpu, &m.w, 1));
+		ASSERT_EQ(0, ogx_vk_llama_init(self->vk, &m.w, &gpu));
+		for (uint32_t pos = 0; pos < 120; pos++) {
+			uint32_t ng;
+			float *lc = ogx_llama_forward(&cpu, tc, pos, 1);
+
+			ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tg, pos, NULL, &ng));
+			tc = argmax_f32(lc, m.w.cfg.vocab_size);
+			if (tc != ng)
+				TH_LOG("%s step %u: cpu %u, vulkan %u", ogx_wtype_name(types[t]),
+				       pos, tc, ng);
+			ASSERT_EQ(tc, ng);
+			tg = ng;
+			if (t == 0)
+				ref[pos] = tc;
+			else if (t == 1)
+				EXPECT_EQ(ref[pos], tc);	/* F16 keeps this model's choices */
+		}
+		ogx_vk_llama_free(gpu);
+		ogx_llama_fini(&cpu);
+		ogx_llama_gguf_close(&m);
+	}
+	/* The F32 file is the checkpoint: same tokens as from the .bin. */
+	{
+		struct ogx_llama cpu;
+		uint32_t tok = 1;
+
+		ASSERT_EQ(0, ogx_llama_init(&cpu, &ck.w, 1));
+		for (uint32_t pos = 0; pos < 120; pos++) {
+			tok = argmax_f32(ogx_llama_forward(&cpu, tok, pos, 1), ck.w.cfg.vocab_size);
+			ASSERT_EQ(ref[pos], tok);
+		}
+		ogx_llama_fini(&cpu);
+	}
+	unlink(tmp);
+	ogx_llama2c_close(&ck);
+}
+
+/* Weights whose shapes don't fit the architecture are refused before upload. */
+TEST_F(vk, llama_shape_mismatch)
+{
+	struct ogx_llama2c ck;
+	struct ogx_vk_llama *gpu;
+	char path[512];
+	int err;
+
+	snprintf(path, sizeof(path), "%s/stories260K/stories260K.bin", models_dir());
+	ASSERT_EQ(0, ogx_llama2c_open(&ck, path));
+	ck.w.cfg.hidden_dim = 160;
+	err = ogx_vk_llama_init(self->vk, &ck.w, &gpu);
+	ASSERT_EQ(-EINVAL, err);
+	ASSERT_STREQ("tensor w1 (layer 0) is 172 x 64, the architecture needs 160 x 64",
+		     ogx_errmsg(err));
+	ASSERT_EQ(NULL, gpu);
 	ogx_llama2c_close(&ck);
 }
 

@@ -3,6 +3,8 @@
 #ifndef OGRUN_H
 #define OGRUN_H
 
+#include "model/matvec.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +29,12 @@ void model_format_size(char *buf, size_t size, uint64_t bytes);
 int model_train_main(int argc, char **argv);
 int model_quantize_main(int argc, char **argv);
 int model_eval_main(int argc, char **argv);
+/* ogrun model synth|convert: Llama-2 GGUF files (model_synth.c, model_convert.c). */
+int model_synth_main(int argc, char **argv);
+int model_convert_main(int argc, char **argv);
+/* f32|f16|q8_0|q4_0 (any case) for --type; prints the error. */
+int model_parse_wtype(const char *s, enum ogx_wtype *t);
+
 /* Parse a decimal count from 0 to max for option what; prints the error. */
 int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out);
 
