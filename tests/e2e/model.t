@@ -90,6 +90,11 @@ Commands:
   add       FILE [--name NAME]   copy a model file into the store
   list                           list the stored models
   show      REF                  format, metadata and tensors of a model
+  train     -o FILE [--data DIR] train the default int8 classifier
+  quantize  REF -o OUT --calib F f32 classifier to integer-exact int8
+  eval      REF --images F ...   accuracy of a classifier on IDX files
+  synth     -o OUT [--type T]    random-weight Llama-2 GGUF (benchmarks)
+  convert   CKPT -o OUT          llama2.c checkpoint to Llama-2 GGUF
 
 REF is a model file, a name, an id or an id prefix of at least 8 digits.
 The store is \$OGX_HOME/models (OGX_HOME: ~/.local/share/ogx)." -- "$OGRUN" model frob

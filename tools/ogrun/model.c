@@ -29,10 +29,8 @@ static const struct {
 	{ "train", model_train_main, "-o FILE [--data DIR]", "train the default int8 classifier" },
 	{ "quantize", model_quantize_main, "REF -o OUT --calib F", "f32 classifier to integer-exact int8" },
 	{ "eval", model_eval_main, "REF --images F ...", "accuracy of a classifier on IDX files" },
-	{ "synth", model_synth_main, "-o OUT [--shape S] [--type T]",
-	  "random-weight Llama-2 GGUF at given shapes (benchmarks)" },
-	{ "convert", model_convert_main, "CKPT -o OUT [--type T]",
-	  "llama2.c checkpoint to Llama-2 GGUF" },
+	{ "synth", model_synth_main, "-o OUT [--type T]", "random-weight Llama-2 GGUF (benchmarks)" },
+	{ "convert", model_convert_main, "CKPT -o OUT", "llama2.c checkpoint to Llama-2 GGUF" },
 };
 
 #define N_COMMANDS (sizeof(model_commands) / sizeof(model_commands[0]))
