@@ -13,6 +13,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 # Where the small pretrained models live (never inside the repository).
 OGX_MODELS ?= $(abspath ../shared/models)

@@ -1,13 +1,383 @@
 // SPDX-License-Identifier: GPL-2.0
-/* ogrun run: placeholder until the record lands (replaced in this series). */
+/*
+ * ogrun run -m MODEL -i INPUT [--level vanilla] [--labels FILE] [--limit N]
+ *           [--batch N] [--key FILE] [--spool DIR] [--save DIR] [-q]
+ *
+ * Runs classification jobs and writes one signed proof record per job to the
+ * spool. INPUT is one image (784 raw uint8 pixels) or an IDX image file
+ * (gzip'd or not), which is one job per image. Records of up to --batch jobs
+ * are made durable together (group commit: one fdatasync), and a job is
+ * reported only after its record is durable.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "model/idx.h"
+#include "model/mlp.h"
 #include "ogrun.h"
+#include "proof/prover.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "output digests hash little-endian values: add byte swapping for this host"
+#endif
+
+#define MAX_CLASSES 64
+
+static const char classify_params[] = "ogx-params-v1\ntask=classify\n";
+
+struct run_opts {
+	const char *model, *input, *labels, *key, *spool, *save;
+	uint32_t level;
+	size_t limit, batch;
+	int quiet;
+};
+
+struct job {
+	size_t index;
+	unsigned int cls;
+	uint8_t id[OGX_DIGEST_LEN];
+	uint64_t seq;
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s run -m MODEL -i INPUT [options]\n"
+		"  -m, --model MODEL   classifier GGUF (mnist-fc f32 or ogx-mlp-q8)\n"
+		"  -i, --input FILE    784 raw uint8 pixels, or an IDX image file (one job each)\n"
+		"      --level LEVEL   vanilla (default); zkml and tee need their provers\n"
+		"      --labels FILE   IDX labels: report accuracy\n"
+		"      --limit N       at most N jobs\n"
+		"      --batch N       jobs per group commit (default 64)\n"
+		"      --key FILE      node key (default $OGX_HOME/node.key)\n"
+		"      --spool DIR     spool (default $OGX_HOME/spool)\n"
+		"      --save DIR      also write each job's record, input and output there\n"
+		"  -q, --quiet         no line per job, only the summary\n", prog);
+	return f == stdout ? 0 : 2;
+}
+
+static int parse_size(const char *opt, const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *end || errno || v == 0 || v > SIZE_MAX || *s == '-') {
+		fprintf(stderr, "%s: run: %s: '%s' is not a positive number\n", prog, opt, s);
+		return -EINVAL;
+	}
+	*out = (size_t)v;
+	return 0;
+}
+
+static int save_job(const char *dir, uint64_t seq, const char *leaf, const void *data,
+		    size_t len)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%" PRIu64 ".%s", dir, seq, leaf);
+	return ogx_write_file_atomic(path, data, len, 0644, 0);
+}
+
+/* One job: infer, hash, sign, append. out gets the output bytes. */
+static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t *pixels,
+		   const struct ogx_record *proto, const struct run_opts *o, struct job *j,
+		   uint64_t *compute_ns, uint64_t *proof_ns)
+{
+	uint32_t n_in = ogx_mlp_n_in(m), n_out = ogx_mlp_n_out(m);
+	union {
+		int32_t logits[MAX_CLASSES];
+		float probs[MAX_CLASSES];
+	} out;
+	float x[OGX_MLP_MAX_WIDTH];
+	struct ogx_record r = *proto;
+	uint64_t t0 = ogx_mono_ns(), t1;
+	size_t out_len = n_out * 4;
+	int err;
+
+	r.time_ns = ogx_now_ns();
+	if (m->kind == OGX_MLP_Q8) {
+		err = ogx_mlp_q8_forward(m, pixels, 1, out.logits);
+		j->cls = ogx_argmax_i32(out.logits, n_out);
+	} else {
+		for (uint32_t k = 0; k < n_in; k++)
+			x[k] = pixels[k] / 255.0f;
+		err = ogx_mlp_f32_forward(m, x, 1, out.probs);
+		j->cls = ogx_argmax_f32(out.probs, n_out);
+	}
+	if (err)
+		return err;
+	t1 = ogx_mono_ns();
+	r.infer_ns = t1 - t0;
+	ogx_sha256(r.input, pixels, n_in);
+	ogx_sha256(r.output, &out, out_len);
+	r.job_ns = ogx_mono_ns() - t0;
+	err = ogx_prover_add(p, &r, j->id);
+	if (err)
+		return err;
+	j->seq = r.seq;
+	*compute_ns += t1 - t0;
+	*proof_ns += ogx_mono_ns() - t1;
+	if (o->save) {
+		uint8_t *rec;
+		size_t len;
+
+		err = ogx_record_encode(&r, true, &rec, &len);
+		if (!err) {
+			err = save_job(o->save, r.seq, "cbor", rec, len);
+			free(rec);
+		}
+		if (!err)
+			err = save_job(o->save, r.seq, "input", pixels, n_in);
+		if (!err)
+			err = save_job(o->save, r.seq, "output", &out, out_len);
+	}
+	return err;
+}
+
+static void print_job(const struct job *j, const struct ogx_idx *labels)
+{
+	char h[2 * OGX_DIGEST_LEN + 1];
+
+	ogx_hex(h, j->id, OGX_DIGEST_LEN);
+	printf("job %zu: class %u", j->index, j->cls);
+	if (labels)
+		printf(" (label %u%s)", labels->data[j->index],
+		       labels->data[j->index] == j->cls ? "" : ", wrong");
+	printf("  record %s seq %" PRIu64 "\n", h, j->seq);
+}
+
+static int parse_args(int argc, char **argv, struct run_opts *o)
+{
+	static const struct option opts[] = {
+		{ "model", required_argument, NULL, 'm' },
+		{ "input", required_argument, NULL, 'i' },
+		{ "level", required_argument, NULL, 'L' },
+		{ "labels", required_argument, NULL, 'l' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "save", required_argument, NULL, 'S' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int c, err;
+
+	o->batch = 64;
+	while ((c = getopt_long(argc, argv, "m:i:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'm': o->model = optarg; break;
+		case 'i': o->input = optarg; break;
+		case 'l': o->labels = optarg; break;
+		case 'k': o->key = optarg; break;
+		case 's': o->spool = optarg; break;
+		case 'S': o->save = optarg; break;
+		case 'q': o->quiet = 1; break;
+		case 'L':
+			err = ogx_level_parse(optarg, &o->level);
+			if (err) {
+				fprintf(stderr, "%s: run: --level: %s\n", prog, ogx_errmsg(err));
+				return 2;
+			}
+			break;
+		case 'n':
+			if (parse_size("--limit", optarg, &o->limit))
+				return 2;
+			break;
+		case 'b':
+			if (parse_size("--batch", optarg, &o->batch))
+				return 2;
+			break;
+		case 'h': return usage(stdout) - 1;
+		default: return usage(stderr);
+		}
+	}
+	if (optind != argc || !o->model || !o->input) {
+		fprintf(stderr, "%s: run: -m MODEL and -i INPUT are required\n", prog);
+		return usage(stderr);
+	}
+	return 0;
+}
+
+/* Images from INPUT: an IDX file, or one raw image of n_in bytes. */
+static int load_images(const char *path, uint32_t n_in, struct ogx_idx *img)
+{
+	uint8_t *buf;
+	size_t len;
+	int err = ogx_read_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
+
+	if (err)
+		return err;
+	if (len == n_in) {
+		memset(img, 0, sizeof(*img));
+		img->data = buf;
+		img->count = 1;
+		img->item_size = n_in;
+		return 0;
+	}
+	err = ogx_idx_parse(buf, len, 3, img);
+	free(buf);
+	if (err)
+		return ogx_fail(err, "want %u raw uint8 pixels or an IDX image file, have %zu bytes "
+				"that are neither (%s)", n_in, len, ogx_errmsg(err));
+	if (img->item_size != n_in) {
+		ogx_idx_free(img);
+		return ogx_fail(-EINVAL, "images of %zu pixels, the model wants %u",
+				img->item_size, n_in);
+	}
+	return 0;
+}
 
 int run_main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "%s: run: not built yet\n", prog);
-	return 1;
+	struct run_opts o = { 0 };
+	struct ogx_idx img = { 0 }, lab = { 0 };
+	struct ogx_prover p = { 0 };
+	struct ogx_mlp m = { 0 };
+	struct ogx_record proto = { 0 };
+	struct job *jobs = NULL;
+	char key[PATH_MAX], spool[PATH_MAX];
+	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
+	size_t n, done = 0, correct = 0, pending = 0;
+	int err, rc = 1;
+
+	err = parse_args(argc, argv, &o);
+	if (err)
+		return err < 0 ? 0 : err;
+	if (o.level != OGX_LEVEL_VANILLA) {
+		fprintf(stderr, "%s: run: level %s: this build of ogrun cannot provide it yet "
+			"(never downgraded; use --level vanilla)\n", prog, ogx_level_name(o.level));
+		return 1;
+	}
+	if (o.key)
+		snprintf(key, sizeof(key), "%s", o.key);
+	else
+		ogx_default_path(key, sizeof(key), "node.key");
+	if (o.spool)
+		snprintf(spool, sizeof(spool), "%s", o.spool);
+	else
+		ogx_default_path(spool, sizeof(spool), "spool");
+
+	err = ogx_mlp_load(o.model, &m);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
+		return 1;
+	}
+	if (ogx_mlp_n_out(&m) > MAX_CLASSES) {
+		fprintf(stderr, "%s: %s: %u classes, at most %d\n", prog, o.model,
+			ogx_mlp_n_out(&m), MAX_CLASSES);
+		goto out;
+	}
+	err = ogx_sha256_file(proto.model, o.model);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
+		goto out;
+	}
+	err = load_images(o.input, ogx_mlp_n_in(&m), &img);
+	if (!err && img.count == 0)
+		err = ogx_fail(-EINVAL, "no images");
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o.input, ogx_errmsg(err));
+		goto out;
+	}
+	if (o.labels) {
+		err = ogx_idx_load(o.labels, 1, &lab);
+		if (!err && lab.count < img.count)
+			err = ogx_fail(-EINVAL, "%zu labels for %zu images", lab.count, img.count);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, o.labels, ogx_errmsg(err));
+			goto out;
+		}
+	}
+	if (o.save && (err = ogx_mkdirs(o.save, 0755))) {
+		fprintf(stderr, "%s: %s: %s\n", prog, o.save, ogx_errmsg(err));
+		goto out;
+	}
+	err = ogx_prover_open(&p, key, spool);
+	if (err) {
+		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+		goto out;
+	}
+	n = o.limit && o.limit < img.count ? o.limit : img.count;
+	jobs = calloc(o.batch, sizeof(*jobs));
+	if (!jobs)
+		goto out_prover;
+	proto.level = o.level;
+	ogx_sha256(proto.params, classify_params, sizeof(classify_params) - 1);
+	ogx_device_cpu(&proto.device);
+	if (o.save) {
+		char path[PATH_MAX];
+
+		snprintf(path, sizeof(path), "%s/params", o.save);
+		err = ogx_write_file_atomic(path, classify_params, sizeof(classify_params) - 1,
+					    0644, 0);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+			goto out_prover;
+		}
+	}
+
+	t_start = ogx_mono_ns();
+	for (size_t i = 0; i < n; i++) {
+		struct job *j = &jobs[pending];
+
+		j->index = i;
+		err = run_one(&p, &m, img.data + i * img.item_size, &proto, &o, j, &compute_ns,
+			      &proof_ns);
+		if (err) {
+			fprintf(stderr, "%s: job %zu: %s\n", prog, i, ogx_errmsg(err));
+			goto out_prover;
+		}
+		if (++pending < o.batch && i + 1 < n)
+			continue;
+		/* Group commit, then (only then) report the jobs of the batch. */
+		t0 = ogx_mono_ns();
+		err = ogx_prover_commit(&p);
+		sync_ns += ogx_mono_ns() - t0;
+		if (err) {
+			fprintf(stderr, "%s: %s: fdatasync: %s\n", prog, spool, ogx_errmsg(err));
+			goto out_prover;
+		}
+		for (size_t k = 0; k < pending; k++) {
+			if (lab.data && lab.data[jobs[k].index] == jobs[k].cls)
+				correct++;
+			if (!o.quiet)
+				print_job(&jobs[k], lab.data ? &lab : NULL);
+		}
+		done += pending;
+		pending = 0;
+	}
+	t0 = ogx_mono_ns() - t_start;
+	printf("%zu job%s on %s (%s, %u inputs, %u classes), device cpu: %s\n", done,
+	       done == 1 ? "" : "s", o.model, m.kind == OGX_MLP_Q8 ? "int8" : "f32",
+	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), proto.device.name);
+	if (lab.data)
+		printf("  accuracy  %.2f %% (%zu of %zu correct)\n", 100.0 * correct / done, correct,
+		       done);
+	printf("  records   %zu written to %s (seq %" PRIu64 "..%" PRIu64 "), level %s, "
+	       "%" PRIu64 " group commits\n", done, spool, p.next_seq - done, p.next_seq - 1,
+	       ogx_level_name(o.level), p.commits);
+	printf("  time      %.3f ms per job: compute %.3f, proof %.3f (hash, sign, append), "
+	       "fdatasync %.3f\n", t0 / 1e6 / done, compute_ns / 1e6 / done, proof_ns / 1e6 / done,
+	       sync_ns / 1e6 / done);
+	rc = 0;
+out_prover:
+	ogx_prover_close(&p);
+out:
+	free(jobs);
+	ogx_idx_free(&img);
+	ogx_idx_free(&lab);
+	ogx_mlp_free(&m);
+	return rc;
 }

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* ogverify subcommands: one file each, dispatched from the table in main.c. */
+#ifndef OGVERIFY_H
+#define OGVERIFY_H
+
+#include "proof/record.h"
+
+extern const char *prog;
+
+int record_main(int argc, char **argv);
+int spool_main(int argc, char **argv);
+
+/* Print a record's fields for a person (used by several subcommands). */
+void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN]);
+
+#endif
