@@ -11,11 +11,14 @@ static __thread int ogx_err_code;
 
 int ogx_fail(int err, const char *fmt, ...)
 {
+	char buf[sizeof(ogx_err_buf)];
 	va_list ap;
 
+	/* Format aside first: the arguments may include ogx_errmsg() itself. */
 	va_start(ap, fmt);
-	vsnprintf(ogx_err_buf, sizeof(ogx_err_buf), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	memcpy(ogx_err_buf, buf, sizeof(buf));
 	ogx_err_code = err;
 	return err;
 }

@@ -18,6 +18,7 @@
 
 #include "model/idx.h"
 #include "model/mlp.h"
+#include "model/mlp_gguf.h"
 #include "ogrun.h"
 #include "proof/prover.h"
 #include "util/digest.h"
@@ -51,7 +52,8 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s run -m MODEL -i INPUT [options]\n"
-		"  -m, --model MODEL   classifier GGUF (mnist-fc f32 or ogx-mlp-q8)\n"
+		"  -m, --model MODEL   classifier (store name, id, id prefix or path; mnist-fc f32\n"
+		"                      or ogx-mlp-q8 GGUF)\n"
 		"  -i, --input FILE    784 raw uint8 pixels, or an IDX image file (one job each)\n"
 		"      --level LEVEL   vanilla (default); zkml and tee need their provers\n"
 		"      --labels FILE   IDX labels: report accuracy\n"
@@ -247,7 +249,7 @@ int run_main(int argc, char **argv)
 	struct ogx_mlp m = { 0 };
 	struct ogx_record proto = { 0 };
 	struct job *jobs = NULL;
-	char key[PATH_MAX], spool[PATH_MAX];
+	char key[PATH_MAX], spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
 	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
 	size_t n, done = 0, correct = 0, pending = 0;
 	int err, rc = 1;
@@ -269,6 +271,9 @@ int run_main(int argc, char **argv)
 	else
 		ogx_default_path(spool, sizeof(spool), "spool");
 
+	if (model_resolve(o.model, model_path, sizeof(model_path), model_id))
+		return 1;
+	o.model = model_path;
 	err = ogx_mlp_load(o.model, &m);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
