@@ -249,6 +249,7 @@ int run_main(int argc, char **argv)
 	struct ogx_mlp m = { 0 };
 	struct ogx_record proto = { 0 };
 	struct job *jobs = NULL;
+	const char *model_ref;
 	char key[PATH_MAX], spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
 	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
 	size_t n, done = 0, correct = 0, pending = 0;
@@ -273,6 +274,7 @@ int run_main(int argc, char **argv)
 
 	if (model_resolve(o.model, model_path, sizeof(model_path), model_id))
 		return 1;
+	model_ref = o.model;
 	o.model = model_path;
 	err = ogx_mlp_load(o.model, &m);
 	if (err) {
@@ -364,9 +366,10 @@ int run_main(int argc, char **argv)
 		pending = 0;
 	}
 	t0 = ogx_mono_ns() - t_start;
-	printf("%zu job%s on %s (%s, %u inputs, %u classes), device cpu: %s\n", done,
-	       done == 1 ? "" : "s", o.model, m.kind == OGX_MLP_Q8 ? "int8" : "f32",
-	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), proto.device.name);
+	ogx_hex(model_id, proto.model, OGX_DIGEST_LEN);
+	printf("%zu job%s on %s (%s, %u inputs, %u classes, id %.16s...), device cpu: %s\n",
+	       done, done == 1 ? "" : "s", model_ref, m.kind == OGX_MLP_Q8 ? "int8" : "f32",
+	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), model_id, proto.device.name);
 	if (lab.data)
 		printf("  accuracy  %.2f %% (%zu of %zu correct)\n", 100.0 * correct / done, correct,
 		       done);
