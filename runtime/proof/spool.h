@@ -14,7 +14,8 @@
  * Readers (ogsubmit, ogverify) iterate concurrently without a lock. On open,
  * the writer cuts a torn tail left by a crash and refuses a spool whose
  * accepted records are damaged. Format, recovery rules and the durability
- * guarantee: Documentation/spool.md.
+ * guarantee: Documentation/spool.md. A writer handle or an iterator is used
+ * by one thread at a time.
  */
 #ifndef OGX_PROOF_SPOOL_H
 #define OGX_PROOF_SPOOL_H

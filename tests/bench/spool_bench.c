@@ -5,6 +5,8 @@
  *   append       one record appended, no sync (framing, BLAKE2b, pwritev)
  *   fdatasync    one sync after one appended record
  *   group commit append a batch of 1, 8 or 64 records + one sync, per record
+ *   open         reopen: the recovery scan of the last segment, and
+ *                ogx_spool_last() (one pread)
  *
  * Records are 512 bytes (the size of a signed VANILLA record). The spool is
  * a fresh directory under $TMPDIR (default /tmp), so the sync cost is that
@@ -12,6 +14,7 @@
  * Never fails on a time.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,7 +86,8 @@ int main(void)
 	char dir[256], cmd[300];
 	struct ogx_spool *sp;
 	struct statfs fs;
-	uint64_t first;
+	uint64_t first, n_records;
+	double open_us, last_us;
 	double *v;
 	int err;
 
@@ -155,6 +159,27 @@ int main(void)
 		free(pb);
 	}
 	ogx_spool_close(sp);
+
+	/* Reopen: what a restarted node pays before it can continue its chain. */
+	{
+		uint8_t *last;
+		size_t last_len;
+		uint64_t idx;
+		double t0 = now_us();
+
+		err = ogx_spool_open(&sp, dir, NULL);
+		open_us = now_us() - t0;
+		if (err)
+			die("reopen", err);
+		t0 = now_us();
+		err = ogx_spool_last(sp, &idx, &last, &last_len);
+		last_us = now_us() - t0;
+		if (err)
+			die("last", err);
+		free(last);
+		n_records = ogx_spool_next_index(sp);
+		ogx_spool_close(sp);
+	}
 	if (statfs(dir, &fs))
 		fs.f_type = 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -178,6 +203,9 @@ int main(void)
 		printf("%-32s %10.2f %10.2f %10.2f %7d\n", name, per_batch[b].p50,
 		       per_batch[b].p99, per_batch[b].mean, per_batch[b].n);
 	}
+	printf("reopen (scan of a %.1f MiB segment, %" PRIu64 " records): %.0f µs;"
+	       " last record: %.1f µs\n",
+	       (double)n_records * (REC_LEN + 20) / (1 << 20), n_records, open_us, last_us);
 
 	if (json && *json) {
 		FILE *f = fopen(json, "w");
@@ -199,7 +227,8 @@ int main(void)
 			json_stats(f, "per_batch_us", per_batch[b]);
 			fprintf(f, "}");
 		}
-		fprintf(f, "]}\n");
+		fprintf(f, "], \"reopen_us\": %.1f, \"reopen_records\": %" PRIu64
+			", \"last_record_us\": %.1f}\n", open_us, n_records, last_us);
 		if (fclose(f)) {
 			perror(json);
 			return 1;

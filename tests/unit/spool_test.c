@@ -405,6 +405,86 @@ static void torn_tail_case(struct __test_metadata *_metadata, const char *dir,
 	ogx_spool_close(sp);
 }
 
+/*
+ * The C writer produces tests/vectors/spool-0000000000000000.seg byte for
+ * byte (tests/e2e/spool-independent.t builds the same file with Python's
+ * BLAKE2b from Documentation/spool.md), and the C reader reads it.
+ */
+TEST_F(spool, golden_segment)
+{
+	uint8_t rec3[256], want[512], got[512];
+	struct iovec iov[3] = { { "hello", 5 }, { "world!", 6 }, { rec3, sizeof(rec3) } };
+	struct ogx_spool_iter *it;
+	struct ogx_spool *sp;
+	char path[256], golden[256];
+	const uint8_t *data;
+	uint64_t first, idx;
+	ssize_t nwant, ngot;
+	size_t len;
+	int fd;
+
+	for (int i = 0; i < 256; i++)
+		rec3[i] = (uint8_t)i;
+	snprintf(golden, sizeof(golden), "%s/tests/vectors/spool-0000000000000000.seg",
+		 getenv("OGX_SRC") ?: ".");
+	fd = open(golden, O_RDONLY);
+	ASSERT_LE(0, fd);
+	nwant = read(fd, want, sizeof(want));
+	close(fd);
+	ASSERT_EQ(367, nwant);
+	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
+	ASSERT_EQ(0, ogx_spool_append_sync(sp, iov, 3, &first));
+	ASSERT_EQ(0, first);
+	ogx_spool_close(sp);
+	seg_path(path, sizeof(path), self->dir, 0);
+	fd = open(path, O_RDONLY);
+	ASSERT_LE(0, fd);
+	ngot = read(fd, got, sizeof(got));
+	close(fd);
+	ASSERT_EQ(nwant, ngot);
+	ASSERT_EQ(0, memcmp(want, got, (size_t)nwant));
+	ASSERT_EQ(0, ogx_spool_iter_open(&it, self->dir, 0, 0));
+	for (int i = 0; i < 3; i++) {
+		ASSERT_EQ(1, ogx_spool_iter_next(it, &idx, &data, &len));
+		ASSERT_EQ(i, idx);
+		ASSERT_EQ(iov[i].iov_len, len);
+		ASSERT_EQ(0, memcmp(iov[i].iov_base, data, len));
+	}
+	ASSERT_EQ(0, ogx_spool_iter_next(it, &idx, &data, &len));
+	ogx_spool_iter_close(it);
+}
+
+/* The writer's checks of the segment before an empty last one. */
+TEST_F(spool, empty_last_segment_checks_previous)
+{
+	uint8_t hdr[SPOOL_HDR_LEN];
+	struct ogx_spool *sp;
+	char path[160], path0[160], msg[256];
+
+	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
+	ASSERT_EQ(0, append_range(sp, 0, 7, 1));
+	ogx_spool_close(sp);
+	/* An empty segment claiming index 9 after records 0-6: a gap. */
+	spool_hdr_encode(hdr, 9);
+	seg_path(path, sizeof(path), self->dir, 9);
+	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
+	ASSERT_EQ(-EBADMSG, ogx_spool_open(&sp, self->dir, NULL));
+	ASSERT_STREQ("segment 0000000000000000.seg ends before index 7, but the next segment"
+		     " starts at 9 (records missing)", ogx_errmsg(-EBADMSG));
+	ASSERT_EQ(0, unlink(path));
+	/* The segment before was synced whole: a bad last frame is corruption. */
+	spool_hdr_encode(hdr, 7);
+	seg_path(path, sizeof(path), self->dir, 7);
+	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
+	seg_path(path0, sizeof(path0), self->dir, 0);
+	ASSERT_EQ(0, flip_byte(path0, file_size(path0) - 1));
+	snprintf(msg, sizeof(msg), "segment 0000000000000000.seg: bad frame at offset %" PRIu64
+		 " in a segment that is not the last: corruption", frame_off(6));
+	ASSERT_EQ(-EBADMSG, ogx_spool_open(&sp, self->dir, NULL));
+	ASSERT_STREQ(msg, ogx_errmsg(-EBADMSG));
+	ASSERT_EQ(frame_off(7), file_size(path0));
+}
+
 /* Record 10's whole frame, as the writer would have written it. */
 static size_t frame_bytes(uint8_t *out, uint64_t i)
 {
