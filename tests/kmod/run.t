@@ -24,6 +24,9 @@ kdirs=${OGX_KMOD_KDIRS:?OGX_KMOD_KDIRS names the kernel header directories}
 bench=${OGX_KMOD_BENCH:-0}
 pcr=23
 timeout_s=${OGX_KMOD_TIMEOUT:-420}
+# TCG marks the TSC unstable and falls back to the HPET, whose every read is
+# an emulated MMIO access; a node runs on the TSC, and so do the tests.
+kcmdline="tsc=reliable clocksource=tsc"
 
 n=0
 ok() { n=$((n + 1)); echo "ok $n - $*"; }
@@ -77,7 +80,7 @@ boot() {
 	timeout "$timeout_s" qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m 1024 \
 		-display none -monitor none -serial stdio -no-reboot \
 		-kernel "/boot/vmlinuz-$rel" -initrd "$dir/initramfs.cpio.gz" \
-		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init" \
+		-append "console=ttyS0 loglevel=1 panic=-1 rdinit=/init $kcmdline" \
 		-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 		-chardev socket,id=chrtpm,path="$dir/swtpm.sock" \
 		-tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0 \
@@ -99,7 +102,10 @@ relay() {
 			in_tap=1 begun=1 plan=0 seen=0 ;;
 		OGX-END*)
 			in_tap=0 ended=1 rc=${line#OGX-END }
-			if [ "$seen" -ne "$plan" ] || [ "$plan" -eq 0 ]; then
+			if [ "$bench" = 1 ]; then
+				if [ "$rc" = 0 ]; then ok "$rel: benchmark ran"
+				else not_ok "$rel: benchmark exited $rc"; fi
+			elif [ "$seen" -ne "$plan" ] || [ "$plan" -eq 0 ]; then
 				not_ok "$rel: $seen of $plan planned tests reported"
 			elif [ "$rc" != 0 ]; then
 				not_ok "$rel: test binary exited $rc"
