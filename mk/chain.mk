@@ -20,10 +20,18 @@ $(NPM_STAMP): package.json package-lock.json | build/.deps-stamp
 	npm ci --ignore-scripts --no-audit --no-fund
 	@touch $@
 
+# Test helper: signed records into a spool (tests/e2e/chain-*.t).
+CHAIN_HELPERS := $(B)/tests/chain_spoolgen
+$(B)/tests/chain_spoolgen: $(B)/obj/tests/e2e/chain_spoolgen.o $(B)/libogx.a
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+CHECK_TARGETS += $(CHAIN_HELPERS)
+
 .PHONY: node_modules check-chain
 node_modules: $(NPM_STAMP)
 
 CHECK_TARGETS += $(NPM_STAMP)
 
-check-chain: all $(B)/tests/chain_test $(NPM_STAMP)
-	$(TEST_ENV) prove --exec '' $(B)/tests/chain_test $(CHAIN_E2E)
+check-chain: all $(B)/tests/chain_test $(B)/tests/batch_test $(NPM_STAMP) $(CHAIN_HELPERS)
+	$(TEST_ENV) prove --exec '' $(B)/tests/chain_test $(B)/tests/batch_test $(CHAIN_E2E)
+

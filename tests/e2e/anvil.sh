@@ -65,3 +65,32 @@ not_ok() { T=$((T + 1)); FAILED=1; echo "not ok $T - $1"; }
 check() { # check DESCRIPTION WANT GOT
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   want: $2"; echo "#   got:  $3"; fi
 }
+
+# submit_setup: keys, an empty spool and a config for ogsubmit against anvil,
+# in $ANVIL_TMP: node.key (records), op.key (batches), eth.key (pays), conf.
+submit_setup() {
+	"$OGX_BUILD/ogrun" key gen "$ANVIL_TMP/node.key" >"$ANVIL_TMP/node.pk"
+	"$OGX_BUILD/ogrun" key gen "$ANVIL_TMP/op.key" >"$ANVIL_TMP/op.pk"
+	(umask 077 && echo "$ANVIL_KEY0" >"$ANVIL_TMP/eth.key")
+	INBOX=0x00000000000000000000000000000000000000aa
+	cat >"$ANVIL_TMP/conf" <<-EOC
+	# ogsubmit against the test's anvil
+	rpc = $ANVIL_URL
+	chain_id = 31337
+	key = $ANVIL_TMP/eth.key
+	operator_key = $ANVIL_TMP/op.key
+	spool = $ANVIL_TMP/spool
+	state_dir = $ANVIL_TMP/state
+	target = $INBOX
+	confirmations = 1
+	batch_delay_ms = 50
+	poll_ms = 20
+	EOC
+}
+
+# verify_chain EXPECTED: ogverify's summary line (exit status in $?).
+verify_chain() {
+	"$OGX_BUILD/ogverify" chain --rpc "$ANVIL_URL" --inbox "$INBOX" \
+		--node "$(cat "$ANVIL_TMP/node.pk")" --operator "$(cat "$ANVIL_TMP/op.pk")" \
+		--expect "$1"
+}

@@ -16,6 +16,7 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *description;
 } subcommands[] = {
+	{ "run", run_main, "the daemon: spool records to batches on chain, crash-safe" },
 	{ "key", key_main, "generate or show the submitter's Ethereum account key" },
 	{ "send", send_main, "sign and send one EIP-1559 transaction (for operators and tests)" },
 };

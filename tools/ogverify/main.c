@@ -18,6 +18,8 @@ static const struct {
 } subcommands[] = {
 	{ "record", record_main, "check one proof record (schema, signature, digests, chain link)" },
 	{ "spool", spool_main, "check every record of a spool and the hash chain between them" },
+	{ "chain", chain_main, "read batches back from the chain and check every record in them" },
+	{ "batch", batch_main, "check one batch file offline (signature, Merkle root, records)" },
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ogsubmit against a real EVM node (anvil): 10,000 spool records go out in
+# batches, are confirmed, and ogverify finds every one exactly once; more
+# records continue the chain; root-only batches; the errors an operator meets
+# (a malformed spool record, a wrong chain id, bad configuration, a second
+# instance) are one clear line and leave the state as it was.
+set -u
+. "$OGX_SRC/tests/e2e/anvil.sh"
+OGSUBMIT=$OGX_BUILD/ogsubmit
+SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
+echo "1..17"
+
+anvil_start
+submit_setup
+"$SPOOLGEN" "$ANVIL_TMP/spool" "$ANVIL_TMP/node.key" 10000
+check "10,000 records in the spool" 0 "$?"
+
+timeout 300 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>"$ANVIL_TMP/run1.log"
+check "ogsubmit run --once settles them and exits 0" 0 "$?"
+out=$(verify_chain 10000)
+check "ogverify chain: exit 0" 0 "$?"
+case "$out" in
+*", 10000 records (seq 0..9999), 0 missing, 0 duplicates, 0 chain breaks, 0 failures") ok "every record on chain exactly once" ;;
+*) not_ok "every record on chain exactly once"; echo "# $out" ;;
+esac
+check "cursor at 10,000" "settled 10000" "$(cut -d' ' -f1,2 "$ANVIL_TMP/state/cursor")"
+
+"$SPOOLGEN" "$ANVIL_TMP/spool" "$ANVIL_TMP/node.key" 500
+timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>"$ANVIL_TMP/run2.log"
+check "a restart picks up 500 new records" 0 "$?"
+out=$(verify_chain 10500)
+check "ogverify: 10,500 records, chain unbroken across runs" 0 "$?"
+
+# A malformed record: ogsubmit stops before it, keeps its state, says which.
+"$SPOOLGEN" "$ANVIL_TMP/spool" "$ANVIL_TMP/node.key" --garbage
+cp "$ANVIL_TMP/state/cursor" "$ANVIL_TMP/cursor.before"
+out=$(timeout 60 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>&1)
+rc=$?
+check "malformed spool record: exit 1" 1 "$rc"
+case "$out" in
+*"ogsubmit: spool record 10500: "*) ok "and the error names the record" ;;
+*) not_ok "and the error names the record"; echo "$out" | sed 's/^/# /' ;;
+esac
+cmp -s "$ANVIL_TMP/cursor.before" "$ANVIL_TMP/state/cursor"
+check "state unchanged" 0 "$?"
+
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --chain-id 8453 2>&1)
+check "wrong chain id: exit 1 and one line" \
+	"1 ogsubmit: $ANVIL_URL: chain id is 31337, not 8453 as chain_id says" "$? $out"
+
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --confirmations abc 2>&1)
+check "bad flag value names the key" \
+	"2 ogsubmit: --confirmations: confirmations: 'abc' is not a number" "$? $out"
+echo "batch_records = 0" >>"$ANVIL_TMP/conf"
+line=$(wc -l <"$ANVIL_TMP/conf")
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" 2>&1)
+check "bad file value names the file, line and key" \
+	"2 ogsubmit: $ANVIL_TMP/conf:$line: batch_records: 0 is outside 1..65536" "$? $out"
+out=$("$OGSUBMIT" run --rpc "$ANVIL_URL" 2>&1)
+check "a missing key is named" \
+	"2 ogsubmit: config: 'chain_id' is not set (chain id the node must report (Base 8453, Base Sepolia 84532, anvil 31337))" \
+	"$? $out"
+sed -i '$d' "$ANVIL_TMP/conf"
+
+# One owner per state directory (and so per nonce sequence).
+flock "$ANVIL_TMP/state/lock" sleep 30 &
+holder=$!
+sleep 0.2
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>&1)
+check "a second instance is refused" \
+	"1 ogsubmit: $ANVIL_TMP/state: another ogsubmit owns this state directory" "$? $out"
+kill "$holder"
+wait "$holder" 2>/dev/null
+
+# Root-only batches: a second node, its own spool, state and inbox.
+ROOT_INBOX=0x00000000000000000000000000000000000000bb
+"$OGX_BUILD/ogrun" key gen "$ANVIL_TMP/node2.key" >/dev/null
+"$SPOOLGEN" "$ANVIL_TMP/spool2" "$ANVIL_TMP/node2.key" 1000
+timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --da root \
+	--spool "$ANVIL_TMP/spool2" --state-dir "$ANVIL_TMP/state2" --target "$ROOT_INBOX" \
+	2>"$ANVIL_TMP/run3.log"
+check "root-only batches settle" 0 "$?"
+out=$("$OGX_BUILD/ogverify" chain --rpc "$ANVIL_URL" --inbox "$ROOT_INBOX" --expect 1000)
+case "$out" in
+*" root-only), 1000 records (seq 0..999), 0 missing, 0 duplicates"*) ok "ogverify counts root-only batches" ;;
+*) not_ok "ogverify counts root-only batches"; echo "# $out" ;;
+esac
+exit $FAILED

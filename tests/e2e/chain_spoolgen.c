@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Test helper for the chain tests: append N signed proof records to a spool,
+ * continuing the node's hash chain from the spool's last record, the way the
+ * runtime does. With --garbage, append one record that is not CBOR instead.
+ *
+ *   chain_spoolgen SPOOL NODE_KEY N
+ *   chain_spoolgen SPOOL NODE_KEY --garbage
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+
+#include "proof/key.h"
+#include "proof/record.h"
+#include "proof/spool.h"
+#include "util/err.h"
+
+static void fill(struct ogx_record *r, uint64_t seq)
+{
+	memset(r, 0, sizeof(*r));
+	r->version = OGX_RECORD_VERSION;
+	r->level = OGX_LEVEL_VANILLA;
+	r->seq = seq;
+	crypto_hash_sha256(r->model, (const uint8_t *)"model", 5);
+	crypto_hash_sha256(r->input, (const uint8_t *)&seq, sizeof(seq));
+	crypto_hash_sha256(r->output, r->input, sizeof(r->input));
+	crypto_hash_sha256(r->params, (const uint8_t *)"params", 6);
+	r->time_ns = 1700000000000000000ull + seq * 1000;
+	r->infer_ns = 1000 + seq % 97;
+	r->job_ns = 2000 + seq % 89;
+	strcpy(r->device.kind, "cpu");
+	strcpy(r->device.name, "chain test");
+	crypto_hash_sha256(r->runtime, (const uint8_t *)"runtime", 7);
+}
+
+int main(int argc, char **argv)
+{
+	struct ogx_spool *sp;
+	struct ogx_key key;
+	struct ogx_record r, last;
+	struct iovec iov[256];
+	uint8_t prev[OGX_DIGEST_LEN] = { 0 }, *data;
+	uint64_t seq = 0, n, i, idx, first;
+	size_t len, k = 0;
+	int err;
+
+	if (argc != 4 || sodium_init() < 0) {
+		fprintf(stderr, "usage: %s SPOOL NODE_KEY N|--garbage\n", argv[0]);
+		return 2;
+	}
+	if ((err = ogx_key_load(argv[2], &key)) || (err = ogx_spool_open(&sp, argv[1], NULL))) {
+		fprintf(stderr, "%s: %s\n", argv[0], ogx_errmsg(err));
+		return 1;
+	}
+	if (!strcmp(argv[3], "--garbage")) {
+		iov[0].iov_base = "this is not a CBOR record";
+		iov[0].iov_len = 25;
+		err = ogx_spool_append_sync(sp, iov, 1, &first);
+		goto out;
+	}
+	n = strtoull(argv[3], NULL, 10);
+	err = ogx_spool_last(sp, &idx, &data, &len);
+	if (!err) {
+		if ((err = ogx_record_decode(data, len, &last)))
+			goto out;
+		seq = last.seq + 1;
+		ogx_record_digest(data, len, prev);
+		ogx_record_free(&last);
+		free(data);
+	} else if (err != -ENOENT) {
+		goto out;
+	}
+	err = 0;
+	for (i = 0; i < n && !err; i++) {
+		fill(&r, seq + i);
+		memcpy(r.prev, prev, OGX_DIGEST_LEN);
+		if ((err = ogx_record_sign(&r, &key, &data, &len)))
+			break;
+		ogx_record_digest(data, len, prev);
+		iov[k].iov_base = data;
+		iov[k++].iov_len = len;
+		if (k == 256 || i + 1 == n) {
+			err = ogx_spool_append_sync(sp, iov, k, &first);
+			while (k)
+				free(iov[--k].iov_base);
+		}
+	}
+out:
+	if (err)
+		fprintf(stderr, "%s: %s\n", argv[0], ogx_errmsg(err));
+	ogx_spool_close(sp);
+	ogx_key_free(&key);
+	return err ? 1 : 0;
+}

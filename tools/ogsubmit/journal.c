@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See journal.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "journal.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+struct journal {
+	char dir[PATH_MAX];
+	int lock_fd;
+	int fd; /* journal, O_APPEND */
+};
+
+static int path_in(char *out, const struct journal *j, const char *leaf)
+{
+	if ((size_t)snprintf(out, PATH_MAX, "%s/%s", j->dir, leaf) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Append " crc\n" to a line of len bytes in buf (room for 10 more). */
+static size_t seal(char *buf, size_t len)
+{
+	uint32_t crc = crc32(0, (const Bytef *)buf, len);
+
+	return len + sprintf(buf + len, " %08" PRIx32 "\n", crc);
+}
+
+static int append(struct journal *j, const char *buf, size_t len)
+{
+	int err = ogx_write_all(j->fd, buf, len);
+
+	if (!err && fdatasync(j->fd))
+		err = -errno;
+	return err;
+}
+
+static char *fmt_batch(const struct jbatch *b, size_t *len)
+{
+	char d[2 * OGX_DIGEST_LEN + 1], *s;
+	int n;
+
+	ogx_hex(d, b->last_digest, OGX_DIGEST_LEN);
+	n = asprintf(&s, "B %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s%10s",
+		     b->id, b->first_index, b->end_index, b->first_seq, b->last_seq, d, "");
+	if (n < 0)
+		return NULL;
+	*len = seal(s, n - 10);
+	return s;
+}
+
+static char *fmt_tx(uint64_t batch, const struct jtx *t, size_t *len)
+{
+	char h[65], *s;
+	size_t head;
+	int n;
+
+	ogx_hex(h, t->hash, 32);
+	n = snprintf(NULL, 0, "T %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s ",
+		     batch, t->nonce, t->tip, t->max_fee, t->gas, h);
+	s = malloc(n + 2 * t->raw_len + 12);
+	if (!s)
+		return NULL;
+	head = sprintf(s, "T %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s ",
+		       batch, t->nonce, t->tip, t->max_fee, t->gas, h);
+	ogx_hex(s + head, t->raw, t->raw_len);
+	*len = seal(s, head + 2 * t->raw_len);
+	return s;
+}
+
+int journal_batch(struct journal *j, const struct jbatch *b, const struct jtx *tx)
+{
+	size_t bl, tl;
+	char *bs = fmt_batch(b, &bl), *ts = fmt_tx(b->id, tx, &tl), *both = NULL;
+	int err = -ENOMEM;
+
+	if (bs && ts && (both = malloc(bl + tl))) {
+		memcpy(both, bs, bl);
+		memcpy(both + bl, ts, tl);
+		err = append(j, both, bl + tl);
+	}
+	free(bs);
+	free(ts);
+	free(both);
+	return err;
+}
+
+int journal_tx(struct journal *j, uint64_t batch, const struct jtx *tx)
+{
+	size_t len;
+	char *s = fmt_tx(batch, tx, &len);
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = append(j, s, len);
+	free(s);
+	return err;
+}
+
+int journal_confirm(struct journal *j, uint64_t batch, uint64_t block)
+{
+	char s[80];
+	int n = snprintf(s, sizeof(s) - 12, "C %" PRIu64 " %" PRIu64, batch, block);
+
+	return append(j, s, seal(s, n));
+}
+
+/* ---- reading ------------------------------------------------------------ */
+
+static struct jbatch *find_batch(struct jstate *st, uint64_t id)
+{
+	for (size_t i = 0; i < st->n_batches; i++)
+		if (st->batches[i].id == id)
+			return &st->batches[i];
+	return NULL;
+}
+
+static int bad_line(unsigned int lineno, const char *why)
+{
+	return ogx_fail(-EBADMSG, "journal line %u: %s", lineno, why);
+}
+
+/* Apply one verified line (without its CRC) to st. */
+static int apply(struct jstate *st, char *line, unsigned int lineno)
+{
+	struct jbatch b = { 0 }, *p, *nb;
+	struct jtx t = { 0 }, *nt;
+	char hex[2 * OGX_DIGEST_LEN + 2], *rawhex;
+	uint64_t id, block;
+	int n = 0;
+
+	switch (line[0]) {
+	case 'B':
+		if (sscanf(line, "B %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s%n",
+			   &b.id, &b.first_index, &b.end_index, &b.first_seq, &b.last_seq, hex,
+			   &n) != 6 || line[n] || ogx_unhex(b.last_digest, OGX_DIGEST_LEN, hex))
+			return bad_line(lineno, "malformed batch line");
+		if (b.end_index <= st->settled_index)
+			return 0; /* settled: already in the cursor */
+		nb = realloc(st->batches, (st->n_batches + 1) * sizeof(*nb));
+		if (!nb)
+			return -ENOMEM;
+		st->batches = nb;
+		st->batches[st->n_batches++] = b;
+		if (b.id >= st->next_batch)
+			st->next_batch = b.id + 1;
+		st->have_last = true;
+		st->last_seq = b.last_seq;
+		memcpy(st->last_digest, b.last_digest, OGX_DIGEST_LEN);
+		return 0;
+	case 'T':
+		if (sscanf(line, "T %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s %n",
+			   &id, &t.nonce, &t.tip, &t.max_fee, &t.gas, hex, &n) != 6 ||
+		    ogx_unhex(t.hash, 32, hex))
+			return bad_line(lineno, "malformed transaction line");
+		if (t.nonce >= st->next_nonce)
+			st->next_nonce = t.nonce + 1;
+		p = find_batch(st, id);
+		if (!p)
+			return 0; /* of a settled batch */
+		rawhex = line + n;
+		t.raw_len = strlen(rawhex) / 2;
+		t.raw = malloc(t.raw_len + 1);
+		if (!t.raw)
+			return -ENOMEM;
+		if (strlen(rawhex) % 2 || ogx_unhex(t.raw, t.raw_len, rawhex)) {
+			free(t.raw);
+			return bad_line(lineno, "malformed raw transaction");
+		}
+		nt = realloc(p->txs, (p->n_txs + 1) * sizeof(*nt));
+		if (!nt) {
+			free(t.raw);
+			return -ENOMEM;
+		}
+		p->txs = nt;
+		p->txs[p->n_txs++] = t;
+		return 0;
+	case 'C':
+		if (sscanf(line, "C %" SCNu64 " %" SCNu64 "%n", &id, &block, &n) != 2 || line[n])
+			return bad_line(lineno, "malformed confirmation line");
+		p = find_batch(st, id);
+		if (p) {
+			p->confirmed = true;
+			p->block = block;
+		}
+		return 0;
+	}
+	return bad_line(lineno, "unknown line type");
+}
+
+static int read_cursor(struct journal *j, struct jstate *st)
+{
+	char path[PATH_MAX], hex[2 * OGX_DIGEST_LEN + 2];
+	uint8_t *data;
+	size_t len;
+	int have, n = 0, err;
+
+	if ((err = path_in(path, j, "cursor")))
+		return err;
+	err = ogx_read_file(path, 4096, &data, &len);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	if (sscanf((char *)data, "settled %" SCNu64 " nonce %" SCNu64 " batch %" SCNu64
+		   " last %d %" SCNu64 " %65s\n%n",
+		   &st->settled_index, &st->next_nonce, &st->next_batch, &have, &st->last_seq, hex,
+		   &n) != 6 || (size_t)n != len || ogx_unhex(st->last_digest, OGX_DIGEST_LEN, hex))
+		err = ogx_fail(-EBADMSG, "%s: not an ogsubmit cursor", path);
+	st->have_last = have;
+	free(data);
+	return err;
+}
+
+static int read_journal(struct journal *j, struct jstate *st, size_t *cut)
+{
+	uint8_t *data;
+	size_t len, off = 0, good = 0;
+	unsigned int lineno = 0;
+	char path[PATH_MAX], *line, *nl, *sp;
+	uint32_t crc;
+	int err;
+
+	*cut = 0;
+	if ((err = path_in(path, j, "journal")))
+		return err;
+	err = ogx_read_file(path, SIZE_MAX / 2, &data, &len);
+	if (err == -ENOENT)
+		return 0;
+	if (err)
+		return err;
+	while (off < len) {
+		line = (char *)data + off;
+		nl = memchr(line, '\n', len - off);
+		lineno++;
+		if (!nl)
+			break; /* torn: no newline */
+		*nl = '\0';
+		sp = strrchr(line, ' ');
+		if (!sp || strlen(sp + 1) != 8 || sscanf(sp + 1, "%8" SCNx32, &crc) != 1 ||
+		    crc != crc32(0, (const Bytef *)line, sp - line))
+			break; /* torn or damaged: everything from here is cut */
+		*sp = '\0';
+		if ((err = apply(st, line, lineno)))
+			goto out;
+		off = (size_t)(nl - (char *)data) + 1;
+		good = off;
+	}
+	if (good < len) {
+		*cut = len - good;
+		if (ftruncate(j->fd, good) || fsync(j->fd))
+			err = -errno;
+	}
+out:
+	free(data);
+	return err;
+}
+
+int journal_open(struct journal **out, const char *state_dir, struct jstate *st, size_t *cut)
+{
+	struct journal *j;
+	char path[PATH_MAX];
+	int err;
+
+	memset(st, 0, sizeof(*st));
+	j = calloc(1, sizeof(*j));
+	if (!j)
+		return -ENOMEM;
+	j->lock_fd = j->fd = -1;
+	if (strlen(state_dir) >= sizeof(j->dir)) {
+		err = -ENAMETOOLONG;
+		goto fail;
+	}
+	strcpy(j->dir, state_dir);
+	if ((err = ogx_mkdirs(state_dir, 0700)) || (err = path_in(path, j, "lock")))
+		goto fail;
+	j->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (j->lock_fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if (flock(j->lock_fd, LOCK_EX | LOCK_NB)) {
+		err = errno == EWOULDBLOCK ?
+			ogx_fail(-EBUSY, "another ogsubmit owns this state directory") : -errno;
+		goto fail;
+	}
+	if ((err = path_in(path, j, "journal")))
+		goto fail;
+	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (j->fd < 0) {
+		err = -errno;
+		goto fail;
+	}
+	if ((err = ogx_fsync_dir(state_dir)) || (err = read_cursor(j, st)) ||
+	    (err = read_journal(j, st, cut)))
+		goto fail;
+	*out = j;
+	return 0;
+fail:
+	jstate_free(st);
+	journal_close(j);
+	return err;
+}
+
+void journal_close(struct journal *j)
+{
+	if (!j)
+		return;
+	if (j->fd >= 0)
+		close(j->fd);
+	if (j->lock_fd >= 0)
+		close(j->lock_fd);
+	free(j);
+}
+
+void jstate_free(struct jstate *st)
+{
+	for (size_t i = 0; i < st->n_batches; i++) {
+		for (size_t k = 0; k < st->batches[i].n_txs; k++)
+			free(st->batches[i].txs[k].raw);
+		free(st->batches[i].txs);
+	}
+	free(st->batches);
+	st->batches = NULL;
+	st->n_batches = 0;
+}
+
+/* Append len bytes of s to a growing buffer. */
+static int grow(char **buf, size_t *len, const char *s, size_t n)
+{
+	char *nb = realloc(*buf, *len + n);
+
+	if (!nb)
+		return -ENOMEM;
+	memcpy(nb + *len, s, n);
+	*buf = nb;
+	*len += n;
+	return 0;
+}
+
+int journal_compact(struct journal *j, const struct jstate *st)
+{
+	char path[PATH_MAX], d[2 * OGX_DIGEST_LEN + 1], cur[256], *buf = NULL, *s;
+	size_t i, k, len, blen = 0;
+	int n, fd, err;
+
+	ogx_hex(d, st->last_digest, OGX_DIGEST_LEN);
+	n = snprintf(cur, sizeof(cur),
+		     "settled %" PRIu64 " nonce %" PRIu64 " batch %" PRIu64 " last %d %" PRIu64
+		     " %s\n",
+		     st->settled_index, st->next_nonce, st->next_batch, st->have_last,
+		     st->last_seq, d);
+	if ((err = path_in(path, j, "cursor")) ||
+	    (err = ogx_write_file_atomic(path, cur, n, 0600, 0)))
+		return err;
+	/*
+	 * The cursor now covers every settled line, and a reader skips those.
+	 * The lines of open batches go to a new journal that replaces the old
+	 * one atomically, so a crash leaves one or the other, never half.
+	 */
+	for (i = 0; i < st->n_batches && !err; i++) {
+		const struct jbatch *b = &st->batches[i];
+
+		if (b->end_index <= st->settled_index)
+			continue;
+		s = fmt_batch(b, &len);
+		err = s ? grow(&buf, &blen, s, len) : -ENOMEM;
+		free(s);
+		for (k = 0; k < b->n_txs && !err; k++) {
+			s = fmt_tx(b->id, &b->txs[k], &len);
+			err = s ? grow(&buf, &blen, s, len) : -ENOMEM;
+			free(s);
+		}
+		if (!err && b->confirmed) {
+			n = snprintf(cur, sizeof(cur) - 12, "C %" PRIu64 " %" PRIu64, b->id,
+				     b->block);
+			err = grow(&buf, &blen, cur, seal(cur, n));
+		}
+	}
+	if (!err && !(err = path_in(path, j, "journal")))
+		err = ogx_write_file_atomic(path, buf ? buf : "", blen, 0600, 0);
+	free(buf);
+	if (err)
+		return err;
+	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(j->fd);
+	j->fd = fd;
+	return 0;
+}
