@@ -5,9 +5,14 @@
 # free port), killed by its PID on exit whatever happens.
 
 ANVIL_PID=
+MINER_PID=
 ANVIL_TMP=$(mktemp -d /tmp/ogx-chain-XXXXXX)
 
 anvil_cleanup() {
+	if [ -n "$MINER_PID" ]; then
+		kill "$MINER_PID" 2>/dev/null
+		wait "$MINER_PID" 2>/dev/null
+	fi
 	if [ -n "$ANVIL_PID" ]; then
 		kill "$ANVIL_PID" 2>/dev/null
 		wait "$ANVIL_PID" 2>/dev/null
@@ -39,6 +44,13 @@ anvil_start() {
 		exit 1
 	fi
 	ANVIL_URL=http://127.0.0.1:$port
+}
+
+# A block every 200 ms even without transactions, as on a real chain (anvil
+# mines only when a transaction arrives): confirmations need blocks on top.
+miner_start() {
+	(while :; do rpc evm_mine '[]' >/dev/null; sleep 0.2; done) &
+	MINER_PID=$!
 }
 
 # rpc METHOD PARAMS-JSON: prints the JSON-RPC response.

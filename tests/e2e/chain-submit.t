@@ -9,7 +9,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-echo "1..17"
+echo "1..22"
 
 anvil_start
 submit_setup
@@ -26,9 +26,29 @@ case "$out" in
 esac
 check "cursor at 10,000" "settled 10000" "$(cut -d' ' -f1,2 "$ANVIL_TMP/state/cursor")"
 
+# systemd's notify protocol, against a fake NOTIFY_SOCKET (PID 1 here is not systemd).
 "$SPOOLGEN" "$ANVIL_TMP/spool" "$ANVIL_TMP/node.key" 500
-timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>"$ANVIL_TMP/run2.log"
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(60)
+with open(sys.argv[2], "w") as f:
+    while True:
+        m = s.recv(4096).decode()
+        f.write(m.replace("\n", "|") + "\n"); f.flush()
+        if "STOPPING=1" in m: break
+' "$ANVIL_TMP/notify.sock" "$ANVIL_TMP/notify.log" &
+listener=$!
+for i in $(seq 100); do [ -S "$ANVIL_TMP/notify.sock" ] && break; sleep 0.05; done
+NOTIFY_SOCKET=$ANVIL_TMP/notify.sock timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" \
+	--once 2>"$ANVIL_TMP/run2.log"
 check "a restart picks up 500 new records" 0 "$?"
+wait "$listener"
+check "sd_notify: READY=1 first" "READY=1" "$(head -1 "$ANVIL_TMP/notify.log")"
+grep -q '^WATCHDOG=1|STATUS=0 batches in flight, 500 records settled, 0 read and not settled$' \
+	"$ANVIL_TMP/notify.log"
+check "sd_notify: WATCHDOG=1 and STATUS= with the progress" 0 "$?"
+check "sd_notify: STOPPING=1 last" "STOPPING=1" "$(tail -1 "$ANVIL_TMP/notify.log")"
 out=$(verify_chain 10500)
 check "ogverify: 10,500 records, chain unbroken across runs" 0 "$?"
 
@@ -85,5 +105,24 @@ out=$("$OGX_BUILD/ogverify" chain --rpc "$ANVIL_URL" --inbox "$ROOT_INBOX" --exp
 case "$out" in
 *" root-only), 1000 records (seq 0..999), 0 missing, 0 duplicates"*) ok "ogverify counts root-only batches" ;;
 *) not_ok "ogverify counts root-only batches"; echo "# $out" ;;
+esac
+
+# ogverify catches a duplicate: the first batch posted a second time.
+first=$(rpc_get eth_getBlockByNumber '["0x1",false]' 'r["transactions"][0]')
+rpc_get eth_getTransactionByHash "[\"$first\"]" 'r["input"]' |
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()[2:]))' \
+	>"$ANVIL_TMP/batch1"
+"$OGSUBMIT" send --rpc "$ANVIL_URL" --key "$ANVIL_TMP/eth.key" --to "$INBOX" \
+	--data-file "$ANVIL_TMP/batch1" --wait 30 >/dev/null
+out=$("$OGX_BUILD/ogverify" batch "$ANVIL_TMP/batch1")
+case "$out" in
+*": 1 batches (0 root-only), "*" records (seq 0.."*"), 0 missing, 0 duplicates, 0 chain breaks, 0 failures") ok "ogverify batch checks a batch file offline" ;;
+*) not_ok "ogverify batch checks a batch file offline"; echo "# $out" ;;
+esac
+out=$(verify_chain 10500 2>&1)
+rc=$?
+case "$rc $out" in
+"1 ogverify: record seq 0 is on chain more than once"*", 0 missing, "*" duplicates, 0 chain breaks, 0 failures"*) ok "ogverify reports a batch posted twice as duplicates" ;;
+*) not_ok "ogverify reports a batch posted twice as duplicates"; echo "$out" | sed 's/^/# /' ;;
 esac
 exit $FAILED

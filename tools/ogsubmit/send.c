@@ -17,13 +17,15 @@
 #include "chain/tx.h"
 #include "ogsubmit.h"
 #include "util/err.h"
+#include "util/file.h"
 #include "util/hex.h"
 
 static int send_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s send --rpc URL --key FILE --to ADDRESS [--data HEX] [--value WEI]\n"
-		"       [--chain-id N] [--gas N] [--wait SECONDS]\n"
+		"Usage: %s send --rpc URL --key FILE --to ADDRESS [--data HEX | --data-file FILE]\n"
+		"       [--value WEI]"
+		" [--chain-id N] [--gas N] [--wait SECONDS]\n"
 		"Prints the transaction hash; with --wait, then the block number and status\n"
 		"once the receipt is there.\n",
 		prog);
@@ -67,12 +69,13 @@ int send_main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "rpc", required_argument, NULL, 'r' }, { "key", required_argument, NULL, 'k' },
 		{ "to", required_argument, NULL, 't' }, { "data", required_argument, NULL, 'd' },
+		{ "data-file", required_argument, NULL, 'D' },
 		{ "value", required_argument, NULL, 'v' },
 		{ "chain-id", required_argument, NULL, 'c' },
 		{ "gas", required_argument, NULL, 'g' }, { "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' }, {},
 	};
-	const char *url = NULL, *keyfile = NULL, *to = NULL, *data_hex = "";
+	const char *url = NULL, *keyfile = NULL, *to = NULL, *data_hex = "", *data_file = NULL;
 	uint64_t want_chain = 0, gas = 0, wait = 0, chain_id, value = 0;
 	struct ogx_eth_key key = {};
 	struct ogx_rpc *rpc = NULL;
@@ -91,6 +94,7 @@ int send_main(int argc, char **argv)
 		case 'k': keyfile = optarg; break;
 		case 't': to = optarg; break;
 		case 'd': data_hex = optarg; break;
+		case 'D': data_file = optarg; break;
 		case 'v': if (parse_u64("value", optarg, &value)) return 2; break;
 		case 'c': if (parse_u64("chain-id", optarg, &want_chain)) return 2; break;
 		case 'g': if (parse_u64("gas", optarg, &gas)) return 2; break;
@@ -101,6 +105,14 @@ int send_main(int argc, char **argv)
 	}
 	if (!url || !keyfile || !to || optind != argc)
 		return send_usage(stderr);
+	if (data_file) {
+		/* Calldata past the kernel's 128 KiB limit on one argument. */
+		if ((err = ogx_read_file(data_file, 16u << 20, &data, &n))) {
+			fprintf(stderr, "%s: %s: %s\n", prog, data_file, ogx_errmsg(err));
+			return 1;
+		}
+		goto have_data;
+	}
 	if (!strncmp(data_hex, "0x", 2))
 		data_hex += 2;
 	n = strlen(data_hex) / 2;
@@ -110,6 +122,7 @@ int send_main(int argc, char **argv)
 		free(data);
 		return 2;
 	}
+have_data:
 	if ((err = ogx_eth_addr_parse(tx.to, to))) {
 		fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
 		free(data);
