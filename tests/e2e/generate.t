@@ -9,6 +9,8 @@ M=$OGX_MODELS/stories260K
 V=$OGX_SRC/tests/vectors
 TMP=$(mktemp -d /tmp/ogx-generate-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
+export OGX_HOME=$TMP/home
+"$OGRUN" key gen >/dev/null || exit 1
 n=0
 check() {	# name want got
 	n=$((n + 1))
@@ -19,7 +21,7 @@ check() {	# name want got
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
 	fi
 }
-echo "1..12"
+echo "1..15"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 \
 	>"$TMP/greedy" 2>"$TMP/err"
@@ -28,6 +30,15 @@ check "greedy text is llama2.c's documented sample" "$(cat "$V/stories260K-greed
 	"$(cat "$TMP/greedy")"
 check "stderr reports prompt and generation speed" 1 \
 	"$(grep -c '^ogrun: prompt 1 tokens, [0-9.]* tok/s; generated 256 tokens, [0-9.]* tok/s' "$TMP/err")"
+
+check "the generation's proof record is reported" 1 \
+	"$(grep -c '^ogrun: record [0-9a-f]\{64\} seq 0 (vanilla)$' "$TMP/err")"
+out=$("$OGX_BUILD/ogverify" spool "$OGX_HOME/spool")
+check "it verifies in the spool" 0 $?
+"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 8 --no-record \
+	>/dev/null 2>&1
+check "--no-record writes none" "$OGX_HOME/spool: 1 records verified, 0 failed" \
+	"$("$OGX_BUILD/ogverify" spool "$OGX_HOME/spool" | cut -d';' -f1)"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 --threads 2 \
 	>"$TMP/greedy2" 2>/dev/null

@@ -70,7 +70,7 @@ expect_fail "a record whose prev is not the previous record is a chain break" \
 
 # Errors a user can reach.
 expect_fail "level tee is never downgraded" \
-	"ogrun: run: level tee: this build of ogrun cannot provide it yet (never downgraded; use --level vanilla)" \
+	"ogrun: level tee: this build of ogrun cannot provide it yet (never downgraded; use --level vanilla)" \
 	"$OGRUN" run -m "$FC" -i "$IMG" --level tee
 expect_fail "unknown level" "ogrun: run: --level: unknown level 'gold' (want vanilla, zkml or tee)" \
 	"$OGRUN" run -m "$FC" -i "$IMG" --level gold

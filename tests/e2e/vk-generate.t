@@ -10,6 +10,7 @@ V=$OGX_SRC/tests/vectors
 TMP=$(mktemp -d /tmp/ogx-vk-generate-XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 export OGX_HOME=$TMP/home
+"$OGRUN" key gen >/dev/null || exit 1
 n=0
 check() {	# name want got
 	n=$((n + 1))

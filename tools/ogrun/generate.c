@@ -18,9 +18,12 @@
 #include "model/generate.h"
 #include "model/llama2c.h"
 #include "vk/device.h"
+#include "vk/describe.h"
 #include "vk/llama.h"
 #include "ogrun.h"
+#include "util/digest.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 static int generate_usage(FILE *f)
 {
@@ -36,7 +39,11 @@ static int generate_usage(FILE *f)
 		"  --seed S      sampling seed, nonzero (default: from the clock; printed)\n"
 		"  --threads N   CPU threads (default 1)\n"
 		"  --device N|cpu  Vulkan device N or the CPU backend (default: a GPU when\n"
-		"                there is one, else the CPU; $OGX_VK_DEVICE likewise)\n",
+		"                there is one, else the CPU; $OGX_VK_DEVICE likewise)\n"
+		"  --level L     proof level: vanilla (default)\n"
+		"  --key FILE    node key (default $OGX_HOME/node.key)\n"
+		"  --spool DIR   spool for the proof record (default $OGX_HOME/spool)\n"
+		"  --no-record   write no proof record (benchmarks and debugging only)\n",
 		prog);
 	return f == stdout ? 0 : 2;
 }
@@ -87,6 +94,56 @@ static int print_piece(void *ctx, uint32_t token, const char *piece, size_t len)
 	return ferror(stdout) ? -EIO : 0;
 }
 
+/*
+ * The generation's proof record: input and output are the token ids as
+ * little-endian int32, params the canonical sampling string followed by
+ * " tokenizer=" and the tokenizer file's SHA-256 (the ids mean nothing
+ * without it). Durable before this returns.
+ */
+static int write_record(struct ogx_prover *p, struct ogx_record *r, const char *model,
+			const char *tok_path, const struct ogx_generate_params *params,
+			const struct ogx_generation *gen, uint64_t job_ns)
+{
+	uint8_t *bytes, tok_digest[OGX_DIGEST_LEN], id[OGX_DIGEST_LEN];
+	char canon[512], hex[2 * OGX_DIGEST_LEN + 1];
+	size_t len;
+	int n, err;
+
+	r->level = OGX_LEVEL_VANILLA;
+	r->infer_ns = gen->prompt_ns + gen->gen_ns;
+	err = ogx_sha256_file(r->model, model);
+	if (!err)
+		err = ogx_sha256_file(tok_digest, tok_path);
+	if (err)
+		return ogx_fail(err, "hashing %s: %s", err ? model : tok_path, ogx_errmsg(err));
+	err = ogx_tokens_le32(gen->input, gen->n_input, &bytes, &len);
+	if (err)
+		return err;
+	ogx_sha256(r->input, bytes, len);
+	free(bytes);
+	err = ogx_tokens_le32(gen->output, gen->n_output, &bytes, &len);
+	if (err)
+		return err;
+	ogx_sha256(r->output, bytes, len);
+	free(bytes);
+	n = ogx_generate_params_canon(params, canon, sizeof(canon) - 80);
+	if (n < 0)
+		return n;
+	ogx_hex(hex, tok_digest, OGX_DIGEST_LEN);
+	n += snprintf(canon + n, sizeof(canon) - n, " tokenizer=%s", hex);
+	ogx_sha256(r->params, canon, (size_t)n);
+	r->job_ns = job_ns;
+	err = ogx_prover_add(p, r, id);
+	if (!err)
+		err = ogx_prover_commit(p);
+	if (err)
+		return err;
+	ogx_hex(hex, id, OGX_DIGEST_LEN);
+	fprintf(stderr, "%s: record %s seq %llu (%s)\n", prog, hex, (unsigned long long)r->seq,
+		ogx_level_name(r->level));
+	return 0;
+}
+
 static double per_second(uint64_t n, uint64_t ns)
 {
 	return ns ? n * 1e9 / ns : 0.0;
@@ -100,6 +157,10 @@ int generate_main(int argc, char **argv)
 		{ "seed", required_argument, NULL, 'S' },
 		{ "threads", required_argument, NULL, 'j' },
 		{ "device", required_argument, NULL, 'd' },
+		{ "level", required_argument, NULL, 'L' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "no-record", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -117,8 +178,12 @@ int generate_main(int argc, char **argv)
 	struct ogx_tokenizer tok;
 	struct ogx_llama llama;
 	struct ogx_generation gen;
-	uint64_t v, threads = 1;
-	int opt, err, seeded = 0;
+	uint64_t v, threads = 1, t_start = ogx_mono_ns();
+	int opt, err, seeded = 0, record = 1;
+	const char *key = NULL, *spool = NULL;
+	struct ogx_prover prover = { 0 };
+	struct ogx_record rec = { 0 };
+	uint32_t level = OGX_LEVEL_VANILLA;
 
 	while ((opt = getopt_long(argc, argv, "m:t:p:n:h", opts, NULL)) != -1) {
 		switch (opt) {
@@ -156,6 +221,22 @@ int generate_main(int argc, char **argv)
 		case 'd':
 			device = optarg;
 			break;
+		case 'L':
+			err = ogx_level_parse(optarg, &level);
+			if (err) {
+				fprintf(stderr, "%s: generate: --level: %s\n", prog, ogx_errmsg(err));
+				return 2;
+			}
+			break;
+		case 'k':
+			key = optarg;
+			break;
+		case 's':
+			spool = optarg;
+			break;
+		case 'R':
+			record = 0;
+			break;
 		case 'h':
 			return generate_usage(stdout);
 		default:
@@ -182,15 +263,19 @@ int generate_main(int argc, char **argv)
 		tok_path = tok_default;
 	}
 
+	if (record && open_prover(&prover, key, spool, level, NULL, 0))
+		return 1;
 	err = ogx_llama2c_open(&ck, model);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
+		ogx_prover_close(&prover);
 		return 1;
 	}
 	err = ogx_llama2c_tokenizer_load(&tok, tok_path, ck.w.cfg.vocab_size);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, tok_path, ogx_errmsg(err));
 		ogx_llama2c_close(&ck);
+		ogx_prover_close(&prover);
 		return 1;
 	}
 	err = ogx_llama_init(&llama, &ck.w, threads);
@@ -211,7 +296,11 @@ int generate_main(int argc, char **argv)
 		}
 		ogx_vk_llama_attach(vm, &llama);
 		snprintf(engine, sizeof(engine), "vulkan device %d: %s", vk->index, vk->desc.name);
+		ogx_vk_record_device(&vk->desc, &rec.device);
+	} else {
+		ogx_device_cpu(&rec.device);
 	}
+	rec.time_ns = ogx_now_ns();
 	err = ogx_llama_generate(&llama, &tok, prompt, &params, print_piece, NULL, &gen);
 	putchar('\n');
 	fflush(stdout);
@@ -223,6 +312,9 @@ int generate_main(int argc, char **argv)
 			prog, gen.prompt_steps, per_second(gen.prompt_steps, gen.prompt_ns),
 			gen.n_output, per_second(gen.gen_steps, gen.gen_ns), engine,
 			(unsigned long long)params.sampling.seed);
+		if (record)
+			err = write_record(&prover, &rec, model, tok_path, &params, &gen,
+					   ogx_mono_ns() - t_start);
 		ogx_generation_free(&gen);
 	}
 out_llama:
@@ -232,6 +324,7 @@ out_llama:
 out_tok:
 	ogx_tokenizer_free(&tok);
 	ogx_llama2c_close(&ck);
+	ogx_prover_close(&prover);
 	return err ? 1 : 0;
 
 bad_value:

@@ -250,7 +250,7 @@ int run_main(int argc, char **argv)
 	struct ogx_record proto = { 0 };
 	struct job *jobs = NULL;
 	const char *model_ref;
-	char key[PATH_MAX], spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
+	char spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
 	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
 	size_t n, done = 0, correct = 0, pending = 0;
 	int err, rc = 1;
@@ -258,19 +258,6 @@ int run_main(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
-	if (o.level != OGX_LEVEL_VANILLA) {
-		fprintf(stderr, "%s: run: level %s: this build of ogrun cannot provide it yet "
-			"(never downgraded; use --level vanilla)\n", prog, ogx_level_name(o.level));
-		return 1;
-	}
-	if (o.key)
-		snprintf(key, sizeof(key), "%s", o.key);
-	else
-		ogx_default_path(key, sizeof(key), "node.key");
-	if (o.spool)
-		snprintf(spool, sizeof(spool), "%s", o.spool);
-	else
-		ogx_default_path(spool, sizeof(spool), "spool");
 
 	if (model_resolve(o.model, model_path, sizeof(model_path), model_id))
 		return 1;
@@ -311,11 +298,8 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, o.save, ogx_errmsg(err));
 		goto out;
 	}
-	err = ogx_prover_open(&p, key, spool);
-	if (err) {
-		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+	if (open_prover(&p, o.key, o.spool, o.level, spool, sizeof(spool)))
 		goto out;
-	}
 	n = o.limit && o.limit < img.count ? o.limit : img.count;
 	jobs = calloc(o.batch, sizeof(*jobs));
 	if (!jobs)

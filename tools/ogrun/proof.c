@@ -1,0 +1,34 @@
+// SPDX-License-Identifier: GPL-2.0
+/* What every ogrun job command shares to write its proof records. */
+#include <limits.h>
+#include <stdio.h>
+
+#include "ogrun.h"
+#include "util/err.h"
+
+int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32_t level,
+		char *spool_used, size_t size)
+{
+	char kbuf[PATH_MAX], sbuf[PATH_MAX];
+	int err;
+
+	if (level != OGX_LEVEL_VANILLA) {
+		fprintf(stderr, "%s: level %s: this build of ogrun cannot provide it yet "
+			"(never downgraded; use --level vanilla)\n", prog, ogx_level_name(level));
+		return -ENOTSUP;
+	}
+	if (!key) {
+		ogx_default_path(kbuf, sizeof(kbuf), "node.key");
+		key = kbuf;
+	}
+	if (!spool) {
+		ogx_default_path(sbuf, sizeof(sbuf), "spool");
+		spool = sbuf;
+	}
+	if (spool_used)
+		snprintf(spool_used, size, "%s", spool);
+	err = ogx_prover_open(p, key, spool);
+	if (err)
+		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+	return err;
+}
