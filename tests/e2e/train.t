@@ -3,14 +3,20 @@
 # The default model end to end: `ogrun model train` with its defaults on
 # Debian's dataset-fashion-mnist (784-128-10, 12 epochs), then `ogrun model
 # eval` of the int8 file it wrote on the 10,000 test images: >= 85 %.
+# Under the sanitizers (OGX_SAN=1, about 15 times slower here) it trains 3
+# epochs instead of 12 (86.4 % int8): the same code, a shorter schedule.
 set -u
 OGRUN=${OGX_BUILD:-build}/ogrun
 F=/usr/share/datasets/fashion-mnist
 T=$(mktemp -d /tmp/ogx-train-t.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 
+EPOCHS=()
+[ "${OGX_SAN:-}" = 1 ] && EPOCHS=(--epochs 3)
+
 echo "1..3"
-"$OGRUN" model train -o "$T/fashion-q8.gguf" --f32 "$T/fashion-f32.gguf" >"$T/out" 2>&1
+"$OGRUN" model train -o "$T/fashion-q8.gguf" --f32 "$T/fashion-f32.gguf" "${EPOCHS[@]}" \
+	>"$T/out" 2>&1
 rc=$?
 sed 's/^/# /' "$T/out"
 [ "$rc" = 0 ] && [ -s "$T/fashion-q8.gguf" ] && [ -s "$T/fashion-f32.gguf" ]
