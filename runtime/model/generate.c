@@ -56,10 +56,10 @@ int ogx_llama_generate(struct ogx_llama *m, const struct ogx_tokenizer *t, const
 		goto out;
 	}
 
-	/* Prompt: only the last token's logits are needed. */
+	/* Prompt: batched, and only the last token's logits are needed. */
 	t0 = now_ns();
-	for (pos = 0; pos + 1 < g->n_input; pos++)
-		ogx_llama_forward(m, g->input[pos], pos, 0);
+	pos = g->n_input - 1;
+	ogx_llama_forward_batch(m, g->input, pos, 0, 0);
 	err = m->engine_err;
 	if (err)
 		goto out;

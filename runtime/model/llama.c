@@ -97,16 +97,18 @@ int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsig
 	m->kv_dim = m->head_size * c->n_kv_heads;
 	if (__builtin_mul_overflow((size_t)c->n_layers * c->seq_len, (size_t)m->kv_dim, &cache))
 		return ogx_fail(-EOVERFLOW, "KV cache size overflows");
-	m->x = alloc_floats(c->dim);
-	m->xb = alloc_floats(c->dim);
-	m->xb2 = alloc_floats(c->dim);
-	m->hb = alloc_floats(c->hidden_dim);
-	m->hb2 = alloc_floats(c->hidden_dim);
-	m->q = alloc_floats(c->dim);
-	m->att = alloc_floats((size_t)c->n_heads * c->seq_len);
+	/* Activations for a batch of prompt tokens; token 0's come first. */
+	m->x = alloc_floats((size_t)OGX_LLAMA_BATCH * c->dim);
+	m->xb = alloc_floats((size_t)OGX_LLAMA_BATCH * c->dim);
+	m->xb2 = alloc_floats((size_t)OGX_LLAMA_BATCH * c->dim);
+	m->hb = alloc_floats((size_t)OGX_LLAMA_BATCH * c->hidden_dim);
+	m->hb2 = alloc_floats((size_t)OGX_LLAMA_BATCH * c->hidden_dim);
+	m->q = alloc_floats((size_t)OGX_LLAMA_BATCH * c->dim);
+	/* Attention scores: one row per part of a pool job (at most one per thread). */
+	m->att = alloc_floats((size_t)threads * c->seq_len);
 	m->logits = alloc_floats(c->vocab_size);
-	m->rope_cos = alloc_floats(m->head_size / 2);
-	m->rope_sin = alloc_floats(m->head_size / 2);
+	m->rope_cos = alloc_floats((size_t)OGX_LLAMA_BATCH * m->head_size / 2);
+	m->rope_sin = alloc_floats((size_t)OGX_LLAMA_BATCH * m->head_size / 2);
 	m->key_cache = alloc_floats(cache);
 	m->value_cache = alloc_floats(cache);
 	if (!m->x || !m->xb || !m->xb2 || !m->hb || !m->hb2 || !m->q || !m->att || !m->logits ||
@@ -144,26 +146,31 @@ void ogx_llama_fini(struct ogx_llama *m)
 /*
  * Rotate consecutive pairs (v[i], v[i+1]) of each head by pos * theta^(-i /
  * head_size): llama2.c's (and Meta's) interleaved RoPE, which is also
- * llama.cpp's "normal" RoPE for the llama architecture.
+ * llama.cpp's "normal" RoPE for the llama architecture. Batch slot b holds
+ * the angles of its token's position.
  */
-static void rope_angles(struct ogx_llama *m, uint32_t pos)
+static void rope_angles(struct ogx_llama *m, uint32_t b, uint32_t pos)
 {
 	const struct ogx_llama_config *c = &m->w->cfg;
+	uint32_t half = m->head_size / 2;
 
-	for (uint32_t j = 0; j < m->head_size / 2; j++) {
+	for (uint32_t j = 0; j < half; j++) {
 		float freq = 1.0f / powf(c->rope_theta, (float)(2 * j) / (float)m->head_size);
 		float val = (float)pos * freq;
 
-		m->rope_cos[j] = cosf(val);
-		m->rope_sin[j] = sinf(val);
+		m->rope_cos[b * half + j] = cosf(val);
+		m->rope_sin[b * half + j] = sinf(val);
 	}
 }
 
-static void rope(const struct ogx_llama *m, float *v, uint32_t n)
+static void rope(const struct ogx_llama *m, uint32_t b, float *v, uint32_t n)
 {
+	const float *rc = m->rope_cos + b * (m->head_size / 2);
+	const float *rs = m->rope_sin + b * (m->head_size / 2);
+
 	for (uint32_t i = 0; i < n; i += 2) {
 		uint32_t j = (i % m->head_size) / 2;
-		float fcr = m->rope_cos[j], fci = m->rope_sin[j];
+		float fcr = rc[j], fci = rs[j];
 		float v0 = v[i], v1 = v[i + 1];
 
 		v[i] = v0 * fcr - v1 * fci;
@@ -174,91 +181,135 @@ static void rope(const struct ogx_llama *m, float *v, uint32_t n)
 struct attn_job {
 	struct ogx_llama *m;
 	const float *kc, *vc;	/* this layer's caches */
-	uint32_t pos;
+	uint32_t pos0, nb;	/* batch token b is at position pos0 + b */
 };
 
-/* Heads [n_heads*part/nparts, n_heads*(part+1)/nparts): each head on one thread. */
+/*
+ * (token, head) pairs [pairs*part/nparts, pairs*(part+1)/nparts): each pair
+ * is computed whole by one thread, the same way whatever the split.
+ */
 static void attn_part(void *arg, unsigned int part, unsigned int nparts)
 {
 	const struct attn_job *job = arg;
 	struct ogx_llama *m = job->m;
 	const struct ogx_llama_config *c = &m->w->cfg;
 	uint32_t hs = m->head_size, kv_mul = c->n_heads / c->n_kv_heads;
-	uint32_t h0 = (uint64_t)c->n_heads * part / nparts;
-	uint32_t h1 = (uint64_t)c->n_heads * (part + 1) / nparts;
+	uint64_t pairs = (uint64_t)job->nb * c->n_heads;
+	uint64_t p0 = pairs * part / nparts, p1 = pairs * (part + 1) / nparts;
+	float *att = m->att + (size_t)part * c->seq_len;
 
-	for (uint32_t h = h0; h < h1; h++) {
+	for (uint64_t p = p0; p < p1; p++) {
+		uint32_t b = p / c->n_heads, h = p % c->n_heads;
 		size_t off = (size_t)(h / kv_mul) * hs;
 
-		ogx_attention_head(m->q + (size_t)h * hs, job->kc + off, job->vc + off, m->kv_dim,
-				   hs, job->pos + 1, m->att + (size_t)h * c->seq_len,
-				   m->xb + (size_t)h * hs);
+		ogx_attention_head(m->q + (size_t)b * c->dim + (size_t)h * hs, job->kc + off,
+				   job->vc + off, m->kv_dim, hs, job->pos0 + b + 1, att,
+				   m->xb + (size_t)b * c->dim + (size_t)h * hs);
 	}
 }
 
-static void attention(struct ogx_llama *m, const float *kc, const float *vc, uint32_t pos)
+static void attention(struct ogx_llama *m, const float *kc, const float *vc, uint32_t pos0,
+		      uint32_t nb)
 {
-	struct attn_job job = { .m = m, .kc = kc, .vc = vc, .pos = pos };
-	uint64_t macs = 2ull * (pos + 1) * m->w->cfg.dim;
+	struct attn_job job = { .m = m, .kc = kc, .vc = vc, .pos0 = pos0, .nb = nb };
+	uint64_t macs = 2ull * nb * (pos0 + nb) * m->w->cfg.dim;
 
 	ogx_pool_run(m->pool, attn_part, &job,
 		     macs >= ATTN_PARALLEL_MIN_MACS ? ogx_pool_threads(m->pool) : 1);
 }
 
-float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits)
+/* nb <= OGX_LLAMA_BATCH tokens at positions pos0.. through every layer. */
+static void forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t nb,
+			  uint32_t pos0)
 {
 	const struct ogx_llama_weights *w = m->w;
 	const struct ogx_llama_config *c = &w->cfg;
-	uint32_t dim = c->dim, hidden = c->hidden_dim;
-	float *x = m->x;
+	uint32_t dim = c->dim, hidden = c->hidden_dim, kv_dim = m->kv_dim;
+	const size_t ld_qkv[3] = { dim, kv_dim, kv_dim }, ld_dim = dim, ld_ffn[2] = { hidden, hidden };
 
-	if (m->engine_forward)
-		return m->engine_forward(m, token, pos, want_logits);
-	ogx_matrix_row(&w->tok_embd, token, x);
-	rope_angles(m, pos);
+	for (uint32_t b = 0; b < nb; b++) {
+		ogx_matrix_row(&w->tok_embd, tokens[b], m->x + (size_t)b * dim);
+		rope_angles(m, b, pos0 + b);
+	}
 	for (uint32_t l = 0; l < c->n_layers; l++) {
 		const struct ogx_llama_layer *ly = &w->layers[l];
-		size_t loff = (size_t)l * c->seq_len * m->kv_dim;
-		float *k = m->key_cache + loff + (size_t)pos * m->kv_dim;
-		float *v = m->value_cache + loff + (size_t)pos * m->kv_dim;
+		size_t loff = (size_t)l * c->seq_len * kv_dim;
+		/* k and v go straight into the cache rows of these positions. */
+		float *k = m->key_cache + loff + (size_t)pos0 * kv_dim;
+		float *v = m->value_cache + loff + (size_t)pos0 * kv_dim;
+		float *const qkv[3] = { m->q, k, v };
+		const struct ogx_matrix *const wqkv[3] = { &ly->wq, &ly->wk, &ly->wv };
+		float *const gate_up[2] = { m->hb, m->hb2 };
+		const struct ogx_matrix *const w13[2] = { &ly->w1, &ly->w3 };
+		const struct ogx_matrix *const wo = &ly->wo, *const w2 = &ly->w2;
 
-		ogx_rmsnorm(m->xb, x, ly->attn_norm, dim, c->norm_eps);
-		{
-			/* k and v go straight into the cache row of this position. */
-			float *const out[3] = { m->q, k, v };
-			const struct ogx_matrix *const mats[3] = { &ly->wq, &ly->wk, &ly->wv };
-
-			ogx_matvec_multi(m->pool, 3, out, mats, m->xb);
+		for (uint32_t b = 0; b < nb; b++)
+			ogx_rmsnorm(m->xb + (size_t)b * dim, m->x + (size_t)b * dim, ly->attn_norm, dim,
+				    c->norm_eps);
+		ogx_matmul_multi(m->pool, 3, qkv, ld_qkv, wqkv, m->xb, dim, nb);
+		for (uint32_t b = 0; b < nb; b++) {
+			rope(m, b, m->q + (size_t)b * dim, dim);
+			rope(m, b, k + (size_t)b * kv_dim, kv_dim);
 		}
-		rope(m, m->q, dim);
-		rope(m, k, m->kv_dim);
-		attention(m, m->key_cache + loff, m->value_cache + loff, pos);
-		ogx_matvec(m->pool, m->xb2, &ly->wo, m->xb);
-		for (uint32_t i = 0; i < dim; i++)
-			x[i] += m->xb2[i];
+		attention(m, m->key_cache + loff, m->value_cache + loff, pos0, nb);
+		ogx_matmul_multi(m->pool, 1, &m->xb2, &ld_dim, &wo, m->xb, dim, nb);
+		for (size_t i = 0; i < (size_t)nb * dim; i++)
+			m->x[i] += m->xb2[i];
 
-		ogx_rmsnorm(m->xb, x, ly->ffn_norm, dim, c->norm_eps);
-		{
-			float *const out[2] = { m->hb, m->hb2 };
-			const struct ogx_matrix *const mats[2] = { &ly->w1, &ly->w3 };
-
-			ogx_matvec_multi(m->pool, 2, out, mats, m->xb);
-		}
+		for (uint32_t b = 0; b < nb; b++)
+			ogx_rmsnorm(m->xb + (size_t)b * dim, m->x + (size_t)b * dim, ly->ffn_norm, dim,
+				    c->norm_eps);
+		ogx_matmul_multi(m->pool, 2, gate_up, ld_ffn, w13, m->xb, dim, nb);
 		/* SwiGLU: silu(w1 x) * (w3 x). */
-		for (uint32_t i = 0; i < hidden; i++) {
+		for (size_t i = 0; i < (size_t)nb * hidden; i++) {
 			float val = m->hb[i];
 
 			val *= 1.0f / (1.0f + expf(-val));
 			val *= m->hb2[i];
 			m->hb[i] = val;
 		}
-		ogx_matvec(m->pool, m->xb, &ly->w2, m->hb);
-		for (uint32_t i = 0; i < dim; i++)
-			x[i] += m->xb[i];
+		ogx_matmul_multi(m->pool, 1, &m->xb, &ld_dim, &w2, m->hb, hidden, nb);
+		for (size_t i = 0; i < (size_t)nb * dim; i++)
+			m->x[i] += m->xb[i];
 	}
-	if (!want_logits)
-		return NULL;
-	ogx_rmsnorm(x, x, w->out_norm, dim, c->norm_eps);
+}
+
+static float *logits_of(struct ogx_llama *m, uint32_t b)
+{
+	const struct ogx_llama_weights *w = m->w;
+	float *x = m->x + (size_t)b * w->cfg.dim;
+
+	ogx_rmsnorm(x, x, w->out_norm, w->cfg.dim, w->cfg.norm_eps);
 	ogx_matvec(m->pool, m->logits, &w->output, x);
 	return m->logits;
+}
+
+float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits)
+{
+	if (m->engine_forward)
+		return m->engine_forward(m, token, pos, want_logits);
+	forward_batch(m, &token, 1, pos);
+	return want_logits ? logits_of(m, 0) : NULL;
+}
+
+float *ogx_llama_forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t n,
+			       uint32_t pos0, int want_logits)
+{
+	uint32_t done = 0, nb = 0;
+
+	if (m->engine_forward) {
+		float *logits = NULL;
+
+		for (uint32_t i = 0; i < n; i++) {
+			logits = m->engine_forward(m, tokens[i], pos0 + i, want_logits && i + 1 == n);
+			if (m->engine_err)
+				return NULL;
+		}
+		return logits;
+	}
+	for (; done < n; done += nb) {
+		nb = n - done < OGX_LLAMA_BATCH ? n - done : OGX_LLAMA_BATCH;
+		forward_batch(m, tokens + done, nb, pos0 + done);
+	}
+	return want_logits && n ? logits_of(m, nb - 1) : NULL;
 }

@@ -40,6 +40,9 @@ struct ogx_llama_config {
  */
 #define OGX_LLAMA_LOGIT_TOLERANCE 1e-4
 
+/* Prompt tokens processed together by ogx_llama_forward_batch(). */
+#define OGX_LLAMA_BATCH 16
+
 struct ogx_llama_layer {
 	const float *attn_norm;		/* dim */
 	struct ogx_matrix wq;		/* dim x dim */
@@ -64,9 +67,9 @@ struct ogx_llama {
 	const struct ogx_llama_weights *w;
 	struct ogx_pool *pool;		/* owned: threads for this model */
 	uint32_t head_size, kv_dim;
-	/* Activations of the current step. */
+	/* Activations of the current step, OGX_LLAMA_BATCH tokens' worth (token 0 first). */
 	float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
-	float *rope_cos, *rope_sin;	/* head_size / 2 each, for the current position */
+	float *rope_cos, *rope_sin;	/* head_size / 2 per batch token, for its position */
 	float *key_cache, *value_cache;	/* n_layers x seq_len x kv_dim each */
 	/*
 	 * Another engine running the same forward (the Vulkan one, vk/llama.h):
@@ -96,5 +99,14 @@ void ogx_llama_fini(struct ogx_llama *m);
  * is 0 (prompt tokens before the last need only their KV entries).
  */
 float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits);
+
+/*
+ * Tokens at positions pos0 .. pos0+n-1 (pos0 + n <= seq_len), in blocks of
+ * OGX_LLAMA_BATCH sharing each weight row read: the prompt. Logits, KV cache
+ * and state are bit for bit those of n ogx_llama_forward() calls; the
+ * logits returned (want_logits) are the last token's.
+ */
+float *ogx_llama_forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t n,
+			       uint32_t pos0, int want_logits);
 
 #endif

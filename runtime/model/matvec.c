@@ -249,8 +249,11 @@ static dot_fn pick_dot(enum ogx_wtype type)
 struct matvec_job {
 	unsigned int count;
 	float *const *out;
+	const size_t *ldo;		/* NULL when nb == 1 */
 	const struct ogx_matrix *const *m;
 	const float *x;
+	size_t ldx;
+	uint32_t nb;
 	uint64_t total_rows;
 };
 
@@ -276,27 +279,43 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		r1 = end - base < m->rows ? end - base : m->rows;
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		dot = pick_dot(m->type);
-		for (uint64_t r = r0; r < r1; r++)
-			job->out[k][r] = dot((const uint8_t *)m->data + r * stride, job->x, m->cols);
+		for (uint64_t r = r0; r < r1; r++) {
+			const void *row = (const uint8_t *)m->data + r * stride;
+
+			/* All inputs against one row while it is in L1. */
+			job->out[k][r] = dot(row, job->x, m->cols);
+			for (uint32_t b = 1; b < job->nb; b++)
+				job->out[k][b * job->ldo[k] + r] = dot(row, job->x + b * job->ldx,
+								       m->cols);
+		}
 		begin = base + r1;
 		base += m->rows;
 	}
 }
 
-void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
-		      const struct ogx_matrix *const *m, const float *x)
+void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
+		      const size_t *ldo, const struct ogx_matrix *const *m, const float *x,
+		      size_t ldx, uint32_t nb)
 {
-	struct matvec_job job = { .count = count, .out = out, .m = m, .x = x };
+	struct matvec_job job = {
+		.count = count, .out = out, .ldo = ldo, .m = m, .x = x, .ldx = ldx, .nb = nb,
+	};
 	uint64_t macs = 0;
 	unsigned int nparts = 1;
 
 	for (unsigned int k = 0; k < count; k++) {
 		job.total_rows += m[k]->rows;
-		macs += (uint64_t)m[k]->rows * m[k]->cols;
+		macs += (uint64_t)m[k]->rows * m[k]->cols * nb;
 	}
 	if (macs >= PARALLEL_MIN_MACS)
 		nparts = ogx_pool_threads(pool);
 	ogx_pool_run(pool, matvec_part, &job, nparts);
+}
+
+void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
+		      const struct ogx_matrix *const *m, const float *x)
+{
+	ogx_matmul_multi(pool, count, out, NULL, m, x, 0, 1);
 }
 
 void ogx_matvec(struct ogx_pool *pool, float *out, const struct ogx_matrix *m, const float *x)

@@ -75,6 +75,16 @@ void ogx_matvec(struct ogx_pool *pool, float *out, const struct ogx_matrix *m, c
 void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
 		      const struct ogx_matrix *const *m, const float *x);
 
+/*
+ * The same products for nb inputs at once (prompt processing): input b is
+ * x + b * ldx, and out[k][b * ldo[k] + r] = dot(row r of m[k], input b).
+ * Each dot is the one ogx_matvec() computes, bit for bit; the gain is that
+ * a row is read from memory once for all nb inputs.
+ */
+void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
+		      const size_t *ldo, const struct ogx_matrix *const *m, const float *x,
+		      size_t ldx, uint32_t nb);
+
 /* Row r of m as F32 (embedding lookup). */
 void ogx_matrix_row(const struct ogx_matrix *m, uint32_t r, float *out);
 

@@ -292,6 +292,58 @@ TEST(matvec_kernels_agree_on_every_width)
 	ogx_matvec_set_isa(OGX_ISA_AUTO);
 }
 
+/* Prompt batches: logits and KV cache bit for bit those of single steps. */
+static void check_batch(struct __test_metadata *_metadata, const struct ogx_llama_weights *w,
+			unsigned int threads, uint32_t n)
+{
+	const struct ogx_llama_config *c = &w->cfg;
+	size_t cache = (size_t)c->n_layers * c->seq_len * (c->dim / c->n_heads * c->n_kv_heads);
+	struct ogx_llama one, many;
+	uint32_t tokens[64];
+	float *l1 = NULL, *l2;
+
+	ASSERT_LE(n + 3, c->seq_len);
+	for (uint32_t i = 0; i < n; i++)
+		tokens[i] = (i * 7919u + 3) % c->vocab_size;
+	ASSERT_EQ(0, ogx_llama_init(&one, w, threads));
+	ASSERT_EQ(0, ogx_llama_init(&many, w, threads));
+	for (uint32_t i = 0; i < n; i++)
+		l1 = ogx_llama_forward(&one, tokens[i], i, 1);
+	l2 = ogx_llama_forward_batch(&many, tokens, n, 0, 1);
+	EXPECT_EQ(0, memcmp(l1, l2, c->vocab_size * sizeof(float)));
+	EXPECT_EQ(0, memcmp(one.key_cache, many.key_cache, cache * sizeof(float)));
+	EXPECT_EQ(0, memcmp(one.value_cache, many.value_cache, cache * sizeof(float)));
+	/* And steps after the batch continue identically. */
+	for (uint32_t i = n; i < n + 3; i++) {
+		l1 = ogx_llama_forward(&one, 5, i, 1);
+		l2 = ogx_llama_forward(&many, 5, i, 1);
+		EXPECT_EQ(0, memcmp(l1, l2, c->vocab_size * sizeof(float))) TH_LOG("pos %u", i);
+	}
+	EXPECT_EQ(NULL, ogx_llama_forward_batch(&many, tokens, 2, n + 3, 0));
+	ogx_llama_fini(&one);
+	ogx_llama_fini(&many);
+}
+
+TEST_F(synth, prompt_batch_equals_single_steps)
+{
+	static const uint32_t lens[] = { 1, 15, 16, 17, 40 };
+
+	for (int isa = 0; isa < 2; isa++) {
+		if (ogx_matvec_set_isa(isa ? OGX_ISA_AUTO : OGX_ISA_PORTABLE))
+			continue;
+		for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+			check_batch(_metadata, &self->ck.w, 1, lens[i]);
+			check_batch(_metadata, &self->ck.w, 3, lens[i]);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+TEST_F(stories, prompt_batch_equals_single_steps)
+{
+	check_batch(_metadata, &self->ck.w, 2, 50);
+}
+
 TEST(attention_kernels_agree)
 {
 	static const uint32_t sizes[] = { 2, 6, 8, 16, 32, 48, 64, 128 };
