@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "fixture.h"
+#include "proof/kmod_evidence.h"
 
 TEST_F(ogx, info)
 {
@@ -433,6 +434,48 @@ TEST_F(ogx, exe_digest_follows_file)
 	ASSERT_EQ(0, child_exe_digest(copy, got));
 	ASSERT_EQ(0, memcmp(want, got, 32));
 	unlink(copy);
+}
+
+/* A record's kernel evidence: made, checked, verified, encoded, decoded. */
+TEST_F(ogx, record_evidence)
+{
+	struct ogx_kmod k = { .fd = self->fd };
+	struct ogx_kmod_evidence a, b;
+	struct ogx_record r = { 0 }, r2 = { 0 }, back = { 0 };
+	uint8_t *enc;
+	size_t len;
+
+	memset(r.model, 1, 32);
+	memset(r.input, 2, 32);
+	memset(r.output, 3, 32);
+	memset(r.params, 4, 32);
+	ASSERT_EQ(0, ogx_sha256_self(r.runtime));
+	r2 = r;
+	ASSERT_EQ(0, ogx_kmod_evidence_add(&k, &r, NULL));
+	ASSERT_EQ(-EEXIST, ogx_kmod_evidence_add(&k, &r, NULL));
+	ASSERT_EQ(0, ogx_kmod_evidence_add(&k, &r2, NULL));
+	ASSERT_EQ(0, ogx_kmod_evidence_check(&r, &a)) TH_LOG("%s", ogx_errmsg(-EBADMSG));
+	ASSERT_EQ(0, ogx_kmod_evidence_check(&r2, &b)) TH_LOG("%s", ogx_errmsg(-EBADMSG));
+	ASSERT_FALSE(a.tpm);
+	ASSERT_EQ(0, ogx_kmod_evidence_follows(&a, &b));
+	ASSERT_EQ(0, ogx_kmod_evidence_verify(&k, &a));
+	ASSERT_EQ(0, ogx_kmod_evidence_verify(&k, &b));
+	b.mac[0] ^= 1;
+	ASSERT_EQ(-EBADMSG, ogx_kmod_evidence_verify(&k, &b));
+
+	/* Through the record's CBOR and back, the evidence still holds. */
+	ASSERT_EQ(0, ogx_record_encode(&r, false, &enc, &len));
+	r.version = OGX_RECORD_VERSION;
+	free(enc);
+	ASSERT_EQ(0, ogx_record_encode(&r, true, &enc, &len));
+	ASSERT_EQ(0, ogx_record_decode(enc, len, &back)) TH_LOG("%s", ogx_errmsg(-EBADMSG));
+	free(enc);
+	ASSERT_EQ(0, ogx_kmod_evidence_check(&back, &b));
+	ASSERT_EQ(0, memcmp(a.digest, b.digest, 32));
+	ASSERT_EQ(0, ogx_kmod_evidence_verify(&k, &b));
+	ogx_record_free(&r);
+	ogx_record_free(&r2);
+	ogx_record_free(&back);
 }
 
 TEST_HARNESS_MAIN

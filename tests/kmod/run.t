@@ -17,6 +17,8 @@
 set -u
 # relay, the last command of a pipeline, runs in this shell and counts.
 shopt -s lastpipe
+# modprobe (for --show-depends) lives in /usr/sbin, not in a user's PATH.
+PATH=$PATH:/usr/sbin:/sbin
 
 src=${OGX_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 build=${OGX_BUILD:-$src/build}
@@ -154,8 +156,12 @@ for kdir in $kdirs; do
 	if [ "$bench" = 1 ]; then
 		progs=$build/tests/kmod/extend_bench
 	else
-		for t in ${OGX_KMOD_TESTS:-ogx_test stress_test module_test}; do
-			progs="$progs $build/tests/kmod/$t"
+		# C tests are built; shell tests (*.sh) run from the source tree.
+		for t in ${OGX_KMOD_TESTS:-ogx_test stress_test tee_test.sh module_test}; do
+			case "$t" in
+			*.sh) progs="$progs $src/tests/kmod/$t" ;;
+			*) progs="$progs $build/tests/kmod/$t" ;;
+			esac
 		done
 	fi
 	cat >"$dir/ogx.env" <<-EOF
@@ -163,6 +169,8 @@ for kdir in $kdirs; do
 		OGX_PCR=$pcr
 		OGX_PROGS="$progs"
 		OGX_RELEASE=$rel
+		OGX_BUILD=$build
+		OGX_MODELS=${OGX_MODELS:-$src/../shared/models}
 	EOF
 	make_initramfs "$rel" "$dir/ogx.env" "$dir/initramfs.cpio.gz"
 	boot "$rel" "$dir" | relay "$rel"

@@ -20,6 +20,7 @@
 #include "model/mlp.h"
 #include "model/mlp_gguf.h"
 #include "ogrun.h"
+#include "proof/kmod_evidence.h"
 #include "proof/prover.h"
 #include "util/digest.h"
 #include "util/err.h"
@@ -37,6 +38,7 @@ static const char classify_params[] = "ogx-params-v1\ntask=classify\n";
 struct run_opts {
 	const char *model, *input, *labels, *key, *spool, *save;
 	uint32_t level;
+	struct ogx_kmod *kmod; /* --level tee: /dev/ogx, the kernel evidence */
 	size_t limit, batch;
 	int quiet;
 };
@@ -55,7 +57,8 @@ static int usage(FILE *f)
 		"  -m, --model MODEL   classifier (store name, id, id prefix or path; mnist-fc f32\n"
 		"                      or ogx-mlp-q8 GGUF)\n"
 		"  -i, --input FILE    784 raw uint8 pixels, or an IDX image file (one job each)\n"
-		"      --level LEVEL   vanilla (default); zkml and tee need their provers\n"
+		"      --level LEVEL   vanilla (default), or tee: with ogx.ko's kernel evidence\n"
+		"                      (kmod-sw, or kmod-tpm with a PCR); zkml needs its prover\n"
 		"      --labels FILE   IDX labels: report accuracy\n"
 		"      --limit N       at most N jobs\n"
 		"      --batch N       jobs per group commit (default 64)\n"
@@ -123,9 +126,19 @@ static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t 
 	ogx_sha256(r.input, pixels, n_in);
 	ogx_sha256(r.output, &out, out_len);
 	r.job_ns = ogx_mono_ns() - t0;
-	err = ogx_prover_add(p, &r, j->id);
-	if (err)
-		return err;
+	if (o->kmod) {
+		err = ogx_kmod_evidence_add(o->kmod, &r, NULL);
+		if (!err)
+			err = ogx_prover_add(p, &r, j->id);
+		if (err) {
+			ogx_record_free(&r);
+			return err;
+		}
+	} else {
+		err = ogx_prover_add(p, &r, j->id);
+		if (err)
+			return err;
+	}
 	j->seq = r.seq;
 	*compute_ns += t1 - t0;
 	*proof_ns += ogx_mono_ns() - t1;
@@ -143,6 +156,7 @@ static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t 
 		if (!err)
 			err = save_job(o->save, r.seq, "output", &out, out_len);
 	}
+	ogx_record_free(&r);
 	return err;
 }
 
@@ -246,6 +260,7 @@ int run_main(int argc, char **argv)
 	struct run_opts o = { 0 };
 	struct ogx_idx img = { 0 }, lab = { 0 };
 	struct ogx_prover p = { 0 };
+	struct ogx_kmod kmod = { .fd = -1 };
 	struct ogx_mlp m = { 0 };
 	struct ogx_record proto = { 0 };
 	struct job *jobs = NULL;
@@ -258,15 +273,24 @@ int run_main(int argc, char **argv)
 	err = parse_args(argc, argv, &o);
 	if (err)
 		return err < 0 ? 0 : err;
+	if (o.level == OGX_LEVEL_TEE) {
+		/* ogx.ko's evidence (kmod-sw, or kmod-tpm); never a record without it. */
+		err = ogx_kmod_open(&kmod, NULL);
+		if (err) {
+			fprintf(stderr, "%s: run: level tee: %s\n", prog, ogx_errmsg(err));
+			return 1;
+		}
+		o.kmod = &kmod;
+	}
 
 	if (model_resolve(o.model, model_path, sizeof(model_path), model_id))
-		return 1;
+		goto out;
 	model_ref = o.model;
 	o.model = model_path;
 	err = ogx_mlp_load(o.model, &m);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
-		return 1;
+		goto out;
 	}
 	if (ogx_mlp_n_out(&m) > MAX_CLASSES) {
 		fprintf(stderr, "%s: %s: %u classes, at most %d\n", prog, o.model,
@@ -298,7 +322,12 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, o.save, ogx_errmsg(err));
 		goto out;
 	}
-	if (open_prover(&p, o.key, o.spool, o.level, spool, sizeof(spool)))
+	/*
+	 * open_prover() refuses the levels it cannot provide by itself; tee's
+	 * evidence comes from o.kmod, which run_one() adds to every record.
+	 */
+	if (open_prover(&p, o.key, o.spool, o.kmod ? OGX_LEVEL_VANILLA : o.level, spool,
+			sizeof(spool)))
 		goto out;
 	n = o.limit && o.limit < img.count ? o.limit : img.count;
 	jobs = calloc(o.batch, sizeof(*jobs));
@@ -371,5 +400,6 @@ out:
 	ogx_idx_free(&img);
 	ogx_idx_free(&lab);
 	ogx_mlp_free(&m);
+	ogx_kmod_close(&kmod);
 	return rc;
 }

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel evidence in a proof record: the record's `kernel` map, filled from
+ * one ogx.ko EXTEND of the record's digests. Keys (Documentation/kmod.md):
+ *
+ *	0 label     text   "kmod-sw", or "kmod-tpm" when anchored in a PCR
+ *	1 boot_id   bytes  16, the MAC key epoch
+ *	2 seq       uint   the event's sequence number
+ *	3 time_ns   uint   kernel time of the event
+ *	4 type      uint   OGX_EVENT_JOB
+ *	5 flags     uint   OGX_EVENT_F_*
+ *	6 exe       bytes  32, SHA-256 of the executable, measured by the kernel
+ *	7 pipeline  bytes  32, the event's pipeline digest
+ *	8 digest    bytes  32, the event digest
+ *	9 head      bytes  32, the chain head after the event
+ *	10 mac      bytes  32, BLAKE2s MAC; only VERIFY on that boot can check it
+ *	11 pcr      uint   the PCR, with "kmod-tpm" only
+ *
+ * The event's model, input, output and params are the record's, so anyone
+ * can recompute the event digest from the record alone.
+ */
+#ifndef OGX_PROOF_KMOD_EVIDENCE_H
+#define OGX_PROOF_KMOD_EVIDENCE_H
+
+#include "proof/kmod.h"
+#include "proof/record.h"
+
+enum ogx_kev_key {
+	OGX_KEV_LABEL = 0,
+	OGX_KEV_BOOT_ID = 1,
+	OGX_KEV_SEQ = 2,
+	OGX_KEV_TIME = 3,
+	OGX_KEV_TYPE = 4,
+	OGX_KEV_FLAGS = 5,
+	OGX_KEV_EXE = 6,
+	OGX_KEV_PIPELINE = 7,
+	OGX_KEV_DIGEST = 8,
+	OGX_KEV_HEAD = 9,
+	OGX_KEV_MAC = 10,
+	OGX_KEV_PCR = 11,
+};
+
+#define OGX_KEV_LABEL_SW "kmod-sw"
+#define OGX_KEV_LABEL_TPM "kmod-tpm"
+
+struct ogx_kmod_evidence {
+	bool tpm;
+	uint32_t pcr;
+	uint8_t boot_id[OGX_BOOT_ID_SIZE];
+	uint64_t seq, time_ns;
+	uint32_t type, flags;
+	uint8_t exe[OGX_DIGEST_SIZE], pipeline[OGX_DIGEST_SIZE];
+	uint8_t digest[OGX_DIGEST_SIZE], head[OGX_DIGEST_SIZE], mac[OGX_MAC_SIZE];
+};
+
+/*
+ * EXTENDs the event of record r (its model, input, output, params; pipeline
+ * may be NULL for none) and fills r->kernel. The caller signs r afterwards.
+ */
+int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
+			  const uint8_t *pipeline);
+
+/*
+ * Checks the form of r->kernel (every key, its type and size, a known label)
+ * and that its digest is the event digest of r's fields: -EBADMSG with a
+ * detail otherwise. With ev non-NULL, returns the parsed evidence.
+ */
+int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence *ev);
+
+/*
+ * Chain continuity between two evidences of one node, b after a: the same
+ * boot must have b.seq > a.seq, and when b.seq == a.seq + 1,
+ * b.head == SHA-256(a.head || b.digest). Returns 0 when linked, 1 when
+ * b.seq skips events (the read() log closes the gap: ogx_kmod_evidence_in_log)
+ * or b starts a new boot, -EBADMSG when broken.
+ */
+int ogx_kmod_evidence_follows(const struct ogx_kmod_evidence *a,
+			      const struct ogx_kmod_evidence *b);
+
+/* 0 when the log holds ev's event (same seq, digest, head), else -EBADMSG. */
+int ogx_kmod_evidence_in_log(const struct ogx_kmod_evidence *ev,
+			     const struct ogx_event *log, size_t n);
+
+/* Asks the kernel (VERIFY) whether ev's MAC is genuine on this boot. */
+int ogx_kmod_evidence_verify(struct ogx_kmod *k, const struct ogx_kmod_evidence *ev);
+
+#endif
