@@ -69,9 +69,10 @@ expect_fail "a record whose prev is not the previous record is a chain break" \
 	"$OGVERIFY" record "$TMP/s3/4.cbor" --prev "$TMP/s1/3.cbor"
 
 # Errors a user can reach.
-expect_fail "level tee is never downgraded" \
-	"ogrun: level tee: this build of ogrun cannot provide it yet (never downgraded; use --level vanilla)" \
-	"$OGRUN" run -m "$FC" -i "$IMG" --level tee
+# (tee without /dev/ogx: tests/e2e/kmod-tee.t)
+expect_fail "level zkml is never downgraded" \
+	"ogrun: level zkml: this build of ogrun cannot provide it yet (never downgraded; use --level vanilla)" \
+	"$OGRUN" run -m "$FC" -i "$IMG" --level zkml
 expect_fail "unknown level" "ogrun: run: --level: unknown level 'gold' (want vanilla, zkml or tee)" \
 	"$OGRUN" run -m "$FC" -i "$IMG" --level gold
 head -c 100 "$IMG" >"$TMP/bad.img"
