@@ -184,7 +184,10 @@ static int recover(struct ogx_spool *sp, const uint64_t *firsts, size_t n)
 	if (err)
 		goto out;
 	if (s.torn) {
-		/* Never accepted: no sync covered these bytes, or they would be whole. */
+		/*
+		 * The remains of a write a crash cut short: a sync would
+		 * have made them whole, so nobody was told they are durable.
+		 */
 		if (ftruncate(sp->fd, (off_t)s.end) || fsync(sp->fd)) {
 			err = ogx_fail(-errno, "segment %s: cutting the torn tail: %s", name,
 				       strerror(errno));
