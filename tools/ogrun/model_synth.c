@@ -5,12 +5,12 @@
  * values). The file uses llama.cpp's names, so llama.cpp loads it too.
  */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/llama_gguf.h"
+#include "model/llama_synth.h"
 #include "ogrun.h"
 #include "util/err.h"
 
@@ -43,36 +43,6 @@ int model_parse_wtype(const char *s, enum ogx_wtype *t)
 	return -EINVAL;
 }
 
-static uint64_t rng;
-
-/* Uniform with standard deviation sd (xorshift64*). */
-static float rnd(float sd)
-{
-	rng ^= rng >> 12;
-	rng ^= rng << 25;
-	rng ^= rng >> 27;
-	return ((float)((rng * 0x2545F4914F6CDD1Dull) >> 40) / (float)(1 << 24) - 0.5f) *
-	       sd * 3.4641016f;
-}
-
-static float *random_floats(size_t n, float sd, float base)
-{
-	float *f = malloc(n * sizeof(float));
-
-	for (size_t i = 0; f && i < n; i++)
-		f[i] = base + rnd(sd);
-	return f;
-}
-
-static int random_matrix(struct ogx_matrix *m, uint32_t rows, uint32_t cols)
-{
-	m->type = OGX_WTYPE_F32;
-	m->rows = rows;
-	m->cols = cols;
-	m->data = random_floats((size_t)rows * cols, 1.0f / sqrtf((float)cols), 0.0f);
-	return m->data ? 0 : -ENOMEM;
-}
-
 int model_synth_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -83,7 +53,7 @@ int model_synth_main(int argc, char **argv)
 		{ "seq", required_argument, NULL, 's' }, { "seed", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' }, { 0 }
 	};
-	struct ogx_llama_config c = { 288, 768, 6, 6, 6, 32000, 256, 10000.0f, 1e-5f };
+	struct ogx_llama_config c = ogx_llama_shape_15m;
 	enum ogx_wtype type = OGX_WTYPE_F32;
 	struct ogx_llama_weights w = { 0 };
 	const char *out = NULL;
@@ -99,11 +69,9 @@ int model_synth_main(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'S':
 			if (!strcmp(optarg, "stories15M")) {
-				c = (struct ogx_llama_config){ 288, 768, 6, 6, 6, 32000, 256,
-							       10000.0f, 1e-5f };
+				c = ogx_llama_shape_15m;
 			} else if (!strcmp(optarg, "stories260K")) {
-				c = (struct ogx_llama_config){ 64, 172, 5, 8, 4, 512, 512,
-							       10000.0f, 1e-5f };
+				c = ogx_llama_shape_260k;
 			} else {
 				fprintf(stderr, "%s: model synth: unknown shape '%s'\n", prog,
 					optarg);
@@ -147,36 +115,10 @@ int model_synth_main(int argc, char **argv)
 		return synth_usage(stderr);
 	if (heads_set && !kv_set)
 		c.n_kv_heads = c.n_heads;	/* no grouping unless asked */
-	if (c.n_heads == 0 || c.dim % c.n_heads || c.n_heads % c.n_kv_heads ||
-	    (c.dim / c.n_heads) % 2) {
-		fprintf(stderr, "%s: model synth: dim %u, %u heads, %u kv heads do not form an "
-			"architecture (dim / heads even, heads / kv heads whole)\n", prog, c.dim,
-			c.n_heads, c.n_kv_heads);
+	err = ogx_llama_synth(&c, seed, &w);
+	if (err) {
+		fprintf(stderr, "%s: model synth: %s\n", prog, ogx_errmsg(err));
 		return 2;
-	}
-	rng = seed * 0x9E3779B97F4A7C15ull + 1;
-	w.cfg = c;
-	w.layers = calloc(c.n_layers, sizeof(*w.layers));
-	if (!w.layers)
-		return 1;
-	uint32_t kv = c.dim / c.n_heads * c.n_kv_heads;
-	err = random_matrix(&w.tok_embd, c.vocab_size, c.dim);
-	w.output = w.tok_embd;
-	w.out_norm = random_floats(c.dim, 0.1f, 1.0f);
-	for (uint32_t l = 0; !err && l < c.n_layers; l++) {
-		struct ogx_llama_layer *ly = &w.layers[l];
-
-		ly->attn_norm = random_floats(c.dim, 0.1f, 1.0f);
-		ly->ffn_norm = random_floats(c.dim, 0.1f, 1.0f);
-		err = random_matrix(&ly->wq, c.dim, c.dim);
-		err = err ?: random_matrix(&ly->wk, kv, c.dim);
-		err = err ?: random_matrix(&ly->wv, kv, c.dim);
-		err = err ?: random_matrix(&ly->wo, c.dim, c.dim);
-		err = err ?: random_matrix(&ly->w1, c.hidden_dim, c.dim);
-		err = err ?: random_matrix(&ly->w2, c.dim, c.hidden_dim);
-		err = err ?: random_matrix(&ly->w3, c.hidden_dim, c.dim);
-		if (!ly->attn_norm || !ly->ffn_norm)
-			err = -ENOMEM;
 	}
 	snprintf(name, sizeof(name), "synth-%ux%ux%u-%s", c.dim, c.n_layers, c.vocab_size,
 		 ogx_wtype_name(type));
@@ -186,16 +128,6 @@ int model_synth_main(int argc, char **argv)
 	else if (kept)
 		fprintf(stderr, "%s: %s: %u matri%s kept F32 (rows not whole blocks of 32)\n",
 			prog, out, kept, kept == 1 ? "x" : "ces");
-	for (uint32_t l = 0; l < c.n_layers; l++) {
-		struct ogx_llama_layer *ly = &w.layers[l];
-
-		free((void *)ly->attn_norm), free((void *)ly->ffn_norm);
-		free((void *)ly->wq.data), free((void *)ly->wk.data), free((void *)ly->wv.data);
-		free((void *)ly->wo.data), free((void *)ly->w1.data), free((void *)ly->w2.data);
-		free((void *)ly->w3.data);
-	}
-	free((void *)w.tok_embd.data);
-	free((void *)w.out_norm);
-	free(w.layers);
+	ogx_llama_synth_free(&w);
 	return err ? 1 : 0;
 }
