@@ -77,6 +77,7 @@ int ogx_prover_open(struct ogx_prover *p, const char *key_path, const char *spoo
 		err = ogx_fail(err, "spool %s: %s", spool_dir, ogx_errmsg(err));
 		goto err_key;
 	}
+	p->torn_bytes = ogx_spool_torn_bytes(p->spool);
 	err = ogx_spool_last(p->spool, &index, &buf, &len);
 	if (err == -ENOENT)
 		return 0; /* a new spool: seq 0, prev all zero */

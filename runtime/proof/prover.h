@@ -23,6 +23,7 @@ struct ogx_prover {
 	uint8_t runtime[OGX_DIGEST_LEN]; /* SHA-256 of this executable */
 	size_t pending;                  /* records appended since the last commit */
 	uint64_t commits;                /* fdatasyncs so far */
+	uint64_t torn_bytes;             /* torn tail the spool cut on open (a crash) */
 };
 
 /*

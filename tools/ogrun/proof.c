@@ -30,5 +30,9 @@ int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32
 	err = ogx_prover_open(p, key, spool);
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+	else if (p->torn_bytes)
+		fprintf(stderr, "%s: %s: cut a torn tail of %llu bytes left by a crash "
+			"(never acknowledged records)\n", prog, spool,
+			(unsigned long long)p->torn_bytes);
 	return err;
 }
