@@ -106,3 +106,28 @@ verify_chain() {
 		--node "$(cat "$ANVIL_TMP/node.pk")" --operator "$(cat "$ANVIL_TMP/op.pk")" \
 		--expect "$1"
 }
+
+# wait_for SECONDS COMMAND...: poll until COMMAND succeeds; 1 on timeout.
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+
+# settled STATE N: the cursor in STATE says N records are settled.
+settled() {
+	[ "$(cut -d' ' -f2 "$1/cursor" 2>/dev/null)" = "$2" ]
+}
+
+# has_tx STATE: a transaction is journaled.
+has_tx() {
+	test -n "$(journal_last_tx "$1")"
+}
+
+# journal_last_tx STATE: "hash max_fee" of the last transaction journaled.
+journal_last_tx() {
+	grep '^T ' "$1/journal" 2>/dev/null | tail -1 | awk '{print "0x" $7, $5}'
+}

@@ -493,6 +493,9 @@ static int watch(struct ogs *s)
 				if ((err = journal_confirm(s->j, b->id, b->block)))
 					return err;
 				b->confirmed = true;
+				fprintf(stderr, "%s: batch %" PRIu64 ": records seq %" PRIu64 "..%" PRIu64
+					" settled in block %" PRIu64 "\n", prog, b->id, b->first_seq,
+					b->last_seq, b->block);
 			}
 			continue;
 		}
