@@ -8,6 +8,15 @@
 //   ACC   y += W x (a residual add) instead of y = W x
 // Output element r goes to y[push.yoff + pos * YPOS + row0 + r], pos read from
 // params[0]: that is how a K or V projection lands in its KV-cache row.
+//
+// Two ways to split the work, chosen per device (ROWMODE):
+//   0  ROWS rows per workgroup, 64 / ROWS lanes per row, a shared-memory
+//      reduction: coalesced loads, for GPUs;
+//   1  one row per invocation, 64 rows per workgroup, no reduction and no
+//      barrier in the loop: for CPU implementations (lavapipe), where a
+//      workgroup runs as SIMD lanes of one thread and barriers are costly.
+// Either way the (normalised or gated) input is computed once per
+// workgroup into shared memory when it fits (XS = K), not once per row.
 #include "common.glsl"
 
 layout(local_size_x = 64) in;
@@ -23,8 +32,12 @@ layout(constant_id = 7) const uint HEAD = 8;	// RoPE head size
 layout(constant_id = 8) const float EPS = 1e-5;
 layout(constant_id = 9) const uint ROWS = 8;	// rows per workgroup; 64 / ROWS lanes per row
 layout(constant_id = 10) const float THETA = 10000.0;
+layout(constant_id = 11) const uint ROWMODE = 0;
+layout(constant_id = 12) const uint XS = 1;	// K / 4 when the input is cached, else 1
 
 layout(std430, binding = 0) readonly buffer Wbuf { uint w[]; };
+layout(std430, binding = 0) readonly buffer W2buf { uvec2 w2[]; };
+layout(std430, binding = 0) readonly buffer W4buf { uvec4 w4[]; };
 layout(std430, binding = 1) readonly buffer Xbuf { float x[]; };
 layout(std430, binding = 2) buffer Ybuf { float y[]; };
 layout(std430, binding = 3) readonly buffer Abuf { float aux[]; };
@@ -35,8 +48,9 @@ layout(push_constant) uniform Push { uint yoff; uint row0; } push;
 shared float red[64];
 shared float outv[64];
 shared float scale;
+shared vec4 xs[XS];
 
-float xin(uint k)
+float xin_direct(uint k)
 {
 	if (NORM != 0)
 		return x[k] * scale * aux[k];
@@ -45,76 +59,67 @@ float xin(uint k)
 	return x[k];
 }
 
-// Bytes of the weight buffer; offsets into GGUF blocks are always even.
-uint byte_at(uint o)
+// Input elements 4i .. 4i + 3.
+vec4 xin4(uint i)
 {
-	return (w[o >> 2] >> ((o & 3u) << 3)) & 0xffu;
+	if (XS * 4 == K)
+		return xs[i];
+	return vec4(xin_direct(4 * i), xin_direct(4 * i + 1), xin_direct(4 * i + 2),
+		    xin_direct(4 * i + 3));
 }
 
-uint word_at2(uint o)	// 4 bytes at an even offset
-{
-	uint i = o >> 2;
-	return (o & 2u) == 0 ? w[i] : (w[i] >> 16) | (w[i + 1] << 16);
-}
-
-float half_at(uint o)
-{
-	uint i = o >> 2;
-	uint h = (o & 2u) == 0 ? (w[i] & 0xffffu) : (w[i] >> 16);
-	return unpackHalf2x16(h).x;
-}
-
+// Few, wide loads: on CPU implementations every storage-buffer load of a
+// lane is a separate bounds-checked access, so one uvec4 beats four uints.
 #if defined(WT_F32)
 const uint CHUNK = 4;
 float chunk_dot(uint row, uint c)
 {
-	uint base = row * K + c * 4;
-	float s = 0.0;
-	[[unroll]] for (uint j = 0; j < 4; j++)
-		s += uintBitsToFloat(w[base + j]) * xin(c * 4 + j);
-	return s;
+	return dot(uintBitsToFloat(w4[(row * K) / 4 + c]), xin4(c));
 }
 #elif defined(WT_F16)
 const uint CHUNK = 4;
 float chunk_dot(uint row, uint c)
 {
-	uint base = (row * K + c * 4) >> 1;
-	vec2 a = unpackHalf2x16(w[base]), b = unpackHalf2x16(w[base + 1]);
-	uint k = c * 4;
-	return a.x * xin(k) + a.y * xin(k + 1) + b.x * xin(k + 2) + b.y * xin(k + 3);
+	uvec2 h = w2[(row * K) / 4 + c];
+	return dot(vec4(unpackHalf2x16(h.x), unpackHalf2x16(h.y)), xin4(c));
 }
 #elif defined(WT_Q8_0)
 const uint CHUNK = 32;
+// A 34-byte block starts 2 bytes into a word or on one: 9 words cover it.
 float chunk_dot(uint row, uint c)
 {
-	uint o = (row * (K / 32) + c) * 34;
-	float d = half_at(o);
-	uint k = c * 32;
+	uint o = (row * (K / 32) + c) * 34, i = o >> 2;
+	bool odd = (o & 2u) != 0;
+	uint wv[9];
+	[[unroll]] for (uint j = 0; j < 9; j++)
+		wv[j] = w[i + j];
+	float d = unpackHalf2x16(odd ? wv[0] >> 16 : wv[0] & 0xffffu).x;
 	float s = 0.0;
 	[[unroll]] for (uint j = 0; j < 8; j++) {
-		int q = int(word_at2(o + 2 + j * 4));
-		s += float(bitfieldExtract(q, 0, 8)) * xin(k + j * 4) +
-		     float(bitfieldExtract(q, 8, 8)) * xin(k + j * 4 + 1) +
-		     float(bitfieldExtract(q, 16, 8)) * xin(k + j * 4 + 2) +
-		     float(bitfieldExtract(q, 24, 8)) * xin(k + j * 4 + 3);
+		int q = int(odd ? wv[j + 1] : (wv[j] >> 16) | (wv[j + 1] << 16));
+		vec4 qf = vec4(bitfieldExtract(q, 0, 8), bitfieldExtract(q, 8, 8),
+			       bitfieldExtract(q, 16, 8), bitfieldExtract(q, 24, 8));
+		s += dot(qf, xin4(c * 8 + j));
 	}
 	return s * d;
 }
 #elif defined(WT_Q4_0)
 const uint CHUNK = 32;
+// An 18-byte block: 5 words cover it; low nibbles are elements 0..15.
 float chunk_dot(uint row, uint c)
 {
-	uint o = (row * (K / 32) + c) * 18;
-	float d = half_at(o);
-	uint k = c * 32;
+	uint o = (row * (K / 32) + c) * 18, i = o >> 2;
+	bool odd = (o & 2u) != 0;
+	uint wv[5];
+	[[unroll]] for (uint j = 0; j < 5; j++)
+		wv[j] = w[i + j];
+	float d = unpackHalf2x16(odd ? wv[0] >> 16 : wv[0] & 0xffffu).x;
 	float s = 0.0;
 	[[unroll]] for (uint j = 0; j < 4; j++) {
-		uint q = word_at2(o + 2 + j * 4);
-		[[unroll]] for (uint b = 0; b < 4; b++) {
-			uint v = (q >> (b * 8)) & 0xffu;
-			s += (float(v & 15u) - 8.0) * xin(k + j * 4 + b) +
-			     (float(v >> 4) - 8.0) * xin(k + 16 + j * 4 + b);
-		}
+		uint q = odd ? wv[j + 1] : (wv[j] >> 16) | (wv[j + 1] << 16);
+		vec4 lo = vec4(q & 15u, (q >> 8) & 15u, (q >> 16) & 15u, (q >> 24) & 15u) - 8.0;
+		vec4 hi = vec4((q >> 4) & 15u, (q >> 12) & 15u, (q >> 20) & 15u, q >> 28) - 8.0;
+		s += dot(lo, xin4(c * 8 + j)) + dot(hi, xin4(c * 8 + 4 + j));
 	}
 	return s * d;
 }
@@ -124,11 +129,11 @@ float chunk_dot(uint row, uint c)
 
 void main()
 {
-	const uint TPR = 64 / ROWS;
 	uint tid = gl_LocalInvocationID.x;
-	uint lr = tid / TPR, lane = tid % TPR;
-	uint row = gl_WorkGroupID.x * ROWS + lr;
 	uint pos = params[0];
+	uint tpr = ROWMODE != 0 ? 1 : 64 / ROWS;
+	uint lr = tid / tpr, lane = tid % tpr;
+	uint row = gl_WorkGroupID.x * (ROWMODE != 0 ? 64 : ROWS) + lr;
 
 	if (NORM != 0) {
 		float ss = 0.0;
@@ -136,29 +141,41 @@ void main()
 			ss += x[k] * x[k];
 		red[tid] = ss;
 		barrier();
-		[[unroll]] for (uint s = 32; s > 0; s >>= 1) {
-			if (tid < s)
-				red[tid] += red[tid + s];
-			barrier();
+		if (tid == 0) {
+			float t = 0.0;
+			for (uint i = 0; i < 64; i++)
+				t += red[i];
+			scale = 1.0 / sqrt(t / float(K) + EPS);
 		}
-		if (tid == 0)
-			scale = 1.0 / sqrt(red[0] / float(K) + EPS);
+		barrier();
+	}
+	if (XS * 4 == K) {
+		for (uint i = tid; i < K / 4; i += 64)
+			xs[i] = vec4(xin_direct(4 * i), xin_direct(4 * i + 1), xin_direct(4 * i + 2),
+				     xin_direct(4 * i + 3));
 		barrier();
 	}
 
 	float acc = 0.0;
-	if (row < M)
-		for (uint c = lane; c < K / CHUNK; c += TPR)
-			acc += chunk_dot(row, c);
-	red[tid] = acc;
-	barrier();
-	[[unroll]] for (uint s = TPR / 2; s > 0; s >>= 1) {
-		if (lane < s)
-			red[tid] += red[tid + s];
+	if (ROWMODE != 0) {
+		if (row < M)
+			for (uint c = 0; c < K / CHUNK; c++)
+				acc += chunk_dot(row, c);
+		outv[lr] = acc;
+	} else {
+		if (row < M)
+			for (uint c = lane; c < K / CHUNK; c += tpr)
+				acc += chunk_dot(row, c);
+		red[tid] = acc;
 		barrier();
+		for (uint s = tpr / 2; s > 0; s >>= 1) {
+			if (lane < s)
+				red[tid] += red[tid + s];
+			barrier();
+		}
+		if (lane == 0)
+			outv[lr] = red[tid];
 	}
-	if (lane == 0)
-		outv[lr] = red[tid];
 	barrier();
 	if (lane != 0 || row >= M)
 		return;

@@ -368,6 +368,9 @@ static int open_device(struct ogx_vk *vk)
 	vkGetPhysicalDeviceMemoryProperties(vk->phys, &vk->mem);
 	vkGetPhysicalDeviceProperties2(vk->phys, &p2);
 	vk->subgroup_size = sg.subgroupSize;
+	vk->row_per_invocation = vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+	if (getenv("OGX_VK_MATVEC"))
+		vk->row_per_invocation = !strcmp(getenv("OGX_VK_MATVEC"), "rows");
 	vk->subgroup_arith = (sg.supportedStages & VK_SHADER_STAGE_COMPUTE_BIT) &&
 			     (sg.supportedOperations & VK_SUBGROUP_FEATURE_ARITHMETIC_BIT);
 	vkGetPhysicalDeviceQueueFamilyProperties(vk->phys, &nq, q);

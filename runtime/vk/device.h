@@ -52,6 +52,7 @@ struct ogx_vk {
 	int index;
 	uint32_t subgroup_size;
 	bool subgroup_arith;		/* subgroupAdd & co. in compute */
+	bool row_per_invocation;	/* mat-vec split for CPU devices (matvec.glsl) */
 	bool validation;
 	unsigned validation_errors;	/* error messages from the layers */
 	struct ogx_vk_pipe *pipes;	/* created pipelines, kept for reuse */

@@ -55,7 +55,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
-	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk;
+	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk, wg_rows;
 	uint64_t yend;
 	struct ogx_vk_pipe *pipe;
 	int err;
@@ -91,19 +91,22 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 	align = vk->props.limits.minStorageBufferOffsetAlignment;
 	if (!align)
 		align = 1;
+	wg_rows = vk->row_per_invocation ? 64 : MV_ROWS;
 	step = align / gcd(rb, align);
-	step = step * MV_ROWS / gcd(step, MV_ROWS);
+	step = step * wg_rows / gcd(step, wg_rows);
 	chunk = max / rb / step * step;
 	if (!chunk)
 		return ogx_fail(-EINVAL, "mat-vec: a row of %zu bytes exceeds the device's "
 				"storage-buffer range (%zu)", rb, max);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
-		uint32_t spec[11] = {
+		uint32_t spec[13] = {
 			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
 			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
 			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), MV_ROWS,
-			f2u(mv->theta ? mv->theta : 10000.0f),
+			f2u(mv->theta ? mv->theta : 10000.0f), vk->row_per_invocation,
+			/* Cache the input in shared memory when it fits in 16 KiB. */
+			mv->k <= 4096 ? mv->k / 4 : 1,
 		};
 		/* Whole words: the shader reads the last block's bytes by the word. */
 		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
@@ -115,10 +118,10 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		};
 		uint32_t push[2] = { mv->yoff, r0 };
 
-		err = ogx_vk_pipe_get(vk, mv_shader[mv->type], 5, spec, 11, &pipe);
+		err = ogx_vk_pipe_get(vk, mv_shader[mv->type], 5, spec, 13, &pipe);
 		if (err)
 			return err;
-		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + MV_ROWS - 1) / MV_ROWS, 1, 1);
+		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + wg_rows - 1) / wg_rows, 1, 1);
 	}
 	return p->err;
 }

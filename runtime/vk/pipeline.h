@@ -14,7 +14,7 @@
 #include <vulkan/vulkan.h>
 
 #define OGX_VK_PUSH_WORDS 8
-#define OGX_VK_MAX_SPEC 12
+#define OGX_VK_MAX_SPEC 16
 #define OGX_VK_MAX_BIND 8
 
 struct ogx_vk;

@@ -201,16 +201,22 @@ static double matvec_case(struct ogx_vk *vk, struct ogx_vk_buf *params, enum ogx
 	return worst;
 }
 
+/* Each case in both work splits: lanes per row (GPUs) and a row per lane (CPUs). */
 #define MATVEC_TEST(name, type, m, k, flags, pos)                                       \
 	TEST_F(vk, name)                                                                \
 	{                                                                               \
-		int err;                                                                \
-		double e = matvec_case(self->vk, &self->params, type, m, k, flags, pos, &err); \
-		if (err)                                                                \
-			TH_LOG("%s", ogx_errmsg(err));                                  \
-		ASSERT_EQ(0, err);                                                      \
-		TH_LOG("largest relative error %.3g", e);                              \
-		ASSERT_LT(e, 1e-4);                                                     \
+		for (int mode = 0; mode < 2; mode++) {                                  \
+			int err;                                                        \
+			double e;                                                       \
+			self->vk->row_per_invocation = mode;                            \
+			e = matvec_case(self->vk, &self->params, type, m, k, flags, pos, &err); \
+			if (err)                                                        \
+				TH_LOG("%s", ogx_errmsg(err));                          \
+			ASSERT_EQ(0, err);                                              \
+			TH_LOG("%s: largest relative error %.3g",                      \
+			       mode ? "row per lane" : "lanes per row", e);             \
+			ASSERT_LT(e, 1e-4);                                             \
+		}                                                                       \
 	}
 
 MATVEC_TEST(matvec_f32, OGX_VK_F32, 37, 92, 0, 0)
@@ -225,19 +231,24 @@ MATVEC_TEST(matvec_add_q4_0, OGX_VK_Q4_0, 20, 64, OGX_VK_MV_ACC, 0)
 /* Weights larger than the storage-buffer range go in aligned row chunks. */
 TEST_F(vk, matvec_split_rows)
 {
-	int err;
-	double e;
+	for (int mode = 0; mode < 2; mode++) {
+		int err;
+		double e;
 
-	self->vk->props.limits.maxStorageBufferRange = 1024;
-	e = matvec_case(self->vk, &self->params, OGX_VK_Q8_0, 200, 64, 0, 0, &err);
-	if (err)
-		TH_LOG("%s", ogx_errmsg(err));
-	ASSERT_EQ(0, err);
-	ASSERT_LT(e, 1e-4);
-	self->vk->props.limits.maxStorageBufferRange = 1200;
-	e = matvec_case(self->vk, &self->params, OGX_VK_F32, 100, 36, OGX_VK_MV_NORM, 0, &err);
-	ASSERT_EQ(0, err);
-	ASSERT_LT(e, 1e-4);
+		/* Chunks of 8 (or 64) rows of 68 bytes, then of 144 bytes. */
+		self->vk->row_per_invocation = mode;
+		self->vk->props.limits.maxStorageBufferRange = mode ? 4500 : 1024;
+		e = matvec_case(self->vk, &self->params, OGX_VK_Q8_0, 200, 64, 0, 0, &err);
+		if (err)
+			TH_LOG("%s", ogx_errmsg(err));
+		ASSERT_EQ(0, err);
+		ASSERT_LT(e, 1e-4);
+		self->vk->props.limits.maxStorageBufferRange = mode ? 9300 : 1200;
+		e = matvec_case(self->vk, &self->params, OGX_VK_F32, 100, 36, OGX_VK_MV_NORM, 0,
+				&err);
+		ASSERT_EQ(0, err);
+		ASSERT_LT(e, 1e-4);
+	}
 }
 
 TEST_F(vk, attention_gqa)
