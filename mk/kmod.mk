@@ -11,9 +11,12 @@
 KMOD_SRC := $(sort $(wildcard kmod/*.c kmod/*.h)) kmod/Kbuild kmod/uapi/linux/ogx.h
 KDIR ?= $(firstword $(wildcard /lib/modules/$(shell uname -r)/build) \
 	$(wildcard /usr/src/linux-headers-6.1.*-amd64))
-# Every kernel tests/kmod/ boots: the 6.1 and 6.12 Debian 12 kernels.
-KMOD_KDIRS := $(firstword $(wildcard /usr/src/linux-headers-6.1.*-amd64)) \
-	$(lastword $(sort $(wildcard /usr/src/linux-headers-6.12.*+deb12-amd64)))
+# Every kernel tests/kmod/ boots: the newest 6.1 and 6.12 Debian 12 kernels
+# (generic flavour) whose headers and image are both installed.
+kmod_newest = $(shell for d in $$(ls -d $(1) 2>/dev/null | grep -v -e -rt- -e -cloud- | sort -V -r); do \
+	test -f /boot/vmlinuz-$$(basename $$d | sed s/^linux-headers-//) && { echo $$d; break; }; done)
+KMOD_KDIRS := $(call kmod_newest,/usr/src/linux-headers-6.1.*-amd64) \
+	$(call kmod_newest,/usr/src/linux-headers-6.12.*+deb12-amd64)
 kmod_release = $(patsubst linux-headers-%,%,$(notdir $(1)))
 
 .PHONY: kmod kmod-all check-kmod bench-kmod

@@ -132,6 +132,40 @@ TEST_F(ogx, bad_params)
 	ASSERT_LE(0, self->fd);
 }
 
+/* A small ring drops the oldest events; INFO counts them, the head covers them. */
+TEST_F(ogx, ring_drops_oldest)
+{
+	struct ogx_kmod k;
+	struct ogx_event ev[16];
+	struct ogx_extend x;
+	struct ogx_info info;
+	uint8_t head[32];
+	int i;
+
+	ASSERT_EQ(0, reload(&self->fd, "ring_events=8"));
+	ASSERT_LE(0, self->fd);
+	for (i = 0; i < 20; i++) {
+		fill_extend(&x, i);
+		ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, &x));
+		if (i == 11)
+			memcpy(head, x.head, 32);	/* the head before seq 12 */
+	}
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &info));
+	ASSERT_EQ(20, info.events);
+	ASSERT_EQ(12, info.dropped);
+	ASSERT_EQ(8, info.ring_events);
+	/* A reader from seq 0 resumes at the oldest event still held. */
+	ASSERT_EQ(8 * sizeof(ev[0]), read(self->fd, ev, sizeof(ev)));
+	ASSERT_EQ(12, le64toh(ev[0].seq));
+	ASSERT_EQ(0, read(self->fd, ev, sizeof(ev)));
+	ASSERT_EQ(0, ogx_kmod_replay(ev, 8, 12, head));
+	ASSERT_EQ(0, memcmp(head, info.head, 32));
+	k = (struct ogx_kmod){ .fd = self->fd };
+	ASSERT_EQ(-ENODATA, ogx_kmod_check_log(&k));
+	ASSERT_EQ(0, reload(&self->fd, BASE_PARAMS));
+	ASSERT_LE(0, self->fd);
+}
+
 static int read_pcr(int pcr, uint8_t out[32])
 {
 	char path[64], hex[80] = { 0 };
