@@ -525,6 +525,43 @@ TEST_F(mnist, quantize_errors)
 	ogx_mlp_free(&q);
 }
 
+TEST(quantize_three_layers)
+{
+	const uint32_t dims[] = { 64, 48, 32, 10 };
+	const size_t n = 400;
+	struct ogx_mlp f, q;
+	uint8_t *x = malloc(n * 64);
+	unsigned int cf[400], cq[400];
+	size_t agree = 0;
+	uint64_t s = 11;
+
+	ASSERT_NE(NULL, x);
+	ASSERT_EQ(0, ogx_mlp_alloc(&f, OGX_MLP_F32, 3, dims));
+	for (unsigned int k = 0; k < 3; k++) {
+		for (size_t i = 0; i < (size_t)dims[k] * dims[k + 1]; i++)
+			f.layer[k].w[i] = (float)((int)(rng_next(&s) % 2001) - 1000) / 4000;
+		for (size_t j = 0; j < dims[k + 1]; j++)
+			f.layer[k].b[j] = (float)((int)(rng_next(&s) % 201) - 100) / 500;
+	}
+	for (size_t i = 0; i < n * 64; i++)
+		x[i] = (uint8_t)rng_next(&s);
+	/* Calibrate on the first half, compare on all. */
+	ASSERT_EQ(0, ogx_mlp_quantize(&f, x, n / 2, &q));
+	ASSERT_EQ(3, q.n_layers);
+	EXPECT_EQ(1.0f / 255, q.layer[0].in_scale);
+	EXPECT_EQ(q.layer[0].out_scale, q.layer[1].in_scale);
+	EXPECT_EQ(q.layer[1].out_scale, q.layer[2].in_scale);
+	ASSERT_EQ(0, ogx_mlp_classify(&f, x, n, cf));
+	ASSERT_EQ(0, ogx_mlp_classify(&q, x, n, cq));
+	for (size_t i = 0; i < n; i++)
+		agree += cf[i] == cq[i];
+	fprintf(stderr, "# 3-layer int8 agrees with f32 on %zu of %zu inputs\n", agree, n);
+	EXPECT_GE(agree, n * 95 / 100);
+	ogx_mlp_free(&f);
+	ogx_mlp_free(&q);
+	free(x);
+}
+
 /* ---- training (the default model's recipe, on a small slice) ---- */
 
 TEST(train_tiny_model)
