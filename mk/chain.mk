@@ -35,3 +35,6 @@ CHECK_TARGETS += $(NPM_STAMP)
 check-chain: all $(B)/tests/chain_test $(B)/tests/batch_test $(NPM_STAMP) $(CHAIN_HELPERS)
 	$(TEST_ENV) prove --exec '' $(B)/tests/chain_test $(B)/tests/batch_test $(CHAIN_E2E)
 
+
+# tests/bench/chain_bench.c runs ogsubmit against anvil.
+bench: $(NPM_STAMP)

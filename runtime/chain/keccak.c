@@ -25,7 +25,23 @@ void ogx_keccak_init(struct ogx_keccak *ctx)
 void ogx_keccak_update(struct ogx_keccak *ctx, const void *data, size_t len)
 {
 	const uint8_t *p = data;
+	uint64_t lane;
+	int i;
 
+	/* Whole little-endian lanes while aligned to one: 8× fewer steps. */
+	while (ctx->pos % 8 == 0 && len >= 8) {
+		lane = 0;
+		for (i = 7; i >= 0; i--)
+			lane = lane << 8 | p[i];
+		ctx->state.a[ctx->pos / 8] ^= lane;
+		ctx->pos += 8;
+		p += 8;
+		len -= 8;
+		if (ctx->pos == OGX_KECCAK256_RATE) {
+			nettle_sha3_permute(&ctx->state);
+			ctx->pos = 0;
+		}
+	}
 	while (len--) {
 		absorb_byte(&ctx->state, ctx->pos++, *p++);
 		if (ctx->pos == OGX_KECCAK256_RATE) {

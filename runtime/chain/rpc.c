@@ -530,6 +530,23 @@ int ogx_rpc_eth_call(struct ogx_rpc *rpc, const uint8_t to[OGX_ETH_ADDR_LEN],
 	return err;
 }
 
+int ogx_rpc_code_size(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], size_t *size)
+{
+	uint8_t *code;
+	json_t *res;
+	int err;
+
+	err = ogx_rpc_call(rpc, "eth_getCode",
+			   json_pack("[o,s]", hex_json(addr, OGX_ETH_ADDR_LEN), "latest"), &res);
+	if (err)
+		return err;
+	err = ogx_rpc_data(res, &code, size);
+	json_decref(res);
+	if (!err)
+		free(code);
+	return err;
+}
+
 int ogx_rpc_estimate_gas(struct ogx_rpc *rpc, const uint8_t from[OGX_ETH_ADDR_LEN],
 			 const uint8_t to[OGX_ETH_ADDR_LEN], const uint8_t *data, size_t len,
 			 uint64_t *gas)

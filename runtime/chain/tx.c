@@ -159,6 +159,18 @@ int ogx_tx_sender(const struct ogx_tx *tx, uint8_t addr[OGX_ETH_ADDR_LEN])
 	return err ? err : ogx_eth_recover(h, &tx->sig, addr);
 }
 
+uint64_t ogx_tx_calldata_gas(const uint8_t *data, size_t len)
+{
+	uint64_t zero = 0, standard, floor;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		zero += !data[i];
+	standard = 21000 + 4 * zero + 16 * (len - zero);
+	floor = 21000 + 10 * (zero + 4 * (len - zero));
+	return standard > floor ? standard : floor;
+}
+
 int ogx_fee_bump(uint64_t old, uint64_t *bumped)
 {
 	/* ceil(old * 11 / 10) in 128 bits, then + 1. */

@@ -57,6 +57,14 @@ int ogx_tx_parse(struct ogx_tx *tx, const uint8_t *raw, size_t len);
 int ogx_tx_sender(const struct ogx_tx *tx, uint8_t addr[OGX_ETH_ADDR_LEN]);
 
 /*
+ * Gas used by a transaction with this calldata to an account without code:
+ * the intrinsic gas (21,000, and 4 per zero byte and 16 per other byte,
+ * EIP-2028), or the calldata floor of EIP-7623 (Prague; Base's Isthmus) when
+ * that is higher: 21,000 + 10 per token, a zero byte one token, others four.
+ */
+uint64_t ogx_tx_calldata_gas(const uint8_t *data, size_t len);
+
+/*
  * The least fee a node accepts as a replacement for a transaction paying
  * old: geth's txpool wants at least +10 % on both fee fields; we pay
  * ceil(old × 1.1) + 1 wei so that rounding never leaves us a wei short.

@@ -7,7 +7,7 @@
 set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
-echo "1..14"
+echo "1..15"
 
 anvil_start
 check "anvil answers eth_chainId" 31337 "$(rpc_get eth_chainId '[]' 'int(r, 16)')"
@@ -38,6 +38,10 @@ check "1 KiB calldata transaction mined" 0 "$?"
 hash=$(echo "$out" | sed -n 1p)
 check "calldata read back byte for byte, nonce 1" "$data 0x1" \
 	"$(rpc_get eth_getTransactionByHash "[\"$hash\"]" 'r["input"], r["nonce"]' | tr -d "(),'")"
+gas_used=$(rpc_get eth_getTransactionReceipt "[\"$hash\"]" 'int(r["gasUsed"], 16)')
+check "gas used is the calldata gas (EIP-2028 / EIP-7623 floor) computed here" \
+	"$(python3 -c "import sys; d=bytes.fromhex('${data#0x}'); z=d.count(0); n=len(d)-z; print(max(21000+4*z+16*n, 21000+10*(z+4*n)))")" \
+	"$gas_used"
 check "account nonce is now 2" 2 \
 	"$(rpc_get eth_getTransactionCount "[\"$ANVIL_ADDR0\",\"latest\"]" 'int(r, 16)')"
 

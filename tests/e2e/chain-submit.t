@@ -9,7 +9,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-echo "1..22"
+echo "1..23"
 
 anvil_start
 submit_setup
@@ -82,6 +82,8 @@ check "a missing key is named" \
 	"2 ogsubmit: config: 'chain_id' is not set (chain id the node must report (Base 8453, Base Sepolia 84532, anvil 31337))" \
 	"$? $out"
 sed -i '$d' "$ANVIL_TMP/conf"
+out=$("$OGSUBMIT" run --config "$OGX_SRC/tools/ogsubmit/ogsubmit.conf.example" --check 2>&1)
+check "the example configuration is valid" "0 ogsubmit: configuration is valid" "$? $out"
 
 # One owner per state directory (and so per nonce sequence).
 flock "$ANVIL_TMP/state/lock" sleep 30 &

@@ -462,6 +462,19 @@ TEST(recover_rejects_high_s)
 	ogx_eth_key_free(&key);
 }
 
+TEST(calldata_gas)
+{
+	uint8_t d[100];
+
+	ASSERT_EQ(21000, ogx_tx_calldata_gas(NULL, 0));
+	memset(d, 0, sizeof(d));
+	/* 100 zero bytes: standard 21,400, floor 22,000. */
+	ASSERT_EQ(22000, ogx_tx_calldata_gas(d, 100));
+	memset(d, 0xff, sizeof(d));
+	/* 100 other bytes: standard 22,600, floor 25,000. */
+	ASSERT_EQ(25000, ogx_tx_calldata_gas(d, 100));
+}
+
 /* geth's rule is new ≥ old × 1.1 on both fee fields; we pay ceil(old × 1.1) + 1. */
 TEST(fee_bump_ten_percent_rule)
 {

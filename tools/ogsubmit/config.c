@@ -38,7 +38,7 @@ static const struct key {
 	{ "batch_records", U64, F(batch_records), 1, OGX_BATCH_MAX_RECORDS, false,
 	  "most records in one batch" },
 	{ "batch_bytes", U64, F(batch_bytes), 1024, 1u << 20, false,
-	  "close a batch once its records reach this many bytes" },
+	  "most bytes of records in one batch" },
 	{ "batch_delay_ms", U64, F(batch_delay_ms), 0, 86400000, false,
 	  "longest a record waits for its batch to fill" },
 	{ "fee_cap", U64, F(fee_cap), 0, UINT64_MAX, false,
@@ -212,8 +212,8 @@ int ogs_config_load(struct ogs_config *c, int argc, char **argv)
 	}
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
-		if (!strcmp(arg, "--once")) {
-			c->once = true;
+		if (!strcmp(arg, "--once") || !strcmp(arg, "--check")) {
+			*(arg[2] == 'o' ? &c->once : &c->check) = true;
 			continue;
 		}
 		if (strncmp(arg, "--", 2))

@@ -35,6 +35,7 @@ struct ogs_config {
 	uint64_t max_inflight;
 	uint32_t da; /* enum ogx_da */
 	bool once; /* exit 0 once the spool is drained and everything confirmed */
+	bool check; /* only check the configuration */
 	bool set[32]; /* which keys were given (for the required ones) */
 };
 

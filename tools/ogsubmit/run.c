@@ -74,6 +74,7 @@ struct ogs {
 	uint64_t settled_records, since_compact;
 	uint64_t backoff_until_ms, backoff_ms;
 	char last_problem[512];
+	bool target_has_code; /* a contract: ask the node for gas; else compute it */
 };
 
 static volatile sig_atomic_t stop;
@@ -365,8 +366,9 @@ static int form_batch(struct ogs *s)
 	uint64_t gas;
 	int err;
 
+	/* The byte limit is on calldata: root-only batches carry no records. */
 	while (n < s->n_pend && n < s->c.batch_records &&
-	       (n == 0 || bytes + s->pend[n].len <= s->c.batch_bytes))
+	       (n == 0 || s->c.da == OGX_DA_ROOT || bytes + s->pend[n].len <= s->c.batch_bytes))
 		bytes += s->pend[n++].len;
 	digests = malloc(n * sizeof(*digests));
 	recs = malloc(n * sizeof(*recs));
@@ -401,15 +403,19 @@ static int form_batch(struct ogs *s)
 	memcpy(tx.to, s->c.target, OGX_ETH_ADDR_LEN);
 	tx.data = enc;
 	tx.data_len = elen;
+	if (!s->target_has_code)
+		gas = ogx_tx_calldata_gas(enc, elen);
 	if ((err = ogx_fee_suggest(s->rpc, &fees)) ||
-	    (err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, enc, elen, &gas))) {
+	    (s->target_has_code &&
+	     (err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, enc, elen, &gas)))) {
 		problem(s, "batch: %s", ogx_errmsg(err));
 		back_off(s);
 		goto out;
 	}
 	rpc_ok(s);
 	cap_fees(s, &fees);
-	tx.gas = gas + gas / 10;
+	/* A margin where the node estimated execution; calldata gas is exact. */
+	tx.gas = s->target_has_code ? gas + gas / 10 : gas;
 	tx.max_priority_fee = fees.max_priority_fee;
 	tx.max_fee = fees.max_fee;
 	if ((err = sign_tx(s, &tx, &jt)))
@@ -572,7 +578,7 @@ static int prefixed(int err, const char *what)
 static int start(struct ogs *s)
 {
 	uint64_t id, chain_nonce;
-	size_t cut, i;
+	size_t cut, i, code;
 	int err;
 
 	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
@@ -586,12 +592,13 @@ static int start(struct ogs *s)
 	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
 		return prefixed(err, "rpc");
 	/* The node must be up to check the chain id; wait for it. */
-	while ((err = ogx_rpc_chain_id(s->rpc, &id)) || (err = ogx_rpc_nonce(s->rpc, s->key.addr,
-									   "latest", &chain_nonce))) {
+	while ((err = ogx_rpc_chain_id(s->rpc, &id)) ||
+	       (err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)) ||
+	       (err = ogx_rpc_code_size(s->rpc, s->c.target, &code))) {
 		if (ogx_rpc_last_kind(s->rpc) != OGX_RPC_TRANSPORT)
 			return prefixed(err, s->c.rpc);
 		problem(s, "waiting for %s: %s", s->c.rpc, ogx_errmsg(err));
-		sd_notifyf(0, "STATUS=waiting for %s", s->c.rpc);
+		sd_notifyf(0, "WATCHDOG=1\nSTATUS=waiting for %s", s->c.rpc);
 		back_off(s);
 		while (!stop && now_ms() < s->backoff_until_ms)
 			nanosleep(&(struct timespec){ 0, 50000000 }, NULL);
@@ -604,6 +611,7 @@ static int start(struct ogs *s)
 				" as chain_id says", s->c.rpc, id, s->c.chain_id);
 	if (chain_nonce > s->st.next_nonce)
 		s->st.next_nonce = chain_nonce;
+	s->target_has_code = code > 0;
 	/* Records after the last journaled batch are next; earlier ones are taken. */
 	s->read_index = s->st.settled_index;
 	for (i = 0; i < s->st.n_batches; i++)
@@ -639,9 +647,10 @@ static void cleanup(struct ogs *s)
 
 static void run_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s run [--config FILE] [--KEY VALUE ...] [--once]\n"
+	fprintf(f, "Usage: %s run [--config FILE] [--KEY VALUE ...] [--once | --check]\n"
 		   "Moves spool records to the chain until stopped (--once: until the spool is\n"
-		   "drained and every batch settled). Config file default: %s.\n",
+		   "drained and every batch settled; --check: only check the configuration).\n"
+		   "Config file default: %s.\n",
 		prog, OGS_CONFIG_DEFAULT);
 	ogs_config_usage(f);
 }
@@ -665,6 +674,11 @@ int run_main(int argc, char **argv)
 		free(s);
 		return 2;
 	}
+	if (s->c.check) {
+		printf("%s: configuration is valid\n", prog);
+		free(s);
+		return 0;
+	}
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	if ((err = start(s)))
@@ -678,7 +692,8 @@ int run_main(int argc, char **argv)
 			err = 0;
 			while (s->n_pend && open_batches(s) < s->c.max_inflight &&
 			       now_ms() >= s->backoff_until_ms &&
-			       (s->n_pend >= s->c.batch_records || s->pend_bytes >= s->c.batch_bytes ||
+			       (s->n_pend >= s->c.batch_records ||
+				(s->c.da == OGX_DA_CALLDATA && s->pend_bytes >= s->c.batch_bytes) ||
 				now_ms() - s->pend_since_ms >= s->c.batch_delay_ms) &&
 			       !form_batch(s))
 				;
