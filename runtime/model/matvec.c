@@ -9,6 +9,7 @@
 #include <string.h>
 
 #if defined(__x86_64__)
+#include <cpuid.h>
 #include <immintrin.h>
 #define HAVE_X86 1
 #else
@@ -113,6 +114,91 @@ static float dot_q4_0_portable(const void *row, const float *x, uint32_t n)
 	return sum;
 }
 
+#if HAVE_X86
+__attribute__((target("avx2,fma,f16c")))
+static float hsum256_ps(__m256 a)
+{
+	__m128 lo = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+
+	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
+	lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
+	return _mm_cvtss_f32(lo);
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static float dot_f16_avx2(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *w = row;
+	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	uint32_t i = 0;
+	float sum;
+
+#define F16X8(off) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 2 * (off))))
+	for (; i + 16 <= n; i += 16) {
+		a0 = _mm256_fmadd_ps(F16X8(i), _mm256_loadu_ps(x + i), a0);
+		a1 = _mm256_fmadd_ps(F16X8(i + 8), _mm256_loadu_ps(x + i + 8), a1);
+	}
+	for (; i + 8 <= n; i += 8)
+		a0 = _mm256_fmadd_ps(F16X8(i), _mm256_loadu_ps(x + i), a0);
+#undef F16X8
+	sum = hsum256_ps(_mm256_add_ps(a0, a1));
+	for (; i < n; i++)
+		sum += ogx_f16_to_f32((uint16_t)(w[2 * i] | w[2 * i + 1] << 8)) * x[i];
+	return sum;
+}
+
+/* Eight signed bytes as floats. */
+__attribute__((target("avx2,fma,f16c")))
+static __m256 i8x8_ps(__m128i v)
+{
+	return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+}
+
+/* Per block: the 32 products summed 8-wide, then scaled by the block's d. */
+__attribute__((target("avx2,fma,f16c")))
+static float dot_q8_0_avx2(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *b = row;
+	__m256 acc = _mm256_setzero_ps();
+
+	for (uint32_t k = 0; k < n; k += 32, b += 34) {
+		__m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2));
+		__m128i q1 = _mm_loadu_si128((const __m128i *)(b + 18));
+		__m256 blk = _mm256_mul_ps(i8x8_ps(q0), _mm256_loadu_ps(x + k));
+
+		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(q0, 8)), _mm256_loadu_ps(x + k + 8), blk);
+		blk = _mm256_fmadd_ps(i8x8_ps(q1), _mm256_loadu_ps(x + k + 16), blk);
+		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(q1, 8)), _mm256_loadu_ps(x + k + 24), blk);
+		acc = _mm256_fmadd_ps(blk, _mm256_set1_ps(ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8))),
+				      acc);
+	}
+	return hsum256_ps(acc);
+}
+
+/* Q4_0: byte j holds element j (low nibble) and element 16 + j (high), minus 8. */
+__attribute__((target("avx2,fma,f16c")))
+static float dot_q4_0_avx2(const void *row, const float *x, uint32_t n)
+{
+	const uint8_t *b = row;
+	const __m128i mask = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
+	__m256 acc = _mm256_setzero_ps();
+
+	for (uint32_t k = 0; k < n; k += 32, b += 18) {
+		__m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
+		__m128i lo = _mm_sub_epi8(_mm_and_si128(q, mask), eight);
+		__m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight);
+		__m256 blk = _mm256_mul_ps(i8x8_ps(lo), _mm256_loadu_ps(x + k));
+
+		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(x + k + 8), blk);
+		blk = _mm256_fmadd_ps(i8x8_ps(hi), _mm256_loadu_ps(x + k + 16), blk);
+		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(x + k + 24), blk);
+		acc = _mm256_fmadd_ps(blk, _mm256_set1_ps(ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8))),
+				      acc);
+	}
+	return hsum256_ps(acc);
+}
+#endif
+
 static void dequant_f16(const void *row, float *out, uint32_t n)
 {
 	ogx_dequant_row(OGX_GGML_F16, row, out, n);
@@ -149,14 +235,23 @@ static const struct wtype_ops {
 	[OGX_WTYPE_F16] = {
 		.name = "F16", .block = 1, .block_bytes = 2,
 		.dot_portable = dot_f16_portable, .dequant = dequant_f16,
+#if HAVE_X86
+		.dot_avx2 = dot_f16_avx2,
+#endif
 	},
 	[OGX_WTYPE_Q4_0] = {
 		.name = "Q4_0", .block = 32, .block_bytes = 18,
 		.dot_portable = dot_q4_0_portable, .dequant = dequant_q4_0,
+#if HAVE_X86
+		.dot_avx2 = dot_q4_0_avx2,
+#endif
 	},
 	[OGX_WTYPE_Q8_0] = {
 		.name = "Q8_0", .block = 32, .block_bytes = 34,
 		.dot_portable = dot_q8_0_portable, .dequant = dequant_q8_0,
+#if HAVE_X86
+		.dot_avx2 = dot_q8_0_avx2,
+#endif
 	},
 };
 
@@ -185,10 +280,15 @@ const char *ogx_wtype_name(enum ogx_wtype type)
 
 static enum ogx_cpu_isa active_isa = OGX_ISA_AUTO;
 
+/* AVX2 and FMA, and F16C for the F16 kernel (every AVX2 CPU has it). */
 static int cpu_has_avx2(void)
 {
 #if HAVE_X86
+	unsigned int a, b, c, d;
+
 	__builtin_cpu_init();
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_F16C))
+		return 0;
 	return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
 	return 0;
@@ -222,7 +322,7 @@ int ogx_matvec_set_isa(enum ogx_cpu_isa isa)
 			isa = cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
 	}
 	if (isa == OGX_ISA_AVX2 && !cpu_has_avx2())
-		return ogx_fail(-ENOTSUP, "this CPU has no AVX2+FMA");
+		return ogx_fail(-ENOTSUP, "this CPU has no AVX2+FMA+F16C");
 	if (isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
 		return -EINVAL;
 	active_isa = isa;

@@ -6,12 +6,12 @@
  * layout of llama2.c checkpoints and of GGUF tensors, whose ne[0] is cols).
  * Its element type is per matrix, so that a model may mix F32 norms with
  * quantized projections; each type brings a row-dot kernel and a
- * row-dequantizer. F32 has portable and AVX2 kernels; F16, Q8_0 and Q4_0
- * (GGUF block layouts) have portable ones, block by block as ggml's
- * reference (scale times the block's integer dot product).
+ * row-dequantizer. Every type has a portable and an AVX2 kernel; F16, Q8_0
+ * and Q4_0 (GGUF block layouts) go block by block as ggml's reference
+ * (scale times the block's dot product), the AVX2 ones 8 lanes wide.
  *
  * Kernels: a portable one, whose sums run in index order exactly like
- * llama2.c's run.c (the oracle), and an AVX2+FMA one chosen at run time when
+ * llama2.c's run.c (the oracle), and an AVX2+FMA(+F16C) one chosen at run time when
  * the CPU has it (8-wide partial sums, so results differ from the portable
  * kernel by float rounding only; see OGX_MATVEC_TOLERANCE). Each output row
  * is computed by one thread with one kernel, so results never depend on the

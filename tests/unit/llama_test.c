@@ -10,6 +10,7 @@
 #include "kselftest_harness.h"
 #include "model/attention.h"
 #include "model/generate.h"
+#include "model/gguf.h"
 #include "model/llama2c.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -377,6 +378,66 @@ TEST(attention_kernels_agree)
 				EXPECT_LE(fabs((double)out[1][i] - out[0][i]), 1e-5 * maxv)
 					TH_LOG("hs %u npos %u out[%u]: %g vs %g", hs, n, i,
 					       out[1][i], out[0][i]);
+			}
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+TEST(quantized_kernels_agree)
+{
+	static const enum ogx_wtype types[] = { OGX_WTYPE_F16, OGX_WTYPE_Q8_0, OGX_WTYPE_Q4_0 };
+	static const uint32_t ggml[] = { OGX_GGML_F16, OGX_GGML_Q8_0, OGX_GGML_Q4_0 };
+	static const uint32_t widths[] = { 7, 33, 32, 64, 96, 288, 768 };
+	static float w[768 * 3], deq[768], x[768], out[2][3];
+	static uint8_t q[768 * 3 * 2];
+	uint64_t s = 17;
+
+	for (size_t t = 0; t < 3; t++) {
+		for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+			uint32_t cols = widths[k];
+			struct ogx_matrix m = { types[t], 3, cols, q };
+			size_t rb = ogx_wtype_row_bytes(types[t], cols);
+
+			if (types[t] != OGX_WTYPE_F16 && cols % 32)
+				continue;	/* blocks of 32: no such row */
+			ASSERT_NE(0, rb);
+			for (uint32_t i = 0; i < 3 * cols; i++)
+				w[i] = (float)lcg(&s) / 2147483648.0f - 0.5f;
+			for (uint32_t i = 0; i < cols; i++)
+				x[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+			for (uint32_t r = 0; r < 3; r++) {
+				if (types[t] != OGX_WTYPE_F16) {
+					ASSERT_EQ(0, ogx_quant_row(ggml[t], w + r * cols, q + r * rb, cols));
+					continue;
+				}
+				for (uint32_t i = 0; i < cols; i++) {
+					uint16_t h = ogx_f32_to_f16(w[r * cols + i]);
+
+					memcpy(q + r * rb + 2 * i, &h, 2);
+				}
+			}
+			ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
+			ogx_matvec(NULL, out[0], &m, x);
+			if (cpu_has_avx2()) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
+				ogx_matvec(NULL, out[1], &m, x);
+			} else {
+				memcpy(out[1], out[0], sizeof(out[0]));
+			}
+			for (uint32_t r = 0; r < 3; r++) {
+				double mag = 0, ref = 0;
+
+				ogx_matrix_row(&m, r, deq);
+				for (uint32_t i = 0; i < cols; i++) {
+					mag += fabs((double)deq[i] * x[i]);
+					ref += (double)deq[i] * x[i];
+				}
+				/* Both kernels compute the dequantized row's dot product. */
+				EXPECT_LE(fabs(out[0][r] - ref), OGX_MATVEC_TOLERANCE * mag)
+					TH_LOG("%s cols %u row %u", ogx_wtype_name(types[t]), cols, r);
+				EXPECT_LE(fabs((double)out[1][r] - out[0][r]), OGX_MATVEC_TOLERANCE * mag)
+					TH_LOG("%s cols %u row %u", ogx_wtype_name(types[t]), cols, r);
 			}
 		}
 	}
