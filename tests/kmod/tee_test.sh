@@ -4,7 +4,8 @@
 # tests/kmod/run.t: every record carries kernel evidence, and an independent
 # reader (Python: cbor2, hashlib) recomputes each event digest from the
 # record's own fields, checks the kmod-sw label, that the kernel measured the
-# record's runtime, and that consecutive records chain in the kernel log.
+# record's runtime, and that consecutive records chain in the kernel log;
+# then ogverify log replays `cat /dev/ogx` and finds every record's event.
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${OGX_BUILD:-$src/build}
@@ -42,5 +43,11 @@ for seq in range(5):
 print("# 5 records: digests, label, exe and chain links check")
 PY
 ok $? "an independent reader checks the kernel evidence of every record"
+cat /dev/ogx >"$OGX_HOME/ogx.log"
+out=$("$build/ogverify" log "$OGX_HOME/ogx.log" --spool "$OGX_HOME/spool" 2>&1)
+ok $? "ogverify log: the module's log replays and holds every record's event"
+echo "$out" | sed 's/^/# /'
+grep -q "5 records' kernel evidence in the log, 0 outside its window" <<<"$out"
+ok $? "all 5 records found in the log"
 rm -rf "$OGX_HOME"
 echo "1..$n"

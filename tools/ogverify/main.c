@@ -20,6 +20,7 @@ static const struct {
 	{ "spool", spool_main, "check every record of a spool and the hash chain between them" },
 	{ "chain", chain_main, "read batches back from the chain and check every record in them" },
 	{ "batch", batch_main, "check one batch file offline (signature, Merkle root, records)" },
+	{ "log", log_main, "replay an ogx.ko event log to its head; match a spool's kernel evidence" },
 };
 
 static void usage(FILE *f)

@@ -11,6 +11,7 @@ int record_main(int argc, char **argv);
 int spool_main(int argc, char **argv);
 int chain_main(int argc, char **argv);
 int batch_main(int argc, char **argv);
+int log_main(int argc, char **argv);
 
 /* Print a record's fields for a person (used by several subcommands). */
 void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN]);

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogverify log LOG [--from HEX] [--head HEX] [--spool DIR] [-v]
+ *
+ * Replays an ogx.ko event log — the bytes `cat /dev/ogx` writes, or - for
+ * stdin — to its chain head: consecutive seq numbers, every event digest
+ * recomputed, every head re-chained. A log that starts at seq 0 is replayed
+ * from the zero head; a later window from --from (the head before its first
+ * event) or else anchored on its first event's head (reported as a window).
+ * --head is the head the log must reach (INFO's head, or a TPM PCR quote).
+ * --spool checks the kernel evidence of every record of a spool: its form,
+ * that its digest is the record's event, the link to the previous record's
+ * evidence, and that the log holds the same event (seq, digest, head).
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ogverify.h"
+#include "proof/kmod_evidence.h"
+#include "proof/spool.h"
+#include "util/digest.h"
+#include "util/err.h"
+#include "util/file.h"
+#include "util/hex.h"
+
+#define LOG_MAX (1ULL << 32)	/* 15 million events; the ring holds at most 2^20 */
+
+static int usage(FILE *f)
+{
+	fprintf(f, "Usage: %s log LOG [--from HEX] [--head HEX] [--spool DIR] [-v]\n", prog);
+	return f == stdout ? 0 : 2;
+}
+
+/* The spool's kernel evidences against the log window. Returns failures. */
+static uint64_t check_spool(const char *dir, const struct ogx_event *log, size_t n, int verbose)
+{
+	struct ogx_kmod_evidence prev, ev;
+	struct ogx_spool_iter *it;
+	uint64_t index, bad = 0, found = 0, outside = 0, none = 0;
+	uint64_t lo = n ? le64toh(log[0].seq) : 1, hi = n ? le64toh(log[n - 1].seq) : 0;
+	bool have_prev = false;
+	const uint8_t *data;
+	size_t len;
+	int err;
+
+	err = ogx_spool_iter_open(&it, dir, 0, 0);
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, dir, ogx_errmsg(err));
+		return 1;
+	}
+	while ((err = ogx_spool_iter_next(it, &index, &data, &len)) == 1) {
+		struct ogx_record r;
+
+		err = ogx_record_decode(data, len, &r);
+		if (!err && !r.kernel.present) {
+			none++;
+			have_prev = false;
+			ogx_record_free(&r);
+			continue;
+		}
+		if (!err)
+			err = ogx_kmod_evidence_check(&r, &ev);
+		if (!err && have_prev && ogx_kmod_evidence_follows(&prev, &ev) < 0)
+			err = -EBADMSG;
+		if (!err && ev.seq >= lo && ev.seq <= hi)
+			err = ogx_kmod_evidence_in_log(&ev, log + (ev.seq - lo), 1);
+		if (err) {
+			fprintf(stderr, "%s: %s: index %" PRIu64 ": FAILED %s\n", prog, dir, index,
+				ogx_errmsg(err));
+			bad++;
+		} else if (ev.seq >= lo && ev.seq <= hi) {
+			found++;
+			if (verbose)
+				printf("ok  record seq %" PRIu64 " = kernel event %" PRIu64 "\n", r.seq,
+				       ev.seq);
+		} else {
+			outside++;
+		}
+		have_prev = !err;
+		prev = ev;
+		ogx_record_free(&r);
+	}
+	ogx_spool_iter_close(it);
+	if (err < 0) {
+		fprintf(stderr, "%s: %s: FAILED reading the spool: %s\n", prog, dir, ogx_errmsg(err));
+		bad++;
+	}
+	printf("%s: %" PRIu64 " records' kernel evidence in the log, %" PRIu64
+	       " outside its window, %" PRIu64 " without kernel evidence, %" PRIu64 " failed\n",
+	       dir, found, outside, none, bad);
+	return bad;
+}
+
+int log_main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "head", required_argument, NULL, 'H' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	uint8_t from[OGX_DIGEST_LEN], want[OGX_DIGEST_LEN], head[OGX_DIGEST_LEN] = { 0 };
+	const char *path, *from_hex = NULL, *head_hex = NULL, *spool = NULL;
+	const struct ogx_event *log;
+	uint64_t bad = 0, first = 0;
+	char h[2 * OGX_DIGEST_LEN + 1];
+	size_t len, n, start = 0;
+	uint8_t *buf;
+	int c, err, verbose = 0;
+
+	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': from_hex = optarg; break;
+		case 'H': head_hex = optarg; break;
+		case 's': spool = optarg; break;
+		case 'v': verbose = 1; break;
+		case 'h': return usage(stdout);
+		default: return usage(stderr);
+		}
+	}
+	if (optind != argc - 1)
+		return usage(stderr);
+	path = argv[optind];
+	if ((from_hex && ogx_unhex(from, OGX_DIGEST_LEN, from_hex)) ||
+	    (head_hex && ogx_unhex(want, OGX_DIGEST_LEN, head_hex))) {
+		fprintf(stderr, "%s: --from and --head want %d hex digits\n", prog,
+			2 * OGX_DIGEST_LEN);
+		return 2;
+	}
+	err = ogx_read_file(strcmp(path, "-") ? path : "/dev/stdin", LOG_MAX, &buf, &len);
+	if (!err && len % sizeof(struct ogx_event))
+		err = ogx_fail(-EBADMSG, "%zu bytes is not a whole number of %zu-byte events",
+			       len, sizeof(struct ogx_event));
+	if (!err && !len)
+		err = ogx_fail(-EBADMSG, "no events");
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+		return 1;
+	}
+	log = (const struct ogx_event *)buf;
+	n = len / sizeof(*log);
+	first = le64toh(log[0].seq);
+	if (from_hex) {
+		memcpy(head, from, OGX_DIGEST_LEN);
+	} else if (first) {
+		/* A window: its first link cannot be checked; anchor on it. */
+		uint8_t d[OGX_DIGEST_LEN];
+
+		ogx_sha256(d, &log[0], offsetof(struct ogx_event, digest));
+		if (memcmp(d, log[0].digest, OGX_DIGEST_LEN))
+			err = ogx_fail(-EBADMSG, "event log: seq %" PRIu64 ": digest mismatch", first);
+		memcpy(head, log[0].head, OGX_DIGEST_LEN);
+		start = 1;
+	}
+	if (!err)
+		err = ogx_kmod_replay(log + start, n - start, first + start, head);
+	if (!err && head_hex && memcmp(head, want, OGX_DIGEST_LEN))
+		err = ogx_fail(-EBADMSG, "event log: replays to a head other than --head");
+	ogx_hex(h, head, OGX_DIGEST_LEN);
+	if (err) {
+		fprintf(stderr, "%s: %s: FAILED %s\n", prog, path, ogx_errmsg(err));
+		bad++;
+	} else {
+		printf("%s: %zu events, seq %" PRIu64 "..%" PRIu64 "%s, replay reaches head %s%s\n",
+		       path, n, first, first + n - 1,
+		       first && !from_hex ? " (a window: the link before it was not checked)" : "",
+		       h, head_hex ? " = --head" : "");
+	}
+	if (spool)
+		bad += check_spool(spool, log, err ? 0 : n, verbose);
+	free(buf);
+	return bad ? 1 : 0;
+}
