@@ -26,11 +26,11 @@ struct ogx_vk_mlp {
 	struct ogx_vk_prog prog;
 };
 
-/* Rows of int8 padded to whole 32-bit words, as the shader reads them. */
+/* Rows of int8 zero-padded to 16 bytes, as the shader reads them. */
 static int upload_weights(struct ogx_vk *vk, const struct ogx_mlp_layer *l, unsigned i,
 			  struct ogx_vk_buf *b)
 {
-	size_t stride = ((size_t)l->n_in + 3) & ~(size_t)3;
+	size_t stride = ((size_t)l->n_in + 15) & ~(size_t)15;
 	char what[32];
 	int err;
 
@@ -63,8 +63,12 @@ static int upload(struct ogx_vk_mlp *vm, const struct ogx_mlp *m)
 		}
 	}
 	for (unsigned i = 0; !err && i <= m->n_layers; i++)
-		err = ogx_vk_buf_alloc(vk, (size_t)vm->max_batch * vm->dims[i] * 4, "activations",
-				       &vm->act[i]);
+	{
+		err = ogx_vk_buf_alloc(vk, ((size_t)vm->max_batch * vm->dims[i] + 16) * 4,
+				       "activations", &vm->act[i]);
+		if (!err)
+			memset(vm->act[i].map, 0, vm->act[i].size);
+	}
 	return err ?: ogx_vk_buf_alloc(vk, 16, "params", &vm->params);
 }
 

@@ -180,7 +180,8 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 		     const struct ogx_vk_buf *shift, const struct ogx_vk_buf *out,
 		     const struct ogx_vk_buf *params)
 {
-	uint32_t spec[4] = { n_in, n_out, !!hidden, MV_ROWS };
+	uint32_t spec[5] = { n_in, n_out, !!hidden, MV_ROWS, p->vk->row_per_invocation };
+	uint32_t wg_rows = p->vk->row_per_invocation ? 64 : MV_ROWS;
 	struct ogx_vk_bind b[7] = { { w, 0, 0 }, { x, 0, 0 }, { bias, 0, 0 },
 				    { hidden ? mult : bias, 0, 0 },
 				    { hidden ? shift : bias, 0, 0 }, { out, 0, 0 },
@@ -191,15 +192,15 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 	if (!n_in || !n_out || !batch)
 		return ogx_fail(-EINVAL, "classifier layer: empty shape %u x %u, batch %u",
 				n_out, n_in, batch);
-	if (w->size < (uint64_t)n_out * ((n_in + 3) / 4) * 4 ||
-	    x->size < (uint64_t)batch * n_in * 4 || out->size < (uint64_t)batch * n_out * 4 ||
+	if (w->size < (uint64_t)n_out * ((n_in + 15) / 16) * 16 ||
+	    x->size < ((uint64_t)batch * n_in + 16) * 4 || out->size < (uint64_t)batch * n_out * 4 ||
 	    bias->size < (uint64_t)n_out * 4 ||
 	    (hidden && (mult->size < (uint64_t)n_out * 4 || shift->size < (uint64_t)n_out * 4)))
 		return ogx_fail(-EINVAL, "classifier layer: buffers too small for %u x %u, "
 				"batch %u", n_out, n_in, batch);
-	err = ogx_vk_pipe_get(p->vk, "mlp_q8", 7, spec, 4, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "mlp_q8", 7, spec, 5, &pipe);
 	if (err)
 		return err;
-	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (n_out + MV_ROWS - 1) / MV_ROWS, batch, 1);
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (n_out + wg_rows - 1) / wg_rows, batch, 1);
 	return p->err;
 }

@@ -66,9 +66,10 @@ int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf 
 
 /*
  * One layer of the integer classifier over up to batch inputs (params[0]
- * says how many this run): w is n_out rows of n_in int8 padded to whole
- * words, x and out one 32-bit word per element; hidden layers requantize to
- * uint8 with per-row mult/shift, the last writes int32 accumulators.
+ * says how many this run): w is n_out rows of n_in int8 zero-padded to 16
+ * bytes, x and out one 32-bit word per element (x with 16 words of slack at
+ * the end); hidden layers requantize to uint8 with per-row mult/shift, the
+ * last writes int32 accumulators.
  */
 int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int hidden,
 		     uint32_t batch, const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,

@@ -488,15 +488,18 @@ static uint32_t requant_ref(int32_t acc, int32_t mult, int32_t shift)
  */
 TEST_F(vk, mlp_q8_layer_bit_exact)
 {
-	const uint32_t n_in = 37, n_out = 61, batch = 5, wpr = (n_in + 3) / 4;
+	const uint32_t n_in = 37, n_out = 61, batch = 5, wpr = (n_in + 15) / 16 * 4;
 	static const int32_t shifts[] = { 1, 2, 7, 31, 32, 33, 45, 61, 62 };
-	int8_t w[61 * 40] = { 0 };
-	uint32_t x[5 * 37], want[5 * 61];
+	int8_t w[61 * 48] = { 0 };
+	uint32_t x[5 * 37 + 16] = { 0 }, want[5 * 61];
 	int32_t bias[61], mult[61], shift[61];
 	struct ogx_vk_buf bw, bx, bb, bm, bs, bo;
 
-	for (int hidden = 0; hidden < 2; hidden++) {
+	for (int run = 0; run < 4; run++) {
+		int hidden = run & 1;
 		struct ogx_vk_prog p;
+
+		self->vk->row_per_invocation = run >> 1;
 
 		for (uint32_t r = 0; r < n_out; r++) {
 			for (uint32_t i = 0; i < n_in; i++)
