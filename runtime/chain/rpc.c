@@ -551,9 +551,11 @@ int ogx_rpc_estimate_gas(struct ogx_rpc *rpc, const uint8_t from[OGX_ETH_ADDR_LE
 			 const uint8_t to[OGX_ETH_ADDR_LEN], const uint8_t *data, size_t len,
 			 uint64_t *gas)
 {
-	return call_quantity(rpc, "eth_estimateGas",
-			     json_pack("[{s:o,s:o,s:o}]", "from",
-				       hex_json(from, OGX_ETH_ADDR_LEN), "to",
-				       hex_json(to, OGX_ETH_ADDR_LEN), "input", hex_json(data, len)),
-			     gas);
+	json_t *call = json_pack("{s:o,s:o}", "from", hex_json(from, OGX_ETH_ADDR_LEN), "input",
+				 hex_json(data, len));
+
+	/* No "to": a contract creation. */
+	if (call && to)
+		json_object_set_new(call, "to", hex_json(to, OGX_ETH_ADDR_LEN));
+	return call_quantity(rpc, "eth_estimateGas", json_pack("[o]", call), gas);
 }

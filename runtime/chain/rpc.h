@@ -130,7 +130,7 @@ int ogx_rpc_eth_call(struct ogx_rpc *rpc, const uint8_t to[OGX_ETH_ADDR_LEN],
 /* eth_getCode at "latest": the size of the code at addr (0: an account without code). */
 int ogx_rpc_code_size(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], size_t *size);
 
-/* eth_estimateGas of a call from `from` to `to` with data. */
+/* eth_estimateGas of a call from `from` to `to` (NULL: a contract creation) with data. */
 int ogx_rpc_estimate_gas(struct ogx_rpc *rpc, const uint8_t from[OGX_ETH_ADDR_LEN],
 			 const uint8_t to[OGX_ETH_ADDR_LEN], const uint8_t *data, size_t len,
 			 uint64_t *gas);

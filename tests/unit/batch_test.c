@@ -5,6 +5,7 @@
 #include <sodium.h>
 
 #include "kselftest_harness.h"
+#include "chain/abi.h"
 #include "chain/batch.h"
 #include "proof/merkle.h"
 #include "util/err.h"
@@ -191,6 +192,43 @@ TEST_F(batch, decoder_is_strict)
 	ASSERT_EQ(-ENOTSUP, ogx_batch_decode(v2, sizeof(v2), &d));
 	ASSERT_STREQ("batch: version 2, this reads version 1", ogx_errmsg(-ENOTSUP));
 	free(buf);
+}
+
+/* submit(uint64,bytes32,uint32,bytes): layout by hand, and the decoder's strictness. */
+TEST(abi_submit)
+{
+	static const uint8_t data[33] = { 1, 2, 3 };
+	uint8_t root[32], root2[32], *enc;
+	const uint8_t *d;
+	uint64_t seq;
+	uint32_t count;
+	size_t len, dlen;
+
+	memset(root, 0xee, 32);
+	ASSERT_EQ(0, ogx_abi_submit_encode(1000, root, 50, data, sizeof(data), &enc, &len));
+	ASSERT_EQ(4 + 5 * 32 + 64, len);
+	ASSERT_EQ(0x03, enc[4 + 30]); /* 1000 = 0x03e8 */
+	ASSERT_EQ(0xe8, enc[4 + 31]);
+	ASSERT_EQ(0x80, enc[4 + 3 * 32 + 31]);
+	ASSERT_EQ(33, enc[4 + 4 * 32 + 31]);
+	ASSERT_EQ(0, ogx_abi_submit_decode(enc, len, &seq, root2, &count, &d, &dlen));
+	ASSERT_EQ(1000, seq);
+	ASSERT_EQ(50, count);
+	ASSERT_EQ(33, dlen);
+	ASSERT_EQ(0, memcmp(root, root2, 32));
+	ASSERT_EQ(0, memcmp(data, d, 33));
+	enc[len - 1] = 1;
+	ASSERT_EQ(-EBADMSG, ogx_abi_submit_decode(enc, len, &seq, root2, &count, &d, &dlen));
+	ASSERT_STREQ("submit(uint64,bytes32,uint32,bytes): padding is not zero",
+		     ogx_errmsg(-EBADMSG));
+	enc[len - 1] = 0;
+	enc[4 + 2 * 32] = 1; /* count wider than uint32 */
+	ASSERT_EQ(-EBADMSG, ogx_abi_submit_decode(enc, len, &seq, root2, &count, &d, &dlen));
+	ASSERT_STREQ("submit(uint64,bytes32,uint32,bytes): arguments not in the canonical layout",
+		     ogx_errmsg(-EBADMSG));
+	enc[0] ^= 1;
+	ASSERT_EQ(-EBADMSG, ogx_abi_submit_decode(enc, len, &seq, root2, &count, &d, &dlen));
+	free(enc);
 }
 
 TEST_HARNESS_MAIN

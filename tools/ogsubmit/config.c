@@ -12,7 +12,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 
-enum kind { STR, U64, ADDR, PK, DA };
+enum kind { STR, U64, ADDR, PK, DA, MODE };
 
 static const struct key {
 	const char *name;
@@ -31,7 +31,10 @@ static const struct key {
 	  "Ed25519 key file that signs batches (0600)" },
 	{ "spool", STR, F(spool), 0, 0, true, "the node's spool directory" },
 	{ "state_dir", STR, F(state_dir), 0, 0, true, "journal and cursor directory" },
-	{ "target", ADDR, F(target), 0, 0, true, "inbox address batches are sent to" },
+	{ "target", ADDR, F(target), 0, 0, true,
+	  "inbox address, or the settlement contract in contract mode" },
+	{ "mode", MODE, F(contract), 0, 0, false,
+	  "inbox (calldata to an address) or contract (submit() on OgxSettlement)" },
 	{ "node", PK, F(node), 0, 0, false, "accept records of this node key (hex) only" },
 	{ "confirmations", U64, F(confirmations), 1, 1000, false,
 	  "blocks on top before records count as settled" },
@@ -101,6 +104,13 @@ static int set_value(struct ogs_config *c, const struct key *k, const char *v, c
 			return ogx_fail(-EINVAL, "%s: %s: not %d hex digits", where, k->name,
 					2 * OGX_PK_LEN);
 		c->has_node = true;
+		break;
+	case MODE:
+		if (!strcmp(v, "inbox") || !strcmp(v, "contract"))
+			c->contract = v[0] == 'c';
+		else
+			return ogx_fail(-EINVAL, "%s: %s: '%s' is not inbox or contract", where,
+					k->name, v);
 		break;
 	case DA:
 		if (!strcmp(v, "calldata"))

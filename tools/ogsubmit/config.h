@@ -34,6 +34,7 @@ struct ogs_config {
 	uint64_t bump_after_ms, rebroadcast_ms, poll_ms, rpc_timeout_ms;
 	uint64_t max_inflight;
 	uint32_t da; /* enum ogx_da */
+	bool contract; /* mode = contract: call submit() on the settlement contract */
 	bool once; /* exit 0 once the spool is drained and everything confirmed */
 	bool check; /* only check the configuration */
 	bool set[32]; /* which keys were given (for the required ones) */

@@ -30,6 +30,7 @@
 #include <systemd/sd-daemon.h>
 #include <sodium.h>
 
+#include "chain/abi.h"
 #include "chain/batch.h"
 #include "chain/fee.h"
 #include "chain/rpc.h"
@@ -360,7 +361,7 @@ static int form_batch(struct ogs *s)
 	struct ogx_tx tx = { 0 };
 	struct jbatch jb = { 0 }, *grown;
 	struct jtx jt = { 0 };
-	uint8_t (*digests)[OGX_DIGEST_LEN] = NULL, *enc = NULL;
+	uint8_t (*digests)[OGX_DIGEST_LEN] = NULL, *enc = NULL, *call = NULL;
 	const uint8_t **recs = NULL;
 	size_t *lens = NULL, n = 0, bytes = 0, elen, i;
 	uint64_t gas;
@@ -396,6 +397,19 @@ static int form_batch(struct ogs *s)
 	}
 	if ((err = ogx_batch_sign(&b, &s->op, &enc, &elen)))
 		goto out;
+	if (s->c.contract) {
+		/* submit(seq, root, count, batch): the contract checks seq. */
+		if (b.count > UINT32_MAX) {
+			err = -EOVERFLOW;
+			goto out;
+		}
+		if ((err = ogx_abi_submit_encode(b.first_seq, b.root, b.count, enc, elen, &call,
+						 &elen)))
+			goto out;
+		free(enc);
+		enc = call;
+		call = NULL;
+	}
 
 	tx.chain_id = s->c.chain_id;
 	tx.nonce = s->st.next_nonce;
@@ -408,6 +422,14 @@ static int form_batch(struct ogs *s)
 	if ((err = ogx_fee_suggest(s->rpc, &fees)) ||
 	    (s->target_has_code &&
 	     (err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, enc, elen, &gas)))) {
+		if (ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED) {
+			/* The contract refuses this batch (a wrong seq): no retry mends that. */
+			snprintf(s->stalled, sizeof(s->stalled),
+				 "the contract rejects the batch of seq %" PRIu64 "..%" PRIu64 ": %s",
+				 b.first_seq, b.last_seq, ogx_errmsg(err));
+			fprintf(stderr, "%s: %s\n", prog, s->stalled);
+			goto out;
+		}
 		problem(s, "batch: %s", ogx_errmsg(err));
 		back_off(s);
 		goto out;
@@ -492,9 +514,16 @@ static int watch(struct ogs *s)
 			if (!b->mined || r.block_number != b->block)
 				b->block = r.block_number;
 			b->mined = true;
-			if (!r.success)
-				problem(s, "batch %" PRIu64 ": transaction reverted in block %" PRIu64,
-					b->id, r.block_number);
+			if (!r.success) {
+				/* Its records are not on chain, and sending it again cannot help. */
+				if (!s->stalled[0]) {
+					snprintf(s->stalled, sizeof(s->stalled),
+						 "batch %" PRIu64 ": transaction reverted in block %"
+						 PRIu64, b->id, r.block_number);
+					fprintf(stderr, "%s: %s\n", prog, s->stalled);
+				}
+				continue;
+			}
 			if (head >= b->block && head - b->block + 1 >= s->c.confirmations) {
 				if ((err = journal_confirm(s->j, b->id, b->block)))
 					return err;
@@ -612,6 +641,9 @@ static int start(struct ogs *s)
 	if (chain_nonce > s->st.next_nonce)
 		s->st.next_nonce = chain_nonce;
 	s->target_has_code = code > 0;
+	if (s->c.contract && !code)
+		return ogx_fail(-EINVAL, "target has no code: contract mode needs the settlement "
+				"contract deployed there");
 	/* Records after the last journaled batch are next; earlier ones are taken. */
 	s->read_index = s->st.settled_index;
 	for (i = 0; i < s->st.n_batches; i++)
@@ -701,8 +733,8 @@ int run_main(int argc, char **argv)
 				break;
 		}
 		notify_status(s);
-		if (s->c.once && s->spool_drained && !s->n_pend && !s->st.n_batches &&
-		    !s->stalled[0])
+		if (s->c.once && ((s->spool_drained && !s->n_pend && !s->st.n_batches) ||
+				  s->stalled[0]))
 			break;
 		nanosleep(&(struct timespec){ s->c.poll_ms / 1000,
 					      (s->c.poll_ms % 1000) * 1000000 }, NULL);

@@ -23,11 +23,12 @@
 static int send_usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s send --rpc URL --key FILE --to ADDRESS [--data HEX | --data-file FILE]\n"
+		"Usage: %s send --rpc URL --key FILE [--to ADDRESS] [--data HEX | --data-file FILE]\n"
 		"       [--value WEI]"
 		" [--chain-id N] [--gas N] [--wait SECONDS]\n"
 		"Prints the transaction hash; with --wait, then the block number and status\n"
-		"once the receipt is there.\n",
+		"once the receipt is there. Without --to, the transaction creates a contract\n"
+		"whose init code is the data.\n",
 		prog);
 	return f == stdout ? 0 : 2;
 }
@@ -103,7 +104,7 @@ int send_main(int argc, char **argv)
 		default: return send_usage(stderr);
 		}
 	}
-	if (!url || !keyfile || !to || optind != argc)
+	if (!url || !keyfile || optind != argc)
 		return send_usage(stderr);
 	if (data_file) {
 		/* Calldata past the kernel's 128 KiB limit on one argument. */
@@ -123,7 +124,7 @@ int send_main(int argc, char **argv)
 		return 2;
 	}
 have_data:
-	if ((err = ogx_eth_addr_parse(tx.to, to))) {
+	if (to && (err = ogx_eth_addr_parse(tx.to, to))) {
 		fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
 		free(data);
 		return 2;
@@ -141,13 +142,14 @@ have_data:
 		goto out;
 	}
 	tx.chain_id = chain_id;
-	tx.has_to = true;
+	tx.has_to = to != NULL;
 	tx.value = value;
 	tx.data = data;
 	tx.data_len = n;
 	if ((err = ogx_rpc_nonce(rpc, key.addr, "pending", &tx.nonce)) ||
 	    (err = ogx_fee_suggest(rpc, &fees)) ||
-	    (!gas && (err = ogx_rpc_estimate_gas(rpc, key.addr, tx.to, data, n, &gas))))
+	    (!gas && (err = ogx_rpc_estimate_gas(rpc, key.addr, to ? tx.to : NULL, data, n,
+						 &gas))))
 		goto out;
 	tx.gas = gas;
 	tx.max_priority_fee = fees.max_priority_fee;

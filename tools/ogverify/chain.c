@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/abi.h"
 #include "chain/batch.h"
 #include "chain/eth_key.h"
 #include "chain/rpc.h"
@@ -70,6 +71,31 @@ static void failure(struct tally *t, const char *where, const char *fmt, ...)
 }
 
 /* Check one batch's bytes; where names it in messages. */
+static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const char *where);
+
+/* Contract mode: submit(seq, root, count, batch) whose arguments must match the batch. */
+static int check_submit(struct tally *t, const uint8_t *in, size_t len, const char *where)
+{
+	struct ogx_batch b;
+	const uint8_t *data;
+	uint8_t root[32];
+	uint64_t seq;
+	uint32_t count;
+	size_t dlen;
+	int err;
+
+	if ((err = ogx_abi_submit_decode(in, len, &seq, root, &count, &data, &dlen))) {
+		failure(t, where, "%s", ogx_errmsg(err));
+		return 0;
+	}
+	if (!ogx_batch_decode(data, dlen, &b)) {
+		if (b.first_seq != seq || b.count != count || memcmp(b.root, root, 32))
+			failure(t, where, "submit() arguments disagree with the batch they carry");
+		ogx_batch_free(&b);
+	}
+	return check_batch(t, data, dlen, where);
+}
+
 static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const char *where)
 {
 	struct ogx_batch b;
@@ -198,9 +224,11 @@ static int chain_usage(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s chain --rpc URL --inbox ADDRESS [--from-block N] [--to-block N]\n"
-		"       [--node PUBKEY] [--operator PUBKEY] [--expect N]\n"
+		"       [--node PUBKEY] [--operator PUBKEY] [--expect N] [--contract]\n"
 		"Checks every batch sent to ADDRESS in the blocks given (default: all) and\n"
-		"the records in them; exit status 1 on any failure, gap or duplicate.\n",
+		"the records in them; exit status 1 on any failure, gap or duplicate. With\n"
+		"--contract, ADDRESS is the settlement contract: transactions are submit()\n"
+		"calls, and reverted ones are not batches.\n",
 		prog);
 	return f == stdout ? 0 : 2;
 }
@@ -213,7 +241,8 @@ int chain_main(int argc, char **argv)
 		{ "to-block", required_argument, NULL, 't' },
 		{ "node", required_argument, NULL, 'n' },
 		{ "operator", required_argument, NULL, 'o' },
-		{ "expect", required_argument, NULL, 'e' }, { "help", no_argument, NULL, 'h' }, {},
+		{ "expect", required_argument, NULL, 'e' },
+		{ "contract", no_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' }, {},
 	};
 	const char *url = NULL, *inbox_s = NULL;
 	uint64_t from = 0, to = UINT64_MAX, head, blk;
@@ -223,7 +252,9 @@ int chain_main(int argc, char **argv)
 	struct ogx_rpc *rpc = NULL;
 	struct ogx_block b;
 	struct ogx_rpc_tx tx;
+	struct ogx_receipt rc;
 	char where[160], h[65], what[96];
+	bool contract = false;
 	size_t i;
 	int c, err;
 
@@ -234,6 +265,7 @@ int chain_main(int argc, char **argv)
 		case 'f': from = strtoull(optarg, NULL, 10); break;
 		case 't': to = strtoull(optarg, NULL, 10); break;
 		case 'e': expect = strtoll(optarg, NULL, 10); break;
+		case 'c': contract = true; break;
 		case 'n':
 			if (parse_pk("node", optarg, t.node))
 				return 2;
@@ -267,7 +299,11 @@ int chain_main(int argc, char **argv)
 			if (tx.found && tx.has_to && !memcmp(tx.to, inbox, OGX_ETH_ADDR_LEN)) {
 				ogx_hex(h, b.tx_hashes[i], 32);
 				snprintf(where, sizeof(where), "block %" PRIu64 " tx 0x%s", blk, h);
-				err = check_batch(&t, tx.input, tx.input_len, where);
+				if (!contract)
+					err = check_batch(&t, tx.input, tx.input_len, where);
+				else if (!(err = ogx_rpc_receipt(rpc, b.tx_hashes[i], &rc)) &&
+					 rc.success)
+					err = check_submit(&t, tx.input, tx.input_len, where);
 			}
 			ogx_rpc_tx_free(&tx);
 		}

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+/* See abi.h; the encoding is the Solidity ABI specification's. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/abi.h"
+#include "chain/keccak.h"
+#include "util/err.h"
+
+#define WORD 32
+#define HEAD (4 + 4 * WORD)
+
+void ogx_abi_selector(const char *signature, uint8_t sel[4])
+{
+	uint8_t h[OGX_KECCAK256_LEN];
+
+	ogx_keccak256(h, signature, strlen(signature));
+	memcpy(sel, h, 4);
+}
+
+static void put_uint(uint8_t w[WORD], uint64_t v)
+{
+	memset(w, 0, WORD);
+	for (int i = 0; i < 8; i++)
+		w[WORD - 1 - i] = v >> (8 * i);
+}
+
+/* A word holding an unsigned integer of at most bytes bytes. */
+static int get_uint(const uint8_t w[WORD], unsigned int bytes, uint64_t *v)
+{
+	unsigned int i;
+
+	for (i = 0; i < WORD - bytes; i++)
+		if (w[i])
+			return -EBADMSG;
+	*v = 0;
+	for (i = WORD - bytes; i < WORD; i++)
+		*v = *v << 8 | w[i];
+	return 0;
+}
+
+static size_t padded(size_t n)
+{
+	return (n + WORD - 1) / WORD * WORD;
+}
+
+int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,
+			  const uint8_t *data, size_t len, uint8_t **out, size_t *out_len)
+{
+	size_t n = HEAD + WORD + padded(len);
+	uint8_t *p = calloc(1, n);
+
+	if (!p)
+		return -ENOMEM;
+	ogx_abi_selector(OGX_ABI_SUBMIT_SIG, p);
+	put_uint(p + 4, seq);
+	memcpy(p + 4 + WORD, root, WORD);
+	put_uint(p + 4 + 2 * WORD, count);
+	put_uint(p + 4 + 3 * WORD, 4 * WORD);
+	put_uint(p + HEAD, len);
+	if (len)
+		memcpy(p + HEAD + WORD, data, len);
+	*out = p;
+	*out_len = n;
+	return 0;
+}
+
+int ogx_abi_submit_decode(const uint8_t *in, size_t len, uint64_t *seq, uint8_t root[32],
+			  uint32_t *count, const uint8_t **data, size_t *data_len)
+{
+	uint8_t sel[4];
+	uint64_t c, off, n;
+	size_t i;
+
+	ogx_abi_selector(OGX_ABI_SUBMIT_SIG, sel);
+	if (len < HEAD + WORD || memcmp(in, sel, 4))
+		return ogx_fail(-EBADMSG, "calldata is not a call of %s", OGX_ABI_SUBMIT_SIG);
+	if (get_uint(in + 4, 8, seq) || get_uint(in + 4 + 2 * WORD, 4, &c) ||
+	    get_uint(in + 4 + 3 * WORD, 8, &off) || off != 4 * WORD ||
+	    get_uint(in + HEAD, 8, &n) || n > len - HEAD - WORD ||
+	    len != HEAD + WORD + padded(n))
+		return ogx_fail(-EBADMSG, "%s: arguments not in the canonical layout",
+				OGX_ABI_SUBMIT_SIG);
+	for (i = HEAD + WORD + n; i < len; i++)
+		if (in[i])
+			return ogx_fail(-EBADMSG, "%s: padding is not zero", OGX_ABI_SUBMIT_SIG);
+	memcpy(root, in + 4 + WORD, WORD);
+	*count = c;
+	*data = in + HEAD + WORD;
+	*data_len = n;
+	return 0;
+}

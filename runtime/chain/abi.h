@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Solidity ABI for the one call ogsubmit makes in contract mode:
+ *
+ *   submit(uint64 seq, bytes32 root, uint32 count, bytes data)
+ *
+ * (tools/ogsubmit/contracts/OgxSettlement.sol). Calldata: the 4-byte
+ * selector, then four head words (seq, root, count, and the offset 0x80 of
+ * data), then data's length word and data padded with zeros to 32 bytes.
+ * The decoder accepts exactly that layout and nothing else.
+ */
+#ifndef OGX_CHAIN_ABI_H
+#define OGX_CHAIN_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define OGX_ABI_SUBMIT_SIG "submit(uint64,bytes32,uint32,bytes)"
+
+/* First 4 bytes of keccak256 of a function signature. */
+void ogx_abi_selector(const char *signature, uint8_t sel[4]);
+
+int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,
+			  const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
+
+/* data points into in. -EBADMSG with detail for anything else. */
+int ogx_abi_submit_decode(const uint8_t *in, size_t len, uint64_t *seq, uint8_t root[32],
+			  uint32_t *count, const uint8_t **data, size_t *data_len);
+
+#endif
