@@ -28,6 +28,9 @@ int ogx_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 
 	if (issue_flags & IO_URING_F_SQE128)
 		return -EINVAL;
+	/* The argument is a user pointer, never a registered buffer. */
+	if (ioucmd->flags & IORING_URING_CMD_FIXED)
+		return -EINVAL;
 	payload = ogx_uring_cmd_payload(ioucmd);
 	addr = READ_ONCE(payload->addr);
 	pad = READ_ONCE(payload->pad);

@@ -313,6 +313,29 @@ TEST_F(ogx, uring_cmd_validation)
 	ASSERT_EQ(-EINVAL, uring_cmd_once(self->fd, 0, OGX_IOCTL_EXTEND, &x, 0));
 }
 
+/* A registered buffer is not how arguments are passed: -EINVAL. */
+TEST_F(ogx, uring_cmd_fixed_buffer)
+{
+	struct ogx_extend x;
+	struct io_uring_cqe *cqe;
+	struct io_uring_sqe *sqe;
+	struct io_uring ring;
+	struct iovec iov = { .iov_base = &x, .iov_len = sizeof(x) };
+
+	fill_extend(&x, 10);
+	ASSERT_EQ(0, io_uring_queue_init(4, &ring, 0));
+	ASSERT_EQ(0, io_uring_register_buffers(&ring, &iov, 1));
+	sqe = io_uring_get_sqe(&ring);
+	ogx_kmod_prep_cmd(sqe, self->fd, OGX_IOCTL_EXTEND, &x);
+	sqe->uring_cmd_flags = IORING_URING_CMD_FIXED;
+	sqe->buf_index = 0;
+	ASSERT_EQ(1, io_uring_submit_and_wait(&ring, 1));
+	ASSERT_EQ(0, io_uring_wait_cqe(&ring, &cqe));
+	ASSERT_EQ(-EINVAL, cqe->res);
+	io_uring_cqe_seen(&ring, cqe);
+	io_uring_queue_exit(&ring);
+}
+
 TEST_F(ogx, uring_batch)
 {
 	struct ogx_kmod k = { .fd = self->fd };

@@ -131,7 +131,8 @@ struct ogx_verify {
  *
  * The argument lives in user memory, not in the SQE, so a plain 64-byte SQE
  * ring suffices; rings set up with IORING_SETUP_SQE128 are rejected with
- * -EINVAL (a future inline form may use them).
+ * -EINVAL (a future inline form may use them), and so is
+ * IORING_URING_CMD_FIXED in the SQE's uring_cmd_flags.
  */
 struct ogx_uring_cmd {
 	__u64 addr;
