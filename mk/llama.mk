@@ -1,0 +1,6 @@
+# Llama CPU reference (runtime/model/{llama,attention,matvec,sampler}.c): no
+# contraction of a*b+c into FMA even when ARCHFLAGS allows it, so that the
+# portable kernels give the same bits whatever the build flags (the AVX2
+# kernels use FMA explicitly, through intrinsics).
+LLAMA_OBJ := $(addprefix $(B)/obj/runtime/model/,llama.o attention.o matvec.o sampler.o)
+$(LLAMA_OBJ): OPT += -ffp-contract=off
