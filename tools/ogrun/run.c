@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ogrun run -m MODEL -i INPUT [--level vanilla] [--labels FILE] [--limit N]
- *           [--batch N] [--key FILE] [--spool DIR] [--save DIR] [-q]
+ *           [--batch N] [--key FILE] [--spool DIR] [--save DIR] [--device N|cpu] [-q]
  *
  * Runs classification jobs and writes one signed proof record per job to the
  * spool. INPUT is one image (784 raw uint8 pixels) or an IDX image file
@@ -26,6 +26,9 @@
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "vk/describe.h"
+#include "vk/device.h"
+#include "vk/mlp.h"
 
 #if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #error "output digests hash little-endian values: add byte swapping for this host"
@@ -39,6 +42,8 @@ struct run_opts {
 	const char *model, *input, *labels, *key, *spool, *save;
 	uint32_t level;
 	struct ogx_kmod *kmod; /* --level tee: /dev/ogx, the kernel evidence */
+	const char *device;    /* --device N|cpu */
+	struct ogx_vk_mlp *vm; /* the model on the Vulkan engine, or NULL: CPU */
 	size_t limit, batch;
 	int quiet;
 };
@@ -65,6 +70,8 @@ static int usage(FILE *f)
 		"      --key FILE      node key (default $OGX_HOME/node.key)\n"
 		"      --spool DIR     spool (default $OGX_HOME/spool)\n"
 		"      --save DIR      also write each job's record, input and output there\n"
+		"      --device N|cpu  Vulkan device N (int8 models) or the CPU; default: a GPU\n"
+		"                      when there is one, else the CPU ($OGX_VK_DEVICE likewise)\n"
 		"  -q, --quiet         no line per job, only the summary\n", prog);
 	return f == stdout ? 0 : 2;
 }
@@ -110,7 +117,10 @@ static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t 
 	int err;
 
 	r.time_ns = ogx_now_ns();
-	if (m->kind == OGX_MLP_Q8) {
+	if (o->vm) {
+		err = ogx_vk_mlp_q8_forward(o->vm, pixels, 1, out.logits);
+		j->cls = ogx_argmax_i32(out.logits, n_out);
+	} else if (m->kind == OGX_MLP_Q8) {
 		err = ogx_mlp_q8_forward(m, pixels, 1, out.logits);
 		j->cls = ogx_argmax_i32(out.logits, n_out);
 	} else {
@@ -185,6 +195,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		{ "spool", required_argument, NULL, 's' },
 		{ "save", required_argument, NULL, 'S' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "device", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -200,6 +211,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		case 's': o->spool = optarg; break;
 		case 'S': o->save = optarg; break;
 		case 'q': o->quiet = 1; break;
+		case 'd': o->device = optarg; break;
 		case 'L':
 			err = ogx_level_parse(optarg, &o->level);
 			if (err) {
@@ -263,6 +275,7 @@ int run_main(int argc, char **argv)
 	struct ogx_kmod kmod = { .fd = -1 };
 	struct ogx_mlp m = { 0 };
 	struct ogx_record proto = { 0 };
+	struct ogx_vk *vk = NULL;
 	struct job *jobs = NULL;
 	const char *model_ref;
 	char spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
@@ -336,6 +349,19 @@ int run_main(int argc, char **argv)
 	proto.level = o.level;
 	ogx_sha256(proto.params, classify_params, sizeof(classify_params) - 1);
 	ogx_device_cpu(&proto.device);
+	if (ogx_vk_engine_choice(o.device)) {
+		struct ogx_vk_opts vo = { .device = o.device };
+
+		err = ogx_vk_open(&vo, &vk);
+		if (!err)
+			err = ogx_vk_mlp_init(vk, &m, 1, &o.vm);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, vk ? o.model : "vulkan",
+				ogx_errmsg(err));
+			goto out_prover;
+		}
+		ogx_vk_record_device(&vk->desc, &proto.device);
+	}
 	if (o.save) {
 		char path[PATH_MAX];
 
@@ -380,9 +406,10 @@ int run_main(int argc, char **argv)
 	}
 	t0 = ogx_mono_ns() - t_start;
 	ogx_hex(model_id, proto.model, OGX_DIGEST_LEN);
-	printf("%zu job%s on %s (%s, %u inputs, %u classes, id %.16s...), device cpu: %s\n",
+	printf("%zu job%s on %s (%s, %u inputs, %u classes, id %.16s...), device %s: %s\n",
 	       done, done == 1 ? "" : "s", model_ref, m.kind == OGX_MLP_Q8 ? "int8" : "f32",
-	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), model_id, proto.device.name);
+	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), model_id, proto.device.kind,
+	       proto.device.name);
 	if (lab.data)
 		printf("  accuracy  %.2f %% (%zu of %zu correct)\n", 100.0 * correct / done, correct,
 		       done);
@@ -396,6 +423,8 @@ int run_main(int argc, char **argv)
 out_prover:
 	ogx_prover_close(&p);
 out:
+	ogx_vk_mlp_free(o.vm);
+	ogx_vk_close(vk);
 	free(jobs);
 	ogx_idx_free(&img);
 	ogx_idx_free(&lab);
