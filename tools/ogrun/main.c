@@ -18,6 +18,7 @@ static const struct {
 } subcommands[] = {
 	{ "run", run_main, "run a job on a model and write its signed proof record" },
 	{ "generate", generate_main, "generate text with a Llama model (Vulkan or CPU)" },
+	{ "serve", serve_main, "serve HTTP: OpenAI-compatible, /v1/infer, x402, a proof per answer" },
 	{ "key", key_main, "generate or show the node's signing key" },
 	{ "model", model_main, "add, list and show models in the node's store" },
 };

@@ -13,6 +13,7 @@ extern const char *prog;
 int generate_main(int argc, char **argv);
 int key_main(int argc, char **argv);
 int run_main(int argc, char **argv);
+int serve_main(int argc, char **argv);
 int model_main(int argc, char **argv);
 
 /* ogrun model <command>: one file each (model_<command>.c), table in model.c. */

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Classifier jobs (POST /v1/infer), run as batches on the model's worker:
+ * one forward pass over every queued input, one record per job, one
+ * fdatasync for the batch, then the answers. The record's digests are taken
+ * over the same bytes as `ogrun run` (tools/ogrun/run.c): input = the uint8
+ * pixels, output = the int32 logits (int8 models) or float probabilities (f32)
+ * little-endian, params = "ogx-params-v1\ntask=classify\n". So a record from
+ * the server and one from the CLI for the same model and image are the same
+ * claim.
+ */
+#include <math.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "serve/internal.h"
+#include "util/err.h"
+
+#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "output digests hash little-endian values: add byte swapping for this host"
+#endif
+
+static const char classify_params[] = "ogx-params-v1\ntask=classify\n";
+
+static void answer(struct model *m, struct job *j, const void *out, unsigned int n_out,
+		   const struct ogx_record *r, const uint8_t *id)
+{
+	struct ogx_buf body = { 0 }, resp = { 0 };
+	bool q8 = m->mlp.kind == OGX_MLP_Q8;
+	const int32_t *logits = out;
+	const float *probs = out;
+	unsigned int cls = q8 ? ogx_argmax_i32(logits, n_out) : ogx_argmax_f32(probs, n_out);
+	char b64[sodium_base64_ENCODED_LEN(64 * 4, sodium_base64_VARIANT_ORIGINAL)];
+
+	ogx_buf_str(&body, "{\"object\":\"inference\",\"model\":");
+	ogx_buf_json_str(&body, m->cfg->name, strlen(m->cfg->name));
+	ogx_buf_printf(&body, ",\"model_sha256\":\"%s\",\"class\":%u,\"output\":{\"dtype\":\"%s\","
+		       "\"shape\":[%u],\"decimals\":%d,\"value\":[", m->digest_hex, cls,
+		       q8 ? "int32" : "float32", n_out, q8 ? 0 : 6);
+	for (unsigned int k = 0; k < n_out; k++)
+		ogx_buf_printf(&body, "%s%lld", k ? "," : "",
+			       q8 ? (long long)logits[k] : llroundf(probs[k] * 1e6f));
+	sodium_bin2base64(b64, sizeof(b64), out, n_out * 4, sodium_base64_VARIANT_ORIGINAL);
+	ogx_buf_printf(&body, "],\"b64\":\"%s\"},\"og\":", b64);
+	og_json(&body, r, id);
+	ogx_buf_str(&body, "}\n");
+	ogx_http_head(&resp, 200, "application/json", body.len, j->keep_alive, j->extra_headers);
+	ogx_buf_add(&resp, body.p, body.len);
+	ogx_buf_free(&body);
+	if (resp.oom) {
+		ogx_buf_free(&resp);
+		post_msg(m->srv, j, NULL, 0, true); /* the loop closes on a job without answer */
+		return;
+	}
+	post_msg(m->srv, j, &resp, 200, true);
+}
+
+/* An error answer from a worker (the loop's conn_error has no access here). */
+void job_error(struct srv *s, struct job *j, int status, const char *code, const char *msg)
+{
+	struct ogx_buf body = { 0 }, resp = { 0 };
+
+	ogx_buf_str(&body, "{\"error\":{\"message\":");
+	ogx_buf_json_str(&body, msg, strlen(msg));
+	ogx_buf_printf(&body, ",\"type\":\"server_error\",\"code\":\"%s\"}}\n", code);
+	ogx_http_head(&resp, status, "application/json", body.len, false, NULL);
+	ogx_buf_add(&resp, body.p, body.len);
+	ogx_buf_free(&body);
+	j->keep_alive = false;
+	post_msg(s, j, &resp, status, true);
+}
+
+void classify_batch(struct model *m, struct job **all, size_t n_all)
+{
+	struct srv *s = m->srv;
+	uint32_t n_in = ogx_mlp_n_in(&m->mlp), n_out = ogx_mlp_n_out(&m->mlp);
+	struct job **jobs = calloc(n_all, sizeof(*jobs));
+	uint8_t *x = malloc(n_all * n_in);
+	float *xf = NULL;
+	void *out = malloc(n_all * n_out * 4);
+	struct ogx_record *recs = calloc(n_all, sizeof(*recs));
+	uint8_t (*ids)[OGX_DIGEST_LEN] = calloc(n_all, OGX_DIGEST_LEN);
+	uint8_t params[OGX_DIGEST_LEN];
+	uint64_t t0, t1, now = ogx_now_ns();
+	size_t n = 0;
+	bool paid = false, filtered = false;
+	int err = -ENOMEM;
+
+	if (!jobs || !x || !out || !recs || !ids)
+		goto fail;
+	for (size_t i = 0; i < n_all; i++) {
+		if (atomic_load(&all[i]->cancelled)) {
+			post_msg(s, all[i], NULL, 0, true);
+			continue;
+		}
+		memcpy(x + n * n_in, all[i]->input, n_in);
+		jobs[n++] = all[i];
+	}
+	filtered = true;
+	if (!n)
+		goto out;
+	t0 = ogx_mono_ns();
+	if (m->mlp.kind == OGX_MLP_Q8) {
+		err = ogx_mlp_q8_forward(&m->mlp, x, n, out);
+	} else {
+		xf = malloc(n * n_in * sizeof(float));
+		if (!xf)
+			goto fail;
+		for (size_t k = 0; k < n * n_in; k++)
+			xf[k] = x[k] / 255.0f;
+		err = ogx_mlp_f32_forward(&m->mlp, xf, n, out);
+	}
+	if (err)
+		goto fail;
+	t1 = ogx_mono_ns();
+	ogx_sha256(params, classify_params, sizeof(classify_params) - 1);
+	for (size_t i = 0; i < n; i++) {
+		struct ogx_record *r = &recs[i];
+
+		r->level = jobs[i]->level;
+		memcpy(r->model, m->digest, OGX_DIGEST_LEN);
+		ogx_sha256(r->input, x + i * n_in, n_in);
+		ogx_sha256(r->output, (uint8_t *)out + i * n_out * 4, n_out * 4);
+		memcpy(r->params, params, OGX_DIGEST_LEN);
+		r->time_ns = now;
+		r->infer_ns = (t1 - t0) / n; /* the job's share of the batch */
+		r->job_ns = ogx_mono_ns() - jobs[i]->t_start;
+		r->device = s->device;
+		r->payment = jobs[i]->payment;
+		paid |= jobs[i]->payment.present;
+	}
+	err = prove_commit(s, recs, ids, n, paid);
+	if (err)
+		goto fail;
+	for (size_t i = 0; i < n; i++)
+		answer(m, jobs[i], (uint8_t *)out + i * n_out * 4, n_out,
+		       s->record ? &recs[i] : NULL, ids[i]);
+	goto out;
+fail:
+	for (size_t i = 0; i < (filtered ? n : n_all); i++)
+		job_error(s, filtered ? jobs[i] : all[i], 500, "internal_error", ogx_errmsg(err));
+out:
+	free(jobs);
+	free(x);
+	free(xf);
+	free(out);
+	free(recs);
+	free(ids);
+}

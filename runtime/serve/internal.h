@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the parts of the server share: the loop (loop.c) owns connections and
+ * all socket I/O; routing (route.c) turns a parsed request into an answer or a
+ * job; workers (sched.c, classify.c, chat.c) run jobs off the loop and hand
+ * response bytes back through a message list and an eventfd.
+ */
+#ifndef OGX_SERVE_INTERNAL_H
+#define OGX_SERVE_INTERNAL_H
+
+#include <liburing.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <sys/signalfd.h>
+
+#include "model/generate.h"
+#include "model/llama2c.h"
+#include "model/mlp.h"
+#include "proof/prover.h"
+#include "serve/buf.h"
+#include "serve/http.h"
+#include "serve/serve.h"
+#include "serve/x402.h"
+
+#define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
+#define HTTP_STATUS_MAX 600
+
+struct srv;
+struct conn;
+
+enum op_type { OP_ACCEPT, OP_RECV, OP_SEND, OP_TIMEOUT, OP_EVENT, OP_SIGNAL };
+
+struct op {
+	enum op_type type;
+	struct conn *c;
+};
+
+struct conn {
+	struct srv *s;
+	int fd;
+	unsigned int inflight;	/* ring operations not yet completed */
+	unsigned int refs;	/* a job that will still post messages */
+	bool closing, recv_armed, send_armed, busy, close_after, sent_continue;
+	struct op recv_op, send_op, tmo_op;
+	struct __kernel_timespec ts;
+	struct ogx_http_parser hp;
+	struct job *job;
+	char rbuf[CONN_RBUF];
+	size_t rlen, recv_off;
+	struct ogx_buf sending, pending;
+	size_t sent;
+	uint64_t t_request;	/* mono ns the current request completed parsing */
+};
+
+enum job_kind { JOB_INFER, JOB_CHAT, JOB_COMPLETION };
+
+struct job {
+	struct job *next;
+	enum job_kind kind;
+	struct conn *conn;
+	struct model *model;
+	atomic_bool cancelled;
+	bool keep_alive, stream;
+	uint32_t level;
+	uint64_t t_start;		/* mono ns, request parsed */
+	uint8_t *input;			/* classifier pixels */
+	size_t input_len;
+	char *prompt;			/* generation */
+	struct ogx_generate_params gp;
+	bool gp_max_given;
+	char resp_id[48];
+	uint64_t created;
+	struct ogx_ext payment;		/* record key 15, when paid */
+	char *extra_headers;		/* X-PAYMENT-RESPONSE etc., malloc'd or NULL */
+};
+
+/* Response bytes from a worker to a connection. */
+struct msg {
+	struct msg *next;
+	struct conn *conn;
+	struct job *job;	/* set on the job's last message: then freed by the loop */
+	struct ogx_buf data;
+	int status;		/* an HTTP status to count, or 0 */
+	bool close;		/* close after sending (no keep-alive) */
+};
+
+enum model_kind { MODEL_MLP, MODEL_LLAMA };
+
+struct model {
+	struct srv *srv;
+	const struct ogx_serve_model *cfg;
+	enum model_kind kind;
+	uint8_t digest[OGX_DIGEST_LEN];
+	char digest_hex[2 * OGX_DIGEST_LEN + 1];
+	struct ogx_mlp mlp;
+	struct ogx_llama2c ck;
+	struct ogx_tokenizer tok;
+	struct ogx_llama llama;
+	uint8_t tok_digest[OGX_DIGEST_LEN];
+	bool loaded_llama;
+	/* the queue, protected by lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct job *head, **tail;
+	unsigned int depth;
+	bool stop;
+	pthread_t thread;
+	bool started;
+	atomic_uint_fast64_t jobs, batches, rejected;
+};
+
+struct srv {
+	const struct ogx_serve_config *cfg;
+	struct io_uring ring;
+	int lfd, efd, sigfd;
+	struct op accept_op, event_op, signal_op;
+	uint64_t event_val;
+	struct signalfd_siginfo sig;
+	bool stopping;
+	struct model models[OGX_SERVE_MAX_MODELS];
+	size_t n_models;
+	/* the prover (node key, spool, hash chain), shared by the workers */
+	pthread_mutex_t prover_lock;
+	struct ogx_prover prover;
+	bool record;
+	struct ogx_device device;
+	/* messages from workers, protected by msg_lock */
+	pthread_mutex_t msg_lock;
+	struct msg *msgs, **msgs_tail;
+	struct x402_state x402;
+	/* metrics: the loop's own, no lock; the workers' are atomics */
+	unsigned int conns;
+	uint64_t accepted, refused_conns, statuses[HTTP_STATUS_MAX];
+	atomic_uint_fast64_t records, commits, cancelled;
+	/* records.c: record id -> spool index, loop thread only */
+	struct rec_slot *ri;
+	size_t ri_n, ri_cap;
+	uint64_t ri_next;
+	uint64_t started_ns;
+};
+
+/* loop.c: answering from the loop */
+void conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
+		  const char *extra);
+void conn_error(struct conn *c, int status, const char *type, const char *code,
+		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* route.c */
+void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
+
+/* sched.c */
+int sched_start(struct srv *s);
+void sched_stop(struct srv *s);
+/* Queue j on its model; -EAGAIN when the queue is full (429). */
+int sched_submit(struct srv *s, struct job *j);
+void job_free(struct job *j);
+/* Hand response bytes to the loop; last: the job is done (and freed by the loop). */
+void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last);
+/* Sign and add records for jobs, then one fdatasync (with the x402 log). */
+int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
+		 size_t n, bool paid);
+/* The "og" member of a response: record id, seq, signature, level. */
+void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
+
+/* An error answer from a worker; closes the connection after it. */
+void job_error(struct srv *s, struct job *j, int status, const char *code, const char *msg);
+/* classify.c / chat.c: run on the model's worker thread */
+void classify_batch(struct model *m, struct job **jobs, size_t n);
+void chat_run(struct model *m, struct job *j);
+struct json_t;
+int chat_parse(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j,
+	       struct json_t *body);
+
+#endif

@@ -1,0 +1,459 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The server's one event loop: a single io_uring owns the listening socket
+ * (multishot accept), every connection's recv (with a linked timeout: 408 for
+ * a request that stalls, a quiet close for an idle keep-alive connection) and
+ * send, the eventfd through which workers hand back response bytes, and the
+ * signalfd that stops it. No call on this thread blocks on a peer: sockets are
+ * only touched through the ring (shutdown(2) and setsockopt(2) return at once).
+ *
+ * A connection answers its requests in order, one at a time: the next
+ * pipelined request is parsed only when the previous answer is queued, and
+ * reading pauses while CONN_RBUF bytes wait unparsed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <unistd.h>
+
+#include "serve/internal.h"
+#include "util/err.h"
+
+#define RING_ENTRIES 4096
+
+static void process_input(struct conn *c);
+static void arm_recv(struct conn *c);
+static void arm_send(struct conn *c);
+
+static struct io_uring_sqe *get_sqe(struct srv *s)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+	if (!sqe) {
+		io_uring_submit(&s->ring);
+		sqe = io_uring_get_sqe(&s->ring);
+	}
+	return sqe; /* with the queue just flushed, never NULL */
+}
+
+static void conn_maybe_free(struct conn *c)
+{
+	if (!c->closing || c->inflight || c->refs)
+		return;
+	close(c->fd);
+	ogx_http_parser_free(&c->hp);
+	ogx_buf_free(&c->sending);
+	ogx_buf_free(&c->pending);
+	c->s->conns--;
+	free(c);
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->job) {
+		atomic_store(&c->job->cancelled, true);
+		atomic_fetch_add(&c->s->cancelled, 1);
+	}
+	/* Completes our pending recv (with 0) and send; close(2) follows when
+	 * the ring holds no more operations on the socket and no job will post
+	 * to it. The memory is freed only at the top of the loop
+	 * (conn_maybe_free after each completion), never under a caller. */
+	shutdown(c->fd, SHUT_RDWR);
+}
+
+/* Queue bytes for sending, after whatever is already queued. */
+static void conn_send(struct conn *c, const void *data, size_t len)
+{
+	if (c->closing)
+		return;
+	ogx_buf_add(&c->pending, data, len);
+	if (c->pending.oom) {
+		conn_close(c);
+		return;
+	}
+	arm_send(c);
+}
+
+/* The current request is answered (its bytes queued): on to the next one. */
+static void request_done(struct conn *c, bool keep_alive)
+{
+	c->busy = false;
+	c->sent_continue = false;
+	if (!keep_alive || c->s->stopping) {
+		c->close_after = true;
+		if (!c->send_armed)
+			conn_close(c);
+		return;
+	}
+	ogx_http_next(&c->hp);
+}
+
+void conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
+		  const char *extra)
+{
+	bool keep_alive = c->hp.req.keep_alive && status < 500 && status != 408 &&
+			  status != 413 && status != 431 && !(status == 400 && c->hp.status);
+	struct ogx_buf b = { 0 };
+
+	if (status < HTTP_STATUS_MAX)
+		c->s->statuses[status]++;
+	ogx_http_head(&b, status, ctype, len, keep_alive, extra);
+	ogx_buf_add(&b, body, len);
+	if (b.oom) {
+		ogx_buf_free(&b);
+		conn_close(c);
+		return;
+	}
+	conn_send(c, b.p, b.len);
+	ogx_buf_free(&b);
+	request_done(c, keep_alive);
+}
+
+void conn_error(struct conn *c, int status, const char *type, const char *code,
+		const char *fmt, ...)
+{
+	struct ogx_buf b = { 0 };
+	char msg[512];
+	va_list ap;
+	const char *extra = status == 429 ? "Retry-After: 1\r\n" : NULL;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ogx_buf_str(&b, "{\"error\":{\"message\":");
+	ogx_buf_json_str(&b, msg, strlen(msg));
+	ogx_buf_printf(&b, ",\"type\":\"%s\",\"code\":\"%s\"}}\n", type, code);
+	if (b.oom) {
+		conn_close(c);
+	} else {
+		conn_respond(c, status, "application/json", b.p, b.len, extra);
+	}
+	ogx_buf_free(&b);
+}
+
+static void parse_error(struct conn *c, int status)
+{
+	switch (status) {
+	case 413:
+		conn_error(c, 413, "invalid_request_error", "body_too_large",
+			   "request body larger than %zu bytes", c->s->cfg->max_body);
+		break;
+	case 431:
+		conn_error(c, 431, "invalid_request_error", "headers_too_large",
+			   "request line and headers larger than %d bytes (or one header "
+			   "the server keeps over its limit)", OGX_HTTP_MAX_HEADER);
+		break;
+	case 503:
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		break;
+	default:
+		conn_error(c, 400, "invalid_request_error", "bad_request",
+			   "malformed HTTP request: %s",
+			   http_errno_description(HTTP_PARSER_ERRNO(&c->hp.hp)));
+		break;
+	}
+}
+
+static void process_input(struct conn *c)
+{
+	while (!c->busy && !c->closing && !c->close_after) {
+		int status;
+		size_t n = ogx_http_feed(&c->hp, c->rbuf, c->rlen, &status);
+
+		memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+		c->rlen -= n;
+		if (status == 1) {
+			c->busy = true;
+			c->t_request = ogx_mono_ns();
+			route_request(c->s, c, &c->hp.req);
+			continue;
+		}
+		if (status) {
+			parse_error(c, status);
+			break;
+		}
+		if (c->hp.req.expect_continue && !c->sent_continue) {
+			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
+
+			c->sent_continue = true;
+			conn_send(c, cont, sizeof(cont) - 1);
+		}
+		break;
+	}
+	arm_recv(c);
+}
+
+static void arm_recv(struct conn *c)
+{
+	struct srv *s = c->s;
+	struct io_uring_sqe *sqe;
+	unsigned int ms;
+
+	if (c->recv_armed || c->closing || c->close_after || c->rlen == CONN_RBUF)
+		return;
+	sqe = get_sqe(s);
+	c->recv_off = c->rlen;
+	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, CONN_RBUF - c->rlen, 0);
+	io_uring_sqe_set_data(sqe, &c->recv_op);
+	c->recv_armed = true;
+	c->inflight++;
+	if (c->busy)
+		return; /* a job runs: no deadline for the client, only for us */
+	ms = ogx_http_partial(&c->hp) || c->rlen ? s->cfg->request_timeout_ms :
+						   s->cfg->idle_timeout_ms;
+	c->ts.tv_sec = ms / 1000;
+	c->ts.tv_nsec = (long long)(ms % 1000) * 1000000;
+	sqe->flags |= IOSQE_IO_LINK;
+	sqe = get_sqe(s);
+	io_uring_prep_link_timeout(sqe, &c->ts, 0);
+	io_uring_sqe_set_data(sqe, &c->tmo_op);
+	c->inflight++;
+}
+
+static void arm_send(struct conn *c)
+{
+	struct io_uring_sqe *sqe;
+
+	if (c->send_armed || c->closing)
+		return;
+	if (c->sent == c->sending.len) {
+		struct ogx_buf t = c->sending;
+
+		if (!c->pending.len)
+			return;
+		/* the buffer a send reads from is never reallocated under it */
+		c->sending = c->pending;
+		t.len = 0;
+		c->pending = t;
+		c->sent = 0;
+	}
+	sqe = get_sqe(c->s);
+	io_uring_prep_send(sqe, c->fd, c->sending.p + c->sent, c->sending.len - c->sent,
+			   MSG_NOSIGNAL);
+	io_uring_sqe_set_data(sqe, &c->send_op);
+	c->send_armed = true;
+	c->inflight++;
+}
+
+static void on_recv(struct conn *c, int res)
+{
+	c->recv_armed = false;
+	if (c->closing)
+		return;
+	if (res == -ECANCELED) { /* the linked timeout fired */
+		if (ogx_http_partial(&c->hp) || c->rlen) {
+			c->busy = true;
+			conn_error(c, 408, "invalid_request_error", "request_timeout",
+				   "request not complete within %u ms",
+				   c->s->cfg->request_timeout_ms);
+		} else {
+			conn_close(c);
+		}
+		return;
+	}
+	if (res <= 0) { /* peer gone: its job, if any, is cancelled */
+		conn_close(c);
+		return;
+	}
+	/* parsing may have consumed bytes before recv_off while it was in flight */
+	if (c->recv_off != c->rlen)
+		memmove(c->rbuf + c->rlen, c->rbuf + c->recv_off, (size_t)res);
+	c->rlen += (size_t)res;
+	process_input(c);
+}
+
+static void on_send(struct conn *c, int res)
+{
+	c->send_armed = false;
+	if (c->closing)
+		return;
+	if (res < 0) {
+		conn_close(c);
+		return;
+	}
+	c->sent += (size_t)res;
+	if (c->sent == c->sending.len) {
+		c->sending.len = 0;
+		c->sent = 0;
+	}
+	arm_send(c);
+	if (!c->send_armed && c->close_after && !c->busy)
+		conn_close(c);
+}
+
+static void arm_accept(struct srv *s)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	io_uring_prep_multishot_accept(sqe, s->lfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data(sqe, &s->accept_op);
+}
+
+static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
+{
+	struct conn *c;
+	int one = 1;
+
+	if (!(cqe->flags & IORING_CQE_F_MORE) && !s->stopping)
+		arm_accept(s);
+	if (cqe->res < 0)
+		return;
+	if (s->stopping || s->conns >= s->cfg->max_conns ||
+	    !(c = calloc(1, sizeof(*c)))) {
+		s->refused_conns++;
+		close(cqe->res);
+		return;
+	}
+	s->accepted++;
+	s->conns++;
+	c->s = s;
+	c->fd = cqe->res;
+	c->recv_op = (struct op){ OP_RECV, c };
+	c->send_op = (struct op){ OP_SEND, c };
+	c->tmo_op = (struct op){ OP_TIMEOUT, c };
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	ogx_http_parser_init(&c->hp, s->cfg->max_body);
+	arm_recv(c);
+}
+
+static void arm_read(struct srv *s, int fd, void *buf, size_t len, struct op *op)
+{
+	struct io_uring_sqe *sqe = get_sqe(s);
+
+	io_uring_prep_read(sqe, fd, buf, len, 0);
+	io_uring_sqe_set_data(sqe, op);
+}
+
+/* Worker messages: response bytes for connections, and finished jobs. */
+static void on_event(struct srv *s)
+{
+	struct msg *m;
+
+	pthread_mutex_lock(&s->msg_lock);
+	m = s->msgs;
+	s->msgs = NULL;
+	s->msgs_tail = &s->msgs;
+	pthread_mutex_unlock(&s->msg_lock);
+	while (m) {
+		struct msg *next = m->next;
+		struct conn *c = m->conn;
+
+		if (m->status && m->status < HTTP_STATUS_MAX && !c->closing)
+			s->statuses[m->status]++;
+		if (m->data.len)
+			conn_send(c, m->data.p, m->data.len);
+		if (m->job) {
+			job_free(m->job);
+			c->job = NULL;
+			c->refs--;
+			if (!c->closing) {
+				request_done(c, !m->close);
+				process_input(c);
+			}
+		}
+		ogx_buf_free(&m->data);
+		free(m);
+		conn_maybe_free(c);
+		m = next;
+	}
+	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
+}
+
+static int listen_on(struct srv *s)
+{
+	const struct ogx_serve_config *cfg = s->cfg;
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(cfg->port) };
+	socklen_t alen = sizeof(a);
+	int one = 1;
+
+	if (inet_pton(AF_INET, cfg->host, &a.sin_addr) != 1)
+		return ogx_fail(-EINVAL, "--listen: '%s' is not an IPv4 address", cfg->host);
+	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->lfd < 0)
+		return ogx_fail(-errno, "socket: %s", strerror(errno));
+	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) || listen(s->lfd, 4096) ||
+	    getsockname(s->lfd, (struct sockaddr *)&a, &alen))
+		return ogx_fail(-errno, "listen on %s:%u: %s", cfg->host, cfg->port,
+				strerror(errno));
+	printf("listening on %s:%u\n", cfg->host, ntohs(a.sin_port));
+	fflush(stdout);
+	return 0;
+}
+
+/* Run the loop until a stop signal. */
+int loop_run(struct srv *s)
+{
+	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE, .cq_entries = 4 * RING_ENTRIES };
+	sigset_t mask;
+	int err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (s->sigfd < 0)
+		return ogx_fail(-errno, "signalfd: %s", strerror(errno));
+	err = io_uring_queue_init_params(RING_ENTRIES, &s->ring, &p);
+	if (err)
+		return ogx_fail(err, "io_uring: %s", strerror(-err));
+	err = listen_on(s);
+	if (err)
+		goto out;
+	s->accept_op.type = OP_ACCEPT;
+	s->event_op.type = OP_EVENT;
+	s->signal_op.type = OP_SIGNAL;
+	arm_accept(s);
+	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
+	arm_read(s, s->sigfd, &s->sig, sizeof(s->sig), &s->signal_op);
+	sd_notify(0, "READY=1");
+	while (!s->stopping) {
+		struct io_uring_cqe *cqe;
+		unsigned int head, seen = 0;
+
+		err = io_uring_submit_and_wait(&s->ring, 1);
+		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY) {
+			err = ogx_fail(err, "io_uring_submit_and_wait: %s", strerror(-err));
+			goto out;
+		}
+		io_uring_for_each_cqe(&s->ring, head, cqe) {
+			struct op *op = io_uring_cqe_get_data(cqe);
+
+			seen++;
+			switch (op->type) {
+			case OP_ACCEPT: on_accept(s, cqe); break;
+			case OP_RECV: op->c->inflight--; on_recv(op->c, cqe->res);
+				conn_maybe_free(op->c); break;
+			case OP_SEND: op->c->inflight--; on_send(op->c, cqe->res);
+				conn_maybe_free(op->c); break;
+			case OP_TIMEOUT: op->c->inflight--; conn_maybe_free(op->c); break;
+			case OP_EVENT: on_event(s); break;
+			case OP_SIGNAL: s->stopping = true; break;
+			}
+		}
+		io_uring_cq_advance(&s->ring, seen);
+	}
+	sd_notify(0, "STOPPING=1");
+	err = 0;
+out:
+	/* Connections still open are dropped with the process; records already
+	 * committed stay in the spool. */
+	io_uring_queue_exit(&s->ring);
+	close(s->sigfd);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	return err;
+}

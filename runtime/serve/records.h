@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Reading back what the node has signed: records by id (GET /v1/records/{id})
+ * and a fresh, signed statement of the node's state for a client's nonce
+ * (GET /v1/attestation).
+ */
+#ifndef OGX_SERVE_RECORDS_H
+#define OGX_SERVE_RECORDS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "serve/buf.h"
+#include "util/digest.h"
+
+struct srv;
+
+/* The record with this id: its CBOR bytes, or (json) a JSON rendering. -ENOENT. */
+int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, struct ogx_buf *out);
+int records_attest(struct srv *s, const char *nonce, struct ogx_buf *out);
+void records_free(struct srv *s);
+
+#endif

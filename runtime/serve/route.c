@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Requests to answers, on the loop thread: what can be answered at once
+ * (models, health, metrics, records, attestation, every error) is answered
+ * here; inference becomes a job for the model's worker. The proof level and
+ * the x402 payment are settled here, before a job is queued, so a request
+ * that cannot be served as asked is refused (4xx), never served at a lower
+ * level.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proof/kmod.h"
+#include "serve/internal.h"
+#include "serve/records.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+#define INVALID "invalid_request_error"
+
+static struct model *find_model(struct srv *s, const char *name)
+{
+	for (size_t i = 0; i < s->n_models; i++)
+		if (!strcmp(s->models[i].cfg->name, name))
+			return &s->models[i];
+	return NULL;
+}
+
+static void respond_buf(struct conn *c, int status, const char *ctype, struct ogx_buf *b,
+			const char *extra)
+{
+	if (b->oom)
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+	else
+		conn_respond(c, status, ctype, b->p, b->len, extra);
+	ogx_buf_free(b);
+}
+
+static void get_models(struct srv *s, struct conn *c)
+{
+	struct ogx_buf b = { 0 };
+
+	ogx_buf_str(&b, "{\"object\":\"list\",\"data\":[");
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+
+		ogx_buf_str(&b, i ? ",{\"id\":" : "{\"id\":");
+		ogx_buf_json_str(&b, m->cfg->name, strlen(m->cfg->name));
+		ogx_buf_printf(&b, ",\"object\":\"model\",\"created\":%llu,\"owned_by\":\"ogx\","
+			       "\"og\":{\"sha256\":\"%s\",\"kind\":\"%s\",\"endpoint\":\"%s\","
+			       "\"price\":\"%llu\",\"levels\":[\"vanilla\"]}}",
+			       (unsigned long long)(s->started_ns / 1000000000ull), m->digest_hex,
+			       m->kind == MODEL_MLP ? "classifier" : "llm",
+			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions",
+			       (unsigned long long)m->cfg->price);
+	}
+	ogx_buf_str(&b, "]}\n");
+	respond_buf(c, 200, "application/json", &b, NULL);
+}
+
+static void get_metrics(struct srv *s, struct conn *c)
+{
+	struct ogx_buf b = { 0 };
+
+	ogx_buf_str(&b, "# TYPE ogx_http_responses_total counter\n");
+	for (int i = 100; i < HTTP_STATUS_MAX; i++)
+		if (s->statuses[i])
+			ogx_buf_printf(&b, "ogx_http_responses_total{code=\"%d\"} %llu\n", i,
+				       (unsigned long long)s->statuses[i]);
+	ogx_buf_printf(&b, "# TYPE ogx_connections gauge\nogx_connections %u\n"
+		       "# TYPE ogx_connections_accepted_total counter\n"
+		       "ogx_connections_accepted_total %llu\n"
+		       "# TYPE ogx_connections_refused_total counter\n"
+		       "ogx_connections_refused_total %llu\n"
+		       "# TYPE ogx_records_total counter\nogx_records_total %llu\n"
+		       "# TYPE ogx_record_commits_total counter\nogx_record_commits_total %llu\n"
+		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n",
+		       s->conns, (unsigned long long)s->accepted,
+		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
+		       (unsigned long long)s->commits, (unsigned long long)s->cancelled);
+	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
+		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+		unsigned int depth;
+
+		pthread_mutex_lock(&m->lock);
+		depth = m->depth;
+		pthread_mutex_unlock(&m->lock);
+		ogx_buf_printf(&b, "ogx_queue_depth{model=\"%s\"} %u\n"
+			       "ogx_jobs_total{model=\"%s\"} %llu\n"
+			       "ogx_batches_total{model=\"%s\"} %llu\n"
+			       "ogx_jobs_rejected_total{model=\"%s\"} %llu\n",
+			       m->cfg->name, depth, m->cfg->name, (unsigned long long)m->jobs,
+			       m->cfg->name, (unsigned long long)m->batches, m->cfg->name,
+			       (unsigned long long)m->rejected);
+	}
+	respond_buf(c, 200, "text/plain; version=0.0.4", &b, NULL);
+}
+
+/* The level asked for (header, else body og.level): 0, or an answer was sent. */
+static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, json_t *body,
+		      uint32_t *level)
+{
+	const char *name = r->level[0] ? r->level : NULL;
+	json_t *og = body ? json_object_get(body, "og") : NULL;
+
+	(void)s;
+	if (!name && og && json_is_string(json_object_get(og, "level")))
+		name = json_string_value(json_object_get(og, "level"));
+	*level = OGX_LEVEL_VANILLA;
+	if (!name)
+		return 0;
+	if (ogx_level_parse(name, level)) {
+		conn_error(c, 400, INVALID, "invalid_level",
+			   "level '%s' is not one of vanilla, tee, zkml", name);
+		return -1;
+	}
+	if (*level == OGX_LEVEL_TEE) {
+		if (access(OGX_KMOD_DEV, R_OK | W_OK))
+			conn_error(c, 400, INVALID, "level_unavailable",
+				   "level tee needs the ogx kernel module (%s), which this node does "
+				   "not have; the request was not run at a lower level",
+				   OGX_KMOD_DEV);
+		else
+			conn_error(c, 400, INVALID, "level_unavailable",
+				   "level tee: this server does not yet attach kernel evidence; the "
+				   "request was not run at a lower level");
+		return -1;
+	}
+	if (*level == OGX_LEVEL_ZKML) {
+		conn_error(c, 400, INVALID, "level_unavailable",
+			   "level zkml needs a ZK prover, which this node does not have; the "
+			   "request was not run at a lower level");
+		return -1;
+	}
+	return 0;
+}
+
+/* x402: 0 when the model is free or the payment is good (j gets its evidence). */
+static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j)
+{
+	const struct ogx_x402_config *cfg = &s->cfg->x402;
+	uint64_t price = j->model->cfg->price;
+	struct x402_payment p;
+	struct x402_reject rej = { 0 };
+	struct ogx_buf body = { 0 }, hdr = { 0 }, extra = { 0 };
+
+	if (!cfg->enabled || !price)
+		return 0;
+	if (!r->payment_version) {
+		rej.code = "payment_required";
+		snprintf(rej.msg, sizeof(rej.msg), "X-PAYMENT header is required");
+	} else if (r->payment_version < 0) {
+		rej.code = "invalid_payload";
+		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
+	} else if (!x402_decode(r->payment, r->payment_version, &p, &rej) &&
+		   !x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
+		x402_response_headers(&extra, cfg, &p);
+		if (x402_evidence(cfg, &p, &j->payment) || extra.oom || !extra.p) {
+			ogx_buf_free(&extra);
+			conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+			return -1;
+		}
+		j->extra_headers = strndup(extra.p, extra.len);
+		ogx_buf_free(&extra);
+		return 0;
+	}
+	x402_required_body(&body, cfg, price, r->path, rej.code);
+	/* the sentence goes in the v1 body's error; the code is what clients test */
+	ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
+	x402_required_header(&hdr, cfg, price, r->path, rej.code);
+	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej.msg);
+	if (hdr.oom || body.oom)
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+	else
+		conn_respond(c, 402, "application/json", body.p, body.len, hdr.p);
+	ogx_buf_free(&body);
+	ogx_buf_free(&hdr);
+	return -1;
+}
+
+/* Input pixels from {"value": [...], "decimals": d} or {"b64": "..."}. */
+static int parse_input(struct conn *c, json_t *in, uint32_t n_in, uint8_t **out)
+{
+	json_t *v = in ? json_object_get(in, "value") : NULL, *b64 = in ? json_object_get(in, "b64") : NULL;
+	uint8_t *px = malloc(n_in);
+	size_t len;
+	long long scale = 1;
+
+	if (!px) {
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		return -1;
+	}
+	if (json_is_string(b64)) {
+		const char *s = json_string_value(b64);
+
+		if (sodium_base642bin(px, n_in, s, strlen(s), NULL, &len, NULL,
+				      sodium_base64_VARIANT_ORIGINAL) || len != n_in) {
+			conn_error(c, 400, INVALID, "invalid_input",
+				   "input.b64: want base64 of %u bytes (uint8 pixels)", n_in);
+			goto fail;
+		}
+		*out = px;
+		return 0;
+	}
+	if (!json_is_array(v)) {
+		conn_error(c, 400, INVALID, "invalid_input",
+			   "input: want {\"value\": [%u integers], \"decimals\": 0} or {\"b64\": ...}",
+			   n_in);
+		goto fail;
+	}
+	if (json_object_get(in, "decimals")) {
+		json_t *d = json_object_get(in, "decimals");
+
+		if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 18) {
+			conn_error(c, 400, INVALID, "invalid_input",
+				   "input.decimals: want an integer from 0 to 18");
+			goto fail;
+		}
+		for (long long k = 0; k < json_integer_value(d); k++)
+			scale *= 10;
+	}
+	if (json_array_size(v) != n_in) {
+		conn_error(c, 400, INVALID, "invalid_input",
+			   "input.value: the model takes %u values, got %zu", n_in,
+			   json_array_size(v));
+		goto fail;
+	}
+	for (uint32_t k = 0; k < n_in; k++) {
+		json_t *e = json_array_get(v, k);
+		long long x = json_is_integer(e) ? json_integer_value(e) : -1;
+
+		if (x < 0 || x % scale || x / scale > 255) {
+			conn_error(c, 400, INVALID, "invalid_input",
+				   "input.value[%u]: want a uint8 pixel (0..255 at the given "
+				   "decimals)", k);
+			goto fail;
+		}
+		px[k] = (uint8_t)(x / scale);
+	}
+	*out = px;
+	return 0;
+fail:
+	free(px);
+	return -1;
+}
+
+static struct job *new_job(struct conn *c, struct model *m, enum job_kind kind)
+{
+	struct job *j = calloc(1, sizeof(*j));
+
+	if (!j) {
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		return NULL;
+	}
+	j->kind = kind;
+	j->conn = c;
+	j->model = m;
+	j->keep_alive = c->hp.req.keep_alive;
+	j->t_start = c->t_request;
+	return j;
+}
+
+static void submit(struct srv *s, struct conn *c, struct job *j)
+{
+	if (sched_submit(s, j)) {
+		conn_error(c, 429, "rate_limit_error", "queue_full",
+			   "model '%s' has %u jobs waiting; retry later", j->model->cfg->name,
+			   s->cfg->queue_max);
+		job_free(j);
+		return;
+	}
+	c->job = j;
+	c->refs++;
+}
+
+/* POST with a JSON object body; NULL when an error was answered. */
+static json_t *json_body(struct conn *c, struct ogx_http_req *r)
+{
+	json_error_t e;
+	json_t *body;
+
+	if (!strstr(r->content_type, "application/json")) {
+		conn_error(c, 415, INVALID, "unsupported_media_type",
+			   "want Content-Type: application/json");
+		return NULL;
+	}
+	body = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &e);
+	if (!body || !json_is_object(body)) {
+		conn_error(c, 400, INVALID, "invalid_json", "body is not a JSON object: %s",
+			   body ? "not an object" : e.text);
+		json_decref(body);
+		return NULL;
+	}
+	return body;
+}
+
+/* The model named in body for endpoint kind; NULL when an error was answered. */
+static struct model *body_model(struct srv *s, struct conn *c, json_t *body,
+				enum model_kind kind)
+{
+	json_t *name = json_object_get(body, "model");
+	struct model *m;
+
+	if (!json_is_string(name)) {
+		conn_error(c, 400, INVALID, "missing_model", "body.model: want a model name");
+		return NULL;
+	}
+	m = find_model(s, json_string_value(name));
+	if (!m) {
+		conn_error(c, 404, INVALID, "model_not_found", "model '%s' is not served here",
+			   json_string_value(name));
+		return NULL;
+	}
+	if (m->kind != kind) {
+		conn_error(c, 400, INVALID, "wrong_model_kind", "model '%s' is %s; use %s",
+			   m->cfg->name, m->kind == MODEL_MLP ? "a classifier" : "a language model",
+			   m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions");
+		return NULL;
+	}
+	return m;
+}
+
+static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
+		       enum job_kind kind)
+{
+	json_t *body = json_body(c, r);
+	struct model *m;
+	struct job *j = NULL;
+	uint32_t level;
+
+	if (!body)
+		return;
+	m = body_model(s, c, body, kind == JOB_INFER ? MODEL_MLP : MODEL_LLAMA);
+	if (!m || pick_level(s, c, r, body, &level))
+		goto out;
+	j = new_job(c, m, kind);
+	if (!j)
+		goto out;
+	j->level = level;
+	if (kind == JOB_INFER) {
+		if (parse_input(c, json_object_get(body, "input"), ogx_mlp_n_in(&m->mlp), &j->input))
+			goto out;
+		j->input_len = ogx_mlp_n_in(&m->mlp);
+	} else if (chat_parse(s, c, r, j, body)) {
+		goto out;
+	}
+	/* payment last: a request refused for any other reason costs nothing */
+	if (take_payment(s, c, r, j))
+		goto out;
+	submit(s, c, j);
+	j = NULL;
+out:
+	job_free(j);
+	json_decref(body);
+}
+
+static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *r)
+{
+	char nonce[129];
+	struct ogx_buf b = { 0 };
+
+	if (!ogx_http_query(r, "nonce", nonce, sizeof(nonce)) || !nonce[0] ||
+	    strspn(nonce, "0123456789abcdefABCDEF") != strlen(nonce)) {
+		conn_error(c, 400, INVALID, "invalid_nonce",
+			   "want ?nonce= with 1 to 128 hex digits");
+		return;
+	}
+	if (records_attest(s, nonce, &b))
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+	else
+		respond_buf(c, 200, "application/json", &b, NULL);
+}
+
+static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, const char *hex)
+{
+	uint8_t id[OGX_DIGEST_LEN];
+	struct ogx_buf b = { 0 };
+	bool json = strstr(r->accept, "application/json") != NULL;
+	int err;
+
+	if (strlen(hex) != 2 * OGX_DIGEST_LEN || ogx_unhex(id, OGX_DIGEST_LEN, hex)) {
+		conn_error(c, 400, INVALID, "invalid_record_id", "want 64 hex digits");
+		return;
+	}
+	err = records_get(s, id, json, &b);
+	if (err == -ENOENT)
+		conn_error(c, 404, INVALID, "record_not_found", "no record %s in this node's spool",
+			   hex);
+	else if (err)
+		conn_error(c, 500, "server_error", "spool_error", "%s", ogx_errmsg(err));
+	else
+		respond_buf(c, 200, json ? "application/json" : "application/cbor", &b, NULL);
+}
+
+void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r)
+{
+	static const struct {
+		const char *path;
+		enum http_method method;
+	} routes[] = {
+		{ "/healthz", HTTP_GET }, { "/metrics", HTTP_GET }, { "/v1/models", HTTP_GET },
+		{ "/v1/infer", HTTP_POST }, { "/v1/chat/completions", HTTP_POST },
+		{ "/v1/completions", HTTP_POST }, { "/v1/attestation", HTTP_GET },
+	};
+	const char *p = r->path;
+	bool get = r->method == HTTP_GET;
+
+	if (!strncmp(p, "/v1/records/", 12)) {
+		if (!get)
+			goto not_allowed_get;
+		get_record(s, c, r, p + 12);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strcmp(p, routes[i].path))
+			continue;
+		if (routes[i].method == HTTP_GET && !get)
+			goto not_allowed_get;
+		if (routes[i].method == HTTP_POST && r->method != HTTP_POST) {
+			conn_error(c, 405, INVALID, "method_not_allowed", "%s takes POST", p);
+			return;
+		}
+		switch (i) {
+		case 0: conn_respond(c, 200, "application/json", "{\"status\":\"ok\"}\n", 16, NULL);
+			return;
+		case 1: get_metrics(s, c); return;
+		case 2: get_models(s, c); return;
+		case 3: post_infer(s, c, r, JOB_INFER); return;
+		case 4: post_infer(s, c, r, JOB_CHAT); return;
+		case 5: post_infer(s, c, r, JOB_COMPLETION); return;
+		case 6: get_attestation(s, c, r); return;
+		}
+	}
+	conn_error(c, 404, INVALID, "not_found", "no endpoint %s", p);
+	return;
+not_allowed_get:
+	conn_error(c, 405, INVALID, "method_not_allowed", "%s takes GET", p);
+}

@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Jobs between the loop and the workers. Each model has a bounded queue and
+ * one worker thread that owns the model's state: a classifier worker takes
+ * every queued job (up to batch_max) as one batch, one forward pass and one
+ * fdatasync for all their records; a Llama worker runs one generation at a
+ * time. A job whose connection went away is dropped unrun. Workers never
+ * touch a socket: response bytes go back to the loop as messages (eventfd).
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "serve/internal.h"
+#include "util/err.h"
+
+void job_free(struct job *j)
+{
+	if (!j)
+		return;
+	free(j->input);
+	free(j->prompt);
+	for (size_t i = 0; i < j->payment.n; i++)
+		free(j->payment.e[i].data);
+	free(j->extra_headers);
+	free(j);
+}
+
+void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last)
+{
+	struct msg *m = calloc(1, sizeof(*m));
+	uint64_t one = 1;
+
+	if (!m)
+		abort(); /* a job's connection would wait forever: fail loudly */
+	m->conn = j->conn;
+	if (data) {
+		m->data = *data;
+		*data = (struct ogx_buf){ 0 };
+	}
+	m->status = status;
+	if (last) {
+		m->job = j;
+		m->close = !j->keep_alive;
+	}
+	pthread_mutex_lock(&s->msg_lock);
+	*s->msgs_tail = m;
+	s->msgs_tail = &m->next;
+	pthread_mutex_unlock(&s->msg_lock);
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		abort();
+}
+
+int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
+		 size_t n, bool paid)
+{
+	int err = 0;
+
+	if (!s->record || !n)
+		return 0;
+	pthread_mutex_lock(&s->prover_lock);
+	for (size_t i = 0; i < n && !err; i++)
+		err = ogx_prover_add(&s->prover, &recs[i], ids[i]);
+	if (!err)
+		err = ogx_prover_commit(&s->prover);
+	/* the nonces of paid jobs become durable with their records */
+	if (!err && paid)
+		err = x402_sync(&s->x402);
+	pthread_mutex_unlock(&s->prover_lock);
+	if (!err) {
+		atomic_fetch_add(&s->records, n);
+		atomic_fetch_add(&s->commits, 1);
+	}
+	return err;
+}
+
+void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id)
+{
+	if (!r) {
+		ogx_buf_str(b, "null");
+		return;
+	}
+	ogx_buf_str(b, "{\"id\":\"");
+	ogx_buf_hex(b, id, OGX_DIGEST_LEN);
+	ogx_buf_printf(b, "\",\"seq\":%llu,\"signature\":\"", (unsigned long long)r->seq);
+	ogx_buf_hex(b, r->sig, OGX_SIG_LEN);
+	ogx_buf_printf(b, "\",\"level\":\"%s\",\"node\":\"", ogx_level_name(r->level));
+	ogx_buf_hex(b, r->node, OGX_PK_LEN);
+	ogx_buf_printf(b, "\",\"time_ns\":%llu}", (unsigned long long)r->time_ns);
+}
+
+int sched_submit(struct srv *s, struct job *j)
+{
+	struct model *m = j->model;
+
+	(void)s;
+	pthread_mutex_lock(&m->lock);
+	if (m->depth >= m->srv->cfg->queue_max) {
+		pthread_mutex_unlock(&m->lock);
+		atomic_fetch_add(&m->rejected, 1);
+		return -EAGAIN;
+	}
+	j->next = NULL;
+	*m->tail = j;
+	m->tail = &j->next;
+	m->depth++;
+	pthread_cond_signal(&m->cond);
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+/* Up to max jobs off the queue; 0 when stopping. */
+static size_t take(struct model *m, struct job **jobs, size_t max)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&m->lock);
+	while (!m->head && !m->stop)
+		pthread_cond_wait(&m->cond, &m->lock);
+	while (m->head && n < max) {
+		jobs[n++] = m->head;
+		m->head = m->head->next;
+		m->depth--;
+	}
+	if (!m->head)
+		m->tail = &m->head;
+	pthread_mutex_unlock(&m->lock);
+	return n;
+}
+
+static void *worker(void *arg)
+{
+	struct model *m = arg;
+	size_t max = m->kind == MODEL_MLP ? m->srv->cfg->batch_max : 1;
+	struct job **jobs = calloc(max, sizeof(*jobs));
+	size_t n;
+
+	if (!jobs)
+		abort();
+	while ((n = take(m, jobs, max)) > 0) {
+		atomic_fetch_add(&m->jobs, n);
+		atomic_fetch_add(&m->batches, 1);
+		if (m->kind == MODEL_MLP)
+			classify_batch(m, jobs, n);
+		else
+			chat_run(m, jobs[0]);
+	}
+	free(jobs);
+	return NULL;
+}
+
+int sched_start(struct srv *s)
+{
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+		int err;
+
+		m->tail = &m->head;
+		pthread_mutex_init(&m->lock, NULL);
+		pthread_cond_init(&m->cond, NULL);
+		err = pthread_create(&m->thread, NULL, worker, m);
+		if (err)
+			return ogx_fail(-err, "worker thread: %s", strerror(err));
+		m->started = true;
+	}
+	return 0;
+}
+
+void sched_stop(struct srv *s)
+{
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+
+		if (!m->started)
+			continue;
+		pthread_mutex_lock(&m->lock);
+		m->stop = true;
+		/* queued jobs are dropped: their clients are disconnected anyway */
+		pthread_cond_signal(&m->cond);
+		pthread_mutex_unlock(&m->lock);
+		pthread_join(m->thread, NULL);
+		m->started = false;
+		while (m->head) {
+			struct job *j = m->head;
+
+			m->head = j->next;
+			job_free(j);
+		}
+	}
+}

@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Putting the server together: models, prover, x402 state, workers, loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "model/llama2c.h"
+#include "model/matvec.h"
+#include "model/mlp_gguf.h"
+#include "model/probe.h"
+#include "serve/internal.h"
+#include "serve/records.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+int loop_run(struct srv *s);
+
+void ogx_serve_config_init(struct ogx_serve_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->host, sizeof(c->host), "127.0.0.1");
+	c->port = 8402;
+	c->queue_max = 256;
+	c->batch_max = 64;
+	c->max_conns = 4096;
+	c->request_timeout_ms = 10000;
+	c->idle_timeout_ms = 60000;
+	c->threads = 1;
+	c->max_body = 1 << 20;
+	c->x402.max_timeout_s = 3600;
+}
+
+static int load_model(struct srv *s, struct model *m, const struct ogx_serve_model *cfg)
+{
+	struct ogx_model_probe probe;
+	char tok[PATH_MAX];
+	int err;
+
+	m->srv = s;
+	m->cfg = cfg;
+	err = ogx_model_probe(cfg->path, &probe);
+	if (!err)
+		err = ogx_sha256_file(m->digest, cfg->path);
+	if (err)
+		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
+	ogx_hex(m->digest_hex, m->digest, OGX_DIGEST_LEN);
+	if (probe.format == OGX_FORMAT_GGUF) {
+		m->kind = MODEL_MLP;
+		err = ogx_mlp_load(cfg->path, &m->mlp);
+		if (err)
+			return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
+		if (ogx_mlp_n_out(&m->mlp) > 64)
+			return ogx_fail(-EINVAL, "%s: %u classes, at most 64", cfg->path,
+					ogx_mlp_n_out(&m->mlp));
+		return 0;
+	}
+	m->kind = MODEL_LLAMA;
+	if (cfg->tokenizer[0]) {
+		snprintf(tok, sizeof(tok), "%s", cfg->tokenizer);
+	} else {
+		const char *slash = strrchr(cfg->path, '/');
+		int dl = slash ? (int)(slash - cfg->path) : 1;
+
+		snprintf(tok, sizeof(tok), "%.*s/tokenizer.bin", dl, slash ? cfg->path : ".");
+	}
+	err = ogx_llama2c_open(&m->ck, cfg->path);
+	if (err)
+		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
+	err = ogx_llama2c_tokenizer_load(&m->tok, tok, m->ck.w.cfg.vocab_size);
+	if (!err)
+		err = ogx_sha256_file(m->tok_digest, tok);
+	if (err) {
+		ogx_llama2c_close(&m->ck);
+		return ogx_fail(err, "%s: %s", tok, ogx_errmsg(err));
+	}
+	err = ogx_llama_init(&m->llama, &m->ck.w, s->cfg->threads);
+	if (err) {
+		ogx_tokenizer_free(&m->tok);
+		ogx_llama2c_close(&m->ck);
+		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
+	}
+	m->loaded_llama = true;
+	return 0;
+}
+
+static void free_model(struct model *m)
+{
+	if (m->kind == MODEL_MLP) {
+		ogx_mlp_free(&m->mlp);
+	} else if (m->loaded_llama) {
+		ogx_llama_fini(&m->llama);
+		ogx_tokenizer_free(&m->tok);
+		ogx_llama2c_close(&m->ck);
+	}
+}
+
+int ogx_serve(const struct ogx_serve_config *cfg)
+{
+	struct srv *s = calloc(1, sizeof(*s));
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	s->cfg = cfg;
+	s->lfd = s->efd = s->sigfd = -1;
+	s->x402.log_fd = -1;
+	s->msgs_tail = &s->msgs;
+	s->started_ns = ogx_now_ns();
+	s->record = !cfg->no_record;
+	pthread_mutex_init(&s->prover_lock, NULL);
+	pthread_mutex_init(&s->msg_lock, NULL);
+	if (!cfg->n_models) {
+		err = ogx_fail(-EINVAL, "no models to serve (--model NAME=REF)");
+		goto out;
+	}
+	for (size_t i = 0; i < cfg->n_models; i++) {
+		err = load_model(s, &s->models[i], &cfg->models[i]);
+		if (err)
+			goto out;
+		s->n_models = i + 1;
+	}
+	err = ogx_matvec_set_isa(OGX_ISA_AUTO);
+	if (err)
+		goto out;
+	/* Opened even with no_record: the node key signs attestations. */
+	err = ogx_prover_open(&s->prover, cfg->key, cfg->spool);
+	if (err)
+		goto out;
+	ogx_device_cpu(&s->device);
+	if (cfg->x402.enabled) {
+		err = x402_open(&s->x402, &cfg->x402, cfg->state);
+		if (err)
+			goto out_prover;
+	}
+	/* SIGINT/SIGTERM arrive through the loop's signalfd; the workers
+	 * created after this inherit the mask. */
+	{
+		sigset_t mask;
+
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	}
+	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (s->efd < 0) {
+		err = ogx_fail(-errno, "eventfd: %s", strerror(errno));
+		goto out_x402;
+	}
+	err = sched_start(s);
+	if (!err)
+		err = loop_run(s);
+	sched_stop(s);
+	close(s->efd);
+out_x402:
+	x402_close(&s->x402);
+out_prover:
+	pthread_mutex_lock(&s->prover_lock);
+	ogx_prover_close(&s->prover);
+	pthread_mutex_unlock(&s->prover_lock);
+out:
+	for (size_t i = 0; i < s->n_models; i++)
+		free_model(&s->models[i]);
+	records_free(s);
+	while (s->msgs) {
+		struct msg *m = s->msgs;
+
+		s->msgs = m->next;
+		ogx_buf_free(&m->data);
+		free(m);
+	}
+	free(s);
+	return err;
+}

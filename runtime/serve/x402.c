@@ -1,0 +1,380 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * x402 `exact` payments on EVM, verified locally (see x402.h). The EIP-712
+ * digest follows EIP-3009: the domain is EIP712Domain(string name,string
+ * version,uint256 chainId,address verifyingContract) with the token contract
+ * as verifyingContract, the message TransferWithAuthorization(address from,
+ * address to,uint256 value,uint256 validAfter,uint256 validBefore,bytes32
+ * nonce). Rejection codes follow the x402 reference facilitator's names.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/eth_key.h"
+#include "chain/keccak.h"
+#include "serve/serve.h"
+#include "serve/x402.h"
+#include "util/hex.h"
+
+static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+
+	rej->code = code;
+	va_start(ap, fmt);
+	vsnprintf(rej->msg, sizeof(rej->msg), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+static int hex_field(json_t *o, const char *name, uint8_t *out, size_t len)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	if (!s || strncmp(s, "0x", 2) || strlen(s) != 2 + 2 * len)
+		return -EINVAL;
+	return ogx_unhex(out, len, s + 2) ? -EINVAL : 0;
+}
+
+/* A uint64 given as a decimal string (x402's form) or a JSON integer. */
+static int u64_field(json_t *o, const char *name, uint64_t *out)
+{
+	json_t *v = json_object_get(o, name);
+	const char *s = json_string_value(v);
+	uint64_t x = 0;
+
+	if (json_is_integer(v) && json_integer_value(v) >= 0) {
+		*out = (uint64_t)json_integer_value(v);
+		return 0;
+	}
+	if (!s || !*s || strlen(s) > 20)
+		return -EINVAL;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9' || __builtin_mul_overflow(x, 10, &x) ||
+		    __builtin_add_overflow(x, (uint64_t)(*s - '0'), &x))
+			return -EINVAL;
+	}
+	*out = x;
+	return 0;
+}
+
+int x402_decode(const char *header, int version, struct x402_payment *p,
+		struct x402_reject *rej)
+{
+	size_t hlen = strlen(header), len;
+	uint8_t *raw = malloc(hlen + 1);
+	json_t *root = NULL, *payload, *auth, *acc;
+	const char *scheme, *value;
+	json_error_t e;
+	int err = -EINVAL;
+
+	memset(p, 0, sizeof(*p));
+	if (!raw)
+		return reject(rej, -ENOMEM, "invalid_payload", "out of memory");
+	if (sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) &&
+	    sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL_NO_PADDING)) {
+		reject(rej, err, "invalid_payload", "payment header is not base64");
+		goto out;
+	}
+	root = json_loadb((char *)raw, len, JSON_REJECT_DUPLICATES, &e);
+	if (!json_is_object(root)) {
+		reject(rej, err, "invalid_payload", "payment header is not a JSON object");
+		goto out;
+	}
+	if (!json_is_integer(json_object_get(root, "x402Version")) ||
+	    json_integer_value(json_object_get(root, "x402Version")) != version) {
+		reject(rej, err, "invalid_x402_version", "x402Version must be %d with %s", version,
+		       version == 1 ? "X-PAYMENT" : "PAYMENT-SIGNATURE");
+		goto out;
+	}
+	p->version = version;
+	acc = version == 1 ? root : json_object_get(root, "accepted");
+	scheme = json_string_value(json_object_get(acc, "scheme"));
+	if (!scheme || strcmp(scheme, "exact")) {
+		reject(rej, err, "unsupported_scheme", "scheme must be \"exact\"");
+		goto out;
+	}
+	payload = json_object_get(root, "payload");
+	auth = json_object_get(payload, "authorization");
+	if (!json_is_object(auth) || hex_field(payload, "signature", p->sig, 65) ||
+	    hex_field(auth, "from", p->from, 20) || hex_field(auth, "to", p->to, 20) ||
+	    hex_field(auth, "nonce", p->nonce, 32) ||
+	    u64_field(auth, "validAfter", &p->valid_after) ||
+	    u64_field(auth, "validBefore", &p->valid_before)) {
+		reject(rej, err, "invalid_payload", "payload: want signature (65 bytes hex) and "
+		       "authorization {from, to, value, validAfter, validBefore, nonce}");
+		goto out;
+	}
+	value = json_string_value(json_object_get(auth, "value"));
+	if (!value || !*value || strlen(value) > 78 || strspn(value, "0123456789") != strlen(value) ||
+	    (value[0] == '0' && value[1])) {
+		reject(rej, err, "invalid_payload", "authorization.value: want a decimal string");
+		goto out;
+	}
+	snprintf(p->value, sizeof(p->value), "%s", value);
+	/* the network is checked against ours in x402_accept: keep it here */
+	{
+		const char *net = json_string_value(json_object_get(acc, "network"));
+
+		if (!net || strlen(net) >= sizeof(p->network)) {
+			reject(rej, err, "invalid_network", "network missing");
+			goto out;
+		}
+		snprintf(p->network, sizeof(p->network), "%s", net);
+	}
+	err = 0;
+out:
+	json_decref(root);
+	free(raw);
+	return err;
+}
+
+static void u256_be(uint8_t out[32], uint64_t v)
+{
+	memset(out, 0, 32);
+	for (int i = 0; i < 8; i++)
+		out[31 - i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A decimal string of at most 78 digits as a big-endian uint256 (mod 2^256). */
+static void dec_u256(uint8_t out[32], const char *s)
+{
+	memset(out, 0, 32);
+	for (; *s; s++) {
+		unsigned int carry = (unsigned int)(*s - '0');
+
+		for (int i = 31; i >= 0; i--) {
+			unsigned int v = out[i] * 10u + carry;
+
+			out[i] = (uint8_t)v;
+			carry = v >> 8;
+		}
+	}
+}
+
+static void addr_word(uint8_t out[32], const uint8_t addr[20])
+{
+	memset(out, 0, 12);
+	memcpy(out + 12, addr, 20);
+}
+
+void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		 uint8_t out[32])
+{
+	static const char domain_type[] = "EIP712Domain(string name,string version,uint256 "
+					  "chainId,address verifyingContract)";
+	static const char msg_type[] = "TransferWithAuthorization(address from,address to,"
+				       "uint256 value,uint256 validAfter,uint256 validBefore,"
+				       "bytes32 nonce)";
+	uint8_t enc[7 * 32], final[2 + 64];
+
+	ogx_keccak256(enc, domain_type, sizeof(domain_type) - 1);
+	ogx_keccak256(enc + 32, cfg->asset_name, strlen(cfg->asset_name));
+	ogx_keccak256(enc + 64, cfg->asset_version, strlen(cfg->asset_version));
+	u256_be(enc + 96, cfg->chain_id);
+	addr_word(enc + 128, cfg->asset);
+	final[0] = 0x19;
+	final[1] = 0x01;
+	ogx_keccak256(final + 2, enc, 5 * 32);
+	ogx_keccak256(enc, msg_type, sizeof(msg_type) - 1);
+	addr_word(enc + 32, p->from);
+	addr_word(enc + 64, p->to);
+	dec_u256(enc + 96, p->value);
+	u256_be(enc + 128, p->valid_after);
+	u256_be(enc + 160, p->valid_before);
+	memcpy(enc + 192, p->nonce, 32);
+	ogx_keccak256(final + 34, enc, 7 * 32);
+	ogx_keccak256(out, final, sizeof(final));
+}
+
+/* value >= price, for a decimal value of up to 78 digits. */
+static bool covers(const char *value, uint64_t price)
+{
+	uint64_t v = 0;
+
+	if (strlen(value) > 19)
+		return true;
+	for (const char *s = value; *s; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	return v >= price;
+}
+
+/* s above n/2 (secp256k1): a malleable twin of a valid signature. */
+static bool high_s(const uint8_t s[32])
+{
+	static const uint8_t half[32] = {
+		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9,
+		0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+	};
+
+	return memcmp(s, half, 32) > 0;
+}
+
+int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		struct x402_reject *rej)
+{
+	const struct ogx_x402_config *cfg = x->cfg;
+	char want_net[64], a[OGX_ETH_ADDR_STRLEN];
+	struct ogx_eth_sig sig;
+	uint8_t signer[20];
+	int err;
+
+	if (p->version == 1)
+		snprintf(want_net, sizeof(want_net), "%s", cfg->network);
+	else
+		snprintf(want_net, sizeof(want_net), "eip155:%llu",
+			 (unsigned long long)cfg->chain_id);
+	if (strcmp(p->network, want_net))
+		return reject(rej, -EPERM, "invalid_network", "network must be %s", want_net);
+	if (memcmp(p->to, cfg->pay_to, 20)) {
+		ogx_eth_addr_str(a, cfg->pay_to);
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_recipient_mismatch",
+			      "authorization.to must be %s", a);
+	}
+	if (!covers(p->value, price))
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_value",
+			      "authorization.value %s is below the price %llu", p->value,
+			      (unsigned long long)price);
+	if (p->valid_before <= now)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			      "authorization expired (validBefore %llu, now %llu)",
+			      (unsigned long long)p->valid_before, (unsigned long long)now);
+	if (p->valid_before - now > cfg->max_timeout_s)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			      "validBefore is more than %u s ahead", cfg->max_timeout_s);
+	if (p->valid_after > now)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_after",
+			      "authorization not yet valid (validAfter %llu, now %llu)",
+			      (unsigned long long)p->valid_after, (unsigned long long)now);
+	memcpy(sig.r, p->sig, 32);
+	memcpy(sig.s, p->sig + 32, 32);
+	if (high_s(sig.s))
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
+			      "signature has a high s (malleable form; EIP-2 wants s <= n/2)");
+	if (p->sig[64] != 27 && p->sig[64] != 28 && p->sig[64] > 1)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
+			      "signature v must be 27 or 28");
+	sig.y_parity = p->sig[64] >= 27 ? p->sig[64] - 27 : p->sig[64];
+	x402_digest(cfg, p, p->digest);
+	err = ogx_eth_recover(p->digest, &sig, signer);
+	if (err || memcmp(signer, p->from, 20))
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
+			      "signature is not by authorization.from");
+	if (x402_nonce_seen(x, p, false))
+		return reject(rej, -EPERM, "nonce_already_used",
+			      "this authorization's nonce was already used");
+	err = x402_log(x, p);
+	if (err)
+		return reject(rej, -EPERM, "unexpected_verify_error",
+			      "cannot record the nonce: %s", strerror(-err));
+	return 0;
+}
+
+static void requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			const char *resource, int version)
+{
+	char pay_to[OGX_ETH_ADDR_STRLEN], asset[OGX_ETH_ADDR_STRLEN];
+
+	ogx_eth_addr_str(pay_to, cfg->pay_to);
+	ogx_eth_addr_str(asset, cfg->asset);
+	if (version == 1)
+		ogx_buf_printf(b, "{\"scheme\":\"exact\",\"network\":\"%s\",\"maxAmountRequired\":"
+			       "\"%llu\",\"resource\":", cfg->network, (unsigned long long)price);
+	else
+		ogx_buf_printf(b, "{\"scheme\":\"exact\",\"network\":\"eip155:%llu\",\"amount\":"
+			       "\"%llu\",\"resource\":", (unsigned long long)cfg->chain_id,
+			       (unsigned long long)price);
+	ogx_buf_json_str(b, resource, strlen(resource));
+	ogx_buf_printf(b, ",\"description\":\"ogx inference with a signed proof record\","
+		       "\"mimeType\":\"application/json\",\"payTo\":\"%s\",\"maxTimeoutSeconds\":%u,"
+		       "\"asset\":\"%s\",\"extra\":{\"name\":", pay_to, cfg->max_timeout_s, asset);
+	ogx_buf_json_str(b, cfg->asset_name, strlen(cfg->asset_name));
+	ogx_buf_str(b, ",\"version\":");
+	ogx_buf_json_str(b, cfg->asset_version, strlen(cfg->asset_version));
+	ogx_buf_str(b, "}}");
+}
+
+void x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			const char *resource, const char *error)
+{
+	ogx_buf_printf(b, "{\"x402Version\":1,\"error\":\"%s\",\"accepts\":[", error);
+	requirement(b, cfg, price, resource, 1);
+	ogx_buf_str(b, "]}\n");
+}
+
+static void base64_of(struct ogx_buf *out, const struct ogx_buf *in)
+{
+	size_t n = sodium_base64_ENCODED_LEN(in->len, sodium_base64_VARIANT_ORIGINAL);
+	char *tmp = malloc(n);
+
+	if (!tmp || in->oom) {
+		out->oom = true;
+		free(tmp);
+		return;
+	}
+	sodium_bin2base64(tmp, n, (const unsigned char *)in->p, in->len,
+			  sodium_base64_VARIANT_ORIGINAL);
+	ogx_buf_str(out, tmp);
+	free(tmp);
+}
+
+void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			  uint64_t price, const char *resource, const char *error)
+{
+	struct ogx_buf j = { 0 };
+
+	ogx_buf_printf(&j, "{\"x402Version\":2,\"error\":\"%s\",\"resource\":{\"url\":", error);
+	ogx_buf_json_str(&j, resource, strlen(resource));
+	ogx_buf_str(&j, "},\"accepts\":[");
+	requirement(&j, cfg, price, resource, 2);
+	ogx_buf_str(&j, "]}");
+	base64_of(b, &j);
+	ogx_buf_free(&j);
+}
+
+void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			   const struct x402_payment *p)
+{
+	struct ogx_buf j = { 0 };
+	char payer[OGX_ETH_ADDR_STRLEN];
+
+	ogx_eth_addr_str(payer, p->from);
+	/* settlement is ogsubmit's, later: no transaction hash yet */
+	ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
+		       "\"payer\":\"%s\",\"settlement\":\"deferred\"}", p->network, payer);
+	(void)cfg;
+	ogx_buf_str(b, p->version == 1 ? "X-PAYMENT-RESPONSE: " : "PAYMENT-RESPONSE: ");
+	base64_of(b, &j);
+	ogx_buf_str(b, "\r\n");
+	ogx_buf_free(&j);
+}
+
+int x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		  struct ogx_ext *x)
+{
+	int err = ogx_ext_add_uint(x, 0, (uint64_t)p->version);
+
+	err = err ?: ogx_ext_add_bytes(x, 1, OGX_EXT_TEXT, "exact", 5);
+	err = err ?: ogx_ext_add_bytes(x, 2, OGX_EXT_TEXT, p->network, strlen(p->network));
+	err = err ?: ogx_ext_add_uint(x, 3, cfg->chain_id);
+	err = err ?: ogx_ext_add_bytes(x, 4, OGX_EXT_BYTES, cfg->asset, 20);
+	err = err ?: ogx_ext_add_bytes(x, 5, OGX_EXT_BYTES, cfg->pay_to, 20);
+	err = err ?: ogx_ext_add_bytes(x, 6, OGX_EXT_BYTES, p->from, 20);
+	err = err ?: ogx_ext_add_bytes(x, 7, OGX_EXT_TEXT, p->value, strlen(p->value));
+	err = err ?: ogx_ext_add_uint(x, 8, p->valid_after);
+	err = err ?: ogx_ext_add_uint(x, 9, p->valid_before);
+	err = err ?: ogx_ext_add_bytes(x, 10, OGX_EXT_BYTES, p->nonce, 32);
+	err = err ?: ogx_ext_add_bytes(x, 11, OGX_EXT_BYTES, p->sig, 65);
+	err = err ?: ogx_ext_add_bytes(x, 12, OGX_EXT_BYTES, p->digest, 32);
+	return err;
+}

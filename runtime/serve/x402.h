@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * x402 payments, `exact` scheme on EVM: the client pays with an EIP-3009
+ * transferWithAuthorization signed as EIP-712 typed data, sent base64-encoded
+ * JSON in X-PAYMENT (x402 v1) or PAYMENT-SIGNATURE (v2). Verified here, with
+ * no facilitator: the EIP-712 digest over the server's own domain (name,
+ * version, chain id, asset: from configuration, never from the client),
+ * ecrecover with libsecp256k1 (low s only), payee, amount and validity
+ * window, and a nonce never seen before. Used nonces are appended to
+ * STATE/x402-nonces (one line per payment, which is also what settlement
+ * reads) and made durable with the job's record; the file is read back on
+ * start, so a replay is refused across restarts.
+ */
+#ifndef OGX_SERVE_X402_H
+#define OGX_SERVE_X402_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proof/record.h"
+#include "serve/buf.h"
+
+struct ogx_x402_config;
+
+struct x402_payment {
+	int version;			/* 1 or 2 */
+	uint8_t from[20], to[20];
+	char value[80];			/* decimal, as signed */
+	uint64_t valid_after, valid_before;
+	uint8_t nonce[32];
+	uint8_t sig[65];		/* r ‖ s ‖ v */
+	uint8_t digest[32];		/* the EIP-712 digest (set by x402_accept) */
+	char network[64];
+};
+
+struct x402_state {
+	const struct ogx_x402_config *cfg;
+	int log_fd;
+	/* used (from, nonce) pairs: an open-addressing set of their keccak */
+	uint8_t (*set)[32];
+	size_t n, cap;
+};
+
+/*
+ * Rejections: code is the x402 error string put in the 402 body's "error",
+ * msg a human sentence.
+ */
+struct x402_reject {
+	const char *code;
+	char msg[200];
+};
+
+int x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir);
+void x402_close(struct x402_state *x);
+/* Make the nonces recorded so far durable. */
+int x402_sync(struct x402_state *x);
+
+/* x402_nonces.c: has (from, nonce) been used (with add: mark it used)? */
+bool x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add);
+/* Mark p's nonce used and append its line to the log (durable at x402_sync). */
+int x402_log(struct x402_state *x, const struct x402_payment *p);
+
+/* Decode a header value (base64 of JSON). 0, or -EINVAL with rej filled. */
+int x402_decode(const char *header, int version, struct x402_payment *p,
+		struct x402_reject *rej);
+
+/*
+ * Check p against the configuration, the price and the clock (seconds since
+ * the epoch), then record its nonce as used. 0, or -EPERM with rej filled.
+ */
+int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		struct x402_reject *rej);
+
+/* The EIP-712 digest of a transferWithAuthorization under the configured domain. */
+void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		 uint8_t out[32]);
+
+/* The 402 answer's body (v1 JSON) and the v2 PAYMENT-REQUIRED header value. */
+void x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			const char *resource, const char *error);
+void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			  uint64_t price, const char *resource, const char *error);
+/* The X-PAYMENT-RESPONSE / PAYMENT-RESPONSE header lines (complete, with CRLF). */
+void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			   const struct x402_payment *p);
+/* The record's payment evidence (key 15); Documentation/serve.md lists the entries. */
+int x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		  struct ogx_ext *ext);
+
+#endif

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogrun serve --listen HOST:PORT --model NAME=REF[,tokenizer=PATH][,price=N] ...
+ *             [--config FILE] [x402 and limit options]
+ *
+ * The node's HTTP server (runtime/serve/serve.h; API in Documentation/serve.md).
+ * A config file holds the same options, one "name = value" per line (the
+ * option's long name without dashes, '#' comments); options given on the
+ * command line after --config override it.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain/eth_key.h"
+#include "ogrun.h"
+#include "proof/key.h"
+#include "serve/serve.h"
+#include "util/err.h"
+#include "util/file.h"
+
+enum {
+	O_LISTEN = 256, O_MODEL, O_PRICE, O_CONFIG, O_KEY, O_SPOOL, O_STATE, O_QUEUE, O_BATCH,
+	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
+	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_HELP,
+};
+
+static const struct option opts[] = {
+	{ "listen", required_argument, NULL, O_LISTEN },
+	{ "model", required_argument, NULL, O_MODEL },
+	{ "price", required_argument, NULL, O_PRICE },
+	{ "config", required_argument, NULL, O_CONFIG },
+	{ "key", required_argument, NULL, O_KEY },
+	{ "spool", required_argument, NULL, O_SPOOL },
+	{ "state", required_argument, NULL, O_STATE },
+	{ "queue", required_argument, NULL, O_QUEUE },
+	{ "batch", required_argument, NULL, O_BATCH },
+	{ "max-connections", required_argument, NULL, O_MAXCONN },
+	{ "request-timeout-ms", required_argument, NULL, O_REQ_TMO },
+	{ "idle-timeout-ms", required_argument, NULL, O_IDLE_TMO },
+	{ "threads", required_argument, NULL, O_THREADS },
+	{ "max-body", required_argument, NULL, O_MAXBODY },
+	{ "no-record", no_argument, NULL, O_NORECORD },
+	{ "pay-to", required_argument, NULL, O_PAYTO },
+	{ "asset", required_argument, NULL, O_ASSET },
+	{ "chain-id", required_argument, NULL, O_CHAIN },
+	{ "network", required_argument, NULL, O_NETWORK },
+	{ "asset-name", required_argument, NULL, O_ASSET_NAME },
+	{ "asset-version", required_argument, NULL, O_ASSET_VERSION },
+	{ "max-timeout", required_argument, NULL, O_MAX_TIMEOUT },
+	{ "help", no_argument, NULL, O_HELP },
+	{ 0 }
+};
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s serve --model NAME=REF[,tokenizer=PATH][,price=N] ... [options]\n"
+		"  --listen HOST:PORT    IPv4 address and port (default 127.0.0.1:8402; port 0: any)\n"
+		"  --model NAME=REF      serve model REF (store name, id or path) as NAME: an MLP\n"
+		"                        classifier GGUF (/v1/infer) or a llama2.c checkpoint\n"
+		"                        (/v1/chat/completions, /v1/completions)\n"
+		"  --price NAME=AMOUNT   x402 price per request, in the asset's smallest unit\n"
+		"  --pay-to ADDR --asset ADDR --chain-id N --network NAME\n"
+		"  --asset-name NAME --asset-version V   the token's EIP-712 domain (USDC: \"USDC\", \"2\")\n"
+		"  --max-timeout S       longest payment validity window accepted (default 3600)\n"
+		"  --config FILE         options as \"name = value\" lines\n"
+		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
+		"                        (defaults under $OGX_HOME)\n"
+		"  --queue N             jobs waiting per model before 429 (default 256)\n"
+		"  --batch N             classifier jobs per batch and fdatasync (default 64)\n"
+		"  --max-connections N   (default 4096)\n"
+		"  --request-timeout-ms N, --idle-timeout-ms N   (defaults 10000, 60000)\n"
+		"  --threads N           CPU threads per Llama forward step (default 1)\n"
+		"  --max-body BYTES      (default 1048576)\n"
+		"  --no-record           answer without proof records: benchmarks only\n", prog);
+	return f == stdout ? 0 : 2;
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!*s || *s == '-' || *end || errno || v < min || v > max) {
+		fprintf(stderr, "%s: serve: --%s: '%s' is not a number from %llu to %llu\n", prog,
+			opt, s, (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static struct ogx_serve_model *find(struct ogx_serve_config *c, const char *name, size_t len)
+{
+	for (size_t i = 0; i < c->n_models; i++)
+		if (strlen(c->models[i].name) == len && !strncmp(c->models[i].name, name, len))
+			return &c->models[i];
+	return NULL;
+}
+
+static int add_model(struct ogx_serve_config *c, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	char ref[PATH_MAX], *opt, *save;
+	struct ogx_serve_model *m;
+	size_t nl = eq ? (size_t)(eq - arg) : 0;
+
+	if (!eq || !nl || nl >= OGX_SERVE_NAME_MAX || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") < nl) {
+		fprintf(stderr, "%s: serve: --model: want NAME=REF with NAME of [A-Za-z0-9._-], "
+			"got '%s'\n", prog, arg);
+		return -EINVAL;
+	}
+	if (find(c, arg, nl) || c->n_models == OGX_SERVE_MAX_MODELS) {
+		fprintf(stderr, "%s: serve: --model: '%.*s' given twice, or more than %d models\n",
+			prog, (int)nl, arg, OGX_SERVE_MAX_MODELS);
+		return -EINVAL;
+	}
+	m = &c->models[c->n_models];
+	memcpy(m->name, arg, nl);
+	snprintf(ref, sizeof(ref), "%s", eq + 1);
+	opt = strchr(ref, ',');
+	if (opt)
+		*opt++ = 0;
+	for (char *o = opt ? strtok_r(opt, ",", &save) : NULL; o; o = strtok_r(NULL, ",", &save)) {
+		uint64_t v;
+
+		if (!strncmp(o, "tokenizer=", 10)) {
+			snprintf(m->tokenizer, sizeof(m->tokenizer), "%s", o + 10);
+		} else if (!strncmp(o, "price=", 6)) {
+			if (parse_u64("model price", o + 6, 0, UINT64_MAX, &v))
+				return -EINVAL;
+			m->price = v;
+		} else {
+			fprintf(stderr, "%s: serve: --model: unknown option '%s'\n", prog, o);
+			return -EINVAL;
+		}
+	}
+	if (model_resolve(ref, m->path, sizeof(m->path), NULL))
+		return -ENOENT;
+	c->n_models++;
+	return 0;
+}
+
+static int set_price(struct ogx_serve_config *c, const char *arg)
+{
+	const char *eq = strchr(arg, '=');
+	struct ogx_serve_model *m = eq ? find(c, arg, (size_t)(eq - arg)) : NULL;
+	uint64_t v;
+
+	if (!m) {
+		fprintf(stderr, "%s: serve: --price: want NAME=AMOUNT for a model given before it, "
+			"got '%s'\n", prog, arg);
+		return -EINVAL;
+	}
+	if (parse_u64("price", eq + 1, 0, UINT64_MAX, &v))
+		return -EINVAL;
+	m->price = v;
+	return 0;
+}
+
+static int parse_config(struct ogx_serve_config *c, const char *path);
+
+static int apply(struct ogx_serve_config *c, int opt, const char *name, const char *arg)
+{
+	uint64_t v;
+	int err;
+
+	switch (opt) {
+	case O_LISTEN: {
+		const char *colon = strrchr(arg, ':');
+
+		if (!colon || (size_t)(colon - arg) >= sizeof(c->host) ||
+		    parse_u64("listen port", colon + 1, 0, 65535, &v))
+			goto bad;
+		snprintf(c->host, sizeof(c->host), "%.*s", (int)(colon - arg), arg);
+		c->port = (uint16_t)v;
+		return 0;
+	}
+	case O_MODEL: return add_model(c, arg);
+	case O_PRICE: return set_price(c, arg);
+	case O_CONFIG: return parse_config(c, arg);
+	case O_KEY: snprintf(c->key, sizeof(c->key), "%s", arg); return 0;
+	case O_SPOOL: snprintf(c->spool, sizeof(c->spool), "%s", arg); return 0;
+	case O_STATE: snprintf(c->state, sizeof(c->state), "%s", arg); return 0;
+	case O_QUEUE: err = parse_u64(name, arg, 1, 1u << 20, &v); c->queue_max = v; return err;
+	case O_BATCH: err = parse_u64(name, arg, 1, 4096, &v); c->batch_max = v; return err;
+	case O_MAXCONN: err = parse_u64(name, arg, 1, 1u << 20, &v); c->max_conns = v; return err;
+	case O_REQ_TMO: err = parse_u64(name, arg, 1, 3600000, &v); c->request_timeout_ms = v;
+		return err;
+	case O_IDLE_TMO: err = parse_u64(name, arg, 1, 3600000, &v); c->idle_timeout_ms = v;
+		return err;
+	case O_THREADS: err = parse_u64(name, arg, 1, 256, &v); c->threads = v; return err;
+	case O_MAXBODY: err = parse_u64(name, arg, 1024, 1u << 30, &v); c->max_body = v;
+		return err;
+	case O_NORECORD: c->no_record = true; return 0;
+	case O_PAYTO:
+		if (ogx_eth_addr_parse(c->x402.pay_to, arg))
+			goto bad;
+		return 0;
+	case O_ASSET:
+		if (ogx_eth_addr_parse(c->x402.asset, arg))
+			goto bad;
+		return 0;
+	case O_CHAIN: return parse_u64(name, arg, 1, UINT64_MAX, &c->x402.chain_id);
+	case O_NETWORK: snprintf(c->x402.network, sizeof(c->x402.network), "%s", arg); return 0;
+	case O_ASSET_NAME: snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "%s", arg);
+		return 0;
+	case O_ASSET_VERSION:
+		snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "%s", arg);
+		return 0;
+	case O_MAX_TIMEOUT: err = parse_u64(name, arg, 1, 86400 * 7, &v);
+		c->x402.max_timeout_s = v; return err;
+	}
+bad:
+	fprintf(stderr, "%s: serve: --%s: bad value '%s'\n", prog, name, arg);
+	return -EINVAL;
+}
+
+static int parse_config(struct ogx_serve_config *c, const char *path)
+{
+	uint8_t *data;
+	size_t len;
+	char *line, *save;
+	int err = ogx_read_file(path, 1 << 20, &data, &len), lineno = 0;
+
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+		return err;
+	}
+	data[len ? len - 1 : 0] = len && data[len - 1] == '\n' ? 0 : data[len ? len - 1 : 0];
+	for (line = strtok_r((char *)data, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *k = line, *eq, *v, *end;
+		const struct option *o;
+
+		lineno++;
+		k += strspn(k, " \t");
+		if (!*k || *k == '#')
+			continue;
+		eq = strchr(k, '=');
+		end = eq ? eq : k + strlen(k);
+		while (end > k && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = 0;
+		v = eq ? eq + 1 + strspn(eq + 1, " \t") : NULL;
+		for (end = v ? v + strlen(v) : NULL; end && end > v && (end[-1] == ' ' ||
+		     end[-1] == '\t' || end[-1] == '\r'); end--)
+			end[-1] = 0;
+		for (o = opts; o->name; o++)
+			if (!strcmp(o->name, k) && o->val != O_HELP && o->val != O_CONFIG)
+				break;
+		if (!o->name || (o->has_arg == required_argument) != (v != NULL)) {
+			fprintf(stderr, "%s: %s:%d: '%s' is not an option of ogrun serve%s\n", prog,
+				path, lineno, k, o->name ? " in this form" : "");
+			free(data);
+			return -EINVAL;
+		}
+		err = apply(c, o->val, o->name, v);
+		if (err) {
+			free(data);
+			return err;
+		}
+	}
+	free(data);
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct ogx_serve_config *c = malloc(sizeof(*c));
+	int opt, idx, err, rc = 2;
+	bool priced = false;
+
+	if (!c)
+		return 1;
+	ogx_serve_config_init(c);
+	snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "2");
+	snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "USDC");
+	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		if (opt == 'h' || opt == O_HELP) {
+			rc = usage(stdout);
+			goto out;
+		}
+		if (opt == '?') {
+			usage(stderr);
+			goto out;
+		}
+		if (apply(c, opt, opts[idx].name, optarg))
+			goto out;
+	}
+	if (optind != argc || !c->n_models) {
+		fprintf(stderr, "%s: serve: at least one --model NAME=REF is needed\n", prog);
+		usage(stderr);
+		goto out;
+	}
+	for (size_t i = 0; i < c->n_models; i++)
+		priced |= c->models[i].price > 0;
+	if (priced) {
+		static const uint8_t zero[20];
+
+		if (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
+		    !c->x402.chain_id || !c->x402.network[0]) {
+			fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
+				"--network\n", prog);
+			goto out;
+		}
+		c->x402.enabled = true;
+	}
+	if (!c->key[0])
+		ogx_default_path(c->key, sizeof(c->key), "node.key");
+	if (!c->spool[0])
+		ogx_default_path(c->spool, sizeof(c->spool), "spool");
+	if (!c->state[0])
+		ogx_default_path(c->state, sizeof(c->state), "serve");
+	rc = 1;
+	err = ogx_serve(c);
+	if (err)
+		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
+	else
+		rc = 0;
+out:
+	free(c);
+	return rc;
+}
