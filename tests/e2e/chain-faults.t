@@ -11,7 +11,7 @@ set -u
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
 OUTAGE=${OGX_CHAIN_OUTAGE_S:-10}
-echo "1..19"
+echo "1..23"
 
 anvil_start --no-mining
 submit_setup
@@ -144,4 +144,18 @@ check "ogverify: 1000 records exactly once" 0 "$?"
 kill -TERM "$PROXY"
 wait "$PROXY" 2>/dev/null
 PROXY=
+
+# --- E: a key without funds: one clear line, the batch kept, no spinning.
+"$OGSUBMIT" key gen "$ANVIL_TMP/poor.key" >/dev/null
+"$SPOOLGEN" "$ANVIL_TMP/spool-e" "$ANVIL_TMP/node.key" 100
+start_daemon e --target 0x00000000000000000000000000000000000000e1 --key "$ANVIL_TMP/poor.key"
+wait_for 30 grep -qi 'insufficient funds' "$ANVIL_TMP/e.log"
+check "a key without funds: the log says insufficient funds" 0 "$?"
+sleep 2
+kill -0 "$DAEMON"
+check "the daemon keeps running" 0 "$?"
+check "said once, not in a loop" 1 "$(grep -ci 'insufficient funds' "$ANVIL_TMP/e.log")"
+[ "$(grep -c '^B ' "$ANVIL_TMP/state-e/journal")" -ge 1 ]
+check "the signed batch stays in the journal" 0 "$?"
+stop_daemon
 exit $FAILED

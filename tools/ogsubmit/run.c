@@ -75,6 +75,7 @@ struct ogs {
 	uint64_t settled_records, since_compact;
 	uint64_t backoff_until_ms, backoff_ms;
 	char last_problem[512];
+	bool problem_transport; /* the last problem was the RPC endpoint's */
 	bool target_has_code; /* a contract: ask the node for gas; else compute it */
 };
 
@@ -94,9 +95,14 @@ static uint64_t now_ms(void)
 	return (uint64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Log a problem once until it changes (no log flood while a node is down). */
-static void problem(struct ogs *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void problem(struct ogs *s, const char *fmt, ...)
+/*
+ * Log a problem once until it changes (no log flood while a node is down).
+ * transport: the RPC endpoint's (over as soon as a call succeeds), not one
+ * of a batch (over when a transaction is accepted).
+ */
+static void problem(struct ogs *s, bool transport, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void problem(struct ogs *s, bool transport, const char *fmt, ...)
 {
 	char msg[sizeof(s->last_problem)];
 	va_list ap;
@@ -107,6 +113,15 @@ static void problem(struct ogs *s, const char *fmt, ...)
 	if (strcmp(msg, s->last_problem)) {
 		fprintf(stderr, "%s: %s\n", prog, msg);
 		snprintf(s->last_problem, sizeof(s->last_problem), "%s", msg);
+	}
+	s->problem_transport = transport;
+}
+
+static void clear_problem(struct ogs *s)
+{
+	if (s->last_problem[0]) {
+		fprintf(stderr, "%s: recovered\n", prog);
+		s->last_problem[0] = '\0';
 	}
 }
 
@@ -124,10 +139,8 @@ static void back_off(struct ogs *s)
 static void rpc_ok(struct ogs *s)
 {
 	s->backoff_ms = 0;
-	if (s->last_problem[0]) {
-		fprintf(stderr, "%s: recovered\n", prog);
-		s->last_problem[0] = '\0';
-	}
+	if (s->problem_transport)
+		clear_problem(s);
 }
 
 /* ---- reading and checking records --------------------------------------- */
@@ -177,7 +190,7 @@ static int read_spool(struct ogs *s)
 		rc = ogx_spool_iter_open(&s->it, s->c.spool, s->read_index,
 					 OGX_SPOOL_ITER_DURABLE);
 		if (rc) {
-			problem(s, "%s: %s", s->c.spool, ogx_errmsg(rc));
+			problem(s, false, "%s: %s", s->c.spool, ogx_errmsg(rc));
 			return rc == -ENOENT ? 0 : rc;
 		}
 	}
@@ -283,7 +296,7 @@ static int replace(struct ogs *s, struct jbatch *b, bool new_nonce)
 		old.max_fee = last->max_fee;
 		err = ogx_fee_replace(&old, &fresh, s->c.fee_cap, &f);
 		if (err) {
-			problem(s, "batch %" PRIu64 ": %s", b->id, ogx_errmsg(err));
+			problem(s, false, "batch %" PRIu64 ": %s", b->id, ogx_errmsg(err));
 			b->bumped_ms = now_ms();
 			return err;
 		}
@@ -326,6 +339,7 @@ static void broadcast(struct ogs *s, struct jbatch *b)
 	b->sent_ms = now_ms();
 	if (!err) {
 		rpc_ok(s);
+		clear_problem(s);
 		return;
 	}
 	switch (ogx_rpc_last_kind(s->rpc)) {
@@ -337,7 +351,8 @@ static void broadcast(struct ogs *s, struct jbatch *b)
 			replace(s, b, false);
 		return;
 	default:
-		problem(s, "batch %" PRIu64 ": %s", b->id, ogx_errmsg(err));
+		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch %" PRIu64 ": %s",
+			b->id, ogx_errmsg(err));
 		back_off(s);
 	}
 }
@@ -430,7 +445,8 @@ static int form_batch(struct ogs *s)
 			fprintf(stderr, "%s: %s\n", prog, s->stalled);
 			goto out;
 		}
-		problem(s, "batch: %s", ogx_errmsg(err));
+		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch: %s",
+			ogx_errmsg(err));
 		back_off(s);
 		goto out;
 	}
@@ -580,7 +596,7 @@ static int watch(struct ogs *s)
 	}
 	return 0;
 rpc_fail:
-	problem(s, "%s: %s", s->c.rpc, ogx_errmsg(err));
+	problem(s, true, "%s: %s", s->c.rpc, ogx_errmsg(err));
 	back_off(s);
 	return 0;
 }
@@ -626,7 +642,7 @@ static int start(struct ogs *s)
 	       (err = ogx_rpc_code_size(s->rpc, s->c.target, &code))) {
 		if (ogx_rpc_last_kind(s->rpc) != OGX_RPC_TRANSPORT)
 			return prefixed(err, s->c.rpc);
-		problem(s, "waiting for %s: %s", s->c.rpc, ogx_errmsg(err));
+		problem(s, true, "waiting for %s: %s", s->c.rpc, ogx_errmsg(err));
 		sd_notifyf(0, "WATCHDOG=1\nSTATUS=waiting for %s", s->c.rpc);
 		back_off(s);
 		while (!stop && now_ms() < s->backoff_until_ms)
