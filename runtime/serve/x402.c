@@ -247,15 +247,15 @@ int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, ui
 			      (unsigned long long)price);
 	if (p->valid_before <= now)
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
-			      "authorization expired (validBefore %llu, now %llu)",
-			      (unsigned long long)p->valid_before, (unsigned long long)now);
+			      "authorization expired (validBefore %llu)",
+			      (unsigned long long)p->valid_before);
 	if (p->valid_before - now > cfg->max_timeout_s)
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
 			      "validBefore is more than %u s ahead", cfg->max_timeout_s);
 	if (p->valid_after > now)
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_after",
-			      "authorization not yet valid (validAfter %llu, now %llu)",
-			      (unsigned long long)p->valid_after, (unsigned long long)now);
+			      "authorization not yet valid (validAfter %llu)",
+			      (unsigned long long)p->valid_after);
 	memcpy(sig.r, p->sig, 32);
 	memcpy(sig.s, p->sig + 32, 32);
 	if (high_s(sig.s))
