@@ -9,7 +9,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-echo "1..23"
+echo "1..33"
 
 anvil_start
 submit_setup
@@ -121,6 +121,49 @@ case "$out" in
 *": 1 batches (0 root-only), "*" records (seq 0.."*"), 0 missing, 0 duplicates, 0 chain breaks, 0 failures") ok "ogverify batch checks a batch file offline" ;;
 *) not_ok "ogverify batch checks a batch file offline"; echo "# $out" ;;
 esac
+
+# The batch format against an independent implementation (python3-cbor2,
+# python3-nacl), and inclusion proofs: from a batch with its records, and
+# for a root-only batch, given the proof.
+out=$(/usr/bin/python3 "$OGX_SRC/tests/e2e/batch_independent.py" "$ANVIL_TMP/batch1" "$ANVIL_TMP")
+check "python3-cbor2/nacl: canonical, signature and Merkle root of a batch made in C" 0 "$?"
+out=$("$OGX_BUILD/ogverify" batch "$ANVIL_TMP/root.batch")
+case "$out" in
+*": 1 batches (1 root-only), "*", 0 failures") ok "ogverify batch accepts a root-only batch made in Python" ;;
+*) not_ok "ogverify batch accepts a root-only batch made in Python"; echo "# $out" ;;
+esac
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/batch1")
+check "ogverify record --batch: the record is in the batch" 0 "$?"
+read -r index path <"$ANVIL_TMP/proof5"
+check "and its inclusion proof is the one Python computes" \
+	"proof   --index $index --path $path" "$(echo "$out" | grep '^proof')"
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/root.batch" 2>&1 >/dev/null)
+check "a root-only batch needs the proof" \
+	"2 ogverify: $ANVIL_TMP/root.batch: a root-only batch: give the inclusion proof (--index and --path)" \
+	"$? $out"
+"$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/root.batch" \
+	--index "$index" --path "$path" >/dev/null
+check "with the proof, the record is in the root-only batch" 0 "$?"
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/root.batch" \
+	--index 6 --path "$path" 2>&1 >/dev/null)
+check "a proof for another leaf fails" \
+	"1 ogverify: $ANVIL_TMP/root.batch: FAILED inclusion: inclusion proof does not lead to the batch root" \
+	"$? $out"
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/root.batch" \
+	--index x --path "${path%,*}" 2>&1 >/dev/null)
+check "a malformed --index" "2 ogverify: --index: 'x' is not a number" "$? $out"
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/root.batch" \
+	--index 5 --path "${path}0" 2>&1 >/dev/null)
+check "a malformed --path" \
+	"2 ogverify: --path: want digests of 64 hex digits, separated by commas" "$? $out"
+second=$(rpc_get eth_getBlockByNumber '["0x2",false]' 'r["transactions"][0]')
+rpc_get eth_getTransactionByHash "[\"$second\"]" 'r["input"]' |
+	python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.stdin.read().strip()[2:]))' \
+	>"$ANVIL_TMP/batch2"
+out=$("$OGX_BUILD/ogverify" record "$ANVIL_TMP/record5" --batch "$ANVIL_TMP/batch2" 2>&1 >/dev/null)
+check "a record not in the batch" \
+	"1 ogverify: $ANVIL_TMP/batch2: FAILED batch: the record is not in it" "$? $out"
+
 out=$(verify_chain 10500 2>&1)
 rc=$?
 case "$rc $out" in

@@ -21,6 +21,7 @@
 #include "chain/eth_key.h"
 #include "chain/rpc.h"
 #include "ogverify.h"
+#include "proof/merkle.h"
 #include "proof/record.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -319,6 +320,96 @@ out:
 	ogx_rpc_close(rpc);
 	free(t.v);
 	return err ? 1 : t.failures ? 1 : 0;
+}
+
+/*
+ * ogverify record R --batch B [--index I --path H1,H2,...]: is the record with
+ * digest id in batch B? A batch with its records gives the leaf and the
+ * inclusion proof itself (printed, for use with the root-only batch); a
+ * root-only batch needs the proof. 0, or 1 with the reason on stderr.
+ */
+int record_in_batch(const uint8_t id[OGX_DIGEST_LEN], const char *batch_path,
+		    const char *index_s, const char *path_s)
+{
+	uint8_t (*digests)[OGX_DIGEST_LEN] = NULL, *data = NULL;
+	uint8_t path[OGX_MERKLE_MAX_PATH][OGX_DIGEST_LEN];
+	char h[2 * OGX_DIGEST_LEN + 1], *end;
+	size_t len, i, n_path = 0, index = SIZE_MAX;
+	struct ogx_batch b = { 0 };
+	const char *p;
+	int err, rc = 1;
+
+	if ((err = ogx_read_file(batch_path, 64u << 20, &data, &len)) ||
+	    (err = ogx_batch_decode(data, len, &b)) || (err = ogx_batch_verify_sig(&b))) {
+		fprintf(stderr, "%s: %s: FAILED batch: %s\n", prog, batch_path, ogx_errmsg(err));
+		goto out;
+	}
+	if (b.da == OGX_DA_CALLDATA) {
+		digests = malloc(b.n_records * sizeof(*digests));
+		if (!digests)
+			goto out;
+		for (i = 0; i < b.n_records; i++) {
+			ogx_record_digest(b.records[i], b.record_lens[i], digests[i]);
+			if (!memcmp(digests[i], id, OGX_DIGEST_LEN))
+				index = i;
+		}
+		if (index == SIZE_MAX) {
+			fprintf(stderr, "%s: %s: FAILED batch: the record is not in it\n", prog,
+				batch_path);
+			goto out;
+		}
+		if (ogx_batch_check_root(&b, digests, b.n_records) ||
+		    ogx_merkle_path(digests, b.n_records, index, path, &n_path)) {
+			fprintf(stderr, "%s: %s: FAILED batch: %s\n", prog, batch_path,
+				ogx_errmsg(-EBADMSG));
+			goto out;
+		}
+	} else {
+		if (!index_s || !path_s) {
+			fprintf(stderr, "%s: %s: a root-only batch: give the inclusion proof "
+				"(--index and --path)\n", prog, batch_path);
+			rc = 2;
+			goto out;
+		}
+		index = strtoull(index_s, &end, 10);
+		for (p = path_s; *p && n_path < OGX_MERKLE_MAX_PATH; n_path++) {
+			snprintf(h, sizeof(h), "%s", p);
+			if (strlen(h) != 2 * OGX_DIGEST_LEN ||
+			    ogx_unhex(path[n_path], OGX_DIGEST_LEN, h) ||
+			    (p[2 * OGX_DIGEST_LEN] && p[2 * OGX_DIGEST_LEN] != ',')) {
+				fprintf(stderr, "%s: --path: want digests of 64 hex digits, "
+					"separated by commas\n", prog);
+				rc = 2;
+				goto out;
+			}
+			p += 2 * OGX_DIGEST_LEN + (p[2 * OGX_DIGEST_LEN] == ',');
+		}
+		if (*end) {
+			fprintf(stderr, "%s: --index: '%s' is not a number\n", prog, index_s);
+			rc = 2;
+			goto out;
+		}
+	}
+	if ((err = ogx_merkle_verify(id, index, b.count, (const uint8_t (*)[OGX_DIGEST_LEN])path,
+				     n_path, b.root))) {
+		fprintf(stderr, "%s: %s: FAILED inclusion: %s\n", prog, batch_path,
+			ogx_errmsg(err));
+		goto out;
+	}
+	printf("ok  in batch %s: leaf %zu of %" PRIu64 " (seq %" PRIu64 "..%" PRIu64 ")\n",
+	       batch_path, index, b.count, b.first_seq, b.last_seq);
+	printf("proof   --index %zu --path ", index);
+	for (i = 0; i < n_path; i++) {
+		ogx_hex(h, path[i], OGX_DIGEST_LEN);
+		printf("%s%s", i ? "," : "", h);
+	}
+	printf("\n");
+	rc = 0;
+out:
+	free(digests);
+	ogx_batch_free(&b);
+	free(data);
+	return rc;
 }
 
 int batch_main(int argc, char **argv)

@@ -11,6 +11,10 @@ int record_main(int argc, char **argv);
 int spool_main(int argc, char **argv);
 int chain_main(int argc, char **argv);
 int batch_main(int argc, char **argv);
+
+/* ogverify record --batch: 0 when the record (by digest) is in the batch; prints the proof. */
+int record_in_batch(const uint8_t id[OGX_DIGEST_LEN], const char *batch_path,
+		    const char *index_s, const char *path_s);
 int log_main(int argc, char **argv);
 
 /* Print a record's fields for a person (used by several subcommands). */

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ogverify record FILE|- [--input F] [--output F] [--model F] [--params F]
- *                        [--prev FILE] [--node HEX]
+ *                        [--prev FILE] [--node HEX] [--batch B [--index I --path P]]
  *
  * Checks one record: strict schema, signature, and — when given the bytes —
  * that the input, output, model and parameter digests are those of the files,
  * that it links to the previous record, and that it is signed by an expected
- * node. The first failed check is named on stderr; exit 1.
+ * node, and that it is in a batch (an inclusion proof: chain.c). The first
+ * failed check is named on stderr; exit 1.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -94,7 +95,8 @@ static int check_file_digest(const char *what, const char *path,
 static int usage(FILE *f)
 {
 	fprintf(f, "Usage: %s record FILE|- [--input F] [--output F] [--model F] [--params F]\n"
-		   "                        [--prev FILE] [--node HEX]\n", prog);
+		   "                        [--prev FILE] [--node HEX] [--batch B [--index I --path P]]\n",
+		prog);
 	return f == stdout ? 0 : 2;
 }
 
@@ -107,11 +109,15 @@ int record_main(int argc, char **argv)
 		{ "params", required_argument, NULL, 'p' },
 		{ "prev", required_argument, NULL, 'P' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "batch", required_argument, NULL, 'b' },
+		{ "index", required_argument, NULL, 'I' },
+		{ "path", required_argument, NULL, 'X' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	const char *input = NULL, *output = NULL, *model = NULL, *params = NULL;
 	const char *prev = NULL, *node = NULL, *path;
+	const char *batch = NULL, *index = NULL, *mpath = NULL;
 	uint8_t *buf, id[OGX_DIGEST_LEN], pk[OGX_PK_LEN];
 	struct ogx_record r;
 	size_t len;
@@ -125,6 +131,9 @@ int record_main(int argc, char **argv)
 		case 'p': params = optarg; break;
 		case 'P': prev = optarg; break;
 		case 'n': node = optarg; break;
+		case 'b': batch = optarg; break;
+		case 'I': index = optarg; break;
+		case 'X': mpath = optarg; break;
 		case 'h': return usage(stdout);
 		default: return usage(stderr);
 		}
@@ -202,6 +211,8 @@ int record_main(int argc, char **argv)
 		bad = check_file_digest("model", model, r.model);
 	if (!bad && params)
 		bad = check_file_digest("params", params, r.params);
+	if (!bad && batch)
+		bad = record_in_batch(id, batch, index, mpath);
 	ogx_record_free(&r);
 	if (!bad)
 		printf("%s: all checks passed\n", path);
