@@ -9,7 +9,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-echo "1..33"
+echo "1..34"
 
 anvil_start
 submit_setup
@@ -64,6 +64,17 @@ case "$out" in
 esac
 cmp -s "$ANVIL_TMP/cursor.before" "$ANVIL_TMP/state/cursor"
 check "state unchanged" 0 "$?"
+
+# A TEE record whose kernel evidence is incomplete, on a spool of its own.
+"$SPOOLGEN" "$ANVIL_TMP/spool-tee" "$ANVIL_TMP/node.key" 10
+"$SPOOLGEN" "$ANVIL_TMP/spool-tee" "$ANVIL_TMP/node.key" --tee-bad
+out=$(timeout 60 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --spool "$ANVIL_TMP/spool-tee" \
+	--state-dir "$ANVIL_TMP/state-tee" --target 0x00000000000000000000000000000000000000ee 2>&1)
+rc=$?
+case "$rc $out" in
+"1 "*"ogsubmit: spool record 10: kernel evidence: "*) ok "bad kernel evidence: stops before the record and says why" ;;
+*) not_ok "bad kernel evidence: stops before the record and says why"; echo "$out" | sed 's/^/# /' ;;
+esac
 
 out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --chain-id 8453 2>&1)
 check "wrong chain id: exit 1 and one line" \

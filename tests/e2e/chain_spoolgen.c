@@ -2,10 +2,11 @@
 /*
  * Test helper for the chain tests: append N signed proof records to a spool,
  * continuing the node's hash chain from the spool's last record, the way the
- * runtime does. With --garbage, append one record that is not CBOR instead.
+ * runtime does. With --garbage, append one record that is not CBOR instead;
+ * with --tee-bad, one signed TEE record whose kernel evidence is incomplete.
  *
  *   chain_spoolgen SPOOL NODE_KEY N
- *   chain_spoolgen SPOOL NODE_KEY --garbage
+ *   chain_spoolgen SPOOL NODE_KEY --garbage|--tee-bad
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,10 +45,10 @@ int main(int argc, char **argv)
 	uint8_t prev[OGX_DIGEST_LEN] = { 0 }, *data;
 	uint64_t seq = 0, n, i, idx, first;
 	size_t len, k = 0;
-	int err;
+	int tee_bad = 0, err;
 
 	if (argc != 4 || sodium_init() < 0) {
-		fprintf(stderr, "usage: %s SPOOL NODE_KEY N|--garbage\n", argv[0]);
+		fprintf(stderr, "usage: %s SPOOL NODE_KEY N|--garbage|--tee-bad\n", argv[0]);
 		return 2;
 	}
 	if ((err = ogx_key_load(argv[2], &key)) || (err = ogx_spool_open(&sp, argv[1], NULL))) {
@@ -60,7 +61,8 @@ int main(int argc, char **argv)
 		err = ogx_spool_append_sync(sp, iov, 1, &first);
 		goto out;
 	}
-	n = strtoull(argv[3], NULL, 10);
+	tee_bad = !strcmp(argv[3], "--tee-bad");
+	n = tee_bad ? 1 : strtoull(argv[3], NULL, 10);
 	err = ogx_spool_last(sp, &idx, &data, &len);
 	if (!err) {
 		if ((err = ogx_record_decode(data, len, &last)))
@@ -76,7 +78,15 @@ int main(int argc, char **argv)
 	for (i = 0; i < n && !err; i++) {
 		fill(&r, seq + i);
 		memcpy(r.prev, prev, OGX_DIGEST_LEN);
-		if ((err = ogx_record_sign(&r, &key, &data, &len)))
+		if (tee_bad) {
+			r.level = OGX_LEVEL_TEE;
+			r.kernel.present = true;
+			if ((err = ogx_ext_add_bytes(&r.kernel, 0, OGX_EXT_TEXT, "kmod-sw", 7)))
+				break;
+		}
+		err = ogx_record_sign(&r, &key, &data, &len);
+		ogx_record_free(&r);
+		if (err)
 			break;
 		ogx_record_digest(data, len, prev);
 		iov[k].iov_base = data;

@@ -38,6 +38,7 @@
 #include "config.h"
 #include "journal.h"
 #include "ogsubmit.h"
+#include "proof/kmod_evidence.h"
 #include "proof/merkle.h"
 #include "proof/record.h"
 #include "proof/spool.h"
@@ -77,6 +78,12 @@ struct ogs {
 	char last_problem[512];
 	bool problem_transport; /* the last problem was the RPC endpoint's */
 	bool target_has_code; /* a contract: ask the node for gas; else compute it */
+	/* /dev/ogx, when loaded: VERIFY of kernel MACs made on this boot. */
+	bool have_kmod;
+	struct ogx_kmod kmod;
+	bool kmod_tried;
+	uint8_t boot_id[OGX_BOOT_ID_SIZE];
+	uint64_t kernel_checked, kernel_other_boot;
 };
 
 static volatile sig_atomic_t stop;
@@ -145,6 +152,49 @@ static void rpc_ok(struct ogs *s)
 
 /* ---- reading and checking records --------------------------------------- */
 
+/*
+ * Kernel evidence (TEE records): its form and event digest always; its MAC
+ * through /dev/ogx VERIFY when the module is loaded and the evidence is of
+ * this boot (the MAC key lives only as long as the module: evidence of an
+ * earlier boot can be checked for form only, and is counted).
+ */
+static int check_kernel(struct ogs *s, const struct ogx_record *r)
+{
+	struct ogx_kmod_evidence ev;
+	int err;
+
+	struct ogx_info info;
+
+	if (!r->kernel.present)
+		return ogx_fail(-EBADMSG, "a TEE record without kernel evidence");
+	if ((err = ogx_kmod_evidence_check(r, &ev)))
+		return err;
+	if (!s->kmod_tried) {
+		/* Opened at the first record that needs it, not at start. */
+		s->kmod_tried = true;
+		err = ogx_kmod_open(&s->kmod, NULL);
+		if (!err && (err = ogx_kmod_info(&s->kmod, &info)))
+			ogx_kmod_close(&s->kmod);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s: kernel MACs are not checked, only the "
+				"evidence's form\n", prog, OGX_KMOD_DEV, ogx_errmsg(err));
+		} else {
+			memcpy(s->boot_id, info.boot_id, OGX_BOOT_ID_SIZE);
+			s->have_kmod = true;
+		}
+	}
+	if (!s->have_kmod)
+		return 0;
+	if (memcmp(ev.boot_id, s->boot_id, OGX_BOOT_ID_SIZE)) {
+		s->kernel_other_boot++;
+		return 0;
+	}
+	if ((err = ogx_kmod_evidence_verify(&s->kmod, &ev)))
+		return err;
+	s->kernel_checked++;
+	return 0;
+}
+
 static int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 			struct prec *p)
 {
@@ -165,6 +215,8 @@ static int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size
 	} else if (s->have_tip && memcmp(r.prev, s->tip_digest, OGX_DIGEST_LEN)) {
 		err = ogx_fail(-EBADMSG, "prev is not the digest of record seq %" PRIu64,
 			       s->tip_seq);
+	} else if (r.kernel.present || r.level == OGX_LEVEL_TEE) {
+		err = check_kernel(s, &r);
 	}
 	if (!err) {
 		p->index = index;
@@ -632,6 +684,7 @@ static int start(struct ogs *s)
 		return prefixed(err, s->c.operator_key);
 	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
 		return prefixed(err, s->c.state_dir);
+
 	if (cut)
 		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
 	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
@@ -691,6 +744,8 @@ static void cleanup(struct ogs *s)
 	ogx_rpc_close(s->rpc);
 	ogx_eth_key_free(&s->key);
 	ogx_key_free(&s->op);
+	if (s->have_kmod)
+		ogx_kmod_close(&s->kmod);
 }
 
 static void run_usage(FILE *f)
