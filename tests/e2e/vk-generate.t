@@ -24,7 +24,7 @@ check() {	# name want got
 gen() {
 	"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" "$@"
 }
-echo "1..9"
+echo "1..10"
 
 gen --temp 0 -n 256 --device 0 >"$TMP/greedy" 2>"$TMP/err"
 check "greedy on device 0 exits 0" 0 $?
@@ -37,6 +37,10 @@ check "the pipeline cache is kept under OGX_HOME" 1 "$(ls "$TMP/home/cache" | gr
 gen --temp 1.0 --top-p 0.9 --seed 133742 -n 256 --device 0 >"$TMP/sampled" 2>/dev/null
 check "seeded sample on Vulkan is llama2.c's documented one" \
 	"$(cat "$V/stories260K-t1-p0.9-s133742.txt")" "$(cat "$TMP/sampled")"
+
+OGX_VK_VALIDATION=1 gen --temp 0 -n 100 --device 0 >"$TMP/val" 2>"$TMP/err"
+check "validation layers: no error, same text" "0 $(head -c 200 "$TMP/greedy")" \
+	"$(grep -c 'vulkan validation' "$TMP/err") $(head -c 200 "$TMP/val")"
 
 OGX_VK_DEVICE=0 gen --temp 0 -n 8 >/dev/null 2>"$TMP/err"
 check "OGX_VK_DEVICE=0 selects Vulkan" 1 "$(grep -c '(vulkan device 0: ' "$TMP/err")"

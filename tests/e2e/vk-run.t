@@ -20,7 +20,7 @@ check() {	# name want got
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
 	fi
 }
-echo "1..6"
+echo "1..7"
 
 "$OGRUN" key gen >/dev/null
 "$OGRUN" model quantize "$MF/mnist-fc-f32.gguf" -o "$TMP/q8.gguf" \
@@ -39,6 +39,9 @@ check "300 jobs: Vulkan output bytes equal the CPU's" 0 $bad
 # CBOR text strings are stored as their bytes: the device kind and name show.
 check "records carry the Vulkan device, CPU records don't" "1 0" \
 	"$(grep -c vulkan "$TMP/save-0/300.cbor") $(grep -c vulkan "$TMP/save-cpu/0.cbor")"
+OGX_VK_VALIDATION=1 "$OGRUN" run -m "$TMP/q8.gguf" -i "$MF/t10k-images-idx3-ubyte.gz" \
+	--limit 20 -q --device 0 >/dev/null 2>"$TMP/err"
+check "validation layers report no error" "0 0" "$? $(grep -c 'vulkan validation' "$TMP/err")"
 "$OGRUN" run -m "$MF/mnist-fc-f32.gguf" -i "$MF/t10k-images-idx3-ubyte.gz" --limit 2 -q \
 	--device 0 >/dev/null 2>"$TMP/err"
 check "an f32 model is refused on Vulkan" \
