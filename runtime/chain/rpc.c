@@ -355,10 +355,40 @@ int ogx_rpc_nonce(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], con
 			     json_pack("[o,s]", hex_json(addr, OGX_ETH_ADDR_LEN), tag), nonce);
 }
 
-int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], uint64_t *wei)
+ogx_u128 ogx_u128_from_be(const uint8_t *be, size_t len)
 {
+	ogx_u128 v = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (v >> 120)
+			return ~(ogx_u128)0;
+		v = v << 8 | be[i];
+	}
+	return v;
+}
+
+const char *ogx_u128_str(char out[40], ogx_u128 v)
+{
+	char tmp[40];
+	int n = 0, i;
+
+	do {
+		tmp[n++] = '0' + (int)(v % 10);
+		v /= 10;
+	} while (v);
+	for (i = 0; i < n; i++)
+		out[i] = tmp[n - 1 - i];
+	out[n] = '\0';
+	return out;
+}
+
+int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], ogx_u128 *wei)
+{
+	uint8_t be[32] = { 0 };
 	const char *s;
 	json_t *res;
+	size_t n, i;
 	int err;
 
 	err = ogx_rpc_call(rpc, "eth_getBalance",
@@ -366,11 +396,25 @@ int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], u
 	if (err)
 		return err;
 	s = json_string_value(res);
-	/* Balances exceed 64 bits (anvil's dev accounts hold 10^22 wei). */
-	if (s && strlen(s) > 18 && !strncmp(s, "0x", 2))
-		*wei = UINT64_MAX;
-	else
-		err = ogx_rpc_quantity(res, wei);
+	n = s ? strlen(s) : 0;
+	/* A QUANTITY: "0x" and 1 to 64 hex digits, no leading zeros required. */
+	if (!s || strncmp(s, "0x", 2) || n < 3 || n > 66) {
+		err = bad_value("balance");
+	} else {
+		for (i = 2; i < n && !err; i++) {
+			char c = s[i];
+			int d = c >= '0' && c <= '9' ? c - '0' :
+				c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+				c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+			size_t nib = 64 - (n - i); /* nibble index in 32 bytes */
+
+			if (d < 0)
+				err = bad_value("balance");
+			else
+				be[nib / 2] |= nib % 2 ? d : d << 4;
+		}
+		*wei = ogx_u128_from_be(be, 32);
+	}
 	json_decref(res);
 	return err;
 }

@@ -70,8 +70,17 @@ int ogx_rpc_block_number(struct ogx_rpc *rpc, uint64_t *n);
 int ogx_rpc_nonce(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], const char *tag,
 		  uint64_t *nonce);
 
-/* eth_getBalance at "latest", saturated at UINT64_MAX wei. */
-int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], uint64_t *wei);
+/* Wei amounts beyond 64 bits: balances (anvil's dev accounts hold 10^22), L1 fees. */
+typedef unsigned __int128 ogx_u128;
+
+/* eth_getBalance at "latest", saturated at 2^128 - 1 wei. */
+int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], ogx_u128 *wei);
+
+/* A big-endian unsigned integer (e.g. a uint256 word), saturated at 2^128 - 1. */
+ogx_u128 ogx_u128_from_be(const uint8_t *be, size_t len);
+
+/* Decimal form of v into out (size >= 40). */
+const char *ogx_u128_str(char out[40], ogx_u128 v);
 
 /* eth_sendRawTransaction; hash is the node's answer. */
 int ogx_rpc_send_raw(struct ogx_rpc *rpc, const uint8_t *raw, size_t len,

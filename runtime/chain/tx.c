@@ -54,6 +54,20 @@ int ogx_tx_signing_hash(const struct ogx_tx *tx, uint8_t hash[OGX_KECCAK256_LEN]
 	return err;
 }
 
+int ogx_tx_unsigned(const struct ogx_tx *tx, uint8_t **out, size_t *len)
+{
+	struct ogx_rlp b;
+	int err = encode(&b, tx, false);
+
+	if (err) {
+		ogx_rlp_free(&b);
+		return err;
+	}
+	*out = b.data;
+	*len = b.len;
+	return 0;
+}
+
 int ogx_tx_sign(struct ogx_tx *tx, const struct ogx_eth_key *key)
 {
 	uint8_t h[OGX_KECCAK256_LEN];

@@ -37,6 +37,9 @@ struct ogx_tx {
 /* keccak256(0x02 ‖ rlp(unsigned fields)): what the sender signs. */
 int ogx_tx_signing_hash(const struct ogx_tx *tx, uint8_t hash[OGX_KECCAK256_LEN]);
 
+/* 0x02 ‖ rlp(unsigned fields), malloc'd: what an L1-fee oracle prices. */
+int ogx_tx_unsigned(const struct ogx_tx *tx, uint8_t **out, size_t *len);
+
 /* Sign tx with key (fills tx->sig, sets tx->signed_). */
 int ogx_tx_sign(struct ogx_tx *tx, const struct ogx_eth_key *key);
 

@@ -12,7 +12,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 
-enum kind { STR, U64, ADDR, PK, DA, MODE };
+enum kind { STR, U64, ADDR, PK, DA, MODE, L1 };
 
 static const struct key {
 	const char *name;
@@ -55,6 +55,8 @@ static const struct key {
 	{ "max_inflight", U64, F(max_inflight), 1, 1024, false,
 	  "batches sent but not yet confirmed" },
 	{ "da", DA, F(da), 0, 0, false, "calldata (records on chain) or root (root only)" },
+	{ "l1_fee", L1, F(l1_fee), 0, 0, false,
+	  "budget the L1 data fee (GasPriceOracle): auto (Base, OP chain ids), on, off" },
 #undef F
 };
 
@@ -110,6 +112,17 @@ static int set_value(struct ogs_config *c, const struct key *k, const char *v, c
 			c->contract = v[0] == 'c';
 		else
 			return ogx_fail(-EINVAL, "%s: %s: '%s' is not inbox or contract", where,
+					k->name, v);
+		break;
+	case L1:
+		if (!strcmp(v, "auto"))
+			c->l1_fee = OGS_L1_FEE_AUTO;
+		else if (!strcmp(v, "on"))
+			c->l1_fee = OGS_L1_FEE_ON;
+		else if (!strcmp(v, "off"))
+			c->l1_fee = OGS_L1_FEE_OFF;
+		else
+			return ogx_fail(-EINVAL, "%s: %s: '%s' is not auto, on or off", where,
 					k->name, v);
 		break;
 	case DA:

@@ -18,6 +18,8 @@
 
 #define OGS_CONFIG_DEFAULT "/etc/ogx/ogsubmit.conf"
 
+enum { OGS_L1_FEE_AUTO, OGS_L1_FEE_ON, OGS_L1_FEE_OFF };
+
 struct ogs_config {
 	char rpc[1024];
 	uint64_t chain_id;
@@ -35,6 +37,7 @@ struct ogs_config {
 	uint64_t max_inflight;
 	uint32_t da; /* enum ogx_da */
 	bool contract; /* mode = contract: call submit() on the settlement contract */
+	int l1_fee; /* OGS_L1_FEE_*: budget the OP Stack L1 data fee */
 	bool once; /* exit 0 once the spool is drained and everything confirmed */
 	bool check; /* only check the configuration */
 	bool set[32]; /* which keys were given (for the required ones) */

@@ -33,6 +33,7 @@
 #include "chain/abi.h"
 #include "chain/batch.h"
 #include "chain/fee.h"
+#include "chain/l1fee.h"
 #include "chain/rpc.h"
 #include "chain/tx.h"
 #include "config.h"
@@ -81,6 +82,8 @@ struct ogs {
 	/* /dev/ogx, when loaded: VERIFY of kernel MACs made on this boot. */
 	bool have_kmod;
 	struct ogx_kmod kmod;
+	bool l1_fee; /* budget the OP Stack L1 data fee */
+	ogx_u128 last_l1_fee;
 	bool kmod_tried;
 	uint8_t boot_id[OGX_BOOT_ID_SIZE];
 	uint64_t kernel_checked, kernel_other_boot;
@@ -421,6 +424,36 @@ static void take_pending(struct ogs *s, size_t n)
 		s->pend_since_ms = now_ms();
 }
 
+/*
+ * On OP Stack chains the L1 data fee comes out of the balance on top of
+ * gas × fee: check that the account can pay both before a batch is signed
+ * and journaled, and say what is missing if not.
+ */
+static int budget(struct ogs *s, const struct ogx_tx *tx)
+{
+	char a[40], b[40], c[40];
+	ogx_u128 l1, bal, need;
+	int err;
+
+	if ((err = ogx_l1_fee(s->rpc, tx, &l1)) || (err = ogx_rpc_balance(s->rpc, s->key.addr, &bal))) {
+		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "L1 data fee: %s",
+			ogx_errmsg(err));
+		back_off(s);
+		return err;
+	}
+	s->last_l1_fee = l1;
+	need = (ogx_u128)tx->gas * tx->max_fee;
+	need = need + l1 < need ? ~(ogx_u128)0 : need + l1;
+	if (bal < need) {
+		problem(s, false, "insufficient funds for the next batch: need %s wei (gas %" PRIu64
+			" x %" PRIu64 " wei + L1 data fee %s), have %s", ogx_u128_str(a, need),
+			tx->gas, tx->max_fee, ogx_u128_str(b, l1), ogx_u128_str(c, bal));
+		back_off(s);
+		return -ENOSPC;
+	}
+	return 0;
+}
+
 static int form_batch(struct ogs *s)
 {
 	struct ogx_batch b = { 0 };
@@ -508,6 +541,8 @@ static int form_batch(struct ogs *s)
 	tx.gas = s->target_has_code ? gas + gas / 10 : gas;
 	tx.max_priority_fee = fees.max_priority_fee;
 	tx.max_fee = fees.max_fee;
+	if (s->l1_fee && (err = budget(s, &tx)))
+		goto out;
 	if ((err = sign_tx(s, &tx, &jt)))
 		goto out;
 
@@ -657,10 +692,15 @@ rpc_fail:
 
 static void notify_status(struct ogs *s)
 {
+	char l1[64] = "", n[40];
+
+	if (s->l1_fee)
+		snprintf(l1, sizeof(l1), ", L1 data fee of the last batch %s wei",
+			 ogx_u128_str(n, s->last_l1_fee));
 	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%s%s%zu batches in flight, %" PRIu64
-		   " records settled, %" PRIu64 " read and not settled",
+		   " records settled, %" PRIu64 " read and not settled%s",
 		   s->stalled[0] ? s->stalled : "", s->stalled[0] ? "; " : "", open_batches(s),
-		   s->settled_records, s->read_index - s->st.settled_index);
+		   s->settled_records, s->read_index - s->st.settled_index, l1);
 }
 
 /* ogx_fail() with "what: " before the detail already recorded for err. */
@@ -710,6 +750,8 @@ static int start(struct ogs *s)
 	if (chain_nonce > s->st.next_nonce)
 		s->st.next_nonce = chain_nonce;
 	s->target_has_code = code > 0;
+	s->l1_fee = s->c.l1_fee == OGS_L1_FEE_ON ||
+		    (s->c.l1_fee == OGS_L1_FEE_AUTO && ogx_chain_has_l1_fee(id));
 	if (s->c.contract && !code)
 		return ogx_fail(-EINVAL, "target has no code: contract mode needs the settlement "
 				"contract deployed there");
