@@ -263,7 +263,7 @@ int generate_main(int argc, char **argv)
 		tok_path = tok_default;
 	}
 
-	if (record && open_prover(&prover, key, spool, level, NULL, 0))
+	if (record && open_prover(&prover, key, spool, level, OGX_LEVELS(OGX_LEVEL_VANILLA), NULL, 0))
 		return 1;
 	err = ogx_llama2c_open(&ck, model);
 	if (err) {

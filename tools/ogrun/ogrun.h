@@ -43,10 +43,14 @@ int model_parse_count(const char *what, const char *s, unsigned long max, unsign
 
 /*
  * Open the prover for a job command: key and spool default to $OGX_HOME's;
- * a level this build cannot provide is refused (never downgraded). Prints
- * the error line itself. spool_used (may be NULL) receives the spool's path.
+ * a level not in levels (what the caller can provide) is refused, never
+ * downgraded. Prints the error line itself. spool_used (may be NULL)
+ * receives the spool's path.
  */
 int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32_t level,
-		char *spool_used, size_t size);
+		unsigned int levels, char *spool_used, size_t size);
+
+/* The set of levels a caller can provide, for open_prover(). */
+#define OGX_LEVELS(l) (1u << (l))
 
 #endif

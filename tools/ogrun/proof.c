@@ -7,12 +7,12 @@
 #include "util/err.h"
 
 int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32_t level,
-		char *spool_used, size_t size)
+		unsigned int levels, char *spool_used, size_t size)
 {
 	char kbuf[PATH_MAX], sbuf[PATH_MAX];
 	int err;
 
-	if (level != OGX_LEVEL_VANILLA) {
+	if (!(levels & OGX_LEVELS(level))) {
 		fprintf(stderr, "%s: level %s: this build of ogrun cannot provide it yet "
 			"(never downgraded; use --level vanilla)\n", prog, ogx_level_name(level));
 		return -ENOTSUP;

@@ -335,12 +335,10 @@ int run_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, o.save, ogx_errmsg(err));
 		goto out;
 	}
-	/*
-	 * open_prover() refuses the levels it cannot provide by itself; tee's
-	 * evidence comes from o.kmod, which run_one() adds to every record.
-	 */
-	if (open_prover(&p, o.key, o.spool, o.kmod ? OGX_LEVEL_VANILLA : o.level, spool,
-			sizeof(spool)))
+	/* tee's evidence comes from o.kmod, which run_one() adds to every record. */
+	if (open_prover(&p, o.key, o.spool, o.level,
+			OGX_LEVELS(OGX_LEVEL_VANILLA) | (o.kmod ? OGX_LEVELS(OGX_LEVEL_TEE) : 0),
+			spool, sizeof(spool)))
 		goto out;
 	n = o.limit && o.limit < img.count ? o.limit : img.count;
 	jobs = calloc(o.batch, sizeof(*jobs));
