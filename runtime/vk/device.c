@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 #include <xf86drm.h>
 
@@ -135,8 +136,34 @@ static bool has_layer(const char *name)
 	return found;
 }
 
+/*
+ * One instance lives as long as the process. The loader unloads the drivers
+ * when the last instance goes; drivers (Mesa's among them) keep process-wide
+ * state from their first use, so each reload costs milliseconds and leaves
+ * that state behind in an unmapped library, where LeakSanitizer can only
+ * report it as a leak of an unknown module (make check SAN=1).
+ */
+static VkInstance pinned;
+
+static void pin_drivers(void)
+{
+	VkApplicationInfo app = {
+		.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO,
+		.apiVersion = VK_API_VERSION_1_2,
+	};
+	VkInstanceCreateInfo ci = {
+		.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO,
+		.pApplicationInfo = &app,
+	};
+
+	if (vkCreateInstance(&ci, NULL, &pinned) != VK_SUCCESS)
+		pinned = VK_NULL_HANDLE;
+}
+
 static int create_instance(struct ogx_vk *vk, bool validation)
 {
+	static pthread_once_t pin_once = PTHREAD_ONCE_INIT;
+
 	static const char *layer = "VK_LAYER_KHRONOS_validation";
 	static const char *ext = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
 	VkApplicationInfo app = {
@@ -161,6 +188,7 @@ static int create_instance(struct ogx_vk *vk, bool validation)
 	};
 	VkResult r;
 
+	pthread_once(&pin_once, pin_drivers);
 	if (validation) {
 		if (!has_layer(layer))
 			return ogx_fail(-ENOENT, "vulkan: validation requested but %s is not "
