@@ -161,7 +161,16 @@ serve_stop
 check "SIGTERM: the server exits 0" 0 $?
 
 # Restart on the same spool: the chain continues, old records are found.
+# ...under a fake systemd: READY=1 on $NOTIFY_SOCKET once it listens.
+python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.bind(sys.argv[1]); s.settimeout(20); print(s.recv(256).decode())' \
+	"$TMP/notify" >"$TMP/notify.out" 2>&1 &
+NPID=$!
+for _ in $(seq 50); do [ -S "$TMP/notify" ] && break; sleep 0.05; done
+export NOTIFY_SOCKET=$TMP/notify
 serve_start --model "fashion=$MODEL" --queue 1 --model "stories=$ST/stories260K.bin,tokenizer=$ST/tok512.bin"
+unset NOTIFY_SOCKET
+wait $NPID
+check "sd_notify: READY=1 to \$NOTIFY_SOCKET" "READY=1" "$(cat "$TMP/notify.out")"
 STATUS=$(curl -s -o "$TMP/rec0b.cbor" -w '%{http_code}' "$URL/v1/records/$ID")
 check "after a restart, an earlier record is served" "200 $ID" "$STATUS $(sha256sum "$TMP/rec0b.cbor" | cut -c1-64)"
 req "${JSON[@]}" --data @"$TMP/infer0.json" "$URL/v1/infer"

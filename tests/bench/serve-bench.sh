@@ -1,0 +1,63 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Benchmark: ogrun serve, POST /v1/infer with the default classifier under
+# wrk at 1, 64 and 256 connections, with proof records (the default) and
+# without (--no-record, a bench-only switch): requests/s, p50 and p99
+# latency. Prints a table, writes JSON to $OGX_BENCH_JSON. Never fails on a
+# time. SERVE_BENCH_SECONDS (default 10) per run.
+set -u
+: "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
+: "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+OGRUN=$OGX_BUILD/ogrun
+SECS=${SERVE_BENCH_SECONDS:-10}
+TMP=$(mktemp -d /tmp/ogx-serve-bench.XXXXXX)
+PID=
+trap '[ -n "$PID" ] && kill -KILL $PID 2>/dev/null; rm -rf "$TMP"' EXIT
+export OGX_HOME=$TMP/home
+FASHION=/usr/share/datasets/fashion-mnist
+MODEL=$OGX_BUILD/models/fashion-mlp-q8.gguf
+if [ ! -f "$MODEL" ]; then
+	mkdir -p "$OGX_BUILD/models"
+	"$OGRUN" model train --data "$FASHION" -o "$MODEL.tmp" >/dev/null && mv "$MODEL.tmp" "$MODEL" || exit 1
+fi
+"$OGRUN" key gen >/dev/null || exit 1
+zcat "$FASHION/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784 >"$TMP/img0"
+node -e 'const px=[...require("fs").readFileSync(process.argv[1])];console.log(JSON.stringify({model:"fashion",input:{value:px,decimals:0}}))' "$TMP/img0" >"$TMP/body.json"
+export OGX_WRK_BODY=$TMP/body.json
+
+# wrk's latency as microseconds ("1.23ms" -> 1230)
+us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000;
+	else if (v ~ /s$/) f = 1000000; else f = 1; printf "%.0f", n * f }'; }
+
+json="{\"benchmark\":\"serve_infer\",\"seconds\":$SECS,\"runs\":["
+sep=
+printf '%-8s %6s %10s %10s %10s %8s %8s\n' records conns "req/s" "p50 us" "p99 us" "non-2xx" errors
+for mode in on off; do
+	extra=()
+	[ $mode = off ] && extra=(--no-record)
+	"$OGRUN" serve --listen 127.0.0.1:0 --model "fashion=$MODEL" --queue 1024 "${extra[@]}" \
+		>"$TMP/serve.out" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do grep -q '^listening' "$TMP/serve.out" && break; sleep 0.05; done
+	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve.out")
+	for c in 1 64 256; do
+		t=2
+		[ $c = 1 ] && t=1
+		wrk -t$t -c$c -d${SECS}s --timeout 10s --latency -s "$OGX_SRC/tests/e2e/serve-wrk.lua" \
+			"http://127.0.0.1:$PORT" >"$TMP/wrk" 2>&1
+		rps=$(awk '/^Requests\/sec/ {print $2}' "$TMP/wrk")
+		p50=$(us "$(awk '$1 == "50%" {print $2}' "$TMP/wrk")")
+		p99=$(us "$(awk '$1 == "99%" {print $2}' "$TMP/wrk")")
+		non2xx=$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk")
+		errs=$(grep -c 'Socket errors' "$TMP/wrk")
+		printf '%-8s %6s %10s %10s %10s %8s %8s\n' $mode $c "$rps" "$p50" "$p99" "${non2xx:-0}" "$errs"
+		json+="$sep{\"records\":\"$mode\",\"connections\":$c,\"requests_per_s\":${rps:-0},\"p50_us\":${p50:-0},\"p99_us\":${p99:-0},\"non_2xx\":${non2xx:-0}}"
+		sep=,
+	done
+	kill -TERM $PID
+	wait $PID
+	PID=
+done
+json+="]}"
+[ -n "${OGX_BENCH_JSON:-}" ] && echo "$json" >"$OGX_BENCH_JSON"
+exit 0
