@@ -137,10 +137,10 @@ got=$(raw 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x
 check "three pipelined requests: three answers in order" \
 	"HTTP/1.1 200 OK HTTP/1.1 404 Not Found HTTP/1.1 200 OK " "$got"
 
-# A client that goes away cancels its generation (queued behind 8 others).
+# A client that goes away cancels its generation (queued behind 32 others).
 before=$(curl -s "$URL/metrics" | sed -n 's/^ogx_jobs_cancelled_total //p')
 bg=
-for _ in $(seq 8); do
+for _ in $(seq 32); do
 	curl -s -o /dev/null "${JSON[@]}" -d '{"model":"stories","prompt":"Once","max_tokens":512,"temperature":0}' \
 		"$URL/v1/completions" &
 	bg="$bg $!"
