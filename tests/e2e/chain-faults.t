@@ -10,7 +10,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-OUTAGE=${OGX_CHAIN_OUTAGE_S:-10}
+OUTAGE=${OGX_CHAIN_OUTAGE_S:-30}
 echo "1..23"
 
 anvil_start --no-mining

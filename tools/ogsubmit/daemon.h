@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ogsubmit run, the daemon: its state and the parts of its loop, one file
+ * each — reading and checking spool records (spool_read.c), batches and
+ * their transactions (flight.c), the loop, start and systemd (run.c). The
+ * design and the crash-safety argument are at the top of run.c.
+ */
+#ifndef OGSUBMIT_DAEMON_H
+#define OGSUBMIT_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chain/eth_key.h"
+#include "chain/rpc.h"
+#include "config.h"
+#include "journal.h"
+#include "proof/key.h"
+#include "proof/kmod.h"
+#include "proof/spool.h"
+#include "util/digest.h"
+
+/* A spool record read and checked, waiting for its batch. */
+struct prec {
+	uint8_t *data;
+	size_t len;
+	uint64_t index, seq;
+	uint8_t digest[OGX_DIGEST_LEN];
+	uint8_t node[OGX_PK_LEN];
+};
+
+struct ogs {
+	struct ogs_config c;
+	struct ogx_eth_key key;
+	struct ogx_key op;
+	struct ogx_rpc *rpc;
+	struct journal *j;
+	struct jstate st;
+	struct ogx_spool_iter *it;
+	uint64_t read_index; /* next spool index to read */
+	bool spool_drained; /* the last read found the end */
+	struct prec *pend;
+	size_t n_pend, cap_pend, pend_bytes;
+	uint64_t pend_since_ms;
+	/* The chain as the pending records continue it. */
+	bool have_tip;
+	uint64_t tip_seq;
+	uint8_t tip_digest[OGX_DIGEST_LEN];
+	bool have_node;
+	uint8_t node[OGX_PK_LEN];
+	char stalled[512]; /* a record we cannot accept: why */
+	uint64_t settled_records, since_compact;
+	uint64_t backoff_until_ms, backoff_ms;
+	char last_problem[512];
+	bool problem_transport; /* the last problem was the RPC endpoint's */
+	bool target_has_code; /* a contract: ask the node for gas; else compute it */
+	/* /dev/ogx, when loaded: VERIFY of kernel MACs made on this boot. */
+	bool have_kmod;
+	struct ogx_kmod kmod;
+	bool l1_fee; /* budget the OP Stack L1 data fee */
+	ogx_u128 last_l1_fee;
+	bool kmod_tried;
+	uint8_t boot_id[OGX_BOOT_ID_SIZE];
+	uint64_t kernel_checked, kernel_other_boot;
+};
+
+/* Batches signed and not yet settled. */
+static inline size_t open_batches(const struct ogs *s)
+{
+	return s->st.n_batches;
+}
+
+uint64_t now_ms(void);
+/*
+ * Log a problem once until it changes (no log flood while a node is down).
+ * transport: the RPC endpoint's (over as soon as a call succeeds), not one
+ * of a batch (over when a transaction is accepted).
+ */
+void problem(struct ogs *s, bool transport, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void clear_problem(struct ogs *s);
+/* RPC trouble: wait, doubling up to 30 s, with jitter so restarts do not align. */
+void back_off(struct ogs *s);
+void rpc_ok(struct ogs *s);
+
+/* spool_read.c: new records into s->pend, checked; a bad one stalls reading. */
+int read_spool(struct ogs *s);
+
+/* flight.c */
+int form_batch(struct ogs *s);
+void broadcast(struct ogs *s, struct jbatch *b);
+int watch(struct ogs *s);
+
+#endif
