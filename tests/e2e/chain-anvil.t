@@ -7,7 +7,7 @@
 set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
-echo "1..15"
+echo "1..17"
 
 anvil_start
 check "anvil answers eth_chainId" 31337 "$(rpc_get eth_chainId '[]' 'int(r, 16)')"
@@ -60,6 +60,12 @@ case "$out" in
 "ogsubmit: $ANVIL_URL: eth_sendRawTransaction: "*[Ii]nsufficient\ funds*) ok "and says insufficient funds" ;;
 *) not_ok "and says insufficient funds"; echo "# $out" ;;
 esac
+
+out=$("$OGSUBMIT" send --rpc "$ANVIL_URL" --key "$key" --to "$ANVIL_ADDR1" --data 0xabc 2>&1)
+check "--data that is not hex bytes" "2 ogsubmit: send: --data is not hex bytes" "$? $out"
+out=$("$OGSUBMIT" send --rpc "$ANVIL_URL" --key "$key" --to 0x1234 2>&1)
+check "--to that is not an address" \
+	"2 ogsubmit: send: --to: address '0x1234' is not 40 hex digits" "$? $out"
 
 chmod 644 "$key"
 check "a key readable by others is refused" \

@@ -9,7 +9,7 @@ set -u
 . "$OGX_SRC/tests/e2e/anvil.sh"
 OGSUBMIT=$OGX_BUILD/ogsubmit
 SPOOLGEN=$OGX_BUILD/tests/chain_spoolgen
-echo "1..34"
+echo "1..40"
 
 anvil_start
 submit_setup
@@ -95,6 +95,37 @@ check "a missing key is named" \
 sed -i '$d' "$ANVIL_TMP/conf"
 out=$("$OGSUBMIT" run --config "$OGX_SRC/tools/ogsubmit/ogsubmit.conf.example" --check 2>&1)
 check "the example configuration is valid" "0 ogsubmit: configuration is valid" "$? $out"
+
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --no-such-key 1 2>&1)
+check "an unknown flag" "2 ogsubmit: --no-such-key is not an option" "$? $out"
+cp "$ANVIL_TMP/conf" "$ANVIL_TMP/conf.bad"
+echo "colour = blue" >>"$ANVIL_TMP/conf.bad"
+line=$(wc -l <"$ANVIL_TMP/conf.bad")
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf.bad" 2>&1)
+check "an unknown key in the file" \
+	"2 ogsubmit: $ANVIL_TMP/conf.bad:$line: unknown key 'colour'" "$? $out"
+sed -i '$d' "$ANVIL_TMP/conf.bad"
+echo "just words" >>"$ANVIL_TMP/conf.bad"
+line=$(wc -l <"$ANVIL_TMP/conf.bad")
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf.bad" 2>&1)
+check "a line that is not key = value" \
+	"2 ogsubmit: $ANVIL_TMP/conf.bad:$line: not 'key = value'" "$? $out"
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/nonexistent.conf" 2>&1)
+check "a missing config file" \
+	"2 ogsubmit: $ANVIL_TMP/nonexistent.conf: No such file or directory" "$? $out"
+
+# A torn last journal line (a crash in the middle of a write) is cut.
+printf 'T 99 7 1 2 3 abc' >>"$ANVIL_TMP/state/journal"
+timeout 60 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --spool "$ANVIL_TMP/spool2" \
+	--state-dir "$ANVIL_TMP/state" 2>"$ANVIL_TMP/torn.log" >/dev/null
+grep -q 'journal: cut a torn tail of 16 bytes' "$ANVIL_TMP/torn.log"
+check "a torn journal tail is cut on start" 0 "$?"
+cp "$ANVIL_TMP/state/cursor" "$ANVIL_TMP/cursor.good"
+echo "garbage" >"$ANVIL_TMP/state/cursor"
+out=$("$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>&1)
+check "a damaged cursor is refused, not guessed at" \
+	"1 ogsubmit: $ANVIL_TMP/state: $ANVIL_TMP/state/cursor: not an ogsubmit cursor" "$? $out"
+cp "$ANVIL_TMP/cursor.good" "$ANVIL_TMP/state/cursor"
 
 # One owner per state directory (and so per nonce sequence).
 flock "$ANVIL_TMP/state/lock" sleep 30 &
