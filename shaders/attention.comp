@@ -2,6 +2,8 @@
 // query head: scores q.k_t / sqrt(HEAD) for t = 0..pos, softmax, then the
 // weighted sum of v_t. Grouped-query heads share a KV head (HEADS/KV_HEADS
 // query heads each). The caches are [SEQ][KV_HEADS * HEAD] floats.
+// BATCH: workgroup (h, t) is token t of a prompt batch at position
+// params[0] + t, q and out being [t][HEADS * HEAD]; tokens >= params[1] idle.
 #version 450
 #include "common.glsl"
 
@@ -11,6 +13,7 @@ layout(constant_id = 0) const uint HEADS = 8;
 layout(constant_id = 1) const uint KV_HEADS = 8;
 layout(constant_id = 2) const uint HEAD = 8;
 layout(constant_id = 3) const uint SEQ = 512;
+layout(constant_id = 4) const uint BATCH = 0;
 
 layout(std430, binding = 0) readonly buffer Qbuf { float q[]; };
 layout(std430, binding = 1) readonly buffer Kbuf { float kc[]; };
@@ -25,16 +28,20 @@ void main()
 {
 	const uint KVDIM = KV_HEADS * HEAD;
 	uint tid = gl_LocalInvocationID.x;
-	uint h = gl_WorkGroupID.x;
+	uint h = gl_WorkGroupID.x, t0 = BATCH != 0 ? gl_WorkGroupID.y : 0;
 	uint kvh = h / (HEADS / KV_HEADS);
-	uint n = min(params[0] + 1, SEQ);
+	uint n = min(params[0] + t0 + 1, SEQ);
+	uint qo = t0 * HEADS * HEAD + h * HEAD;
+
+	if (BATCH != 0 && t0 >= params[1])
+		return;		// the whole workgroup
 	float inv = 1.0 / sqrt(float(HEAD));
 
 	float m = -3.402823466e38;
 	for (uint t = tid; t < n; t += 64) {
 		float s = 0.0;
 		for (uint d = 0; d < HEAD; d++)
-			s += q[h * HEAD + d] * kc[t * KVDIM + kvh * HEAD + d];
+			s += q[qo + d] * kc[t * KVDIM + kvh * HEAD + d];
 		s *= inv;
 		att[t] = s;
 		m = max(m, s);
@@ -68,6 +75,6 @@ void main()
 		float acc = 0.0;
 		for (uint t = 0; t < n; t++)
 			acc += att[t] * norm * vc[t * KVDIM + kvh * HEAD + d];
-		o[h * HEAD + d] = acc;
+		o[qo + d] = acc;
 	}
 }

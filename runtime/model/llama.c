@@ -299,8 +299,16 @@ float *ogx_llama_forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint
 
 	if (m->engine_forward) {
 		float *logits = NULL;
+		uint32_t i = 0;
 
-		for (uint32_t i = 0; i < n; i++) {
+		if (m->engine_prefill && n > 1) {
+			/* All but the last token need only their KV entries. */
+			i = want_logits ? n - 1 : n;
+			m->engine_err = m->engine_prefill(m, tokens, i, pos0);
+			if (m->engine_err)
+				return NULL;
+		}
+		for (; i < n; i++) {
 			logits = m->engine_forward(m, tokens[i], pos0 + i, want_logits && i + 1 == n);
 			if (m->engine_err)
 				return NULL;

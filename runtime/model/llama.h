@@ -78,6 +78,9 @@ struct ogx_llama {
 	 */
 	float *(*engine_forward)(struct ogx_llama *m, uint32_t token, uint32_t pos,
 				 int want_logits);
+	/* Optional: the engine's batched prompt step (KV entries only). */
+	int (*engine_prefill)(struct ogx_llama *m, const uint32_t *tokens, uint32_t n,
+			      uint32_t pos0);
 	void *engine;
 	int engine_err;
 };

@@ -25,6 +25,10 @@ struct ogx_vk_llama {
 	struct ogx_vk_buf out_norm, output, x, xb, q, hb, hb2, logits, best, params;
 	enum ogx_vk_wtype tout;
 	struct ogx_vk_prog prog;
+	/* Prompt batches of nt tokens: [nt][...] activations, a program of layers only. */
+	uint32_t nt;
+	struct ogx_vk_buf bx, bq, bxb, bhb, bhb2;
+	struct ogx_vk_prog bprog;
 };
 
 static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_vk_wtype *t)
@@ -164,6 +168,103 @@ static int record(struct ogx_vk_llama *m)
 	return err ?: ogx_vk_prog_end(p);
 }
 
+static int record_batch(struct ogx_vk_llama *m)
+{
+	const struct ogx_llama_config *c = &m->cfg;
+	struct ogx_vk_prog *p = &m->bprog;
+	struct ogx_vk *vk = m->vk;
+	uint32_t nt = m->nt, d = c->dim, h = c->hidden_dim;
+	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
+				    .head = m->head_size };
+	int err;
+
+	err = alloc_zero(vk, (size_t)nt * d * 4, "batch x", &m->bx);
+	err = err ?: alloc_zero(vk, (size_t)nt * d * 4, "batch q", &m->bq);
+	err = err ?: alloc_zero(vk, (size_t)nt * d * 4, "batch xb", &m->bxb);
+	err = err ?: alloc_zero(vk, (size_t)nt * h * 4, "batch hb", &m->bhb);
+	err = err ?: alloc_zero(vk, (size_t)nt * h * 4, "batch hb2", &m->bhb2);
+	err = err ?: ogx_vk_prog_begin(vk, c->n_layers * 8, p);
+	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
+		struct vk_layer *L = &m->layers[l];
+
+		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE;
+		mv.type = L->tq, mv.k = d, mv.m = d, mv.ypos = 0, mv.ystride = d;
+		err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, &m->bx, &m->bq, &L->attn_norm,
+				       &m->params);
+		mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = m->kv_dim, mv.ystride = 0;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, &m->bx, &L->k, &L->attn_norm,
+					      &m->params);
+		mv.flags = OGX_VK_MV_NORM;
+		mv.type = L->tv;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, &m->bx, &L->v, &L->attn_norm,
+					      &m->params);
+		ogx_vk_prog_barrier(p);
+		err = err ?: ogx_vk_op_attention_batch(p, c->n_heads, c->n_kv_heads, m->head_size,
+						       c->seq_len, nt, &m->bq, &L->k, &L->v,
+						       &m->bxb, &m->params);
+		ogx_vk_prog_barrier(p);
+		mv.flags = OGX_VK_MV_ACC;
+		mv.type = L->to, mv.m = d, mv.ypos = 0, mv.ystride = d;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wo, &m->bxb, &m->bx, NULL, &m->params);
+		ogx_vk_prog_barrier(p);
+		mv.flags = OGX_VK_MV_NORM;
+		mv.type = L->t1, mv.m = h, mv.ystride = h;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, &m->bx, &m->bhb, &L->ffn_norm,
+					      &m->params);
+		mv.type = L->t3;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, &m->bx, &m->bhb2, &L->ffn_norm,
+					      &m->params);
+		ogx_vk_prog_barrier(p);
+		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
+		mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, &m->bhb, &m->bx, &m->bhb2,
+					      &m->params);
+		ogx_vk_prog_barrier(p);
+	}
+	return err ?: ogx_vk_prog_end(p);
+}
+
+int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_t n,
+			 uint32_t pos0)
+{
+	int err;
+
+	if ((uint64_t)pos0 + n > m->cfg.seq_len)
+		return ogx_fail(-EINVAL, "positions %u..%u are past the context (%u)", pos0,
+				pos0 + n - 1, m->cfg.seq_len);
+	for (uint32_t done = 0; done < n;) {
+		uint32_t cnt = n - done < m->nt ? n - done : m->nt;
+
+		if (!m->nt) {
+			/* No batch fits this device: token by token. */
+			err = ogx_vk_llama_forward(m, tokens[done], pos0 + done, NULL, NULL);
+			if (err)
+				return err;
+			done++;
+			continue;
+		}
+		for (uint32_t t = 0; t < cnt; t++) {
+			if (tokens[done + t] >= m->cfg.vocab_size)
+				return ogx_fail(-EINVAL, "token %u is outside the vocabulary (%u)",
+						tokens[done + t], m->cfg.vocab_size);
+			ogx_matrix_row(&m->w->tok_embd, tokens[done + t],
+				       (float *)m->bx.map + (size_t)t * m->cfg.dim);
+		}
+		((uint32_t *)m->params.map)[0] = pos0 + done;
+		((uint32_t *)m->params.map)[1] = cnt;
+		err = ogx_vk_prog_run(&m->bprog);
+		if (err)
+			return err;
+		done += cnt;
+	}
+	return 0;
+}
+
+uint32_t ogx_vk_llama_batch(const struct ogx_vk_llama *m)
+{
+	return m->nt;
+}
+
 int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 		      struct ogx_vk_llama **out)
 {
@@ -189,6 +290,14 @@ int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 	}
 	err = upload(m);
 	err = err ?: record(m);
+	if (!err) {
+		uint32_t a = ogx_vk_matmul_max_tokens(vk, w->cfg.dim);
+		uint32_t b = ogx_vk_matmul_max_tokens(vk, w->cfg.hidden_dim);
+
+		m->nt = a < b ? a : b;
+		if (m->nt)
+			err = record_batch(m);
+	}
 	if (err) {
 		ogx_vk_llama_free(m);
 		return err;
@@ -232,8 +341,14 @@ static float *engine_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, 
 	return want_logits ? (float *)logits : NULL;
 }
 
+static int engine_prefill(struct ogx_llama *m, const uint32_t *tokens, uint32_t n, uint32_t pos0)
+{
+	return ogx_vk_llama_prefill(m->engine, tokens, n, pos0);
+}
+
 void ogx_vk_llama_attach(struct ogx_vk_llama *vm, struct ogx_llama *m)
 {
+	m->engine_prefill = engine_prefill;
 	m->engine = vm;
 	m->engine_err = 0;
 	m->engine_forward = engine_forward;
@@ -254,6 +369,12 @@ void ogx_vk_llama_free(struct ogx_vk_llama *m)
 		return;
 	vk = m->vk;
 	ogx_vk_prog_free(&m->prog);
+	ogx_vk_prog_free(&m->bprog);
+	ogx_vk_buf_free(vk, &m->bx);
+	ogx_vk_buf_free(vk, &m->bq);
+	ogx_vk_buf_free(vk, &m->bxb);
+	ogx_vk_buf_free(vk, &m->bhb);
+	ogx_vk_buf_free(vk, &m->bhb2);
 	for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
 		struct vk_layer *d = &m->layers[l];
 		struct ogx_vk_buf *bufs[] = { &d->attn_norm, &d->ffn_norm, &d->wq, &d->wk, &d->wv,

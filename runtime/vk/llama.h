@@ -30,6 +30,17 @@ int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
 			 const float **logits, uint32_t *argmax);
 
 /*
+ * Prompt processing: the KV entries of n tokens at positions pos0.., up to
+ * ogx_vk_llama_batch() tokens per submission, each weight row read once per
+ * batch (mat-mat). No logits: run the last prompt token with forward().
+ */
+int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_t n,
+			 uint32_t pos0);
+
+/* Tokens per prefill submission (0: the device can't batch this model). */
+uint32_t ogx_vk_llama_batch(const struct ogx_vk_llama *m);
+
+/*
  * Make the CPU model m (ogx_llama_init'ed on the same weights) hand every
  * ogx_llama_forward() step to vm, so that ogx_llama_generate() runs on the
  * device unchanged.

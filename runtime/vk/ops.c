@@ -126,13 +126,14 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 	return p->err;
 }
 
-int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
-			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
-			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
-			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
+static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, uint32_t head,
+		     uint32_t seq, uint32_t nt, const struct ogx_vk_buf *q,
+		     const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+		     const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
-	uint32_t spec[4] = { heads, kv_heads, head, seq };
+	uint32_t spec[5] = { heads, kv_heads, head, seq, nt ? 1 : 0 };
+	uint32_t tokens = nt ? nt : 1;
 	struct ogx_vk_bind b[5] = { { q, 0, 0 }, { k, 0, 0 }, { v, 0, 0 }, { out, 0, 0 },
 				    { params, 0, 0 } };
 	uint64_t cache = (uint64_t)seq * kv_heads * head * 4;
@@ -146,15 +147,34 @@ int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads
 		return ogx_fail(-EINVAL, "attention: a context of %u tokens exceeds the shared "
 				"memory of %s (%u bytes)", seq, vk->desc.name,
 				vk->props.limits.maxComputeSharedMemorySize);
-	if (k->size < cache || v->size < cache || q->size < (uint64_t)heads * head * 4 ||
-	    out->size < (uint64_t)heads * head * 4)
+	if (k->size < cache || v->size < cache || q->size < (uint64_t)tokens * heads * head * 4 ||
+	    out->size < (uint64_t)tokens * heads * head * 4)
 		return ogx_fail(-EINVAL, "attention: buffers too small for %u heads of %u over "
 				"%u positions", heads, head, seq);
-	err = ogx_vk_pipe_get(vk, "attention", 5, spec, 4, &pipe);
+	err = ogx_vk_pipe_get(vk, "attention", 5, spec, 5, &pipe);
 	if (err)
 		return err;
-	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, 1, 1);
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, tokens, 1);
 	return p->err;
+}
+
+int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
+			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
+{
+	return attention(p, heads, kv_heads, head, seq, 0, q, k, v, out, params);
+}
+
+int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			      uint32_t head, uint32_t seq, uint32_t nt,
+			      const struct ogx_vk_buf *q, const struct ogx_vk_buf *k,
+			      const struct ogx_vk_buf *v, const struct ogx_vk_buf *out,
+			      const struct ogx_vk_buf *params)
+{
+	if (!nt)
+		return ogx_fail(-EINVAL, "attention: a batch of 0 tokens");
+	return attention(p, heads, kv_heads, head, seq, nt, q, k, v, out, params);
 }
 
 int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
@@ -202,5 +222,85 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (n_out + wg_rows - 1) / wg_rows, batch, 1);
+	return p->err;
+}
+
+static const char *const mm_shader[] = {
+	"matmul_f32", "matmul_f16", "matmul_q8_0", "matmul_q4_0",
+};
+
+/* Shared memory of matmul.glsl: NT x K inputs, 64 x NT outputs, 64 + NT floats. */
+static uint64_t matmul_shared(uint32_t nt, uint32_t k)
+{
+	return (uint64_t)nt * k * 4 + 64ull * nt * 4 + (64 + nt) * 4;
+}
+
+uint32_t ogx_vk_matmul_max_tokens(const struct ogx_vk *vk, uint32_t k)
+{
+	uint32_t nt = 8;
+
+	while (nt && matmul_shared(nt, k) > vk->props.limits.maxComputeSharedMemorySize)
+		nt--;
+	return nt;
+}
+
+int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint32_t nt,
+		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
+		     const struct ogx_vk_buf *params)
+{
+	struct ogx_vk *vk = p->vk;
+	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk;
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if ((unsigned)mv->type > OGX_VK_Q4_0 || !mv->k || !mv->m || !rb)
+		return ogx_fail(-EINVAL, "mat-mat: a %s row of %u elements is not a whole number "
+				"of blocks", ogx_vk_wtype_name(mv->type), mv->k);
+	if (!nt || matmul_shared(nt, mv->k) > vk->props.limits.maxComputeSharedMemorySize)
+		return ogx_fail(-EINVAL, "mat-mat: %u tokens of %u inputs exceed the shared memory "
+				"of %s", nt, mv->k, vk->desc.name);
+	if ((mv->flags & OGX_VK_MV_NORM) && (mv->flags & OGX_VK_MV_GLU))
+		return ogx_fail(-EINVAL, "mat-mat: NORM and GLU share the aux input");
+	if ((mv->flags & OGX_VK_MV_ROPE) && (mv->m % 2 || !mv->head || mv->head % 2))
+		return ogx_fail(-EINVAL, "mat-mat: RoPE needs an even row count and head size");
+	if (w->size < (uint64_t)rb * mv->m || x->size < (uint64_t)nt * mv->k * 4 ||
+	    ((mv->flags & OGX_VK_MV_NORM) && aux->size < (uint64_t)mv->k * 4) ||
+	    ((mv->flags & OGX_VK_MV_GLU) && aux->size < (uint64_t)nt * mv->k * 4) ||
+	    y->size < ((uint64_t)mv->yoff + (uint64_t)(nt - 1) * mv->ystride + mv->m) * 4)
+		return ogx_fail(-EINVAL, "mat-mat: buffers too small for %u x %u %s, %u tokens",
+				mv->m, mv->k, ogx_vk_wtype_name(mv->type), nt);
+	max = vk->props.limits.maxStorageBufferRange;
+	align = vk->props.limits.minStorageBufferOffsetAlignment;
+	if (!align)
+		align = 1;
+	step = align / gcd(rb, align);
+	step = step * 64 / gcd(step, 64);
+	chunk = max / rb / step * step;
+	if (!chunk)
+		return ogx_fail(-EINVAL, "mat-mat: a row of %zu bytes exceeds the device's "
+				"storage-buffer range (%zu)", rb, max);
+	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
+		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
+		uint32_t spec[12] = {
+			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
+			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
+			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), nt,
+			f2u(mv->theta ? mv->theta : 10000.0f), mv->ystride,
+		};
+		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
+		struct ogx_vk_bind b[5] = {
+			{ w, off, off + len > w->size ? w->size - off : len },
+			{ x, 0, 0 }, { y, 0, 0 },
+			{ (mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) ? aux : x, 0, 0 },
+			{ params, 0, 0 },
+		};
+		uint32_t push[2] = { mv->yoff, r0 };
+
+		err = ogx_vk_pipe_get(vk, mm_shader[mv->type], 5, spec, 12, &pipe);
+		if (err)
+			return err;
+		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + 63) / 64, 1, 1);
+	}
 	return p->err;
 }

@@ -37,6 +37,7 @@ struct ogx_vk_matvec {
 	uint32_t head;		/* RoPE head size */
 	float eps;		/* RMSNorm epsilon */
 	float theta;		/* RoPE base (10000) */
+	uint32_t ystride;	/* mat-mat: token t's output at + t * ystride (0: KV rows) */
 };
 
 const char *ogx_vk_wtype_name(enum ogx_vk_wtype t);
@@ -53,6 +54,30 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params);
+
+/*
+ * Y = W X for nt tokens (prompt processing; shaders/matmul.glsl): x is
+ * [nt][k], params holds the first token's position and the token count n <=
+ * nt; token t's outputs go to y[yoff + t * ystride + (p0 + t) * ypos + r].
+ * -EINVAL when nt tokens of k inputs do not fit the device's shared memory.
+ */
+int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint32_t nt,
+		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
+		     const struct ogx_vk_buf *params);
+
+/* The most tokens a mat-mat over k inputs can take at once on this device (0: none). */
+uint32_t ogx_vk_matmul_max_tokens(const struct ogx_vk *vk, uint32_t k);
+
+/*
+ * Attention for nt prompt tokens at positions params[0] + t (t < params[1]);
+ * q and out are [nt][heads * head].
+ */
+int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			      uint32_t head, uint32_t seq, uint32_t nt,
+			      const struct ogx_vk_buf *q, const struct ogx_vk_buf *k,
+			      const struct ogx_vk_buf *v, const struct ogx_vk_buf *out,
+			      const struct ogx_vk_buf *params);
 
 /* Attention of q over caches k, v ([seq][kv_heads * head]) up to pos. */
 int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,

@@ -24,7 +24,7 @@ check() {	# name want got
 gen() {
 	"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" "$@"
 }
-echo "1..10"
+echo "1..11"
 
 gen --temp 0 -n 256 --device 0 >"$TMP/greedy" 2>"$TMP/err"
 check "greedy on device 0 exits 0" 0 $?
@@ -41,6 +41,13 @@ check "seeded sample on Vulkan is llama2.c's documented one" \
 OGX_VK_VALIDATION=1 gen --temp 0 -n 100 --device 0 >"$TMP/val" 2>"$TMP/err"
 check "validation layers: no error, same text" "0 $(head -c 200 "$TMP/greedy")" \
 	"$(grep -c 'vulkan validation' "$TMP/err") $(head -c 200 "$TMP/val")"
+
+gen --temp 0 -n 80 -p "Lily and Tom went to the park to play with a big red ball" \
+	--device cpu >"$TMP/p-cpu" 2>/dev/null
+gen --temp 0 -n 80 -p "Lily and Tom went to the park to play with a big red ball" \
+	--device 0 >"$TMP/p-vk" 2>/dev/null
+check "a prompt (batched prefill on Vulkan) gives the CPU's text" "$(cat "$TMP/p-cpu")" \
+	"$(cat "$TMP/p-vk")"
 
 OGX_VK_DEVICE=0 gen --temp 0 -n 8 >/dev/null 2>"$TMP/err"
 check "OGX_VK_DEVICE=0 selects Vulkan" 1 "$(grep -c '(vulkan device 0: ' "$TMP/err")"

@@ -679,6 +679,64 @@ TEST_F(vk, llama_gguf_types_match_cpu)
 	ogx_llama2c_close(&ck);
 }
 
+/* CPU steps vs Vulkan prefill of all but the last prompt token, then greedy steps. */
+static void prefill_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
+			 const struct ogx_llama_weights *w)
+{
+	const uint32_t np = 37, steps = 60;
+	uint32_t prompt[37], tc, tg;
+	struct ogx_vk_llama *gpu;
+	struct ogx_llama cpu;
+	const float *lg;
+	float *lc = NULL;
+
+	for (uint32_t i = 0; i < np; i++)
+		prompt[i] = i ? 3 + (i * 37) % (w->cfg.vocab_size - 3) : 1;
+	ASSERT_EQ(0, ogx_llama_init(&cpu, w, 1));
+	ASSERT_EQ(0, ogx_vk_llama_init(vk, w, &gpu));
+	ASSERT_EQ(8, ogx_vk_llama_batch(gpu));
+	for (uint32_t i = 0; i < np; i++)
+		lc = ogx_llama_forward(&cpu, prompt[i], i, 1);
+	ASSERT_EQ(0, ogx_vk_llama_prefill(gpu, prompt, np - 1, 0));
+	ASSERT_EQ(0, ogx_vk_llama_forward(gpu, prompt[np - 1], np - 1, &lg, &tg));
+	for (uint32_t i = 0; i < w->cfg.vocab_size; i++)
+		ASSERT_LT(fabs(lc[i] - lg[i]), 1e-3);
+	tc = argmax_f32(lc, w->cfg.vocab_size);
+	ASSERT_EQ(tc, tg);
+	for (uint32_t pos = np; pos < np + steps; pos++) {
+		lc = ogx_llama_forward(&cpu, tc, pos, 1);
+		ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tg, pos, NULL, &tg));
+		tc = argmax_f32(lc, w->cfg.vocab_size);
+		ASSERT_EQ(tc, tg);
+	}
+	ogx_vk_llama_free(gpu);
+	ogx_llama_fini(&cpu);
+}
+
+/*
+ * Prompt processing in batches of 8 (mat-mat, a partial last batch): the
+ * same logits and continuation as the CPU stepping token by token.
+ */
+TEST_F(vk, llama_prefill_matches_cpu)
+{
+	char path[512], tmp[] = "/tmp/ogx-vk-gguf-XXXXXX";
+	struct ogx_llama_gguf m;
+	struct ogx_llama2c ck;
+	int fd = mkstemp(tmp);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	snprintf(path, sizeof(path), "%s/stories260K/stories260K.bin", models_dir());
+	ASSERT_EQ(0, ogx_llama2c_open(&ck, path));
+	prefill_case(_metadata, self->vk, &ck.w);
+	ASSERT_EQ(0, ogx_llama_gguf_save(&ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
+	ASSERT_EQ(0, ogx_llama_gguf_open(&m, tmp));
+	prefill_case(_metadata, self->vk, &m.w);
+	ogx_llama_gguf_close(&m);
+	unlink(tmp);
+	ogx_llama2c_close(&ck);
+}
+
 /* Weights whose shapes don't fit the architecture are refused before upload. */
 TEST_F(vk, llama_shape_mismatch)
 {
