@@ -1,173 +1,29 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * OpenAI-compatible text generation: POST /v1/chat/completions and
- * /v1/completions, whole or streamed (SSE, `stream: true`). A Llama model's
- * worker runs one generation at a time. The record is the one `ogrun
- * generate` writes (tools/ogrun/generate.c): input and output are the token
- * ids as little-endian int32, params the canonical sampling string with the
- * tokenizer's SHA-256. It is made durable before the answer (or the final SSE
- * chunk, which carries it) is sent; the tokens streamed before it are the
- * nature of streaming.
+ * OpenAI-compatible text generation (POST /v1/chat/completions and
+ * /v1/completions, whole or streamed as SSE) on a Llama model's worker.
  *
- * A chat's prompt is the messages' contents joined by newlines: the small
- * Llama-2 story models served here have no chat template.
+ * Continuous scheduling: the worker holds up to --streams generations at
+ * once, each in its own slot (its own KV cache over the shared weights);
+ * every step runs one token of every active stream, and a new request joins
+ * at the next step instead of waiting for the running ones to finish. (The
+ * matrix products are not batched across streams: each stream's step is its
+ * own forward pass.) A stream's tokens are exactly those of
+ * ogx_llama_generate() for the same prompt and parameters.
+ *
+ * The record is the one `ogrun generate` writes (tools/ogrun/generate.c):
+ * input and output are the token ids as little-endian int32, params the
+ * canonical sampling string with the tokenizer's SHA-256. It is made durable
+ * before the answer (or the final SSE chunk, which carries it) is sent; the
+ * tokens streamed before it are the nature of streaming.
  */
-#include <jansson.h>
-#include <math.h>
-#include <sodium.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "serve/internal.h"
 #include "util/err.h"
 #include "util/hex.h"
-
-#define INVALID "invalid_request_error"
-
-static int get_number(struct conn *c, json_t *body, const char *name, double lo, double hi,
-		      float *out)
-{
-	json_t *v = json_object_get(body, name);
-
-	if (!v || json_is_null(v))
-		return 0;
-	if (!json_is_number(v) || json_number_value(v) < lo || json_number_value(v) > hi) {
-		conn_error(c, 400, INVALID, "invalid_parameter", "%s: want a number from %g to %g",
-			   name, lo, hi);
-		return -1;
-	}
-	*out = (float)json_number_value(v);
-	return 0;
-}
-
-static int join_messages(struct conn *c, json_t *msgs, struct ogx_buf *b)
-{
-	size_t i;
-	json_t *m;
-
-	if (!json_is_array(msgs) || !json_array_size(msgs)) {
-		conn_error(c, 400, INVALID, "invalid_messages",
-			   "messages: want a non-empty array of {role, content}");
-		return -1;
-	}
-	json_array_foreach(msgs, i, m) {
-		json_t *content = json_object_get(m, "content");
-
-		if (i)
-			ogx_buf_str(b, "\n");
-		if (json_is_string(content)) {
-			ogx_buf_add(b, json_string_value(content), json_string_length(content));
-		} else if (json_is_array(content)) {
-			size_t k;
-			json_t *part;
-
-			json_array_foreach(content, k, part) {
-				json_t *t = json_object_get(part, "text");
-
-				if (json_is_string(t))
-					ogx_buf_add(b, json_string_value(t), json_string_length(t));
-			}
-		} else {
-			conn_error(c, 400, INVALID, "invalid_messages",
-				   "messages[%zu].content: want a string or text parts", i);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int chat_parse(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j, json_t *body)
-{
-	struct ogx_buf prompt = { 0 };
-	json_t *v;
-	uint8_t rnd[12];
-	char hex[25];
-	int err;
-
-	(void)s;
-	(void)r;
-	j->gp.sampling.temperature = 1.0f;
-	j->gp.sampling.top_p = 1.0f;
-	j->gp.max_tokens = 256;
-	if (j->kind == JOB_CHAT) {
-		if (join_messages(c, json_object_get(body, "messages"), &prompt))
-			goto fail;
-	} else {
-		v = json_object_get(body, "prompt");
-		if (json_is_array(v) && json_array_size(v) == 1)
-			v = json_array_get(v, 0);
-		if (!json_is_string(v)) {
-			conn_error(c, 400, INVALID, "invalid_prompt", "prompt: want a string");
-			goto fail;
-		}
-		ogx_buf_add(&prompt, json_string_value(v), json_string_length(v));
-	}
-	ogx_buf_add(&prompt, "", 1);
-	if (prompt.oom) {
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
-		goto fail;
-	}
-	if (strlen(prompt.p) + 1 != prompt.len) {
-		conn_error(c, 400, INVALID, "invalid_prompt", "prompt contains a NUL character");
-		goto fail;
-	}
-	v = json_object_get(body, "n");
-	if (v && !(json_is_integer(v) && json_integer_value(v) == 1)) {
-		conn_error(c, 400, INVALID, "unsupported_parameter", "n: only 1 is supported");
-		goto fail;
-	}
-	v = json_object_get(body, "max_completion_tokens");
-	if (!v || json_is_null(v))
-		v = json_object_get(body, "max_tokens");
-	if (v && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > j->model->ck.w.cfg.seq_len) {
-			conn_error(c, 400, INVALID, "invalid_parameter",
-				   "max_tokens: want an integer from 1 to %u",
-				   j->model->ck.w.cfg.seq_len);
-			goto fail;
-		}
-		j->gp.max_tokens = (uint32_t)json_integer_value(v);
-	}
-	if (get_number(c, body, "temperature", 0, 2, &j->gp.sampling.temperature) ||
-	    get_number(c, body, "top_p", 0, 1, &j->gp.sampling.top_p))
-		goto fail;
-	v = json_object_get(body, "seed");
-	if (v && !json_is_null(v)) {
-		if (!json_is_integer(v) || json_integer_value(v) < 1) {
-			conn_error(c, 400, INVALID, "invalid_parameter",
-				   "seed: want a positive integer");
-			goto fail;
-		}
-		j->gp.sampling.seed = (uint64_t)json_integer_value(v);
-	} else {
-		randombytes_buf(&j->gp.sampling.seed, sizeof(j->gp.sampling.seed));
-		j->gp.sampling.seed |= 1; /* the sampler wants nonzero */
-		j->gp.sampling.seed &= INT64_MAX;
-	}
-	err = ogx_sampler_check(&j->gp.sampling);
-	if (err) {
-		conn_error(c, 400, INVALID, "invalid_parameter", "%s", ogx_errmsg(err));
-		goto fail;
-	}
-	v = json_object_get(body, "stream");
-	if (v && !json_is_boolean(v)) {
-		conn_error(c, 400, INVALID, "invalid_parameter", "stream: want true or false");
-		goto fail;
-	}
-	j->stream = json_is_true(v);
-	randombytes_buf(rnd, sizeof(rnd));
-	ogx_hex(hex, rnd, sizeof(rnd));
-	snprintf(j->resp_id, sizeof(j->resp_id), "%s-%s",
-		 j->kind == JOB_CHAT ? "chatcmpl" : "cmpl", hex);
-	j->created = (uint64_t)time(NULL);
-	j->prompt = prompt.p;
-	return 0;
-fail:
-	ogx_buf_free(&prompt);
-	return -1;
-}
 
 struct gen_ctx {
 	struct model *m;
@@ -249,7 +105,8 @@ static int on_token(void *ctx, uint32_t token, const char *piece, size_t len)
 
 /* The record of a generation, as ogrun generate writes it. */
 static int prove(struct model *m, struct job *j, const struct ogx_generation *gen,
-		 struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN], uint64_t time_ns)
+		 struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN], uint64_t time_ns,
+		 uint64_t compute_ns)
 {
 	uint8_t *bytes;
 	char canon[512], hex[2 * OGX_DIGEST_LEN + 1];
@@ -275,7 +132,7 @@ static int prove(struct model *m, struct job *j, const struct ogx_generation *ge
 	n += snprintf(canon + n, sizeof(canon) - n, " tokenizer=%s", hex);
 	ogx_sha256(r->params, canon, (size_t)n);
 	r->time_ns = time_ns;
-	r->infer_ns = gen->prompt_ns + gen->gen_ns;
+	r->infer_ns = compute_ns; /* this stream's own forward passes */
 	r->job_ns = ogx_mono_ns() - j->t_start;
 	r->device = m->srv->device;
 	r->payment = j->payment;
@@ -334,34 +191,34 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	}
 }
 
-void chat_run(struct model *m, struct job *j)
-{
-	struct gen_ctx g = { .m = m, .j = j };
+/* One generation in progress: ogx_llama_generate()'s loop, a step at a time. */
+struct slot {
+	struct ogx_llama llama;	/* this stream's state and KV cache */
+	bool ready;		/* llama initialized */
+	struct job *j;		/* NULL: free */
+	struct gen_ctx g;
+	struct ogx_sampler sampler;
 	struct ogx_generation gen;
+	uint32_t token, pos;
+	uint64_t time_ns, t0, t1, compute_ns;
+};
+
+/* The job is over (done, failed or cancelled): answer and free the slot. */
+static void slot_end(struct model *m, struct slot *sl, int err)
+{
+	struct job *j = sl->j;
 	struct ogx_record r = { 0 };
 	uint8_t id[OGX_DIGEST_LEN];
-	uint64_t time_ns = ogx_now_ns();
-	int err;
 
-	if (atomic_load(&j->cancelled)) {
-		post_msg(m->srv, j, NULL, 0, true);
-		return;
-	}
-	if (j->stream) {
-		struct ogx_buf head = { 0 };
-
-		ogx_http_head(&head, 200, "text/event-stream", (size_t)-1, j->keep_alive,
-			      j->extra_headers);
-		post_msg(m->srv, j, &head, 200, false);
-	}
-	err = ogx_llama_generate(&m->llama, &m->tok, j->prompt, &j->gp, on_token, &g, &gen);
 	if (!err) {
-		err = prove(m, j, &gen, &r, id, time_ns);
+		if (sl->gen.n_output || sl->gen.stopped)
+			sl->gen.gen_ns = ogx_mono_ns() - sl->t1;
+		err = prove(m, j, &sl->gen, &r, id, sl->time_ns, sl->compute_ns);
 		if (!err)
-			finish(&g, &gen, m->srv->record ? &r : NULL, id);
-		ogx_generation_free(&gen);
+			finish(&sl->g, &sl->gen, m->srv->record ? &r : NULL, id);
 	}
 	if (err == -ECANCELED) {
+		atomic_store(&j->cancelled, true);
 		post_msg(m->srv, j, NULL, 0, true);
 	} else if (err && j->stream) {
 		/* the 200 is out: the error is an event, then the stream ends */
@@ -375,5 +232,165 @@ void chat_run(struct model *m, struct job *j)
 	} else if (err) {
 		job_error(m->srv, j, 500, "internal_error", ogx_errmsg(err));
 	}
-	ogx_buf_free(&g.text);
+	ogx_sampler_free(&sl->sampler);
+	ogx_generation_free(&sl->gen);
+	ogx_buf_free(&sl->g.text);
+	sl->j = NULL;
+}
+
+/* Take j into sl: the prompt's forward pass. 0, or the job was answered. */
+static int slot_start(struct model *m, struct slot *sl, struct job *j)
+{
+	const struct ogx_llama_config *c = &m->ck.w.cfg;
+	struct ogx_generation *g = &sl->gen;
+	int err;
+
+	memset(&sl->g, 0, sizeof(sl->g));
+	memset(g, 0, sizeof(*g));
+	memset(&sl->sampler, 0, sizeof(sl->sampler));
+	sl->j = j;
+	sl->g.m = m;
+	sl->g.j = j;
+	sl->time_ns = ogx_now_ns();
+	if (atomic_load(&j->cancelled)) {
+		slot_end(m, sl, -ECANCELED);
+		return -ECANCELED;
+	}
+	if (j->stream) {
+		struct ogx_buf head = { 0 };
+
+		ogx_http_head(&head, 200, "text/event-stream", (size_t)-1, j->keep_alive,
+			      j->extra_headers);
+		post_msg(m->srv, j, &head, 200, false);
+	}
+	err = ogx_sampler_init(&sl->sampler, c->vocab_size, &j->gp.sampling);
+	if (!err)
+		err = ogx_tokenizer_encode(&m->tok, j->prompt, 1, 0, &g->input, &g->n_input);
+	if (!err && g->n_input > c->seq_len)
+		err = ogx_fail(-E2BIG, "the prompt is %zu tokens, the model's context %u",
+			       g->n_input, c->seq_len);
+	if (!err && !(g->output = malloc((j->gp.max_tokens ? j->gp.max_tokens : 1) *
+					 sizeof(*g->output))))
+		err = -ENOMEM;
+	if (!err) {
+		sl->t0 = ogx_mono_ns();
+		sl->t1 = sl->t0;
+		sl->pos = (uint32_t)g->n_input - 1;
+		ogx_llama_forward_batch(&sl->llama, g->input, sl->pos, 0, 0);
+		err = sl->llama.engine_err;
+		sl->token = g->input[sl->pos];
+		sl->compute_ns = ogx_mono_ns() - sl->t0;
+	}
+	if (err) {
+		slot_end(m, sl, err);
+		return err;
+	}
+	return 0;
+}
+
+/* One token of sl's stream; the slot ends when the stream does. */
+static void slot_step(struct model *m, struct slot *sl)
+{
+	const struct ogx_llama_config *c = &m->ck.w.cfg;
+	struct ogx_generation *g = &sl->gen;
+	struct job *j = sl->j;
+	const char *piece;
+	uint32_t next;
+	size_t len;
+	float *logits;
+	uint64_t t;
+	int err;
+
+	if (g->n_output >= j->gp.max_tokens || sl->pos >= c->seq_len) {
+		slot_end(m, sl, 0);
+		return;
+	}
+	t = ogx_mono_ns();
+	logits = ogx_llama_forward(&sl->llama, sl->token, sl->pos, 1);
+	if (!logits) {
+		slot_end(m, sl, sl->llama.engine_err ? sl->llama.engine_err : -EIO);
+		return;
+	}
+	next = ogx_sampler_sample(&sl->sampler, logits);
+	sl->compute_ns += ogx_mono_ns() - t;
+	if (g->n_output == 0) {
+		sl->t1 = ogx_mono_ns();
+		g->prompt_ns = sl->t1 - sl->t0;
+		g->prompt_steps = sl->pos + 1;
+	} else {
+		g->gen_steps++;
+	}
+	if (next == m->tok.bos_id || next == m->tok.eos_id) {
+		g->stopped = 1;
+		slot_end(m, sl, 0);
+		return;
+	}
+	g->output[g->n_output++] = next;
+	err = ogx_tokenizer_decode(&m->tok, sl->token, next, &piece, &len);
+	if (!err)
+		err = on_token(&sl->g, next, piece, len);
+	if (err) {
+		slot_end(m, sl, err);
+		return;
+	}
+	sl->token = next;
+	sl->pos++;
+}
+
+int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
+{
+	m->slots = calloc(n, sizeof(struct slot));
+	if (!m->slots)
+		return -ENOMEM;
+	m->n_slots = n;
+	for (unsigned int i = 0; i < n; i++) {
+		int err = ogx_llama_init(&m->slots[i].llama, &m->ck.w, threads);
+
+		if (err)
+			return err;
+		m->slots[i].ready = true;
+	}
+	return 0;
+}
+
+void chat_slots_free(struct model *m)
+{
+	for (unsigned int i = 0; m->slots && i < m->n_slots; i++)
+		if (m->slots[i].ready)
+			ogx_llama_fini(&m->slots[i].llama);
+	free(m->slots);
+	m->slots = NULL;
+}
+
+void chat_worker(struct model *m)
+{
+	struct job **jobs = calloc(m->n_slots, sizeof(*jobs));
+	unsigned int active = 0;
+
+	if (!jobs)
+		abort();
+	for (;;) {
+		unsigned int free_slots = m->n_slots - active, k = 0;
+		size_t n = free_slots ? sched_take(m, jobs, free_slots, active == 0) : 0;
+
+		if (!n && !active)
+			break; /* stopping */
+		for (unsigned int i = 0; i < m->n_slots && k < n; i++) {
+			if (m->slots[i].j)
+				continue;
+			if (!slot_start(m, &m->slots[i], jobs[k++]))
+				active++;
+		}
+		atomic_fetch_add(&m->jobs, n);
+		if (active)
+			atomic_fetch_add(&m->batches, 1);
+		for (unsigned int i = 0; i < m->n_slots; i++) {
+			if (!m->slots[i].j)
+				continue;
+			slot_step(m, &m->slots[i]);
+			if (!m->slots[i].j)
+				active--;
+		}
+	}
+	free(jobs);
 }

@@ -95,7 +95,8 @@ struct model {
 	struct ogx_mlp mlp;
 	struct ogx_llama2c ck;
 	struct ogx_tokenizer tok;
-	struct ogx_llama llama;
+	struct slot *slots;		/* chat.c: one per concurrent stream */
+	unsigned int n_slots;
 	uint8_t tok_digest[OGX_DIGEST_LEN];
 	bool loaded_llama;
 	/* the queue, protected by lock */
@@ -166,7 +167,12 @@ void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
 void job_error(struct srv *s, struct job *j, int status, const char *code, const char *msg);
 /* classify.c / chat.c: run on the model's worker thread */
 void classify_batch(struct model *m, struct job **jobs, size_t n);
-void chat_run(struct model *m, struct job *j);
+/* chat.c: the Llama worker, with --streams slots (continuous scheduling) */
+int chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
+void chat_slots_free(struct model *m);
+void chat_worker(struct model *m);
+/* sched.c: up to max jobs off m's queue; wait: block until one comes (0: stopping) */
+size_t sched_take(struct model *m, struct job **jobs, size_t max, bool wait);
 struct json_t;
 int chat_parse(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j,
 	       struct json_t *body);

@@ -111,13 +111,12 @@ int sched_submit(struct srv *s, struct job *j)
 	return 0;
 }
 
-/* Up to max jobs off the queue; 0 when stopping. */
-static size_t take(struct model *m, struct job **jobs, size_t max)
+size_t sched_take(struct model *m, struct job **jobs, size_t max, bool wait)
 {
 	size_t n = 0;
 
 	pthread_mutex_lock(&m->lock);
-	while (!m->head && !m->stop)
+	while (wait && !m->head && !m->stop)
 		pthread_cond_wait(&m->cond, &m->lock);
 	while (m->head && n < max) {
 		jobs[n++] = m->head;
@@ -133,19 +132,21 @@ static size_t take(struct model *m, struct job **jobs, size_t max)
 static void *worker(void *arg)
 {
 	struct model *m = arg;
-	size_t max = m->kind == MODEL_MLP ? m->srv->cfg->batch_max : 1;
-	struct job **jobs = calloc(max, sizeof(*jobs));
+	size_t max = m->srv->cfg->batch_max;
+	struct job **jobs;
 	size_t n;
 
+	if (m->kind == MODEL_LLAMA) {
+		chat_worker(m);
+		return NULL;
+	}
+	jobs = calloc(max, sizeof(*jobs));
 	if (!jobs)
 		abort();
-	while ((n = take(m, jobs, max)) > 0) {
+	while ((n = sched_take(m, jobs, max, true)) > 0) {
 		atomic_fetch_add(&m->jobs, n);
 		atomic_fetch_add(&m->batches, 1);
-		if (m->kind == MODEL_MLP)
-			classify_batch(m, jobs, n);
-		else
-			chat_run(m, jobs[0]);
+		classify_batch(m, jobs, n);
 	}
 	free(jobs);
 	return NULL;

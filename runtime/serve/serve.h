@@ -53,6 +53,7 @@ struct ogx_serve_config {
 	unsigned int request_timeout_ms; /* a started request must complete within */
 	unsigned int idle_timeout_ms;	/* keep-alive connection with no request */
 	unsigned int threads;		/* CPU threads for a Llama forward step */
+	unsigned int streams;		/* generations a Llama model runs at once */
 	size_t max_body;
 	bool no_record;			/* benchmarks only: answer without proof records */
 	struct ogx_x402_config x402;

@@ -30,6 +30,7 @@ void ogx_serve_config_init(struct ogx_serve_config *c)
 	c->request_timeout_ms = 10000;
 	c->idle_timeout_ms = 60000;
 	c->threads = 1;
+	c->streams = 8;
 	c->max_body = 1 << 20;
 	c->x402.max_timeout_s = 3600;
 }
@@ -77,8 +78,9 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 		ogx_llama2c_close(&m->ck);
 		return ogx_fail(err, "%s: %s", tok, ogx_errmsg(err));
 	}
-	err = ogx_llama_init(&m->llama, &m->ck.w, s->cfg->threads);
+	err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
 	if (err) {
+		chat_slots_free(m);
 		ogx_tokenizer_free(&m->tok);
 		ogx_llama2c_close(&m->ck);
 		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
@@ -92,7 +94,7 @@ static void free_model(struct model *m)
 	if (m->kind == MODEL_MLP) {
 		ogx_mlp_free(&m->mlp);
 	} else if (m->loaded_llama) {
-		ogx_llama_fini(&m->llama);
+		chat_slots_free(m);
 		ogx_tokenizer_free(&m->tok);
 		ogx_llama2c_close(&m->ck);
 	}

@@ -58,6 +58,38 @@ for mode in on off; do
 	wait $PID
 	PID=
 done
+json+="],\"generation\":["
+sep=
+# Generation: stories260K (when the models are there), 1 and 8 concurrent
+# streams of 256 greedy tokens; tokens/s over the wall time of the batch.
+ST=${OGX_MODELS:-$OGX_SRC/../shared/models}/stories260K
+if [ -f "$ST/stories260K.bin" ]; then
+	"$OGRUN" serve --listen 127.0.0.1:0 --model "stories=$ST/stories260K.bin,tokenizer=$ST/tok512.bin" \
+		>"$TMP/serve.out" 2>&1 &
+	PID=$!
+	for _ in $(seq 100); do grep -q '^listening' "$TMP/serve.out" && break; sleep 0.05; done
+	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve.out")
+	printf '\n%-8s %10s %12s\n' streams tokens "tokens/s"
+	for n in 1 8; do
+		t0=$(date +%s%N)
+		for i in $(seq $n); do
+			curl -s -H 'Content-Type: application/json' -o "$TMP/g$i" \
+				-d '{"model":"stories","prompt":"","max_tokens":256,"temperature":0}' \
+				"http://127.0.0.1:$PORT/v1/completions" &
+		done
+		wait $(jobs -p | grep -v "^$PID$")
+		t1=$(date +%s%N)
+		tok=$(cat "$TMP"/g* | node -e 'let s=0;for(const l of require("fs").readFileSync(0,"utf8").split("\n").filter(Boolean))s+=JSON.parse(l).usage.completion_tokens;console.log(s)')
+		rm -f "$TMP"/g*
+		tps=$(awk -v t=$tok -v ns=$((t1 - t0)) 'BEGIN { printf "%.0f", t * 1e9 / ns }')
+		printf '%-8s %10s %12s\n' $n "$tok" "$tps"
+		json+="$sep{\"streams\":$n,\"tokens\":$tok,\"tokens_per_s\":$tps}"
+		sep=,
+	done
+	kill -TERM $PID
+	wait $PID
+	PID=
+fi
 json+="]}"
 [ -n "${OGX_BENCH_JSON:-}" ] && echo "$json" >"$OGX_BENCH_JSON"
 exit 0

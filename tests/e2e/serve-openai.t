@@ -40,6 +40,20 @@ check "usage: 40 completion tokens, total = prompt + completion" \
 	"$(jget "$O" whole.usage.completion_tokens) $(jget "$O" whole.usage.total_tokens)"
 check "legacy completion streams too, with its record" "3 vanilla" \
 	"$(jget "$O" legacy.og.seq) $(jget "$O" legacy.og.level)"
+# Eight streams at once (--streams 8 by default: they run interleaved, step
+# by step): each gets exactly the text a lone generation gets.
+for i in $(seq 8); do
+	curl -sN -H 'Content-Type: application/json' -d "{\"model\":\"stories\",\"prompt\":\"$PROMPT\",\"max_tokens\":40,\"temperature\":0,\"top_p\":1,\"seed\":42,\"stream\":true}" \
+		"$URL/v1/completions" >"$TMP/s$i" &
+	bg="${bg:-} $!"
+done
+wait $bg
+same=0
+for i in $(seq 8); do
+	t=$(sed -n 's/^data: {/{/p' "$TMP/s$i" | node -e 'let t="";for(const l of require("fs").readFileSync(0,"utf8").split("\n").filter(Boolean))t+=JSON.parse(l).choices[0].text;process.stdout.write(t)')
+	[ "$t" == "$(jget "$O" legacy.text)" ] && same=$((same + 1))
+done
+check "8 concurrent streams: each one's text is the lone stream's" 8 "$same"
 serve_stop
 "$OGVERIFY" spool "$OGX_HOME/spool" >/dev/null 2>&1
 ok $? "the spool verifies (CLI and server records in one chain)"
