@@ -23,6 +23,7 @@
 #include "serve/x402.h"
 
 #define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
+#define CONN_OUT_MAX 65536	/* unsent answers before pipelined requests wait */
 #define HTTP_STATUS_MAX 600
 
 struct srv;
@@ -41,8 +42,9 @@ struct conn {
 	unsigned int inflight;	/* ring operations not yet completed */
 	unsigned int refs;	/* a job that will still post messages */
 	bool closing, recv_armed, send_armed, busy, close_after, sent_continue;
-	struct op recv_op, send_op, tmo_op;
-	struct __kernel_timespec ts;
+	struct op recv_op, send_op, tmo_op, send_tmo_op;
+	struct __kernel_timespec ts, send_ts;
+	uint64_t req_start;	/* mono ns the current request's first bytes were seen; 0 */
 	struct ogx_http_parser hp;
 	struct job *job;
 	char rbuf[CONN_RBUF];

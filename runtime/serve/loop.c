@@ -46,6 +46,13 @@ static struct io_uring_sqe *get_sqe(struct srv *s)
 	return sqe; /* with the queue just flushed, never NULL */
 }
 
+/* Room for an operation and its linked timeout in one submission. */
+static void reserve_pair(struct srv *s)
+{
+	if (io_uring_sq_space_left(&s->ring) < 2)
+		io_uring_submit(&s->ring);
+}
+
 static void conn_maybe_free(struct conn *c)
 {
 	if (!c->closing || c->inflight || c->refs)
@@ -92,6 +99,7 @@ static void request_done(struct conn *c, bool keep_alive)
 {
 	c->busy = false;
 	c->sent_continue = false;
+	c->req_start = 0;
 	if (!keep_alive || c->s->stopping) {
 		c->close_after = true;
 		if (!c->send_armed)
@@ -171,7 +179,12 @@ static void process_input(struct conn *c)
 {
 	while (!c->busy && !c->closing && !c->close_after) {
 		int status;
-		size_t n = ogx_http_feed(&c->hp, c->rbuf, c->rlen, &status);
+		size_t n;
+
+		/* a client that pipelines but does not read waits for its answers */
+		if (c->pending.len + c->sending.len - c->sent > CONN_OUT_MAX)
+			break;
+		n = ogx_http_feed(&c->hp, c->rbuf, c->rlen, &status);
 
 		memmove(c->rbuf, c->rbuf + n, c->rlen - n);
 		c->rlen -= n;
@@ -204,6 +217,7 @@ static void arm_recv(struct conn *c)
 
 	if (c->recv_armed || c->closing || c->close_after || c->rlen == CONN_RBUF)
 		return;
+	reserve_pair(s);
 	sqe = get_sqe(s);
 	c->recv_off = c->rlen;
 	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, CONN_RBUF - c->rlen, 0);
@@ -212,8 +226,18 @@ static void arm_recv(struct conn *c)
 	c->inflight++;
 	if (c->busy)
 		return; /* a job runs: no deadline for the client, only for us */
-	ms = ogx_http_partial(&c->hp) || c->rlen ? s->cfg->request_timeout_ms :
-						   s->cfg->idle_timeout_ms;
+	if (ogx_http_partial(&c->hp) || c->rlen) {
+		/* the deadline is for the whole request, not for each read:
+		 * a byte every few seconds does not keep a request alive */
+		uint64_t now = ogx_mono_ns(), used;
+
+		if (!c->req_start)
+			c->req_start = now;
+		used = (now - c->req_start) / 1000000;
+		ms = used < s->cfg->request_timeout_ms ? s->cfg->request_timeout_ms - (unsigned int)used : 1;
+	} else {
+		ms = s->cfg->idle_timeout_ms;
+	}
 	c->ts.tv_sec = ms / 1000;
 	c->ts.tv_nsec = (long long)(ms % 1000) * 1000000;
 	sqe->flags |= IOSQE_IO_LINK;
@@ -240,11 +264,20 @@ static void arm_send(struct conn *c)
 		c->pending = t;
 		c->sent = 0;
 	}
+	reserve_pair(c->s);
 	sqe = get_sqe(c->s);
 	io_uring_prep_send(sqe, c->fd, c->sending.p + c->sent, c->sending.len - c->sent,
 			   MSG_NOSIGNAL);
 	io_uring_sqe_set_data(sqe, &c->send_op);
 	c->send_armed = true;
+	c->inflight++;
+	/* a peer that stops reading is dropped after the idle timeout */
+	sqe->flags |= IOSQE_IO_LINK;
+	c->send_ts.tv_sec = c->s->cfg->idle_timeout_ms / 1000;
+	c->send_ts.tv_nsec = (long long)(c->s->cfg->idle_timeout_ms % 1000) * 1000000;
+	sqe = get_sqe(c->s);
+	io_uring_prep_link_timeout(sqe, &c->send_ts, 0);
+	io_uring_sqe_set_data(sqe, &c->send_tmo_op);
 	c->inflight++;
 }
 
@@ -292,6 +325,8 @@ static void on_send(struct conn *c, int res)
 	arm_send(c);
 	if (!c->send_armed && c->close_after && !c->busy)
 		conn_close(c);
+	else if (!c->busy)
+		process_input(c);
 }
 
 static void arm_accept(struct srv *s)
@@ -324,6 +359,7 @@ static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 	c->recv_op = (struct op){ OP_RECV, c };
 	c->send_op = (struct op){ OP_SEND, c };
 	c->tmo_op = (struct op){ OP_TIMEOUT, c };
+	c->send_tmo_op = (struct op){ OP_TIMEOUT, c };
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ogx_http_parser_init(&c->hp, s->cfg->max_body);
 	arm_recv(c);

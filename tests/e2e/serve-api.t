@@ -132,6 +132,13 @@ check "malformed request line: 400 and close" "HTTP/1.1 400 Bad Request
 got=$(raw 'GET /healthz HTTP/1.1\r\nHost: x\r\n' | tr -d '\r' | sed -n '1p;$p')
 check "request stalled past --request-timeout-ms: 408" "HTTP/1.1 408 Request Timeout
 {\"error\":{\"message\":\"request not complete within 500 ms\",\"type\":\"invalid_request_error\",\"code\":\"request_timeout\"}}" "$got"
+( trap '' PIPE; exec 3<>"/dev/tcp/127.0.0.1/$PORT"; timeout 4 cat <&3 >"$TMP/slow" &
+	printf 'GET /healthz HTTP/1.1\r\nX-Slow: ' >&3
+	for _ in $(seq 8); do sleep 0.2; printf 'x' >&3 || break; done
+	printf '\r\n\r\n' >&3; wait ) 2>/dev/null
+got=$(tr -d '\r' <"$TMP/slow" | sed -n '1p')
+check "a byte every 200 ms, then the end after 1.6 s: the 500 ms deadline held (408, not 200)" \
+	"HTTP/1.1 408 Request Timeout" "$got"
 got=$(raw 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /nope HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' |
 	tr -d '\r' | grep '^HTTP/1.1' | tr '\n' ' ')
 check "three pipelined requests: three answers in order" \
