@@ -154,6 +154,8 @@ void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
 /* sched.c */
 int sched_start(struct srv *s);
 void sched_stop(struct srv *s);
+/* Is m's queue full (a submit now would be refused)? */
+bool sched_full(struct model *m);
 /* Queue j on its model; -EAGAIN when the queue is full (429). */
 int sched_submit(struct srv *s, struct job *j);
 void job_free(struct job *j);

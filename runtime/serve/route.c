@@ -266,12 +266,17 @@ static struct job *new_job(struct conn *c, struct model *m, enum job_kind kind)
 	return j;
 }
 
+static void queue_full(struct srv *s, struct conn *c, struct model *m)
+{
+	atomic_fetch_add(&m->rejected, 1);
+	conn_error(c, 429, "rate_limit_error", "queue_full",
+		   "model '%s' has %u jobs waiting; retry later", m->cfg->name, s->cfg->queue_max);
+}
+
 static void submit(struct srv *s, struct conn *c, struct job *j)
 {
 	if (sched_submit(s, j)) {
-		conn_error(c, 429, "rate_limit_error", "queue_full",
-			   "model '%s' has %u jobs waiting; retry later", j->model->cfg->name,
-			   s->cfg->queue_max);
+		queue_full(s, c, j->model);
 		job_free(j);
 		return;
 	}
@@ -350,7 +355,15 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 	} else if (chat_parse(s, c, r, j, body)) {
 		goto out;
 	}
-	/* payment last: a request refused for any other reason costs nothing */
+	/*
+	 * Payment last: a request refused for any other reason costs nothing,
+	 * a full queue included (the loop is the only producer, so a queue with
+	 * room now still has room at submit).
+	 */
+	if (sched_full(m)) {
+		queue_full(s, c, m);
+		goto out;
+	}
 	if (take_payment(s, c, r, j))
 		goto out;
 	submit(s, c, j);

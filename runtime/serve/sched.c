@@ -99,7 +99,6 @@ int sched_submit(struct srv *s, struct job *j)
 	pthread_mutex_lock(&m->lock);
 	if (m->depth >= m->srv->cfg->queue_max) {
 		pthread_mutex_unlock(&m->lock);
-		atomic_fetch_add(&m->rejected, 1);
 		return -EAGAIN;
 	}
 	j->next = NULL;
@@ -109,6 +108,16 @@ int sched_submit(struct srv *s, struct job *j)
 	pthread_cond_signal(&m->cond);
 	pthread_mutex_unlock(&m->lock);
 	return 0;
+}
+
+bool sched_full(struct model *m)
+{
+	bool full;
+
+	pthread_mutex_lock(&m->lock);
+	full = m->depth >= m->srv->cfg->queue_max;
+	pthread_mutex_unlock(&m->lock);
+	return full;
 }
 
 size_t sched_take(struct model *m, struct job **jobs, size_t max, bool wait)
