@@ -16,6 +16,7 @@
 #include "model/generate.h"
 #include "model/llama2c.h"
 #include "model/mlp.h"
+#include "proof/kmod.h"
 #include "proof/prover.h"
 #include "serve/buf.h"
 #include "serve/http.h"
@@ -126,6 +127,9 @@ struct srv {
 	pthread_mutex_t prover_lock;
 	struct ogx_prover prover;
 	bool record;
+	/* /dev/ogx when present at start: level tee (kernel evidence per record) */
+	struct ogx_kmod kmod;
+	bool have_kmod;
 	struct ogx_device device;
 	/* messages from workers, protected by msg_lock */
 	pthread_mutex_t msg_lock;

@@ -232,7 +232,8 @@ int records_attest(struct srv *s, const char *nonce, struct ogx_buf *out)
 	ogx_buf_hex(out, head, OGX_DIGEST_LEN);
 	ogx_buf_str(out, "\"},\"runtime\":\"");
 	ogx_buf_hex(out, s->prover.runtime, OGX_DIGEST_LEN);
-	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"],\"signature\":\"", module);
+	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"%s],\"signature\":\"",
+		       module, s->have_kmod ? ",\"tee\"" : "");
 	ogx_buf_hex(out, sig, OGX_SIG_LEN);
 	ogx_buf_str(out, "\"}\n");
 	ogx_buf_free(&msg);

@@ -52,11 +52,11 @@ static void get_models(struct srv *s, struct conn *c)
 		ogx_buf_json_str(&b, m->cfg->name, strlen(m->cfg->name));
 		ogx_buf_printf(&b, ",\"object\":\"model\",\"created\":%llu,\"owned_by\":\"ogx\","
 			       "\"og\":{\"sha256\":\"%s\",\"kind\":\"%s\",\"endpoint\":\"%s\","
-			       "\"price\":\"%llu\",\"levels\":[\"vanilla\"]}}",
+			       "\"price\":\"%llu\",\"levels\":[\"vanilla\"%s]}}",
 			       (unsigned long long)(s->started_ns / 1000000000ull), m->digest_hex,
 			       m->kind == MODEL_MLP ? "classifier" : "llm",
 			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions",
-			       (unsigned long long)m->cfg->price);
+			       (unsigned long long)m->cfg->price, s->have_kmod ? ",\"tee\"" : "");
 	}
 	ogx_buf_str(&b, "]}\n");
 	respond_buf(c, 200, "application/json", &b, NULL);
@@ -109,7 +109,6 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 	const char *name = r->level[0] ? r->level : NULL;
 	json_t *og = body ? json_object_get(body, "og") : NULL;
 
-	(void)s;
 	if (!name && og && json_is_string(json_object_get(og, "level")))
 		name = json_string_value(json_object_get(og, "level"));
 	*level = OGX_LEVEL_VANILLA;
@@ -120,16 +119,10 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 			   "level '%s' is not one of vanilla, tee, zkml", name);
 		return -1;
 	}
-	if (*level == OGX_LEVEL_TEE) {
-		if (access(OGX_KMOD_DEV, R_OK | W_OK))
-			conn_error(c, 400, INVALID, "level_unavailable",
-				   "level tee needs the ogx kernel module (%s), which this node does "
-				   "not have; the request was not run at a lower level",
-				   OGX_KMOD_DEV);
-		else
-			conn_error(c, 400, INVALID, "level_unavailable",
-				   "level tee: this server does not yet attach kernel evidence; the "
-				   "request was not run at a lower level");
+	if (*level == OGX_LEVEL_TEE && !s->have_kmod) {
+		conn_error(c, 400, INVALID, "level_unavailable",
+			   "level tee needs the ogx kernel module (%s), which this node does "
+			   "not have; the request was not run at a lower level", OGX_KMOD_DEV);
 		return -1;
 	}
 	if (*level == OGX_LEVEL_ZKML) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proof/kmod_evidence.h"
 #include "serve/internal.h"
 #include "util/err.h"
 
@@ -61,14 +62,25 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 	if (!s->record || !n)
 		return 0;
 	pthread_mutex_lock(&s->prover_lock);
-	for (size_t i = 0; i < n && !err; i++)
-		err = ogx_prover_add(&s->prover, &recs[i], ids[i]);
+	for (size_t i = 0; i < n && !err; i++) {
+		/* level tee: the kernel's event for this record, before it is signed */
+		if (recs[i].level == OGX_LEVEL_TEE)
+			err = s->have_kmod ? ogx_kmod_evidence_add(&s->kmod, &recs[i], NULL) :
+					     -ENODEV;
+		if (!err)
+			err = ogx_prover_add(&s->prover, &recs[i], ids[i]);
+	}
 	if (!err)
 		err = ogx_prover_commit(&s->prover);
 	/* the nonces of paid jobs become durable with their records */
 	if (!err && paid)
 		err = x402_sync(&s->x402);
 	pthread_mutex_unlock(&s->prover_lock);
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; k < recs[i].kernel.n; k++)
+			free(recs[i].kernel.e[k].data);
+		recs[i].kernel.n = 0;
+	}
 	if (!err) {
 		atomic_fetch_add(&s->records, n);
 		atomic_fetch_add(&s->commits, 1);

@@ -133,6 +133,9 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	if (err)
 		goto out;
 	ogx_device_cpu(&s->device);
+	/* Level tee is offered only with the module; without it, refused (400). */
+	s->have_kmod = !ogx_kmod_open(&s->kmod, NULL);
+	ogx_clearerr();
 	if (cfg->x402.enabled) {
 		err = x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)
@@ -161,6 +164,8 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 out_x402:
 	x402_close(&s->x402);
 out_prover:
+	if (s->have_kmod)
+		ogx_kmod_close(&s->kmod);
 	pthread_mutex_lock(&s->prover_lock);
 	ogx_prover_close(&s->prover);
 	pthread_mutex_unlock(&s->prover_lock);

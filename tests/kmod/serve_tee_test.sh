@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# `ogrun serve` with the real ogx.ko, in the qemu guest of tests/kmod/run.t:
+# /v1/models and the attestation offer level tee, a request with X-OG-Level:
+# tee is answered with a tee record carrying the kernel's evidence, which
+# ogverify checks, and the module's log holds its event.
+set -u
+src=$(cd "$(dirname "$0")/../.." && pwd)
+build=${OGX_BUILD:-$src/build}
+models=${OGX_MODELS:-$src/../shared/models}
+fc=$models/mnist-fc/mnist-fc-f32.gguf
+export OGX_HOME=$(mktemp -d /tmp/ogx-serve-tee.XXXXXX)
+n=0
+ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+
+ip link set lo up 2>/dev/null
+"$build/ogrun" key gen >/dev/null
+"$build/ogrun" serve --listen 127.0.0.1:0 --model "mnist=$fc" >"$OGX_HOME/out" 2>"$OGX_HOME/err" &
+pid=$!
+for _ in $(seq 200); do grep -q '^listening' "$OGX_HOME/out" && break; sleep 0.05; done
+url=http://127.0.0.1:$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OGX_HOME/out")
+curl -s "$url/v1/models" | grep -q '"levels":\["vanilla","tee"\]'
+ok $? "serve with /dev/ogx offers level tee"
+head -c 784 /dev/zero | base64 -w0 >"$OGX_HOME/img"
+body="{\"model\":\"mnist\",\"input\":{\"b64\":\"$(cat "$OGX_HOME/img")\"}}"
+ans=$(curl -s -H 'Content-Type: application/json' -H 'X-OG-Level: tee' -d "$body" "$url/v1/infer")
+id=$(sed -n 's/.*"og":{"id":"\([0-9a-f]*\)".*"level":"tee".*/\1/p' <<<"$ans")
+[ -n "$id" ]
+ok $? "X-OG-Level: tee is answered with a tee record"
+curl -s -o "$OGX_HOME/rec.cbor" "$url/v1/records/$id"
+out=$("$build/ogverify" record "$OGX_HOME/rec.cbor" 2>&1)
+ok $? "ogverify record: the record and its kernel evidence check"
+echo "$out" | sed 's/^/# /'
+curl -s -H 'Accept: application/json' "$url/v1/records/$id" | grep -q '"kernel":{"0":"kmod-sw"'
+ok $? "the record's kernel map says kmod-sw"
+kill -TERM $pid
+wait $pid
+ok $? "server stops cleanly"
+cat /dev/ogx >"$OGX_HOME/ogx.log"
+out=$("$build/ogverify" log "$OGX_HOME/ogx.log" --spool "$OGX_HOME/spool" 2>&1)
+ok $? "ogverify log: the module's log holds the record's event"
+echo "$out" | sed 's/^/# /'
+rm -rf "$OGX_HOME"
+echo "1..$n"
