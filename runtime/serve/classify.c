@@ -101,7 +101,11 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 	if (!n)
 		goto out;
 	t0 = ogx_mono_ns();
-	if (m->mlp.kind == OGX_MLP_Q8) {
+	if (m->vm) {
+		pthread_mutex_lock(&s->vk_lock);
+		err = ogx_vk_mlp_q8_forward(m->vm, x, n, out);
+		pthread_mutex_unlock(&s->vk_lock);
+	} else if (m->mlp.kind == OGX_MLP_Q8) {
 		err = ogx_mlp_q8_forward(&m->mlp, x, n, out);
 	} else {
 		xf = malloc(n * n_in * sizeof(float));
@@ -126,7 +130,7 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 		r->time_ns = now;
 		r->infer_ns = (t1 - t0) / n; /* the job's share of the batch */
 		r->job_ns = ogx_mono_ns() - jobs[i]->t_start;
-		r->device = s->device;
+		r->device = m->device;
 		r->payment = jobs[i]->payment;
 		paid |= jobs[i]->payment.present;
 	}

@@ -22,6 +22,8 @@
 #include "serve/http.h"
 #include "serve/serve.h"
 #include "serve/x402.h"
+#include "vk/device.h"
+#include "vk/mlp.h"
 
 #define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
 #define CONN_OUT_MAX 65536	/* unsent answers before pipelined requests wait */
@@ -96,6 +98,8 @@ struct model {
 	uint8_t digest[OGX_DIGEST_LEN];
 	char digest_hex[2 * OGX_DIGEST_LEN + 1];
 	struct ogx_mlp mlp;
+	struct ogx_vk_mlp *vm;		/* int8 classifier on the Vulkan engine, or NULL: CPU */
+	struct ogx_device device;	/* what runs it, for its records */
 	struct ogx_llama2c ck;
 	struct ogx_tokenizer tok;
 	struct slot *slots;		/* chat.c: one per concurrent stream */
@@ -130,7 +134,9 @@ struct srv {
 	/* /dev/ogx when present at start: level tee (kernel evidence per record) */
 	struct ogx_kmod kmod;
 	bool have_kmod;
-	struct ogx_device device;
+	struct ogx_device device;	/* the CPU */
+	struct ogx_vk *vk;		/* the Vulkan device, when one is used */
+	pthread_mutex_t vk_lock;	/* its queue is shared by the models' workers */
 	/* messages from workers, protected by msg_lock */
 	pthread_mutex_t msg_lock;
 	struct msg *msgs, **msgs_tail;

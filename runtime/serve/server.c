@@ -14,6 +14,7 @@
 #include "model/probe.h"
 #include "serve/internal.h"
 #include "serve/records.h"
+#include "vk/describe.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -89,9 +90,47 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 	return 0;
 }
 
+/*
+ * int8 classifiers on the Vulkan engine when one is chosen (--device N, or
+ * by default a GPU; a host whose only device is lavapipe runs the CPU
+ * backend, which is faster there). The engine is bit-exact with the CPU, so
+ * records are the same claim either way, save their device field.
+ */
+static int attach_vulkan(struct srv *s)
+{
+	bool any_q8 = false;
+	int err;
+
+	for (size_t i = 0; i < s->n_models; i++) {
+		s->models[i].device = s->device;
+		any_q8 |= s->models[i].kind == MODEL_MLP && s->models[i].mlp.kind == OGX_MLP_Q8;
+	}
+	if (!any_q8 || !ogx_vk_engine_choice(s->cfg->device))
+		return 0;
+	{
+		struct ogx_vk_opts vo = { .device = s->cfg->device };
+
+		err = ogx_vk_open(&vo, &s->vk);
+		if (err)
+			return ogx_fail(err, "vulkan: %s", ogx_errmsg(err));
+	}
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+
+		if (m->kind != MODEL_MLP || m->mlp.kind != OGX_MLP_Q8)
+			continue;
+		err = ogx_vk_mlp_init(s->vk, &m->mlp, s->cfg->batch_max, &m->vm);
+		if (err)
+			return ogx_fail(err, "%s: vulkan: %s", m->cfg->path, ogx_errmsg(err));
+		ogx_vk_record_device(&s->vk->desc, &m->device);
+	}
+	return 0;
+}
+
 static void free_model(struct model *m)
 {
 	if (m->kind == MODEL_MLP) {
+		ogx_vk_mlp_free(m->vm);
 		ogx_mlp_free(&m->mlp);
 	} else if (m->loaded_llama) {
 		chat_slots_free(m);
@@ -115,6 +154,7 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	s->record = !cfg->no_record;
 	pthread_mutex_init(&s->prover_lock, NULL);
 	pthread_mutex_init(&s->msg_lock, NULL);
+	pthread_mutex_init(&s->vk_lock, NULL);
 	if (!cfg->n_models) {
 		err = ogx_fail(-EINVAL, "no models to serve (--model NAME=REF)");
 		goto out;
@@ -133,6 +173,9 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	if (err)
 		goto out;
 	ogx_device_cpu(&s->device);
+	err = attach_vulkan(s);
+	if (err)
+		goto out_prover;
 	/* Level tee is offered only with the module; without it, refused (400). */
 	s->have_kmod = !ogx_kmod_open(&s->kmod, NULL);
 	ogx_clearerr();
@@ -172,6 +215,7 @@ out_prover:
 out:
 	for (size_t i = 0; i < s->n_models; i++)
 		free_model(&s->models[i]);
+	ogx_vk_close(s->vk);
 	records_free(s);
 	while (s->msgs) {
 		struct msg *m = s->msgs;

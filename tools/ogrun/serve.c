@@ -24,7 +24,7 @@
 enum {
 	O_LISTEN = 256, O_MODEL, O_PRICE, O_CONFIG, O_KEY, O_SPOOL, O_STATE, O_QUEUE, O_BATCH,
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
-	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_HELP,
+	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
 };
 
 static const struct option opts[] = {
@@ -42,6 +42,7 @@ static const struct option opts[] = {
 	{ "idle-timeout-ms", required_argument, NULL, O_IDLE_TMO },
 	{ "threads", required_argument, NULL, O_THREADS },
 	{ "streams", required_argument, NULL, O_STREAMS },
+	{ "device", required_argument, NULL, O_DEVICE },
 	{ "max-body", required_argument, NULL, O_MAXBODY },
 	{ "no-record", no_argument, NULL, O_NORECORD },
 	{ "pay-to", required_argument, NULL, O_PAYTO },
@@ -76,6 +77,8 @@ static int usage(FILE *f)
 		"  --request-timeout-ms N, --idle-timeout-ms N   (defaults 10000, 60000)\n"
 		"  --threads N           CPU threads per Llama forward step (default 1)\n"
 		"  --streams N           generations a Llama model runs at once (default 8)\n"
+		"  --device N|cpu        Vulkan device N for int8 classifiers, or the CPU (default:\n"
+		"                        a GPU when there is one, else the CPU; $OGX_VK_DEVICE)\n"
 		"  --max-body BYTES      (default 1048576)\n"
 		"  --no-record           answer without proof records: benchmarks only\n", prog);
 	return f == stdout ? 0 : 2;
@@ -199,6 +202,13 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 		return err;
 	case O_THREADS: err = parse_u64(name, arg, 1, 256, &v); c->threads = v; return err;
 	case O_STREAMS: err = parse_u64(name, arg, 1, 256, &v); c->streams = v; return err;
+	case O_DEVICE: {
+		static char dev[32];
+
+		snprintf(dev, sizeof(dev), "%s", arg);
+		c->device = dev;
+		return 0;
+	}
 	case O_MAXBODY: err = parse_u64(name, arg, 1024, 1u << 30, &v); c->max_body = v;
 		return err;
 	case O_NORECORD: c->no_record = true; return 0;
