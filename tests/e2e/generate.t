@@ -21,7 +21,7 @@ check() {	# name want got
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
 	fi
 }
-echo "1..15"
+echo "1..17"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 \
 	>"$TMP/greedy" 2>"$TMP/err"
@@ -59,6 +59,14 @@ ln -s "$M/stories260K.bin" "$TMP/model.bin"
 ln -s "$M/tok512.bin" "$TMP/tokenizer.bin"
 out=$("$OGRUN" generate -m "$TMP/model.bin" --temp 0 -n 5 2>/dev/null)
 check "default tokenizer path" "Once upon a time," "$out"
+
+# A GGUF model (converted here, F32) from the model store, by name: same text.
+"$OGRUN" model convert "$M/stories260K.bin" -t "$M/tok512.bin" -o "$TMP/s.gguf" >/dev/null 2>&1
+"$OGRUN" model add "$TMP/s.gguf" --name s260 >/dev/null
+out=$("$OGRUN" generate -m s260 --temp 0 -n 256 2>"$TMP/err")
+check "a GGUF model from the store by name gives the documented sample" \
+	"$(cat "$V/stories260K-greedy.txt")" "$out"
+check "its record is written" 1 "$(grep -c '^ogrun: record [0-9a-f]\{64\} seq [0-9]* (vanilla)$' "$TMP/err")"
 
 out=$("$OGRUN" generate -m /nonexistent/model.bin -n 1 2>&1)
 check "missing model" "ogrun: /nonexistent/model.bin: No such file or directory (rc 1)" "$out (rc $?)"

@@ -17,6 +17,7 @@
 
 #include "model/generate.h"
 #include "model/llama2c.h"
+#include "model/llama_gguf.h"
 #include "vk/device.h"
 #include "vk/describe.h"
 #include "vk/llama.h"
@@ -30,8 +31,10 @@ static int generate_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s generate -m MODEL [-t TOKENIZER] [-p PROMPT] [-n N] [--temp T]\n"
 		"                    [--top-p P] [--seed S] [--threads N] [--device N|cpu]\n"
-		"  -m MODEL      llama2.c checkpoint (legacy version 0)\n"
-		"  -t TOKENIZER  llama2.c tokenizer.bin (default: tokenizer.bin beside MODEL)\n"
+		"  -m MODEL      Llama GGUF (F32/F16/Q8_0/Q4_0) or llama2.c checkpoint: a path,\n"
+		"                or a name, id or id prefix in the model store\n"
+		"  -t TOKENIZER  llama2.c tokenizer.bin (default: the GGUF's own tokenizer, or\n"
+		"                tokenizer.bin beside a llama2.c checkpoint)\n"
 		"  -p PROMPT     text to continue (default: empty, start from BOS)\n"
 		"  -n N          tokens to generate at most (default 256)\n"
 		"  --temp T      temperature, 0 = greedy (default 1.0)\n"
@@ -144,6 +147,70 @@ static int write_record(struct ogx_prover *p, struct ogx_record *r, const char *
 	return 0;
 }
 
+static const char *tok_default_path(const char *model, char *buf)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", model);
+	snprintf(buf, PATH_MAX, "%s/tokenizer.bin", dirname(dir));
+	return buf;
+}
+
+/*
+ * The model, as a GGUF file (llama.cpp's names; its tokenizer inside unless
+ * -t names one) or a llama2.c checkpoint (tokenizer.bin beside it unless -t).
+ * Prints the error line itself.
+ */
+static int open_model(const char *model, const char *tok_path, struct ogx_llama2c *ck,
+		      struct ogx_llama_gguf *gg, const struct ogx_llama_weights **w,
+		      struct ogx_tokenizer *tok)
+{
+	char tok_default[PATH_MAX], magic[4] = { 0 };
+	FILE *f = fopen(model, "rb");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
+		return err;
+	}
+	if (fread(magic, 1, 4, f) != 4)
+		memset(magic, 0, 4);
+	fclose(f);
+	if (!memcmp(magic, "GGUF", 4)) {
+		err = ogx_llama_gguf_open(gg, model);
+		if (err) {
+			gg->g = NULL;
+			fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
+			return err;
+		}
+		*w = &gg->w;
+		if (tok_path)
+			err = ogx_llama2c_tokenizer_load(tok, tok_path, gg->w.cfg.vocab_size);
+		else
+			err = ogx_llama_gguf_tokenizer(gg, tok);
+	} else {
+		err = ogx_llama2c_open(ck, model);
+		if (err) {
+			fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
+			return err;
+		}
+		*w = &ck->w;
+		if (!tok_path)
+			tok_path = tok_default_path(model, tok_default);
+		err = ogx_llama2c_tokenizer_load(tok, tok_path, ck->w.cfg.vocab_size);
+	}
+	if (err) {
+		fprintf(stderr, "%s: %s: %s\n", prog, tok_path ? tok_path : model, ogx_errmsg(err));
+		if (gg->g)
+			ogx_llama_gguf_close(gg);
+		else
+			ogx_llama2c_close(ck);
+		gg->g = NULL;
+	}
+	return err;
+}
+
 static double per_second(uint64_t n, uint64_t ns)
 {
 	return ns ? n * 1e9 / ns : 0.0;
@@ -173,8 +240,11 @@ int generate_main(int argc, char **argv)
 	struct ogx_vk_llama *vm = NULL;
 	struct ogx_vk *vk = NULL;
 	char engine[320];
-	char tok_default[PATH_MAX], dir[PATH_MAX];
-	struct ogx_llama2c ck;
+	char tok_default[PATH_MAX], model_path[PATH_MAX];
+	const char *tok_digest_path;
+	const struct ogx_llama_weights *w;
+	struct ogx_llama_gguf gg = { 0 };
+	struct ogx_llama2c ck = { 0 };
 	struct ogx_tokenizer tok;
 	struct ogx_llama llama;
 	struct ogx_generation gen;
@@ -257,28 +327,20 @@ int generate_main(int argc, char **argv)
 		fprintf(stderr, "%s: generate: %s\n", prog, ogx_errmsg(err));
 		return 1;
 	}
-	if (!tok_path) {
-		snprintf(dir, sizeof(dir), "%s", model);
-		snprintf(tok_default, sizeof(tok_default), "%s/tokenizer.bin", dirname(dir));
-		tok_path = tok_default;
-	}
-
-	if (record && open_prover(&prover, key, spool, level, OGX_LEVELS(OGX_LEVEL_VANILLA), NULL, 0))
+	if (model_resolve(model, model_path, sizeof(model_path), NULL))
 		return 1;
-	err = ogx_llama2c_open(&ck, model);
+	model = model_path;
+	if (record && open_prover(&prover, key, spool, level, OGX_LEVELS(OGX_LEVEL_VANILLA),
+				  NULL, 0))
+		return 1;
+	err = open_model(model, tok_path, &ck, &gg, &w, &tok);
 	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
 		ogx_prover_close(&prover);
 		return 1;
 	}
-	err = ogx_llama2c_tokenizer_load(&tok, tok_path, ck.w.cfg.vocab_size);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, tok_path, ogx_errmsg(err));
-		ogx_llama2c_close(&ck);
-		ogx_prover_close(&prover);
-		return 1;
-	}
-	err = ogx_llama_init(&llama, &ck.w, threads);
+	/* The tokenizer's digest goes into the record's parameters. */
+	tok_digest_path = tok_path ? tok_path : gg.g ? model : tok_default_path(model, tok_default);
+	err = ogx_llama_init(&llama, w, threads);
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, model, ogx_errmsg(err));
 		goto out_tok;
@@ -289,7 +351,7 @@ int generate_main(int argc, char **argv)
 		vk_opts.device = device;
 		err = ogx_vk_open(&vk_opts, &vk);
 		if (!err)
-			err = ogx_vk_llama_init(vk, &ck.w, &vm);
+			err = ogx_vk_llama_init(vk, w, &vm);
 		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, vk ? model : "vulkan", ogx_errmsg(err));
 			goto out_llama;
@@ -313,7 +375,7 @@ int generate_main(int argc, char **argv)
 			gen.n_output, per_second(gen.gen_steps, gen.gen_ns), engine,
 			(unsigned long long)params.sampling.seed);
 		if (record)
-			err = write_record(&prover, &rec, model, tok_path, &params, &gen,
+			err = write_record(&prover, &rec, model, tok_digest_path, &params, &gen,
 					   ogx_mono_ns() - t_start);
 		ogx_generation_free(&gen);
 	}
@@ -323,7 +385,10 @@ out_llama:
 	ogx_llama_fini(&llama);
 out_tok:
 	ogx_tokenizer_free(&tok);
-	ogx_llama2c_close(&ck);
+	if (gg.g)
+		ogx_llama_gguf_close(&gg);
+	else
+		ogx_llama2c_close(&ck);
 	ogx_prover_close(&prover);
 	return err ? 1 : 0;
 
