@@ -5,6 +5,7 @@
  * __builtin_cpu_supports() said yes.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,7 @@
 #include "util/pool.h"
 
 typedef float (*dot_fn)(const void *row, const float *x, uint32_t n);
+typedef float (*qdot_fn)(const void *row, const struct ogx_q8x *x, uint32_t n);
 
 /* Below this many multiply-adds a job is not worth waking other threads. */
 #define PARALLEL_MIN_MACS 16384
@@ -83,33 +85,39 @@ static float dot_f16_portable(const void *row, const float *x, uint32_t n)
 	return sum;
 }
 
-static float dot_q8_0_portable(const void *row, const float *x, uint32_t n)
+/*
+ * Q8_0 and Q4_0 rows multiply x quantized to Q8_0 blocks (ogx_quant_x_q8_0),
+ * as llama.cpp's CPU backend does: per block an exact integer dot product,
+ * then one float multiply-add with the product of the two scales. The sum
+ * over blocks runs in block order here; the AVX2 kernels differ from this
+ * only in how those per-block float terms are rounded and added.
+ */
+static float qdot_q8_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
 	float sum = 0.0f;
 
-	for (uint32_t k = 0; k < n; k += 32, b += 34) {
-		float s = 0.0f;
+	for (uint32_t k = 0; k < n / 32; k++, b += 34) {
+		int32_t s = 0;
 
 		for (uint32_t j = 0; j < 32; j++)
-			s += (float)(int8_t)b[2 + j] * x[k + j];
-		sum += s * ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+			s += (int8_t)b[2 + j] * x[k].q[j];
+		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
 	}
 	return sum;
 }
 
-static float dot_q4_0_portable(const void *row, const float *x, uint32_t n)
+static float qdot_q4_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
 	float sum = 0.0f;
 
-	for (uint32_t k = 0; k < n; k += 32, b += 18) {
-		float s = 0.0f;
+	for (uint32_t k = 0; k < n / 32; k++, b += 18) {
+		int32_t s = 0;
 
 		for (uint32_t j = 0; j < 16; j++)
-			s += (float)((b[2 + j] & 15) - 8) * x[k + j] +
-			     (float)((b[2 + j] >> 4) - 8) * x[k + 16 + j];
-		sum += s * ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+			s += ((b[2 + j] & 15) - 8) * x[k].q[j] + ((b[2 + j] >> 4) - 8) * x[k].q[16 + j];
+		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
 	}
 	return sum;
 }
@@ -147,55 +155,79 @@ static float dot_f16_avx2(const void *row, const float *x, uint32_t n)
 	return sum;
 }
 
-/* Eight signed bytes as floats. */
+/*
+ * Eight float lanes of sums of products of 32 signed bytes, exact in int32:
+ * maddubs wants unsigned x signed, so take |w| and move w's sign onto x (the
+ * sign trick). x is in [-127, 127] and |w| <= 128, so no pair saturates.
+ */
 __attribute__((target("avx2,fma,f16c")))
-static __m256 i8x8_ps(__m128i v)
+static __m256 mul_sum_i8(__m256i w, __m256i x)
 {
-	return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(v));
+	__m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+
+	return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
 }
 
-/* Per block: the 32 products summed 8-wide, then scaled by the block's d. */
+static float w_scale(const uint8_t *b)
+{
+	return ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+}
+
 __attribute__((target("avx2,fma,f16c")))
-static float dot_q8_0_avx2(const void *row, const float *x, uint32_t n)
+static float qdot_q8_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	__m256 acc = _mm256_setzero_ps();
+	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	uint32_t k = 0, nb = n / 32;
 
-	for (uint32_t k = 0; k < n; k += 32, b += 34) {
-		__m128i q0 = _mm_loadu_si128((const __m128i *)(b + 2));
-		__m128i q1 = _mm_loadu_si128((const __m128i *)(b + 18));
-		__m256 blk = _mm256_mul_ps(i8x8_ps(q0), _mm256_loadu_ps(x + k));
+	/* Two accumulators: consecutive blocks' FMAs do not wait on each other. */
+	for (; k + 2 <= nb; k += 2, b += 68) {
+		__m256 s0 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 2)),
+				       _mm256_loadu_si256((const __m256i *)x[k].q));
+		__m256 s1 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 36)),
+				       _mm256_loadu_si256((const __m256i *)x[k + 1].q));
 
-		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(q0, 8)), _mm256_loadu_ps(x + k + 8), blk);
-		blk = _mm256_fmadd_ps(i8x8_ps(q1), _mm256_loadu_ps(x + k + 16), blk);
-		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(q1, 8)), _mm256_loadu_ps(x + k + 24), blk);
-		acc = _mm256_fmadd_ps(blk, _mm256_set1_ps(ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8))),
-				      acc);
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d), s0, a0);
+		a1 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b + 34) * x[k + 1].d), s1, a1);
 	}
-	return hsum256_ps(acc);
+	if (k < nb)
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d),
+				     mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 2)),
+						_mm256_loadu_si256((const __m256i *)x[k].q)), a0);
+	return hsum256_ps(_mm256_add_ps(a0, a1));
 }
 
 /* Q4_0: byte j holds element j (low nibble) and element 16 + j (high), minus 8. */
 __attribute__((target("avx2,fma,f16c")))
-static float dot_q4_0_avx2(const void *row, const float *x, uint32_t n)
+static __m256i q4_0_bytes(const uint8_t *qs)
+{
+	__m128i q = _mm_loadu_si128((const __m128i *)qs);
+	__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
+
+	return _mm256_sub_epi8(_mm256_and_si256(v, _mm256_set1_epi8(15)), _mm256_set1_epi8(8));
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static float qdot_q4_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	const __m128i mask = _mm_set1_epi8(15), eight = _mm_set1_epi8(8);
-	__m256 acc = _mm256_setzero_ps();
+	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
+	uint32_t k = 0, nb = n / 32;
 
-	for (uint32_t k = 0; k < n; k += 32, b += 18) {
-		__m128i q = _mm_loadu_si128((const __m128i *)(b + 2));
-		__m128i lo = _mm_sub_epi8(_mm_and_si128(q, mask), eight);
-		__m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(q, 4), mask), eight);
-		__m256 blk = _mm256_mul_ps(i8x8_ps(lo), _mm256_loadu_ps(x + k));
+	for (; k + 2 <= nb; k += 2, b += 36) {
+		__m256 s0 = mul_sum_i8(q4_0_bytes(b + 2),
+				       _mm256_loadu_si256((const __m256i *)x[k].q));
+		__m256 s1 = mul_sum_i8(q4_0_bytes(b + 20),
+				       _mm256_loadu_si256((const __m256i *)x[k + 1].q));
 
-		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(lo, 8)), _mm256_loadu_ps(x + k + 8), blk);
-		blk = _mm256_fmadd_ps(i8x8_ps(hi), _mm256_loadu_ps(x + k + 16), blk);
-		blk = _mm256_fmadd_ps(i8x8_ps(_mm_srli_si128(hi, 8)), _mm256_loadu_ps(x + k + 24), blk);
-		acc = _mm256_fmadd_ps(blk, _mm256_set1_ps(ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8))),
-				      acc);
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d), s0, a0);
+		a1 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b + 18) * x[k + 1].d), s1, a1);
 	}
-	return hsum256_ps(acc);
+	if (k < nb)
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d),
+				     mul_sum_i8(q4_0_bytes(b + 2),
+						_mm256_loadu_si256((const __m256i *)x[k].q)), a0);
+	return hsum256_ps(_mm256_add_ps(a0, a1));
 }
 #endif
 
@@ -220,6 +252,8 @@ static const struct wtype_ops {
 	size_t block_bytes;
 	dot_fn dot_portable;
 	dot_fn dot_avx2;
+	qdot_fn qdot_portable;		/* set instead of dot_*: x as Q8_0 */
+	qdot_fn qdot_avx2;
 	void (*dequant)(const void *row, float *out, uint32_t n);
 } wtypes[] = {
 	[OGX_WTYPE_F32] = {
@@ -241,16 +275,16 @@ static const struct wtype_ops {
 	},
 	[OGX_WTYPE_Q4_0] = {
 		.name = "Q4_0", .block = 32, .block_bytes = 18,
-		.dot_portable = dot_q4_0_portable, .dequant = dequant_q4_0,
+		.qdot_portable = qdot_q4_0_portable, .dequant = dequant_q4_0,
 #if HAVE_X86
-		.dot_avx2 = dot_q4_0_avx2,
+		.qdot_avx2 = qdot_q4_0_avx2,
 #endif
 	},
 	[OGX_WTYPE_Q8_0] = {
 		.name = "Q8_0", .block = 32, .block_bytes = 34,
-		.dot_portable = dot_q8_0_portable, .dequant = dequant_q8_0,
+		.qdot_portable = qdot_q8_0_portable, .dequant = dequant_q8_0,
 #if HAVE_X86
-		.dot_avx2 = dot_q8_0_avx2,
+		.qdot_avx2 = qdot_q8_0_avx2,
 #endif
 	},
 };
@@ -346,6 +380,50 @@ static dot_fn pick_dot(enum ogx_wtype type)
 	return ops->dot_portable;
 }
 
+static qdot_fn pick_qdot(enum ogx_wtype type)
+{
+	const struct wtype_ops *ops = wtype_ops(type);
+
+	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->qdot_avx2)
+		return ops->qdot_avx2;
+	return ops->qdot_portable;
+}
+
+void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
+{
+	struct ogx_block_q8_0 blk;
+
+	/* ggml's quantize_row_q8_0_reference, block by block; d kept as F32 of the F16. */
+	for (uint32_t k = 0; k < n / 32; k++) {
+		ogx_quant_row(OGX_GGML_Q8_0, x + 32 * k, &blk, 32);
+		out[k].d = ogx_f16_to_f32(blk.d);
+		memcpy(out[k].q, blk.qs, 32);
+	}
+}
+
+/*
+ * Scratch for the quantized inputs, one per calling thread, grown as needed
+ * and kept for the next product (the hot path allocates nothing).
+ */
+static struct ogx_q8x *q8x_scratch(size_t blocks)
+{
+	static __thread struct ogx_q8x *buf;
+	static __thread size_t cap;
+
+	if (blocks > cap) {
+		struct ogx_q8x *p = realloc(buf, blocks * sizeof(*p));
+
+		if (!p) {
+			/* No error return here; a few KiB beside a weight matrix. */
+			fprintf(stderr, "ogx: out of memory for %zu quantized input blocks\n", blocks);
+			abort();
+		}
+		buf = p;
+		cap = blocks;
+	}
+	return buf;
+}
+
 struct matvec_job {
 	unsigned int count;
 	float *const *out;
@@ -353,6 +431,7 @@ struct matvec_job {
 	const struct ogx_matrix *const *m;
 	const float *x;
 	size_t ldx;
+	const struct ogx_q8x *xq;	/* x as Q8_0, input b at xq + b * cols / 32 */
 	uint32_t nb;
 	uint64_t total_rows;
 };
@@ -369,6 +448,7 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		const struct ogx_matrix *m = job->m[k];
 		uint64_t r0, r1;
 		size_t stride;
+		qdot_fn qdot;
 		dot_fn dot;
 
 		if (begin >= base + m->rows) {
@@ -378,8 +458,18 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		r0 = begin - base;
 		r1 = end - base < m->rows ? end - base : m->rows;
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
-		dot = pick_dot(m->type);
-		for (uint64_t r = r0; r < r1; r++) {
+		qdot = pick_qdot(m->type);
+		dot = qdot ? NULL : pick_dot(m->type);
+		for (uint64_t r = r0; r < r1 && qdot; r++) {
+			const void *row = (const uint8_t *)m->data + r * stride;
+			uint32_t nblk = m->cols / 32;
+
+			job->out[k][r] = qdot(row, job->xq, m->cols);
+			for (uint32_t b = 1; b < job->nb; b++)
+				job->out[k][b * job->ldo[k] + r] = qdot(row, job->xq + b * nblk,
+									m->cols);
+		}
+		for (uint64_t r = r0; r < r1 && dot; r++) {
 			const void *row = (const uint8_t *)m->data + r * stride;
 
 			/* All inputs against one row while it is in L1. */
@@ -402,10 +492,21 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	};
 	uint64_t macs = 0;
 	unsigned int nparts = 1;
+	int quantized = 0;
 
 	for (unsigned int k = 0; k < count; k++) {
 		job.total_rows += m[k]->rows;
 		macs += (uint64_t)m[k]->rows * m[k]->cols * nb;
+		quantized |= wtype_ops(m[k]->type)->qdot_portable != NULL;
+	}
+	if (quantized) {
+		/* Once, before the rows are split: every thread reads the same blocks. */
+		uint32_t nblk = m[0]->cols / 32;
+		struct ogx_q8x *xq = q8x_scratch((size_t)nblk * nb);
+
+		for (uint32_t b = 0; b < nb; b++)
+			ogx_quant_x_q8_0(x + b * ldx, xq + (size_t)b * nblk, m[0]->cols);
+		job.xq = xq;
 	}
 	if (macs >= PARALLEL_MIN_MACS)
 		nparts = ogx_pool_threads(pool);

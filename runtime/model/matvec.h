@@ -6,9 +6,18 @@
  * layout of llama2.c checkpoints and of GGUF tensors, whose ne[0] is cols).
  * Its element type is per matrix, so that a model may mix F32 norms with
  * quantized projections; each type brings a row-dot kernel and a
- * row-dequantizer. Every type has a portable and an AVX2 kernel; F16, Q8_0
- * and Q4_0 (GGUF block layouts) go block by block as ggml's reference
- * (scale times the block's dot product), the AVX2 ones 8 lanes wide.
+ * row-dequantizer. Every type has a portable and an AVX2 kernel. F16 rows
+ * multiply x as it is. A Q8_0/Q4_0 matrix multiplies a Q8_0-quantized x, as
+ * llama.cpp does: x is quantized once per product (ogx_quant_x_q8_0, ggml's
+ * quantize_row_q8_0_reference), then each 32-element block contributes
+ * (exact int32 dot of weight and x quants) * (d_w * d_x) to the row's sum.
+ * The portable kernel adds those terms in block order; the AVX2 one keeps
+ * eight lanes of partial integer sums per block, each scaled and added in
+ * float, so the two differ by float rounding of the scaled terms only:
+ * |avx2 - portable| <= OGX_MATVEC_TOLERANCE * sum_blocks |d_w d_x| sum_j |w_j x_j|
+ * (integer quants). Quantizing x costs at most 1/254 of a block's largest
+ * |x| per element, which is why these products are not those of the
+ * dequantized row with the float x.
  *
  * Kernels: a portable one, whose sums run in index order exactly like
  * llama2.c's run.c (the oracle), and an AVX2+FMA(+F16C) one chosen at run time when
@@ -54,6 +63,19 @@ enum ogx_cpu_isa {
  * a wide margin while still catching a wrong element.
  */
 #define OGX_MATVEC_TOLERANCE 1e-5
+
+/* One 32-element block of an input quantized to Q8_0; d is the F16 scale as F32. */
+struct ogx_q8x {
+	float d;
+	int8_t q[32];
+};
+
+/*
+ * x (n a multiple of 32) as Q8_0 blocks, exactly as ggml's
+ * quantize_row_q8_0_reference: d = max|x|/127 rounded to F16, q = roundf(x / d)
+ * (with 1/d from the unrounded d; an all-zero block gives d = 0, q = 0).
+ */
+void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n);
 
 /* Bytes of one row of cols elements of type, or 0 for an unknown type. */
 size_t ogx_wtype_row_bytes(enum ogx_wtype type, uint32_t cols);

@@ -389,8 +389,9 @@ TEST(quantized_kernels_agree)
 	static const enum ogx_wtype types[] = { OGX_WTYPE_F16, OGX_WTYPE_Q8_0, OGX_WTYPE_Q4_0 };
 	static const uint32_t ggml[] = { OGX_GGML_F16, OGX_GGML_Q8_0, OGX_GGML_Q4_0 };
 	static const uint32_t widths[] = { 7, 33, 32, 64, 96, 288, 768 };
-	static float w[768 * 3], deq[768], x[768], out[2][3];
+	static float w[768 * 3], deq[768], x[768], xd[768], out[2][3];
 	static uint8_t q[768 * 3 * 2];
+	static struct ogx_q8x xq[768 / 32];
 	uint64_t s = 17;
 
 	for (size_t t = 0; t < 3; t++) {
@@ -417,6 +418,11 @@ TEST(quantized_kernels_agree)
 					memcpy(q + r * rb + 2 * i, &h, 2);
 				}
 			}
+			/* Q8_0/Q4_0 rows multiply x quantized to Q8_0 (as llama.cpp). */
+			if (types[t] != OGX_WTYPE_F16)
+				ogx_quant_x_q8_0(x, xq, cols);
+			for (uint32_t i = 0; i < cols; i++)
+				xd[i] = types[t] == OGX_WTYPE_F16 ? x[i] : xq[i / 32].d * xq[i / 32].q[i % 32];
 			ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
 			ogx_matvec(NULL, out[0], &m, x);
 			if (cpu_has_avx2()) {
@@ -430,10 +436,10 @@ TEST(quantized_kernels_agree)
 
 				ogx_matrix_row(&m, r, deq);
 				for (uint32_t i = 0; i < cols; i++) {
-					mag += fabs((double)deq[i] * x[i]);
-					ref += (double)deq[i] * x[i];
+					mag += fabs((double)deq[i] * xd[i]);
+					ref += (double)deq[i] * xd[i];
 				}
-				/* Both kernels compute the dequantized row's dot product. */
+				/* Both kernels: the dequantized row times the (quantized) x. */
 				EXPECT_LE(fabs(out[0][r] - ref), OGX_MATVEC_TOLERANCE * mag)
 					TH_LOG("%s cols %u row %u", ogx_wtype_name(types[t]), cols, r);
 				EXPECT_LE(fabs((double)out[1][r] - out[0][r]), OGX_MATVEC_TOLERANCE * mag)

@@ -610,9 +610,37 @@ TEST_F(vk, llama_stories260k_matches_cpu)
 }
 
 /*
+ * Q8_0/Q4_0 products on the CPU multiply x quantized to Q8_0 (as llama.cpp;
+ * Documentation/llama-cpu.md); the Vulkan shaders multiply the float x. The
+ * two engines then compute different (equally valid) products, so for these
+ * types they are compared logit by logit, both fed the CPU's greedy token:
+ * max |cpu - vulkan| / max |cpu logit| per step within this bound (measured
+ * on stories260K: 0.019-0.022 for Q8_0 and Q4_0), not argmax for argmax,
+ * which flips where two logits are closer than that.
+ */
+#define VK_XQ_TOLERANCE 0.05
+
+static int x_quantized(enum ogx_wtype t)
+{
+	return t == OGX_WTYPE_Q8_0 || t == OGX_WTYPE_Q4_0;
+}
+
+static double step_rel_diff(const float *lc, const float *lg, uint32_t n)
+{
+	double d = 0, mag = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		d = fmax(d, fabs((double)lc[i] - lg[i]));
+		mag = fmax(mag, fabs((double)lc[i]));
+	}
+	return d / mag;
+}
+
+/*
  * stories260K converted to GGUF at each type, read back: the Vulkan engine
  * and the CPU reference (same quantized weights) agree token for token for
- * 120 greedy steps; at F32 the file gives the checkpoint's own tokens.
+ * 120 greedy steps at F32/F16 (at F32 the file gives the checkpoint's own
+ * tokens), and within VK_XQ_TOLERANCE at Q8_0/Q4_0.
  */
 TEST_F(vk, llama_gguf_types_match_cpu)
 {
@@ -643,12 +671,22 @@ TEST_F(vk, llama_gguf_types_match_cpu)
 		ASSERT_EQ(0, err);
 		ASSERT_EQ(0, ogx_llama_init(&cpu, &m.w, 1));
 		ASSERT_EQ(0, ogx_vk_llama_init(self->vk, &m.w, &gpu));
+		double worst = 0;
+		unsigned same = 0;
+
 		for (uint32_t pos = 0; pos < 120; pos++) {
 			uint32_t ng;
+			const float *lg;
 			float *lc = ogx_llama_forward(&cpu, tc, pos, 1);
 
-			ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tg, pos, NULL, &ng));
+			ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tg, pos, &lg, &ng));
 			tc = argmax_f32(lc, m.w.cfg.vocab_size);
+			if (x_quantized(types[t])) {
+				worst = fmax(worst, step_rel_diff(lc, lg, m.w.cfg.vocab_size));
+				same += tc == ng;
+				tg = tc;
+				continue;
+			}
 			if (tc != ng)
 				TH_LOG("%s step %u: cpu %u, vulkan %u", ogx_wtype_name(types[t]),
 				       pos, tc, ng);
@@ -658,6 +696,11 @@ TEST_F(vk, llama_gguf_types_match_cpu)
 				ref[pos] = tc;
 			else if (t == 1)
 				EXPECT_EQ(ref[pos], tc);	/* F16 keeps this model's choices */
+		}
+		if (x_quantized(types[t])) {
+			TH_LOG("%s: worst step |cpu - vulkan| / max |logit| %.3g, argmax equal %u/120",
+			       ogx_wtype_name(types[t]), worst, same);
+			EXPECT_LE(worst, VK_XQ_TOLERANCE);
 		}
 		ogx_vk_llama_free(gpu);
 		ogx_llama_fini(&cpu);
@@ -681,8 +724,9 @@ TEST_F(vk, llama_gguf_types_match_cpu)
 
 /* CPU steps vs Vulkan prefill of all but the last prompt token, then greedy steps. */
 static void prefill_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
-			 const struct ogx_llama_weights *w)
+			 const struct ogx_llama_weights *w, int xq)
 {
+	double worst = 0;
 	const uint32_t np = 37, steps = 60;
 	uint32_t prompt[37], tc, tg;
 	struct ogx_vk_llama *gpu;
@@ -699,9 +743,24 @@ static void prefill_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
 		lc = ogx_llama_forward(&cpu, prompt[i], i, 1);
 	ASSERT_EQ(0, ogx_vk_llama_prefill(gpu, prompt, np - 1, 0));
 	ASSERT_EQ(0, ogx_vk_llama_forward(gpu, prompt[np - 1], np - 1, &lg, &tg));
+	tc = argmax_f32(lc, w->cfg.vocab_size);
+	if (xq) {
+		/* x quantized on the CPU only: close logits, the CPU's tokens fed to both */
+		worst = step_rel_diff(lc, lg, w->cfg.vocab_size);
+		for (uint32_t pos = np; pos < np + steps; pos++) {
+			lc = ogx_llama_forward(&cpu, tc, pos, 1);
+			ASSERT_EQ(0, ogx_vk_llama_forward(gpu, tc, pos, &lg, &tg));
+			worst = fmax(worst, step_rel_diff(lc, lg, w->cfg.vocab_size));
+			tc = argmax_f32(lc, w->cfg.vocab_size);
+		}
+		TH_LOG("worst step |cpu - vulkan| / max |logit| %.3g", worst);
+		EXPECT_LE(worst, VK_XQ_TOLERANCE);
+		ogx_vk_llama_free(gpu);
+		ogx_llama_fini(&cpu);
+		return;
+	}
 	for (uint32_t i = 0; i < w->cfg.vocab_size; i++)
 		ASSERT_LT(fabs(lc[i] - lg[i]), 1e-3);
-	tc = argmax_f32(lc, w->cfg.vocab_size);
 	ASSERT_EQ(tc, tg);
 	for (uint32_t pos = np; pos < np + steps; pos++) {
 		lc = ogx_llama_forward(&cpu, tc, pos, 1);
@@ -728,10 +787,10 @@ TEST_F(vk, llama_prefill_matches_cpu)
 	close(fd);
 	snprintf(path, sizeof(path), "%s/stories260K/stories260K.bin", models_dir());
 	ASSERT_EQ(0, ogx_llama2c_open(&ck, path));
-	prefill_case(_metadata, self->vk, &ck.w);
+	prefill_case(_metadata, self->vk, &ck.w, 0);
 	ASSERT_EQ(0, ogx_llama_gguf_save(&ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
 	ASSERT_EQ(0, ogx_llama_gguf_open(&m, tmp));
-	prefill_case(_metadata, self->vk, &m.w);
+	prefill_case(_metadata, self->vk, &m.w, 1);
 	ogx_llama_gguf_close(&m);
 	unlink(tmp);
 	ogx_llama2c_close(&ck);
