@@ -110,7 +110,7 @@ int log_main(int argc, char **argv)
 	uint64_t bad = 0, first = 0;
 	char h[2 * OGX_DIGEST_LEN + 1];
 	size_t len, n, start = 0;
-	uint8_t *buf;
+	uint8_t *buf = NULL;
 	int c, err, verbose = 0;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
@@ -140,6 +140,7 @@ int log_main(int argc, char **argv)
 		err = ogx_fail(-EBADMSG, "no events");
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+		free(buf);
 		return 1;
 	}
 	log = (const struct ogx_event *)buf;
