@@ -14,7 +14,7 @@ trap 'rm -rf "$T"' EXIT
 EPOCHS=()
 [ "${OGX_SAN:-}" = 1 ] && EPOCHS=(--epochs 3)
 
-echo "1..3"
+echo "1..4"
 "$OGRUN" model train -o "$T/fashion-q8.gguf" --f32 "$T/fashion-f32.gguf" "${EPOCHS[@]}" \
 	>"$T/out" 2>&1
 rc=$?
@@ -37,4 +37,24 @@ for kind in q8 f32; do
 		fails=1
 	fi
 done
+
+# The default model on the Vulkan engine: the CPU reference's int32 logits,
+# byte for byte, for the 1,000 images of `make demo` (the same output digest
+# whichever engine a full node re-executes on).
+export OGX_HOME=$T/home
+"$OGRUN" key gen >/dev/null
+for d in cpu 0; do
+	"$OGRUN" run -q -m "$T/fashion-q8.gguf" -i "$F/t10k-images-idx3-ubyte.gz" --limit 1000 \
+		--device $d --spool "$T/spool-$d" --save "$T/save-$d" >/dev/null 2>&1 || fails=1
+done
+bad=0
+for i in $(seq 0 999); do
+	cmp -s "$T/save-cpu/$i.output" "$T/save-0/$i.output" || bad=$((bad + 1))
+done
+if [ "$fails" = 0 ] && [ "$bad" = 0 ] && [ -s "$T/save-0/999.output" ]; then
+	echo "ok 4 - default model: Vulkan outputs equal the CPU's for 1,000 demo images"
+else
+	echo "not ok 4 - default model: Vulkan outputs equal the CPU's ($bad of 1000 differ)"
+	fails=1
+fi
 [ "$rc" = 0 ] && [ "$fails" = 0 ]
