@@ -168,9 +168,11 @@ static __m256 mul_sum_i8(__m256i w, __m256i x)
 	return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
 }
 
-static float w_scale(const uint8_t *b)
+/* A block's F16 scale by F16C: exact, as ogx_f16_to_f32() (a call per block otherwise). */
+__attribute__((target("avx2,fma,f16c")))
+static inline float w_scale(const uint8_t *b)
 {
-	return ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8));
+	return _cvtsh_ss((unsigned short)(b[0] | b[1] << 8));
 }
 
 __attribute__((target("avx2,fma,f16c")))
@@ -197,14 +199,22 @@ static float qdot_q8_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n
 	return hsum256_ps(_mm256_add_ps(a0, a1));
 }
 
-/* Q4_0: byte j holds element j (low nibble) and element 16 + j (high), minus 8. */
+/*
+ * Q4_0: byte j holds element j (low nibble) and element 16 + j (high), each
+ * minus 8. The nibbles go to maddubs unsigned as they are (no sign trick:
+ * 15 * 127 * 2 fits int16), and the 8 * x part comes off each int32 lane
+ * from the block's precomputed lane8: the same exact lane sums of (w - 8) x.
+ */
 __attribute__((target("avx2,fma,f16c")))
-static __m256i q4_0_bytes(const uint8_t *qs)
+static __m256 q4_0_lanes(const uint8_t *qs, const struct ogx_q8x *x)
 {
 	__m128i q = _mm_loadu_si128((const __m128i *)qs);
 	__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
+	__m256i p16 = _mm256_maddubs_epi16(_mm256_and_si256(v, _mm256_set1_epi8(15)),
+					   _mm256_loadu_si256((const __m256i *)x->q));
+	__m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
 
-	return _mm256_sub_epi8(_mm256_and_si256(v, _mm256_set1_epi8(15)), _mm256_set1_epi8(8));
+	return _mm256_cvtepi32_ps(_mm256_sub_epi32(p32, _mm256_loadu_si256((const __m256i *)x->lane8)));
 }
 
 __attribute__((target("avx2,fma,f16c")))
@@ -215,18 +225,15 @@ static float qdot_q4_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n
 	uint32_t k = 0, nb = n / 32;
 
 	for (; k + 2 <= nb; k += 2, b += 36) {
-		__m256 s0 = mul_sum_i8(q4_0_bytes(b + 2),
-				       _mm256_loadu_si256((const __m256i *)x[k].q));
-		__m256 s1 = mul_sum_i8(q4_0_bytes(b + 20),
-				       _mm256_loadu_si256((const __m256i *)x[k + 1].q));
+		__m256 s0 = q4_0_lanes(b + 2, &x[k]);
+		__m256 s1 = q4_0_lanes(b + 20, &x[k + 1]);
 
 		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d), s0, a0);
 		a1 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b + 18) * x[k + 1].d), s1, a1);
 	}
 	if (k < nb)
 		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d),
-				     mul_sum_i8(q4_0_bytes(b + 2),
-						_mm256_loadu_si256((const __m256i *)x[k].q)), a0);
+				     q4_0_lanes(b + 2, &x[k]), a0);
 	return hsum256_ps(_mm256_add_ps(a0, a1));
 }
 #endif
@@ -398,6 +405,9 @@ void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 		ogx_quant_row(OGX_GGML_Q8_0, x + 32 * k, &blk, 32);
 		out[k].d = ogx_f16_to_f32(blk.d);
 		memcpy(out[k].q, blk.qs, 32);
+		for (int l = 0; l < 8; l++)
+			out[k].lane8[l] = 8 * (blk.qs[4 * l] + blk.qs[4 * l + 1] +
+					       blk.qs[4 * l + 2] + blk.qs[4 * l + 3]);
 	}
 }
 

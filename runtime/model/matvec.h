@@ -68,6 +68,7 @@ enum ogx_cpu_isa {
 struct ogx_q8x {
 	float d;
 	int8_t q[32];
+	int32_t lane8[8];	/* 8 * (q[4l] + .. + q[4l + 3]): Q4_0's -8 offset, per AVX2 lane */
 };
 
 /*
