@@ -4,9 +4,14 @@ SERVE_PIDS=""
 trap 'for p in $SERVE_PIDS; do kill -KILL "$p" 2>/dev/null; done; [ -n "${KEEP_TMP:-}" ] || rm -rf "$TMP"' EXIT
 FASHION=/usr/share/datasets/fashion-mnist
 
-# The default classifier (int8 Fashion-MNIST MLP), trained once like make demo.
+# The default classifier (int8 Fashion-MNIST MLP), trained once like make demo
+# (a sanitizer build takes the normal build's, when there is one: training
+# under ASan is slow and any trained model serves these tests).
 classifier_model() {
 	local m=$OGX_BUILD/models/fashion-mlp-q8.gguf
+	if [ ! -f "$m" ] && [ -f "$OGX_SRC/build/models/fashion-mlp-q8.gguf" ]; then
+		m=$OGX_SRC/build/models/fashion-mlp-q8.gguf
+	fi
 	if [ ! -f "$m" ]; then
 		mkdir -p "$OGX_BUILD/models"
 		"$OGRUN" model train --data "$FASHION" -o "$m.tmp" >/dev/null 2>&1 &&
