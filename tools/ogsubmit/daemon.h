@@ -62,7 +62,8 @@ struct ogs {
 	ogx_u128 last_l1_fee;
 	bool kmod_tried;
 	uint8_t boot_id[OGX_BOOT_ID_SIZE];
-	uint64_t kernel_checked, kernel_other_boot;
+	/* TEE records: MAC verified; of another boot; no /dev/ogx (form only). */
+	uint64_t kernel_checked, kernel_other_boot, kernel_form_only;
 };
 
 /* Batches signed and not yet settled. */
@@ -86,6 +87,15 @@ void rpc_ok(struct ogs *s);
 
 /* spool_read.c: new records into s->pend, checked; a bad one stalls reading. */
 int read_spool(struct ogs *s);
+/*
+ * One record's checks (schema, node signature, node, continuity with the
+ * tip, TEE kernel evidence and /dev/ogx VERIFY); on success fills p (no
+ * data). Also `ogsubmit check` (check.c), which has no chain.
+ */
+int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
+		 struct prec *p);
+/* The chain goes on from checked record p. */
+void continue_chain(struct ogs *s, const struct prec *p);
 
 /* flight.c */
 int form_batch(struct ogs *s);

@@ -18,6 +18,7 @@ static const struct {
 } subcommands[] = {
 	{ "run", run_main, "the daemon: spool records to batches on chain, crash-safe" },
 	{ "key", key_main, "generate or show the submitter's Ethereum account key" },
+	{ "check", check_main, "check every spool record as the daemon does, without a chain" },
 	{ "send", send_main, "sign and send one EIP-1559 transaction (for operators and tests)" },
 };
 

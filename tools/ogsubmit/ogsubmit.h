@@ -8,5 +8,6 @@ extern const char *prog;
 int key_main(int argc, char **argv);
 int send_main(int argc, char **argv);
 int run_main(int argc, char **argv);
+int check_main(int argc, char **argv);
 
 #endif

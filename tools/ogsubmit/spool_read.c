@@ -46,8 +46,10 @@ static int check_kernel(struct ogs *s, const struct ogx_record *r)
 			s->have_kmod = true;
 		}
 	}
-	if (!s->have_kmod)
+	if (!s->have_kmod) {
+		s->kernel_form_only++;
 		return 0;
+	}
 	if (memcmp(ev.boot_id, s->boot_id, OGX_BOOT_ID_SIZE)) {
 		s->kernel_other_boot++;
 		return 0;
@@ -58,8 +60,8 @@ static int check_kernel(struct ogs *s, const struct ogx_record *r)
 	return 0;
 }
 
-static int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
-			struct prec *p)
+int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
+		 struct prec *p)
 {
 	struct ogx_record r;
 	int err;
@@ -89,6 +91,15 @@ static int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size
 	}
 	ogx_record_free(&r);
 	return err;
+}
+
+void continue_chain(struct ogs *s, const struct prec *p)
+{
+	s->have_tip = true;
+	s->tip_seq = p->seq;
+	memcpy(s->tip_digest, p->digest, OGX_DIGEST_LEN);
+	s->have_node = true;
+	memcpy(s->node, p->node, OGX_PK_LEN);
 }
 
 int read_spool(struct ogs *s)
@@ -147,11 +158,7 @@ int read_spool(struct ogs *s)
 		s->pend[s->n_pend++] = p;
 		s->pend_bytes += len;
 		s->read_index = index + 1;
-		s->have_tip = true;
-		s->tip_seq = p.seq;
-		memcpy(s->tip_digest, p.digest, OGX_DIGEST_LEN);
-		s->have_node = true;
-		memcpy(s->node, p.node, OGX_PK_LEN);
+		continue_chain(s, &p);
 	}
 	return 0;
 }

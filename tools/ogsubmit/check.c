@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogsubmit check: the daemon's record checks (check_record() of
+ * spool_read.c, the very same code) over a spool, without a chain, a key or
+ * a state directory: for an operator who wants to know whether the daemon
+ * would accept the spool, and what /dev/ogx says of its TEE records.
+ *
+ * Unlike the daemon, which stops before the first bad record, this goes on:
+ * one line per bad record, then a summary. After a bad record the chain is
+ * checked again from the record after it (its predecessor is not
+ * trustworthy), so one bad record gives one line, not a cascade.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon.h"
+#include "ogsubmit.h"
+#include "util/err.h"
+
+static void check_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s check [--config FILE [--KEY VALUE ...] | --spool DIR] [--from N]\n"
+		   "Runs the daemon's checks on every spool record from index N (default 0):\n"
+		   "schema, node signature, node, chain continuity, and for TEE records the\n"
+		   "kernel evidence's form and its MAC through %s VERIFY when the module is\n"
+		   "loaded and the evidence is of this boot. Prints one line per bad record and\n"
+		   "a summary; exit 1 when any record fails. Without --spool the spool (and\n"
+		   "'node') come from the daemon's configuration (default %s).\n",
+		prog, OGX_KMOD_DEV, OGS_CONFIG_DEFAULT);
+}
+
+/* Options: --from is ours; --spool alone, or everything else to the config. */
+static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
+{
+	char **cargv, *end;
+	const char *spool = NULL;
+	int a, cargc = 1, err = 0;
+	bool config = false;
+
+	cargv = calloc(argc + 1, sizeof(*cargv));
+	if (!cargv)
+		return -ENOMEM;
+	cargv[0] = argv[0];
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--from") || !strcmp(argv[a], "--spool")) {
+			if (a + 1 >= argc) {
+				err = ogx_fail(-EINVAL, "%s needs a value", argv[a]);
+				goto out;
+			}
+			if (argv[a][2] == 's') {
+				spool = argv[++a];
+				continue;
+			}
+			errno = 0;
+			*from = strtoull(argv[++a], &end, 10);
+			if (errno || !*argv[a] || *end || *argv[a] == '-') {
+				err = ogx_fail(-EINVAL, "--from: '%s' is not a spool index", argv[a]);
+				goto out;
+			}
+		} else {
+			config |= !strncmp(argv[a], "--config", 8);
+			cargv[cargc++] = argv[a];
+		}
+	}
+	if (spool && !config && cargc > 1) {
+		err = ogx_fail(-EINVAL, "%s: with --spool, only with --config too", cargv[1]);
+		goto out;
+	}
+	if (spool && cargc == 1) {
+		memset(&s->c, 0, sizeof(s->c));
+		if (strlen(spool) >= sizeof(s->c.spool))
+			err = ogx_fail(-ENAMETOOLONG, "--spool: path too long");
+		else
+			strcpy(s->c.spool, spool);
+		goto out;
+	}
+	if (spool) {
+		/* With a configuration, --spool overrides its key like any other. */
+		cargv[cargc++] = "--spool";
+		cargv[cargc++] = (char *)spool;
+	}
+	err = ogs_config_load(&s->c, cargc, cargv);
+out:
+	free(cargv);
+	return err;
+}
+
+static int check_spool(struct ogs *s, uint64_t from, uint64_t *n, uint64_t *failed)
+{
+	struct ogx_spool_iter *it;
+	const uint8_t *data;
+	struct prec p;
+	uint64_t index;
+	size_t len;
+	int rc;
+
+	if ((rc = ogx_spool_iter_open(&it, s->c.spool, from, 0)))
+		return ogx_fail(rc, "%s: %s", s->c.spool, ogx_errmsg(rc));
+	while ((rc = ogx_spool_iter_next(it, &index, &data, &len)) > 0) {
+		memset(&p, 0, sizeof(p));
+		(*n)++;
+		rc = check_record(s, index, data, len, &p);
+		if (rc) {
+			printf("spool record %" PRIu64 ": %s\n", index, ogx_errmsg(rc));
+			(*failed)++;
+			s->have_tip = false;
+			continue;
+		}
+		continue_chain(s, &p);
+	}
+	ogx_spool_iter_close(it);
+	if (rc < 0)
+		return ogx_fail(rc, "%s: spool: %s", s->c.spool, ogx_errmsg(rc));
+	return 0;
+}
+
+int check_main(int argc, char **argv)
+{
+	struct ogs *s;
+	uint64_t from = 0, n = 0, failed = 0;
+	int err;
+
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+		check_usage(stdout);
+		return 0;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return 1;
+	if ((err = parse(s, argc, argv, &from))) {
+		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+		free(s);
+		return 2;
+	}
+	err = check_spool(s, from, &n, &failed);
+	if (err)
+		/* No spool, or a damaged one: nothing after this point can be read. */
+		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+	if (!n && err)
+		goto out;
+	printf("%" PRIu64 " records checked, %" PRIu64 " kernel MACs verified through %s, %"
+	       PRIu64 " of another boot (form only), %" PRIu64 " without %s (form only), %"
+	       PRIu64 " failed\n", n, s->kernel_checked, OGX_KMOD_DEV, s->kernel_other_boot,
+	       s->kernel_form_only, OGX_KMOD_DEV, failed);
+out:
+	if (s->have_kmod)
+		ogx_kmod_close(&s->kmod);
+	free(s);
+	return err || failed ? 1 : 0;
+}
