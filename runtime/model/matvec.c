@@ -396,18 +396,76 @@ static qdot_fn pick_qdot(enum ogx_wtype type)
 	return ops->qdot_portable;
 }
 
+static void lane8(struct ogx_q8x *b)
+{
+	for (int l = 0; l < 8; l++)
+		b->lane8[l] = 8 * (b->q[4 * l] + b->q[4 * l + 1] + b->q[4 * l + 2] + b->q[4 * l + 3]);
+}
+
+#if HAVE_X86
+/*
+ * The same bits as ogx_quant_row() for finite x, 8 lanes wide: max|x| and
+ * x * (1/d) are the same IEEE operations, and roundf (halves away from zero)
+ * is trunc(v) plus sign(v) where |v - trunc(v)| >= 0.5, that difference
+ * being exact. Tested against ogx_quant_row() (tests/unit/qdot_test.c).
+ */
+__attribute__((target("avx2,fma,f16c")))
+static void quant_x_avx2(const float *x, struct ogx_q8x *out, uint32_t n)
+{
+	const __m256 sign = _mm256_set1_ps(-0.0f), half = _mm256_set1_ps(0.5f);
+	const __m256 one = _mm256_set1_ps(1.0f);
+
+	for (uint32_t k = 0; k < n / 32; k++, x += 32) {
+		__m256 v[4], m;
+		__m256i q[4], p;
+		__m128 h;
+		float amax, d, id;
+
+		for (int i = 0; i < 4; i++)
+			v[i] = _mm256_loadu_ps(x + 8 * i);
+		m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+				  _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+		h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+		h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+		h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+		amax = _mm_cvtss_f32(h);
+		d = amax / 127;
+		id = d ? 1.0f / d : 0.0f;
+		out[k].d = ogx_f16_to_f32(ogx_f32_to_f16(d));
+		for (int i = 0; i < 4; i++) {
+			__m256 s = _mm256_mul_ps(v[i], _mm256_set1_ps(id));
+			__m256 t = _mm256_round_ps(s, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+			__m256 up = _mm256_cmp_ps(_mm256_andnot_ps(sign, _mm256_sub_ps(s, t)), half,
+						  _CMP_GE_OQ);
+
+			t = _mm256_add_ps(t, _mm256_and_ps(up, _mm256_or_ps(_mm256_and_ps(s, sign), one)));
+			q[i] = _mm256_cvttps_epi32(t);
+		}
+		/* packs work per 128-bit half: put the dwords back in order */
+		p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+		p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+		_mm256_storeu_si256((__m256i *)out[k].q, p);
+		lane8(&out[k]);
+	}
+}
+#endif
+
 void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 {
 	struct ogx_block_q8_0 blk;
 
+#if HAVE_X86
+	if (ogx_matvec_isa() == OGX_ISA_AVX2) {
+		quant_x_avx2(x, out, n);
+		return;
+	}
+#endif
 	/* ggml's quantize_row_q8_0_reference, block by block; d kept as F32 of the F16. */
 	for (uint32_t k = 0; k < n / 32; k++) {
 		ogx_quant_row(OGX_GGML_Q8_0, x + 32 * k, &blk, 32);
 		out[k].d = ogx_f16_to_f32(blk.d);
 		memcpy(out[k].q, blk.qs, 32);
-		for (int l = 0; l < 8; l++)
-			out[k].lane8[l] = 8 * (blk.qs[4 * l] + blk.qs[4 * l + 1] +
-					       blk.qs[4 * l + 2] + blk.qs[4 * l + 3]);
+		lane8(&out[k]);
 	}
 }
 

@@ -37,7 +37,21 @@ static uint64_t lcg(uint64_t *s)
  * halves round away from zero. Block 1: all zero. Block 2: largest |x| is
  * negative and not a multiple of anything: it still maps to exactly -127.
  */
+static void hand_blocks(struct __test_metadata *_metadata);
+
+/* Under each ISA: the quantizer has a portable and an AVX2 version. */
 TEST(quant_x_hand_blocks)
+{
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
+	hand_blocks(_metadata);
+	if (cpu_has_avx2()) {
+		ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
+		hand_blocks(_metadata);
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+static void hand_blocks(struct __test_metadata *_metadata)
 {
 	float x[96] = { 0 };
 	struct ogx_q8x q[3];
@@ -84,6 +98,48 @@ TEST(quant_x_max_is_127)
 		ASSERT_EQ((i & 1) ? 127 : -127, q.q[i % 32]) TH_LOG("max %g", m);
 		ASSERT_EQ(ogx_f16_to_f32(ogx_f32_to_f16(m / 127)), q.d);
 	}
+}
+
+/*
+ * Both quantizers (portable: ogx_quant_row() itself; AVX2: 8 lanes) give
+ * ggml's reference bytes, on random x with exact halves (x * (1/d) = k + 0.5)
+ * and ties, zeros and negative zeros mixed in; lane8 is 8 * each 4-sum.
+ */
+TEST(quant_x_isas_equal_reference)
+{
+	enum { N = 4096 };
+	static float x[N];
+	static struct ogx_q8x q[N / 32];
+	static struct ogx_block_q8_0 ref[N / 32];
+	enum ogx_cpu_isa isas[2] = { OGX_ISA_PORTABLE, OGX_ISA_AVX2 };
+	uint64_t s = 11;
+
+	for (uint32_t i = 0; i < N; i++) {
+		uint32_t k = i / 32, r = lcg(&s) % 8;
+
+		if (k % 4 == 1)	/* max 127: d = 1, halves exact */
+			x[i] = i % 32 == 0 ? 127.0f : (float)((int)(lcg(&s) % 254) - 127) / 2;
+		else if (r == 0)
+			x[i] = (i & 1) ? -0.0f : 0.0f;
+		else
+			x[i] = ((float)lcg(&s) / 1073741824.0f - 1.0f) * (float)(1 + k % 7) * 0.3f;
+	}
+	ASSERT_EQ(0, ogx_quant_row(OGX_GGML_Q8_0, x, ref, N));
+	for (int a = 0; a < 2; a++) {
+		if (isas[a] == OGX_ISA_AVX2 && !cpu_has_avx2())
+			continue;
+		ASSERT_EQ(0, ogx_matvec_set_isa(isas[a]));
+		memset(q, 0x55, sizeof(q));
+		ogx_quant_x_q8_0(x, q, N);
+		for (uint32_t k = 0; k < N / 32; k++) {
+			ASSERT_EQ(ogx_f16_to_f32(ref[k].d), q[k].d) TH_LOG("%s block %u", ogx_cpu_isa_name(isas[a]), k);
+			ASSERT_EQ(0, memcmp(ref[k].qs, q[k].q, 32)) TH_LOG("%s block %u", ogx_cpu_isa_name(isas[a]), k);
+			for (int l = 0; l < 8; l++)
+				ASSERT_EQ(8 * (q[k].q[4 * l] + q[k].q[4 * l + 1] + q[k].q[4 * l + 2] +
+					       q[k].q[4 * l + 3]), q[k].lane8[l]);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
 }
 
 /* Exact: sum over blocks of d_w * d_x * (integer dot), in double; mag: same with |.|. */
