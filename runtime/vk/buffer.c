@@ -1,24 +1,91 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Host-visible storage buffers; see buffer.h. */
+/* Storage buffers, their memory, and the load-time upload batch; see buffer.h. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/err.h"
 #include "vk/buffer.h"
 #include "vk/device.h"
 
-static int pick_memory(struct ogx_vk *vk, uint32_t bits, VkMemoryPropertyFlags want)
+#define DL VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT
+#define HV VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
+#define HC VK_MEMORY_PROPERTY_HOST_COHERENT_BIT
+#define CACHED VK_MEMORY_PROPERTY_HOST_CACHED_BIT
+
+/* Memory type preferences, best first: a type with all of want, none of avoid. */
+struct mem_pref {
+	VkMemoryPropertyFlags want, avoid;
+};
+
+/* What the host writes: device-local if the host can also map it (BAR), else host memory. */
+static const struct mem_pref host_prefs[] = { { DL | HV | HC, 0 }, { HV | HC, 0 }, { 0 } };
+/* What the host reads: cached, so reading it back is not a crawl over uncached memory. */
+static const struct mem_pref readback_prefs[] = { { HV | HC | CACHED, 0 }, { HV | HC, 0 },
+						  { 0 } };
+/* Staging: plain host memory, not the scarce BAR window. */
+static const struct mem_pref staging_prefs[] = { { HV | HC, DL }, { HV | HC, 0 }, { 0 } };
+/* Device-only: memory the host cannot see first (VRAM proper rather than the BAR window). */
+static const struct mem_pref device_prefs[] = { { DL, HV }, { DL, 0 }, { 0 } };
+
+static int pick_memory(struct ogx_vk *vk, uint32_t bits, const struct mem_pref *p)
 {
-	for (uint32_t i = 0; i < vk->mem.memoryTypeCount; i++)
-		if ((bits & (1u << i)) &&
-		    (vk->mem.memoryTypes[i].propertyFlags & want) == want)
+	for (uint32_t i = 0; i < vk->mem.memoryTypeCount; i++) {
+		VkMemoryPropertyFlags f = vk->mem.memoryTypes[i].propertyFlags;
+
+		if ((bits & (1u << i)) && (f & p->want) == p->want && !(f & p->avoid))
 			return (int)i;
+	}
 	return -1;
 }
 
-int ogx_vk_buf_alloc(struct ogx_vk *vk, size_t size, const char *what, struct ogx_vk_buf *b)
+/* A device-local heap the host can map whole: the device shares the host's memory. */
+static int unified(const struct ogx_vk *vk)
 {
-	const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
-					   VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+	const VkPhysicalDeviceMemoryProperties *m = &vk->mem;
+	int big = -1;
+
+	if (vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
+		return 1;
+	for (uint32_t h = 0; h < m->memoryHeapCount; h++)
+		if ((m->memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
+		    (big < 0 || m->memoryHeaps[h].size > m->memoryHeaps[big].size))
+			big = (int)h;
+	if (big < 0)
+		return 1;	/* no device-local memory: everything is host memory anyway */
+	for (uint32_t i = 0; i < m->memoryTypeCount; i++)
+		if (m->memoryTypes[i].heapIndex == (uint32_t)big &&
+		    (m->memoryTypes[i].propertyFlags & (DL | HV | HC)) == (DL | HV | HC))
+			return 1;
+	return 0;
+}
+
+int ogx_vk_mem_policy(struct ogx_vk *vk, const char *want)
+{
+	if (!want || !*want || !strcmp(want, "auto"))
+		vk->staged = !unified(vk);
+	else if (!strcmp(want, "staging"))
+		vk->staged = true;
+	else if (!strcmp(want, "direct"))
+		vk->staged = false;
+	else
+		return ogx_fail(-EINVAL, "OGX_VK_UPLOAD=%s: want staging, direct or auto", want);
+	return 0;
+}
+
+static int out_of_memory(struct ogx_vk *vk, const char *kind, const char *what,
+			 VkDeviceSize size)
+{
+	return ogx_fail(-ENOMEM, "vulkan: out of %s memory: '%s' needs %llu bytes on %s", kind,
+			what, (unsigned long long)size, vk->desc.name);
+}
+
+/*
+ * A buffer of size bytes in the first memory type of prefs that fits, mapped
+ * when map. kind ("device", "staging") names the memory in errors.
+ */
+static int buf_make(struct ogx_vk *vk, size_t size, const char *what, const char *kind,
+		    const struct mem_pref *prefs, int map, struct ogx_vk_buf *b)
+{
 	VkBufferCreateInfo bci = {
 		.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO,
 		/* Round up: zero-sized buffers are invalid, odd sizes trip word loads. */
@@ -30,29 +97,27 @@ int ogx_vk_buf_alloc(struct ogx_vk *vk, size_t size, const char *what, struct og
 	VkMemoryRequirements req;
 	VkDeviceSize heap;
 	VkResult r;
-	int type;
+	int type = -1;
 
 	memset(b, 0, sizeof(*b));
 	r = vkCreateBuffer(vk->dev, &bci, NULL, &b->buf);
 	if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
-		return ogx_fail(-ENOMEM, "vulkan: out of device memory: '%s' needs %llu bytes "
-				"on %s", what, (unsigned long long)bci.size, vk->desc.name);
+		return out_of_memory(vk, kind, what, bci.size);
 	if (r != VK_SUCCESS)
 		return ogx_vk_fail(r, what);
 	vkGetBufferMemoryRequirements(vk->dev, b->buf, &req);
-	type = pick_memory(vk, req.memoryTypeBits, host | VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
-	if (type < 0)
-		type = pick_memory(vk, req.memoryTypeBits, host);
+	for (const struct mem_pref *p = prefs; type < 0 && p->want; p++)
+		type = pick_memory(vk, req.memoryTypeBits, p);
 	if (type < 0) {
 		ogx_vk_buf_free(vk, b);
-		return ogx_fail(-ENOTSUP, "vulkan: %s has no host-visible memory for '%s'",
-				vk->desc.name, what);
+		return ogx_fail(-ENOTSUP, "vulkan: %s has no %s memory for '%s'", vk->desc.name,
+				map ? "host-visible" : "device-local", what);
 	}
 	heap = vk->mem.memoryHeaps[vk->mem.memoryTypes[type].heapIndex].size;
 	if (req.size > heap) {
 		ogx_vk_buf_free(vk, b);
-		return ogx_fail(-ENOMEM, "vulkan: out of device memory: '%s' needs %llu bytes "
-				"on %s, whose memory heap has %llu", what,
+		return ogx_fail(-ENOMEM, "vulkan: out of %s memory: '%s' needs %llu bytes "
+				"on %s, whose memory heap has %llu", kind, what,
 				(unsigned long long)req.size, vk->desc.name,
 				(unsigned long long)heap);
 	}
@@ -64,30 +129,46 @@ int ogx_vk_buf_alloc(struct ogx_vk *vk, size_t size, const char *what, struct og
 	r = vkAllocateMemory(vk->dev, &mai, NULL, &b->mem);
 	if (r == VK_SUCCESS)
 		r = vkBindBufferMemory(vk->dev, b->buf, b->mem, 0);
-	if (r == VK_SUCCESS)
+	if (r == VK_SUCCESS && map)
 		r = vkMapMemory(vk->dev, b->mem, 0, VK_WHOLE_SIZE, 0, &b->map);
 	if (r != VK_SUCCESS) {
 		ogx_vk_buf_free(vk, b);
 		if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
-			return ogx_fail(-ENOMEM, "vulkan: out of device memory: '%s' needs "
-					"%llu bytes on %s", what, (unsigned long long)req.size,
-					vk->desc.name);
+			return out_of_memory(vk, kind, what, req.size);
 		return ogx_vk_fail(r, what);
 	}
 	b->size = bci.size;
 	return 0;
 }
 
+int ogx_vk_buf_alloc(struct ogx_vk *vk, size_t size, const char *what, struct ogx_vk_buf *b)
+{
+	int err = buf_make(vk, size, what, "device", host_prefs, 1, b);
+
+	if (!err)
+		memset(b->map, 0, b->size);
+	return err;
+}
+
 int ogx_vk_buf_upload(struct ogx_vk *vk, const void *data, size_t size, const char *what,
 		      struct ogx_vk_buf *b)
 {
-	int err = ogx_vk_buf_alloc(vk, size, what, b);
+	int err = buf_make(vk, size, what, "device", host_prefs, 1, b);
 
 	if (err)
 		return err;
 	memcpy(b->map, data, size);
 	memset((char *)b->map + size, 0, b->size - size);
 	return 0;
+}
+
+int ogx_vk_buf_readback(struct ogx_vk *vk, size_t size, const char *what, struct ogx_vk_buf *b)
+{
+	int err = buf_make(vk, size, what, "device", readback_prefs, 1, b);
+
+	if (!err)
+		memset(b->map, 0, b->size);
+	return err;
 }
 
 void ogx_vk_buf_free(struct ogx_vk *vk, struct ogx_vk_buf *b)
@@ -99,4 +180,192 @@ void ogx_vk_buf_free(struct ogx_vk *vk, struct ogx_vk_buf *b)
 	if (b->mem)
 		vkFreeMemory(vk->dev, b->mem, NULL);
 	memset(b, 0, sizeof(*b));
+}
+
+void ogx_vk_upload_begin(struct ogx_vk *vk, struct ogx_vk_upload *up)
+{
+	memset(up, 0, sizeof(*up));
+	up->vk = vk;
+}
+
+static void drop_staging(struct ogx_vk_upload *up)
+{
+	for (unsigned i = 0; i < up->nstaging; i++)
+		ogx_vk_buf_free(up->vk, &up->staging[i]);
+	up->nstaging = 0;
+	up->staged = 0;
+	if (up->cb)
+		vkFreeCommandBuffers(up->vk->dev, up->vk->cmdpool, 1, &up->cb);
+	up->cb = VK_NULL_HANDLE;
+}
+
+/* The command buffer being recorded, started on first use. */
+static VkCommandBuffer recording(struct ogx_vk_upload *up)
+{
+	VkCommandBufferAllocateInfo cai = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
+		.commandPool = up->vk->cmdpool,
+		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
+		.commandBufferCount = 1,
+	};
+	VkCommandBufferBeginInfo bi = {
+		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+		.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT,
+	};
+	VkResult r;
+
+	if (up->cb)
+		return up->cb;
+	r = vkAllocateCommandBuffers(up->vk->dev, &cai, &up->cb);
+	if (r != VK_SUCCESS) {
+		up->cb = VK_NULL_HANDLE;
+		up->err = ogx_vk_fail(r, "vkAllocateCommandBuffers");
+		return VK_NULL_HANDLE;
+	}
+	r = vkBeginCommandBuffer(up->cb, &bi);
+	if (r != VK_SUCCESS) {
+		up->err = ogx_vk_fail(r, "vkBeginCommandBuffer");
+		drop_staging(up);
+	}
+	return up->cb;
+}
+
+/* Submit the copies and fills recorded so far, wait, free their staging memory. */
+static int flush(struct ogx_vk_upload *up)
+{
+	/* Later submissions' shaders read what the copies and fills wrote. */
+	VkMemoryBarrier mb = {
+		.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
+		.srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+		.dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT,
+	};
+	VkResult r;
+	int err;
+
+	if (!up->cb)
+		return 0;
+	vkCmdPipelineBarrier(up->cb, VK_PIPELINE_STAGE_TRANSFER_BIT,
+			     VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, NULL, 0, NULL);
+	r = vkEndCommandBuffer(up->cb);
+	err = r == VK_SUCCESS ? ogx_vk_submit_wait(up->vk, up->cb) :
+				ogx_vk_fail(r, "vkEndCommandBuffer");
+	drop_staging(up);
+	return err;
+}
+
+static int keep(struct ogx_vk_upload *up, int err)
+{
+	if (err && !up->err)
+		up->err = err;
+	return err;
+}
+
+/* Where the host writes weights of size bytes: zeroed when zero, else only the padding. */
+static int weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
+		       struct ogx_vk_buf *b, void **dst, int zero)
+{
+	struct ogx_vk *vk = up->vk;
+	struct ogx_vk_buf *s;
+	VkCommandBuffer cb;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	*dst = NULL;
+	if (up->err)
+		return up->err;
+	if (!vk->staged) {
+		err = buf_make(vk, size, what, "device", host_prefs, 1, b);
+		if (err)
+			return keep(up, err);
+		s = b;
+		goto out;
+	}
+	if (up->staged && up->staged + size > OGX_VK_STAGING_FLUSH) {
+		err = flush(up);
+		if (err)
+			return keep(up, err);
+	}
+	if (up->nstaging == up->cap) {
+		unsigned cap = up->cap ? 2 * up->cap : 16;
+		struct ogx_vk_buf *n = realloc(up->staging, cap * sizeof(*n));
+
+		if (!n)
+			return keep(up, -ENOMEM);
+		up->staging = n;
+		up->cap = cap;
+	}
+	/* Staging first: host memory, written now, freed once the copy has run. */
+	s = &up->staging[up->nstaging];
+	err = buf_make(vk, size, what, "staging", staging_prefs, 1, s);
+	if (err)
+		return keep(up, err);
+	up->nstaging++;
+	up->staged += s->size;
+	err = buf_make(vk, size, what, "device", device_prefs, 0, b);
+	if (err)
+		return keep(up, err);
+	cb = recording(up);
+	if (!cb) {
+		ogx_vk_buf_free(vk, b);
+		return up->err;
+	}
+	vkCmdCopyBuffer(cb, s->buf, b->buf, 1, &(VkBufferCopy){ .size = b->size });
+out:
+	memset((char *)s->map + (zero ? 0 : size), 0, s->size - (zero ? 0 : size));
+	*dst = s->map;
+	return 0;
+}
+
+int ogx_vk_buf_weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
+			   struct ogx_vk_buf *b, void **dst)
+{
+	return weights_map(up, size, what, b, dst, 1);
+}
+
+int ogx_vk_buf_weights(struct ogx_vk_upload *up, const void *data, size_t size,
+		       const char *what, struct ogx_vk_buf *b)
+{
+	void *dst;
+	int err = weights_map(up, size, what, b, &dst, 0);
+
+	if (!err)
+		memcpy(dst, data, size);
+	return err;
+}
+
+int ogx_vk_buf_scratch(struct ogx_vk_upload *up, size_t size, const char *what,
+		       struct ogx_vk_buf *b)
+{
+	struct ogx_vk *vk = up->vk;
+	VkCommandBuffer cb;
+	int err;
+
+	memset(b, 0, sizeof(*b));
+	if (up->err)
+		return up->err;
+	if (!vk->staged)
+		return keep(up, ogx_vk_buf_alloc(vk, size, what, b));
+	err = buf_make(vk, size, what, "device", device_prefs, 0, b);
+	if (err)
+		return keep(up, err);
+	cb = recording(up);
+	if (!cb) {
+		ogx_vk_buf_free(vk, b);
+		return up->err;
+	}
+	vkCmdFillBuffer(cb, b->buf, 0, VK_WHOLE_SIZE, 0);
+	return 0;
+}
+
+int ogx_vk_upload_end(struct ogx_vk_upload *up)
+{
+	int err = up->err;
+
+	if (!err)
+		err = flush(up);
+	drop_staging(up);
+	free(up->staging);
+	up->staging = NULL;
+	up->cap = 0;
+	return err;
 }

@@ -16,6 +16,7 @@
 #include <xf86drm.h>
 
 #include "util/err.h"
+#include "vk/buffer.h"
 #include "vk/cache.h"
 #include "vk/device.h"
 #include "vk/pipeline.h"
@@ -463,6 +464,9 @@ int ogx_vk_open(const struct ogx_vk_opts *opts, struct ogx_vk **out)
 	vk->phys = phys[err];
 	describe(vk->phys, &vk->desc);
 	err = open_device(vk);
+	if (err)
+		goto fail;
+	err = ogx_vk_mem_policy(vk, opts->upload ? opts->upload : getenv("OGX_VK_UPLOAD"));
 	if (err)
 		goto fail;
 	err = ogx_vk_cache_open(vk, !opts->no_cache);

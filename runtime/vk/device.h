@@ -31,6 +31,7 @@ struct ogx_vk_opts {
 	const char *device;		/* "N", or NULL: $OGX_VK_DEVICE, else best */
 	bool validation;		/* also when $OGX_VK_VALIDATION=1 */
 	bool no_cache;			/* don't load/save the pipeline cache */
+	const char *upload;		/* "staging", "direct", "auto"; NULL: $OGX_VK_UPLOAD */
 };
 
 struct ogx_vk_pipe;
@@ -54,6 +55,7 @@ struct ogx_vk {
 	bool subgroup_arith;		/* subgroupAdd & co. in compute */
 	bool row_per_invocation;	/* mat-vec split for CPU devices (matvec.glsl) */
 	bool validation;
+	bool staged;			/* weights staged into device-local memory (buffer.h) */
 	unsigned validation_errors;	/* error messages from the layers */
 	struct ogx_vk_pipe *pipes;	/* created pipelines, kept for reuse */
 	unsigned long submits, dispatches;	/* counters for benchmarks */

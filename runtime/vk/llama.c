@@ -45,7 +45,7 @@ static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_vk_wt
 			n ? n : "?");
 }
 
-static int upload_matrix(struct ogx_vk *vk, const struct ogx_matrix *m, const char *name,
+static int upload_matrix(struct ogx_vk_upload *up, const struct ogx_matrix *m, const char *name,
 			 unsigned l, struct ogx_vk_buf *b, enum ogx_vk_wtype *t)
 {
 	char what[64];
@@ -55,64 +55,74 @@ static int upload_matrix(struct ogx_vk *vk, const struct ogx_matrix *m, const ch
 	err = wtype_of(m, what, t);
 	if (err)
 		return err;
-	return ogx_vk_buf_upload(vk, m->data, ogx_wtype_row_bytes(m->type, m->cols) * m->rows,
-				 what, b);
+	return ogx_vk_buf_weights(up, m->data, ogx_wtype_row_bytes(m->type, m->cols) * m->rows,
+				  what, b);
 }
 
-static int upload_floats(struct ogx_vk *vk, const float *f, uint32_t n, const char *what,
+static int upload_floats(struct ogx_vk_upload *up, const float *f, uint32_t n, const char *what,
 			 struct ogx_vk_buf *b)
 {
-	return ogx_vk_buf_upload(vk, f, (size_t)n * 4, what, b);
+	return ogx_vk_buf_weights(up, f, (size_t)n * 4, what, b);
 }
 
-static int alloc_zero(struct ogx_vk *vk, size_t n, const char *what, struct ogx_vk_buf *b)
-{
-	int err = ogx_vk_buf_alloc(vk, n, what, b);
-
-	if (!err)
-		memset(b->map, 0, b->size);
-	return err;
-}
+/*
+ * Weights, the KV cache and activations only the device touches go where
+ * buffer.h's policy puts them (device-local on a discrete GPU); x (the host
+ * writes each token's embedding), params, logits and argmax are host-visible.
+ * The batch buffers of record_batch() go into the same upload.
+ */
+static int record_batch_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up);
 
 static int upload(struct ogx_vk_llama *m)
 {
 	const struct ogx_llama_config *c = &m->cfg;
 	struct ogx_vk *vk = m->vk;
 	size_t cache = (size_t)c->seq_len * m->kv_dim * 4;
+	struct ogx_vk_upload up;
 	int err = 0;
 
+	ogx_vk_upload_begin(vk, &up);
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
 		const struct ogx_llama_layer *s = &m->w->layers[l];
 		struct vk_layer *d = &m->layers[l];
 
-		err = upload_floats(vk, s->attn_norm, c->dim, "attn_norm", &d->attn_norm);
-		err = err ?: upload_floats(vk, s->ffn_norm, c->dim, "ffn_norm", &d->ffn_norm);
-		err = err ?: upload_matrix(vk, &s->wq, "attn_q", l, &d->wq, &d->tq);
-		err = err ?: upload_matrix(vk, &s->wk, "attn_k", l, &d->wk, &d->tk);
-		err = err ?: upload_matrix(vk, &s->wv, "attn_v", l, &d->wv, &d->tv);
-		err = err ?: upload_matrix(vk, &s->wo, "attn_output", l, &d->wo, &d->to);
-		err = err ?: upload_matrix(vk, &s->w1, "ffn_gate", l, &d->w1, &d->t1);
-		err = err ?: upload_matrix(vk, &s->w2, "ffn_down", l, &d->w2, &d->t2);
-		err = err ?: upload_matrix(vk, &s->w3, "ffn_up", l, &d->w3, &d->t3);
-		err = err ?: alloc_zero(vk, cache, "key cache", &d->k);
-		err = err ?: alloc_zero(vk, cache, "value cache", &d->v);
+		err = upload_floats(&up, s->attn_norm, c->dim, "attn_norm", &d->attn_norm);
+		err = err ?: upload_floats(&up, s->ffn_norm, c->dim, "ffn_norm", &d->ffn_norm);
+		err = err ?: upload_matrix(&up, &s->wq, "attn_q", l, &d->wq, &d->tq);
+		err = err ?: upload_matrix(&up, &s->wk, "attn_k", l, &d->wk, &d->tk);
+		err = err ?: upload_matrix(&up, &s->wv, "attn_v", l, &d->wv, &d->tv);
+		err = err ?: upload_matrix(&up, &s->wo, "attn_output", l, &d->wo, &d->to);
+		err = err ?: upload_matrix(&up, &s->w1, "ffn_gate", l, &d->w1, &d->t1);
+		err = err ?: upload_matrix(&up, &s->w2, "ffn_down", l, &d->w2, &d->t2);
+		err = err ?: upload_matrix(&up, &s->w3, "ffn_up", l, &d->w3, &d->t3);
+		err = err ?: ogx_vk_buf_scratch(&up, cache, "key cache", &d->k);
+		err = err ?: ogx_vk_buf_scratch(&up, cache, "value cache", &d->v);
 	}
-	err = err ?: upload_floats(vk, m->w->out_norm, c->dim, "output_norm", &m->out_norm);
+	err = err ?: upload_floats(&up, m->w->out_norm, c->dim, "output_norm", &m->out_norm);
 	if (!err) {
 		err = wtype_of(&m->w->output, "output", &m->tout);
-		err = err ?: ogx_vk_buf_upload(vk, m->w->output.data,
-					       ogx_wtype_row_bytes(m->w->output.type, c->dim) *
-					       c->vocab_size, "output", &m->output);
+		err = err ?: ogx_vk_buf_weights(&up, m->w->output.data,
+						ogx_wtype_row_bytes(m->w->output.type, c->dim) *
+						c->vocab_size, "output", &m->output);
 	}
-	err = err ?: alloc_zero(vk, (size_t)c->dim * 4, "x", &m->x);
-	err = err ?: alloc_zero(vk, (size_t)c->dim * 4, "xb", &m->xb);
-	err = err ?: alloc_zero(vk, (size_t)c->dim * 4, "q", &m->q);
-	err = err ?: alloc_zero(vk, (size_t)c->hidden_dim * 4, "hb", &m->hb);
-	err = err ?: alloc_zero(vk, (size_t)c->hidden_dim * 4, "hb2", &m->hb2);
-	err = err ?: alloc_zero(vk, (size_t)c->vocab_size * 4, "logits", &m->logits);
-	err = err ?: alloc_zero(vk, 4, "argmax", &m->best);
-	err = err ?: alloc_zero(vk, 16, "params", &m->params);
-	return err;
+	err = err ?: ogx_vk_buf_alloc(vk, (size_t)c->dim * 4, "x", &m->x);
+	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->dim * 4, "xb", &m->xb);
+	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->dim * 4, "q", &m->q);
+	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->hidden_dim * 4, "hb", &m->hb);
+	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->hidden_dim * 4, "hb2", &m->hb2);
+	err = err ?: ogx_vk_buf_readback(vk, (size_t)c->vocab_size * 4, "logits", &m->logits);
+	err = err ?: ogx_vk_buf_readback(vk, 4, "argmax", &m->best);
+	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &m->params);
+	if (!err) {
+		uint32_t a = ogx_vk_matmul_max_tokens(vk, c->dim);
+		uint32_t b = ogx_vk_matmul_max_tokens(vk, c->hidden_dim);
+
+		m->nt = a < b ? a : b;
+		if (m->nt)
+			err = record_batch_buffers(m, &up);
+	}
+	/* Always: it frees the staging memory, also after an error. */
+	return ogx_vk_upload_end(&up) ?: err;
 }
 
 static int record(struct ogx_vk_llama *m)
@@ -168,6 +178,19 @@ static int record(struct ogx_vk_llama *m)
 	return err ?: ogx_vk_prog_end(p);
 }
 
+/* The batch's [nt][...] activations: x is written by the host, the rest device-only. */
+static int record_batch_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up)
+{
+	size_t nt = m->nt, d = m->cfg.dim, h = m->cfg.hidden_dim;
+	int err;
+
+	err = ogx_vk_buf_alloc(m->vk, nt * d * 4, "batch x", &m->bx);
+	err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch q", &m->bq);
+	err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch xb", &m->bxb);
+	err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb", &m->bhb);
+	return err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb2", &m->bhb2);
+}
+
 static int record_batch(struct ogx_vk_llama *m)
 {
 	const struct ogx_llama_config *c = &m->cfg;
@@ -178,12 +201,7 @@ static int record_batch(struct ogx_vk_llama *m)
 				    .head = m->head_size };
 	int err;
 
-	err = alloc_zero(vk, (size_t)nt * d * 4, "batch x", &m->bx);
-	err = err ?: alloc_zero(vk, (size_t)nt * d * 4, "batch q", &m->bq);
-	err = err ?: alloc_zero(vk, (size_t)nt * d * 4, "batch xb", &m->bxb);
-	err = err ?: alloc_zero(vk, (size_t)nt * h * 4, "batch hb", &m->bhb);
-	err = err ?: alloc_zero(vk, (size_t)nt * h * 4, "batch hb2", &m->bhb2);
-	err = err ?: ogx_vk_prog_begin(vk, c->n_layers * 8, p);
+	err = ogx_vk_prog_begin(vk, c->n_layers * 8, p);
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
 		struct vk_layer *L = &m->layers[l];
 
@@ -290,14 +308,8 @@ int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 	}
 	err = upload(m);
 	err = err ?: record(m);
-	if (!err) {
-		uint32_t a = ogx_vk_matmul_max_tokens(vk, w->cfg.dim);
-		uint32_t b = ogx_vk_matmul_max_tokens(vk, w->cfg.hidden_dim);
-
-		m->nt = a < b ? a : b;
-		if (m->nt)
-			err = record_batch(m);
-	}
+	if (!err && m->nt)
+		err = record_batch(m);
 	if (err) {
 		ogx_vk_llama_free(m);
 		return err;

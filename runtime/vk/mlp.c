@@ -27,49 +27,62 @@ struct ogx_vk_mlp {
 };
 
 /* Rows of int8 zero-padded to 16 bytes, as the shader reads them. */
-static int upload_weights(struct ogx_vk *vk, const struct ogx_mlp_layer *l, unsigned i,
+static int upload_weights(struct ogx_vk_upload *up, const struct ogx_mlp_layer *l, unsigned i,
 			  struct ogx_vk_buf *b)
 {
 	size_t stride = ((size_t)l->n_in + 15) & ~(size_t)15;
 	char what[32];
+	int8_t *dst;
 	int err;
 
 	snprintf(what, sizeof(what), "fc%u.weight", i + 1);
-	err = ogx_vk_buf_alloc(vk, stride * l->n_out, what, b);
+	err = ogx_vk_buf_weights_map(up, stride * l->n_out, what, b, (void **)&dst);
 	if (err)
 		return err;
-	memset(b->map, 0, b->size);
 	for (uint32_t r = 0; r < l->n_out; r++)
-		memcpy((int8_t *)b->map + r * stride, l->wq + (size_t)r * l->n_in, l->n_in);
+		memcpy(dst + r * stride, l->wq + (size_t)r * l->n_in, l->n_in);
 	return 0;
 }
 
+/*
+ * Weights and the hidden activations go where buffer.h's policy puts them;
+ * act[0] (the host writes the images) and the last act (the host reads the
+ * logits) are host-visible.
+ */
 static int upload(struct ogx_vk_mlp *vm, const struct ogx_mlp *m)
 {
 	struct ogx_vk *vk = vm->vk;
+	struct ogx_vk_upload up;
 	int err = 0;
 
+	ogx_vk_upload_begin(vk, &up);
 	for (unsigned i = 0; !err && i < m->n_layers; i++) {
 		const struct ogx_mlp_layer *l = &m->layer[i];
 		struct vk_mlp_layer *d = &vm->layer[i];
 		int hidden = i + 1 < m->n_layers;
 
-		err = upload_weights(vk, l, i, &d->w);
-		err = err ?: ogx_vk_buf_upload(vk, l->bq, l->n_out * 4, "bias", &d->bias);
+		err = upload_weights(&up, l, i, &d->w);
+		err = err ?: ogx_vk_buf_weights(&up, l->bq, l->n_out * 4, "bias", &d->bias);
 		if (hidden) {
-			err = err ?: ogx_vk_buf_upload(vk, l->mult, l->n_out * 4, "mult", &d->mult);
-			err = err ?: ogx_vk_buf_upload(vk, l->shift, l->n_out * 4, "shift",
-						       &d->shift);
+			err = err ?: ogx_vk_buf_weights(&up, l->mult, l->n_out * 4, "mult",
+							&d->mult);
+			err = err ?: ogx_vk_buf_weights(&up, l->shift, l->n_out * 4, "shift",
+							&d->shift);
 		}
 	}
-	for (unsigned i = 0; !err && i <= m->n_layers; i++)
-	{
-		err = ogx_vk_buf_alloc(vk, ((size_t)vm->max_batch * vm->dims[i] + 16) * 4,
-				       "activations", &vm->act[i]);
-		if (!err)
-			memset(vm->act[i].map, 0, vm->act[i].size);
+	for (unsigned i = 0; !err && i <= m->n_layers; i++) {
+		size_t size = ((size_t)vm->max_batch * vm->dims[i] + 16) * 4;
+
+		if (i == 0)
+			err = ogx_vk_buf_alloc(vk, size, "input", &vm->act[i]);
+		else if (i == m->n_layers)
+			err = ogx_vk_buf_readback(vk, size, "logits", &vm->act[i]);
+		else
+			err = ogx_vk_buf_scratch(&up, size, "activations", &vm->act[i]);
 	}
-	return err ?: ogx_vk_buf_alloc(vk, 16, "params", &vm->params);
+	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &vm->params);
+	/* Always: it frees the staging memory, also after an error. */
+	return ogx_vk_upload_end(&up) ?: err;
 }
 
 static int record(struct ogx_vk_mlp *vm)
