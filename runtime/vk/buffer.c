@@ -186,6 +186,7 @@ void ogx_vk_upload_begin(struct ogx_vk *vk, struct ogx_vk_upload *up)
 {
 	memset(up, 0, sizeof(*up));
 	up->vk = vk;
+	up->flush_at = OGX_VK_STAGING_FLUSH;
 }
 
 static void drop_staging(struct ogx_vk_upload *up)
@@ -280,7 +281,7 @@ static int weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
 		s = b;
 		goto out;
 	}
-	if (up->staged && up->staged + size > OGX_VK_STAGING_FLUSH) {
+	if (up->staged && up->staged + size > up->flush_at) {
 		err = flush(up);
 		if (err)
 			return keep(up, err);

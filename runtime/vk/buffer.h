@@ -55,8 +55,8 @@ void ogx_vk_buf_free(struct ogx_vk *vk, struct ogx_vk_buf *b);
  * A batch of buffers made at model load: weights and zeroed scratch. On the
  * staging policy the copies and fills are recorded into one command buffer
  * and submitted once by ogx_vk_upload_end(), which then frees the staging
- * memory (earlier, in one more submission, when the staged bytes pass
- * OGX_VK_STAGING_FLUSH). Errors are kept: the first one is returned by the
+ * memory (earlier, in one more submission, when the staged bytes would pass
+ * flush_at: the staging peak stays bounded). Errors are kept: the first one is returned by the
  * call that hit it and again by ogx_vk_upload_end(), which must always be
  * called.
  */
@@ -66,6 +66,7 @@ struct ogx_vk_upload {
 	struct ogx_vk_buf *staging;
 	unsigned nstaging, cap;
 	VkDeviceSize staged;		/* bytes in staging since the last flush */
+	VkDeviceSize flush_at;		/* OGX_VK_STAGING_FLUSH; tests lower it */
 	int err;
 };
 

@@ -24,7 +24,7 @@ check() {	# name want got
 gen() {
 	"$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" "$@"
 }
-echo "1..11"
+echo "1..13"
 
 gen --temp 0 -n 256 --device 0 >"$TMP/greedy" 2>"$TMP/err"
 check "greedy on device 0 exits 0" 0 $?
@@ -41,6 +41,15 @@ check "seeded sample on Vulkan is llama2.c's documented one" \
 OGX_VK_VALIDATION=1 gen --temp 0 -n 100 --device 0 >"$TMP/val" 2>"$TMP/err"
 check "validation layers: no error, same text" "0 $(head -c 200 "$TMP/greedy")" \
 	"$(grep -c 'vulkan validation' "$TMP/err") $(head -c 200 "$TMP/val")"
+
+# The discrete-GPU memory policy forced: weights staged into device-local memory.
+OGX_VK_UPLOAD=staging OGX_VK_VALIDATION=1 gen --temp 0 -n 100 --device 0 >"$TMP/st" 2>"$TMP/err"
+check "OGX_VK_UPLOAD=staging: no validation error, same text" \
+	"0 $(head -c 200 "$TMP/greedy")" \
+	"$(grep -c 'vulkan validation' "$TMP/err") $(head -c 200 "$TMP/st")"
+OGX_VK_UPLOAD=vram gen --temp 0 -n 8 --device 0 >/dev/null 2>"$TMP/err"
+check "a malformed OGX_VK_UPLOAD fails" \
+	"1 ogrun: vulkan: OGX_VK_UPLOAD=vram: want staging, direct or auto" "$? $(cat "$TMP/err")"
 
 gen --temp 0 -n 80 -p "Lily and Tom went to the park to play with a big red ball" \
 	--device cpu >"$TMP/p-cpu" 2>/dev/null

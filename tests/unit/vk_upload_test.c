@@ -106,6 +106,7 @@ TEST_F(staged, llama_stories260k_matches_cpu)
 {
 	const uint32_t steps = 200, np = 37;
 	uint32_t tc = 1, tg = 1, prompt[37], vocab;
+	unsigned long submits;
 	struct ogx_vk_llama *gpu;
 	struct ogx_llama2c ck;
 	struct ogx_llama cpu;
@@ -122,10 +123,12 @@ TEST_F(staged, llama_stories260k_matches_cpu)
 	ASSERT_EQ(0, err);
 	vocab = ck.w.cfg.vocab_size;
 	ASSERT_EQ(0, ogx_llama_init(&cpu, &ck.w, 1));
+	submits = self->vk->submits;
 	err = ogx_vk_llama_init(self->vk, &ck.w, &gpu);
 	if (err)
 		TH_LOG("%s", ogx_errmsg(err));
 	ASSERT_EQ(0, err);
+	ASSERT_EQ(submits + 1, self->vk->submits);	/* all copies and fills at once */
 	for (uint32_t pos = 0; pos < steps; pos++) {
 		uint32_t nc, ng;
 
@@ -213,18 +216,14 @@ TEST_F_TIMEOUT(staged, mlp_q8_bit_exact, 600)
 	ogx_idx_free(&images);
 }
 
-/*
- * What lands where: weights and scratch are not mapped (device-only), what
- * the host reads back is; the device's fill and copy give the bytes.
- */
-TEST_F(staged, weights_and_scratch_are_device_only)
+/* Copy len bytes of a device-only buffer to off in a readback buffer. */
+static void copy_back(struct __test_metadata *_metadata, struct ogx_vk *vk,
+		      const struct ogx_vk_buf *from, const struct ogx_vk_buf *to,
+		      VkDeviceSize off, VkDeviceSize len)
 {
-	static const uint32_t w[5] = { 1, 2, 3, 4, 5 };
-	struct ogx_vk_buf bw, bs, out;
-	struct ogx_vk_upload up;
 	VkCommandBufferAllocateInfo cai = {
 		.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-		.commandPool = self->vk->cmdpool,
+		.commandPool = vk->cmdpool,
 		.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
 		.commandBufferCount = 1,
 	};
@@ -235,6 +234,28 @@ TEST_F(staged, weights_and_scratch_are_device_only)
 		.dstAccessMask = VK_ACCESS_HOST_READ_BIT,
 	};
 	VkCommandBuffer cb;
+
+	ASSERT_EQ(VK_SUCCESS, vkAllocateCommandBuffers(vk->dev, &cai, &cb));
+	ASSERT_EQ(VK_SUCCESS, vkBeginCommandBuffer(cb, &bi));
+	vkCmdCopyBuffer(cb, from->buf, to->buf, 1,
+			&(VkBufferCopy){ .dstOffset = off, .size = len });
+	vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
+			     &mb, 0, NULL, 0, NULL);
+	ASSERT_EQ(VK_SUCCESS, vkEndCommandBuffer(cb));
+	ASSERT_EQ(0, ogx_vk_submit_wait(vk, cb));
+	vkFreeCommandBuffers(vk->dev, vk->cmdpool, 1, &cb);
+}
+
+/*
+ * What lands where: weights and scratch are not mapped (device-only), what
+ * the host reads back is; the device's fill and copy give the bytes.
+ */
+TEST_F(staged, weights_and_scratch_are_device_only)
+{
+	static const uint32_t w[5] = { 1, 2, 3, 4, 5 };
+	struct ogx_vk_buf bw, bs, out;
+	struct ogx_vk_upload up;
+	unsigned long submits;
 	uint8_t *o;
 
 	ogx_vk_upload_begin(self->vk, &up);
@@ -243,27 +264,54 @@ TEST_F(staged, weights_and_scratch_are_device_only)
 	ASSERT_EQ(NULL, bw.map);
 	ASSERT_EQ(NULL, bs.map);
 	ASSERT_EQ(1, up.nstaging);
+	submits = self->vk->submits;
 	ASSERT_EQ(0, ogx_vk_upload_end(&up));
+	ASSERT_EQ(submits + 1, self->vk->submits);
 	ASSERT_EQ(NULL, up.staging);
 	ASSERT_EQ(0, ogx_vk_buf_readback(self->vk, 96, "out", &out));
 	ASSERT_NE(NULL, out.map);
 	o = out.map;
 	memset(o, 0xff, 96);
 	/* Copy both back where the host can look: the weights, zero padding, zeros. */
-	ASSERT_EQ(VK_SUCCESS, vkAllocateCommandBuffers(self->vk->dev, &cai, &cb));
-	ASSERT_EQ(VK_SUCCESS, vkBeginCommandBuffer(cb, &bi));
-	vkCmdCopyBuffer(cb, bw.buf, out.buf, 1, &(VkBufferCopy){ .size = 32 });
-	vkCmdCopyBuffer(cb, bs.buf, out.buf, 1, &(VkBufferCopy){ .dstOffset = 32, .size = 64 });
-	vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1,
-			     &mb, 0, NULL, 0, NULL);
-	ASSERT_EQ(VK_SUCCESS, vkEndCommandBuffer(cb));
-	ASSERT_EQ(0, ogx_vk_submit_wait(self->vk, cb));
-	vkFreeCommandBuffers(self->vk->dev, self->vk->cmdpool, 1, &cb);
+	copy_back(_metadata, self->vk, &bw, &out, 0, 32);
+	copy_back(_metadata, self->vk, &bs, &out, 32, 64);
 	ASSERT_EQ(0, memcmp(o, w, sizeof(w)));
 	for (size_t i = sizeof(w); i < 96; i++)
 		ASSERT_EQ(0, o[i]);
 	ogx_vk_buf_free(self->vk, &bw);
 	ogx_vk_buf_free(self->vk, &bs);
+	ogx_vk_buf_free(self->vk, &out);
+}
+
+/*
+ * Staging past flush_at is submitted and freed before more is staged: the
+ * copies of every flush land.
+ */
+TEST_F(staged, staging_flushes_in_parts)
+{
+	uint32_t w[3][40];
+	struct ogx_vk_buf b[3], out;
+	struct ogx_vk_upload up;
+	unsigned long submits;
+
+	for (unsigned i = 0; i < 3; i++)
+		for (unsigned j = 0; j < 40; j++)
+			w[i][j] = i * 1000 + j;
+	ogx_vk_upload_begin(self->vk, &up);
+	up.flush_at = 200;		/* each 160-byte tensor in its own submission */
+	submits = self->vk->submits;
+	for (unsigned i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ogx_vk_buf_weights(&up, w[i], sizeof(w[i]), "w", &b[i]));
+		ASSERT_EQ(1, up.nstaging);
+	}
+	ASSERT_EQ(0, ogx_vk_upload_end(&up));
+	ASSERT_EQ(submits + 3, self->vk->submits);
+	ASSERT_EQ(0, ogx_vk_buf_readback(self->vk, sizeof(w), "out", &out));
+	for (unsigned i = 0; i < 3; i++)
+		copy_back(_metadata, self->vk, &b[i], &out, i * sizeof(w[i]), sizeof(w[i]));
+	ASSERT_EQ(0, memcmp(out.map, w, sizeof(w)));
+	for (unsigned i = 0; i < 3; i++)
+		ogx_vk_buf_free(self->vk, &b[i]);
 	ogx_vk_buf_free(self->vk, &out);
 }
 
