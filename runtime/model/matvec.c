@@ -470,26 +470,25 @@ void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 }
 
 /*
- * Scratch for the quantized inputs, one per calling thread, grown as needed
- * and kept for the next product (the hot path allocates nothing).
+ * The quantized inputs live on the stack when small (a generation step: up
+ * to 120 blocks, 3840 columns), else in a buffer freed after the product, so
+ * no thread (a server's worker included) leaves memory behind when it ends.
  */
-static struct ogx_q8x *q8x_scratch(size_t blocks)
+#define Q8X_STACK_BLOCKS 120
+
+static struct ogx_q8x *q8x_alloc(size_t blocks, struct ogx_q8x *stack)
 {
-	static __thread struct ogx_q8x *buf;
-	static __thread size_t cap;
+	struct ogx_q8x *p;
 
-	if (blocks > cap) {
-		struct ogx_q8x *p = realloc(buf, blocks * sizeof(*p));
-
-		if (!p) {
-			/* No error return here; a few KiB beside a weight matrix. */
-			fprintf(stderr, "ogx: out of memory for %zu quantized input blocks\n", blocks);
-			abort();
-		}
-		buf = p;
-		cap = blocks;
+	if (blocks <= Q8X_STACK_BLOCKS)
+		return stack;
+	p = malloc(blocks * sizeof(*p));
+	if (!p) {
+		/* No error return here; a few KiB beside a weight matrix. */
+		fprintf(stderr, "ogx: out of memory for %zu quantized input blocks\n", blocks);
+		abort();
 	}
-	return buf;
+	return p;
 }
 
 struct matvec_job {
@@ -561,6 +560,7 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	uint64_t macs = 0;
 	unsigned int nparts = 1;
 	int quantized = 0;
+	struct ogx_q8x stack[Q8X_STACK_BLOCKS], *xq = stack;
 
 	for (unsigned int k = 0; k < count; k++) {
 		job.total_rows += m[k]->rows;
@@ -570,8 +570,8 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	if (quantized) {
 		/* Once, before the rows are split: every thread reads the same blocks. */
 		uint32_t nblk = m[0]->cols / 32;
-		struct ogx_q8x *xq = q8x_scratch((size_t)nblk * nb);
 
+		xq = q8x_alloc((size_t)nblk * nb, stack);
 		for (uint32_t b = 0; b < nb; b++)
 			ogx_quant_x_q8_0(x + b * ldx, xq + (size_t)b * nblk, m[0]->cols);
 		job.xq = xq;
@@ -579,6 +579,8 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	if (macs >= PARALLEL_MIN_MACS)
 		nparts = ogx_pool_threads(pool);
 	ogx_pool_run(pool, matvec_part, &job, nparts);
+	if (xq != stack)
+		free(xq);
 }
 
 void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *out,

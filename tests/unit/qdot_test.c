@@ -226,17 +226,21 @@ TEST(integer_dots_agree_on_every_width)
 	ogx_matvec_set_isa(OGX_ISA_AUTO);
 }
 
-/* x is quantized once, before the rows are split: same bits on 1 or 2 threads. */
+/*
+ * x is quantized once, before the rows are split: same bits on 1 or 2
+ * threads; a batch of 8 inputs (quantized x on the heap, not the stack)
+ * gives each input's single product bit for bit.
+ */
 TEST(threads_give_identical_results)
 {
-	enum { ROWS = 300, N = 768 };
+	enum { ROWS = 300, N = 768, B = 8 };
 	static uint8_t q[ROWS * N / 32 * 34];
-	static float x[3 * N], out[2][3 * ROWS];
+	static float x[B * N], out[2][B * ROWS];
 	struct ogx_pool *pool;
 	uint64_t s = 77;
 
 	ASSERT_EQ(0, ogx_pool_create(&pool, 2));
-	for (uint32_t i = 0; i < 3 * N; i++)
+	for (uint32_t i = 0; i < B * N; i++)
 		x[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
 	for (int q4 = 0; q4 < 2; q4++) {
 		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, N, q };
@@ -245,11 +249,11 @@ TEST(threads_give_identical_results)
 		float *o0 = out[0], *o1 = out[1];
 
 		random_rows(q, q4, ROWS, N, &s);
-		ogx_matmul_multi(NULL, 1, &o0, &ldo, &mp, x, N, 3);
-		ogx_matmul_multi(pool, 1, &o1, &ldo, &mp, x, N, 3);
+		ogx_matmul_multi(NULL, 1, &o0, &ldo, &mp, x, N, B);
+		ogx_matmul_multi(pool, 1, &o1, &ldo, &mp, x, N, B);
 		EXPECT_EQ(0, memcmp(out[0], out[1], sizeof(out[0])));
 		/* and each input of the batch as a single product */
-		for (int b = 0; b < 3; b++) {
+		for (int b = 0; b < B; b++) {
 			ogx_matvec(pool, out[1], &m, x + b * N);
 			EXPECT_EQ(0, memcmp(out[0] + b * ROWS, out[1], ROWS * sizeof(float)));
 		}
