@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # ogsubmit check: the daemon's record checks over a spool, without a chain.
 # VANILLA records pass; a well-formed TEE record is checked for form only
-# when /dev/ogx is absent (on the host; tests/kmod/submit_tee_test.sh covers
+# when /dev/ogx is absent (on the host; tests/kmod/tee_test.sh covers
 # VERIFY in the qemu guest); each bad record is named with its exact error,
 # and checking goes on past it; bad options and a missing spool are named.
 . "$OGX_SRC/tests/e2e/tap.sh"
@@ -42,7 +42,7 @@ else
 fi
 expect_out "a well-formed TEE record: form only (no kernel made its MAC)" 0 "$want" \
 	"$OGSUBMIT" check --spool "$TMP/s"
-[ -e /dev/ogx ] || grep -qx "ogsubmit: /dev/ogx: /dev/ogx: not present (is ogx.ko loaded?): kernel MACs are not checked, only the evidence's form" "$TMP/stderr"
+[ -e /dev/ogx ] || grep -qx "ogsubmit: /dev/ogx: not present (is ogx.ko loaded?): kernel MACs are not checked, only the evidence's form" "$TMP/stderr"
 ok $? "without /dev/ogx it says so on stderr"
 expect_out "--from: the records from that index" 0 "$(summary 2 0 0 0 0)" \
 	"$OGSUBMIT" check --spool "$TMP/s" --from 6

@@ -35,12 +35,15 @@ static int check_kernel(struct ogs *s, const struct ogx_record *r)
 	if (!s->kmod_tried) {
 		/* Opened at the first record that needs it, not at start. */
 		s->kmod_tried = true;
+		/* ogx_kmod_open()'s detail names the device already. */
 		err = ogx_kmod_open(&s->kmod, NULL);
-		if (!err && (err = ogx_kmod_info(&s->kmod, &info)))
+		if (!err && (err = ogx_kmod_info(&s->kmod, &info))) {
+			err = ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
 			ogx_kmod_close(&s->kmod);
+		}
 		if (err) {
-			fprintf(stderr, "%s: %s: %s: kernel MACs are not checked, only the "
-				"evidence's form\n", prog, OGX_KMOD_DEV, ogx_errmsg(err));
+			fprintf(stderr, "%s: %s: kernel MACs are not checked, only the "
+				"evidence's form\n", prog, ogx_errmsg(err));
 		} else {
 			memcpy(s->boot_id, info.boot_id, OGX_BOOT_ID_SIZE);
 			s->have_kmod = true;
