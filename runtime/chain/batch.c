@@ -13,6 +13,7 @@
 
 #include "chain/batch.h"
 #include "proof/merkle.h"
+#include "util/cbor_enc.h"
 #include "util/err.h"
 
 enum {
@@ -28,96 +29,40 @@ enum {
 	K_SIG = 20,
 };
 
-struct enc {
-	uint8_t *buf;
-	size_t len, cap;
-	int err;
-};
-
-static uint8_t *reserve(struct enc *e, size_t n)
-{
-	size_t cap;
-	uint8_t *nb;
-
-	if (e->err)
-		return NULL;
-	if (e->len + n > e->cap) {
-		cap = e->cap ? e->cap : 1024;
-		while (cap < e->len + n)
-			cap *= 2;
-		nb = realloc(e->buf, cap);
-		if (!nb) {
-			e->err = -ENOMEM;
-			return NULL;
-		}
-		e->buf = nb;
-		e->cap = cap;
-	}
-	return e->buf + e->len;
-}
-
-static void put_head(struct enc *e, size_t (*fn)(size_t, unsigned char *, size_t), size_t v)
-{
-	uint8_t *p = reserve(e, 9);
-
-	if (p)
-		e->len += fn(v, p, 9);
-}
-
-static void put_uint(struct enc *e, uint64_t v)
-{
-	uint8_t *p = reserve(e, 9);
-
-	if (p)
-		e->len += cbor_encode_uint(v, p, 9);
-}
-
-static void put_bstr(struct enc *e, const void *data, size_t len)
-{
-	uint8_t *p;
-
-	put_head(e, cbor_encode_bytestring_start, len);
-	p = reserve(e, len);
-	if (p && len) {
-		memcpy(p, data, len);
-		e->len += len;
-	}
-}
-
 int ogx_batch_encode(const struct ogx_batch *b, bool with_sig, uint8_t **out, size_t *len)
 {
-	struct enc e = { 0 };
+	struct ogx_cbor_enc e = { 0 };
 	size_t i, n = 8 + (b->da == OGX_DA_CALLDATA) + with_sig;
 
 	if (b->da == OGX_DA_CALLDATA && b->n_records != b->count)
 		return ogx_fail(-EINVAL, "batch: %zu records for a count of %llu", b->n_records,
 				(unsigned long long)b->count);
-	put_head(&e, cbor_encode_map_start, n);
-	put_uint(&e, K_VERSION);
-	put_uint(&e, b->version);
-	put_uint(&e, K_NODE);
-	put_bstr(&e, b->node, OGX_PK_LEN);
-	put_uint(&e, K_FIRST);
-	put_uint(&e, b->first_seq);
-	put_uint(&e, K_LAST);
-	put_uint(&e, b->last_seq);
-	put_uint(&e, K_COUNT);
-	put_uint(&e, b->count);
-	put_uint(&e, K_ROOT);
-	put_bstr(&e, b->root, OGX_DIGEST_LEN);
-	put_uint(&e, K_DA);
-	put_uint(&e, b->da);
+	ogx_cbor_head(&e, cbor_encode_map_start, n);
+	ogx_cbor_uint(&e, K_VERSION);
+	ogx_cbor_uint(&e, b->version);
+	ogx_cbor_uint(&e, K_NODE);
+	ogx_cbor_bstr(&e, b->node, OGX_PK_LEN);
+	ogx_cbor_uint(&e, K_FIRST);
+	ogx_cbor_uint(&e, b->first_seq);
+	ogx_cbor_uint(&e, K_LAST);
+	ogx_cbor_uint(&e, b->last_seq);
+	ogx_cbor_uint(&e, K_COUNT);
+	ogx_cbor_uint(&e, b->count);
+	ogx_cbor_uint(&e, K_ROOT);
+	ogx_cbor_bstr(&e, b->root, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, K_DA);
+	ogx_cbor_uint(&e, b->da);
 	if (b->da == OGX_DA_CALLDATA) {
-		put_uint(&e, K_RECORDS);
-		put_head(&e, cbor_encode_array_start, b->n_records);
+		ogx_cbor_uint(&e, K_RECORDS);
+		ogx_cbor_head(&e, cbor_encode_array_start, b->n_records);
 		for (i = 0; i < b->n_records; i++)
-			put_bstr(&e, b->records[i], b->record_lens[i]);
+			ogx_cbor_bstr(&e, b->records[i], b->record_lens[i]);
 	}
-	put_uint(&e, K_OPERATOR);
-	put_bstr(&e, b->operator_pk, OGX_PK_LEN);
+	ogx_cbor_uint(&e, K_OPERATOR);
+	ogx_cbor_bstr(&e, b->operator_pk, OGX_PK_LEN);
 	if (with_sig) {
-		put_uint(&e, K_SIG);
-		put_bstr(&e, b->sig, OGX_SIG_LEN);
+		ogx_cbor_uint(&e, K_SIG);
+		ogx_cbor_bstr(&e, b->sig, OGX_SIG_LEN);
 	}
 	if (e.err) {
 		free(e.buf);

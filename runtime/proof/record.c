@@ -3,9 +3,9 @@
  * Proof record v1 encode/decode/sign/verify; see record.h and
  * Documentation/proof-record.md.
  *
- * Encoding writes CBOR heads with libcbor's encoders, which always pick the
- * shortest form, in ascending key order: that is RFC 8949 §4.2.1's
- * deterministic encoding for maps with small unsigned keys. Decoding walks the
+ * Encoding writes CBOR heads with libcbor's encoders (util/cbor_enc.h), which
+ * always pick the shortest form, in ascending key order: that is RFC 8949
+ * §4.2.1's deterministic encoding for maps with small unsigned keys. Decoding walks the
  * input one data item at a time with libcbor's streaming decoder (no item
  * tree, so a hostile length claim never turns into an allocation), then
  * re-encodes what it read and requires the same bytes: anything not in
@@ -19,116 +19,50 @@
 #include <cbor.h>
 
 #include "proof/record.h"
+#include "util/cbor_enc.h"
 #include "util/err.h"
 
 /* ---- encoding ---------------------------------------------------------- */
 
-struct enc {
-	uint8_t *buf;
-	size_t len, cap;
-	int err;
-};
-
-static uint8_t *enc_reserve(struct enc *e, size_t n)
-{
-	if (e->err)
-		return NULL;
-	if (e->len + n > e->cap) {
-		size_t cap = e->cap ? e->cap : 512;
-		uint8_t *nb;
-
-		while (cap < e->len + n)
-			cap *= 2;
-		nb = realloc(e->buf, cap);
-		if (!nb) {
-			e->err = -ENOMEM;
-			return NULL;
-		}
-		e->buf = nb;
-		e->cap = cap;
-	}
-	return e->buf + e->len;
-}
-
-typedef size_t (*head_fn)(size_t, unsigned char *, size_t);
-
-static void put_head(struct enc *e, head_fn fn, size_t v)
-{
-	uint8_t *p = enc_reserve(e, 9);
-
-	if (p)
-		e->len += fn(v, p, 9);
-}
-
-static void put_uint(struct enc *e, uint64_t v)
-{
-	uint8_t *p = enc_reserve(e, 9);
-
-	if (p)
-		e->len += cbor_encode_uint(v, p, 9);
-}
-
-static void put_bytes(struct enc *e, head_fn fn, const void *data, size_t len)
-{
-	uint8_t *p;
-
-	put_head(e, fn, len);
-	p = enc_reserve(e, len);
-	if (p && len) {
-		memcpy(p, data, len);
-		e->len += len;
-	}
-}
-
-static void put_bstr(struct enc *e, const void *data, size_t len)
-{
-	put_bytes(e, cbor_encode_bytestring_start, data, len);
-}
-
-static void put_tstr(struct enc *e, const char *s)
-{
-	put_bytes(e, cbor_encode_string_start, s, strlen(s));
-}
-
-static void put_device(struct enc *e, const struct ogx_device *d)
+static void put_device(struct ogx_cbor_enc *e, const struct ogx_device *d)
 {
 	size_t n = 2 + (d->has_ids ? 2 : 0) + (d->driver[0] != 0) + (d->drm[0] != 0);
 
-	put_head(e, cbor_encode_map_start, n);
-	put_uint(e, OGX_D_KIND);
-	put_tstr(e, d->kind);
-	put_uint(e, OGX_D_NAME);
-	put_tstr(e, d->name);
+	ogx_cbor_head(e, cbor_encode_map_start, n);
+	ogx_cbor_uint(e, OGX_D_KIND);
+	ogx_cbor_tstr(e, d->kind);
+	ogx_cbor_uint(e, OGX_D_NAME);
+	ogx_cbor_tstr(e, d->name);
 	if (d->has_ids) {
-		put_uint(e, OGX_D_VENDOR);
-		put_uint(e, d->vendor_id);
-		put_uint(e, OGX_D_DEVICE);
-		put_uint(e, d->device_id);
+		ogx_cbor_uint(e, OGX_D_VENDOR);
+		ogx_cbor_uint(e, d->vendor_id);
+		ogx_cbor_uint(e, OGX_D_DEVICE);
+		ogx_cbor_uint(e, d->device_id);
 	}
 	if (d->driver[0]) {
-		put_uint(e, OGX_D_DRIVER);
-		put_tstr(e, d->driver);
+		ogx_cbor_uint(e, OGX_D_DRIVER);
+		ogx_cbor_tstr(e, d->driver);
 	}
 	if (d->drm[0]) {
-		put_uint(e, OGX_D_DRM);
-		put_tstr(e, d->drm);
+		ogx_cbor_uint(e, OGX_D_DRM);
+		ogx_cbor_tstr(e, d->drm);
 	}
 }
 
-static void put_ext(struct enc *e, const struct ogx_ext *x)
+static void put_ext(struct ogx_cbor_enc *e, const struct ogx_ext *x)
 {
-	put_head(e, cbor_encode_map_start, x->n);
+	ogx_cbor_head(e, cbor_encode_map_start, x->n);
 	for (size_t i = 0; i < x->n; i++) {
-		put_uint(e, x->e[i].key);
+		ogx_cbor_uint(e, x->e[i].key);
 		switch (x->e[i].type) {
 		case OGX_EXT_UINT:
-			put_uint(e, x->e[i].u);
+			ogx_cbor_uint(e, x->e[i].u);
 			break;
 		case OGX_EXT_BYTES:
-			put_bstr(e, x->e[i].data, x->e[i].len);
+			ogx_cbor_bstr(e, x->e[i].data, x->e[i].len);
 			break;
 		case OGX_EXT_TEXT:
-			put_bytes(e, cbor_encode_string_start, x->e[i].data, x->e[i].len);
+			ogx_cbor_text(e, x->e[i].data, x->e[i].len);
 			break;
 		}
 	}
@@ -136,53 +70,53 @@ static void put_ext(struct enc *e, const struct ogx_ext *x)
 
 int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, size_t *len)
 {
-	struct enc e = { 0 };
+	struct ogx_cbor_enc e = { 0 };
 	size_t n = 14 + r->kernel.present + r->payment.present + r->zk.present + with_sig;
 
-	put_head(&e, cbor_encode_map_start, n);
-	put_uint(&e, OGX_R_VERSION);
-	put_uint(&e, r->version);
-	put_uint(&e, OGX_R_LEVEL);
-	put_uint(&e, r->level);
-	put_uint(&e, OGX_R_NODE);
-	put_bstr(&e, r->node, OGX_PK_LEN);
-	put_uint(&e, OGX_R_SEQ);
-	put_uint(&e, r->seq);
-	put_uint(&e, OGX_R_PREV);
-	put_bstr(&e, r->prev, OGX_DIGEST_LEN);
-	put_uint(&e, OGX_R_MODEL);
-	put_bstr(&e, r->model, OGX_DIGEST_LEN);
-	put_uint(&e, OGX_R_INPUT);
-	put_bstr(&e, r->input, OGX_DIGEST_LEN);
-	put_uint(&e, OGX_R_OUTPUT);
-	put_bstr(&e, r->output, OGX_DIGEST_LEN);
-	put_uint(&e, OGX_R_PARAMS);
-	put_bstr(&e, r->params, OGX_DIGEST_LEN);
-	put_uint(&e, OGX_R_TIME);
-	put_uint(&e, r->time_ns);
-	put_uint(&e, OGX_R_INFER_NS);
-	put_uint(&e, r->infer_ns);
-	put_uint(&e, OGX_R_JOB_NS);
-	put_uint(&e, r->job_ns);
-	put_uint(&e, OGX_R_DEVICE);
+	ogx_cbor_head(&e, cbor_encode_map_start, n);
+	ogx_cbor_uint(&e, OGX_R_VERSION);
+	ogx_cbor_uint(&e, r->version);
+	ogx_cbor_uint(&e, OGX_R_LEVEL);
+	ogx_cbor_uint(&e, r->level);
+	ogx_cbor_uint(&e, OGX_R_NODE);
+	ogx_cbor_bstr(&e, r->node, OGX_PK_LEN);
+	ogx_cbor_uint(&e, OGX_R_SEQ);
+	ogx_cbor_uint(&e, r->seq);
+	ogx_cbor_uint(&e, OGX_R_PREV);
+	ogx_cbor_bstr(&e, r->prev, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_MODEL);
+	ogx_cbor_bstr(&e, r->model, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_INPUT);
+	ogx_cbor_bstr(&e, r->input, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_OUTPUT);
+	ogx_cbor_bstr(&e, r->output, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_PARAMS);
+	ogx_cbor_bstr(&e, r->params, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_TIME);
+	ogx_cbor_uint(&e, r->time_ns);
+	ogx_cbor_uint(&e, OGX_R_INFER_NS);
+	ogx_cbor_uint(&e, r->infer_ns);
+	ogx_cbor_uint(&e, OGX_R_JOB_NS);
+	ogx_cbor_uint(&e, r->job_ns);
+	ogx_cbor_uint(&e, OGX_R_DEVICE);
 	put_device(&e, &r->device);
-	put_uint(&e, OGX_R_RUNTIME);
-	put_bstr(&e, r->runtime, OGX_DIGEST_LEN);
+	ogx_cbor_uint(&e, OGX_R_RUNTIME);
+	ogx_cbor_bstr(&e, r->runtime, OGX_DIGEST_LEN);
 	if (r->kernel.present) {
-		put_uint(&e, OGX_R_KERNEL);
+		ogx_cbor_uint(&e, OGX_R_KERNEL);
 		put_ext(&e, &r->kernel);
 	}
 	if (r->payment.present) {
-		put_uint(&e, OGX_R_PAYMENT);
+		ogx_cbor_uint(&e, OGX_R_PAYMENT);
 		put_ext(&e, &r->payment);
 	}
 	if (r->zk.present) {
-		put_uint(&e, OGX_R_ZK);
+		ogx_cbor_uint(&e, OGX_R_ZK);
 		put_ext(&e, &r->zk);
 	}
 	if (with_sig) {
-		put_uint(&e, OGX_R_SIG);
-		put_bstr(&e, r->sig, OGX_SIG_LEN);
+		ogx_cbor_uint(&e, OGX_R_SIG);
+		ogx_cbor_bstr(&e, r->sig, OGX_SIG_LEN);
 	}
 	if (e.err) {
 		free(e.buf);
