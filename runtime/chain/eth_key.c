@@ -116,7 +116,6 @@ int ogx_eth_key_load(const char *path, struct ogx_eth_key *key)
 	uint8_t *secret = context() ? sodium_malloc(OGX_ETH_SECRET_LEN) : NULL;
 	char *buf = secret ? sodium_malloc(SECRET_HEX + 4) : NULL;
 	const char *hex;
-	struct stat st;
 	ssize_t n;
 	size_t got;
 	int fd, err;
@@ -126,38 +125,29 @@ int ogx_eth_key_load(const char *path, struct ogx_eth_key *key)
 		err = -ENOMEM;
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = ogx_open_secret(path);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto out;
 	}
-	if (fstat(fd, &st)) {
-		err = -errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = ogx_fail(-EINVAL, "not a regular file");
-	} else if (st.st_mode & 077) {
-		err = ogx_fail(-EPERM, "key file mode %04o is readable by others; chmod 600 it",
-			       (unsigned int)(st.st_mode & 07777));
-	} else {
-		n = read(fd, buf, SECRET_HEX + 4);
-		hex = buf;
-		if (n >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
-			hex += 2;
-			n -= 2;
-		}
-		if (n < 0)
-			err = -errno;
-		else if (n < SECRET_HEX || n > SECRET_HEX + 1 ||
-			 (n == SECRET_HEX + 1 && hex[SECRET_HEX] != '\n') ||
-			 sodium_hex2bin(secret, OGX_ETH_SECRET_LEN, hex, SECRET_HEX, NULL, &got,
-					NULL) ||
-			 got != OGX_ETH_SECRET_LEN)
-			err = ogx_fail(-EBADMSG,
-				       "not a secp256k1 key (want %d hex digits and a newline)",
-				       SECRET_HEX);
-		else
-			err = ogx_eth_key_from_secret(key, secret);
+	n = read(fd, buf, SECRET_HEX + 4);
+	hex = buf;
+	if (n >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+		hex += 2;
+		n -= 2;
 	}
+	if (n < 0)
+		err = -errno;
+	else if (n < SECRET_HEX || n > SECRET_HEX + 1 ||
+		 (n == SECRET_HEX + 1 && hex[SECRET_HEX] != '\n') ||
+		 sodium_hex2bin(secret, OGX_ETH_SECRET_LEN, hex, SECRET_HEX, NULL, &got,
+				NULL) ||
+		 got != OGX_ETH_SECRET_LEN)
+		err = ogx_fail(-EBADMSG,
+			       "not a secp256k1 key (want %d hex digits and a newline)",
+			       SECRET_HEX);
+	else
+		err = ogx_eth_key_from_secret(key, secret);
 	close(fd);
 out:
 	sodium_free(secret);

@@ -53,7 +53,6 @@ int ogx_key_load(const char *path, struct ogx_key *key)
 {
 	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
 	char *buf = sodium_malloc(SEED_HEX + 2);
-	struct stat st;
 	ssize_t n;
 	size_t got;
 	int fd, err;
@@ -63,32 +62,23 @@ int ogx_key_load(const char *path, struct ogx_key *key)
 		err = -ENOMEM;
 		goto out;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = ogx_open_secret(path);
 	if (fd < 0) {
-		err = -errno;
+		err = fd;
 		goto out;
 	}
-	if (fstat(fd, &st)) {
+	n = read(fd, buf, SEED_HEX + 2);
+	if (n < 0)
 		err = -errno;
-	} else if (!S_ISREG(st.st_mode)) {
-		err = ogx_fail(-EINVAL, "not a regular file");
-	} else if (st.st_mode & 077) {
-		err = ogx_fail(-EPERM, "key file mode %04o is readable by others; chmod 600 it",
-			       (unsigned int)(st.st_mode & 07777));
-	} else {
-		n = read(fd, buf, SEED_HEX + 2);
-		if (n < 0)
-			err = -errno;
-		else if (n < SEED_HEX || (n > SEED_HEX && buf[SEED_HEX] != '\n') ||
-			 n == SEED_HEX + 2 ||
-			 sodium_hex2bin(seed, crypto_sign_SEEDBYTES, buf, SEED_HEX, NULL, &got,
-					NULL) ||
-			 got != crypto_sign_SEEDBYTES)
-			err = ogx_fail(-EBADMSG, "not an ogx key (want %d hex digits and a newline)",
-				       SEED_HEX);
-		else
-			err = ogx_key_from_seed(key, seed);
-	}
+	else if (n < SEED_HEX || (n > SEED_HEX && buf[SEED_HEX] != '\n') ||
+		 n == SEED_HEX + 2 ||
+		 sodium_hex2bin(seed, crypto_sign_SEEDBYTES, buf, SEED_HEX, NULL, &got,
+				NULL) ||
+		 got != crypto_sign_SEEDBYTES)
+		err = ogx_fail(-EBADMSG, "not an ogx key (want %d hex digits and a newline)",
+			       SEED_HEX);
+	else
+		err = ogx_key_from_seed(key, seed);
 	close(fd);
 out:
 	sodium_free(seed);

@@ -152,3 +152,25 @@ int ogx_mkdirs(const char *path, mode_t mode)
 		return -errno;
 	return 0;
 }
+
+int ogx_open_secret(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st))
+		err = -errno;
+	else if (!S_ISREG(st.st_mode))
+		err = ogx_fail(-EINVAL, "not a regular file");
+	else if (st.st_mode & 077)
+		err = ogx_fail(-EPERM, "key file mode %04o is readable by others; chmod 600 it",
+			       (unsigned int)(st.st_mode & 07777));
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}

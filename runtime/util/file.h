@@ -27,6 +27,13 @@ int ogx_write_all(int fd, const void *data, size_t len);
 /* mkdir -p with mode for each created component. */
 int ogx_mkdirs(const char *path, mode_t mode);
 
+/*
+ * Open a file that holds a secret (a key) for reading: a regular file, not a
+ * symlink, readable by its owner only. Returns the fd, or -errno with detail
+ * (-EINVAL not a regular file, -EPERM readable by group or others).
+ */
+int ogx_open_secret(const char *path);
+
 /* fsync a directory by path (after a create/rename inside it). */
 int ogx_fsync_dir(const char *path);
 
