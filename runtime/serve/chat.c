@@ -241,7 +241,7 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 /* Take j into sl: the prompt's forward pass. 0, or the job was answered. */
 static int slot_start(struct model *m, struct slot *sl, struct job *j)
 {
-	const struct ogx_llama_config *c = &m->ck.w.cfg;
+	const struct ogx_llama_config *c = &m->w->cfg;
 	struct ogx_generation *g = &sl->gen;
 	int err;
 
@@ -291,7 +291,7 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 /* One token of sl's stream; the slot ends when the stream does. */
 static void slot_step(struct model *m, struct slot *sl)
 {
-	const struct ogx_llama_config *c = &m->ck.w.cfg;
+	const struct ogx_llama_config *c = &m->w->cfg;
 	struct ogx_generation *g = &sl->gen;
 	struct job *j = sl->j;
 	const char *piece;
@@ -344,7 +344,7 @@ int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 		return -ENOMEM;
 	m->n_slots = n;
 	for (unsigned int i = 0; i < n; i++) {
-		int err = ogx_llama_init(&m->slots[i].llama, &m->ck.w, threads);
+		int err = ogx_llama_init(&m->slots[i].llama, m->w, threads);
 
 		if (err)
 			return err;

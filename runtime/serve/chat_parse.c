@@ -115,10 +115,10 @@ int chat_parse(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job
 		v = json_object_get(body, "max_tokens");
 	if (v && !json_is_null(v)) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
-		    json_integer_value(v) > j->model->ck.w.cfg.seq_len) {
+		    json_integer_value(v) > j->model->w->cfg.seq_len) {
 			conn_error(c, 400, INVALID, "invalid_parameter",
 				   "max_tokens: want an integer from 1 to %u",
-				   j->model->ck.w.cfg.seq_len);
+				   j->model->w->cfg.seq_len);
 			goto fail;
 		}
 		j->gp.max_tokens = (uint32_t)json_integer_value(v);

@@ -15,6 +15,7 @@
 
 #include "model/generate.h"
 #include "model/llama2c.h"
+#include "model/llama_gguf.h"
 #include "model/mlp.h"
 #include "proof/kmod.h"
 #include "proof/prover.h"
@@ -100,7 +101,9 @@ struct model {
 	struct ogx_mlp mlp;
 	struct ogx_vk_mlp *vm;		/* int8 classifier on the Vulkan engine, or NULL: CPU */
 	struct ogx_device device;	/* what runs it, for its records */
-	struct ogx_llama2c ck;
+	struct ogx_llama2c ck;		/* a Llama model: llama2.c checkpoint, */
+	struct ogx_llama_gguf gg;	/* or GGUF (gg.g set) */
+	const struct ogx_llama_weights *w;	/* the one loaded */
 	struct ogx_tokenizer tok;
 	struct slot *slots;		/* chat.c: one per concurrent stream */
 	unsigned int n_slots;

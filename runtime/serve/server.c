@@ -36,6 +36,14 @@ void ogx_serve_config_init(struct ogx_serve_config *c)
 	c->x402.max_timeout_s = 3600;
 }
 
+static void close_llama(struct model *m)
+{
+	if (m->gg.g)
+		ogx_llama_gguf_close(&m->gg);
+	else
+		ogx_llama2c_close(&m->ck);
+}
+
 static int load_model(struct srv *s, struct model *m, const struct ogx_serve_model *cfg)
 {
 	struct ogx_model_probe probe;
@@ -50,7 +58,7 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 	if (err)
 		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
 	ogx_hex(m->digest_hex, m->digest, OGX_DIGEST_LEN);
-	if (probe.format == OGX_FORMAT_GGUF) {
+	if (probe.format == OGX_FORMAT_GGUF && strcmp(probe.arch, "llama")) {
 		m->kind = MODEL_MLP;
 		err = ogx_mlp_load(cfg->path, &m->mlp);
 		if (err)
@@ -61,29 +69,45 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 		return 0;
 	}
 	m->kind = MODEL_LLAMA;
+	/*
+	 * As ogrun generate: a GGUF brings its own tokenizer (then the file's
+	 * digest stands for the tokenizer's in the records), a llama2.c
+	 * checkpoint has tokenizer.bin beside it; tokenizer= overrides both.
+	 */
 	if (cfg->tokenizer[0]) {
 		snprintf(tok, sizeof(tok), "%s", cfg->tokenizer);
+	} else if (probe.format == OGX_FORMAT_GGUF) {
+		snprintf(tok, sizeof(tok), "%s", cfg->path);
 	} else {
 		const char *slash = strrchr(cfg->path, '/');
 		int dl = slash ? (int)(slash - cfg->path) : 1;
 
 		snprintf(tok, sizeof(tok), "%.*s/tokenizer.bin", dl, slash ? cfg->path : ".");
 	}
-	err = ogx_llama2c_open(&m->ck, cfg->path);
+	if (probe.format == OGX_FORMAT_GGUF) {
+		err = ogx_llama_gguf_open(&m->gg, cfg->path);
+		m->w = &m->gg.w;
+	} else {
+		err = ogx_llama2c_open(&m->ck, cfg->path);
+		m->w = &m->ck.w;
+	}
 	if (err)
 		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
-	err = ogx_llama2c_tokenizer_load(&m->tok, tok, m->ck.w.cfg.vocab_size);
+	if (cfg->tokenizer[0] || probe.format != OGX_FORMAT_GGUF)
+		err = ogx_llama2c_tokenizer_load(&m->tok, tok, m->w->cfg.vocab_size);
+	else
+		err = ogx_llama_gguf_tokenizer(&m->gg, &m->tok);
 	if (!err)
 		err = ogx_sha256_file(m->tok_digest, tok);
 	if (err) {
-		ogx_llama2c_close(&m->ck);
+		close_llama(m);
 		return ogx_fail(err, "%s: %s", tok, ogx_errmsg(err));
 	}
 	err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
 	if (err) {
 		chat_slots_free(m);
 		ogx_tokenizer_free(&m->tok);
-		ogx_llama2c_close(&m->ck);
+		close_llama(m);
 		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
 	}
 	m->loaded_llama = true;
@@ -135,7 +159,7 @@ static void free_model(struct model *m)
 	} else if (m->loaded_llama) {
 		chat_slots_free(m);
 		ogx_tokenizer_free(&m->tok);
-		ogx_llama2c_close(&m->ck);
+		close_llama(m);
 	}
 }
 

@@ -1,0 +1,10 @@
+# Generation throughput of ogrun serve at 1 and 8 concurrent streams, beside
+# llama.cpp's llama-server on the same GGUF files when LLAMA_SERVER names a
+# llama-server binary built outside this repository (never built or fetched
+# here); part of make bench. SERVE_GEN_THREADS, SERVE_GEN_ROUNDS tune it.
+.PHONY: bench-serve-gen
+bench-serve-gen: all
+	@mkdir -p build/bench
+	$(TEST_ENV) LLAMA_SERVER=$(LLAMA_SERVER) OGX_BENCH_JSON=build/bench/serve_gen_bench.json \
+		tests/bench/serve-gen-bench.sh
+bench: bench-serve-gen

@@ -1,0 +1,42 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ogrun serve with a Llama GGUF (llama.cpp's names, its tokenizer inside):
+# the text and the record are those of ogrun generate on the same file, and a
+# tokenizer= that does not exist stops the server at start with its reason.
+. "$OGX_SRC/tests/e2e/tap.sh"
+. "$OGX_SRC/tests/e2e/serve-lib.sh"
+need_models
+"$OGRUN" key gen >/dev/null || exit 1
+ST=$OGX_MODELS/stories260K
+G=$TMP/stories260K.gguf
+PROMPT="Once upon a time"
+"$OGRUN" model convert "$ST/stories260K.bin" -t "$ST/tok512.bin" -o "$G" >/dev/null
+ok $? "stories260K converted to GGUF"
+"$OGRUN" generate -m "$G" -p "$PROMPT" -n 40 --temp 0 --top-p 1 --seed 42 \
+	>"$TMP/cli.txt" 2>"$TMP/cli.err"
+ok $? "ogrun generate on the GGUF writes its record"
+CLI_ID=$(sed -n 's/^ogrun: record \([0-9a-f]*\) seq 0 (vanilla)$/\1/p' "$TMP/cli.err")
+
+serve_start --model "stories=$G"
+ok $? "the server loads the GGUF as a Llama model"
+req -H 'Content-Type: application/json' -d "{\"model\":\"stories\",\"prompt\":\"$PROMPT\",\"max_tokens\":40,\"temperature\":0,\"top_p\":1,\"seed\":42}" \
+	"$URL/v1/completions"
+O=$BODY
+check "200, 40 tokens" "200 40" "$STATUS $(jget "$O" usage.completion_tokens)"
+check "= ogrun generate's text" "$(sed 's/^ //' "$TMP/cli.txt")" "$(jget "$O" choices.0.text | sed 's/^ //')"
+req -H 'Accept: application/json' "$URL/v1/records/$(jget "$O" og.id)"
+S=$BODY
+req -H 'Accept: application/json' "$URL/v1/records/$CLI_ID"
+C=$BODY
+check "server record = ogrun generate record (model, input, output, params digests)" \
+	"$(jget "$C" model) $(jget "$C" input) $(jget "$C" output) $(jget "$C" params)" \
+	"$(jget "$S" model) $(jget "$S" input) $(jget "$S" output) $(jget "$S" params)"
+serve_stop
+ok $? "the server stops cleanly"
+
+"$OGRUN" serve --listen 127.0.0.1:0 --model "stories=$G,tokenizer=$TMP/none.bin" \
+	>"$TMP/bad.out" 2>"$TMP/bad.err"
+rc=$?
+check "a missing tokenizer= file: exit 1 and the reason" \
+	"1 ogrun: serve: $TMP/none.bin: No such file or directory" "$rc $(cat "$TMP/bad.err")"
+done_testing
