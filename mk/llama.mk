@@ -2,5 +2,5 @@
 # contraction of a*b+c into FMA even when ARCHFLAGS allows it, so that the
 # portable kernels give the same bits whatever the build flags (the AVX2
 # kernels use FMA explicitly, through intrinsics).
-LLAMA_OBJ := $(addprefix $(B)/obj/runtime/model/,llama.o attention.o matvec.o sampler.o)
+LLAMA_OBJ := $(addprefix $(B)/obj/runtime/model/,llama.o attention.o matvec.o matvec_multi.o sampler.o)
 $(LLAMA_OBJ): OPT += -ffp-contract=off

@@ -104,6 +104,8 @@ int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsig
 	m->hb = alloc_floats((size_t)OGX_LLAMA_BATCH * c->hidden_dim);
 	m->hb2 = alloc_floats((size_t)OGX_LLAMA_BATCH * c->hidden_dim);
 	m->q = alloc_floats((size_t)OGX_LLAMA_BATCH * c->dim);
+	m->k_new = alloc_floats((size_t)OGX_LLAMA_BATCH * m->kv_dim);
+	m->v_new = alloc_floats((size_t)OGX_LLAMA_BATCH * m->kv_dim);
 	/* Attention scores: one row per part of a pool job (at most one per thread). */
 	m->att = alloc_floats((size_t)threads * c->seq_len);
 	m->logits = alloc_floats(c->vocab_size);
@@ -111,7 +113,7 @@ int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsig
 	m->rope_sin = alloc_floats((size_t)OGX_LLAMA_BATCH * m->head_size / 2);
 	m->key_cache = alloc_floats(cache);
 	m->value_cache = alloc_floats(cache);
-	if (!m->x || !m->xb || !m->xb2 || !m->hb || !m->hb2 || !m->q || !m->att || !m->logits ||
+	if (!m->x || !m->xb || !m->xb2 || !m->hb || !m->hb2 || !m->q || !m->k_new || !m->v_new || !m->att || !m->logits ||
 	    !m->rope_cos || !m->rope_sin || !m->key_cache || !m->value_cache) {
 		ogx_llama_fini(m);
 		return ogx_fail(-ENOMEM, "cannot allocate the model state (KV cache %zu MiB)",
@@ -134,8 +136,11 @@ void ogx_llama_fini(struct ogx_llama *m)
 	free(m->hb);
 	free(m->hb2);
 	free(m->q);
+	free(m->k_new);
+	free(m->v_new);
 	free(m->att);
 	free(m->logits);
+	free(m->logits_all);
 	free(m->rope_cos);
 	free(m->rope_sin);
 	free(m->key_cache);
@@ -178,10 +183,27 @@ static void rope(const struct ogx_llama *m, uint32_t b, float *v, uint32_t n)
 	}
 }
 
+/*
+ * Whose keys and values batch token b has: a prompt's tokens are all m's own,
+ * at consecutive positions pos0 + b; a decoding step of several streams has
+ * token b at pos[b] in streams[b]'s cache (continuous batching).
+ */
+struct kv_map {
+	struct ogx_llama *const *streams;	/* NULL: m's own cache */
+	const uint32_t *pos;
+	uint32_t pos0;
+};
+
+static uint32_t kv_pos(const struct kv_map *kv, uint32_t b)
+{
+	return kv->streams ? kv->pos[b] : kv->pos0 + b;
+}
+
 struct attn_job {
 	struct ogx_llama *m;
-	const float *kc, *vc;	/* this layer's caches */
-	uint32_t pos0, nb;	/* batch token b is at position pos0 + b */
+	const struct kv_map *kv;
+	size_t loff;		/* this layer's offset in a cache */
+	uint32_t nb;
 };
 
 /*
@@ -200,27 +222,33 @@ static void attn_part(void *arg, unsigned int part, unsigned int nparts)
 
 	for (uint64_t p = p0; p < p1; p++) {
 		uint32_t b = p / c->n_heads, h = p % c->n_heads;
-		size_t off = (size_t)(h / kv_mul) * hs;
+		const struct ogx_llama *sm = job->kv->streams ? job->kv->streams[b] : m;
+		size_t off = job->loff + (size_t)(h / kv_mul) * hs;
 
-		ogx_attention_head(m->q + (size_t)b * c->dim + (size_t)h * hs, job->kc + off,
-				   job->vc + off, m->kv_dim, hs, job->pos0 + b + 1, att,
+		ogx_attention_head(m->q + (size_t)b * c->dim + (size_t)h * hs, sm->key_cache + off,
+				   sm->value_cache + off, m->kv_dim, hs, kv_pos(job->kv, b) + 1, att,
 				   m->xb + (size_t)b * c->dim + (size_t)h * hs);
 	}
 }
 
-static void attention(struct ogx_llama *m, const float *kc, const float *vc, uint32_t pos0,
-		      uint32_t nb)
+static void attention(struct ogx_llama *m, const struct kv_map *kv, size_t loff, uint32_t nb)
 {
-	struct attn_job job = { .m = m, .kc = kc, .vc = vc, .pos0 = pos0, .nb = nb };
-	uint64_t macs = 2ull * nb * (pos0 + nb) * m->w->cfg.dim;
+	struct attn_job job = { .m = m, .kv = kv, .loff = loff, .nb = nb };
+	uint64_t macs = 0;
+
+	for (uint32_t b = 0; b < nb; b++)
+		macs += 2ull * (kv_pos(kv, b) + 1) * m->w->cfg.dim;
 
 	ogx_pool_run(m->pool, attn_part, &job,
 		     macs >= ATTN_PARALLEL_MIN_MACS ? ogx_pool_threads(m->pool) : 1);
 }
 
-/* nb <= OGX_LLAMA_BATCH tokens at positions pos0.. through every layer. */
+/*
+ * nb <= OGX_LLAMA_BATCH tokens through every layer, each at the position and
+ * into the cache that kv says, with m's activations and threads.
+ */
 static void forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t nb,
-			  uint32_t pos0)
+			  const struct kv_map *kv)
 {
 	const struct ogx_llama_weights *w = m->w;
 	const struct ogx_llama_config *c = &w->cfg;
@@ -229,14 +257,17 @@ static void forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t 
 
 	for (uint32_t b = 0; b < nb; b++) {
 		ogx_matrix_row(&w->tok_embd, tokens[b], m->x + (size_t)b * dim);
-		rope_angles(m, b, pos0 + b);
+		rope_angles(m, b, kv_pos(kv, b));
 	}
 	for (uint32_t l = 0; l < c->n_layers; l++) {
 		const struct ogx_llama_layer *ly = &w->layers[l];
 		size_t loff = (size_t)l * c->seq_len * kv_dim;
-		/* k and v go straight into the cache rows of these positions. */
-		float *k = m->key_cache + loff + (size_t)pos0 * kv_dim;
-		float *v = m->value_cache + loff + (size_t)pos0 * kv_dim;
+		/*
+		 * A prompt's k and v go straight into the cache rows of its
+		 * positions; several streams' go through m's scratch rows.
+		 */
+		float *k = kv->streams ? m->k_new : m->key_cache + loff + (size_t)kv->pos0 * kv_dim;
+		float *v = kv->streams ? m->v_new : m->value_cache + loff + (size_t)kv->pos0 * kv_dim;
 		float *const qkv[3] = { m->q, k, v };
 		const struct ogx_matrix *const wqkv[3] = { &ly->wq, &ly->wk, &ly->wv };
 		float *const gate_up[2] = { m->hb, m->hb2 };
@@ -251,7 +282,15 @@ static void forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t 
 			rope(m, b, m->q + (size_t)b * dim, dim);
 			rope(m, b, k + (size_t)b * kv_dim, kv_dim);
 		}
-		attention(m, m->key_cache + loff, m->value_cache + loff, pos0, nb);
+		for (uint32_t b = 0; kv->streams && b < nb; b++) {
+			size_t row = loff + (size_t)kv->pos[b] * kv_dim;
+
+			memcpy(kv->streams[b]->key_cache + row, k + (size_t)b * kv_dim,
+			       kv_dim * sizeof(float));
+			memcpy(kv->streams[b]->value_cache + row, v + (size_t)b * kv_dim,
+			       kv_dim * sizeof(float));
+		}
+		attention(m, kv, loff, nb);
 		ogx_matmul_multi(m->pool, 1, &m->xb2, &ld_dim, &wo, m->xb, dim, nb);
 		for (size_t i = 0; i < (size_t)nb * dim; i++)
 			m->x[i] += m->xb2[i];
@@ -286,9 +325,11 @@ static float *logits_of(struct ogx_llama *m, uint32_t b)
 
 float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits)
 {
+	struct kv_map kv = { .pos0 = pos };
+
 	if (m->engine_forward)
 		return m->engine_forward(m, token, pos, want_logits);
-	forward_batch(m, &token, 1, pos);
+	forward_batch(m, &token, 1, &kv);
 	return want_logits ? logits_of(m, 0) : NULL;
 }
 
@@ -316,8 +357,65 @@ float *ogx_llama_forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint
 		return logits;
 	}
 	for (; done < n; done += nb) {
+		struct kv_map kv = { .pos0 = pos0 + done };
+
 		nb = n - done < OGX_LLAMA_BATCH ? n - done : OGX_LLAMA_BATCH;
-		forward_batch(m, tokens + done, nb, pos0 + done);
+		forward_batch(m, tokens + done, nb, &kv);
 	}
 	return want_logits && n ? logits_of(m, nb - 1) : NULL;
+}
+
+float *ogx_llama_forward_streams(struct ogx_llama *m, struct ogx_llama *const *streams,
+				 const uint32_t *tokens, const uint32_t *pos, uint32_t n)
+{
+	const struct ogx_llama_weights *w = m->w;
+	uint32_t dim = w->cfg.dim, vocab = w->cfg.vocab_size;
+	const size_t ld_vocab = vocab;
+	const struct ogx_matrix *out = &w->output;
+
+	m->engine_err = 0;
+	if (n > m->logits_all_n) {
+		float *p = realloc(m->logits_all, (size_t)n * vocab * sizeof(float));
+
+		if (!p) {
+			m->engine_err = -ENOMEM;
+			return NULL;
+		}
+		m->logits_all = p;
+		m->logits_all_n = n;
+	}
+	for (uint32_t b = 0; b < n; b++) {
+		if (streams[b]->w != w || pos[b] >= w->cfg.seq_len) {
+			m->engine_err = -EINVAL;
+			return NULL;
+		}
+	}
+	if (m->engine_forward) {
+		/* Another engine steps each stream on its own. */
+		for (uint32_t b = 0; b < n; b++) {
+			float *l = ogx_llama_forward(streams[b], tokens[b], pos[b], 1);
+
+			if (!l) {
+				m->engine_err = streams[b]->engine_err ? streams[b]->engine_err : -EIO;
+				return NULL;
+			}
+			memcpy(m->logits_all + (size_t)b * vocab, l, vocab * sizeof(float));
+		}
+		return m->logits_all;
+	}
+	for (uint32_t done = 0, nb; done < n; done += nb) {
+		struct kv_map kv = { .streams = streams + done, .pos = pos + done };
+		float *logits = m->logits_all + (size_t)done * vocab;
+
+		nb = n - done < OGX_LLAMA_BATCH ? n - done : OGX_LLAMA_BATCH;
+		forward_batch(m, tokens + done, nb, &kv);
+		for (uint32_t b = 0; b < nb; b++) {
+			float *x = m->x + (size_t)b * dim;
+
+			ogx_rmsnorm(x, x, w->out_norm, dim, w->cfg.norm_eps);
+		}
+		/* The classifier, the largest matrix, read once for the nb streams too. */
+		ogx_matmul_multi(m->pool, 1, &logits, &ld_vocab, &out, m->x, dim, nb);
+	}
+	return m->logits_all;
 }

@@ -69,6 +69,9 @@ struct ogx_llama {
 	uint32_t head_size, kv_dim;
 	/* Activations of the current step, OGX_LLAMA_BATCH tokens' worth (token 0 first). */
 	float *x, *xb, *xb2, *hb, *hb2, *q, *att, *logits;
+	float *k_new, *v_new;		/* several streams' new KV entries, before their caches */
+	float *logits_all;		/* ogx_llama_forward_streams(): logits_all_n streams' */
+	uint32_t logits_all_n;
 	float *rope_cos, *rope_sin;	/* head_size / 2 per batch token, for its position */
 	float *key_cache, *value_cache;	/* n_layers x seq_len x kv_dim each */
 	/*
@@ -111,5 +114,22 @@ float *ogx_llama_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int 
  */
 float *ogx_llama_forward_batch(struct ogx_llama *m, const uint32_t *tokens, uint32_t n,
 			       uint32_t pos0, int want_logits);
+
+/*
+ * One decoding step of n independent streams together (continuous batching):
+ * stream b runs tokens[b] at position pos[b] (< seq_len) over its own KV
+ * cache, that of streams[b] (states of the same weights as m, each filled
+ * at positions 0..pos[b]-1 by its own earlier steps). m lends the
+ * activations and threads (it may be one of the streams, or a state kept
+ * for this). Every weight row is read once per OGX_LLAMA_BATCH streams
+ * instead of once per stream. Stream b's logits are at the result + b *
+ * vocab_size (valid until m's next call), and they and its KV entries are
+ * bit for bit those of ogx_llama_forward(streams[b], tokens[b], pos[b], 1):
+ * every row dot, norm and attention head is the same computation on the
+ * same data. NULL with m->engine_err set on failure (-ENOMEM, or -EINVAL
+ * for a stream of other weights or a position past the context).
+ */
+float *ogx_llama_forward_streams(struct ogx_llama *m, struct ogx_llama *const *streams,
+				 const uint32_t *tokens, const uint32_t *pos, uint32_t n);
 
 #endif

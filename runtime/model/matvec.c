@@ -18,6 +18,7 @@
 #endif
 
 #include "matvec.h"
+#include "model/matvec_avx2.h"
 #include "model/gguf.h"
 #include "util/err.h"
 #include "util/pool.h"
@@ -123,60 +124,33 @@ static float qdot_q4_0_portable(const void *row, const struct ogx_q8x *x, uint32
 }
 
 #if HAVE_X86
-__attribute__((target("avx2,fma,f16c")))
-static float hsum256_ps(__m256 a)
-{
-	__m128 lo = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
-
-	lo = _mm_add_ps(lo, _mm_movehl_ps(lo, lo));
-	lo = _mm_add_ss(lo, _mm_shuffle_ps(lo, lo, 1));
-	return _mm_cvtss_f32(lo);
-}
-
-__attribute__((target("avx2,fma,f16c")))
-static float dot_f16_avx2(const void *row, const float *x, uint32_t n)
+OGX_AVX2 static float dot_f16_avx2(const void *row, const float *x, uint32_t n)
 {
 	const uint8_t *w = row;
 	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
 	uint32_t i = 0;
 	float sum;
 
-#define F16X8(off) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 2 * (off))))
 	for (; i + 16 <= n; i += 16) {
-		a0 = _mm256_fmadd_ps(F16X8(i), _mm256_loadu_ps(x + i), a0);
-		a1 = _mm256_fmadd_ps(F16X8(i + 8), _mm256_loadu_ps(x + i + 8), a1);
+		a0 = _mm256_fmadd_ps(ogx_f16x8(w + 2 * i), _mm256_loadu_ps(x + i), a0);
+		a1 = _mm256_fmadd_ps(ogx_f16x8(w + 2 * (i + 8)), _mm256_loadu_ps(x + i + 8), a1);
 	}
 	for (; i + 8 <= n; i += 8)
-		a0 = _mm256_fmadd_ps(F16X8(i), _mm256_loadu_ps(x + i), a0);
-#undef F16X8
-	sum = hsum256_ps(_mm256_add_ps(a0, a1));
+		a0 = _mm256_fmadd_ps(ogx_f16x8(w + 2 * i), _mm256_loadu_ps(x + i), a0);
+	sum = ogx_hsum256_ps(_mm256_add_ps(a0, a1));
 	for (; i < n; i++)
 		sum += ogx_f16_to_f32((uint16_t)(w[2 * i] | w[2 * i + 1] << 8)) * x[i];
 	return sum;
 }
 
-/*
- * Eight float lanes of sums of products of 32 signed bytes, exact in int32:
- * maddubs wants unsigned x signed, so take |w| and move w's sign onto x (the
- * sign trick). x is in [-127, 127] and |w| <= 128, so no pair saturates.
- */
-__attribute__((target("avx2,fma,f16c")))
-static __m256 mul_sum_i8(__m256i w, __m256i x)
+static inline OGX_AVX2 __m256 q8_0_block(const uint8_t *b, const struct ogx_q8x *x)
 {
-	__m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(x, w));
+	__m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
 
-	return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+	return ogx_mul_sum_i8(_mm256_sign_epi8(w, w), w, _mm256_loadu_si256((const __m256i *)x->q));
 }
 
-/* A block's F16 scale by F16C: exact, as ogx_f16_to_f32() (a call per block otherwise). */
-__attribute__((target("avx2,fma,f16c")))
-static inline float w_scale(const uint8_t *b)
-{
-	return _cvtsh_ss((unsigned short)(b[0] | b[1] << 8));
-}
-
-__attribute__((target("avx2,fma,f16c")))
-static float qdot_q8_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
+OGX_AVX2 static float qdot_q8_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
 	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
@@ -184,57 +158,34 @@ static float qdot_q8_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n
 
 	/* Two accumulators: consecutive blocks' FMAs do not wait on each other. */
 	for (; k + 2 <= nb; k += 2, b += 68) {
-		__m256 s0 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 2)),
-				       _mm256_loadu_si256((const __m256i *)x[k].q));
-		__m256 s1 = mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 36)),
-				       _mm256_loadu_si256((const __m256i *)x[k + 1].q));
+		__m256 s0 = q8_0_block(b, &x[k]), s1 = q8_0_block(b + 34, &x[k + 1]);
 
-		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d), s0, a0);
-		a1 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b + 34) * x[k + 1].d), s1, a1);
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b) * x[k].d), s0, a0);
+		a1 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b + 34) * x[k + 1].d), s1, a1);
 	}
 	if (k < nb)
-		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d),
-				     mul_sum_i8(_mm256_loadu_si256((const __m256i *)(b + 2)),
-						_mm256_loadu_si256((const __m256i *)x[k].q)), a0);
-	return hsum256_ps(_mm256_add_ps(a0, a1));
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b) * x[k].d), q8_0_block(b, &x[k]),
+				     a0);
+	return ogx_hsum256_ps(_mm256_add_ps(a0, a1));
 }
 
-/*
- * Q4_0: byte j holds element j (low nibble) and element 16 + j (high), each
- * minus 8. The nibbles go to maddubs unsigned as they are (no sign trick:
- * 15 * 127 * 2 fits int16), and the 8 * x part comes off each int32 lane
- * from the block's precomputed lane8: the same exact lane sums of (w - 8) x.
- */
-__attribute__((target("avx2,fma,f16c")))
-static __m256 q4_0_lanes(const uint8_t *qs, const struct ogx_q8x *x)
-{
-	__m128i q = _mm_loadu_si128((const __m128i *)qs);
-	__m256i v = _mm256_inserti128_si256(_mm256_castsi128_si256(q), _mm_srli_epi16(q, 4), 1);
-	__m256i p16 = _mm256_maddubs_epi16(_mm256_and_si256(v, _mm256_set1_epi8(15)),
-					   _mm256_loadu_si256((const __m256i *)x->q));
-	__m256i p32 = _mm256_madd_epi16(p16, _mm256_set1_epi16(1));
-
-	return _mm256_cvtepi32_ps(_mm256_sub_epi32(p32, _mm256_loadu_si256((const __m256i *)x->lane8)));
-}
-
-__attribute__((target("avx2,fma,f16c")))
-static float qdot_q4_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
+OGX_AVX2 static float qdot_q4_0_avx2(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
 	__m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps();
 	uint32_t k = 0, nb = n / 32;
 
 	for (; k + 2 <= nb; k += 2, b += 36) {
-		__m256 s0 = q4_0_lanes(b + 2, &x[k]);
-		__m256 s1 = q4_0_lanes(b + 20, &x[k + 1]);
+		__m256 s0 = ogx_q4_0_lanes(ogx_q4_0_nibbles(b + 2), &x[k]);
+		__m256 s1 = ogx_q4_0_lanes(ogx_q4_0_nibbles(b + 20), &x[k + 1]);
 
-		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d), s0, a0);
-		a1 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b + 18) * x[k + 1].d), s1, a1);
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b) * x[k].d), s0, a0);
+		a1 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b + 18) * x[k + 1].d), s1, a1);
 	}
 	if (k < nb)
-		a0 = _mm256_fmadd_ps(_mm256_set1_ps(w_scale(b) * x[k].d),
-				     q4_0_lanes(b + 2, &x[k]), a0);
-	return hsum256_ps(_mm256_add_ps(a0, a1));
+		a0 = _mm256_fmadd_ps(_mm256_set1_ps(ogx_w_scale(b) * x[k].d),
+				     ogx_q4_0_lanes(ogx_q4_0_nibbles(b + 2), &x[k]), a0);
+	return ogx_hsum256_ps(_mm256_add_ps(a0, a1));
 }
 #endif
 
@@ -515,6 +466,8 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		const struct ogx_matrix *m = job->m[k];
 		uint64_t r0, r1;
 		size_t stride;
+		ogx_qdot_multi_fn qmulti = NULL;
+		ogx_dot_multi_fn multi = NULL;
 		qdot_fn qdot;
 		dot_fn dot;
 
@@ -527,23 +480,39 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		qdot = pick_qdot(m->type);
 		dot = qdot ? NULL : pick_dot(m->type);
-		for (uint64_t r = r0; r < r1 && qdot; r++) {
+		if (job->nb > 1 && ogx_matvec_isa() == OGX_ISA_AVX2) {
+			qmulti = ogx_qdot_multi_avx2(m->type);
+			multi = ogx_dot_multi_avx2(m->type);
+		}
+		for (uint64_t r = r0; r < r1; r++) {
 			const void *row = (const uint8_t *)m->data + r * stride;
 			uint32_t nblk = m->cols / 32;
 
-			job->out[k][r] = qdot(row, job->xq, m->cols);
-			for (uint32_t b = 1; b < job->nb; b++)
-				job->out[k][b * job->ldo[k] + r] = qdot(row, job->xq + b * nblk,
-									m->cols);
-		}
-		for (uint64_t r = r0; r < r1 && dot; r++) {
-			const void *row = (const uint8_t *)m->data + r * stride;
-
 			/* All inputs against one row while it is in L1. */
-			job->out[k][r] = dot(row, job->x, m->cols);
-			for (uint32_t b = 1; b < job->nb; b++)
-				job->out[k][b * job->ldo[k] + r] = dot(row, job->x + b * job->ldx,
-								       m->cols);
+			for (uint32_t b = 0; (qmulti || multi) && b < job->nb; b += OGX_MULTI_MAX) {
+				uint32_t nv = job->nb - b < OGX_MULTI_MAX ? job->nb - b : OGX_MULTI_MAX;
+				float o[OGX_MULTI_MAX];
+
+				if (qmulti)
+					qmulti(row, job->xq + (size_t)b * nblk, nblk, m->cols, nv, o);
+				else
+					multi(row, job->x + b * job->ldx, job->ldx, m->cols, nv, o);
+				for (uint32_t v = 0; v < nv; v++)
+					job->out[k][b + v ? (b + v) * job->ldo[k] + r : r] = o[v];
+			}
+			if (qmulti || multi)
+				continue;
+			if (qdot) {
+				job->out[k][r] = qdot(row, job->xq, m->cols);
+				for (uint32_t b = 1; b < job->nb; b++)
+					job->out[k][b * job->ldo[k] + r] =
+						qdot(row, job->xq + b * nblk, m->cols);
+			} else {
+				job->out[k][r] = dot(row, job->x, m->cols);
+				for (uint32_t b = 1; b < job->nb; b++)
+					job->out[k][b * job->ldo[k] + r] =
+						dot(row, job->x + b * job->ldx, m->cols);
+			}
 		}
 		begin = base + r1;
 		base += m->rows;

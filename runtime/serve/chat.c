@@ -3,13 +3,15 @@
  * OpenAI-compatible text generation (POST /v1/chat/completions and
  * /v1/completions, whole or streamed as SSE) on a Llama model's worker.
  *
- * Continuous scheduling: the worker holds up to --streams generations at
+ * Continuous batching: the worker holds up to --streams generations at
  * once, each in its own slot (its own KV cache over the shared weights);
- * every step runs one token of every active stream, and a new request joins
- * at the next step instead of waiting for the running ones to finish. (The
- * matrix products are not batched across streams: each stream's step is its
- * own forward pass.) A stream's tokens are exactly those of
- * ogx_llama_generate() for the same prompt and parameters.
+ * every step is one forward pass for all active streams together (each
+ * weight row multiplied against every stream's vector while it is loaded),
+ * a new request joins at the next step instead of waiting for the running
+ * ones to finish, and a finished or cancelled stream leaves its slot. A
+ * stream's tokens are exactly those of ogx_llama_generate() for the same
+ * prompt and parameters: the joint step gives each stream its lone step's
+ * logits, bit for bit.
  *
  * The record is the one `ogrun generate` writes (tools/ogrun/generate.c):
  * input and output are the token ids as little-endian int32, params the
@@ -288,31 +290,27 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 	return 0;
 }
 
-/* One token of sl's stream; the slot ends when the stream does. */
-static void slot_step(struct model *m, struct slot *sl)
+/* Before a step: false (and the slot ended) when sl's stream is complete. */
+static bool slot_wants_step(struct model *m, struct slot *sl)
 {
-	const struct ogx_llama_config *c = &m->w->cfg;
+	if (sl->gen.n_output >= sl->j->gp.max_tokens || sl->pos >= m->w->cfg.seq_len) {
+		slot_end(m, sl, 0);
+		return false;
+	}
+	return true;
+}
+
+/* After a step: sample sl's next token from its logits; the slot ends when the stream does. */
+static void slot_next(struct model *m, struct slot *sl, float *logits, uint64_t step_ns)
+{
 	struct ogx_generation *g = &sl->gen;
-	struct job *j = sl->j;
 	const char *piece;
 	uint32_t next;
 	size_t len;
-	float *logits;
-	uint64_t t;
 	int err;
 
-	if (g->n_output >= j->gp.max_tokens || sl->pos >= c->seq_len) {
-		slot_end(m, sl, 0);
-		return;
-	}
-	t = ogx_mono_ns();
-	logits = ogx_llama_forward(&sl->llama, sl->token, sl->pos, 1);
-	if (!logits) {
-		slot_end(m, sl, sl->llama.engine_err ? sl->llama.engine_err : -EIO);
-		return;
-	}
 	next = ogx_sampler_sample(&sl->sampler, logits);
-	sl->compute_ns += ogx_mono_ns() - t;
+	sl->compute_ns += step_ns;
 	if (g->n_output == 0) {
 		sl->t1 = ogx_mono_ns();
 		g->prompt_ns = sl->t1 - sl->t0;
@@ -335,6 +333,49 @@ static void slot_step(struct model *m, struct slot *sl)
 	}
 	sl->token = next;
 	sl->pos++;
+}
+
+/*
+ * One token of every active stream in one forward step (continuous
+ * batching): the weights are read once for all of them, each stream attends
+ * over its own KV cache, and each one's logits are bit for bit those of its
+ * own ogx_llama_forward() (ogx_llama_forward_streams()). Slot 0's state
+ * lends the step its activations and threads. The step's time counts as
+ * compute time of every stream in it: each of them waited on all of it.
+ */
+static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *tokens, uint32_t *pos,
+		     unsigned int *idx)
+{
+	struct ogx_llama *lender = &m->slots[0].llama;
+	uint32_t vocab = m->w->cfg.vocab_size;
+	unsigned int n = 0;
+	float *logits;
+	uint64_t t;
+
+	for (unsigned int i = 0; i < m->n_slots; i++) {
+		struct slot *sl = &m->slots[i];
+
+		if (!sl->j || !slot_wants_step(m, sl))
+			continue;
+		act[n] = &sl->llama;
+		tokens[n] = sl->token;
+		pos[n] = sl->pos;
+		idx[n++] = i;
+	}
+	if (!n)
+		return 0;
+	t = ogx_mono_ns();
+	logits = ogx_llama_forward_streams(lender, act, tokens, pos, n);
+	t = ogx_mono_ns() - t;
+	for (unsigned int k = 0; k < n; k++) {
+		struct slot *sl = &m->slots[idx[k]];
+
+		if (!logits)
+			slot_end(m, sl, lender->engine_err ? lender->engine_err : -EIO);
+		else
+			slot_next(m, sl, logits + (size_t)k * vocab, t);
+	}
+	return n;
 }
 
 int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
@@ -365,9 +406,13 @@ void chat_slots_free(struct model *m)
 void chat_worker(struct model *m)
 {
 	struct job **jobs = calloc(m->n_slots, sizeof(*jobs));
+	struct ogx_llama **act = calloc(m->n_slots, sizeof(*act));
+	uint32_t *tokens = calloc(m->n_slots, sizeof(*tokens));
+	uint32_t *pos = calloc(m->n_slots, sizeof(*pos));
+	unsigned int *idx = calloc(m->n_slots, sizeof(*idx));
 	unsigned int active = 0;
 
-	if (!jobs)
+	if (!jobs || !act || !tokens || !pos || !idx)
 		abort();
 	for (;;) {
 		unsigned int free_slots = m->n_slots - active, k = 0;
@@ -375,22 +420,23 @@ void chat_worker(struct model *m)
 
 		if (!n && !active)
 			break; /* stopping */
+		/* New requests join here, between two steps. */
 		for (unsigned int i = 0; i < m->n_slots && k < n; i++) {
 			if (m->slots[i].j)
 				continue;
-			if (!slot_start(m, &m->slots[i], jobs[k++]))
-				active++;
+			slot_start(m, &m->slots[i], jobs[k++]);
 		}
 		atomic_fetch_add(&m->jobs, n);
-		if (active)
+		if (step_all(m, act, tokens, pos, idx))
 			atomic_fetch_add(&m->batches, 1);
-		for (unsigned int i = 0; i < m->n_slots; i++) {
-			if (!m->slots[i].j)
-				continue;
-			slot_step(m, &m->slots[i]);
-			if (!m->slots[i].j)
-				active--;
-		}
+		/* Finished and cancelled streams have left their slots. */
+		active = 0;
+		for (unsigned int i = 0; i < m->n_slots; i++)
+			active += m->slots[i].j != NULL;
 	}
 	free(jobs);
+	free(act);
+	free(tokens);
+	free(pos);
+	free(idx);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # ogrun serve with a Llama GGUF (llama.cpp's names, its tokenizer inside):
-# the text and the record are those of ogrun generate on the same file, and a
+# the text and the record are those of ogrun generate on the same file (also
+# for streams batched together), and a
 # tokenizer= that does not exist stops the server at start with its reason.
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
@@ -31,6 +32,25 @@ C=$BODY
 check "server record = ogrun generate record (model, input, output, params digests)" \
 	"$(jget "$C" model) $(jget "$C" input) $(jget "$C" output) $(jget "$C" params)" \
 	"$(jget "$S" model) $(jget "$S" input) $(jget "$S" output) $(jget "$S" params)"
+# Streams of different prompts and lengths at once (they join and leave the
+# joint steps at different times): each gets the text of its lone generation.
+set -- "Once upon a time" 60 "Lily" 25 "The dog" 45 "One day" 10 "Tom" 70 "" 35
+same=0
+n=$(($# / 2))
+for i in $(seq $n); do
+	p=$1 k=$2
+	shift 2
+	"$OGRUN" generate -m "$G" -p "$p" -n "$k" --temp 0 --no-record >"$TMP/lone$i" 2>/dev/null
+	curl -s -H 'Content-Type: application/json' -d "{\"model\":\"stories\",\"prompt\":\"$p\",\"max_tokens\":$k,\"temperature\":0}" \
+		"$URL/v1/completions" >"$TMP/conc$i" &
+	bg="${bg:-} $!"
+done
+wait $bg
+for i in $(seq $n); do
+	[ "$(sed 's/^ //' "$TMP/lone$i")" == "$(jget "$(cat "$TMP/conc$i")" choices.0.text | sed 's/^ //')" ] &&
+		same=$((same + 1))
+done
+check "$n concurrent streams of different prompts and lengths: each one's lone text" $n $same
 serve_stop
 ok $? "the server stops cleanly"
 
