@@ -14,7 +14,9 @@
 
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #include "dev.h"
@@ -28,6 +30,7 @@ union ogx_args {
 	struct ogx_info info;
 	struct ogx_extend extend;
 	struct ogx_verify verify;
+	struct ogx_extend_vec extend_vec;
 };
 
 static int ogx_cmd_info(union ogx_args *a)
@@ -45,23 +48,101 @@ static int ogx_cmd_info(union ogx_args *a)
 	return 0;
 }
 
-static int ogx_cmd_extend(union ogx_args *a)
+static int ogx_extend_check(const struct ogx_extend *x)
 {
-	struct ogx_extend *x = &a->extend;
-	int ret;
-
 	if (x->type < OGX_EVENT_MODEL_LOAD || x->type > OGX_EVENT_KEY)
 		return -EINVAL;
 	if (x->flags & ~OGX_EVENT_FLAGS_MASK)
 		return -EINVAL;
-	ret = ogx_measure_exe(x->exe);
-	if (ret)
-		return ret;
-	ret = ogx_log_append(x);
-	if (ret)
-		return ret;
-	ogx_mac(x->mac, x->seq, x->head, x->digest);
 	return 0;
+}
+
+/*
+ * Measures the caller's executable once for xs[0..n), appends them and MACs
+ * those appended (outside the chain lock: the MAC needs only the event).
+ * Returns how many were appended, or -errno when none was.
+ */
+static int ogx_extend(struct ogx_extend *xs, unsigned int n)
+{
+	u8 exe[OGX_DIGEST_SIZE];
+	unsigned int i;
+	int ret;
+
+	ret = ogx_measure_exe(exe);
+	if (ret)
+		return ret;
+	for (i = 0; i < n; i++)
+		memcpy(xs[i].exe, exe, OGX_DIGEST_SIZE);
+	ret = ogx_log_append(xs, n);
+	if (ret < 0)
+		return ret;
+	for (i = 0; i < ret; i++)
+		ogx_mac(xs[i].mac, xs[i].seq, xs[i].head, xs[i].digest);
+	return ret;
+}
+
+static int ogx_cmd_extend(union ogx_args *a)
+{
+	int ret;
+
+	ret = ogx_extend_check(&a->extend);
+	if (ret)
+		return ret;
+	ret = ogx_extend(&a->extend, 1);
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * The vector is copied in whole and validated before anything is appended;
+ * results go back only for the events appended. An element longer than
+ * struct ogx_extend (a newer userspace) is taken while its tail is zero.
+ */
+static int ogx_cmd_extend_vec(union ogx_args *a)
+{
+	struct ogx_extend_vec *v = &a->extend_vec;
+	void __user *uevents = u64_to_user_ptr(v->events);
+	size_t size = sizeof(struct ogx_extend);
+	struct ogx_extend *xs;
+	unsigned int i;
+	int ret;
+
+	if (v->flags || !v->count || v->stride < OGX_EXTEND_SIZE_VER0 ||
+	    v->stride % sizeof(__u64))
+		return -EINVAL;
+	if (v->count > OGX_EXTEND_VEC_MAX || v->stride > PAGE_SIZE)
+		return -E2BIG;
+	xs = kmalloc_array(v->count, size, GFP_KERNEL);
+	if (!xs)
+		return -ENOMEM;
+	if (v->stride == size) {
+		ret = copy_from_user(xs, uevents, v->count * size) ? -EFAULT : 0;
+	} else {
+		for (i = 0, ret = 0; i < v->count && !ret; i++)
+			ret = copy_struct_from_user(&xs[i], size,
+						    uevents + i * v->stride,
+						    v->stride);
+	}
+	for (i = 0; i < v->count && !ret; i++)
+		ret = ogx_extend_check(&xs[i]);
+	if (ret)
+		goto out;
+	ret = ogx_extend(xs, v->count);
+	if (ret < 0)
+		goto out;
+	v->done = ret;
+	ret = 0;
+	if (v->stride == size) {
+		if (copy_to_user(uevents, xs, v->done * size))
+			ret = -EFAULT;
+	} else {
+		for (i = 0; i < v->done && !ret; i++)
+			if (copy_to_user(uevents + i * v->stride, &xs[i],
+					 min_t(size_t, v->stride, size)))
+				ret = -EFAULT;
+	}
+out:
+	kfree(xs);
+	return ret;
 }
 
 static int ogx_cmd_verify(union ogx_args *a)
@@ -84,10 +165,12 @@ static const struct ogx_command {
 } ogx_commands[] = {
 	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info),
 	  ogx_cmd_info },
-	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend),
-	  sizeof(struct ogx_extend), ogx_cmd_extend },
+	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend), OGX_EXTEND_SIZE_VER0,
+	  ogx_cmd_extend },
 	{ OGX_IOCTL_VERIFY, sizeof(struct ogx_verify),
 	  sizeof(struct ogx_verify), ogx_cmd_verify },
+	{ OGX_IOCTL_EXTEND_VEC, sizeof(struct ogx_extend_vec),
+	  sizeof(struct ogx_extend_vec), ogx_cmd_extend_vec },
 };
 
 long ogx_command(unsigned int cmd, void __user *uarg)

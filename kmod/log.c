@@ -68,48 +68,63 @@ static u64 ogx_ring_oldest(void)
  * measured) and fills the Out fields except the MAC. The TPM is extended
  * before anything is committed, so a TPM failure leaves no trace in the chain.
  */
-int ogx_log_append(struct ogx_extend *x)
+static int ogx_log_append_one(struct ogx_extend *x)
 {
-	struct ogx_event ev = {};
+	struct ogx_event *ev = &ogx_ring[ogx_chain_events % ogx_ring_events];
+	struct ogx_event new = {};
 	struct sha256_state sctx;
-	u8 head[OGX_DIGEST_SIZE];
 	int ret;
 
-	ev.type = cpu_to_le32(x->type);
-	ev.flags = cpu_to_le32(x->flags);
-	memcpy(ev.exe, x->exe, OGX_DIGEST_SIZE);
-	memcpy(ev.model, x->model, OGX_DIGEST_SIZE);
-	memcpy(ev.input, x->input, OGX_DIGEST_SIZE);
-	memcpy(ev.output, x->output, OGX_DIGEST_SIZE);
-	memcpy(ev.params, x->params, OGX_DIGEST_SIZE);
-	memcpy(ev.pipeline, x->pipeline, OGX_DIGEST_SIZE);
-
-	mutex_lock(&ogx_chain_lock);
-	ev.seq = cpu_to_le64(ogx_chain_events);
-	ev.time_ns = cpu_to_le64(ktime_get_real_ns());
-	sha256((const u8 *)&ev, offsetof(struct ogx_event, digest), ev.digest);
+	lockdep_assert_held(&ogx_chain_lock);
+	new.seq = cpu_to_le64(ogx_chain_events);
+	new.time_ns = cpu_to_le64(ktime_get_real_ns());
+	new.type = cpu_to_le32(x->type);
+	new.flags = cpu_to_le32(x->flags);
+	memcpy(new.exe, x->exe, OGX_DIGEST_SIZE);
+	memcpy(new.model, x->model, OGX_DIGEST_SIZE);
+	memcpy(new.input, x->input, OGX_DIGEST_SIZE);
+	memcpy(new.output, x->output, OGX_DIGEST_SIZE);
+	memcpy(new.params, x->params, OGX_DIGEST_SIZE);
+	memcpy(new.pipeline, x->pipeline, OGX_DIGEST_SIZE);
+	sha256((const u8 *)&new, offsetof(struct ogx_event, digest), new.digest);
 
 	sha256_init(&sctx);
 	sha256_update(&sctx, ogx_chain_head, OGX_DIGEST_SIZE);
-	sha256_update(&sctx, ev.digest, OGX_DIGEST_SIZE);
-	sha256_final(&sctx, head);
+	sha256_update(&sctx, new.digest, OGX_DIGEST_SIZE);
+	sha256_final(&sctx, new.head);
 
-	ret = ogx_tpm_extend(ev.digest);
-	if (ret) {
-		mutex_unlock(&ogx_chain_lock);
+	ret = ogx_tpm_extend(new.digest);
+	if (ret)
 		return ret;
-	}
-	memcpy(ogx_chain_head, head, OGX_DIGEST_SIZE);
-	memcpy(ev.head, head, OGX_DIGEST_SIZE);
-	ogx_ring[ogx_chain_events % ogx_ring_events] = ev;
+	*ev = new;
+	memcpy(ogx_chain_head, new.head, OGX_DIGEST_SIZE);
 	ogx_chain_events++;
-	mutex_unlock(&ogx_chain_lock);
 
-	x->seq = le64_to_cpu(ev.seq);
-	x->time_ns = le64_to_cpu(ev.time_ns);
-	memcpy(x->digest, ev.digest, OGX_DIGEST_SIZE);
-	memcpy(x->head, ev.head, OGX_DIGEST_SIZE);
+	x->seq = le64_to_cpu(new.seq);
+	x->time_ns = le64_to_cpu(new.time_ns);
+	memcpy(x->digest, new.digest, OGX_DIGEST_SIZE);
+	memcpy(x->head, new.head, OGX_DIGEST_SIZE);
 	return 0;
+}
+
+/*
+ * Appends xs[0..n) in order under one hold of the lock, so that they get
+ * consecutive seqs. Returns how many were appended: all of them, or those
+ * before the first TPM failure; the error itself when the first one failed.
+ */
+int ogx_log_append(struct ogx_extend *xs, unsigned int n)
+{
+	unsigned int i;
+	int ret = 0;
+
+	mutex_lock(&ogx_chain_lock);
+	for (i = 0; i < n; i++) {
+		ret = ogx_log_append_one(&xs[i]);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&ogx_chain_lock);
+	return i ? i : ret;
 }
 
 void ogx_log_info(struct ogx_info *info)

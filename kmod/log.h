@@ -8,7 +8,7 @@
 
 int ogx_log_init(void);
 void ogx_log_exit(void);
-int ogx_log_append(struct ogx_extend *x);
+int ogx_log_append(struct ogx_extend *xs, unsigned int n);
 void ogx_log_info(struct ogx_info *info);
 u64 ogx_log_events(void);
 ssize_t ogx_log_read(char __user *buf, size_t count, loff_t *pos);

@@ -6,7 +6,7 @@
 
 #include "uapi/linux/ogx.h"
 
-void ogx_mac_init(void);
+int ogx_mac_init(void);
 void ogx_mac_exit(void);
 void ogx_mac_boot_id(u8 out[OGX_BOOT_ID_SIZE]);
 void ogx_mac(u8 out[OGX_MAC_SIZE], u64 seq, const u8 head[OGX_DIGEST_SIZE],

@@ -20,7 +20,9 @@ static int __init ogx_init(void)
 {
 	int ret;
 
-	ogx_mac_init();
+	ret = ogx_mac_init();
+	if (ret)
+		return ret;
 	ret = ogx_log_init();
 	if (ret)
 		goto err_mac;

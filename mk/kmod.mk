@@ -42,7 +42,7 @@ $(B)/tests/kmod/%: tests/kmod/%.c tests/kmod/fixture.h $(HARNESS) $(B)/libogx.a
 	$(CC) $(CFLAGS_ALL) -Ibuild/include -Wno-unused-parameter -Wno-sign-compare \
 		-o $@ $< $(B)/libogx.a $(LDLIBS_ALL)
 
-check-kmod: kmod-all $(KMOD_TEST_BIN) $(B)/ogrun $(B)/ogsubmit
+check-kmod: kmod-all $(KMOD_TEST_BIN) $(B)/ogrun $(B)/ogsubmit $(B)/ogverify
 	$(TEST_ENV) OGX_KMOD_KDIRS="$(KMOD_KDIRS)" prove --exec '' tests/kmod/run.t
 
 bench-kmod: kmod-all $(KMOD_TEST_BIN)

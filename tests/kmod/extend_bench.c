@@ -2,14 +2,17 @@
 /*
  * EXTEND throughput of ogx.ko, run inside the qemu guest by
  * `make bench-kmod` (tests/kmod/run.t with OGX_KMOD_BENCH=1): events/s and
- * µs/event through ioctl(), through uring_cmd one per submit, and batched
- * 32 per submit; INFO the same ways, which isolates the cost of the
- * transport from the kernel step; next to it, the cost of the Ed25519
+ * µs/event through ioctl() one event per call (the reference every ratio is
+ * taken against), through uring_cmd one per submit and 32 SQEs per submit,
+ * and through EXTEND_VEC (32 and 64 events per command) by ioctl() and by
+ * uring_cmd; INFO by ioctl() and 32 per submit, which isolates the cost of
+ * the transport from the kernel step; next to it, the cost of the Ed25519
  * signature the runtime makes per record, for scale. Each figure is the best
- * of 3 rounds (the machine is shared). Prints a table, and the JSON on one line
- * after "OGX-JSON " for run.t to store. It never fails on a time.
+ * of 3 rounds (the machine is shared). Prints a table, and the JSON on one
+ * line after "OGX-JSON " for run.t to store. It never fails on a time.
  */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,34 +36,51 @@ static double now(void)
 
 static struct ogx_extend xs[EVENTS];
 static struct ogx_info infos[EVENTS];
+static struct ogx_extend_vec vecs[EVENTS];
 
-static double bench_ioctl(int fd, unsigned int cmd)
+/* The argument of call i: vectors of per_vec events over xs, or one struct. */
+static void *arg(unsigned int cmd, unsigned int i, unsigned int per_vec)
+{
+	if (cmd == OGX_IOCTL_INFO)
+		return &infos[i];
+	if (cmd == OGX_IOCTL_EXTEND)
+		return &xs[i];
+	vecs[i] = (struct ogx_extend_vec){
+		.events = (uintptr_t)&xs[i * per_vec],
+		.count = per_vec,
+		.stride = sizeof(xs[0]),
+	};
+	return &vecs[i];
+}
+
+/* EVENTS events (or INFOs) in calls of per_vec events each. */
+static double bench_ioctl(int fd, unsigned int cmd, unsigned int per_vec)
 {
 	double t = now();
-	int i;
+	unsigned int i;
 
-	for (i = 0; i < EVENTS; i++)
-		if (ioctl(fd, cmd, cmd == OGX_IOCTL_INFO ? (void *)&infos[i] : (void *)&xs[i]))
+	for (i = 0; i < EVENTS / per_vec; i++)
+		if (ioctl(fd, cmd, arg(cmd, i, per_vec)))
 			exit(1);
 	return now() - t;
 }
 
-/* Like ogx_kmod_extend_batch(), for any command. */
-static double bench_uring(int fd, unsigned int cmd, unsigned int batch)
+/* Like ogx_kmod_extend_batch(), for any command: batch SQEs per submit. */
+static double bench_uring(int fd, unsigned int cmd, unsigned int batch,
+			  unsigned int per_vec)
 {
+	unsigned int i, j, calls = EVENTS / per_vec;
 	struct io_uring_cqe *cqe;
 	struct io_uring ring;
-	unsigned int i, j;
 	double t;
 
 	if (io_uring_queue_init(batch, &ring, 0))
 		exit(1);
 	t = now();
-	for (i = 0; i < EVENTS; i += batch) {
+	for (i = 0; i < calls; i += batch) {
 		for (j = 0; j < batch; j++)
 			ogx_kmod_prep_cmd(io_uring_get_sqe(&ring), fd, cmd,
-					  cmd == OGX_IOCTL_INFO ? (void *)&infos[i + j] :
-								  (void *)&xs[i + j]);
+					  arg(cmd, i + j, per_vec));
 		if (io_uring_submit_and_wait(&ring, batch) != (int)batch)
 			exit(1);
 		for (j = 0; j < batch; j++) {
@@ -96,15 +116,46 @@ static double bench_sign(void)
 	return (now() - t) / n * EVENTS;
 }
 
-static void row(const char *what, double t)
+enum {
+	EXT_IOCTL, EXT_URING1, EXT_URING32, VEC32_IOCTL, VEC64_IOCTL,
+	VEC32_URING, INFO_IOCTL, INFO_URING32, SIGN, NPATHS
+};
+
+static const struct path {
+	const char *name;	/* table row */
+	const char *key;	/* JSON */
+	bool extend;		/* events appended: a ratio to EXTEND ioctl */
+} paths[NPATHS] = {
+	[EXT_IOCTL] = { "EXTEND ioctl, 1 event/call", "extend_ioctl", true },
+	[EXT_URING1] = { "EXTEND uring_cmd, 1 SQE/submit", "extend_uring1", true },
+	[EXT_URING32] = { "EXTEND uring_cmd, 32 SQEs/submit", "extend_uring32", true },
+	[VEC32_IOCTL] = { "EXTEND_VEC ioctl, 32 events/call", "extend_vec32_ioctl", true },
+	[VEC64_IOCTL] = { "EXTEND_VEC ioctl, 64 events/call", "extend_vec64_ioctl", true },
+	[VEC32_URING] = { "EXTEND_VEC uring_cmd, 32 ev/SQE", "extend_vec32_uring1", true },
+	[INFO_IOCTL] = { "INFO ioctl", "info_ioctl", false },
+	[INFO_URING32] = { "INFO uring_cmd, 32 SQEs/submit", "info_uring32", false },
+	[SIGN] = { "Ed25519 sign, 256 B (user)", "ed25519_sign", false },
+};
+
+static double run(int fd, int p)
 {
-	printf("# %-30s %12.0f %10.2f\n", what, EVENTS / t, t / EVENTS * 1e6);
+	switch (p) {
+	case EXT_IOCTL: return bench_ioctl(fd, OGX_IOCTL_EXTEND, 1);
+	case EXT_URING1: return bench_uring(fd, OGX_IOCTL_EXTEND, 1, 1);
+	case EXT_URING32: return bench_uring(fd, OGX_IOCTL_EXTEND, BATCH, 1);
+	case VEC32_IOCTL: return bench_ioctl(fd, OGX_IOCTL_EXTEND_VEC, 32);
+	case VEC64_IOCTL: return bench_ioctl(fd, OGX_IOCTL_EXTEND_VEC, OGX_EXTEND_VEC_MAX);
+	case VEC32_URING: return bench_uring(fd, OGX_IOCTL_EXTEND_VEC, 1, 32);
+	case INFO_IOCTL: return bench_ioctl(fd, OGX_IOCTL_INFO, 1);
+	case INFO_URING32: return bench_uring(fd, OGX_IOCTL_INFO, BATCH, 1);
+	default: return bench_sign();
+	}
 }
 
 int main(void)
 {
-	double t_ioctl, t_uring1, t_uring32, t_sign, i_ioctl, i_uring32;
-	int fd, i, round;
+	double t[NPATHS];
+	int fd, i, p, round;
 
 	if (sodium_init() < 0)
 		return 1;
@@ -117,32 +168,31 @@ int main(void)
 		xs[i].type = OGX_EVENT_JOB;
 		memcpy(xs[i].input, &i, sizeof(i));
 	}
-	bench_ioctl(fd, OGX_IOCTL_EXTEND);	/* warm: exe digest cached */
+	bench_ioctl(fd, OGX_IOCTL_EXTEND, 1);	/* warm: exe digest cached */
 	/* Rounds interleave the paths, so that load drift hits all alike. */
-	t_ioctl = t_uring1 = t_uring32 = i_ioctl = i_uring32 = t_sign = 1e9;
-	for (round = 0; round < 3; round++) {
-		t_ioctl = min(t_ioctl, bench_ioctl(fd, OGX_IOCTL_EXTEND));
-		t_uring1 = min(t_uring1, bench_uring(fd, OGX_IOCTL_EXTEND, 1));
-		t_uring32 = min(t_uring32, bench_uring(fd, OGX_IOCTL_EXTEND, BATCH));
-		i_ioctl = min(i_ioctl, bench_ioctl(fd, OGX_IOCTL_INFO));
-		i_uring32 = min(i_uring32, bench_uring(fd, OGX_IOCTL_INFO, BATCH));
-		t_sign = min(t_sign, bench_sign());
-	}
+	for (p = 0; p < NPATHS; p++)
+		t[p] = 1e9;
+	for (round = 0; round < 3; round++)
+		for (p = 0; p < NPATHS; p++)
+			t[p] = min(t[p], run(fd, p));
 
-	printf("# %-30s %12s %10s\n", "path (16384 calls, best of 3)", "calls/s", "us/call");
-	row("EXTEND ioctl", t_ioctl);
-	row("EXTEND uring_cmd, 1/submit", t_uring1);
-	row("EXTEND uring_cmd, 32/submit", t_uring32);
-	row("INFO ioctl", i_ioctl);
-	row("INFO uring_cmd, 32/submit", i_uring32);
-	row("Ed25519 sign, 256 B (user)", t_sign);
-	printf("# EXTEND batched uring_cmd / ioctl: %.2fx\n", t_ioctl / t_uring32);
-	printf("OGX-JSON {\"calls\":%d,\"extend_ioctl_per_s\":%.0f,"
-	       "\"extend_uring1_per_s\":%.0f,\"extend_uring32_per_s\":%.0f,"
-	       "\"info_ioctl_per_s\":%.0f,\"info_uring32_per_s\":%.0f,"
-	       "\"ed25519_signs_per_s\":%.0f,\"extend_uring32_over_ioctl\":%.3f}\n",
-	       EVENTS, EVENTS / t_ioctl, EVENTS / t_uring1, EVENTS / t_uring32,
-	       EVENTS / i_ioctl, EVENTS / i_uring32, EVENTS / t_sign, t_ioctl / t_uring32);
+	printf("# %-34s %10s %9s %8s\n", "path (16384 events, best of 3)",
+	       "events/s", "us/event", "x ioctl");
+	for (p = 0; p < NPATHS; p++) {
+		printf("# %-34s %10.0f %9.2f", paths[p].name, EVENTS / t[p],
+		       t[p] / EVENTS * 1e6);
+		if (paths[p].extend)
+			printf(" %7.2fx", t[EXT_IOCTL] / t[p]);
+		printf("\n");
+	}
+	printf("# x ioctl: events/s over EXTEND ioctl, 1 event/call\n");
+	printf("OGX-JSON {\"events\":%d", EVENTS);
+	for (p = 0; p < NPATHS; p++) {
+		printf(",\"%s_per_s\":%.0f", paths[p].key, EVENTS / t[p]);
+		if (paths[p].extend && p != EXT_IOCTL)
+			printf(",\"%s_over_ioctl\":%.3f", paths[p].key, t[EXT_IOCTL] / t[p]);
+	}
+	printf("}\n");
 	close(fd);
 	return 0;
 }

@@ -187,7 +187,7 @@ TEST_F(ogx, unknown_commands)
 {
 	uint8_t buf[512] = { 0 };
 
-	ASSERT_EQ(-ENOTTY, ogx_ioctl(self->fd, OGX_CMD(3, 64), buf));
+	ASSERT_EQ(-ENOTTY, ogx_ioctl(self->fd, OGX_CMD(4, 64), buf));
 	ASSERT_EQ(-ENOTTY, ogx_ioctl(self->fd, OGX_CMD(0xff, 64), buf));
 	ASSERT_EQ(-ENOTTY, ogx_ioctl(self->fd, _IOC(_IOC_READ | _IOC_WRITE, 'T', 0,
 						     sizeof(struct ogx_info)), buf));

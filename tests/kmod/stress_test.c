@@ -189,10 +189,12 @@ static uint64_t rnd(void)
 #define FUZZ_BUF	(5 * 4096)
 
 struct fuzz {
-	uint8_t *buf;		/* argument space, FUZZ_BUF bytes */
+	uint8_t *buf;		/* argument space, room bytes */
+	size_t room;
 	void *unmapped;
 	struct io_uring ring, ring128;
-	unsigned long extends;	/* successful EXTENDs */
+	unsigned long extends;	/* events appended */
+	unsigned long vec_extends;	/* of them, by EXTEND_VEC */
 	unsigned long calls;
 	unsigned long by_errno[160];
 };
@@ -202,15 +204,61 @@ static unsigned int fuzz_cmd(void)
 {
 	static const unsigned int real[] = {
 		OGX_IOCTL_INFO, OGX_IOCTL_EXTEND, OGX_IOCTL_VERIFY,
+		OGX_IOCTL_EXTEND_VEC,
 	};
 	unsigned int r = rnd() % 100;
 
 	if (r < 75)
-		return real[rnd() % 3];
+		return real[rnd() % 4];
 	if (r < 90)
-		return OGX_CMD(rnd() % 4, rnd() % 2 ? rnd() % 600 : (rnd() % 75) * 8);
+		return OGX_CMD(rnd() % 5, rnd() % 2 ? rnd() % 600 : (rnd() % 75) * 8);
 	return _IOC(rnd() % 4, rnd() % 2 ? OGX_IOCTL_BASE : rnd() % 256,
 		    rnd() % 8, rnd() % 1024);
+}
+
+/* A random, mostly valid event. */
+static void fuzz_event(struct ogx_extend *x)
+{
+	fill_extend(x, (unsigned int)rnd());
+	x->type = rnd() % 10 ? 1 + rnd() % 3 : rnd();
+	x->flags = rnd() % 10 ? rnd() % 2 : rnd();
+}
+
+/*
+ * An EXTEND_VEC header at f->buf and its events after it: mostly valid
+ * (short vectors, elements rarely bad), sometimes a bad count, stride,
+ * flags or pointer, or events that run into the unmapped page.
+ */
+static void fuzz_vec(struct fuzz *f, struct ogx_extend_vec *v)
+{
+	uint8_t *events = f->buf + 64;
+	unsigned int r = rnd() % 100, i, stride, fit;
+
+	stride = rnd() % 8 ? sizeof(struct ogx_extend) : OGX_EXTEND_SIZE_VER0 + 8 * (rnd() % 3);
+	fit = (f->room - 64) / stride;
+	if (fit > OGX_EXTEND_VEC_MAX)
+		fit = OGX_EXTEND_VEC_MAX;
+	v->count = 1 + rnd() % (rnd() % 4 ? 4 : fit);
+	v->stride = stride;
+	memset(events, 0, (size_t)v->count * stride);
+	for (i = 0; i < v->count; i++)
+		if (rnd() % 8 == 0)
+			fuzz_event((struct ogx_extend *)(events + i * stride));
+		else
+			fill_extend((struct ogx_extend *)(events + i * stride), (unsigned int)rnd());
+	v->events = (uintptr_t)events;
+	if (r < 4)
+		v->count = rnd() % 2 ? 0 : OGX_EXTEND_VEC_MAX + 1 + rnd() % 1000;
+	else if (r < 8)
+		v->stride = rnd() % 8192;
+	else if (r < 10)
+		v->flags = rnd();
+	else if (r < 12)
+		v->events = rnd() % 2 ? 0 : (uintptr_t)f->unmapped;
+	else if (r < 14)	/* the last element half in the unmapped page */
+		v->events = (uintptr_t)f->unmapped - (v->count - 1) * stride - stride / 2;
+	else if (r < 15)
+		v->events = rnd();
 }
 
 /* An argument: mostly a plausible struct, sometimes garbage or a bad pointer. */
@@ -231,10 +279,10 @@ static void *fuzz_arg(struct fuzz *f, unsigned int cmd)
 			*(uint64_t *)(f->buf + i) = rnd();
 		return f->buf;
 	}
-	if (cmd == OGX_IOCTL_EXTEND || _IOC_NR(cmd) == 1) {
-		fill_extend(x, (unsigned int)rnd());
-		x->type = rnd() % 10 ? 1 + rnd() % 3 : rnd();
-		x->flags = rnd() % 10 ? rnd() % 2 : rnd();
+	if (_IOC_NR(cmd) == 3) {
+		fuzz_vec(f, (struct ogx_extend_vec *)f->buf);
+	} else if (cmd == OGX_IOCTL_EXTEND || _IOC_NR(cmd) == 1) {
+		fuzz_event(x);
 	} else if (cmd == OGX_IOCTL_VERIFY) {
 		struct ogx_verify *v = (struct ogx_verify *)f->buf;
 
@@ -250,13 +298,19 @@ static int fuzz_errno_ok(int res)
 	       res == -ENOTTY || res == -EBADMSG;
 }
 
-static void fuzz_count(struct fuzz *f, unsigned int cmd, int res)
+static void fuzz_count(struct fuzz *f, unsigned int cmd, int res, const void *arg)
 {
+	bool ours = _IOC_TYPE(cmd) == OGX_IOCTL_BASE &&
+		    _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE);
+
 	f->calls++;
-	/* Any size of EXTEND that succeeded appended an event. */
-	if (res == 0 && _IOC_TYPE(cmd) == OGX_IOCTL_BASE && _IOC_NR(cmd) == 1 &&
-	    _IOC_DIR(cmd) == (_IOC_READ | _IOC_WRITE))
+	/* Any size of EXTEND that succeeded appended an event; of EXTEND_VEC, done. */
+	if (res == 0 && ours && _IOC_NR(cmd) == 1)
 		f->extends++;
+	if (res == 0 && ours && _IOC_NR(cmd) == 3) {
+		f->extends += ((const struct ogx_extend_vec *)arg)->done;
+		f->vec_extends += ((const struct ogx_extend_vec *)arg)->done;
+	}
 	if (res <= 0 && -res < 160)
 		f->by_errno[-res]++;
 }
@@ -292,6 +346,7 @@ TEST_F_TIMEOUT(ogx, fuzz_100k, 600)
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	ASSERT_NE(MAP_FAILED, f.buf);
 	f.unmapped = f.buf + FUZZ_BUF;
+	f.room = FUZZ_BUF;
 	ASSERT_EQ(0, mprotect(f.unmapped, 4096, PROT_NONE));
 	ASSERT_EQ(0, io_uring_queue_init(16, &f.ring, 0));
 	ASSERT_EQ(0, io_uring_queue_init_params(8, &f.ring128, &p128));
@@ -304,43 +359,47 @@ TEST_F_TIMEOUT(ogx, fuzz_100k, 600)
 
 	while (f.calls < FUZZ_CALLS) {
 		unsigned int r = rnd() % 100, cmd;
+		void *arg;
 
 		if (r < 50) {
 			cmd = fuzz_cmd();
-			res = ogx_ioctl(self->fd, cmd, fuzz_arg(&f, cmd));
+			arg = fuzz_arg(&f, cmd);
+			res = ogx_ioctl(self->fd, cmd, arg);
 			ASSERT_TRUE(fuzz_errno_ok(res)) TH_LOG("ioctl %#x: %d", cmd, res);
-			fuzz_count(&f, cmd, res);
+			fuzz_count(&f, cmd, res, arg);
 		} else if (r < 98) {
 			/* A batch of uring_cmds, each on its own argument. */
 			struct io_uring *ring = rnd() % 50 ? &f.ring : &f.ring128;
 			unsigned int i, n = 1 + rnd() % 8, cmds[8];
+			void *args[8];
 			uint64_t one = 1;	/* a non-zero pad */
 			struct io_uring_cqe *cqe;
 			uint8_t *bufs = f.buf;
 
 			for (i = 0; i < n; i++) {
 				struct io_uring_sqe *sqe = io_uring_get_sqe(ring);
-				void *arg;
 
 				/* Arguments 1 KiB apart: sizes below that. */
 				cmds[i] = fuzz_cmd();
 				cmds[i] = (cmds[i] & ~(_IOC_SIZEMASK << _IOC_SIZESHIFT)) |
 					  (_IOC_SIZE(cmds[i]) % 1000) << _IOC_SIZESHIFT;
 				f.buf = bufs + i * 1024;
-				arg = fuzz_arg(&f, cmds[i]);
+				f.room = 1024;
+				arg = args[i] = fuzz_arg(&f, cmds[i]);
 				ogx_kmod_prep_cmd(sqe, self->fd, cmds[i], arg);
 				if (rnd() % 30 == 0)
 					memcpy(sqe->cmd + 8, &one, sizeof(one));
 				sqe->user_data = i;
 			}
 			f.buf = bufs;
+			f.room = FUZZ_BUF;
 			ASSERT_EQ(n, io_uring_submit_and_wait(ring, n));
 			for (i = 0; i < n; i++) {
 				ASSERT_EQ(0, io_uring_wait_cqe(ring, &cqe));
 				res = cqe->res;
 				ASSERT_TRUE(fuzz_errno_ok(res))
 					TH_LOG("uring_cmd %#x: %d", cmds[cqe->user_data], res);
-				fuzz_count(&f, cmds[cqe->user_data], res);
+				fuzz_count(&f, cmds[cqe->user_data], res, args[cqe->user_data]);
 				io_uring_cqe_seen(ring, cqe);
 			}
 		} else {
@@ -350,7 +409,7 @@ TEST_F_TIMEOUT(ogx, fuzz_100k, 600)
 
 			res = n < 0 ? -errno : 0;
 			ASSERT_TRUE(fuzz_errno_ok(res)) TH_LOG("read: %d", res);
-			fuzz_count(&f, 0, res);
+			fuzz_count(&f, 0, res, NULL);
 		}
 		if (f.calls / 2000 != (unsigned long)round) {
 			round = f.calls / 2000;
@@ -364,8 +423,10 @@ TEST_F_TIMEOUT(ogx, fuzz_100k, 600)
 	ASSERT_EQ(before.events + f.extends, after.events);
 	ASSERT_EQ(after.events, next);
 	ASSERT_EQ(0, memcmp(head, after.head, 32));
-	TH_LOG("%lu calls, %lu events; 0: %lu, EINVAL: %lu, E2BIG: %lu, EFAULT: %lu, ENOTTY: %lu, EBADMSG: %lu",
-	       f.calls, f.extends, f.by_errno[0], f.by_errno[EINVAL], f.by_errno[E2BIG],
+	/* The vector path was exercised, not just present. */
+	ASSERT_LT(1000, f.vec_extends);
+	TH_LOG("%lu calls, %lu events (%lu by EXTEND_VEC); 0: %lu, EINVAL: %lu, E2BIG: %lu, EFAULT: %lu, ENOTTY: %lu, EBADMSG: %lu",
+	       f.calls, f.extends, f.vec_extends, f.by_errno[0], f.by_errno[EINVAL], f.by_errno[E2BIG],
 	       f.by_errno[EFAULT], f.by_errno[ENOTTY], f.by_errno[EBADMSG]);
 	close(rfd);
 	io_uring_queue_exit(&f.ring);

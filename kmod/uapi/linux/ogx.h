@@ -104,6 +104,41 @@ struct ogx_extend {
 	__u8 mac[OGX_MAC_SIZE];
 };
 
+/* Size of the first published struct ogx_extend, the smallest accepted. */
+#define OGX_EXTEND_SIZE_VER0	280
+
+/* Events one EXTEND_VEC may carry. */
+#define OGX_EXTEND_VEC_MAX	64
+
+/**
+ * struct ogx_extend_vec - append several events with one command
+ * @events: In. User pointer to @count &struct ogx_extend, @stride bytes
+ *	apart. Their In fields are read; their Out fields are written for the
+ *	events appended, exactly as EXTEND would write them.
+ * @count: In. Number of events, 1 to %OGX_EXTEND_VEC_MAX.
+ * @stride: In. sizeof(struct ogx_extend) as userspace was built with: at
+ *	least %OGX_EXTEND_SIZE_VER0, a multiple of 8, at most 4096; a longer
+ *	element's unknown tail must be zero.
+ * @flags: In. Must be zero.
+ * @done: Out. Number of events appended, from the first element on; they
+ *	got consecutive sequence numbers.
+ *
+ * Every element is read and validated before any is appended: a bad
+ * element (-EINVAL, -E2BIG) or an unreadable one (-EFAULT) appends none.
+ * The events are appended in order under one lock, so no other extender's
+ * event falls between them. If the TPM extend of event k > 0 fails, the
+ * call still succeeds with @done = k, like a short write(); the next call
+ * reports the error. Once events are appended, a failure to write results
+ * back is -EFAULT, the events stay in the log (as for EXTEND).
+ */
+struct ogx_extend_vec {
+	__u64 events;
+	__u32 count;
+	__u32 stride;
+	__u32 flags;
+	__u32 done;
+};
+
 /**
  * struct ogx_verify - check that an event's evidence came from this kernel
  * @seq: In. Sequence number of the event.
@@ -175,5 +210,6 @@ struct ogx_event {
 #define OGX_IOCTL_INFO		_IOWR(OGX_IOCTL_BASE, 0x00, struct ogx_info)
 #define OGX_IOCTL_EXTEND	_IOWR(OGX_IOCTL_BASE, 0x01, struct ogx_extend)
 #define OGX_IOCTL_VERIFY	_IOWR(OGX_IOCTL_BASE, 0x02, struct ogx_verify)
+#define OGX_IOCTL_EXTEND_VEC	_IOWR(OGX_IOCTL_BASE, 0x03, struct ogx_extend_vec)
 
 #endif /* _UAPI_LINUX_OGX_H */
