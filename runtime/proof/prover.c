@@ -110,28 +110,46 @@ err_key:
 	return err;
 }
 
-int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN])
+int ogx_prover_sign(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
+		    uint8_t **out, size_t *len)
 {
-	struct iovec iov;
-	uint64_t index;
-	uint8_t *buf;
-	size_t len;
 	int err;
 
 	r->version = OGX_RECORD_VERSION;
 	r->seq = p->next_seq;
 	memcpy(r->prev, p->prev, OGX_DIGEST_LEN);
 	memcpy(r->runtime, p->runtime, OGX_DIGEST_LEN);
-	err = ogx_record_sign(r, &p->key, &buf, &len);
+	err = ogx_record_sign(r, &p->key, out, len);
+	if (err)
+		return err;
+	ogx_record_digest(*out, *len, id);
+	memcpy(p->prev, id, OGX_DIGEST_LEN);
+	p->next_seq++;
+	return 0;
+}
+
+int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN])
+{
+	uint64_t seq = p->next_seq;
+	uint8_t prev[OGX_DIGEST_LEN];
+	struct iovec iov;
+	uint64_t index;
+	uint8_t *buf;
+	size_t len;
+	int err;
+
+	memcpy(prev, p->prev, OGX_DIGEST_LEN);
+	err = ogx_prover_sign(p, r, id, &buf, &len);
 	if (err)
 		return err;
 	iov.iov_base = buf;
 	iov.iov_len = len;
 	err = ogx_spool_append(p->spool, &iov, 1, &index);
-	if (!err) {
-		ogx_record_digest(buf, len, id);
-		memcpy(p->prev, id, OGX_DIGEST_LEN);
-		p->next_seq++;
+	if (err) {
+		/* the chain goes on from the last record that reached the spool */
+		p->next_seq = seq;
+		memcpy(p->prev, prev, OGX_DIGEST_LEN);
+	} else {
 		p->pending++;
 	}
 	free(buf);

@@ -40,6 +40,15 @@ int ogx_prover_open(struct ogx_prover *p, const char *key_path, const char *spoo
  */
 int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN]);
 
+/*
+ * ogx_prover_add() without the append: the record is signed and the chain
+ * moves on past it; *out (malloc'd, *len bytes) is what the caller must append
+ * to the spool, after every record signed before it (the server's loop does,
+ * on its ring: runtime/serve/commit.c).
+ */
+int ogx_prover_sign(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
+		    uint8_t **out, size_t *len);
+
 /* Make every added record durable (one fdatasync for all of them). */
 int ogx_prover_commit(struct ogx_prover *p);
 

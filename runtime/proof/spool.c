@@ -375,6 +375,65 @@ static int check_records(struct ogx_spool *sp, const struct iovec *recs, size_t 
 	return 0;
 }
 
+static void frame_meta(struct spool_frame_meta *m, const struct iovec *rec)
+{
+	uint32_t len = (uint32_t)rec->iov_len;
+
+	m->len_le[0] = len;
+	m->len_le[1] = len >> 8;
+	m->len_le[2] = len >> 16;
+	m->len_le[3] = len >> 24;
+	spool_frame_sum(m->sum, m->len_le, rec->iov_base, len);
+}
+
+/*
+ * Lay out as many of recs (up to max) as fit in the current segment
+ * after its end: three iovecs each into iov, the frames' meta in meta. The
+ * writer's position (seg_size, next, last record) moves past them at once;
+ * the caller writes them at *off and fails the handle if that write fails.
+ * Returns the number of records taken: at least one, unless the segment has
+ * records and the first would take it past the limit (0: roll first).
+ */
+static size_t lay_out(struct ogx_spool *sp, const struct iovec *recs, size_t n, size_t max,
+		      struct spool_frame_meta *meta, struct iovec *iov, int *cnt, uint64_t *off,
+		      uint64_t *bytes_out)
+{
+	uint64_t bytes = 0;
+	size_t j = 0;
+
+	*cnt = 0;
+	*off = sp->seg_size;
+	while (j < n && j < max) {
+		uint64_t fsz = SPOOL_FRAME_OVERHEAD + recs[j].iov_len;
+
+		if ((sp->seg_frames || j) && sp->seg_size + bytes + fsz > sp->limit)
+			break;
+		frame_meta(&meta[j], &recs[j]);
+		iov[(*cnt)++] = (struct iovec){ meta[j].len_le, SPOOL_LEN_BYTES };
+		iov[(*cnt)++] = recs[j];
+		iov[(*cnt)++] = (struct iovec){ meta[j].sum, SPOOL_SUM_LEN };
+		sp->last_off = sp->seg_size + bytes;
+		sp->last_len = (uint32_t)recs[j].iov_len;
+		bytes += fsz;
+		j++;
+	}
+	if (j) {
+		sp->has_last = true;
+		sp->last_seg = sp->seg_first;
+		sp->seg_size += bytes;
+		sp->seg_frames += j;
+		sp->next += j;
+	}
+	*bytes_out = bytes;
+	return j;
+}
+
+static int refuse_failed(struct ogx_spool *sp)
+{
+	return ogx_fail(-EIO, "an earlier I/O error (%s) stopped appends; reopen the spool",
+			strerror(-sp->failed));
+}
+
 int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 		     uint64_t *first)
 {
@@ -382,65 +441,76 @@ int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 	int err;
 
 	if (sp->failed)
-		return ogx_fail(-EIO, "an earlier I/O error (%s) stopped appends; reopen the"
-				" spool", strerror(-sp->failed));
+		return refuse_failed(sp);
 	err = check_records(sp, recs, n);
 	if (err)
 		return err;
 	*first = sp->next;
-	for (size_t k = 0; k < n; k++) {
-		struct spool_frame_meta *m = &sp->meta[k];
-		uint32_t len = (uint32_t)recs[k].iov_len;
-
-		m->len_le[0] = len;
-		m->len_le[1] = len >> 8;
-		m->len_le[2] = len >> 16;
-		m->len_le[3] = len >> 24;
-		spool_frame_sum(m->sum, m->len_le, recs[k].iov_base, len);
-	}
 	while (i < n) {
-		uint64_t bytes = 0;
-		size_t j = i;
-		int cnt = 0;
+		uint64_t off, bytes;
+		size_t j;
+		int cnt;
 
-		if (sp->seg_frames &&
-		    sp->seg_size + SPOOL_FRAME_OVERHEAD + recs[i].iov_len > sp->limit) {
+		j = lay_out(sp, recs + i, n - i, SPOOL_CHUNK, sp->meta + i, sp->iov, &cnt, &off, &bytes);
+		if (!j) {
 			err = roll(sp);
 			if (err)
 				return err;
+			continue;
 		}
-		/* As many as fit in this segment; the first always does. */
-		while (j < n && j - i < SPOOL_CHUNK) {
-			uint64_t fsz = SPOOL_FRAME_OVERHEAD + recs[j].iov_len;
-
-			if ((sp->seg_frames || j > i) && sp->seg_size + bytes + fsz > sp->limit)
-				break;
-			sp->iov[cnt++] = (struct iovec){ sp->meta[j].len_le, SPOOL_LEN_BYTES };
-			sp->iov[cnt++] = recs[j];
-			sp->iov[cnt++] = (struct iovec){ sp->meta[j].sum, SPOOL_SUM_LEN };
-			sp->last_off = sp->seg_size + bytes;
-			sp->last_len = (uint32_t)recs[j].iov_len;
-			bytes += fsz;
-			j++;
-		}
-		err = pwritev_all(sp->fd, sp->iov, cnt, sp->seg_size);
+		err = pwritev_all(sp->fd, sp->iov, cnt, off);
 		if (err)
 			return spool_failed(sp, err, "writing records");
-		sp->has_last = true;
-		sp->last_seg = sp->seg_first;
-		sp->seg_size += bytes;
-		sp->seg_frames += j - i;
-		sp->next += j - i;
-		i = j;
+		i += j;
 	}
 	return 0;
+}
+
+int ogx_spool_plan(struct ogx_spool *sp, const struct iovec *recs, size_t n, bool may_roll,
+		   struct ogx_spool_write *w)
+{
+	uint64_t bytes;
+	int err;
+
+	w->n = 0;
+	if (sp->failed)
+		return refuse_failed(sp);
+	if (!n)
+		return 0;
+	_Static_assert(sizeof(w->meta[0]) == sizeof(struct spool_frame_meta), "frame meta");
+	for (size_t i = 0; i < n && i < OGX_SPOOL_WRITE_MAX; i++)
+		if (!recs[i].iov_len || recs[i].iov_len > OGX_SPOOL_MAX_RECORD)
+			return ogx_fail(recs[i].iov_len ? -EMSGSIZE : -EINVAL,
+					"record %zu of the batch is %zu bytes (1 to %u)", i,
+					recs[i].iov_len, OGX_SPOOL_MAX_RECORD);
+	w->first = sp->next;
+	w->n = lay_out(sp, recs, n, OGX_SPOOL_WRITE_MAX, (struct spool_frame_meta *)w->meta,
+		       w->iov, &w->iovcnt, &w->off, &bytes);
+	if (!w->n && may_roll) {
+		err = roll(sp);
+		if (err)
+			return err;
+		w->first = sp->next;
+		w->n = lay_out(sp, recs, n, OGX_SPOOL_WRITE_MAX,
+			       (struct spool_frame_meta *)w->meta, w->iov, &w->iovcnt, &w->off,
+			       &bytes);
+	}
+	w->fd = sp->fd;
+	w->bytes = (size_t)bytes;
+	return 0;
+}
+
+int ogx_spool_io_failed(struct ogx_spool *sp, int err, const char *what)
+{
+	if (sp->failed)
+		return refuse_failed(sp);
+	return spool_failed(sp, err, what);
 }
 
 int ogx_spool_sync(struct ogx_spool *sp)
 {
 	if (sp->failed)
-		return ogx_fail(-EIO, "an earlier I/O error (%s) stopped appends; reopen the"
-				" spool", strerror(-sp->failed));
+		return refuse_failed(sp);
 	/*
 	 * Earlier segments were synced whole when they were rolled over, so
 	 * the current one is all there is to sync. After a failed fdatasync

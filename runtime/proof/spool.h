@@ -20,6 +20,7 @@
 #ifndef OGX_PROOF_SPOOL_H
 #define OGX_PROOF_SPOOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -74,6 +75,50 @@ int ogx_spool_sync(struct ogx_spool *sp);
 /* ogx_spool_append() then ogx_spool_sync(). */
 int ogx_spool_append_sync(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 			  uint64_t *first);
+
+/*
+ * Appends whose I/O the caller makes (the server's io_uring loop): plan the
+ * frames, write them, fdatasync, and report a failure. The spool's format and
+ * recovery are those of ogx_spool_append(); only who calls write(2) changes.
+ *
+ *	ogx_spool_plan(sp, recs, n, true, &w);	// takes w.n <= n records
+ *	pwritev(w.fd, w.iov, w.iovcnt, w.off) == w.bytes, then fdatasync(w.fd)
+ *	on any failure: ogx_spool_io_failed(sp, err, what)
+ *
+ * The writer's position moves at plan time, so several plans may be written
+ * at once (they never overlap), but a segment roll (fdatasync of the old
+ * segment, creating the next) happens inside ogx_spool_plan() and needs every
+ * planned write and its fdatasync completed first: pass may_roll only then.
+ * Without it, a record that needs a new segment gives w.n = 0.
+ */
+#define OGX_SPOOL_WRITE_MAX 256		/* records per planned write */
+
+struct ogx_spool_write {
+	int fd;			/* the segment: valid until the next roll */
+	uint64_t off;		/* where the bytes go */
+	size_t bytes;		/* the write's length */
+	uint64_t first;		/* index of the first record */
+	size_t n;		/* records taken */
+	int iovcnt;
+	struct iovec iov[3 * OGX_SPOOL_WRITE_MAX];	/* point into recs and meta */
+	uint8_t meta[OGX_SPOOL_WRITE_MAX][20];		/* length and checksum per frame */
+};
+
+/*
+ * Plan the next write of recs (the first OGX_SPOOL_WRITE_MAX of them at
+ * most, as many as fit in the segment). recs' bytes must stay put until the
+ * write is done. -EIO after a failure, -EINVAL/-EMSGSIZE for a bad record,
+ * or a roll's error (which fails the handle).
+ */
+int ogx_spool_plan(struct ogx_spool *sp, const struct iovec *recs, size_t n, bool may_roll,
+		   struct ogx_spool_write *w);
+
+/*
+ * A planned write or its fdatasync failed (or was short, err -EIO): the
+ * handle refuses every further append, as after a failed ogx_spool_append().
+ * Returns err with detail naming what.
+ */
+int ogx_spool_io_failed(struct ogx_spool *sp, int err, const char *what);
 
 /* The index the next appended record will get (= number of records ever appended). */
 uint64_t ogx_spool_next_index(const struct ogx_spool *sp);

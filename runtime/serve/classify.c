@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Classifier jobs (POST /v1/infer), run as batches on the model's worker:
- * one forward pass over every queued input, one record per job, one
- * fdatasync for the batch, then the answers. The record's digests are taken
+ * one forward pass over every queued input, one record per job, then the
+ * answers (which the loop sends once the records are durable: commit.c). The record's digests are taken
  * over the same bytes as `ogrun run` (tools/ogrun/run.c): input = the uint8
  * pixels, output = the int32 logits (int8 models) or float probabilities (f32)
  * little-endian, params = "ogx-params-v1\ntask=classify\n". So a record from

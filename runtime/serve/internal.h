@@ -19,6 +19,7 @@
 #include "model/mlp.h"
 #include "proof/kmod.h"
 #include "proof/prover.h"
+#include "proof/spool.h"
 #include "serve/buf.h"
 #include "serve/http.h"
 #include "serve/serve.h"
@@ -33,7 +34,10 @@
 struct srv;
 struct conn;
 
-enum op_type { OP_ACCEPT, OP_RECV, OP_SEND, OP_TIMEOUT, OP_EVENT, OP_SIGNAL };
+enum op_type {
+	OP_ACCEPT, OP_RECV, OP_SEND, OP_TIMEOUT, OP_EVENT, OP_SIGNAL,
+	OP_SPOOL_WRITE, OP_SPOOL_SYNC,
+};
 
 struct op {
 	enum op_type type;
@@ -80,14 +84,36 @@ struct job {
 	char *extra_headers;		/* X-PAYMENT-RESPONSE etc., malloc'd or NULL */
 };
 
-/* Response bytes from a worker to a connection. */
+/* Response bytes from a worker to a connection, or a record for the spool. */
 struct msg {
 	struct msg *next;
-	struct conn *conn;
+	struct conn *conn;	/* NULL: a record */
 	struct job *job;	/* set on the job's last message: then freed by the loop */
 	struct ogx_buf data;
 	int status;		/* an HTTP status to count, or 0 */
 	bool close;		/* close after sending (no keep-alive) */
+	uint8_t *rec;		/* a signed record, malloc'd, for the spool (conn NULL) */
+	size_t rec_len;
+	uint64_t gate;		/* commit.c: records that must be durable first */
+};
+
+/* commit.c: the loop's group commit of records (loop thread only). */
+#define COMMIT_WRITES 4		/* writes per group, OGX_SPOOL_WRITE_MAX records each */
+
+struct commit {
+	struct iovec *pend;		/* records handed over, not yet written */
+	size_t pend_n, pend_cap;
+	struct iovec *fly;		/* the group being written and synced */
+	size_t fly_n, fly_cap;
+	bool inflight;
+	unsigned int ios;		/* its CQEs still to come */
+	int io_err;
+	const char *io_what;
+	uint64_t queued, durable;	/* records handed over / made durable, ever */
+	struct msg *parked, **parked_tail;	/* answers waiting for durability */
+	int err;			/* the spool failed: sticky */
+	struct op write_op[COMMIT_WRITES], sync_op;
+	struct ogx_spool_write w[COMMIT_WRITES];
 };
 
 enum model_kind { MODEL_MLP, MODEL_LLAMA };
@@ -140,6 +166,9 @@ struct srv {
 	struct ogx_device device;	/* the CPU */
 	struct ogx_vk *vk;		/* the Vulkan device, when one is used */
 	pthread_mutex_t vk_lock;	/* its queue is shared by the models' workers */
+	struct commit cm;
+	atomic_bool spool_failed;	/* set by the loop; spool_errmsg then fixed */
+	char spool_errmsg[256];
 	/* messages from workers, protected by msg_lock */
 	pthread_mutex_t msg_lock;
 	struct msg *msgs, **msgs_tail;
@@ -161,6 +190,20 @@ void conn_respond(struct conn *c, int status, const char *ctype, const void *bod
 void conn_error(struct conn *c, int status, const char *type, const char *code,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
+/* loop.c: send a worker's message to its connection (and end its job) */
+void msg_deliver(struct srv *s, struct msg *m);
+
+/* commit.c */
+void commit_init(struct srv *s);
+void commit_free(struct srv *s);
+/* A record message: queue its bytes for the spool (takes m->rec). */
+void commit_record(struct srv *s, struct msg *m);
+/* A job's last message: delivered once the records before it are durable. */
+void commit_answer(struct srv *s, struct msg *m);
+/* End of a loop turn: write the pending records, linked to one fdatasync. */
+void commit_flush(struct srv *s);
+void commit_cqe(struct srv *s, struct op *op, int res);
+
 /* route.c */
 void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
 
@@ -174,7 +217,11 @@ int sched_submit(struct srv *s, struct job *j);
 void job_free(struct job *j);
 /* Hand response bytes to the loop; last: the job is done (and freed by the loop). */
 void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last);
-/* Sign and add records for jobs, then one fdatasync (with the x402 log). */
+/*
+ * Sign records for jobs and hand them to the loop, which makes them durable
+ * before it sends any answer posted after this (commit.c); paid jobs' nonces
+ * are synced here. Post the answers after it returns 0.
+ */
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		 size_t n, bool paid);
 /* The "og" member of a response: record id, seq, signature, level. */

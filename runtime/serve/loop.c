@@ -373,7 +373,33 @@ static void arm_read(struct srv *s, int fd, void *buf, size_t len, struct op *op
 	io_uring_sqe_set_data(sqe, op);
 }
 
-/* Worker messages: response bytes for connections, and finished jobs. */
+void msg_deliver(struct srv *s, struct msg *m)
+{
+	struct conn *c = m->conn;
+
+	if (m->status && m->status < HTTP_STATUS_MAX && !c->closing)
+		s->statuses[m->status]++;
+	if (m->data.len)
+		conn_send(c, m->data.p, m->data.len);
+	if (m->job) {
+		job_free(m->job);
+		c->job = NULL;
+		c->refs--;
+		if (!c->closing) {
+			request_done(c, !m->close);
+			process_input(c);
+		}
+	}
+	ogx_buf_free(&m->data);
+	free(m);
+	conn_maybe_free(c);
+}
+
+/*
+ * Worker messages, in the order posted: records for the spool, response
+ * bytes for connections, and finished jobs, whose last answer waits for the
+ * records handed over before it (commit.c).
+ */
 static void on_event(struct srv *s)
 {
 	struct msg *m;
@@ -385,24 +411,15 @@ static void on_event(struct srv *s)
 	pthread_mutex_unlock(&s->msg_lock);
 	while (m) {
 		struct msg *next = m->next;
-		struct conn *c = m->conn;
 
-		if (m->status && m->status < HTTP_STATUS_MAX && !c->closing)
-			s->statuses[m->status]++;
-		if (m->data.len)
-			conn_send(c, m->data.p, m->data.len);
-		if (m->job) {
-			job_free(m->job);
-			c->job = NULL;
-			c->refs--;
-			if (!c->closing) {
-				request_done(c, !m->close);
-				process_input(c);
-			}
+		if (!m->conn) {
+			commit_record(s, m);
+			free(m);
+		} else if (m->job && s->record) {
+			commit_answer(s, m);
+		} else {
+			msg_deliver(s, m);
 		}
-		ogx_buf_free(&m->data);
-		free(m);
-		conn_maybe_free(c);
 		m = next;
 	}
 	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
@@ -455,11 +472,14 @@ int loop_run(struct srv *s)
 	arm_accept(s);
 	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
 	arm_read(s, s->sigfd, &s->sig, sizeof(s->sig), &s->signal_op);
+	commit_init(s);
 	sd_notify(0, "READY=1");
-	while (!s->stopping) {
+	/* on a stop, the group being synced finishes: its answers may go out */
+	while (!s->stopping || s->cm.inflight) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 
+		commit_flush(s);
 		err = io_uring_submit_and_wait(&s->ring, 1);
 		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY) {
 			err = ogx_fail(err, "io_uring_submit_and_wait: %s", strerror(-err));
@@ -478,6 +498,8 @@ int loop_run(struct srv *s)
 			case OP_TIMEOUT: op->c->inflight--; conn_maybe_free(op->c); break;
 			case OP_EVENT: on_event(s); break;
 			case OP_SIGNAL: s->stopping = true; break;
+			case OP_SPOOL_WRITE:
+			case OP_SPOOL_SYNC: commit_cqe(s, op, cqe->res); break;
 			}
 		}
 		io_uring_cq_advance(&s->ring, seen);
@@ -488,6 +510,7 @@ out:
 	/* Connections still open are dropped with the process; records already
 	 * committed stay in the spool. */
 	io_uring_queue_exit(&s->ring);
+	commit_free(s);
 	close(s->sigfd);
 	if (s->lfd >= 0)
 		close(s->lfd);

@@ -2,10 +2,11 @@
 /*
  * Jobs between the loop and the workers. Each model has a bounded queue and
  * one worker thread that owns the model's state: a classifier worker takes
- * every queued job (up to batch_max) as one batch, one forward pass and one
- * fdatasync for all their records; a Llama worker runs one generation at a
- * time. A job whose connection went away is dropped unrun. Workers never
- * touch a socket: response bytes go back to the loop as messages (eventfd).
+ * every queued job (up to batch_max) as one batch, one forward pass for all;
+ * a Llama worker runs its streams (chat.c). A job whose connection went away
+ * is dropped unrun. Workers never touch a socket or the spool: signed records
+ * and response bytes go back to the loop as messages (eventfd), and the loop
+ * makes the records durable before it sends the answers (commit.c).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -29,10 +30,25 @@ void job_free(struct job *j)
 	free(j);
 }
 
+/* Append m to the loop's list; wake the loop only when the list was empty. */
+static void enqueue_msg(struct srv *s, struct msg *m)
+{
+	uint64_t one = 1;
+	bool wake;
+
+	pthread_mutex_lock(&s->msg_lock);
+	wake = !s->msgs;
+	*s->msgs_tail = m;
+	s->msgs_tail = &m->next;
+	pthread_mutex_unlock(&s->msg_lock);
+	/* the loop takes the whole list at each wake-up: one write per take */
+	if (wake && write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		abort();
+}
+
 void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last)
 {
 	struct msg *m = calloc(1, sizeof(*m));
-	uint64_t one = 1;
 
 	if (!m)
 		abort(); /* a job's connection would wait forever: fail loudly */
@@ -46,12 +62,7 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
 		m->job = j;
 		m->close = !j->keep_alive;
 	}
-	pthread_mutex_lock(&s->msg_lock);
-	*s->msgs_tail = m;
-	s->msgs_tail = &m->next;
-	pthread_mutex_unlock(&s->msg_lock);
-	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		abort();
+	enqueue_msg(s, m);
 }
 
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
@@ -61,29 +72,39 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 
 	if (!s->record || !n)
 		return 0;
+	if (atomic_load(&s->spool_failed))
+		return ogx_fail(-EIO, "%s", s->spool_errmsg);
 	pthread_mutex_lock(&s->prover_lock);
 	for (size_t i = 0; i < n && !err; i++) {
+		struct msg *m;
+
 		/* level tee: the kernel's event for this record, before it is signed */
 		if (recs[i].level == OGX_LEVEL_TEE)
 			err = s->have_kmod ? ogx_kmod_evidence_add(&s->kmod, &recs[i], NULL) :
 					     -ENODEV;
-		if (!err)
-			err = ogx_prover_add(&s->prover, &recs[i], ids[i]);
+		if (err)
+			break;
+		m = calloc(1, sizeof(*m));
+		if (!m) {
+			err = -ENOMEM;
+			break;
+		}
+		err = ogx_prover_sign(&s->prover, &recs[i], ids[i], &m->rec, &m->rec_len);
+		if (err) {
+			free(m);
+			break;
+		}
+		/* under the prover's lock: the loop gets records in seq order */
+		enqueue_msg(s, m);
 	}
-	if (!err)
-		err = ogx_prover_commit(&s->prover);
-	/* the nonces of paid jobs become durable with their records */
+	pthread_mutex_unlock(&s->prover_lock);
+	/* the nonces of paid jobs become durable before their answers */
 	if (!err && paid)
 		err = x402_sync(&s->x402);
-	pthread_mutex_unlock(&s->prover_lock);
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < recs[i].kernel.n; k++)
 			free(recs[i].kernel.e[k].data);
 		recs[i].kernel.n = 0;
-	}
-	if (!err) {
-		atomic_fetch_add(&s->records, n);
-		atomic_fetch_add(&s->commits, 1);
 	}
 	return err;
 }

@@ -246,6 +246,7 @@ out:
 
 		s->msgs = m->next;
 		ogx_buf_free(&m->data);
+		free(m->rec);
 		free(m);
 	}
 	free(s);

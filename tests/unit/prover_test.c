@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "kselftest_harness.h"
 #include "proof/prover.h"
@@ -103,6 +104,42 @@ TEST_F(node, another_nodes_spool_is_refused)
 	snprintf(want, sizeof(want), "spool %s holds another node's records; use a spool per key",
 		 self->spool);
 	ASSERT_STREQ(want, ogx_errmsg(-EPERM));
+}
+
+/* ogx_prover_sign: the chain moves on; the bytes are the caller's to append (the server). */
+TEST_F(node, sign_without_append)
+{
+	struct ogx_prover p;
+	struct ogx_record r, back;
+	struct iovec iov[3];
+	uint8_t id[3][32], digest[32];
+	uint64_t first;
+
+	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+	for (int i = 0; i < 3; i++) {
+		uint8_t *buf;
+		size_t len;
+
+		job(&r, (uint8_t)i);
+		ASSERT_EQ(0, ogx_prover_sign(&p, &r, id[i], &buf, &len));
+		ASSERT_EQ((uint64_t)i, r.seq);
+		ASSERT_EQ(0, ogx_verify_record(buf, len, &back));
+		ASSERT_EQ(0, memcmp(back.prev, i ? id[i - 1] : (uint8_t[32]){ 0 }, 32));
+		ogx_record_free(&back);
+		ogx_record_digest(buf, len, digest);
+		ASSERT_EQ(0, memcmp(digest, id[i], 32));
+		iov[i] = (struct iovec){ buf, len };
+	}
+	ASSERT_EQ(0, ogx_spool_next_index(p.spool)); /* nothing written yet */
+	ASSERT_EQ(0, ogx_spool_append_sync(p.spool, iov, 3, &first));
+	for (int i = 0; i < 3; i++)
+		free(iov[i].iov_base);
+	ogx_prover_close(&p);
+	/* and a reopen continues from the last of them */
+	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+	ASSERT_EQ(3, p.next_seq);
+	ASSERT_EQ(0, memcmp(p.prev, id[2], 32));
+	ogx_prover_close(&p);
 }
 
 TEST_F(node, a_second_writer_is_refused)

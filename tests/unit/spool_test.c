@@ -929,6 +929,101 @@ TEST_F(spool, io_error_is_sticky_and_recovered)
 	ASSERT_EQ(0, check_range(self->dir, 0, 5, 0));
 }
 
+/* Records from..from+n-1 as iovecs (malloc'd each). */
+static struct iovec *make_range(uint64_t from, size_t n)
+{
+	struct iovec *iov = calloc(n, sizeof(*iov));
+
+	for (size_t k = 0; iov && k < n; k++) {
+		iov[k].iov_len = rec_len(from + k);
+		iov[k].iov_base = malloc(iov[k].iov_len);
+		if (iov[k].iov_base)
+			rec_fill(from + k, iov[k].iov_base, iov[k].iov_len);
+	}
+	return iov;
+}
+
+/*
+ * The server's way (runtime/serve/commit.c): plan, write, fdatasync, with a
+ * roll only before a group's first write. Same spool as ogx_spool_append's.
+ */
+TEST_F(spool, planned_writes_across_rolls)
+{
+	struct ogx_spool_opts opts = { .segment_size = 65536 };
+	static struct ogx_spool_write w;
+	struct ogx_spool *sp;
+	uint64_t next = 0;
+	int groups = 0;
+
+	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, &opts));
+	while (next < 2000) {
+		size_t n = 1 + mix(next) % 400, done = 0;
+		struct iovec *iov = make_range(next, n);
+		bool first = true;
+
+		ASSERT_NE(NULL, iov);
+		/* one group: writes until the records are out or a roll is due */
+		while (done < n) {
+			ASSERT_EQ(0, ogx_spool_plan(sp, iov + done, n - done, first, &w));
+			if (!w.n) {
+				ASSERT_FALSE(first);
+				ASSERT_EQ(0, fdatasync(w.fd)); /* the group's sync */
+				first = true;                  /* the next group may roll */
+				groups++;
+				continue;
+			}
+			ASSERT_EQ(next + done, w.first);
+			ASSERT_LE(w.n, OGX_SPOOL_WRITE_MAX);
+			ASSERT_EQ((ssize_t)w.bytes, pwritev(w.fd, w.iov, w.iovcnt, (off_t)w.off));
+			done += w.n;
+			first = false;
+		}
+		ASSERT_EQ(0, fdatasync(w.fd));
+		groups++;
+		for (size_t k = 0; k < n; k++)
+			free(iov[k].iov_base);
+		free(iov);
+		next += n;
+	}
+	ASSERT_EQ(next, ogx_spool_next_index(sp));
+	ASSERT_GT(count_segments(self->dir), 20);
+	ogx_spool_close(sp);
+	ASSERT_EQ(0, check_range(self->dir, 0, next, 0));
+	/* and the writer reopens it like any other */
+	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, &opts));
+	ASSERT_EQ(next, ogx_spool_next_index(sp));
+	ASSERT_EQ(0, ogx_spool_torn_bytes(sp));
+	ASSERT_EQ(0, append_range(sp, next, 3, 1));
+	ogx_spool_close(sp);
+	ASSERT_EQ(0, check_range(self->dir, 0, next + 3, 0));
+}
+
+TEST_F(spool, planned_write_errors)
+{
+	static struct ogx_spool_write w;
+	static uint8_t big[OGX_SPOOL_MAX_RECORD + 1];
+	struct iovec empty = { big, 0 }, huge = { big, sizeof(big) };
+	struct ogx_spool *sp;
+
+	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
+	ASSERT_EQ(-EINVAL, ogx_spool_plan(sp, &empty, 1, true, &w));
+	ASSERT_STREQ("record 0 of the batch is 0 bytes (1 to 1048576)", ogx_errmsg(-EINVAL));
+	ASSERT_EQ(-EMSGSIZE, ogx_spool_plan(sp, &huge, 1, true, &w));
+	ASSERT_EQ(0, w.n);
+	ASSERT_EQ(0, ogx_spool_next_index(sp));
+	/* the ring reports a failed fdatasync: the handle refuses from then on */
+	ASSERT_EQ(-EIO, ogx_spool_io_failed(sp, -EIO, "fdatasync"));
+	ASSERT_STREQ("fdatasync: Input/output error; reopen the spool to recover",
+		     ogx_errmsg(-EIO));
+	huge.iov_len = 10;
+	ASSERT_EQ(-EIO, ogx_spool_plan(sp, &huge, 1, true, &w));
+	ASSERT_STREQ("an earlier I/O error (Input/output error) stopped appends; reopen the spool",
+		     ogx_errmsg(-EIO));
+	ASSERT_EQ(-EIO, ogx_spool_append(sp, &huge, 1, &(uint64_t){ 0 }));
+	ASSERT_EQ(-EIO, ogx_spool_sync(sp));
+	ogx_spool_close(sp);
+}
+
 /* What the crash test's child tells its parent after each durable batch. */
 struct crash_msg {
 	uint64_t first;
