@@ -15,8 +15,11 @@
 # llama-server -t/-tb, -ngl 0, --device none) and 8 slots (--streams 8,
 # -np 8). Runs are interleaved (for each round: each N, each server) so that
 # the load of this shared machine falls on both alike; the table shows the
-# median over SERVE_GEN_ROUNDS rounds (default 5). Prints a table, writes
-# JSON to $OGX_BENCH_JSON; never fails on a time.
+# median over SERVE_GEN_ROUNDS rounds (default 5). Besides wall-clock rates,
+# tok/CPU-s divides the tokens by the server process's CPU time in the run
+# (all its threads, from /proc/PID/stat): on a shared machine, where the wall
+# clock moves with other jobs' load, that figure moves much less. Prints a
+# table, writes JSON to $OGX_BENCH_JSON; never fails on a time.
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -48,9 +51,12 @@ if [ -f "$ST/stories260K.bin" ]; then
 		>/dev/null || exit 1
 	list+=("stories260K-F32 $f 256")
 fi
-f=$MODELS/serve-synth15M-Q8_0.gguf
-[ -f "$f" ] || "$OGRUN" model synth --shape stories15M --type q8_0 -o "$f" >/dev/null || exit 1
-list+=("15M-shape-Q8_0 $f 128")
+for t in Q8_0 F32; do
+	f=$MODELS/serve-synth15M-$t.gguf
+	[ -f "$f" ] || "$OGRUN" model synth --shape stories15M --type "${t,,}" -o "$f" >/dev/null ||
+		exit 1
+	list+=("15M-shape-$t $f 128")
+done
 
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 
@@ -60,8 +66,19 @@ start_ogx() {
 		--queue 64 >"$TMP/ogx.out" 2>&1 &
 	PIDS="$PIDS $!"
 	OGX_PID=$!
-	for _ in $(seq 200); do grep -q '^listening' "$TMP/ogx.out" && break; sleep 0.05; done
-	URL_ogx=http://127.0.0.1:$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/ogx.out")
+	PID_ogx=$OGX_PID
+	for _ in $(seq 600); do
+		grep -qs '^listening' "$TMP/ogx.out" && break
+		kill -0 $OGX_PID 2>/dev/null || break
+		sleep 0.05
+	done
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/ogx.out")
+	if [ -z "$port" ]; then
+		echo "serve-gen-bench: ogrun serve did not start:" >&2
+		tail -5 "$TMP/ogx.out" >&2
+		return 1
+	fi
+	URL_ogx=http://127.0.0.1:$port
 }
 
 # start_llama FILE: sets URL_llama
@@ -72,6 +89,7 @@ start_llama() {
 		--device none -np 8 -c 4096 --no-webui >"$TMP/llama.out" 2>&1 &
 	PIDS="$PIDS $!"
 	LLAMA_PID=$!
+	PID_llama=$LLAMA_PID
 	URL_llama=http://127.0.0.1:$port
 	for _ in $(seq 600); do
 		curl -sf "$URL_llama/health" >/dev/null 2>&1 && return 0
@@ -83,17 +101,20 @@ start_llama() {
 	return 1
 }
 
+HZ=$(getconf CLK_TCK)
+# utime + stime of a process, in clock ticks
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) : 0 }'; }
-field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));console.log(o[process.argv[1]])' "$1"; }
+field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));o.tokens_per_cpu_s=o.server_cpu_s?o.tokens/o.server_cpu_s:0;console.log(o[process.argv[1]])' "$1"; }
 
 servers=(ogx)
 [ -n "$LS" ] && servers+=(llama)
-printf '%-16s %-12s %7s %7s %10s %12s %9s %9s\n' model server streams tokens "tok/s" "stream tok/s" "ttft ms" "ttft max"
+printf '%-16s %-12s %7s %7s %9s %12s %9s %9s %9s\n' model server streams tokens "tok/s" "stream tok/s" "ttft ms" "ttft max" "tok/CPU-s"
 json="{\"benchmark\":\"serve_generation\",\"threads\":$THREADS,\"rounds\":$ROUNDS,\"prompt\":\"\",\"llama_server\":$([ -n "$LS" ] && echo true || echo false),\"runs\":["
 sep=
 for entry in "${list[@]}"; do
 	read -r name file max <<<"$entry"
-	start_ogx "$file"
+	start_ogx "$file" || exit 1
 	if [ -n "$LS" ] && ! start_llama "$file"; then
 		exit 1
 	fi
@@ -104,8 +125,13 @@ for entry in "${list[@]}"; do
 	for r in $(seq "$ROUNDS"); do
 		for n in 1 8; do
 			for srv in "${servers[@]}"; do
-				url=URL_$srv
-				node "$CLIENT" "${!url}" m $n "$max" "" >>"$TMP/$srv.$n" || exit 1
+				url=URL_$srv pid=PID_$srv
+				c0=$(cpu_ticks ${!pid})
+				out=$(node "$CLIENT" "${!url}" m $n "$max" "") || exit 1
+				c1=$(cpu_ticks ${!pid})
+				# the server's CPU time (all its threads) for this run
+				echo "${out%\}},\"server_cpu_s\":$(awk -v d=$((c1 - c0)) -v hz=$HZ 'BEGIN { print d / hz }')}" \
+					>>"$TMP/$srv.$n"
 			done
 		done
 	done
@@ -115,12 +141,12 @@ for entry in "${list[@]}"; do
 			[ $srv = ogx ] && name_srv="ogrun serve"
 			[ $srv = llama ] && name_srv="llama-server"
 			vals=()
-			for k in tokens tokens_per_s stream_tokens_per_s ttft_ms ttft_max_ms; do
+			for k in tokens tokens_per_s stream_tokens_per_s ttft_ms ttft_max_ms tokens_per_cpu_s; do
 				vals+=("$(while read -r l; do field $k <<<"$l"; done <"$TMP/$srv.$n" | median)")
 			done
-			printf '%-16s %-12s %7s %7s %10.0f %12.0f %9.2f %9.2f\n' "$name" "$name_srv" $n \
-				"${vals[0]}" "${vals[1]}" "${vals[2]}" "${vals[3]}" "${vals[4]}"
-			json+="$sep{\"model\":\"$name\",\"server\":\"$name_srv\",\"streams\":$n,\"max_tokens\":$max,\"tokens\":${vals[0]},\"tokens_per_s\":${vals[1]},\"stream_tokens_per_s\":${vals[2]},\"ttft_ms\":${vals[3]},\"ttft_max_ms\":${vals[4]},\"samples\":$(paste -sd, "$TMP/$srv.$n" | sed 's/^/[/; s/$/]/')}"
+			printf '%-16s %-12s %7s %7s %9.0f %12.0f %9.2f %9.2f %9.0f\n' "$name" "$name_srv" $n \
+				"${vals[0]}" "${vals[1]}" "${vals[2]}" "${vals[3]}" "${vals[4]}" "${vals[5]}"
+			json+="$sep{\"model\":\"$name\",\"server\":\"$name_srv\",\"streams\":$n,\"max_tokens\":$max,\"tokens\":${vals[0]},\"tokens_per_s\":${vals[1]},\"stream_tokens_per_s\":${vals[2]},\"ttft_ms\":${vals[3]},\"ttft_max_ms\":${vals[4]},\"tokens_per_cpu_s\":${vals[5]},\"samples\":$(paste -sd, "$TMP/$srv.$n" | sed 's/^/[/; s/$/]/')}"
 			sep=,
 		done
 	done
