@@ -19,11 +19,39 @@ void ogx_abi_selector(const char *signature, uint8_t sel[4])
 	memcpy(sel, h, 4);
 }
 
-static void put_uint(uint8_t w[WORD], uint64_t v)
+void ogx_abi_put_uint(uint8_t w[WORD], uint64_t v)
 {
 	memset(w, 0, WORD);
 	for (int i = 0; i < 8; i++)
 		w[WORD - 1 - i] = v >> (8 * i);
+}
+
+void ogx_abi_put_addr(uint8_t w[WORD], const uint8_t addr[20])
+{
+	memset(w, 0, WORD - 20);
+	memcpy(w + WORD - 20, addr, 20);
+}
+
+int ogx_abi_put_udec(uint8_t w[WORD], const char *dec)
+{
+	size_t n = strlen(dec);
+
+	memset(w, 0, WORD);
+	if (!n || n > 78 || strspn(dec, "0123456789") != n)
+		return -EINVAL;
+	for (; *dec; dec++) {
+		unsigned int carry = (unsigned int)(*dec - '0');
+
+		for (int i = WORD - 1; i >= 0; i--) {
+			unsigned int v = w[i] * 10u + carry;
+
+			w[i] = (uint8_t)v;
+			carry = v >> 8;
+		}
+		if (carry)
+			return -ERANGE; /* 2^256 or more */
+	}
+	return 0;
 }
 
 /* A word holding an unsigned integer of at most bytes bytes. */
@@ -54,11 +82,11 @@ int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,
 	if (!p)
 		return -ENOMEM;
 	ogx_abi_selector(OGX_ABI_SUBMIT_SIG, p);
-	put_uint(p + 4, seq);
+	ogx_abi_put_uint(p + 4, seq);
 	memcpy(p + 4 + WORD, root, WORD);
-	put_uint(p + 4 + 2 * WORD, count);
-	put_uint(p + 4 + 3 * WORD, 4 * WORD);
-	put_uint(p + HEAD, len);
+	ogx_abi_put_uint(p + 4 + 2 * WORD, count);
+	ogx_abi_put_uint(p + 4 + 3 * WORD, 4 * WORD);
+	ogx_abi_put_uint(p + HEAD, len);
 	if (len)
 		memcpy(p + HEAD + WORD, data, len);
 	*out = p;

@@ -20,6 +20,16 @@
 /* First 4 bytes of keccak256 of a function signature. */
 void ogx_abi_selector(const char *signature, uint8_t sel[4]);
 
+/* Head words of static arguments: uint64, address (20 bytes, left-padded). */
+void ogx_abi_put_uint(uint8_t w[32], uint64_t v);
+void ogx_abi_put_addr(uint8_t w[32], const uint8_t addr[20]);
+/*
+ * A uint256 given in decimal (digits only, no sign, at most 78 of them), as
+ * x402 and EIP-712 carry token amounts. -ERANGE when it does not fit in 256
+ * bits, -EINVAL when it is not a decimal number.
+ */
+int ogx_abi_put_udec(uint8_t w[32], const char *dec);
+
 int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,
 			  const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
 

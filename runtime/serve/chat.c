@@ -185,6 +185,7 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	{
 		struct ogx_buf resp = { 0 };
 
+		job_payment_headers(g->m->srv, j, r ? id : NULL);
 		ogx_http_head(&resp, 200, "application/json", b.len, j->keep_alive,
 			      j->extra_headers);
 		ogx_buf_add(&resp, b.p, b.len);
@@ -261,6 +262,7 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 	if (j->stream) {
 		struct ogx_buf head = { 0 };
 
+		job_payment_headers(m->srv, j, NULL);
 		ogx_http_head(&head, 200, "text/event-stream", (size_t)-1, j->keep_alive,
 			      j->extra_headers);
 		post_msg(m->srv, j, &head, 200, false);

@@ -45,6 +45,7 @@ static void answer(struct model *m, struct job *j, const void *out, unsigned int
 	ogx_buf_printf(&body, "],\"b64\":\"%s\"},\"og\":", b64);
 	og_json(&body, r, id);
 	ogx_buf_str(&body, "}\n");
+	job_payment_headers(m->srv, j, r ? id : NULL);
 	ogx_http_head(&resp, 200, "application/json", body.len, j->keep_alive, j->extra_headers);
 	ogx_buf_add(&resp, body.p, body.len);
 	ogx_buf_free(&body);

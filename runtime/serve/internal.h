@@ -81,6 +81,7 @@ struct job {
 	char resp_id[48];
 	uint64_t created;
 	struct ogx_ext payment;		/* record key 15, when paid */
+	struct x402_payment *paid;	/* the accepted payment, malloc'd, or NULL */
 	char *extra_headers;		/* X-PAYMENT-RESPONSE etc., malloc'd or NULL */
 };
 
@@ -215,6 +216,13 @@ bool sched_full(struct model *m);
 /* Queue j on its model; -EAGAIN when the queue is full (429). */
 int sched_submit(struct srv *s, struct job *j);
 void job_free(struct job *j);
+/*
+ * A paid job's X-PAYMENT-RESPONSE (into j->extra_headers), once the answer
+ * is known: id, the record the payment is queued for settlement with, or
+ * NULL where the headers leave before the record exists (a stream).
+ * -ENOMEM leaves the job without the header.
+ */
+int job_payment_headers(struct srv *s, struct job *j, const uint8_t *id);
 /* Hand response bytes to the loop; last: the job is done (and freed by the loop). */
 void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last);
 /*

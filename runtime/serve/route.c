@@ -141,7 +141,7 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 	uint64_t price = j->model->cfg->price;
 	struct x402_payment p;
 	struct x402_reject rej = { 0 };
-	struct ogx_buf body = { 0 }, hdr = { 0 }, extra = { 0 };
+	struct ogx_buf body = { 0 }, hdr = { 0 };
 
 	if (!cfg->enabled || !price)
 		return 0;
@@ -153,14 +153,13 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
 	} else if (!x402_decode(r->payment, r->payment_version, &p, &rej) &&
 		   !x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
-		x402_response_headers(&extra, cfg, &p);
-		if (x402_evidence(cfg, &p, &j->payment) || extra.oom || !extra.p) {
-			ogx_buf_free(&extra);
+		/* X-PAYMENT-RESPONSE is written with the answer: it names the record */
+		j->paid = malloc(sizeof(*j->paid));
+		if (!j->paid || x402_evidence(cfg, &p, &j->payment)) {
 			conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 			return -1;
 		}
-		j->extra_headers = strndup(extra.p, extra.len);
-		ogx_buf_free(&extra);
+		*j->paid = p;
 		return 0;
 	}
 	x402_required_body(&body, cfg, price, r->path, rej.code);

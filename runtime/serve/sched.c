@@ -26,6 +26,7 @@ void job_free(struct job *j)
 	free(j->prompt);
 	for (size_t i = 0; i < j->payment.n; i++)
 		free(j->payment.e[i].data);
+	free(j->paid);
 	free(j->extra_headers);
 	free(j);
 }
@@ -44,6 +45,19 @@ static void enqueue_msg(struct srv *s, struct msg *m)
 	/* the loop takes the whole list at each wake-up: one write per take */
 	if (wake && write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 		abort();
+}
+
+int job_payment_headers(struct srv *s, struct job *j, const uint8_t *id)
+{
+	struct ogx_buf b = { 0 };
+
+	if (!j->paid)
+		return 0;
+	x402_response_headers(&b, &s->cfg->x402, j->paid, id);
+	free(j->extra_headers);
+	j->extra_headers = b.oom ? NULL : strndup(b.p, b.len);
+	ogx_buf_free(&b);
+	return j->extra_headers ? 0 : -ENOMEM;
 }
 
 void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last)

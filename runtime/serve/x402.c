@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain/abi.h"
 #include "chain/eth_key.h"
 #include "chain/keccak.h"
 #include "serve/serve.h"
@@ -72,6 +73,7 @@ int x402_decode(const char *header, int version, struct x402_payment *p,
 	uint8_t *raw = malloc(hlen + 1);
 	json_t *root = NULL, *payload, *auth, *acc;
 	const char *scheme, *value;
+	uint8_t word[32];
 	json_error_t e;
 	int err = -EINVAL;
 
@@ -115,9 +117,9 @@ int x402_decode(const char *header, int version, struct x402_payment *p,
 		goto out;
 	}
 	value = json_string_value(json_object_get(auth, "value"));
-	if (!value || !*value || strlen(value) > 78 || strspn(value, "0123456789") != strlen(value) ||
-	    (value[0] == '0' && value[1])) {
-		reject(rej, err, "invalid_payload", "authorization.value: want a decimal string");
+	if (!value || ogx_abi_put_udec(word, value) || (value[0] == '0' && value[1])) {
+		reject(rej, err, "invalid_payload", "authorization.value: want a decimal string "
+		       "(a uint256)");
 		goto out;
 	}
 	snprintf(p->value, sizeof(p->value), "%s", value);
@@ -138,35 +140,6 @@ out:
 	return err;
 }
 
-static void u256_be(uint8_t out[32], uint64_t v)
-{
-	memset(out, 0, 32);
-	for (int i = 0; i < 8; i++)
-		out[31 - i] = (uint8_t)(v >> (8 * i));
-}
-
-/* A decimal string of at most 78 digits as a big-endian uint256 (mod 2^256). */
-static void dec_u256(uint8_t out[32], const char *s)
-{
-	memset(out, 0, 32);
-	for (; *s; s++) {
-		unsigned int carry = (unsigned int)(*s - '0');
-
-		for (int i = 31; i >= 0; i--) {
-			unsigned int v = out[i] * 10u + carry;
-
-			out[i] = (uint8_t)v;
-			carry = v >> 8;
-		}
-	}
-}
-
-static void addr_word(uint8_t out[32], const uint8_t addr[20])
-{
-	memset(out, 0, 12);
-	memcpy(out + 12, addr, 20);
-}
-
 void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
 		 uint8_t out[32])
 {
@@ -180,17 +153,17 @@ void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p
 	ogx_keccak256(enc, domain_type, sizeof(domain_type) - 1);
 	ogx_keccak256(enc + 32, cfg->asset_name, strlen(cfg->asset_name));
 	ogx_keccak256(enc + 64, cfg->asset_version, strlen(cfg->asset_version));
-	u256_be(enc + 96, cfg->chain_id);
-	addr_word(enc + 128, cfg->asset);
+	ogx_abi_put_uint(enc + 96, cfg->chain_id);
+	ogx_abi_put_addr(enc + 128, cfg->asset);
 	final[0] = 0x19;
 	final[1] = 0x01;
 	ogx_keccak256(final + 2, enc, 5 * 32);
 	ogx_keccak256(enc, msg_type, sizeof(msg_type) - 1);
-	addr_word(enc + 32, p->from);
-	addr_word(enc + 64, p->to);
-	dec_u256(enc + 96, p->value);
-	u256_be(enc + 128, p->valid_after);
-	u256_be(enc + 160, p->valid_before);
+	ogx_abi_put_addr(enc + 32, p->from);
+	ogx_abi_put_addr(enc + 64, p->to);
+	ogx_abi_put_udec(enc + 96, p->value); /* checked by x402_decode */
+	ogx_abi_put_uint(enc + 128, p->valid_after);
+	ogx_abi_put_uint(enc + 160, p->valid_before);
 	memcpy(enc + 192, p->nonce, 32);
 	ogx_keccak256(final + 34, enc, 7 * 32);
 	ogx_keccak256(out, final, sizeof(final));
@@ -343,15 +316,26 @@ void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 }
 
 void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			   const struct x402_payment *p)
+			   const struct x402_payment *p, const uint8_t *record_id)
 {
 	struct ogx_buf j = { 0 };
 	char payer[OGX_ETH_ADDR_STRLEN];
 
 	ogx_eth_addr_str(payer, p->from);
-	/* settlement is ogsubmit's, later: no transaction hash yet */
+	/*
+	 * Accepted, not yet on chain: no transaction hash. "success" is the
+	 * verification's (x402 clients test it); "settlement" says how far the
+	 * transfer is.
+	 */
 	ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
-		       "\"payer\":\"%s\",\"settlement\":\"deferred\"}", p->network, payer);
+		       "\"payer\":\"%s\",\"settlement\":\"%s\"", p->network, payer,
+		       record_id ? "queued" : "pending");
+	if (record_id) {
+		ogx_buf_str(&j, ",\"record\":\"");
+		ogx_buf_hex(&j, record_id, OGX_DIGEST_LEN);
+		ogx_buf_str(&j, "\"");
+	}
+	ogx_buf_str(&j, "}");
 	(void)cfg;
 	ogx_buf_str(b, p->version == 1 ? "X-PAYMENT-RESPONSE: " : "PAYMENT-RESPONSE: ");
 	base64_of(b, &j);

@@ -7,9 +7,10 @@
  * version, chain id, asset: from configuration, never from the client),
  * ecrecover with libsecp256k1 (low s only), payee, amount and validity
  * window, and a nonce never seen before. Used nonces are appended to
- * STATE/x402-nonces (one line per payment, which is also what settlement
- * reads) and made durable with the job's record; the file is read back on
- * start, so a replay is refused across restarts.
+ * STATE/x402-nonces (one line per payment) and made durable with the job's
+ * record; the file is read back on start, so a replay is refused across
+ * restarts. Settlement is ogsubmit's, from the payment evidence in the
+ * record (x402_evidence): the spool is the settlement queue.
  */
 #ifndef OGX_SERVE_X402_H
 #define OGX_SERVE_X402_H
@@ -81,9 +82,15 @@ void x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, ui
 			const char *resource, const char *error);
 void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 			  uint64_t price, const char *resource, const char *error);
-/* The X-PAYMENT-RESPONSE / PAYMENT-RESPONSE header lines (complete, with CRLF). */
+/*
+ * The X-PAYMENT-RESPONSE / PAYMENT-RESPONSE header lines (complete, with
+ * CRLF). Settlement is ogsubmit's, later, from the proof record: with
+ * record_id (the record is durable) it says "queued" and names the record,
+ * without (the headers of a stream leave before its record exists)
+ * "pending" — queued when the stream's record, named in its last event, is.
+ */
 void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			   const struct x402_payment *p);
+			   const struct x402_payment *p, const uint8_t *record_id);
 /* The record's payment evidence (key 15); Documentation/serve.md lists the entries. */
 int x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
 		  struct ogx_ext *ext);

@@ -6,8 +6,8 @@
  *
  *	<from> <nonce> <value> <validAfter> <validBefore> <signature> <eip712 digest>
  *
- * (hex without 0x, decimal, ...), which is also everything settlement needs.
- * A line is written when the payment is accepted and made durable (fdatasync)
+ * (hex without 0x, decimal, ...). Settlement does not read it: ogsubmit
+ * takes the same authorization from the job's proof record. A line is written when the payment is accepted and made durable (fdatasync)
  * together with the job's proof record, before the answer leaves. On start
  * the file is read back; a torn last line (a crash mid-write, so no answer
  * was sent for it) is cut.

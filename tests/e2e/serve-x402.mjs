@@ -4,25 +4,14 @@
 // and one of each defect the server must reject. Prints a JSON object of
 // name -> header value (base64 of the x402 payment JSON).
 //   node serve-x402.mjs PAY_TO ASSET CHAIN_ID NETWORK PRICE
-import { addr, signTyped } from 'micro-eth-signer';
+import { addr } from 'micro-eth-signer';
 import { randomBytes } from 'node:crypto';
+import { hex, payer, payerKey, signAuthorization } from './x402-sign.mjs';
 
 const [payTo, asset, chainId, network, price] = process.argv.slice(2);
 const N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
-const payerKey = '0x' + '11'.repeat(32);
 const otherKey = '0x' + '22'.repeat(32);
-const payer = addr.fromPrivateKey(payerKey);
 const now = Math.floor(Date.now() / 1000);
-const hex = (b) => '0x' + Buffer.from(b).toString('hex');
-
-const types = {
-	TransferWithAuthorization: [
-		{ name: 'from', type: 'address' }, { name: 'to', type: 'address' },
-		{ name: 'value', type: 'uint256' }, { name: 'validAfter', type: 'uint256' },
-		{ name: 'validBefore', type: 'uint256' }, { name: 'nonce', type: 'bytes32' },
-	],
-};
-const domain = { name: 'USDC', version: '2', chainId: BigInt(chainId), verifyingContract: asset };
 
 function pay(over = {}, key = payerKey, version = 1) {
 	const { highS, ...fields } = over;
@@ -30,10 +19,7 @@ function pay(over = {}, key = payerKey, version = 1) {
 		from: payer, to: payTo, value: String(price), validAfter: String(now - 60),
 		validBefore: String(now + 600), nonce: hex(randomBytes(32)), ...fields,
 	};
-	const message = { ...a, value: BigInt(a.value), validAfter: BigInt(a.validAfter),
-			  validBefore: BigInt(a.validBefore) };
-	let signature = signTyped({ types, primaryType: 'TransferWithAuthorization', domain, message },
-				  key, false);
+	let signature = signAuthorization(a, asset, chainId, key);
 	if (highS) {
 		const s = BigInt('0x' + signature.slice(66, 130));
 		const v = parseInt(signature.slice(130), 16);
@@ -51,6 +37,8 @@ const out = {
 	payer,
 	valid: pay(),
 	valid2: pay(),
+	chat: pay(),
+	stream: pay(),
 	v2: pay({}, payerKey, 2),
 	expired: pay({ validAfter: String(now - 600), validBefore: String(now - 10) }),
 	notyet: pay({ validAfter: String(now + 300), validBefore: String(now + 600) }),

@@ -15,7 +15,9 @@ infer_body fashion "$TMP/img0" >"$TMP/infer0.json"
 JSON=(-H 'Content-Type: application/json')
 PAYTO=0x1111111111111111111111111111111111111111
 ASSET=0x036CbD53842c5426634e7929541eC2318f3dCF7e
-SERVE_ARGS=(--model "fashion=$MODEL,price=1000" --model "free=$MODEL" --pay-to $PAYTO
+ST=$OGX_MODELS/stories260K
+SERVE_ARGS=(--model "fashion=$MODEL,price=1000" --model "free=$MODEL"
+	--model "stories=$ST/stories260K.bin,tokenizer=$ST/tok512.bin,price=1000" --pay-to $PAYTO
 	--asset $ASSET --chain-id 84532 --network base-sepolia --asset-name USDC --asset-version 2
 	--max-timeout 3600)
 
@@ -52,6 +54,8 @@ ID=$(jget "$BODY" og.id)
 resp=$(grep -i '^X-PAYMENT-RESPONSE: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
 check "X-PAYMENT-RESPONSE names the payer" "true $(jget "$P" payer)" \
 	"$(jget "$resp" success) $(jget "$resp" payer)"
+check "and says the settlement is queued (ogsubmit's), with the answer's record" \
+	"queued $ID " "$(jget "$resp" settlement) $(jget "$resp" record) $(jget "$resp" transaction)"
 req -H 'Accept: application/json' "$URL/v1/records/$ID"
 want_from=$(jget "$P" payer | tr 'A-F' 'a-f' | sed 's/^0x//')
 check "the record carries the payment (key 15: scheme, network, payer, value)" \
@@ -83,10 +87,30 @@ check "two payment headers: 402 invalid_payload" "402 invalid_payload" "$STATUS 
 pay v2 PAYMENT-SIGNATURE
 check "x402 v2 PAYMENT-SIGNATURE: 200 with PAYMENT-RESPONSE" "200 1" \
 	"$STATUS $(grep -ci '^PAYMENT-RESPONSE: ' "$TMP/headers")"
+resp=$(grep -i '^PAYMENT-RESPONSE: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
+check "PAYMENT-RESPONSE: queued for the answer's record" "queued $(jget "$BODY" og.id)" \
+	"$(jget "$resp" settlement) $(jget "$resp" record)"
+# chat: the same header on the whole answer; a stream's headers leave before its record exists.
+CHAT='{"model":"stories","messages":[{"role":"user","content":"Once"}],"max_tokens":8,"temperature":0'
+req "${JSON[@]}" -H "X-PAYMENT: $(jget "$P" chat)" -d "$CHAT}" "$URL/v1/chat/completions"
+resp=$(grep -i '^X-PAYMENT-RESPONSE: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
+check "paid chat completion: queued for the answer's record" "200 queued $(jget "$BODY" og.id)" \
+	"$STATUS $(jget "$resp" settlement) $(jget "$resp" record)"
+req "${JSON[@]}" -N -H "X-PAYMENT: $(jget "$P" stream)" -d "$CHAT"',"stream":true}' \
+	"$URL/v1/chat/completions"
+resp=$(grep -i '^X-PAYMENT-RESPONSE: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
+last=$(grep '^data: {' "$TMP/body" | tail -1 | cut -c7-)
+check "paid stream: settlement pending in the headers (no record yet), the record in the last event" \
+	"200 pending undefined 64" \
+	"$STATUS $(jget "$resp" settlement) $(jget "$resp" record) $(jget "$last" og.id | tr -d '\n' | wc -c)"
 serve_stop
 check "server stops cleanly" 0 $?
+"$OGRUN" serve --listen 127.0.0.1:0 "${SERVE_ARGS[@]}" --no-record >/dev/null 2>"$TMP/err"
+check "a price without proof records is refused (settlement reads them)" \
+	"2 ogrun: serve: a price needs proof records (ogsubmit settles payments from them): drop --no-record" \
+	"$? $(cat "$TMP/err")"
 
-check "the nonce log has one line per accepted payment" 2 "$(wc -l <"$OGX_HOME/serve/x402-nonces")"
+check "the nonce log has one line per accepted payment" 4 "$(wc -l <"$OGX_HOME/serve/x402-nonces")"
 serve_start "${SERVE_ARGS[@]}"
 rejected "replayed after a restart" valid nonce_already_used "this authorization's nonce was already used"
 pay valid2

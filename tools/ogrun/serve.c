@@ -322,6 +322,11 @@ int serve_main(int argc, char **argv)
 				"--network\n", prog);
 			goto out;
 		}
+		if (c->no_record) {
+			fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
+				"payments from them): drop --no-record\n", prog);
+			goto out;
+		}
 		c->x402.enabled = true;
 	}
 	if (!c->key[0])

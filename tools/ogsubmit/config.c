@@ -12,7 +12,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 
-enum kind { STR, U64, ADDR, PK, DA, MODE, L1 };
+enum kind { STR, U64, ADDR, ASSET, PK, DA, MODE, L1 };
 
 static const struct key {
 	const char *name;
@@ -36,6 +36,8 @@ static const struct key {
 	{ "mode", MODE, F(contract), 0, 0, false,
 	  "inbox (calldata to an address) or contract (submit() on OgxSettlement)" },
 	{ "node", PK, F(node), 0, 0, false, "accept records of this node key (hex) only" },
+	{ "settle_asset", ASSET, F(settle_asset), 0, 0, false,
+	  "EIP-3009 token of the node's x402 payments: settle them (unset: do not)" },
 	{ "confirmations", U64, F(confirmations), 1, 1000, false,
 	  "blocks on top before records count as settled" },
 	{ "batch_records", U64, F(batch_records), 1, OGX_BATCH_MAX_RECORDS, false,
@@ -97,9 +99,11 @@ static int set_value(struct ogs_config *c, const struct key *k, const char *v, c
 		memcpy(p, &(uint64_t){ u }, sizeof(uint64_t));
 		break;
 	case ADDR:
+	case ASSET:
 		if (ogx_eth_addr_parse((uint8_t *)p, v))
 			return ogx_fail(-EINVAL, "%s: %s: '%s' is not 0x and 40 hex digits", where,
 					k->name, v);
+		c->settle |= k->kind == ASSET;
 		break;
 	case PK:
 		if (strlen(v) != 2 * OGX_PK_LEN || ogx_unhex((uint8_t *)p, OGX_PK_LEN, v))

@@ -28,6 +28,8 @@ struct ogs_config {
 	char spool[PATH_MAX];
 	char state_dir[PATH_MAX]; /* journal, cursor, lock */
 	uint8_t target[OGX_ETH_ADDR_LEN]; /* the inbox address */
+	bool settle; /* settle_asset is set: settle x402 payments */
+	uint8_t settle_asset[OGX_ETH_ADDR_LEN]; /* the EIP-3009 token they pay in */
 	bool has_node;
 	uint8_t node[OGX_PK_LEN]; /* accept records of this node only */
 	uint64_t confirmations;

@@ -2,8 +2,9 @@
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
  * each — reading and checking spool records (spool_read.c), batches and
- * their transactions (flight.c), the loop, start and systemd (run.c). The
- * design and the crash-safety argument are at the top of run.c.
+ * their transactions (flight.c), x402 payments found in records and their
+ * settlement transactions (settle.c), the loop, start and systemd (run.c).
+ * The design and the crash-safety argument are at the top of run.c.
  */
 #ifndef OGSUBMIT_DAEMON_H
 #define OGSUBMIT_DAEMON_H
@@ -12,8 +13,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/eip3009.h"
 #include "chain/eth_key.h"
+#include "chain/fee.h"
 #include "chain/rpc.h"
+#include "chain/tx.h"
 #include "config.h"
 #include "journal.h"
 #include "proof/key.h"
@@ -28,6 +32,10 @@ struct prec {
 	uint64_t index, seq;
 	uint8_t digest[OGX_DIGEST_LEN];
 	uint8_t node[OGX_PK_LEN];
+	/* The record's x402 payment (paid), or why it cannot be settled (pay_why). */
+	bool paid;
+	struct ogx_eip3009_auth auth;
+	char pay_why[160];
 };
 
 struct ogs {
@@ -51,6 +59,8 @@ struct ogs {
 	uint8_t node[OGX_PK_LEN];
 	char stalled[512]; /* a record we cannot accept: why */
 	uint64_t settled_records, since_compact;
+	/* x402 payments: settled on chain; not settled (skipped, or not ours to settle). */
+	uint64_t pays_settled, pays_unsettled;
 	uint64_t backoff_until_ms, backoff_ms;
 	char last_problem[512];
 	bool problem_transport; /* the last problem was the RPC endpoint's */
@@ -101,5 +111,32 @@ void continue_chain(struct ogs *s, const struct prec *p);
 int form_batch(struct ogs *s);
 void broadcast(struct ogs *s, struct jbatch *b);
 int watch(struct ogs *s);
+/* Sign tx and fill the journal entry (raw malloc'd). */
+int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
+/* Fees within fee_cap. */
+void cap_fees(const struct ogs *s, struct ogx_fees *f);
+/* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
+int budget(struct ogs *s, const struct ogx_tx *tx);
+/* "batch" or "payment", for messages. */
+static inline const char *flight_kind(const struct jbatch *b)
+{
+	return b->pay ? "payment" : "batch";
+}
+
+/* settle.c */
+/* Payments not finished (queued, or sent and not yet confirmed). */
+size_t open_pays(const struct ogs *s);
+/* A checked record with a payment: queue its settlement (journaled) once. */
+int queue_payment(struct ogs *s, struct prec *p);
+/*
+ * Send the first transaction of every queued payment that can be settled
+ * (or skip it, saying why). Only a journal failure is returned.
+ */
+int settle_payments(struct ogs *s);
+/* Payment b will not be settled by us, for reason (a journal word): say why. */
+int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* Payment b has its confirmations. */
+void payment_settled(struct ogs *s, const struct jbatch *b);
 
 #endif

@@ -3,6 +3,7 @@
  * ogsubmit run: batches in flight — forming a batch and its transaction
  * (journaled before it is sent), sending, replacing with a bumped fee or a
  * new nonce, and watching receipts until the batch is settled (daemon.h).
+ * Payments' settlement transactions (settle.c) fly the same way.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -20,8 +21,7 @@
 #include "proof/merkle.h"
 #include "util/err.h"
 
-/* Sign tx and fill the journal entry (raw malloc'd). */
-static int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt)
+int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt)
 {
 	int err;
 
@@ -35,7 +35,7 @@ static int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt)
 	return 0;
 }
 
-static void cap_fees(const struct ogs *s, struct ogx_fees *f)
+void cap_fees(const struct ogs *s, struct ogx_fees *f)
 {
 	if (s->c.fee_cap && f->max_fee > s->c.fee_cap)
 		f->max_fee = s->c.fee_cap;
@@ -66,7 +66,8 @@ static int replace(struct ogs *s, struct jbatch *b, bool new_nonce)
 		old.max_fee = last->max_fee;
 		err = ogx_fee_replace(&old, &fresh, s->c.fee_cap, &f);
 		if (err) {
-			problem(s, false, "batch %" PRIu64 ": %s", b->id, ogx_errmsg(err));
+			problem(s, false, "%s %" PRIu64 ": %s", flight_kind(b), b->id,
+				ogx_errmsg(err));
 			b->bumped_ms = now_ms();
 			return err;
 		}
@@ -91,8 +92,8 @@ static int replace(struct ogs *s, struct jbatch *b, bool new_nonce)
 		s->st.next_nonce++;
 	b->bumped_ms = now_ms();
 	b->nonce_taken = 0;
-	fprintf(stderr, "%s: batch %" PRIu64 ": %s, nonce %" PRIu64 ", max fee %" PRIu64
-		" wei/gas, tip %" PRIu64 "\n", prog, b->id,
+	fprintf(stderr, "%s: %s %" PRIu64 ": %s, nonce %" PRIu64 ", max fee %" PRIu64
+		" wei/gas, tip %" PRIu64 "\n", prog, flight_kind(b), b->id,
 		new_nonce ? "nonce taken by another transaction; new nonce" : "fee bumped",
 		nt.nonce, nt.max_fee, nt.tip);
 	broadcast(s, b);
@@ -121,8 +122,8 @@ void broadcast(struct ogs *s, struct jbatch *b)
 			replace(s, b, false);
 		return;
 	default:
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch %" PRIu64 ": %s",
-			b->id, ogx_errmsg(err));
+		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s %" PRIu64 ": %s",
+			flight_kind(b), b->id, ogx_errmsg(err));
 		back_off(s);
 	}
 }
@@ -144,7 +145,7 @@ static void take_pending(struct ogs *s, size_t n)
  * gas × fee: check that the account can pay both before a batch is signed
  * and journaled, and say what is missing if not.
  */
-static int budget(struct ogs *s, const struct ogx_tx *tx)
+int budget(struct ogs *s, const struct ogx_tx *tx)
 {
 	char a[40], b[40], c[40];
 	ogx_u128 l1, bal, need;
@@ -303,74 +304,101 @@ out:
 	return err;
 }
 
-int watch(struct ogs *s)
+/*
+ * One flight: a receipt (then N confirmations settle it), a vanished receipt
+ * (reorg: send again), no receipt for a while (bump), its nonce used by
+ * another transaction (a new nonce). An RPC failure is returned; a journal
+ * failure, which stops the daemon, goes to *fatal.
+ */
+static int watch_one(struct ogs *s, struct jbatch *b, uint64_t head, uint64_t now, int *fatal)
 {
 	struct ogx_receipt r;
-	uint64_t head, chain_nonce, now = now_ms();
-	struct jbatch *b;
-	size_t i, k, done = 0;
-	bool found;
+	uint64_t chain_nonce;
+	bool found = false;
 	int err;
 
-	if (!s->st.n_batches)
+	for (size_t k = b->n_txs; k-- > 0 && !found;) {
+		if ((err = ogx_rpc_receipt(s->rpc, b->txs[k].hash, &r)))
+			return err;
+		found = r.found;
+	}
+	if (found) {
+		if (!b->mined || r.block_number != b->block)
+			b->block = r.block_number;
+		b->mined = true;
+		if (!r.success && b->pay) {
+			/* The token refused it when it ran (expired, used meanwhile). */
+			*fatal = skip_payment(s, b, "reverted", "transaction reverted in block %"
+					      PRIu64, r.block_number);
+			return 0;
+		}
+		if (!r.success) {
+			/* Its records are not on chain, and sending it again cannot help. */
+			if (!s->stalled[0]) {
+				snprintf(s->stalled, sizeof(s->stalled),
+					 "batch %" PRIu64 ": transaction reverted in block %"
+					 PRIu64, b->id, r.block_number);
+				fprintf(stderr, "%s: %s\n", prog, s->stalled);
+			}
+			return 0;
+		}
+		if (head >= b->block && head - b->block + 1 >= s->c.confirmations) {
+			if ((*fatal = journal_confirm(s->j, b->id, b->block)))
+				return 0;
+			b->confirmed = true;
+			if (b->pay)
+				payment_settled(s, b);
+			else
+				fprintf(stderr, "%s: batch %" PRIu64 ": records seq %" PRIu64 "..%"
+					PRIu64 " settled in block %" PRIu64 "\n", prog, b->id,
+					b->first_seq, b->last_seq, b->block);
+		}
 		return 0;
+	}
+	if (b->mined) {
+		fprintf(stderr, "%s: %s %" PRIu64 ": receipt gone (reorg); sending again\n", prog,
+			flight_kind(b), b->id);
+		b->mined = false;
+		broadcast(s, b);
+		return 0;
+	}
+	/* Not mined. Is its nonce used up by a transaction we did not send? */
+	if ((err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)))
+		return err;
+	if (chain_nonce > b->txs[b->n_txs - 1].nonce) {
+		/* Receipts lag blocks on some nodes: be sure before moving on. */
+		if (++b->nonce_taken >= 3)
+			replace(s, b, true);
+		return 0;
+	}
+	b->nonce_taken = 0;
+	if (now - b->bumped_ms >= s->c.bump_after_ms)
+		replace(s, b, false);
+	else if (now - b->sent_ms >= s->c.rebroadcast_ms)
+		broadcast(s, b);
+	return 0;
+}
+
+int watch(struct ogs *s)
+{
+	uint64_t head, now = now_ms();
+	struct jbatch *b;
+	size_t i, k, done = 0, pruned;
+	int err, fatal = 0;
+
+	if (!s->st.n_batches && !open_pays(s))
+		goto prune;
 	if ((err = ogx_rpc_block_number(s->rpc, &head)))
 		goto rpc_fail;
-	for (i = 0; i < s->st.n_batches; i++) {
-		b = &s->st.batches[i];
-		if (b->confirmed)
+	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
+		b = i < s->st.n_batches ? &s->st.batches[i] : &s->st.pays[i - s->st.n_batches];
+		if (b->confirmed || !b->n_txs || (b->pay && b->pay->skipped[0]))
 			continue;
-		found = false;
-		for (k = b->n_txs; k-- > 0 && !found;) {
-			if ((err = ogx_rpc_receipt(s->rpc, b->txs[k].hash, &r)))
-				goto rpc_fail;
-			found = r.found;
-		}
-		if (found) {
-			if (!b->mined || r.block_number != b->block)
-				b->block = r.block_number;
-			b->mined = true;
-			if (!r.success) {
-				/* Its records are not on chain, and sending it again cannot help. */
-				if (!s->stalled[0]) {
-					snprintf(s->stalled, sizeof(s->stalled),
-						 "batch %" PRIu64 ": transaction reverted in block %"
-						 PRIu64, b->id, r.block_number);
-					fprintf(stderr, "%s: %s\n", prog, s->stalled);
-				}
-				continue;
-			}
-			if (head >= b->block && head - b->block + 1 >= s->c.confirmations) {
-				if ((err = journal_confirm(s->j, b->id, b->block)))
-					return err;
-				b->confirmed = true;
-				fprintf(stderr, "%s: batch %" PRIu64 ": records seq %" PRIu64 "..%" PRIu64
-					" settled in block %" PRIu64 "\n", prog, b->id, b->first_seq,
-					b->last_seq, b->block);
-			}
-			continue;
-		}
-		if (b->mined) {
-			fprintf(stderr, "%s: batch %" PRIu64 ": receipt gone (reorg); sending again\n",
-				prog, b->id);
-			b->mined = false;
-			broadcast(s, b);
-			continue;
-		}
-		/* Not mined. Is its nonce used up by a transaction we did not send? */
-		if ((err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)))
+		err = watch_one(s, b, head, now, &fatal);
+		if (fatal)
+			return fatal;
+		if (err)
 			goto rpc_fail;
-		if (chain_nonce > b->txs[b->n_txs - 1].nonce) {
-			/* Receipts lag blocks on some nodes: be sure before moving on. */
-			if (++b->nonce_taken >= 3)
-				replace(s, b, true);
-			continue;
-		}
-		b->nonce_taken = 0;
-		if (now - b->bumped_ms >= s->c.bump_after_ms)
-			replace(s, b, false);
-		else if (now - b->sent_ms >= s->c.rebroadcast_ms)
-			broadcast(s, b);
 	}
 	rpc_ok(s);
 	/* Settle the confirmed prefix: the cursor moves past its records. */
@@ -387,7 +415,12 @@ int watch(struct ogs *s)
 		memmove(s->st.batches, s->st.batches + done,
 			(s->st.n_batches - done) * sizeof(*s->st.batches));
 		s->st.n_batches -= done;
-		s->since_compact += done;
+	}
+prune:
+	/* Finished payments whose record cannot be read again are forgotten. */
+	pruned = jstate_prune_pays(&s->st);
+	if (done || pruned) {
+		s->since_compact += done + pruned;
 		if (!s->st.n_batches || s->since_compact >= 64) {
 			if ((err = journal_compact(s->j, &s->st)))
 				return err;

@@ -110,27 +110,144 @@ int journal_tx(struct journal *j, uint64_t batch, const struct jtx *tx)
 	return err;
 }
 
+/* The sealed C line into buf (80 bytes). */
+static size_t fmt_confirm(char *buf, uint64_t batch, uint64_t block)
+{
+	int n = snprintf(buf, 80 - 12, "C %" PRIu64 " %" PRIu64, batch, block);
+
+	return seal(buf, n);
+}
+
 int journal_confirm(struct journal *j, uint64_t batch, uint64_t block)
 {
 	char s[80];
-	int n = snprintf(s, sizeof(s) - 12, "C %" PRIu64 " %" PRIu64, batch, block);
 
-	return append(j, s, seal(s, n));
+	return append(j, s, fmt_confirm(s, batch, block));
+}
+
+/* The P line of a payment, sealed, into buf (room for PAY_LINE_MAX bytes). */
+#define PAY_LINE_MAX 640
+static size_t fmt_pay(char *buf, const struct jbatch *p)
+{
+	const struct jpay *y = p->pay;
+	const struct ogx_eip3009_auth *a = &y->auth;
+	char id[2 * OGX_DIGEST_LEN + 1], asset[41], from[41], to[41], nonce[65], sig[131];
+	int n;
+
+	ogx_hex(id, y->record_id, OGX_DIGEST_LEN);
+	ogx_hex(asset, a->asset, 20);
+	ogx_hex(from, a->from, 20);
+	ogx_hex(to, a->to, 20);
+	ogx_hex(nonce, a->nonce, 32);
+	ogx_hex(sig, a->sig, 65);
+	n = snprintf(buf, PAY_LINE_MAX - 12, "P %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64
+		     " %s %s %s %s %" PRIu64 " %" PRIu64 " %s %s", p->id, y->record_index,
+		     y->record_seq, id, a->chain_id, asset, from, to, a->value, a->valid_after,
+		     a->valid_before, nonce, sig);
+	return seal(buf, n);
+}
+
+int journal_pay(struct journal *j, const struct jbatch *p)
+{
+	char s[PAY_LINE_MAX];
+
+	return append(j, s, fmt_pay(s, p));
+}
+
+static size_t fmt_skip(char *buf, uint64_t pay, const char *reason)
+{
+	int n = snprintf(buf, 64, "X %" PRIu64 " %.15s", pay, reason);
+
+	return seal(buf, n);
+}
+
+int journal_skip(struct journal *j, uint64_t pay, const char *reason)
+{
+	char s[80];
+
+	return append(j, s, fmt_skip(s, pay, reason));
+}
+
+static void flight_free(struct jbatch *b)
+{
+	for (size_t k = 0; k < b->n_txs; k++)
+		free(b->txs[k].raw);
+	free(b->txs);
+	free(b->pay);
+}
+
+size_t jstate_prune_pays(struct jstate *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->n_pays; i++) {
+		struct jbatch *p = &st->pays[i];
+
+		if (jpay_done(p) && p->pay->record_index < st->settled_index)
+			flight_free(p);
+		else
+			st->pays[n++] = *p;
+	}
+	i -= n;
+	st->n_pays = n;
+	return i;
 }
 
 /* ---- reading ------------------------------------------------------------ */
 
+static int bad_line(unsigned int lineno, const char *why)
+{
+	return ogx_fail(-EBADMSG, "journal line %u: %s", lineno, why);
+}
+
+/* The batch or payment of that id (a flight not yet compacted away). */
 static struct jbatch *find_batch(struct jstate *st, uint64_t id)
 {
 	for (size_t i = 0; i < st->n_batches; i++)
 		if (st->batches[i].id == id)
 			return &st->batches[i];
+	for (size_t i = 0; i < st->n_pays; i++)
+		if (st->pays[i].id == id)
+			return &st->pays[i];
 	return NULL;
 }
 
-static int bad_line(unsigned int lineno, const char *why)
+/* "P ..." into a new entry of st->pays. */
+static int apply_pay(struct jstate *st, const char *line, unsigned int lineno)
 {
-	return ogx_fail(-EBADMSG, "journal line %u: %s", lineno, why);
+	char id[2 * OGX_DIGEST_LEN + 2], asset[42], from[42], to[42], value[80], nonce[66];
+	char sig[132];
+	struct jbatch b = { 0 }, *nb;
+	struct jpay *y = calloc(1, sizeof(*y));
+	struct ogx_eip3009_auth *a;
+	int n = 0;
+
+	if (!y)
+		return -ENOMEM;
+	a = &y->auth;
+	if (sscanf(line, "P %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s %" SCNu64
+		   " %41s %41s %41s %79s %" SCNu64 " %" SCNu64 " %65s %131s%n", &b.id,
+		   &y->record_index, &y->record_seq, id, &a->chain_id, asset, from, to, value,
+		   &a->valid_after, &a->valid_before, nonce, sig, &n) != 13 || line[n] ||
+	    ogx_unhex(y->record_id, OGX_DIGEST_LEN, id) || ogx_unhex(a->asset, 20, asset) ||
+	    ogx_unhex(a->from, 20, from) || ogx_unhex(a->to, 20, to) ||
+	    ogx_unhex(a->nonce, 32, nonce) || ogx_unhex(a->sig, 65, sig) ||
+	    strspn(value, "0123456789") != strlen(value)) {
+		free(y);
+		return bad_line(lineno, "malformed payment line");
+	}
+	memcpy(a->value, value, strlen(value) + 1);
+	nb = realloc(st->pays, (st->n_pays + 1) * sizeof(*nb));
+	if (!nb) {
+		free(y);
+		return -ENOMEM;
+	}
+	st->pays = nb;
+	b.pay = y;
+	st->pays[st->n_pays++] = b;
+	if (b.id >= st->next_batch)
+		st->next_batch = b.id + 1;
+	return 0;
 }
 
 /* Apply one verified line (without its CRC) to st. */
@@ -138,11 +255,20 @@ static int apply(struct jstate *st, char *line, unsigned int lineno)
 {
 	struct jbatch b = { 0 }, *p, *nb;
 	struct jtx t = { 0 }, *nt;
-	char hex[2 * OGX_DIGEST_LEN + 2], *rawhex;
+	char hex[2 * OGX_DIGEST_LEN + 2], *rawhex, reason[16];
 	uint64_t id, block;
 	int n = 0;
 
 	switch (line[0]) {
+	case 'P':
+		return apply_pay(st, line, lineno);
+	case 'X':
+		if (sscanf(line, "X %" SCNu64 " %15s%n", &id, reason, &n) != 2 || line[n])
+			return bad_line(lineno, "malformed skip line");
+		p = find_batch(st, id);
+		if (p && p->pay)
+			snprintf(p->pay->skipped, sizeof(p->pay->skipped), "%s", reason);
+		return 0;
 	case 'B':
 		if (sscanf(line, "B %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s%n",
 			   &b.id, &b.first_index, &b.end_index, &b.first_seq, &b.last_seq, hex,
@@ -307,6 +433,7 @@ int journal_open(struct journal **out, const char *state_dir, struct jstate *st,
 	if ((err = ogx_fsync_dir(state_dir)) || (err = read_cursor(j, st)) ||
 	    (err = read_journal(j, st, cut)))
 		goto fail;
+	jstate_prune_pays(st);
 	*out = j;
 	return 0;
 fail:
@@ -328,14 +455,14 @@ void journal_close(struct journal *j)
 
 void jstate_free(struct jstate *st)
 {
-	for (size_t i = 0; i < st->n_batches; i++) {
-		for (size_t k = 0; k < st->batches[i].n_txs; k++)
-			free(st->batches[i].txs[k].raw);
-		free(st->batches[i].txs);
-	}
+	for (size_t i = 0; i < st->n_batches; i++)
+		flight_free(&st->batches[i]);
+	for (size_t i = 0; i < st->n_pays; i++)
+		flight_free(&st->pays[i]);
 	free(st->batches);
-	st->batches = NULL;
-	st->n_batches = 0;
+	free(st->pays);
+	st->batches = st->pays = NULL;
+	st->n_batches = st->n_pays = 0;
 }
 
 /* Append len bytes of s to a growing buffer. */
@@ -351,10 +478,27 @@ static int grow(char **buf, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
+/* The T lines of flight b and its C line, if confirmed. */
+static int grow_flight(char **buf, size_t *blen, const struct jbatch *b)
+{
+	char c[80], *s;
+	size_t len;
+	int err = 0;
+
+	for (size_t k = 0; k < b->n_txs && !err; k++) {
+		s = fmt_tx(b->id, &b->txs[k], &len);
+		err = s ? grow(buf, blen, s, len) : -ENOMEM;
+		free(s);
+	}
+	if (!err && b->confirmed)
+		err = grow(buf, blen, c, fmt_confirm(c, b->id, b->block));
+	return err;
+}
+
 int journal_compact(struct journal *j, const struct jstate *st)
 {
 	char path[PATH_MAX], d[2 * OGX_DIGEST_LEN + 1], cur[256], *buf = NULL, *s;
-	size_t i, k, len, blen = 0;
+	size_t i, len, blen = 0;
 	int n, fd, err;
 
 	ogx_hex(d, st->last_digest, OGX_DIGEST_LEN);
@@ -379,16 +523,18 @@ int journal_compact(struct journal *j, const struct jstate *st)
 		s = fmt_batch(b, &len);
 		err = s ? grow(&buf, &blen, s, len) : -ENOMEM;
 		free(s);
-		for (k = 0; k < b->n_txs && !err; k++) {
-			s = fmt_tx(b->id, &b->txs[k], &len);
-			err = s ? grow(&buf, &blen, s, len) : -ENOMEM;
-			free(s);
-		}
-		if (!err && b->confirmed) {
-			n = snprintf(cur, sizeof(cur) - 12, "C %" PRIu64 " %" PRIu64, b->id,
-				     b->block);
-			err = grow(&buf, &blen, cur, seal(cur, n));
-		}
+		if (!err)
+			err = grow_flight(&buf, &blen, b);
+	}
+	for (i = 0; i < st->n_pays && !err; i++) {
+		const struct jbatch *p = &st->pays[i];
+		char line[PAY_LINE_MAX];
+
+		err = grow(&buf, &blen, line, fmt_pay(line, p));
+		if (!err)
+			err = grow_flight(&buf, &blen, p);
+		if (!err && p->pay->skipped[0])
+			err = grow(&buf, &blen, cur, fmt_skip(cur, p->id, p->pay->skipped));
 	}
 	if (!err && !(err = path_in(path, j, "journal")))
 		err = ogx_write_file_atomic(path, buf ? buf : "", blen, 0600, 0);

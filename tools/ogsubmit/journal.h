@@ -12,6 +12,17 @@
  *       a signed transaction carrying it (several for one batch: fee bumps)
  *   C batch block
  *       the batch has its confirmations: its records are settled
+ *   P pay record_index record_seq record_id chain_id asset from to value
+ *     valid_after valid_before nonce signature
+ *       an x402 payment (EIP-3009 authorization) read from the record at
+ *       record_index, queued for settlement; its transactions are T lines
+ *       and its confirmation a C line under its id, which comes from the
+ *       same sequence as the batches' (Documentation/chain.md, "x402
+ *       settlement")
+ *   X pay reason
+ *       the payment is not settled by us, for good: expired, used (the
+ *       nonce is used on chain already), rejected (the token refuses the
+ *       call), reverted (the transaction reverted)
  *
  * A batch and its first transaction are one append. STATE/cursor, written
  * atomically when the journal is compacted, holds what the dropped lines
@@ -24,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/eip3009.h"
 #include "util/digest.h"
 
 struct jtx {
@@ -33,8 +45,18 @@ struct jtx {
 	size_t raw_len;
 };
 
+/* An x402 settlement job: the authorization and the record it paid for. */
+struct jpay {
+	uint64_t record_index, record_seq;
+	uint8_t record_id[OGX_DIGEST_LEN];
+	struct ogx_eip3009_auth auth;
+	char skipped[16]; /* the X line's reason; "" while open or once confirmed */
+};
+
+/* A flight: a batch, or (pay set) one payment's settlement. */
 struct jbatch {
 	uint64_t id;
+	struct jpay *pay; /* malloc'd; NULL for a batch */
 	uint64_t first_index, end_index;
 	uint64_t first_seq, last_seq;
 	uint8_t last_digest[OGX_DIGEST_LEN];
@@ -58,7 +80,20 @@ struct jstate {
 	uint8_t last_digest[OGX_DIGEST_LEN];
 	struct jbatch *batches; /* not yet compacted away, id order */
 	size_t n_batches;
+	/*
+	 * Payments: open ones, and finished ones whose record may be read
+	 * again after a restart (index >= settled_index), so that a payment
+	 * is queued once only.
+	 */
+	struct jbatch *pays;
+	size_t n_pays;
 };
+
+/* A payment that will not change any more (confirmed or skipped). */
+static inline bool jpay_done(const struct jbatch *p)
+{
+	return p->confirmed || p->pay->skipped[0];
+}
 
 struct journal;
 
@@ -76,6 +111,11 @@ void jstate_free(struct jstate *st);
 int journal_batch(struct journal *j, const struct jbatch *b, const struct jtx *tx);
 int journal_tx(struct journal *j, uint64_t batch, const struct jtx *tx);
 int journal_confirm(struct journal *j, uint64_t batch, uint64_t block);
+int journal_pay(struct journal *j, const struct jbatch *p);
+int journal_skip(struct journal *j, uint64_t pay, const char *reason);
+
+/* Forget finished payments whose record cannot be read again; how many. */
+size_t jstate_prune_pays(struct jstate *st);
 
 /*
  * Drop the lines of confirmed batches: write the cursor (atomic), then

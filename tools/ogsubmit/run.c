@@ -11,6 +11,8 @@
  *           and move the cursor), a vanished receipt (reorg: send again), no
  *           receipt for a while (replace with a bumped fee), a dropped
  *           transaction (send the same bytes again);
+ *   settle  x402 payments found in records: one transferWithAuthorization
+ *           transaction each, journaled and watched like a batch (settle.c);
  *   report  STATUS= and WATCHDOG=1 to systemd.
  *
  * Crash safety comes from the order of things: nothing reaches the chain
@@ -93,15 +95,19 @@ void rpc_ok(struct ogs *s)
 
 static void notify_status(struct ogs *s)
 {
-	char l1[64] = "", n[40];
+	char l1[64] = "", n[40], pays[96] = "";
 
+	/* Payments only where there are any to speak of. */
+	if (s->c.settle || s->pays_unsettled || s->st.n_pays)
+		snprintf(pays, sizeof(pays), "; payments: %zu open, %" PRIu64 " settled, %" PRIu64
+			 " not settled", open_pays(s), s->pays_settled, s->pays_unsettled);
 	if (s->l1_fee)
 		snprintf(l1, sizeof(l1), ", L1 data fee of the last batch %s wei",
 			 ogx_u128_str(n, s->last_l1_fee));
 	sd_notifyf(0, "WATCHDOG=1\nSTATUS=%s%s%zu batches in flight, %" PRIu64
-		   " records settled, %" PRIu64 " read and not settled%s",
+		   " records settled, %" PRIu64 " read and not settled%s%s",
 		   s->stalled[0] ? s->stalled : "", s->stalled[0] ? "; " : "", open_batches(s),
-		   s->settled_records, s->read_index - s->st.settled_index, l1);
+		   s->settled_records, s->read_index - s->st.settled_index, pays, l1);
 }
 
 /* ogx_fail() with "what: " before the detail already recorded for err. */
@@ -156,6 +162,16 @@ static int start(struct ogs *s)
 	if (s->c.contract && !code)
 		return ogx_fail(-EINVAL, "target has no code: contract mode needs the settlement "
 				"contract deployed there");
+	if (s->c.settle) {
+		char a[OGX_ETH_ADDR_STRLEN];
+
+		if ((err = ogx_rpc_code_size(s->rpc, s->c.settle_asset, &code)))
+			return prefixed(err, s->c.rpc);
+		ogx_eth_addr_str(a, s->c.settle_asset);
+		if (!code)
+			return ogx_fail(-EINVAL, "settle_asset %s has no code: it must be the "
+					"EIP-3009 token contract", a);
+	}
 	/* Records after the last journaled batch are next; earlier ones are taken. */
 	s->read_index = s->st.settled_index;
 	for (i = 0; i < s->st.n_batches; i++)
@@ -165,14 +181,17 @@ static int start(struct ogs *s)
 	s->tip_seq = s->st.last_seq;
 	memcpy(s->tip_digest, s->st.last_digest, OGX_DIGEST_LEN);
 	/* Whatever was pending when we stopped goes out again at once. */
-	for (i = 0; i < s->st.n_batches; i++) {
-		s->st.batches[i].bumped_ms = now_ms();
-		if (!s->st.batches[i].confirmed && s->st.batches[i].n_txs)
-			broadcast(s, &s->st.batches[i]);
+	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
+		struct jbatch *b = i < s->st.n_batches ? &s->st.batches[i] :
+				   &s->st.pays[i - s->st.n_batches];
+
+		b->bumped_ms = now_ms();
+		if (!b->confirmed && b->n_txs && !(b->pay && b->pay->skipped[0]))
+			broadcast(s, b);
 	}
 	fprintf(stderr, "%s: from %s as %s, spool index %" PRIu64 ", nonce %" PRIu64
-		", %zu batches in flight\n", prog, s->c.rpc, "account", s->read_index,
-		s->st.next_nonce, s->st.n_batches);
+		", %zu batches in flight, %zu payments open\n", prog, s->c.rpc, "account",
+		s->read_index, s->st.next_nonce, s->st.n_batches, open_pays(s));
 	return 0;
 }
 
@@ -243,12 +262,12 @@ int run_main(int argc, char **argv)
 				now_ms() - s->pend_since_ms >= s->c.batch_delay_ms) &&
 			       !form_batch(s))
 				;
-			if ((err = watch(s)))
+			if ((err = settle_payments(s)) || (err = watch(s)))
 				break;
 		}
 		notify_status(s);
-		if (s->c.once && ((s->spool_drained && !s->n_pend && !s->st.n_batches) ||
-				  s->stalled[0]))
+		if (s->c.once && ((s->spool_drained && !s->n_pend && !s->st.n_batches &&
+				   !open_pays(s)) || s->stalled[0]))
 			break;
 		nanosleep(&(struct timespec){ s->c.poll_ms / 1000,
 					      (s->c.poll_ms % 1000) * 1000000 }, NULL);

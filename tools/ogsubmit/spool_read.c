@@ -86,6 +86,12 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	} else if (r.kernel.present || r.level == OGX_LEVEL_TEE) {
 		err = check_kernel(s, &r);
 	}
+	if (!err && r.payment.present) {
+		/* A payment that cannot be read is reported, not a reason to stop. */
+		p->paid = true;
+		if (ogx_eip3009_from_record(&r, &p->auth))
+			snprintf(p->pay_why, sizeof(p->pay_why), "%s", ogx_errmsg(-EBADMSG));
+	}
 	if (!err) {
 		p->index = index;
 		p->seq = r.seq;
@@ -140,6 +146,13 @@ int read_spool(struct ogs *s)
 				 index, ogx_errmsg(rc));
 			fprintf(stderr, "%s: %s: %s (stopped before it; fix the spool)\n", prog,
 				s->c.spool, s->stalled);
+			return rc;
+		}
+		/* Before its record can be batched: a restart reads on after the batch. */
+		if ((rc = queue_payment(s, &p))) {
+			snprintf(s->stalled, sizeof(s->stalled), "spool record %" PRIu64 ": %s",
+				 index, ogx_errmsg(rc));
+			fprintf(stderr, "%s: %s\n", prog, s->stalled);
 			return rc;
 		}
 		if (s->n_pend == s->cap_pend) {

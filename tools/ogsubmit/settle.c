@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogsubmit run: x402 settlement. ogrun serve writes an accepted payment
+ * into the proof record of the answer it paid for (key 15: the whole signed
+ * EIP-3009 authorization), and that record reaches the spool, fdatasync'ed,
+ * before the answer leaves: the spool is the settlement queue, and a payment
+ * is queued exactly when its record exists. Here:
+ *
+ *   queue   a checked record with a payment becomes a P line in the journal
+ *           (fdatasync'ed) before its record can be batched, so a restart,
+ *           which reads the spool from after the last journaled batch, finds
+ *           every payment either journaled or still ahead; a payment read
+ *           twice (same token, from, nonce) is queued once;
+ *   send    transferWithAuthorization(...) to the token, one transaction per
+ *           payment, with the next nonce, journaled (T) before broadcast —
+ *           unless the authorization has expired or its nonce is already
+ *           used on chain (authorizationState), or the token refuses the
+ *           call (gas estimation reverts): then an X line says why, for good;
+ *   watch   as batches (flight.c): rebroadcast, fee bump, new nonce,
+ *           reorgs, N confirmations (C); a reverted one is an X line.
+ *
+ * An authorization can be settled only once on chain (the token marks its
+ * nonce used), and ogsubmit never sends one twice: one P line per payment,
+ * and its transactions all share one account nonce.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "ogsubmit.h"
+#include "util/err.h"
+#include "util/hex.h"
+
+size_t open_pays(const struct ogs *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->st.n_pays; i++)
+		n += !jpay_done(&s->st.pays[i]);
+	return n;
+}
+
+/* "payment 4 (record seq 17, 1000 from 0xAb..)" */
+static void describe(char *out, size_t len, const struct jbatch *b)
+{
+	char from[OGX_ETH_ADDR_STRLEN];
+
+	ogx_eth_addr_str(from, b->pay->auth.from);
+	snprintf(out, len, "payment %" PRIu64 " (record seq %" PRIu64 ", %s from %s)", b->id,
+		 b->pay->record_seq, b->pay->auth.value, from);
+}
+
+int queue_payment(struct ogs *s, struct prec *p)
+{
+	char a[OGX_ETH_ADDR_STRLEN], c[OGX_ETH_ADDR_STRLEN], what[200];
+	const struct ogx_eip3009_auth *au = &p->auth;
+	struct jbatch b = { 0 }, *grown;
+	int err;
+
+	if (!p->paid)
+		return 0;
+	if (!p->pay_why[0] && !s->c.settle)
+		snprintf(p->pay_why, sizeof(p->pay_why), "settle_asset is not set");
+	if (!p->pay_why[0] && au->chain_id != s->c.chain_id)
+		snprintf(p->pay_why, sizeof(p->pay_why), "it is on chain id %" PRIu64
+			 ", not chain_id %" PRIu64, au->chain_id, s->c.chain_id);
+	if (!p->pay_why[0] && memcmp(au->asset, s->c.settle_asset, 20)) {
+		ogx_eth_addr_str(a, au->asset);
+		ogx_eth_addr_str(c, s->c.settle_asset);
+		snprintf(p->pay_why, sizeof(p->pay_why), "its asset %s is not settle_asset %s",
+			 a, c);
+	}
+	if (p->pay_why[0]) {
+		fprintf(stderr, "%s: record seq %" PRIu64 ": payment not settled: %s\n", prog,
+			p->seq, p->pay_why);
+		s->pays_unsettled++;
+		return 0;
+	}
+	for (size_t i = 0; i < s->st.n_pays; i++) {
+		const struct ogx_eip3009_auth *q = &s->st.pays[i].pay->auth;
+
+		if (!memcmp(q->from, au->from, 20) && !memcmp(q->nonce, au->nonce, 32) &&
+		    !memcmp(q->asset, au->asset, 20))
+			return 0; /* read again after a restart: queued already */
+	}
+	b.id = s->st.next_batch;
+	b.pay = calloc(1, sizeof(*b.pay));
+	grown = realloc(s->st.pays, (s->st.n_pays + 1) * sizeof(*grown));
+	if (!b.pay || !grown) {
+		free(b.pay);
+		if (grown)
+			s->st.pays = grown;
+		return -ENOMEM;
+	}
+	s->st.pays = grown;
+	b.pay->record_index = p->index;
+	b.pay->record_seq = p->seq;
+	memcpy(b.pay->record_id, p->digest, OGX_DIGEST_LEN);
+	b.pay->auth = *au;
+	if ((err = journal_pay(s->j, &b))) {
+		free(b.pay);
+		return ogx_fail(err, "journal: %s", strerror(-err));
+	}
+	s->st.pays[s->st.n_pays++] = b;
+	s->st.next_batch++;
+	describe(what, sizeof(what), &b);
+	fprintf(stderr, "%s: %s: queued\n", prog, what);
+	return 0;
+}
+
+int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
+{
+	char what[200], msg[300];
+	va_list ap;
+	int err;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if ((err = journal_skip(s->j, b->id, reason)))
+		return ogx_fail(err, "journal: %s", strerror(-err));
+	snprintf(b->pay->skipped, sizeof(b->pay->skipped), "%s", reason);
+	s->pays_unsettled++;
+	describe(what, sizeof(what), b);
+	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, msg);
+	return 0;
+}
+
+void payment_settled(struct ogs *s, const struct jbatch *b)
+{
+	char what[200], to[OGX_ETH_ADDR_STRLEN];
+
+	s->pays_settled++;
+	describe(what, sizeof(what), b);
+	ogx_eth_addr_str(to, b->pay->auth.to);
+	fprintf(stderr, "%s: %s: settled to %s in block %" PRIu64 "\n", prog, what, to, b->block);
+}
+
+/* The token's authorizationState(from, nonce): 1 used, 0 not, or an RPC error. */
+static int nonce_used(struct ogs *s, const struct ogx_eip3009_auth *a)
+{
+	uint8_t call[OGX_EIP3009_STATE_LEN], *out = NULL;
+	size_t len = 0;
+	int err, used = 0;
+
+	ogx_eip3009_state_call(a->from, a->nonce, call);
+	if ((err = ogx_rpc_eth_call(s->rpc, a->asset, call, sizeof(call), &out, &len)))
+		return err;
+	if (len != 32)
+		err = ogx_fail(-EBADMSG, "authorizationState returned %zu bytes, not a bool", len);
+	for (size_t i = 0; i < len && !err; i++)
+		used |= out[i] != 0;
+	free(out);
+	return err ? err : used;
+}
+
+/* RPC trouble while preparing a payment: say so, wait, try again later. */
+static void rpc_trouble(struct ogs *s, const struct jbatch *b, int err)
+{
+	char what[200];
+
+	describe(what, sizeof(what), b);
+	problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s: %s", what,
+		ogx_errmsg(err));
+	back_off(s);
+}
+
+/*
+ * The first transaction of payment b, or its X line. RPC trouble backs off
+ * (b stays queued); only a journal failure, which stops the daemon, is
+ * returned.
+ */
+static int send_payment(struct ogs *s, struct jbatch *b, uint64_t now_s)
+{
+	const struct ogx_eip3009_auth *a = &b->pay->auth;
+	uint8_t call[OGX_EIP3009_TRANSFER_LEN];
+	struct ogx_tx tx = { 0 };
+	struct ogx_fees fees;
+	struct jtx jt = { 0 };
+	char n[65];
+	uint64_t gas = 0;
+	int err;
+
+	if (now_s >= a->valid_before)
+		return skip_payment(s, b, "expired", "authorization expired (validBefore %" PRIu64
+				    "); not sent", a->valid_before);
+	if (now_s <= a->valid_after)
+		return 0; /* the token wants block time > validAfter: later */
+	err = nonce_used(s, a);
+	if (err < 0) {
+		rpc_trouble(s, b, err);
+		return 0;
+	}
+	if (err) {
+		ogx_hex(n, a->nonce, 32);
+		return skip_payment(s, b, "used", "nonce 0x%s is already used on chain "
+				    "(authorizationState); not sent", n);
+	}
+	if ((err = ogx_eip3009_transfer_call(a, call)))
+		return skip_payment(s, b, "rejected", "value %s is not a uint256", a->value);
+	err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, a->asset, call, sizeof(call), &gas);
+	if (err && ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED)
+		return skip_payment(s, b, "rejected", "the token rejects the transfer (%s); not "
+				    "sent", ogx_errmsg(err));
+	if (err || (err = ogx_fee_suggest(s->rpc, &fees))) {
+		rpc_trouble(s, b, err);
+		return 0;
+	}
+	rpc_ok(s);
+	cap_fees(s, &fees);
+	tx.chain_id = s->c.chain_id;
+	tx.nonce = s->st.next_nonce;
+	tx.has_to = true;
+	memcpy(tx.to, a->asset, OGX_ETH_ADDR_LEN);
+	tx.data = call;
+	tx.data_len = sizeof(call);
+	tx.gas = gas + gas / 10; /* the node estimated execution: a margin */
+	tx.max_priority_fee = fees.max_priority_fee;
+	tx.max_fee = fees.max_fee;
+	if (s->l1_fee && budget(s, &tx))
+		return 0; /* said, and backed off */
+	if ((err = sign_tx(s, &tx, &jt)))
+		return err;
+	b->txs = malloc(sizeof(*b->txs));
+	if (!b->txs) {
+		free(jt.raw);
+		return -ENOMEM;
+	}
+	/* Journal first: a crash after the broadcast must know this hash. */
+	if ((err = journal_tx(s->j, b->id, &jt))) {
+		free(b->txs);
+		b->txs = NULL;
+		free(jt.raw);
+		return ogx_fail(err, "journal: %s", strerror(-err));
+	}
+	b->txs[0] = jt;
+	b->n_txs = 1;
+	b->bumped_ms = now_ms();
+	s->st.next_nonce++;
+	ogx_hex(n, jt.hash, 32);
+	fprintf(stderr, "%s: payment %" PRIu64 ": transferWithAuthorization sent, nonce %" PRIu64
+		", transaction 0x%s\n", prog, b->id, jt.nonce, n);
+	broadcast(s, b);
+	return 0;
+}
+
+int settle_payments(struct ogs *s)
+{
+	uint64_t now_s = (uint64_t)time(NULL);
+	int err;
+
+	for (size_t i = 0; i < s->st.n_pays && now_ms() >= s->backoff_until_ms; i++) {
+		struct jbatch *b = &s->st.pays[i];
+
+		if (!b->n_txs && !jpay_done(b) && (err = send_payment(s, b, now_s)))
+			return err;
+	}
+	return 0;
+}
