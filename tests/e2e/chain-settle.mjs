@@ -5,6 +5,7 @@
 // of them (micro-eth-signer's ABI encoder), which the test sends itself to
 // use that nonce up before ogsubmit gets to it. Prints a JSON object.
 //   node chain-settle.mjs PAY_TO TOKEN CHAIN_ID NETWORK PRICE COUNT SHORT_S
+import { addr } from 'micro-eth-signer';
 import { createContract } from 'micro-eth-signer/abi.js';
 import { randomBytes } from 'node:crypto';
 import { hex, payer, signAuthorization } from './x402-sign.mjs';
@@ -18,10 +19,13 @@ const token = createContract([{
 		.map((a) => ({ name: a.split(':')[0], type: a.split(':')[1] })),
 }]);
 
-function pay(value, validBefore) {
-	const a = { from: payer, to: payTo, value: String(value), validAfter: String(now - 60),
+const brokeKey = '0x' + '22'.repeat(32); // a payer the token never minted to
+
+function pay(value, validBefore, key) {
+	const from = key ? addr.fromPrivateKey(key) : payer;
+	const a = { from, to: payTo, value: String(value), validAfter: String(now - 60),
 		    validBefore: String(validBefore), nonce: hex(randomBytes(32)) };
-	const signature = signAuthorization(a, asset, chainId);
+	const signature = signAuthorization(a, asset, chainId, key);
 	const header = Buffer.from(JSON.stringify({ x402Version: 1, scheme: 'exact', network,
 		payload: { signature, authorization: a } })).toString('base64');
 	const sig = Buffer.from(signature.slice(2), 'hex');
@@ -40,4 +44,6 @@ console.log(JSON.stringify({
 	sum: String(good.reduce((s, p) => s + BigInt(p.value), 0n)),
 	short: pay(BigInt(price) + 1000n, now + Number(shortS)),
 	used: pay(BigInt(price) + 2000n, now + 900),
+	broke: pay(BigInt(price) + 3000n, now + 900, brokeKey),
+	brokePayer: addr.fromPrivateKey(brokeKey),
 }));

@@ -5,10 +5,12 @@
 # mints to a payer; the payer signs authorizations with micro-eth-signer
 # (npm, independent of ogx); a real `ogrun serve` takes them as payment for
 # /v1/infer and writes each into the answer's proof record; `ogsubmit run`
-# (settle_asset = the token) settles them, killed with -9 twice in the
-# middle and restarted. Then payTo holds exactly the sum of the payments, one
-# Transfer each; an authorization that expired before ogsubmit got to it and
-# one whose nonce someone else used on chain first are reported, not sent.
+# (settle_asset = the token) settles them, killed with -9 nine times in the
+# middle (right after its first transaction, then at random moments) and
+# restarted each time. Then payTo holds exactly the sum of the payments, one
+# Transfer each; an authorization that expired before ogsubmit got to it,
+# one whose nonce someone else used on chain first, and one from a payer
+# without tokens (the token rejects it) are each reported, not sent.
 set -u
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
@@ -16,7 +18,7 @@ set -u
 DAEMON=
 trap 'for p in $SERVE_PIDS $DAEMON; do kill -KILL "$p" 2>/dev/null; done; anvil_cleanup; rm -rf "$TMP"' EXIT
 OGSUBMIT=$OGX_BUILD/ogsubmit
-N=12
+N=24
 PRICE=1000
 SHORT_S=6
 PAYTO=0x1111111111111111111111111111111111111111
@@ -81,6 +83,8 @@ done
 check "$N more paid answers, each queued for its record" $N $good
 read -r s1 s2 rid oid USED_SEQ <<<"$(pay used)"
 check "and one more, whose authorization someone else will settle first" "200 queued" "$s1 $s2"
+read -r s1 s2 rid oid BROKE_SEQ <<<"$(pay broke)"
+check "and one from a payer without tokens (the server cannot know)" "200 queued" "$s1 $s2"
 serve_stop
 check "ogrun serve stops cleanly" 0 $?
 
@@ -96,7 +100,9 @@ SHORT_VB=$(jget "$P" short.validBefore)
 while [ "$(date +%s)" -le "$SHORT_VB" ]; do sleep 0.2; done
 
 # Blocks now come every 200 ms, not per transaction, so payments stay in
-# flight long enough to be killed in the middle of.
+# flight long enough to be killed in the middle of: right after its first
+# transaction, then at KILLS random moments (10-250 ms after each start).
+KILLS=${OGX_SETTLE_KILLS:-8}
 rpc evm_setAutomine '[false]' >/dev/null
 miner_start
 cat >>"$ANVIL_TMP/conf" <<EOC
@@ -107,13 +113,17 @@ LOG=$ANVIL_TMP/run.log
 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" 2>>"$LOG" &
 DAEMON=$!
 wait_for 60 grep -q 'transferWithAuthorization sent' "$LOG"
-kill -9 $DAEMON; wait $DAEMON 2>/dev/null
-"$OGSUBMIT" run --config "$ANVIL_TMP/conf" 2>>"$LOG" &
-DAEMON=$!
-wait_for 60 grep -q ': settled to ' "$LOG"
-kill -9 $DAEMON; wait $DAEMON 2>/dev/null
+rc=$?
+kill -9 $DAEMON
+check "kill -9 right after the first settlement transaction is sent" "0 0" "$rc $?"
+wait $DAEMON 2>/dev/null
+for k in $(seq "$KILLS"); do
+	"$OGSUBMIT" run --config "$ANVIL_TMP/conf" 2>>"$LOG" &
+	DAEMON=$!
+	sleep "0.$(printf '%03d' $((RANDOM % 240 + 10)))"
+	kill -9 $DAEMON; wait $DAEMON 2>/dev/null
+done
 DAEMON=
-check "kill -9 twice in the middle of settling" 2 "$(grep -c ': from http' "$LOG")"
 timeout 180 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>>"$LOG"
 check "restarted, ogsubmit run --once: everything settled, exit 0" 0 $?
 
@@ -128,18 +138,22 @@ for i in $(seq 0 $((N - 1))); do
 	[ "$(call "$TOKEN" "0xe94a0102$(pad "$PAYER")${n#0x}")" = 1 ] && nonces_used=$((nonces_used + 1))
 done
 check "authorizationState: every paid nonce is used on chain" $N $nonces_used
-check "payments settled, each once across the restarts" $N \
-	"$(grep -c "^ogsubmit: payment [0-9]* (record seq [0-9]*, [0-9]* from $PAYER): settled to $PAYTO in block" "$LOG")"
+settled=$(grep "^ogsubmit: payment [0-9]* (record seq [0-9]*, [0-9]* from $PAYER): settled to $PAYTO in block" "$LOG" | cut -d' ' -f3)
+check "ogsubmit's log: no payment settled twice across the restarts" \
+	"$(echo "$settled" | sort -u | wc -l)" "$(echo "$settled" | wc -l)"
 check "the expired authorization: reported, not sent" \
 	"ogsubmit: payment X (record seq $SHORT_SEQ, $(jget "$P" short.value) from $PAYER): not settled: authorization expired (validBefore $SHORT_VB); not sent" \
 	"$(grep 'not settled: authorization expired' "$LOG" | sed 's/payment [0-9]* /payment X /')"
 check "the nonce used by someone else: detected, not sent" \
 	"ogsubmit: payment X (record seq $USED_SEQ, $USED_VALUE from $PAYER): not settled: nonce $(jget "$P" used.nonce) is already used on chain (authorizationState); not sent" \
 	"$(grep 'not settled: nonce' "$LOG" | sed 's/payment [0-9]* /payment X /')"
-check "no settlement transaction reverted" 0 "$(grep -c 'reverted' "$LOG")"
+check "the payer without tokens: the token rejects it, reported, not sent" \
+	"ogsubmit: payment X (record seq $BROKE_SEQ, $(jget "$P" broke.value) from $(jget "$P" brokePayer)): not settled: the token rejects the transfer (eth_estimateGas: execution reverted: ERC20: transfer amount exceeds balance); not sent" \
+	"$(grep 'not settled: the token rejects' "$LOG" | sed 's/payment [0-9]* /payment X /')"
+check "no settlement transaction reverted" 0 "$(grep -c 'transaction reverted' "$LOG")"
 check "the journal is compacted to nothing once all is settled" 0 "$(wc -c <"$ANVIL_TMP/state/journal")"
-verify_chain $((N + 2)) >/dev/null
-check "ogverify chain: the $((N + 2)) records on chain exactly once" 0 $?
+verify_chain $((N + 3)) >/dev/null
+check "ogverify chain: the $((N + 3)) records on chain exactly once" 0 $?
 
 # Configuration and payments that are not ours to settle.
 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --settle-asset nope --check 2>"$TMP/err"
@@ -153,12 +167,12 @@ check "settle_asset without code: refused at start" \
 sed -i '/^settle_asset/d' "$ANVIL_TMP/conf"
 timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --state-dir "$ANVIL_TMP/state2" --once 2>"$TMP/err"
 check "without settle_asset: each payment reported as not settled" \
-	"0 $((N + 2)) ogsubmit: record seq $USED_SEQ: payment not settled: settle_asset is not set" \
+	"0 $((N + 3)) ogsubmit: record seq $BROKE_SEQ: payment not settled: settle_asset is not set" \
 	"$? $(grep -c 'payment not settled: settle_asset is not set' "$TMP/err") $(grep 'payment not settled' "$TMP/err" | tail -1)"
 timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --state-dir "$ANVIL_TMP/state3" \
 	--settle-asset "$OTHER" --once 2>"$TMP/err"
 check "another token's payments: reported as not settled" \
-	"0 $((N + 2)) ogsubmit: record seq $USED_SEQ: payment not settled: its asset $TOKEN_CS is not settle_asset $OTHER_CS" \
+	"0 $((N + 3)) ogsubmit: record seq $BROKE_SEQ: payment not settled: its asset $TOKEN_CS is not settle_asset $OTHER_CS" \
 	"$? $(grep -c 'payment not settled: its asset' "$TMP/err") $(grep 'payment not settled' "$TMP/err" | tail -1)"
 check "and payTo's balance did not move" "$((SUM + USED_VALUE))" "$(balance)"
 if [ $FAILED -ne 0 ]; then

@@ -17,11 +17,11 @@ const types = {
 };
 
 // a: the authorization with decimal strings; the token's domain is USDC's ("USDC", "2").
-export function signAuthorization(a, asset, chainId, key = payerKey) {
+export function signAuthorization(a, asset, chainId, key) {
 	const message = { ...a, value: BigInt(a.value), validAfter: BigInt(a.validAfter),
 			  validBefore: BigInt(a.validBefore) };
 	const domain = { name: 'USDC', version: '2', chainId: BigInt(chainId),
 			 verifyingContract: asset };
 	return signTyped({ types, primaryType: 'TransferWithAuthorization', domain, message },
-			 key, false);
+			 key || payerKey, false);
 }
