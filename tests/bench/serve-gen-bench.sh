@@ -17,9 +17,9 @@
 # the load of this shared machine falls on both alike; the table shows the
 # median over SERVE_GEN_ROUNDS rounds (default 5). Besides wall-clock rates,
 # tok/CPU-s divides the tokens by the server process's CPU time in the run
-# (all its threads, from /proc/PID/stat): on a shared machine, where the wall
-# clock moves with other jobs' load, that figure moves much less. Prints a
-# table, writes JSON to $OGX_BENCH_JSON; never fails on a time.
+# (all its threads, from /proc/PID/task/*/schedstat): on a shared machine,
+# where the wall clock moves with other jobs' load, that figure moves much
+# less. Prints a table, writes JSON to $OGX_BENCH_JSON; never fails on a time.
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -62,6 +62,7 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 
 # start_ogx FILE: sets URL_ogx
 start_ogx() {
+	rm -f "$TMP/ogx.out" # not the previous server's "listening" line
 	"$OGRUN" serve --listen 127.0.0.1:0 --model "m=$1" --threads "$THREADS" --streams 8 \
 		--queue 64 >"$TMP/ogx.out" 2>&1 &
 	PIDS="$PIDS $!"
@@ -101,9 +102,8 @@ start_llama() {
 	return 1
 }
 
-HZ=$(getconf CLK_TCK)
-# utime + stime of a process, in clock ticks
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# CPU time of a process, all its threads, in ns (schedstat's first field)
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f", s }'; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print NR ? (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) : 0 }'; }
 field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));o.tokens_per_cpu_s=o.server_cpu_s?o.tokens/o.server_cpu_s:0;console.log(o[process.argv[1]])' "$1"; }
 
@@ -126,11 +126,11 @@ for entry in "${list[@]}"; do
 		for n in 1 8; do
 			for srv in "${servers[@]}"; do
 				url=URL_$srv pid=PID_$srv
-				c0=$(cpu_ticks ${!pid})
+				c0=$(cpu_ns ${!pid})
 				out=$(node "$CLIENT" "${!url}" m $n "$max" "") || exit 1
-				c1=$(cpu_ticks ${!pid})
+				c1=$(cpu_ns ${!pid})
 				# the server's CPU time (all its threads) for this run
-				echo "${out%\}},\"server_cpu_s\":$(awk -v d=$((c1 - c0)) -v hz=$HZ 'BEGIN { print d / hz }')}" \
+				echo "${out%\}},\"server_cpu_s\":$(awk -v d=$((c1 - c0)) 'BEGIN { print d / 1e9 }')}" \
 					>>"$TMP/$srv.$n"
 			done
 		done
