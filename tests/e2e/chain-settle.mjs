@@ -45,5 +45,6 @@ console.log(JSON.stringify({
 	short: pay(BigInt(price) + 1000n, now + Number(shortS)),
 	used: pay(BigInt(price) + 2000n, now + 900),
 	broke: pay(BigInt(price) + 3000n, now + 900, brokeKey),
+	late: pay(BigInt(price) + 5000n, now + 900),
 	brokePayer: addr.fromPrivateKey(brokeKey),
 }));

@@ -10,7 +10,9 @@
 # restarted each time. Then payTo holds exactly the sum of the payments, one
 # Transfer each; an authorization that expired before ogsubmit got to it,
 # one whose nonce someone else used on chain first, and one from a payer
-# without tokens (the token rejects it) are each reported, not sent.
+# without tokens (the token rejects it) are each reported, not sent. Last, a
+# payment whose transaction a raised base fee keeps out of blocks is settled
+# by its fee-bumped replacement, once.
 set -u
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
@@ -155,6 +157,39 @@ check "the journal is compacted to nothing once all is settled" 0 "$(wc -c <"$AN
 verify_chain $((N + 3)) >/dev/null
 check "ogverify chain: the $((N + 3)) records on chain exactly once" 0 $?
 
+# A fee bump: one more payment, whose transaction a raised base fee keeps
+# out of the block; ogsubmit replaces it (same nonce, higher fee, journaled
+# first) and the replacement settles it, once.
+serve_start "${SERVE_ARGS[@]}"
+read -r s1 s2 rid oid LATE_SEQ <<<"$(pay late)"
+serve_stop
+check "one more paid answer, later" "200 queued" "$s1 $s2"
+kill "$MINER_PID"; wait "$MINER_PID" 2>/dev/null; MINER_PID=
+BLOG=$TMP/bump.log
+"$OGSUBMIT" run --config "$ANVIL_TMP/conf" --bump-after-ms 500 2>"$BLOG" &
+DAEMON=$!
+wait_for 30 grep -q 'transferWithAuthorization sent' "$BLOG"
+read -r LATE_ID hash1 <<<"$(sed -n 's/^ogsubmit: payment \([0-9]*\): transferWithAuthorization sent, nonce [0-9]*, transaction \(0x[0-9a-f]*\)$/\1 \2/p' "$BLOG")"
+fee1=$(grep "^T $LATE_ID .* ${hash1#0x} " "$ANVIL_TMP/state/journal" | cut -d' ' -f5)
+rpc anvil_setNextBlockBaseFeePerGas "[\"0x$(printf %x $((fee1 * 5)))\"]" >/dev/null
+rpc evm_mine '[]' >/dev/null
+check "a base fee above its max fee: the block leaves the payment's transaction out" None \
+	"$(rpc_get eth_getTransactionReceipt "[\"$hash1\"]" 'r')"
+wait_for 30 grep -q "^ogsubmit: payment $LATE_ID: fee bumped" "$BLOG"
+check "ogsubmit replaces it with a bumped fee" 0 $?
+check "the replacement is journaled, same nonce" 2 \
+	"$(grep "^T $LATE_ID " "$ANVIL_TMP/state/journal" | cut -d' ' -f3 | uniq -c | awk '{print $1}')"
+miner_start
+wait_for 60 grep -q "^ogsubmit: payment $LATE_ID (record seq $LATE_SEQ, .*): settled to" "$BLOG"
+check "the replacement settles it" 0 $?
+kill -TERM $DAEMON; wait $DAEMON
+check "SIGTERM: exit 0" 0 $?
+DAEMON=
+LATE_VALUE=$(jget "$P" late.value)
+check "payTo's balance: exactly one more payment" "$((SUM + USED_VALUE + LATE_VALUE))" "$(balance)"
+check "the first transaction was never mined" None \
+	"$(rpc_get eth_getTransactionReceipt "[\"$hash1\"]" 'r')"
+
 # Configuration and payments that are not ours to settle.
 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --settle-asset nope --check 2>"$TMP/err"
 check "settle_asset not an address: exit 2, the key named" \
@@ -167,14 +202,14 @@ check "settle_asset without code: refused at start" \
 sed -i '/^settle_asset/d' "$ANVIL_TMP/conf"
 timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --state-dir "$ANVIL_TMP/state2" --once 2>"$TMP/err"
 check "without settle_asset: each payment reported as not settled" \
-	"0 $((N + 3)) ogsubmit: record seq $BROKE_SEQ: payment not settled: settle_asset is not set" \
+	"0 $((N + 4)) ogsubmit: record seq $LATE_SEQ: payment not settled: settle_asset is not set" \
 	"$? $(grep -c 'payment not settled: settle_asset is not set' "$TMP/err") $(grep 'payment not settled' "$TMP/err" | tail -1)"
 timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --state-dir "$ANVIL_TMP/state3" \
 	--settle-asset "$OTHER" --once 2>"$TMP/err"
 check "another token's payments: reported as not settled" \
-	"0 $((N + 3)) ogsubmit: record seq $BROKE_SEQ: payment not settled: its asset $TOKEN_CS is not settle_asset $OTHER_CS" \
+	"0 $((N + 4)) ogsubmit: record seq $LATE_SEQ: payment not settled: its asset $TOKEN_CS is not settle_asset $OTHER_CS" \
 	"$? $(grep -c 'payment not settled: its asset' "$TMP/err") $(grep 'payment not settled' "$TMP/err" | tail -1)"
-check "and payTo's balance did not move" "$((SUM + USED_VALUE))" "$(balance)"
+check "and payTo's balance did not move" "$((SUM + USED_VALUE + LATE_VALUE))" "$(balance)"
 if [ $FAILED -ne 0 ]; then
 	echo "# ogsubmit's log:"
 	sed 's/^/#   /' "$LOG"
