@@ -6,7 +6,8 @@
  * A command number is the _IOWR() encoding of its struct; its size field is
  * the size userspace was built with. Shorter than the first version, or not
  * a multiple of 8, is -EINVAL; longer with a non-zero tail is -E2BIG
- * (copy_struct_from_user()); an unknown number is -ENOTTY. Open files hold a
+ * (copy_struct_from_user()); an unknown number is -ENOTTY. On success only
+ * the struct's Out fields are written back. Open files hold a
  * module reference (.owner), so the module cannot go while one is open, and
  * an io_uring holding the file holds it too.
  */
@@ -16,6 +17,7 @@
 #include <linux/miscdevice.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
+#include <linux/stddef.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -93,18 +95,21 @@ static int ogx_cmd_extend(union ogx_args *a)
 }
 
 /*
- * The vector is copied in whole and validated before anything is appended;
- * results go back only for the events appended. An element longer than
- * struct ogx_extend (a newer userspace) is taken while its tail is zero.
+ * Every element is read and validated before anything is appended; results
+ * go back only for the events appended. Only the In part of an element is
+ * read and only its Out part written: they are the two halves of struct
+ * ogx_extend, in that order. An element longer than the struct (a newer
+ * userspace) is taken while its tail is zero.
  */
 static int ogx_cmd_extend_vec(union ogx_args *a)
 {
+	const size_t in = offsetof(struct ogx_extend, seq);
+	const size_t size = sizeof(struct ogx_extend);
 	struct ogx_extend_vec *v = &a->extend_vec;
 	void __user *uevents = u64_to_user_ptr(v->events);
-	size_t size = sizeof(struct ogx_extend);
 	struct ogx_extend *xs;
 	unsigned int i;
-	int ret;
+	int ret = 0;
 
 	if (v->flags || !v->count || v->stride < OGX_EXTEND_SIZE_VER0 ||
 	    v->stride % sizeof(__u64))
@@ -114,16 +119,18 @@ static int ogx_cmd_extend_vec(union ogx_args *a)
 	xs = kmalloc_array(v->count, size, GFP_KERNEL);
 	if (!xs)
 		return -ENOMEM;
-	if (v->stride == size) {
-		ret = copy_from_user(xs, uevents, v->count * size) ? -EFAULT : 0;
-	} else {
-		for (i = 0, ret = 0; i < v->count && !ret; i++)
-			ret = copy_struct_from_user(&xs[i], size,
-						    uevents + i * v->stride,
-						    v->stride);
+	for (i = 0; i < v->count && !ret; i++) {
+		void __user *u = uevents + i * v->stride;
+
+		if (copy_from_user(&xs[i], u, in)) {
+			ret = -EFAULT;
+		} else if (v->stride > size) {
+			ret = check_zeroed_user(u + size, v->stride - size);
+			ret = ret < 0 ? ret : ret ? 0 : -E2BIG;
+		}
+		if (!ret)
+			ret = ogx_extend_check(&xs[i]);
 	}
-	for (i = 0; i < v->count && !ret; i++)
-		ret = ogx_extend_check(&xs[i]);
 	if (ret)
 		goto out;
 	ret = ogx_extend(xs, v->count);
@@ -131,15 +138,10 @@ static int ogx_cmd_extend_vec(union ogx_args *a)
 		goto out;
 	v->done = ret;
 	ret = 0;
-	if (v->stride == size) {
-		if (copy_to_user(uevents, xs, v->done * size))
+	for (i = 0; i < v->done && !ret; i++)
+		if (copy_to_user(uevents + i * v->stride + in, (u8 *)&xs[i] + in,
+				 min_t(size_t, v->stride, size) - in))
 			ret = -EFAULT;
-	} else {
-		for (i = 0; i < v->done && !ret; i++)
-			if (copy_to_user(uevents + i * v->stride, &xs[i],
-					 min_t(size_t, v->stride, size)))
-				ret = -EFAULT;
-	}
 out:
 	kfree(xs);
 	return ret;
@@ -161,16 +163,18 @@ static const struct ogx_command {
 	unsigned int cmd;
 	size_t size;		/* the struct as this module knows it */
 	size_t min_size;	/* its first published version */
+	size_t out;		/* where its Out fields begin: they end it */
 	int (*fn)(union ogx_args *a);
 } ogx_commands[] = {
-	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info),
+	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info), 0,
 	  ogx_cmd_info },
 	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend), OGX_EXTEND_SIZE_VER0,
-	  ogx_cmd_extend },
+	  offsetof(struct ogx_extend, seq), ogx_cmd_extend },
 	{ OGX_IOCTL_VERIFY, sizeof(struct ogx_verify),
-	  sizeof(struct ogx_verify), ogx_cmd_verify },
+	  sizeof(struct ogx_verify), sizeof(struct ogx_verify), ogx_cmd_verify },
 	{ OGX_IOCTL_EXTEND_VEC, sizeof(struct ogx_extend_vec),
-	  sizeof(struct ogx_extend_vec), ogx_cmd_extend_vec },
+	  sizeof(struct ogx_extend_vec), offsetof(struct ogx_extend_vec, done),
+	  ogx_cmd_extend_vec },
 };
 
 long ogx_command(unsigned int cmd, void __user *uarg)
@@ -193,8 +197,14 @@ long ogx_command(unsigned int cmd, void __user *uarg)
 	ret = c->fn(&a);
 	if (ret)
 		return ret;
-	/* A longer struct's tail was checked to be zero and stays so. */
-	if (copy_to_user(uarg, &a, min(usize, c->size)))
+	/*
+	 * Only the Out fields go back (none for VERIFY); a longer struct's
+	 * tail was checked to be zero and stays so. Out fields all lie in
+	 * the first published version: min_size >= out.
+	 */
+	if (c->out < c->size &&
+	    copy_to_user(uarg + c->out, (u8 *)&a + c->out,
+			 min(usize, c->size) - c->out))
 		return -EFAULT;
 	return 0;
 }

@@ -215,6 +215,8 @@ TEST_F(ogx, bad_pointers)
 	}
 	/* Readable but not writable: the result cannot be returned. */
 	ASSERT_EQ(-EFAULT, ogx_ioctl(self->fd, OGX_IOCTL_INFO, ro));
+	/* VERIFY has no Out field: nothing is written back, read-only will do. */
+	ASSERT_EQ(-EBADMSG, ogx_ioctl(self->fd, OGX_IOCTL_VERIFY, ro));
 	/* A struct that runs off the end of the mapping. */
 	x = (struct ogx_extend *)((char *)ro + 4096 - sizeof(*x) / 2);
 	ASSERT_EQ(-EFAULT, ogx_ioctl(self->fd, OGX_IOCTL_EXTEND, x));

@@ -11,7 +11,8 @@
  * encoded in the command number; a newer userspace may pass a longer struct
  * whose unknown tail is zero, an older one a shorter struct no smaller than
  * the first published version.  Unknown flags and non-zero padding are
- * rejected with -EINVAL.
+ * rejected with -EINVAL.  In fields come first in each struct, Out fields
+ * last; on success only the Out fields are written back.
  */
 #ifndef _UAPI_LINUX_OGX_H
 #define _UAPI_LINUX_OGX_H
