@@ -12,10 +12,10 @@
  * that block is compressed once at load and only its output state is kept
  * (it is as secret as the key, and wiped alike): an event then costs the two
  * blocks of its message. They go through the portable compression function,
- * not the library's SIMD one: for two blocks, saving and restoring the
- * caller's FPU state on the way in and out of the syscall costs more than
- * SIMD saves. At load the result is checked against the library's
- * blake2s() for the same key, so the two can never drift apart.
+ * not the library's SIMD one, which would save the caller's FPU state for
+ * two blocks (and, emulated, is slower per block too; see kmod.md). At load
+ * the result is checked against the library's blake2s() for the same key,
+ * so the two can never drift apart.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
