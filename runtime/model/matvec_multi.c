@@ -13,7 +13,6 @@
  * no unpacking, and one row against several vectors from L1 is already
  * what the one-vector kernel does.
  */
-#include "model/gguf.h"
 #include "model/matvec_avx2.h"
 
 #if defined(__x86_64__)
@@ -33,20 +32,32 @@ MULTI_KERNEL void q8_0_multi(const uint8_t *b, const struct ogx_q8x *x, size_t x
 	#pragma GCC unroll 4
 	for (uint32_t v = 0; v < nv; v++)
 		a0[v] = a1[v] = _mm256_setzero_ps();
+	/*
+	 * Even blocks into a0, odd ones into a1, as the one-vector kernel; one
+	 * block at a time here, so that only one block's w and |w| hold
+	 * registers beside the 2 * nv accumulators.
+	 */
 	for (; k + 2 <= nb; k += 2, b += 68) {
-		__m256i w0 = _mm256_loadu_si256((const __m256i *)(b + 2));
-		__m256i w1 = _mm256_loadu_si256((const __m256i *)(b + 36));
-		__m256i aw0 = _mm256_sign_epi8(w0, w0), aw1 = _mm256_sign_epi8(w1, w1);
-		float d0 = ogx_w_scale(b), d1 = ogx_w_scale(b + 34);
+		__m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
+		__m256i aw = _mm256_sign_epi8(w, w);
+		float d = ogx_w_scale(b);
 
-		#pragma GCC unroll 4
+#pragma GCC unroll 4
 		for (uint32_t v = 0; v < nv; v++) {
 			const struct ogx_q8x *xv = x + v * xs + k;
-			__m256 s0 = ogx_mul_sum_i8(aw0, w0, _mm256_loadu_si256((const __m256i *)xv[0].q));
-			__m256 s1 = ogx_mul_sum_i8(aw1, w1, _mm256_loadu_si256((const __m256i *)xv[1].q));
+			__m256 s0 = ogx_mul_sum_i8(aw, w, _mm256_loadu_si256((const __m256i *)xv->q));
 
-			a0[v] = _mm256_fmadd_ps(_mm256_set1_ps(d0 * xv[0].d), s0, a0[v]);
-			a1[v] = _mm256_fmadd_ps(_mm256_set1_ps(d1 * xv[1].d), s1, a1[v]);
+			a0[v] = _mm256_fmadd_ps(_mm256_set1_ps(d * xv->d), s0, a0[v]);
+		}
+		w = _mm256_loadu_si256((const __m256i *)(b + 36));
+		aw = _mm256_sign_epi8(w, w);
+		d = ogx_w_scale(b + 34);
+#pragma GCC unroll 4
+		for (uint32_t v = 0; v < nv; v++) {
+			const struct ogx_q8x *xv = x + v * xs + k + 1;
+			__m256 s1 = ogx_mul_sum_i8(aw, w, _mm256_loadu_si256((const __m256i *)xv->q));
+
+			a1[v] = _mm256_fmadd_ps(_mm256_set1_ps(d * xv->d), s1, a1[v]);
 		}
 	}
 	if (k < nb) {
@@ -136,22 +147,35 @@ MULTI_KERNEL void f16_multi(const uint8_t *w, const float *x, size_t xs, uint32_
 	for (uint32_t v = 0; v < nv; v++) {
 		float sum = ogx_hsum256_ps(_mm256_add_ps(a0[v], a1[v]));
 
+		/* F16C's conversion is exact, as ogx_f16_to_f32(), and no call */
 		for (uint32_t j = i; j < n; j++)
-			sum += ogx_f16_to_f32((uint16_t)(w[2 * j] | w[2 * j + 1] << 8)) * x[v * xs + j];
+			sum += _cvtsh_ss((unsigned short)(w[2 * j] | w[2 * j + 1] << 8)) * x[v * xs + j];
 		out[v] = sum;
 	}
 }
 
-/* One function per nv, each with the kernel inlined for that constant. */
+/*
+ * One function per nv, each with the kernel inlined for that constant (in
+ * separate functions, not the cases of one switch, so that each gets the
+ * registers to itself).
+ */
 #define DISPATCH(name, kernel, xtype)							\
-OGX_AVX2 static void name(const void *row, const xtype *x, size_t xs, uint32_t n,	\
-			  uint32_t nv, float *out)					\
+OGX_AVX2 static void name##_1(const void *row, const xtype *x, size_t xs, uint32_t n,	\
+			      float *out) { kernel(row, x, xs, n, out, 1); }		\
+OGX_AVX2 static void name##_2(const void *row, const xtype *x, size_t xs, uint32_t n,	\
+			      float *out) { kernel(row, x, xs, n, out, 2); }		\
+OGX_AVX2 static void name##_3(const void *row, const xtype *x, size_t xs, uint32_t n,	\
+			      float *out) { kernel(row, x, xs, n, out, 3); }		\
+OGX_AVX2 static void name##_4(const void *row, const xtype *x, size_t xs, uint32_t n,	\
+			      float *out) { kernel(row, x, xs, n, out, 4); }		\
+static void name(const void *row, const xtype *x, size_t xs, uint32_t n, uint32_t nv,	\
+		 float *out)								\
 {											\
 	switch (nv) {									\
-	case 1: kernel(row, x, xs, n, out, 1); break;					\
-	case 2: kernel(row, x, xs, n, out, 2); break;					\
-	case 3: kernel(row, x, xs, n, out, 3); break;					\
-	default: kernel(row, x, xs, n, out, 4); break;					\
+	case 1: name##_1(row, x, xs, n, out); break;					\
+	case 2: name##_2(row, x, xs, n, out); break;					\
+	case 3: name##_3(row, x, xs, n, out); break;					\
+	default: name##_4(row, x, xs, n, out); break;					\
 	}										\
 }
 
