@@ -69,6 +69,28 @@ int ogx_kmod_extend(struct ogx_kmod *k, struct ogx_extend *x)
 	return ogx_kmod_ioctl(k, OGX_IOCTL_EXTEND, x);
 }
 
+int ogx_kmod_extend_vec(struct ogx_kmod *k, struct ogx_extend *xs, unsigned int n,
+			unsigned int *done)
+{
+	struct ogx_extend_vec v;
+	int err = 0;
+
+	*done = 0;
+	while (*done < n) {
+		v = (struct ogx_extend_vec){
+			.events = (uintptr_t)&xs[*done],
+			.count = n - *done < OGX_EXTEND_VEC_MAX ? n - *done : OGX_EXTEND_VEC_MAX,
+			.stride = sizeof(xs[0]),
+		};
+		err = ogx_kmod_ioctl(k, OGX_IOCTL_EXTEND_VEC, &v);
+		if (err)
+			break;
+		/* A short count: the rest failed; the next call says why. */
+		*done += v.done;
+	}
+	return err;
+}
+
 int ogx_kmod_verify(struct ogx_kmod *k, const struct ogx_verify *v)
 {
 	return ogx_kmod_ioctl(k, OGX_IOCTL_VERIFY, (void *)v);

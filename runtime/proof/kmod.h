@@ -31,6 +31,15 @@ void ogx_kmod_close(struct ogx_kmod *k);
 
 int ogx_kmod_info(struct ogx_kmod *k, struct ogx_info *info);
 int ogx_kmod_extend(struct ogx_kmod *k, struct ogx_extend *x);
+/*
+ * EXTENDs xs[0..n) in order with EXTEND_VEC ioctls of up to
+ * OGX_EXTEND_VEC_MAX events each; *done counts the events appended (their Out
+ * fields are filled). Returns 0, or the error of the first call that
+ * appended nothing (-ENOTTY: a module without EXTEND_VEC). Each call's
+ * events are consecutive in the log.
+ */
+int ogx_kmod_extend_vec(struct ogx_kmod *k, struct ogx_extend *xs, unsigned int n,
+			unsigned int *done);
 /* 0 when (seq, head, digest, mac) came from this kernel, -EBADMSG if not. */
 int ogx_kmod_verify(struct ogx_kmod *k, const struct ogx_verify *v);
 

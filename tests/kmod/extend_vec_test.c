@@ -362,4 +362,35 @@ TEST_F(ogx, vec_concurrent)
 	ASSERT_EQ(events + 40 * 16 + 2 * 8 * 16, events_now(self->fd));
 }
 
+/* The client splits a long run into vectors; each lands whole. */
+TEST_F(ogx, vec_client)
+{
+	struct ogx_kmod k = { .fd = self->fd };
+	struct ogx_extend xs[150];
+	struct ogx_info before;
+	unsigned int i, done = 0;
+
+	for (i = 0; i < 150; i++)
+		fill_extend(&xs[i], 8000 + i);
+	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &before));
+	ASSERT_EQ(0, ogx_kmod_extend_vec(&k, xs, 150, &done));
+	ASSERT_EQ(150, done);
+	/* Vectors of 64, 64 and 22: consecutive within each. */
+	for (i = 1; i < 150; i++)
+		if (i % OGX_EXTEND_VEC_MAX)
+			ASSERT_EQ(xs[i - 1].seq + 1, xs[i].seq);
+	for (i = 0; i < 150; i++) {
+		struct ogx_verify v;
+
+		to_verify(&v, &xs[i]);
+		ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_VERIFY, &v));
+	}
+	/* A bad event in the second vector: the first one stays appended. */
+	xs[100].type = 0;
+	ASSERT_EQ(-EINVAL, ogx_kmod_extend_vec(&k, xs, 150, &done));
+	ASSERT_EQ(OGX_EXTEND_VEC_MAX, done);
+	ASSERT_EQ(0, ogx_kmod_extend_vec(&k, xs, 0, &done));
+	ASSERT_EQ(0, done);
+}
+
 TEST_HARNESS_MAIN
