@@ -156,17 +156,47 @@ static int signed_message(const struct ogx_record *r, uint8_t **msg, size_t *len
 int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **out,
 		    size_t *len)
 {
-	uint8_t *msg;
-	size_t mlen;
+	const size_t ctx = sizeof(OGX_RECORD_SIG_CONTEXT); /* with its NUL */
+	static const uint8_t sig_head[3] = { 0x14, 0x58, OGX_SIG_LEN }; /* key 20, bstr(64) */
+	uint8_t *body, *buf;
+	size_t blen;
 	int err;
 
 	memcpy(r->node, key->pk, OGX_PK_LEN);
-	err = signed_message(r, &msg, &mlen);
+	err = ogx_record_encode(r, false, &body, &blen);
 	if (err)
 		return err;
-	ogx_key_sign(key, r->sig, msg, mlen);
-	free(msg);
-	return ogx_record_encode(r, true, out, len);
+	/*
+	 * One encoding serves both: the signature is the last key (20, the
+	 * largest), so the full record is the body with its map head counting
+	 * one more entry and the signature appended. The head is one byte
+	 * (0xa0 | n) while the map has fewer than 23 entries, as it always has.
+	 */
+	if (blen < 1 || (body[0] & 0xe0) != 0xa0 || (body[0] & 0x1f) >= 23) {
+		free(body);
+		return ogx_fail(-EINVAL, "record map head 0x%02x: not a short map", blen ? body[0] : 0);
+	}
+	buf = malloc(ctx + blen + sizeof(sig_head) + OGX_SIG_LEN);
+	if (!buf) {
+		free(body);
+		return -ENOMEM;
+	}
+	memcpy(buf, OGX_RECORD_SIG_CONTEXT, ctx);
+	memcpy(buf + ctx, body, blen);
+	free(body);
+	ogx_key_sign(key, r->sig, buf, ctx + blen);
+	memmove(buf, buf + ctx, blen);
+	buf[0]++;
+	memcpy(buf + blen, sig_head, sizeof(sig_head));
+	memcpy(buf + blen + sizeof(sig_head), r->sig, OGX_SIG_LEN);
+	if (blen + sizeof(sig_head) + OGX_SIG_LEN > OGX_RECORD_MAX) {
+		free(buf);
+		return ogx_fail(-EMSGSIZE, "record of %zu bytes exceeds %d",
+				blen + sizeof(sig_head) + OGX_SIG_LEN, OGX_RECORD_MAX);
+	}
+	*out = buf;
+	*len = blen + sizeof(sig_head) + OGX_SIG_LEN;
+	return 0;
 }
 
 int ogx_record_verify(const struct ogx_record *r)

@@ -8,11 +8,18 @@
  * the records handed over before it are durable: a response that carries a
  * result leaves only after its record's fdatasync completed.
  *
- * One group is in flight at a time. Records that arrive while its sync runs
- * wait and go together as the next group, so under load a group holds
- * everything that finished during one sync (tens to hundreds of records) and
- * a lone request pays one write and one fdatasync. The workers never wait
- * for the disk: they compute and sign the next batch meanwhile.
+ * At the end of each loop turn the records handed over since the last group
+ * become a group: its writes, then one fdatasync, linked. Up to
+ * COMMIT_GROUPS groups are in flight at once (the disk overlaps their
+ * flushes), but a group's writes are submitted only after every earlier
+ * group's writes completed: a failed write is then always the spool's last,
+ * and a restart cuts it as a torn tail instead of finding a hole before good
+ * records. Past that, records wait and the next group takes all of them,
+ * so under load one sync covers tens to hundreds of records while a lone
+ * request pays one write and one sync. Answers are released in order, as
+ * the oldest groups complete. The workers never wait for the disk: they
+ * compute and sign the next batch meanwhile. A segment roll happens only
+ * with nothing in flight (ogx_spool_plan()'s rule).
  *
  * A failed or short write, or a failed fdatasync, fails the spool for good
  * (as ogx_spool_append() does): the answers held for it and every later one
@@ -104,6 +111,8 @@ static void fail(struct srv *s, int err)
 {
 	struct commit *cm = &s->cm;
 
+	if (cm->err)
+		return;
 	snprintf(s->spool_errmsg, sizeof(s->spool_errmsg), "proof spool: %s", ogx_errmsg(err));
 	cm->err = err;
 	atomic_store(&s->spool_failed, true);
@@ -146,98 +155,113 @@ void commit_flush(struct srv *s)
 {
 	struct commit *cm = &s->cm;
 	struct ogx_spool *sp = s->prover.spool;
-	size_t done = 0, k = 0;
+	unsigned int gi = (cm->head + cm->inflight) % COMMIT_GROUPS, k = 0;
+	struct commit_group *g = &cm->g[gi];
 	struct io_uring_sqe *sqe;
+	size_t done = 0;
 	int err = 0;
 
-	if (cm->inflight || !cm->pend_n || cm->err)
+	if (cm->inflight == COMMIT_GROUPS || !cm->pend_n || cm->err)
 		return;
-	/* the pending records become the group; pend starts over empty */
-	{
-		struct iovec *t = cm->fly;
-		size_t tc = cm->fly_cap;
+	for (unsigned int i = 0; i < cm->inflight; i++)
+		if (cm->g[(cm->head + i) % COMMIT_GROUPS].writes_left)
+			return;
+	/* room for the most one group takes, so that nothing fails once planned */
+	if (g->cap < COMMIT_WRITES * OGX_SPOOL_WRITE_MAX) {
+		struct iovec *t = realloc(g->recs, COMMIT_WRITES * OGX_SPOOL_WRITE_MAX * sizeof(*t));
 
-		cm->fly = cm->pend;
-		cm->fly_cap = cm->pend_cap;
-		cm->fly_n = cm->pend_n;
-		cm->pend = t;
-		cm->pend_cap = tc;
-		cm->pend_n = 0;
+		if (!t) {
+			fail(s, ogx_fail(-ENOMEM, "out of memory for a record group"));
+			return;
+		}
+		g->recs = t;
+		g->cap = COMMIT_WRITES * OGX_SPOOL_WRITE_MAX;
 	}
-	/* a segment roll only before the group's first write (nothing in flight) */
-	while (done < cm->fly_n && k < COMMIT_WRITES) {
-		err = ogx_spool_plan(sp, cm->fly + done, cm->fly_n - done, k == 0, &cm->w[k]);
-		if (err || !cm->w[k].n)
+	/* a segment roll only with nothing in flight, before the first write */
+	while (done < cm->pend_n && k < COMMIT_WRITES) {
+		err = ogx_spool_plan(sp, cm->pend + done, cm->pend_n - done,
+				     k == 0 && !cm->inflight, &g->w[k]);
+		if (err || !g->w[k].n)
 			break;
-		done += cm->w[k].n;
+		done += g->w[k].n;
 		k++;
 	}
 	if (err) {
-		free_recs(cm->fly, cm->fly_n);
-		cm->fly_n = 0;
 		fail(s, err);
 		return;
 	}
-	/* what did not fit waits for the next group, ahead of later records */
-	for (size_t i = done; i < cm->fly_n; i++)
-		push(&cm->pend, &cm->pend_n, &cm->pend_cap, cm->fly[i]);
-	cm->fly_n = done;
+	if (!k)
+		return; /* a roll is due: after the groups in flight complete */
+	/* the planned records become the group; the rest wait, in order */
+	memcpy(g->recs, cm->pend, done * sizeof(*cm->pend));
+	g->n = done;
+	memmove(cm->pend, cm->pend + done, (cm->pend_n - done) * sizeof(*cm->pend));
+	cm->pend_n -= done;
+	g->end = cm->durable;
+	for (unsigned int i = 0; i < cm->inflight; i++)
+		g->end += cm->g[(cm->head + i) % COMMIT_GROUPS].n;
+	g->end += g->n;
 	if (io_uring_sq_space_left(&s->ring) < k + 1)
 		io_uring_submit(&s->ring);
-	for (size_t i = 0; i < k; i++) {
+	for (unsigned int i = 0; i < k; i++) {
 		sqe = io_uring_get_sqe(&s->ring);
-		io_uring_prep_writev(sqe, cm->w[i].fd, cm->w[i].iov, (unsigned int)cm->w[i].iovcnt,
-				     cm->w[i].off);
+		io_uring_prep_writev(sqe, g->w[i].fd, g->w[i].iov, (unsigned int)g->w[i].iovcnt,
+				     g->w[i].off);
 		sqe->flags |= IOSQE_IO_LINK;
-		io_uring_sqe_set_data(sqe, &cm->write_op[i]);
+		g->write_op[i] = (struct op){ .type = OP_SPOOL_WRITE, .idx = gi };
+		io_uring_sqe_set_data(sqe, &g->write_op[i]);
 	}
 	sqe = io_uring_get_sqe(&s->ring);
-	io_uring_prep_fsync(sqe, cm->w[0].fd, IORING_FSYNC_DATASYNC);
-	io_uring_sqe_set_data(sqe, &cm->sync_op);
-	cm->ios = (unsigned int)k + 1;
-	cm->io_err = 0;
-	cm->io_what = NULL;
-	cm->inflight = true;
+	io_uring_prep_fsync(sqe, g->w[0].fd, IORING_FSYNC_DATASYNC);
+	g->sync_op = (struct op){ .type = OP_SPOOL_SYNC, .idx = gi };
+	io_uring_sqe_set_data(sqe, &g->sync_op);
+	g->writes = g->writes_left = k;
+	g->ios = k + 1;
+	g->err = 0;
+	g->what = NULL;
+	cm->inflight++;
 }
 
 void commit_cqe(struct srv *s, struct op *op, int res)
 {
 	struct commit *cm = &s->cm;
+	struct commit_group *g = &cm->g[op->idx];
 
 	/* the first failure names the group's fate; a broken link cancels the rest */
 	if (op->type == OP_SPOOL_WRITE) {
-		if (!cm->io_err && res != (int)cm->w[op - cm->write_op].bytes) {
-			cm->io_err = res < 0 ? res : -EIO;
-			cm->io_what = res < 0 ? "writing records" : "writing records (short write)";
+		g->writes_left--;
+		if (!g->err && res != (int)g->w[op - g->write_op].bytes) {
+			g->err = res < 0 ? res : -EIO;
+			g->what = res < 0 ? "writing records" : "writing records (short write)";
 		}
-	} else if (!cm->io_err && res < 0) {
-		cm->io_err = res;
-		cm->io_what = "fdatasync";
+	} else if (!g->err && res < 0) {
+		g->err = res;
+		g->what = "fdatasync";
 	}
-	if (--cm->ios)
+	if (--g->ios)
 		return;
-	cm->inflight = false;
-	free_recs(cm->fly, cm->fly_n);
-	if (cm->io_err) {
-		cm->fly_n = 0;
-		fail(s, ogx_spool_io_failed(s->prover.spool, cm->io_err, cm->io_what));
-		return;
+	free_recs(g->recs, g->n);
+	if (g->err)
+		fail(s, ogx_spool_io_failed(s->prover.spool, g->err, g->what));
+	/* answers go out in order: the oldest groups that are complete */
+	while (cm->inflight && !cm->g[cm->head].ios) {
+		struct commit_group *h = &cm->g[cm->head];
+
+		if (!cm->err) {
+			atomic_fetch_add(&s->records, h->end - cm->durable);
+			atomic_fetch_add(&s->commits, 1);
+			cm->durable = h->end;
+		}
+		h->n = 0;
+		cm->head = (cm->head + 1) % COMMIT_GROUPS;
+		cm->inflight--;
 	}
-	cm->durable += cm->fly_n;
-	atomic_fetch_add(&s->records, cm->fly_n);
-	atomic_fetch_add(&s->commits, 1);
-	cm->fly_n = 0;
 	release_parked(s);
 }
 
 void commit_init(struct srv *s)
 {
-	struct commit *cm = &s->cm;
-
-	cm->parked_tail = &cm->parked;
-	for (size_t i = 0; i < COMMIT_WRITES; i++)
-		cm->write_op[i].type = OP_SPOOL_WRITE;
-	cm->sync_op.type = OP_SPOOL_SYNC;
+	s->cm.parked_tail = &s->cm.parked;
 }
 
 void commit_free(struct srv *s)
@@ -245,9 +269,12 @@ void commit_free(struct srv *s)
 	struct commit *cm = &s->cm;
 
 	free_recs(cm->pend, cm->pend_n);
-	free_recs(cm->fly, cm->fly_n);
 	free(cm->pend);
-	free(cm->fly);
+	for (unsigned int i = 0; i < COMMIT_GROUPS; i++) {
+		if (cm->g[i].ios)
+			free_recs(cm->g[i].recs, cm->g[i].n);
+		free(cm->g[i].recs);
+	}
 	while (cm->parked) {
 		struct msg *m = cm->parked;
 

@@ -42,6 +42,7 @@ enum op_type {
 struct op {
 	enum op_type type;
 	struct conn *c;
+	unsigned int idx;	/* spool ops: which group (commit.c) */
 };
 
 struct conn {
@@ -99,22 +100,30 @@ struct msg {
 };
 
 /* commit.c: the loop's group commit of records (loop thread only). */
-#define COMMIT_WRITES 4		/* writes per group, OGX_SPOOL_WRITE_MAX records each */
+#define COMMIT_GROUPS 4		/* groups written and synced at once */
+#define COMMIT_WRITES 2		/* writes per group, OGX_SPOOL_WRITE_MAX records each */
+
+struct commit_group {
+	struct iovec *recs;		/* its records (owned), in seq order */
+	size_t n, cap;
+	uint64_t end;			/* durable = end once it and all before it are */
+	unsigned int ios;		/* CQEs still to come; 0: done */
+	unsigned int writes;		/* its write SQEs; writes_left: not yet completed */
+	unsigned int writes_left;
+	int err;			/* its first failure */
+	const char *what;
+	struct op write_op[COMMIT_WRITES], sync_op;
+	struct ogx_spool_write w[COMMIT_WRITES];
+};
 
 struct commit {
 	struct iovec *pend;		/* records handed over, not yet written */
 	size_t pend_n, pend_cap;
-	struct iovec *fly;		/* the group being written and synced */
-	size_t fly_n, fly_cap;
-	bool inflight;
-	unsigned int ios;		/* its CQEs still to come */
-	int io_err;
-	const char *io_what;
+	struct commit_group g[COMMIT_GROUPS];	/* a ring: head is the oldest in flight */
+	unsigned int head, inflight;
 	uint64_t queued, durable;	/* records handed over / made durable, ever */
 	struct msg *parked, **parked_tail;	/* answers waiting for durability */
 	int err;			/* the spool failed: sticky */
-	struct op write_op[COMMIT_WRITES], sync_op;
-	struct ogx_spool_write w[COMMIT_WRITES];
 };
 
 enum model_kind { MODEL_MLP, MODEL_LLAMA };

@@ -356,10 +356,10 @@ static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 	s->conns++;
 	c->s = s;
 	c->fd = cqe->res;
-	c->recv_op = (struct op){ OP_RECV, c };
-	c->send_op = (struct op){ OP_SEND, c };
-	c->tmo_op = (struct op){ OP_TIMEOUT, c };
-	c->send_tmo_op = (struct op){ OP_TIMEOUT, c };
+	c->recv_op = (struct op){ .type = OP_RECV, .c = c };
+	c->send_op = (struct op){ .type = OP_SEND, .c = c };
+	c->tmo_op = (struct op){ .type = OP_TIMEOUT, .c = c };
+	c->send_tmo_op = (struct op){ .type = OP_TIMEOUT, .c = c };
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	ogx_http_parser_init(&c->hp, s->cfg->max_body);
 	arm_recv(c);
@@ -460,7 +460,18 @@ int loop_run(struct srv *s)
 	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	if (s->sigfd < 0)
 		return ogx_fail(-errno, "signalfd: %s", strerror(errno));
+	/*
+	 * Only this thread submits: completions' task work then runs when the
+	 * loop asks for events, not as an interrupt of whatever it is doing
+	 * (kernel 6.1+; older kernels get the plain ring).
+	 */
+	p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
 	err = io_uring_queue_init_params(RING_ENTRIES, &s->ring, &p);
+	if (err == -EINVAL) {
+		p = (struct io_uring_params){ .flags = IORING_SETUP_CQSIZE,
+					      .cq_entries = 4 * RING_ENTRIES };
+		err = io_uring_queue_init_params(RING_ENTRIES, &s->ring, &p);
+	}
 	if (err)
 		return ogx_fail(err, "io_uring: %s", strerror(-err));
 	err = listen_on(s);
