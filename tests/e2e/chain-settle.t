@@ -145,13 +145,13 @@ check "ogsubmit's log: no payment settled twice across the restarts" \
 	"$(echo "$settled" | sort -u | wc -l)" "$(echo "$settled" | wc -l)"
 check "the expired authorization: reported, not sent" \
 	"ogsubmit: payment X (record seq $SHORT_SEQ, $(jget "$P" short.value) from $PAYER): not settled: authorization expired (validBefore $SHORT_VB); not sent" \
-	"$(grep 'not settled: authorization expired' "$LOG" | sed 's/payment [0-9]* /payment X /')"
+	"$(grep 'not settled: authorization expired' "$LOG" | sed 's/payment [0-9]* /payment X /' | sort -u)"
 check "the nonce used by someone else: detected, not sent" \
 	"ogsubmit: payment X (record seq $USED_SEQ, $USED_VALUE from $PAYER): not settled: nonce $(jget "$P" used.nonce) is already used on chain (authorizationState); not sent" \
-	"$(grep 'not settled: nonce' "$LOG" | sed 's/payment [0-9]* /payment X /')"
+	"$(grep 'not settled: nonce' "$LOG" | sed 's/payment [0-9]* /payment X /' | sort -u)"
 check "the payer without tokens: the token rejects it, reported, not sent" \
 	"ogsubmit: payment X (record seq $BROKE_SEQ, $(jget "$P" broke.value) from $(jget "$P" brokePayer)): not settled: the token rejects the transfer (eth_estimateGas: execution reverted: ERC20: transfer amount exceeds balance); not sent" \
-	"$(grep 'not settled: the token rejects' "$LOG" | sed 's/payment [0-9]* /payment X /')"
+	"$(grep 'not settled: the token rejects' "$LOG" | sed 's/payment [0-9]* /payment X /' | sort -u)"
 check "no settlement transaction reverted" 0 "$(grep -c 'transaction reverted' "$LOG")"
 check "the journal is compacted to nothing once all is settled" 0 "$(wc -c <"$ANVIL_TMP/state/journal")"
 verify_chain $((N + 3)) >/dev/null
@@ -191,8 +191,9 @@ check "a base fee above its max fee: the block leaves the payment's transaction 
 	"$(rpc_get eth_getTransactionReceipt "[\"$hash1\"]" 'r')"
 wait_for 30 grep -q "^ogsubmit: payment $LATE_ID: fee bumped" "$BLOG"
 check "ogsubmit replaces it with a bumped fee" 0 $?
-check "the replacement is journaled, same nonce" 2 \
-	"$(grep "^T $LATE_ID " "$ANVIL_TMP/state/journal" | cut -d' ' -f3 | uniq -c | awk '{print $1}')"
+nonces=$(grep "^T $LATE_ID " "$ANVIL_TMP/state/journal" | cut -d' ' -f3)
+check "the replacement is journaled, with the same nonce" "1 yes" \
+	"$(echo "$nonces" | sort -u | wc -l) $([ "$(echo "$nonces" | wc -l)" -ge 2 ] && echo yes)"
 miner_start
 wait_for 60 grep -q "^ogsubmit: payment $LATE_ID (record seq $LATE_SEQ, .*): settled to" "$BLOG"
 check "the replacement settles it" 0 $?

@@ -136,6 +136,11 @@ int settle_payments(struct ogs *s);
 /* Payment b will not be settled by us, for reason (a journal word): say why. */
 int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/*
+ * At start: say again why journaled payments were not settled (the log line
+ * follows the journal append, and a crash can come between the two).
+ */
+void report_skipped_again(const struct ogs *s);
 /* Payment b has its confirmations. */
 void payment_settled(struct ogs *s, const struct jbatch *b);
 

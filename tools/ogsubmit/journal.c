@@ -154,18 +154,24 @@ int journal_pay(struct journal *j, const struct jbatch *p)
 	return append(j, s, fmt_pay(s, p));
 }
 
-static size_t fmt_skip(char *buf, uint64_t pay, const char *reason)
+/* The sealed X line into buf (SKIP_LINE_MAX bytes). */
+#define SKIP_LINE_MAX 400
+static size_t fmt_skip(char *buf, uint64_t pay, const char *reason, const char *why)
 {
-	int n = snprintf(buf, 64, "X %" PRIu64 " %.15s", pay, reason);
+	int n = snprintf(buf, SKIP_LINE_MAX - 12, "X %" PRIu64 " %.15s %.319s", pay, reason, why);
 
+	/* one line: a sentence from a node's error must not break it */
+	for (int i = 0; i < n; i++)
+		if (buf[i] == '\n' || buf[i] == '\r')
+			buf[i] = ' ';
 	return seal(buf, n);
 }
 
-int journal_skip(struct journal *j, uint64_t pay, const char *reason)
+int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char *why)
 {
-	char s[80];
+	char s[SKIP_LINE_MAX];
 
-	return append(j, s, fmt_skip(s, pay, reason));
+	return append(j, s, fmt_skip(s, pay, reason, why));
 }
 
 static void flight_free(struct jbatch *b)
@@ -263,11 +269,15 @@ static int apply(struct jstate *st, char *line, unsigned int lineno)
 	case 'P':
 		return apply_pay(st, line, lineno);
 	case 'X':
-		if (sscanf(line, "X %" SCNu64 " %15s%n", &id, reason, &n) != 2 || line[n])
+		if (sscanf(line, "X %" SCNu64 " %15s%n", &id, reason, &n) != 2 ||
+		    (line[n] && line[n] != ' '))
 			return bad_line(lineno, "malformed skip line");
 		p = find_batch(st, id);
-		if (p && p->pay)
+		if (p && p->pay) {
 			snprintf(p->pay->skipped, sizeof(p->pay->skipped), "%s", reason);
+			snprintf(p->pay->why, sizeof(p->pay->why), "%s",
+				 line[n] ? line + n + 1 : reason);
+		}
 		return 0;
 	case 'B':
 		if (sscanf(line, "B %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s%n",
@@ -534,7 +544,8 @@ int journal_compact(struct journal *j, const struct jstate *st)
 		if (!err)
 			err = grow_flight(&buf, &blen, p);
 		if (!err && p->pay->skipped[0])
-			err = grow(&buf, &blen, cur, fmt_skip(cur, p->id, p->pay->skipped));
+			err = grow(&buf, &blen, line,
+				   fmt_skip(line, p->id, p->pay->skipped, p->pay->why));
 	}
 	if (!err && !(err = path_in(path, j, "journal")))
 		err = ogx_write_file_atomic(path, buf ? buf : "", blen, 0600, 0);

@@ -19,10 +19,12 @@
  *       and its confirmation a C line under its id, which comes from the
  *       same sequence as the batches' (Documentation/chain.md, "x402
  *       settlement")
- *   X pay reason
+ *   X pay reason sentence
  *       the payment is not settled by us, for good: expired, used (the
  *       nonce is used on chain already), rejected (the token refuses the
- *       call), reverted (the transaction reverted)
+ *       call), reverted (the transaction reverted); the sentence is what
+ *       was logged (logged again after a restart: a crash may have come
+ *       between the append and the log)
  *
  * A batch and its first transaction are one append. STATE/cursor, written
  * atomically when the journal is compacted, holds what the dropped lines
@@ -51,6 +53,7 @@ struct jpay {
 	uint8_t record_id[OGX_DIGEST_LEN];
 	struct ogx_eip3009_auth auth;
 	char skipped[16]; /* the X line's reason; "" while open or once confirmed */
+	char why[320]; /* the X line's sentence, as logged */
 };
 
 /* A flight: a batch, or (pay set) one payment's settlement. */
@@ -112,7 +115,7 @@ int journal_batch(struct journal *j, const struct jbatch *b, const struct jtx *t
 int journal_tx(struct journal *j, uint64_t batch, const struct jtx *tx);
 int journal_confirm(struct journal *j, uint64_t batch, uint64_t block);
 int journal_pay(struct journal *j, const struct jbatch *p);
-int journal_skip(struct journal *j, uint64_t pay, const char *reason);
+int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char *why);
 
 /* Forget finished payments whose record cannot be read again; how many. */
 size_t jstate_prune_pays(struct jstate *st);

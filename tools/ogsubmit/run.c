@@ -192,6 +192,7 @@ static int start(struct ogs *s)
 	fprintf(stderr, "%s: from %s as %s, spool index %" PRIu64 ", nonce %" PRIu64
 		", %zu batches in flight, %zu payments open\n", prog, s->c.rpc, "account",
 		s->read_index, s->st.next_nonce, s->st.n_batches, open_pays(s));
+	report_skipped_again(s);
 	return 0;
 }
 

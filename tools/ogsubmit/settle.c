@@ -113,22 +113,38 @@ int queue_payment(struct ogs *s, struct prec *p)
 	return 0;
 }
 
+static void report_skipped(const struct jbatch *b)
+{
+	char what[200];
+
+	describe(what, sizeof(what), b);
+	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, b->pay->why);
+}
+
 int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
 {
-	char what[200], msg[300];
+	struct jpay *y = b->pay;
 	va_list ap;
 	int err;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(y->why, sizeof(y->why), fmt, ap);
 	va_end(ap);
-	if ((err = journal_skip(s->j, b->id, reason)))
+	if ((err = journal_skip(s->j, b->id, reason, y->why))) {
+		y->why[0] = '\0';
 		return ogx_fail(err, "journal: %s", strerror(-err));
-	snprintf(b->pay->skipped, sizeof(b->pay->skipped), "%s", reason);
+	}
+	snprintf(y->skipped, sizeof(y->skipped), "%s", reason);
 	s->pays_unsettled++;
-	describe(what, sizeof(what), b);
-	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, msg);
+	report_skipped(b);
 	return 0;
+}
+
+void report_skipped_again(const struct ogs *s)
+{
+	for (size_t i = 0; i < s->st.n_pays; i++)
+		if (s->st.pays[i].pay->skipped[0])
+			report_skipped(&s->st.pays[i]);
 }
 
 void payment_settled(struct ogs *s, const struct jbatch *b)
