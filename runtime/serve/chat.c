@@ -203,6 +203,7 @@ struct slot {
 	struct ogx_sampler sampler;
 	struct ogx_generation gen;
 	uint32_t token, pos;
+	uint32_t prefilled;	/* prompt tokens in the KV cache, up to all but the last */
 	uint64_t time_ns, t0, t1, compute_ns;
 };
 
@@ -241,7 +242,7 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 	sl->j = NULL;
 }
 
-/* Take j into sl: the prompt's forward pass. 0, or the job was answered. */
+/* Take j into sl (its prompt runs in chunks from the next step). 0, or the job was answered. */
 static int slot_start(struct model *m, struct slot *sl, struct job *j)
 {
 	const struct ogx_llama_config *c = &m->w->cfg;
@@ -277,19 +278,48 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 					 sizeof(*g->output))))
 		err = -ENOMEM;
 	if (!err) {
+		/* The prompt runs in chunks between steps (slot_prefill()). */
 		sl->t0 = ogx_mono_ns();
 		sl->t1 = sl->t0;
 		sl->pos = (uint32_t)g->n_input - 1;
-		ogx_llama_forward_batch(&sl->llama, g->input, sl->pos, 0, 0);
-		err = sl->llama.engine_err;
+		sl->prefilled = 0;
 		sl->token = g->input[sl->pos];
-		sl->compute_ns = ogx_mono_ns() - sl->t0;
+		sl->compute_ns = 0;
 	}
 	if (err) {
 		slot_end(m, sl, err);
 		return err;
 	}
 	return 0;
+}
+
+/*
+ * One chunk (OGX_LLAMA_BATCH tokens) of sl's prompt into its KV cache, all
+ * but the last prompt token, which is the stream's first joint step. A long
+ * prompt so runs a chunk between two steps of the running streams instead
+ * of stalling them for all of its length. True while the prompt is not in.
+ */
+static bool slot_prefill(struct slot *sl, struct model *m)
+{
+	uint32_t n = (uint32_t)sl->gen.n_input - 1 - sl->prefilled;
+	uint64_t t;
+
+	if (!n)
+		return false;
+	if (atomic_load(&sl->j->cancelled)) {
+		slot_end(m, sl, -ECANCELED);
+		return true;
+	}
+	n = n < OGX_LLAMA_BATCH ? n : OGX_LLAMA_BATCH;
+	t = ogx_mono_ns();
+	ogx_llama_forward_batch(&sl->llama, sl->gen.input + sl->prefilled, n, sl->prefilled, 0);
+	sl->compute_ns += ogx_mono_ns() - t;
+	if (sl->llama.engine_err) {
+		slot_end(m, sl, sl->llama.engine_err);
+		return true;
+	}
+	sl->prefilled += n;
+	return true;
 }
 
 /* Before a step: false (and the slot ended) when sl's stream is complete. */
@@ -357,7 +387,7 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *
 	for (unsigned int i = 0; i < m->n_slots; i++) {
 		struct slot *sl = &m->slots[i];
 
-		if (!sl->j || !slot_wants_step(m, sl))
+		if (!sl->j || slot_prefill(sl, m) || !slot_wants_step(m, sl))
 			continue;
 		act[n] = &sl->llama;
 		tokens[n] = sl->token;

@@ -34,8 +34,10 @@ check "server record = ogrun generate record (model, input, output, params diges
 	"$(jget "$S" model) $(jget "$S" input) $(jget "$S" output) $(jget "$S" params)"
 # Streams of different prompts and lengths at once (they join and leave the
 # joint steps at different times): each gets the text of its lone generation.
-# The lone texts first, then all requests at once.
-set -- "Once upon a time" 160 "Lily" 125 "The dog" 145 "One day" 110 "Tom" 170 "" 135
+# The lone texts first, then all requests at once. The long prompt (over 100
+# tokens) is taken in chunks between the others' steps.
+LONG="Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high. Lily asked her mom to help her get the ball. Her mom said yes and they went to the park together. They played with the ball all day long"
+set -- "Once upon a time" 160 "Lily" 125 "$LONG" 145 "One day" 110 "Tom" 170 "" 135
 same=0
 n=$(($# / 2))
 for i in $(seq $n); do
@@ -57,7 +59,7 @@ done
 # How much they overlapped depends on timing (not asserted): joint steps vs tokens.
 req "$URL/metrics"
 echo "# $(grep '^ogx_batches_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) forward steps" \
-	"for $(grep '^ogx_jobs_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) generations of 885 tokens"
+	"for $(grep '^ogx_jobs_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) generations of up to 885 tokens"
 check "$n concurrent streams of different prompts and lengths: each one's lone text" $n $same
 serve_stop
 ok $? "the server stops cleanly"
