@@ -61,6 +61,22 @@ req "$URL/metrics"
 echo "# $(grep '^ogx_batches_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) forward steps" \
 	"for $(grep '^ogx_jobs_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) generations of up to 885 tokens"
 check "$n concurrent streams of different prompts and lengths: each one's lone text" $n $same
+# A stream that goes away in the middle leaves the joint steps; the others
+# go on unchanged.
+"$OGRUN" generate -m "$G" -p "Lily" -n 400 --temp 0 --no-record >"$TMP/lone_a" 2>/dev/null
+"$OGRUN" generate -m "$G" -p "Tom" -n 400 --temp 0 --no-record >"$TMP/lone_b" 2>/dev/null
+for p in Lily Tom; do
+	curl -s -H 'Content-Type: application/json' -d "{\"model\":\"stories\",\"prompt\":\"$p\",\"max_tokens\":400,\"temperature\":0}" \
+		"$URL/v1/completions" >"$TMP/cut_$p" &
+	bg2="${bg2:-} $!"
+done
+timeout 0.05 curl -sN -H 'Content-Type: application/json' \
+	-d '{"model":"stories","prompt":"The dog","max_tokens":500,"temperature":0,"stream":true}' \
+	"$URL/v1/completions" >/dev/null
+wait $bg2
+check "a stream cut off among others: theirs are their lone texts" \
+	"$(sed 's/^ //' "$TMP/lone_a")|$(sed 's/^ //' "$TMP/lone_b")" \
+	"$(jget "$(cat "$TMP/cut_Lily")" choices.0.text | sed 's/^ //')|$(jget "$(cat "$TMP/cut_Tom")" choices.0.text | sed 's/^ //')"
 serve_stop
 ok $? "the server stops cleanly"
 
