@@ -113,8 +113,8 @@ int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsig
 	m->rope_sin = alloc_floats((size_t)OGX_LLAMA_BATCH * m->head_size / 2);
 	m->key_cache = alloc_floats(cache);
 	m->value_cache = alloc_floats(cache);
-	if (!m->x || !m->xb || !m->xb2 || !m->hb || !m->hb2 || !m->q || !m->k_new || !m->v_new || !m->att || !m->logits ||
-	    !m->rope_cos || !m->rope_sin || !m->key_cache || !m->value_cache) {
+	if (!m->x || !m->xb || !m->xb2 || !m->hb || !m->hb2 || !m->q || !m->k_new || !m->v_new ||
+	    !m->att || !m->logits || !m->rope_cos || !m->rope_sin || !m->key_cache || !m->value_cache) {
 		ogx_llama_fini(m);
 		return ogx_fail(-ENOMEM, "cannot allocate the model state (KV cache %zu MiB)",
 				cache * 2 * sizeof(float) >> 20);

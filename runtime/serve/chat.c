@@ -374,9 +374,10 @@ static void slot_next(struct model *m, struct slot *sl, float *logits, uint64_t 
  * own ogx_llama_forward() (ogx_llama_forward_streams()). Slot 0's state
  * lends the step its activations and threads. The step's time counts as
  * compute time of every stream in it: each of them waited on all of it.
+ * Streams whose prompt is not in yet take a chunk of it instead.
  */
-static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *tokens, uint32_t *pos,
-		     unsigned int *idx)
+static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *tokens,
+			     uint32_t *pos, unsigned int *idx)
 {
 	struct ogx_llama *lender = &m->slots[0].llama;
 	uint32_t vocab = m->w->cfg.vocab_size;

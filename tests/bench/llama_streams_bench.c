@@ -118,11 +118,13 @@ int main(int argc, char **argv)
 	FILE *f = json ? fopen(json, "w") : NULL;
 
 	printf("# CPU decoding steps of B streams: separate forwards vs one joint step; 1 thread,\n"
-	       "# %d steps after %d tokens of context, best of %d (%s); tokens per CPU-second, all streams\n",
+	       "# %d steps after %d tokens of context, best of %d (%s);\n"
+	       "# tokens per CPU-second, all streams\n",
 	       STEPS, CTX, RUNS, ogx_cpu_isa_name(ogx_matvec_isa()));
 	printf("%-40s %3s %12s %12s %7s\n", "model", "B", "separate", "joint", "ratio");
 	if (f)
-		fprintf(f, "{\n  \"bench\": \"llama_streams\",\n  \"unit\": \"tokens per CPU-second\",\n  \"results\": [");
+		fprintf(f, "{\n  \"bench\": \"llama_streams\",\n"
+			"  \"unit\": \"tokens per CPU-second\",\n  \"results\": [");
 	for (int i = 0; i < n; i++) {
 		struct ogx_llama_gguf g;
 		int err;
