@@ -101,8 +101,9 @@ check "payTo's balance before ogsubmit: that one payment" "$USED_VALUE" "$(balan
 SHORT_VB=$(jget "$P" short.validBefore)
 while [ "$(date +%s)" -le "$SHORT_VB" ]; do sleep 0.2; done
 
-# Blocks now come every 200 ms, not per transaction, so payments stay in
-# flight long enough to be killed in the middle of: right after its first
+# Blocks now come every 200 ms, not per transaction, and at most 4 payments
+# fly at once, so payments stay in flight long enough to be killed in the
+# middle of: right after its first
 # transaction, then at KILLS random moments (10-250 ms after each start).
 KILLS=${OGX_SETTLE_KILLS:-8}
 rpc evm_setAutomine '[false]' >/dev/null
@@ -110,8 +111,10 @@ miner_start
 cat >>"$ANVIL_TMP/conf" <<EOC
 settle_asset = $TOKEN
 confirmations = 2
+settle_inflight = 4
 EOC
 LOG=$ANVIL_TMP/run.log
+: >"$LOG"
 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" 2>>"$LOG" &
 DAEMON=$!
 wait_for 60 grep -q 'transferWithAuthorization sent' "$LOG"
@@ -166,6 +169,7 @@ serve_stop
 check "one more paid answer, later" "200 queued" "$s1 $s2"
 kill "$MINER_PID"; wait "$MINER_PID" 2>/dev/null; MINER_PID=
 BLOG=$TMP/bump.log
+: >"$BLOG"
 # systemd's STATUS= too, through a fake NOTIFY_SOCKET (as chain-submit.t).
 python3 -c '
 import socket, sys

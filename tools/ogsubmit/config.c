@@ -56,6 +56,8 @@ static const struct key {
 	{ "rpc_timeout_ms", U64, F(rpc_timeout_ms), 100, 600000, false, "bound on one RPC call" },
 	{ "max_inflight", U64, F(max_inflight), 1, 1024, false,
 	  "batches sent but not yet confirmed" },
+	{ "settle_inflight", U64, F(settle_inflight), 1, 65536, false,
+	  "x402 payments sent but not yet confirmed" },
 	{ "da", DA, F(da), 0, 0, false, "calldata (records on chain) or root (root only)" },
 	{ "l1_fee", L1, F(l1_fee), 0, 0, false,
 	  "budget the L1 data fee (GasPriceOracle): auto (Base, OP chain ids), on, off" },
@@ -224,6 +226,7 @@ int ogs_config_load(struct ogs_config *c, int argc, char **argv)
 	c->poll_ms = 500;
 	c->rpc_timeout_ms = 10000;
 	c->max_inflight = 16;
+	c->settle_inflight = 256;
 	c->da = OGX_DA_CALLDATA;
 
 	for (a = 1; a < argc; a++)

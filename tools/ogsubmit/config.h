@@ -37,6 +37,7 @@ struct ogs_config {
 	uint64_t fee_cap; /* wei per gas, max fee; 0: none */
 	uint64_t bump_after_ms, rebroadcast_ms, poll_ms, rpc_timeout_ms;
 	uint64_t max_inflight;
+	uint64_t settle_inflight; /* payments sent and not yet confirmed */
 	uint32_t da; /* enum ogx_da */
 	bool contract; /* mode = contract: call submit() on the settlement contract */
 	int l1_fee; /* OGS_L1_FEE_*: budget the OP Stack L1 data fee */

@@ -265,16 +265,31 @@ static int send_payment(struct ogs *s, struct jbatch *b, uint64_t now_s)
 	return 0;
 }
 
+/*
+ * At most this many new payments per turn of the loop: each costs a few RPC
+ * calls and an fdatasync, and the loop must come round to watch what is in
+ * flight and to tell systemd it is alive (WatchdogSec=).
+ */
+#define SENDS_PER_TURN 64
+
 int settle_payments(struct ogs *s)
 {
 	uint64_t now_s = (uint64_t)time(NULL);
+	size_t i, flying = 0, sent = 0;
 	int err;
 
-	for (size_t i = 0; i < s->st.n_pays && now_ms() >= s->backoff_until_ms; i++) {
+	for (i = 0; i < s->st.n_pays; i++)
+		flying += s->st.pays[i].n_txs && !jpay_done(&s->st.pays[i]);
+	for (i = 0; i < s->st.n_pays && flying < s->c.settle_inflight && sent < SENDS_PER_TURN &&
+		    now_ms() >= s->backoff_until_ms; i++) {
 		struct jbatch *b = &s->st.pays[i];
 
-		if (!b->n_txs && !jpay_done(b) && (err = send_payment(s, b, now_s)))
+		if (b->n_txs || jpay_done(b))
+			continue;
+		if ((err = send_payment(s, b, now_s)))
 			return err;
+		flying += b->n_txs;
+		sent += b->n_txs;
 	}
 	return 0;
 }
