@@ -3,8 +3,9 @@
 # Benchmark: ogrun serve, POST /v1/infer with the default classifier under
 # wrk at 1, 64 and 256 connections, with proof records (the default) and
 # without (--no-record, a bench-only switch): requests/s, p50 and p99
-# latency. Prints a table, writes JSON to $OGX_BENCH_JSON. Never fails on a
-# time. SERVE_BENCH_SECONDS (default 10) per run.
+# latency, the server's CPU per request, and the records' share of the
+# median latency. Prints a table, writes JSON to $OGX_BENCH_JSON. Never
+# fails on a time. SERVE_BENCH_SECONDS (default 10) per run.
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -31,33 +32,55 @@ us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$
 
 json="{\"benchmark\":\"serve_infer\",\"seconds\":$SECS,\"runs\":["
 sep=
-printf '%-8s %6s %10s %10s %10s %8s %8s\n' records conns "req/s" "p50 us" "p99 us" "non-2xx" errors
+# Both servers run side by side (each with its own spool) and the rows
+# alternate, records on then off at each connection count, so that a change
+# in the machine's load hits both alike. cpu us/req: the server's own CPU
+# time (all its threads, io_uring workers included) per answered request.
+declare -A SRV_PID SRV_PORT
 for mode in on off; do
 	extra=()
 	[ $mode = off ] && extra=(--no-record)
-	"$OGRUN" serve --listen 127.0.0.1:0 --model "fashion=$MODEL" --queue 1024 "${extra[@]}" \
-		>"$TMP/serve.out" 2>&1 &
-	PID=$!
-	for _ in $(seq 100); do grep -q '^listening' "$TMP/serve.out" && break; sleep 0.05; done
-	PORT=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve.out")
-	for c in 1 64 256; do
-		t=2
-		[ $c = 1 ] && t=1
+	"$OGRUN" serve --listen 127.0.0.1:0 --model "fashion=$MODEL" --queue 1024 \
+		--spool "$TMP/spool-$mode" "${extra[@]}" >"$TMP/serve-$mode.out" 2>&1 &
+	SRV_PID[$mode]=$!
+	PID="${SRV_PID[on]} ${SRV_PID[off]:-}"
+	for _ in $(seq 100); do grep -q '^listening' "$TMP/serve-$mode.out" && break; sleep 0.05; done
+	SRV_PORT[$mode]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve-$mode.out")
+done
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+printf '%-8s %6s %10s %10s %10s %8s %8s %12s\n' records conns "req/s" "p50 us" "p99 us" "non-2xx" errors \
+	"cpu us/req"
+for c in 1 64 256; do
+	t=2
+	[ $c = 1 ] && t=1
+	for mode in on off; do
+		t0=$(cpu_ticks "${SRV_PID[$mode]}")
 		wrk -t$t -c$c -d${SECS}s --timeout 10s --latency -s "$OGX_SRC/tests/e2e/serve-wrk.lua" \
-			"http://127.0.0.1:$PORT" >"$TMP/wrk" 2>&1
+			"http://127.0.0.1:${SRV_PORT[$mode]}" >"$TMP/wrk" 2>&1
+		t1=$(cpu_ticks "${SRV_PID[$mode]}")
+		n=$(awk '/requests in/ {print $1}' "$TMP/wrk")
 		rps=$(awk '/^Requests\/sec/ {print $2}' "$TMP/wrk")
 		p50=$(us "$(awk '$1 == "50%" {print $2}' "$TMP/wrk")")
 		p99=$(us "$(awk '$1 == "99%" {print $2}' "$TMP/wrk")")
 		non2xx=$(awk '/Non-2xx/ {print $NF}' "$TMP/wrk")
 		errs=$(grep -c 'Socket errors' "$TMP/wrk")
-		printf '%-8s %6s %10s %10s %10s %8s %8s\n' $mode $c "$rps" "$p50" "$p99" "${non2xx:-0}" "$errs"
-		json+="$sep{\"records\":\"$mode\",\"connections\":$c,\"requests_per_s\":${rps:-0},\"p50_us\":${p50:-0},\"p99_us\":${p99:-0},\"non_2xx\":${non2xx:-0}}"
+		cpu=$(awk -v d=$((t1 - t0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" \
+			'BEGIN { printf "%.0f", n ? d * 1e6 / hz / n : 0 }')
+		printf '%-8s %6s %10s %10s %10s %8s %8s %12s\n' $mode $c "$rps" "$p50" "$p99" "${non2xx:-0}" \
+			"$errs" "$cpu"
+		json+="$sep{\"records\":\"$mode\",\"connections\":$c,\"requests_per_s\":${rps:-0},\"p50_us\":${p50:-0},\"p99_us\":${p99:-0},\"non_2xx\":${non2xx:-0},\"cpu_us_per_request\":${cpu:-0}}"
 		sep=,
+		eval "p50_$mode=${p50:-0}"
 	done
-	kill -TERM $PID
-	wait $PID
-	PID=
+	# the proof's share of the median latency at this connection count
+	awk -v on="$p50_on" -v off="$p50_off" -v c=$c \
+		'BEGIN { if (on > 0) printf "  proof share of p50 at %d connections: %.0f %%\n", c, 100 * (on - off) / on }'
 done
+for mode in on off; do
+	kill -TERM "${SRV_PID[$mode]}"
+	wait "${SRV_PID[$mode]}"
+done
+PID=
 json+="],\"generation\":["
 sep=
 # Generation: stories260K (when the models are there), 1 and 8 concurrent
