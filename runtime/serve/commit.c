@@ -215,7 +215,7 @@ void commit_flush(struct srv *s)
 	io_uring_prep_fsync(sqe, g->w[0].fd, IORING_FSYNC_DATASYNC);
 	g->sync_op = (struct op){ .type = OP_SPOOL_SYNC, .idx = gi };
 	io_uring_sqe_set_data(sqe, &g->sync_op);
-	g->writes = g->writes_left = k;
+	g->writes_left = k;
 	g->ios = k + 1;
 	g->err = 0;
 	g->what = NULL;

@@ -108,8 +108,7 @@ struct commit_group {
 	size_t n, cap;
 	uint64_t end;			/* durable = end once it and all before it are */
 	unsigned int ios;		/* CQEs still to come; 0: done */
-	unsigned int writes;		/* its write SQEs; writes_left: not yet completed */
-	unsigned int writes_left;
+	unsigned int writes_left;	/* its write SQEs not yet completed */
 	int err;			/* its first failure */
 	const char *what;
 	struct op write_op[COMMIT_WRITES], sync_op;

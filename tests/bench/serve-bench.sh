@@ -44,7 +44,7 @@ for mode in on off; do
 		--spool "$TMP/spool-$mode" "${extra[@]}" >"$TMP/serve-$mode.out" 2>&1 &
 	SRV_PID[$mode]=$!
 	PID="${SRV_PID[on]} ${SRV_PID[off]:-}"
-	for _ in $(seq 100); do grep -q '^listening' "$TMP/serve-$mode.out" && break; sleep 0.05; done
+	for _ in $(seq 100); do grep -qs '^listening' "$TMP/serve-$mode.out" && break; sleep 0.05; done
 	SRV_PORT[$mode]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve-$mode.out")
 done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
