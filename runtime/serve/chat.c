@@ -13,6 +13,12 @@
  * prompt and parameters: the joint step gives each stream its lone step's
  * logits, bit for bit.
  *
+ * On the Vulkan engine (m->vl: the weights uploaded once) each slot has its
+ * own device sequence (KV cache, activations, recorded step) and the streams
+ * interleave: each takes its own step on the device, one after the other,
+ * in every round, as `ogrun generate --device` would take it alone. The
+ * device's queue is shared with the other models' workers (srv->vk_lock).
+ *
  * The record is the one `ogrun generate` writes (tools/ogrun/generate.c):
  * input and output are the token ids as little-endian int32, params the
  * canonical sampling string with the tokenizer's SHA-256. It is made durable
@@ -136,7 +142,7 @@ static int prove(struct model *m, struct job *j, const struct ogx_generation *ge
 	r->time_ns = time_ns;
 	r->infer_ns = compute_ns; /* this stream's own forward passes */
 	r->job_ns = ogx_mono_ns() - j->t_start;
-	r->device = m->srv->device;
+	r->device = m->device;
 	r->payment = j->payment;
 	return prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
 }
@@ -196,7 +202,8 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 
 /* One generation in progress: ogx_llama_generate()'s loop, a step at a time. */
 struct slot {
-	struct ogx_llama llama;	/* this stream's state and KV cache */
+	struct ogx_llama llama;	/* this stream's state and KV cache (Vulkan: a bare state) */
+	struct ogx_vk_llama_seq *seq;	/* Vulkan: the stream's device KV cache and step */
 	bool ready;		/* llama initialized */
 	struct job *j;		/* NULL: free */
 	struct gen_ctx g;
@@ -294,7 +301,7 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 }
 
 /*
- * One chunk (OGX_LLAMA_BATCH tokens) of sl's prompt into its KV cache, all
+ * One chunk (m->prefill_chunk tokens) of sl's prompt into its KV cache, all
  * but the last prompt token, which is the stream's first joint step. A long
  * prompt so runs a chunk between two steps of the running streams instead
  * of stalling them for all of its length. True while the prompt is not in.
@@ -310,10 +317,14 @@ static bool slot_prefill(struct slot *sl, struct model *m)
 		slot_end(m, sl, -ECANCELED);
 		return true;
 	}
-	n = n < OGX_LLAMA_BATCH ? n : OGX_LLAMA_BATCH;
+	n = n < m->prefill_chunk ? n : m->prefill_chunk;
+	if (m->vl)
+		pthread_mutex_lock(&m->srv->vk_lock);
 	t = ogx_mono_ns();
 	ogx_llama_forward_batch(&sl->llama, sl->gen.input + sl->prefilled, n, sl->prefilled, 0);
 	sl->compute_ns += ogx_mono_ns() - t;
+	if (m->vl)
+		pthread_mutex_unlock(&m->srv->vk_lock);
 	if (sl->llama.engine_err) {
 		slot_end(m, sl, sl->llama.engine_err);
 		return true;
@@ -368,6 +379,32 @@ static void slot_next(struct model *m, struct slot *sl, float *logits, uint64_t 
 }
 
 /*
+ * The Vulkan engine: every stream's step on its own device sequence, one
+ * after the other (no mat-mat across streams), the queue taken per step so
+ * that a classifier on the same device waits for one step, not a round. A
+ * stream's compute time is its own steps'.
+ */
+static void step_each(struct model *m, struct ogx_llama **act, const uint32_t *tokens,
+		      const uint32_t *pos, const unsigned int *idx, unsigned int n)
+{
+	for (unsigned int k = 0; k < n; k++) {
+		struct slot *sl = &m->slots[idx[k]];
+		float *logits;
+		uint64_t t;
+
+		pthread_mutex_lock(&m->srv->vk_lock);
+		t = ogx_mono_ns();
+		logits = ogx_llama_forward(act[k], tokens[k], pos[k], 1);
+		t = ogx_mono_ns() - t;
+		pthread_mutex_unlock(&m->srv->vk_lock);
+		if (!logits)
+			slot_end(m, sl, act[k]->engine_err ? act[k]->engine_err : -EIO);
+		else
+			slot_next(m, sl, logits, t);
+	}
+}
+
+/*
  * One token of every active stream in one forward step (continuous
  * batching): the weights are read once for all of them, each stream attends
  * over its own KV cache, and each one's logits are bit for bit those of its
@@ -397,6 +434,10 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *
 	}
 	if (!n)
 		return 0;
+	if (m->vl) {
+		step_each(m, act, tokens, pos, idx, n);
+		return n;
+	}
 	t = ogx_mono_ns();
 	logits = ogx_llama_forward_streams(lender, act, tokens, pos, n);
 	t = ogx_mono_ns() - t;
@@ -417,21 +458,43 @@ int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 	if (!m->slots)
 		return -ENOMEM;
 	m->n_slots = n;
-	for (unsigned int i = 0; i < n; i++) {
-		int err = ogx_llama_init(&m->slots[i].llama, m->w, threads);
+	m->prefill_chunk = OGX_LLAMA_BATCH;
+	if (m->vl) {
+		/* Whole device batches per chunk: the prompt is cut where ogrun generate's is. */
+		uint32_t nt = ogx_vk_llama_batch(m->vl);
 
-		if (err)
-			return err;
-		m->slots[i].ready = true;
+		if (nt && nt < OGX_LLAMA_BATCH)
+			m->prefill_chunk = OGX_LLAMA_BATCH / nt * nt;
+	}
+	for (unsigned int i = 0; i < n; i++) {
+		struct slot *sl = &m->slots[i];
+		int err;
+
+		if (m->vl) {
+			/* The device holds the stream's state: no CPU KV cache. */
+			err = ogx_vk_llama_seq_new(m->vl, &sl->seq);
+			if (err)
+				return ogx_fail(err, "stream %u of %u (--streams): %s", i + 1, n,
+						ogx_errmsg(err));
+			sl->llama.w = m->w;
+			ogx_vk_llama_seq_attach(sl->seq, &sl->llama);
+		} else {
+			err = ogx_llama_init(&sl->llama, m->w, threads);
+			if (err)
+				return err;
+		}
+		sl->ready = true;
 	}
 	return 0;
 }
 
 void chat_slots_free(struct model *m)
 {
-	for (unsigned int i = 0; m->slots && i < m->n_slots; i++)
+	for (unsigned int i = 0; m->slots && i < m->n_slots; i++) {
 		if (m->slots[i].ready)
 			ogx_llama_fini(&m->slots[i].llama);
+		ogx_vk_llama_seq_free(m->slots[i].seq);
+	}
 	free(m->slots);
 	m->slots = NULL;
 }

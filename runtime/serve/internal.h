@@ -25,6 +25,7 @@
 #include "serve/serve.h"
 #include "serve/x402.h"
 #include "vk/device.h"
+#include "vk/llama.h"
 #include "vk/mlp.h"
 
 #define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
@@ -140,8 +141,10 @@ struct model {
 	struct ogx_llama_gguf gg;	/* or GGUF (gg.g set) */
 	const struct ogx_llama_weights *w;	/* the one loaded */
 	struct ogx_tokenizer tok;
+	struct ogx_vk_llama *vl;	/* its weights on the Vulkan engine, or NULL: CPU */
 	struct slot *slots;		/* chat.c: one per concurrent stream */
 	unsigned int n_slots;
+	uint32_t prefill_chunk;		/* prompt tokens a stream takes between two steps */
 	uint8_t tok_digest[OGX_DIGEST_LEN];
 	bool loaded_llama;
 	/* the queue, protected by lock */
@@ -247,7 +250,10 @@ void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
 void job_error(struct srv *s, struct job *j, int status, const char *code, const char *msg);
 /* classify.c / chat.c: run on the model's worker thread */
 void classify_batch(struct model *m, struct job **jobs, size_t n);
-/* chat.c: the Llama worker, with --streams slots (continuous scheduling) */
+/*
+ * chat.c: the Llama worker, with --streams slots (continuous scheduling);
+ * on the Vulkan engine when m->vl is set (a device sequence per slot).
+ */
 int chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
 void chat_slots_free(struct model *m);
 void chat_worker(struct model *m);

@@ -54,7 +54,7 @@ struct ogx_serve_config {
 	unsigned int idle_timeout_ms;	/* keep-alive connection with no request */
 	unsigned int threads;		/* CPU threads for a Llama forward step */
 	unsigned int streams;		/* generations a Llama model runs at once */
-	const char *device;		/* Vulkan device for int8 classifiers: "N", "cpu", NULL: auto */
+	const char *device;		/* Vulkan device (int8 classifiers, Llama): "N", "cpu", NULL: auto */
 	size_t max_body;
 	bool no_record;			/* benchmarks only: answer without proof records */
 	struct ogx_x402_config x402;

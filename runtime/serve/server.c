@@ -103,34 +103,51 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 		close_llama(m);
 		return ogx_fail(err, "%s: %s", tok, ogx_errmsg(err));
 	}
-	err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
-	if (err) {
-		chat_slots_free(m);
-		ogx_tokenizer_free(&m->tok);
-		close_llama(m);
-		return ogx_fail(err, "%s: %s", cfg->path, ogx_errmsg(err));
-	}
+	/* Its streams' state comes with the engine (attach_engines()). */
 	m->loaded_llama = true;
 	return 0;
 }
 
-/*
- * int8 classifiers on the Vulkan engine when one is chosen (--device N, or
- * by default a GPU; a host whose only device is lavapipe runs the CPU
- * backend, which is faster there). The engine is bit-exact with the CPU, so
- * records are the same claim either way, save their device field.
- */
-static int attach_vulkan(struct srv *s)
+/* Every Llama model's stream slots, on its engine. */
+static int attach_slots(struct srv *s)
 {
-	bool any_q8 = false;
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+		int err;
+
+		if (m->kind != MODEL_LLAMA)
+			continue;
+		err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
+		if (err)
+			return ogx_fail(err, "%s: %s", m->cfg->path, ogx_errmsg(err));
+	}
+	return 0;
+}
+
+/*
+ * int8 classifiers and Llama models on the Vulkan engine when one is chosen
+ * (--device N, or by default a GPU; a host whose only device is lavapipe
+ * runs the CPU backend, which is faster there), as ogrun run and ogrun
+ * generate choose. The classifier engine is bit-exact with the CPU, so
+ * records are the same claim either way, save their device field; a Llama
+ * stream's tokens are those of ogrun generate on the same engine. Then each
+ * Llama model gets its --streams slots: device sequences over its one copy
+ * of the weights on Vulkan, CPU states otherwise.
+ */
+static int attach_engines(struct srv *s)
+{
+	bool any_vk = false;
 	int err;
 
 	for (size_t i = 0; i < s->n_models; i++) {
-		s->models[i].device = s->device;
-		any_q8 |= s->models[i].kind == MODEL_MLP && s->models[i].mlp.kind == OGX_MLP_Q8;
+		struct model *m = &s->models[i];
+
+		m->device = s->device;
+		any_vk |= m->kind == MODEL_LLAMA ||
+			  (m->kind == MODEL_MLP && m->mlp.kind == OGX_MLP_Q8);
 	}
-	if (!any_q8 || !ogx_vk_engine_choice(s->cfg->device))
-		return 0;
+	if (!any_vk || !ogx_vk_engine_choice(s->cfg->device))
+		return attach_slots(s);
 	{
 		struct ogx_vk_opts vo = { .device = s->cfg->device };
 
@@ -141,6 +158,13 @@ static int attach_vulkan(struct srv *s)
 	for (size_t i = 0; i < s->n_models; i++) {
 		struct model *m = &s->models[i];
 
+		if (m->kind == MODEL_LLAMA) {
+			err = ogx_vk_llama_load(s->vk, m->w, &m->vl);
+			if (err)
+				return ogx_fail(err, "%s: %s", m->cfg->path, ogx_errmsg(err));
+			ogx_vk_record_device(&s->vk->desc, &m->device);
+			continue;
+		}
 		if (m->kind != MODEL_MLP || m->mlp.kind != OGX_MLP_Q8)
 			continue;
 		err = ogx_vk_mlp_init(s->vk, &m->mlp, s->cfg->batch_max, &m->vm);
@@ -148,7 +172,7 @@ static int attach_vulkan(struct srv *s)
 			return ogx_fail(err, "%s: vulkan: %s", m->cfg->path, ogx_errmsg(err));
 		ogx_vk_record_device(&s->vk->desc, &m->device);
 	}
-	return 0;
+	return attach_slots(s);
 }
 
 static void free_model(struct model *m)
@@ -158,6 +182,7 @@ static void free_model(struct model *m)
 		ogx_mlp_free(&m->mlp);
 	} else if (m->loaded_llama) {
 		chat_slots_free(m);
+		ogx_vk_llama_free(m->vl);
 		ogx_tokenizer_free(&m->tok);
 		close_llama(m);
 	}
@@ -170,6 +195,21 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 
 	if (!s)
 		return -ENOMEM;
+	/*
+	 * SIGINT/SIGTERM arrive through the loop's signalfd (one sent while
+	 * the models load waits there). Blocked first: every thread created
+	 * after this inherits the mask, the workers and also the Vulkan
+	 * driver's own (lavapipe's), which would otherwise take the signal's
+	 * default action and kill the server.
+	 */
+	{
+		sigset_t mask;
+
+		sigemptyset(&mask);
+		sigaddset(&mask, SIGINT);
+		sigaddset(&mask, SIGTERM);
+		pthread_sigmask(SIG_BLOCK, &mask, NULL);
+	}
 	s->cfg = cfg;
 	s->lfd = s->efd = s->sigfd = -1;
 	s->x402.log_fd = -1;
@@ -197,7 +237,7 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	if (err)
 		goto out;
 	ogx_device_cpu(&s->device);
-	err = attach_vulkan(s);
+	err = attach_engines(s);
 	if (err)
 		goto out_prover;
 	/* Level tee is offered only with the module; without it, refused (400). */
@@ -207,16 +247,6 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 		err = x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)
 			goto out_prover;
-	}
-	/* SIGINT/SIGTERM arrive through the loop's signalfd; the workers
-	 * created after this inherit the mask. */
-	{
-		sigset_t mask;
-
-		sigemptyset(&mask);
-		sigaddset(&mask, SIGINT);
-		sigaddset(&mask, SIGTERM);
-		pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	}
 	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->efd < 0) {

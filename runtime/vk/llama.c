@@ -12,21 +12,33 @@
 #include "vk/prog.h"
 
 struct vk_layer {
-	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3, k, v;
+	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3;
 	enum ogx_vk_wtype tq, tk, tv, to, t1, t2, t3;
 };
 
+/* The weights on the device, shared by every sequence. */
 struct ogx_vk_llama {
 	struct ogx_vk *vk;
 	const struct ogx_llama_weights *w;
 	struct ogx_llama_config cfg;
 	uint32_t head_size, kv_dim;
 	struct vk_layer *layers;
-	struct ogx_vk_buf out_norm, output, x, xb, q, hb, hb2, logits, best, params;
+	struct ogx_vk_buf out_norm, output;
 	enum ogx_vk_wtype tout;
+	uint32_t nt;			/* prompt tokens per batch submission; 0: none */
+	struct ogx_vk_llama_seq *seq0;	/* ogx_vk_llama_init()'s, or NULL */
+};
+
+/*
+ * One sequence: its KV cache, its activations and its two programs (their
+ * descriptor sets bind this sequence's buffers with the shared weights).
+ */
+struct ogx_vk_llama_seq {
+	struct ogx_vk_llama *m;
+	struct ogx_vk_buf *k, *v;	/* per layer */
+	struct ogx_vk_buf x, xb, q, hb, hb2, logits, best, params;
 	struct ogx_vk_prog prog;
-	/* Prompt batches of nt tokens: [nt][...] activations, a program of layers only. */
-	uint32_t nt;
+	/* Prompt batches of m->nt tokens: [nt][...] activations, a program of layers only. */
 	struct ogx_vk_buf bx, bq, bxb, bhb, bhb2;
 	struct ogx_vk_prog bprog;
 };
@@ -66,185 +78,182 @@ static int upload_floats(struct ogx_vk_upload *up, const float *f, uint32_t n, c
 }
 
 /*
- * Weights, the KV cache and activations only the device touches go where
+ * Weights, the KV caches and activations only the device touches go where
  * buffer.h's policy puts them (device-local on a discrete GPU); x (the host
  * writes each token's embedding), params, logits and argmax are host-visible.
- * The batch buffers of record_batch() go into the same upload.
  */
-static int record_batch_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up);
-
-static int upload(struct ogx_vk_llama *m)
+static int upload(struct ogx_vk_llama *m, struct ogx_vk_upload *up)
 {
 	const struct ogx_llama_config *c = &m->cfg;
-	struct ogx_vk *vk = m->vk;
-	size_t cache = (size_t)c->seq_len * m->kv_dim * 4;
-	struct ogx_vk_upload up;
 	int err = 0;
 
-	ogx_vk_upload_begin(vk, &up);
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
 		const struct ogx_llama_layer *s = &m->w->layers[l];
 		struct vk_layer *d = &m->layers[l];
 
-		err = upload_floats(&up, s->attn_norm, c->dim, "attn_norm", &d->attn_norm);
-		err = err ?: upload_floats(&up, s->ffn_norm, c->dim, "ffn_norm", &d->ffn_norm);
-		err = err ?: upload_matrix(&up, &s->wq, "attn_q", l, &d->wq, &d->tq);
-		err = err ?: upload_matrix(&up, &s->wk, "attn_k", l, &d->wk, &d->tk);
-		err = err ?: upload_matrix(&up, &s->wv, "attn_v", l, &d->wv, &d->tv);
-		err = err ?: upload_matrix(&up, &s->wo, "attn_output", l, &d->wo, &d->to);
-		err = err ?: upload_matrix(&up, &s->w1, "ffn_gate", l, &d->w1, &d->t1);
-		err = err ?: upload_matrix(&up, &s->w2, "ffn_down", l, &d->w2, &d->t2);
-		err = err ?: upload_matrix(&up, &s->w3, "ffn_up", l, &d->w3, &d->t3);
-		err = err ?: ogx_vk_buf_scratch(&up, cache, "key cache", &d->k);
-		err = err ?: ogx_vk_buf_scratch(&up, cache, "value cache", &d->v);
+		err = upload_floats(up, s->attn_norm, c->dim, "attn_norm", &d->attn_norm);
+		err = err ?: upload_floats(up, s->ffn_norm, c->dim, "ffn_norm", &d->ffn_norm);
+		err = err ?: upload_matrix(up, &s->wq, "attn_q", l, &d->wq, &d->tq);
+		err = err ?: upload_matrix(up, &s->wk, "attn_k", l, &d->wk, &d->tk);
+		err = err ?: upload_matrix(up, &s->wv, "attn_v", l, &d->wv, &d->tv);
+		err = err ?: upload_matrix(up, &s->wo, "attn_output", l, &d->wo, &d->to);
+		err = err ?: upload_matrix(up, &s->w1, "ffn_gate", l, &d->w1, &d->t1);
+		err = err ?: upload_matrix(up, &s->w2, "ffn_down", l, &d->w2, &d->t2);
+		err = err ?: upload_matrix(up, &s->w3, "ffn_up", l, &d->w3, &d->t3);
 	}
-	err = err ?: upload_floats(&up, m->w->out_norm, c->dim, "output_norm", &m->out_norm);
+	err = err ?: upload_floats(up, m->w->out_norm, c->dim, "output_norm", &m->out_norm);
 	if (!err) {
 		err = wtype_of(&m->w->output, "output", &m->tout);
-		err = err ?: ogx_vk_buf_weights(&up, m->w->output.data,
+		err = err ?: ogx_vk_buf_weights(up, m->w->output.data,
 						ogx_wtype_row_bytes(m->w->output.type, c->dim) *
 						c->vocab_size, "output", &m->output);
 	}
-	err = err ?: ogx_vk_buf_alloc(vk, (size_t)c->dim * 4, "x", &m->x);
-	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->dim * 4, "xb", &m->xb);
-	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->dim * 4, "q", &m->q);
-	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->hidden_dim * 4, "hb", &m->hb);
-	err = err ?: ogx_vk_buf_scratch(&up, (size_t)c->hidden_dim * 4, "hb2", &m->hb2);
-	err = err ?: ogx_vk_buf_readback(vk, (size_t)c->vocab_size * 4, "logits", &m->logits);
-	err = err ?: ogx_vk_buf_readback(vk, 4, "argmax", &m->best);
-	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &m->params);
-	if (!err) {
-		uint32_t a = ogx_vk_matmul_max_tokens(vk, c->dim);
-		uint32_t b = ogx_vk_matmul_max_tokens(vk, c->hidden_dim);
-
-		m->nt = a < b ? a : b;
-		if (m->nt)
-			err = record_batch_buffers(m, &up);
-	}
-	/* Always: it frees the staging memory, also after an error. */
-	return ogx_vk_upload_end(&up) ?: err;
+	return err;
 }
 
-static int record(struct ogx_vk_llama *m)
+/* A sequence's buffers: its KV cache, the step's and the prompt batch's activations. */
+static int seq_buffers(struct ogx_vk_llama_seq *s, struct ogx_vk_upload *up)
 {
+	const struct ogx_vk_llama *m = s->m;
 	const struct ogx_llama_config *c = &m->cfg;
-	struct ogx_vk_prog *p = &m->prog;
+	size_t cache = (size_t)c->seq_len * m->kv_dim * 4, nt = m->nt;
+	struct ogx_vk *vk = m->vk;
+	int err = 0;
+
+	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
+		err = ogx_vk_buf_scratch(up, cache, "key cache", &s->k[l]);
+		err = err ?: ogx_vk_buf_scratch(up, cache, "value cache", &s->v[l]);
+	}
+	err = err ?: ogx_vk_buf_alloc(vk, (size_t)c->dim * 4, "x", &s->x);
+	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->dim * 4, "xb", &s->xb);
+	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->dim * 4, "q", &s->q);
+	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->hidden_dim * 4, "hb", &s->hb);
+	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->hidden_dim * 4, "hb2", &s->hb2);
+	err = err ?: ogx_vk_buf_readback(vk, (size_t)c->vocab_size * 4, "logits", &s->logits);
+	err = err ?: ogx_vk_buf_readback(vk, 4, "argmax", &s->best);
+	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &s->params);
+	if (!err && nt) {
+		/* The batch's [nt][...] activations: x is written by the host. */
+		size_t d = c->dim, h = c->hidden_dim;
+
+		err = ogx_vk_buf_alloc(vk, nt * d * 4, "batch x", &s->bx);
+		err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch q", &s->bq);
+		err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch xb", &s->bxb);
+		err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb", &s->bhb);
+		err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb2", &s->bhb2);
+	}
+	return err;
+}
+
+static int record(struct ogx_vk_llama_seq *s)
+{
+	const struct ogx_vk_llama *m = s->m;
+	const struct ogx_llama_config *c = &m->cfg;
+	struct ogx_vk_prog *p = &s->prog;
 	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
 				    .head = m->head_size };
 	int err = ogx_vk_prog_begin(m->vk, c->n_layers * 8 + 2, p);
 
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		struct vk_layer *L = &m->layers[l];
+		const struct vk_layer *L = &m->layers[l];
 
 		/* q, k, v of the normalised x; k and v straight into the cache row. */
 		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE;
 		mv.type = L->tq, mv.k = c->dim, mv.m = c->dim, mv.ypos = 0;
-		err = ogx_vk_op_matvec(p, &mv, &L->wq, &m->x, &m->q, &L->attn_norm, &m->params);
+		err = ogx_vk_op_matvec(p, &mv, &L->wq, &s->x, &s->q, &L->attn_norm, &s->params);
 		mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = m->kv_dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wk, &m->x, &L->k, &L->attn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wk, &s->x, &s->k[l], &L->attn_norm,
+					      &s->params);
 		mv.flags = OGX_VK_MV_NORM;
 		mv.type = L->tv;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wv, &m->x, &L->v, &L->attn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wv, &s->x, &s->v[l], &L->attn_norm,
+					      &s->params);
 		ogx_vk_prog_barrier(p);
 		err = err ?: ogx_vk_op_attention(p, c->n_heads, c->n_kv_heads, m->head_size,
-						 c->seq_len, &m->q, &L->k, &L->v, &m->xb,
-						 &m->params);
+						 c->seq_len, &s->q, &s->k[l], &s->v[l], &s->xb,
+						 &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_ACC;
 		mv.type = L->to, mv.k = c->dim, mv.m = c->dim, mv.ypos = 0;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wo, &m->xb, &m->x, NULL, &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wo, &s->xb, &s->x, NULL, &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_NORM;
 		mv.type = L->t1, mv.m = c->hidden_dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w1, &m->x, &m->hb, &L->ffn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w1, &s->x, &s->hb, &L->ffn_norm,
+					      &s->params);
 		mv.type = L->t3;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w3, &m->x, &m->hb2, &L->ffn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w3, &s->x, &s->hb2, &L->ffn_norm,
+					      &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
 		mv.type = L->t2, mv.k = c->hidden_dim, mv.m = c->dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w2, &m->hb, &m->x, &m->hb2, &m->params);
+		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w2, &s->hb, &s->x, &s->hb2, &s->params);
 		ogx_vk_prog_barrier(p);
 	}
 	mv.flags = OGX_VK_MV_NORM;
 	mv.type = m->tout, mv.k = c->dim, mv.m = c->vocab_size, mv.ypos = 0;
-	err = err ?: ogx_vk_op_matvec(p, &mv, &m->output, &m->x, &m->logits, &m->out_norm,
-				      &m->params);
+	err = err ?: ogx_vk_op_matvec(p, &mv, &m->output, &s->x, &s->logits, &m->out_norm,
+				      &s->params);
 	ogx_vk_prog_barrier(p);
-	err = err ?: ogx_vk_op_argmax(p, c->vocab_size, &m->logits, &m->best);
+	err = err ?: ogx_vk_op_argmax(p, c->vocab_size, &s->logits, &s->best);
 	return err ?: ogx_vk_prog_end(p);
 }
 
-/* The batch's [nt][...] activations: x is written by the host, the rest device-only. */
-static int record_batch_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up)
+static int record_batch(struct ogx_vk_llama_seq *s)
 {
-	size_t nt = m->nt, d = m->cfg.dim, h = m->cfg.hidden_dim;
-	int err;
-
-	err = ogx_vk_buf_alloc(m->vk, nt * d * 4, "batch x", &m->bx);
-	err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch q", &m->bq);
-	err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch xb", &m->bxb);
-	err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb", &m->bhb);
-	return err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb2", &m->bhb2);
-}
-
-static int record_batch(struct ogx_vk_llama *m)
-{
+	const struct ogx_vk_llama *m = s->m;
 	const struct ogx_llama_config *c = &m->cfg;
-	struct ogx_vk_prog *p = &m->bprog;
-	struct ogx_vk *vk = m->vk;
+	struct ogx_vk_prog *p = &s->bprog;
 	uint32_t nt = m->nt, d = c->dim, h = c->hidden_dim;
 	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
 				    .head = m->head_size };
 	int err;
 
-	err = ogx_vk_prog_begin(vk, c->n_layers * 8, p);
+	err = ogx_vk_prog_begin(m->vk, c->n_layers * 8, p);
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		struct vk_layer *L = &m->layers[l];
+		const struct vk_layer *L = &m->layers[l];
 
 		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE;
 		mv.type = L->tq, mv.k = d, mv.m = d, mv.ypos = 0, mv.ystride = d;
-		err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, &m->bx, &m->bq, &L->attn_norm,
-				       &m->params);
+		err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, &s->bx, &s->bq, &L->attn_norm,
+				       &s->params);
 		mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = m->kv_dim, mv.ystride = 0;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, &m->bx, &L->k, &L->attn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, &s->bx, &s->k[l], &L->attn_norm,
+					      &s->params);
 		mv.flags = OGX_VK_MV_NORM;
 		mv.type = L->tv;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, &m->bx, &L->v, &L->attn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, &s->bx, &s->v[l], &L->attn_norm,
+					      &s->params);
 		ogx_vk_prog_barrier(p);
 		err = err ?: ogx_vk_op_attention_batch(p, c->n_heads, c->n_kv_heads, m->head_size,
-						       c->seq_len, nt, &m->bq, &L->k, &L->v,
-						       &m->bxb, &m->params);
+						       c->seq_len, nt, &s->bq, &s->k[l], &s->v[l],
+						       &s->bxb, &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_ACC;
 		mv.type = L->to, mv.m = d, mv.ypos = 0, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wo, &m->bxb, &m->bx, NULL, &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wo, &s->bxb, &s->bx, NULL, &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_NORM;
 		mv.type = L->t1, mv.m = h, mv.ystride = h;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, &m->bx, &m->bhb, &L->ffn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, &s->bx, &s->bhb, &L->ffn_norm,
+					      &s->params);
 		mv.type = L->t3;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, &m->bx, &m->bhb2, &L->ffn_norm,
-					      &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, &s->bx, &s->bhb2, &L->ffn_norm,
+					      &s->params);
 		ogx_vk_prog_barrier(p);
 		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
 		mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, &m->bhb, &m->bx, &m->bhb2,
-					      &m->params);
+		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, &s->bhb, &s->bx, &s->bhb2,
+					      &s->params);
 		ogx_vk_prog_barrier(p);
 	}
 	return err ?: ogx_vk_prog_end(p);
 }
 
-int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_t n,
-			 uint32_t pos0)
+int ogx_vk_llama_seq_prefill(struct ogx_vk_llama_seq *s, const uint32_t *tokens, uint32_t n,
+			     uint32_t pos0)
 {
+	const struct ogx_vk_llama *m = s->m;
 	int err;
 
 	if ((uint64_t)pos0 + n > m->cfg.seq_len)
@@ -255,7 +264,7 @@ int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_
 
 		if (!m->nt) {
 			/* No batch fits this device: token by token. */
-			err = ogx_vk_llama_forward(m, tokens[done], pos0 + done, NULL, NULL);
+			err = ogx_vk_llama_seq_forward(s, tokens[done], pos0 + done, NULL, NULL);
 			if (err)
 				return err;
 			done++;
@@ -266,11 +275,11 @@ int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_
 				return ogx_fail(-EINVAL, "token %u is outside the vocabulary (%u)",
 						tokens[done + t], m->cfg.vocab_size);
 			ogx_matrix_row(&m->w->tok_embd, tokens[done + t],
-				       (float *)m->bx.map + (size_t)t * m->cfg.dim);
+				       (float *)s->bx.map + (size_t)t * m->cfg.dim);
 		}
-		((uint32_t *)m->params.map)[0] = pos0 + done;
-		((uint32_t *)m->params.map)[1] = cnt;
-		err = ogx_vk_prog_run(&m->bprog);
+		((uint32_t *)s->params.map)[0] = pos0 + done;
+		((uint32_t *)s->params.map)[1] = cnt;
+		err = ogx_vk_prog_run(&s->bprog);
 		if (err)
 			return err;
 		done += cnt;
@@ -278,13 +287,20 @@ int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_
 	return 0;
 }
 
+int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_t n,
+			 uint32_t pos0)
+{
+	return ogx_vk_llama_seq_prefill(m->seq0, tokens, n, pos0);
+}
+
 uint32_t ogx_vk_llama_batch(const struct ogx_vk_llama *m)
 {
 	return m->nt;
 }
 
-int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
-		      struct ogx_vk_llama **out)
+/* The weights' state, uploaded into up (with a first sequence's buffers, for init). */
+static int load(struct ogx_vk *vk, const struct ogx_llama_weights *w, struct ogx_vk_upload *up,
+		struct ogx_vk_llama **out)
 {
 	struct ogx_vk_llama *m;
 	int err;
@@ -306,21 +322,98 @@ int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 		ogx_vk_llama_free(m);
 		return -ENOMEM;
 	}
-	err = upload(m);
-	err = err ?: record(m);
-	if (!err && m->nt)
-		err = record_batch(m);
-	if (err) {
-		ogx_vk_llama_free(m);
-		return err;
+	{
+		uint32_t a = ogx_vk_matmul_max_tokens(vk, w->cfg.dim);
+		uint32_t b = ogx_vk_matmul_max_tokens(vk, w->cfg.hidden_dim);
+
+		m->nt = a < b ? a : b;
 	}
 	*out = m;
-	return 0;
+	return upload(m, up);
 }
 
-int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
-			 const float **logits, uint32_t *argmax)
+/* A sequence of m, its buffers in up; record_seq() once up has ended. */
+static int seq_alloc(struct ogx_vk_llama *m, struct ogx_vk_upload *up,
+		     struct ogx_vk_llama_seq **out)
 {
+	struct ogx_vk_llama_seq *s = calloc(1, sizeof(*s));
+
+	*out = s;
+	if (!s)
+		return -ENOMEM;
+	s->m = m;
+	s->k = calloc(m->cfg.n_layers, sizeof(*s->k));
+	s->v = calloc(m->cfg.n_layers, sizeof(*s->v));
+	if (!s->k || !s->v)
+		return -ENOMEM;
+	return seq_buffers(s, up);
+}
+
+static int record_seq(struct ogx_vk_llama_seq *s)
+{
+	int err = record(s);
+
+	if (!err && s->m->nt)
+		err = record_batch(s);
+	return err;
+}
+
+int ogx_vk_llama_load(struct ogx_vk *vk, const struct ogx_llama_weights *w,
+		      struct ogx_vk_llama **out)
+{
+	struct ogx_vk_upload up;
+	int err;
+
+	ogx_vk_upload_begin(vk, &up);
+	err = load(vk, w, &up, out);
+	/* Always: it frees the staging memory, also after an error. */
+	err = ogx_vk_upload_end(&up) ?: err;
+	if (err && *out) {
+		ogx_vk_llama_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int ogx_vk_llama_seq_new(struct ogx_vk_llama *m, struct ogx_vk_llama_seq **out)
+{
+	struct ogx_vk_upload up;
+	int err;
+
+	ogx_vk_upload_begin(m->vk, &up);
+	err = seq_alloc(m, &up, out);
+	err = ogx_vk_upload_end(&up) ?: err;
+	err = err ?: record_seq(*out);
+	if (err) {
+		ogx_vk_llama_seq_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+/* The weights and the first sequence in one upload: one submission at load. */
+int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
+		      struct ogx_vk_llama **out)
+{
+	struct ogx_vk_upload up;
+	int err;
+
+	ogx_vk_upload_begin(vk, &up);
+	err = load(vk, w, &up, out);
+	err = err ?: seq_alloc(*out, &up, &(*out)->seq0);
+	err = ogx_vk_upload_end(&up) ?: err;
+	err = err ?: record_seq((*out)->seq0);
+	if (err && *out) {
+		ogx_vk_llama_free(*out);
+		*out = NULL;
+	}
+	return err;
+}
+
+int ogx_vk_llama_seq_forward(struct ogx_vk_llama_seq *s, uint32_t token, uint32_t pos,
+			     const float **logits, uint32_t *argmax)
+{
+	const struct ogx_vk_llama *m = s->m;
 	int err;
 
 	if (token >= m->cfg.vocab_size)
@@ -329,22 +422,28 @@ int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
 	if (pos >= m->cfg.seq_len)
 		return ogx_fail(-EINVAL, "position %u is past the context (%u)", pos,
 				m->cfg.seq_len);
-	ogx_matrix_row(&m->w->tok_embd, token, m->x.map);
-	((uint32_t *)m->params.map)[0] = pos;
-	err = ogx_vk_prog_run(&m->prog);
+	ogx_matrix_row(&m->w->tok_embd, token, s->x.map);
+	((uint32_t *)s->params.map)[0] = pos;
+	err = ogx_vk_prog_run(&s->prog);
 	if (err)
 		return err;
 	if (logits)
-		*logits = m->logits.map;
+		*logits = s->logits.map;
 	if (argmax)
-		*argmax = *(uint32_t *)m->best.map;
+		*argmax = *(uint32_t *)s->best.map;
 	return 0;
+}
+
+int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
+			 const float **logits, uint32_t *argmax)
+{
+	return ogx_vk_llama_seq_forward(m->seq0, token, pos, logits, argmax);
 }
 
 static float *engine_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, int want_logits)
 {
 	const float *logits = NULL;
-	int err = ogx_vk_llama_forward(m->engine, token, pos, &logits, NULL);
+	int err = ogx_vk_llama_seq_forward(m->engine, token, pos, &logits, NULL);
 
 	if (err) {
 		m->engine_err = err;
@@ -355,22 +454,53 @@ static float *engine_forward(struct ogx_llama *m, uint32_t token, uint32_t pos, 
 
 static int engine_prefill(struct ogx_llama *m, const uint32_t *tokens, uint32_t n, uint32_t pos0)
 {
-	return ogx_vk_llama_prefill(m->engine, tokens, n, pos0);
+	return ogx_vk_llama_seq_prefill(m->engine, tokens, n, pos0);
+}
+
+void ogx_vk_llama_seq_attach(struct ogx_vk_llama_seq *s, struct ogx_llama *m)
+{
+	m->engine_prefill = engine_prefill;
+	m->engine = s;
+	m->engine_err = 0;
+	m->engine_forward = engine_forward;
 }
 
 void ogx_vk_llama_attach(struct ogx_vk_llama *vm, struct ogx_llama *m)
 {
-	m->engine_prefill = engine_prefill;
-	m->engine = vm;
-	m->engine_err = 0;
-	m->engine_forward = engine_forward;
+	ogx_vk_llama_seq_attach(vm->seq0, m);
 }
 
 void ogx_vk_llama_counts(const struct ogx_vk_llama *m, unsigned *dispatches,
 			 unsigned *barriers)
 {
-	*dispatches = m->prog.ndispatch;
-	*barriers = m->prog.nbarrier;
+	*dispatches = m->seq0->prog.ndispatch;
+	*barriers = m->seq0->prog.nbarrier;
+}
+
+void ogx_vk_llama_seq_free(struct ogx_vk_llama_seq *s)
+{
+	struct ogx_vk *vk;
+
+	if (!s)
+		return;
+	vk = s->m->vk;
+	ogx_vk_prog_free(&s->prog);
+	ogx_vk_prog_free(&s->bprog);
+	for (uint32_t l = 0; s->k && s->v && l < s->m->cfg.n_layers; l++) {
+		ogx_vk_buf_free(vk, &s->k[l]);
+		ogx_vk_buf_free(vk, &s->v[l]);
+	}
+	{
+		struct ogx_vk_buf *bufs[] = { &s->x, &s->xb, &s->q, &s->hb, &s->hb2, &s->logits,
+					      &s->best, &s->params, &s->bx, &s->bq, &s->bxb,
+					      &s->bhb, &s->bhb2 };
+
+		for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+			ogx_vk_buf_free(vk, bufs[i]);
+	}
+	free(s->k);
+	free(s->v);
+	free(s);
 }
 
 void ogx_vk_llama_free(struct ogx_vk_llama *m)
@@ -380,31 +510,17 @@ void ogx_vk_llama_free(struct ogx_vk_llama *m)
 	if (!m)
 		return;
 	vk = m->vk;
-	ogx_vk_prog_free(&m->prog);
-	ogx_vk_prog_free(&m->bprog);
-	ogx_vk_buf_free(vk, &m->bx);
-	ogx_vk_buf_free(vk, &m->bq);
-	ogx_vk_buf_free(vk, &m->bxb);
-	ogx_vk_buf_free(vk, &m->bhb);
-	ogx_vk_buf_free(vk, &m->bhb2);
+	ogx_vk_llama_seq_free(m->seq0);
 	for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
 		struct vk_layer *d = &m->layers[l];
 		struct ogx_vk_buf *bufs[] = { &d->attn_norm, &d->ffn_norm, &d->wq, &d->wk, &d->wv,
-					      &d->wo, &d->w1, &d->w2, &d->w3, &d->k, &d->v };
+					      &d->wo, &d->w1, &d->w2, &d->w3 };
 
 		for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 			ogx_vk_buf_free(vk, bufs[i]);
 	}
 	ogx_vk_buf_free(vk, &m->out_norm);
 	ogx_vk_buf_free(vk, &m->output);
-	ogx_vk_buf_free(vk, &m->x);
-	ogx_vk_buf_free(vk, &m->xb);
-	ogx_vk_buf_free(vk, &m->q);
-	ogx_vk_buf_free(vk, &m->hb);
-	ogx_vk_buf_free(vk, &m->hb2);
-	ogx_vk_buf_free(vk, &m->logits);
-	ogx_vk_buf_free(vk, &m->best);
-	ogx_vk_buf_free(vk, &m->params);
 	free(m->layers);
 	free(m);
 }

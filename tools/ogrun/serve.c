@@ -75,10 +75,11 @@ static int usage(FILE *f)
 		"  --batch N             classifier jobs per batch and fdatasync (default 64)\n"
 		"  --max-connections N   (default 4096)\n"
 		"  --request-timeout-ms N, --idle-timeout-ms N   (defaults 10000, 60000)\n"
-		"  --threads N           CPU threads per Llama forward step (default 1)\n"
+		"  --threads N           CPU threads per Llama forward step (default 1; CPU engine)\n"
 		"  --streams N           generations a Llama model runs at once (default 8)\n"
-		"  --device N|cpu        Vulkan device N for int8 classifiers, or the CPU (default:\n"
-		"                        a GPU when there is one, else the CPU; $OGX_VK_DEVICE)\n"
+		"  --device N|cpu        Vulkan device N for int8 classifiers and Llama models, or\n"
+		"                        the CPU (default: a GPU when there is one, else the CPU;\n"
+		"                        $OGX_VK_DEVICE)\n"
 		"  --max-body BYTES      (default 1048576)\n"
 		"  --no-record           answer without proof records: benchmarks only\n", prog);
 	return f == stdout ? 0 : 2;
