@@ -8,10 +8,14 @@
 # the weights) each get their lone text, also when one of them is cut off;
 # the default engine for Llama is ogrun generate's; a bad device and a KV
 # cache the device cannot hold stop the server at start with one clear line.
+# An int8 classifier served beside it on the same device (the one queue
+# shared by both workers) answers the same bytes while the streams run.
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
 need_models
 "$OGRUN" key gen >/dev/null || exit 1
+FMODEL=$(classifier_model) || { echo "1..1"; echo "not ok 1 - training the classifier"; exit 1; }
+zcat "$FASHION/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c $((16 * 784)) >"$TMP/imgs"
 ST=$OGX_MODELS/stories260K
 MODEL="stories=$ST/stories260K.bin,tokenizer=$ST/tok512.bin"
 JSON=(-H 'Content-Type: application/json')
@@ -29,6 +33,18 @@ sse_text() {
 	node -e 'let t="",id="";for(const l of require("fs").readFileSync(process.argv[1],"utf8").split("\n")){if(!l.startsWith("data: ")||l==="data: [DONE]")continue;const e=JSON.parse(l.slice(6));t+=e.choices[0].text;if(e.og)id=e.og.id}console.log(t+"|"+id)' "$1"
 }
 text_of() { jget "$(cat "$1")" choices.0.text | sed 's/^ //'; }
+classify() { # DIR: 16 images' answers, at once, into DIR/0..15
+	local pids=""
+	mkdir -p "$1"
+	for i in $(seq 0 15); do
+		b=$(tail -c +$((i * 784 + 1)) "$TMP/imgs" | head -c 784 | base64 -w0)
+		curl -s "${JSON[@]}" -d "{\"model\":\"fashion\",\"input\":{\"b64\":\"$b\"}}" \
+			"$URL/v1/infer" >"$1/$i" &
+		pids="$pids $!"
+	done
+	wait $pids
+}
+outputs() { for i in $(seq 0 15); do jget "$(cat "$1/$i")" output.b64; done; }
 digests() { # JSON record: what makes the claim, and the device
 	echo "$(jget "$1" model) $(jget "$1" input) $(jget "$1" output) $(jget "$1" params)" \
 		"$(jget "$1" device)"
@@ -39,8 +55,9 @@ gen -p "$PROMPT" -n 60 >"$TMP/cli.txt" 2>"$TMP/cli.err"
 ok $? "ogrun generate --device 0 writes its record"
 CLI_ID=$(sed -n 's/^ogrun: record \([0-9a-f]*\) seq 0 (vanilla)$/\1/p' "$TMP/cli.err")
 
-OGX_VK_VALIDATION=1 serve_start --model "$MODEL" --device 0
-ok $? "server with stories260K on Vulkan device 0, validation layers on"
+OGX_VK_VALIDATION=1 serve_start --model "$MODEL" --model "fashion=$FMODEL" --device 0
+ok $? "server with stories260K and an int8 classifier on Vulkan device 0, validation layers on"
+classify "$TMP/idle"
 req -H 'Accept: application/json' "$URL/v1/records/$CLI_ID"
 C=$BODY
 check "generate's record names the Vulkan device" "200 vulkan" \
@@ -82,6 +99,8 @@ for i in $(seq $n); do
 	curl -s "${JSON[@]}" -d "$(complete "$p" "$k")" "$URL/v1/completions" >"$TMP/conc$i" &
 	bg="$bg $!"
 done
+sleep 0.5
+classify "$TMP/busy"
 wait $bg
 same=0
 for i in $(seq $n); do
@@ -91,6 +110,10 @@ req "$URL/metrics"
 echo "# $(grep '^ogx_batches_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) rounds" \
 	"for $(grep '^ogx_jobs_total{model="stories"}' "$TMP/body" | cut -d' ' -f2) generations"
 check "$n concurrent streams: each one's lone text" $n $same
+check "16 classifications among the streams, on the same device: the idle answers' bytes" \
+	"$(outputs "$TMP/idle")" "$(outputs "$TMP/busy")"
+req -H 'Accept: application/json' "$URL/v1/records/$(jget "$(cat "$TMP/busy/0")" og.id)"
+check "the classifier's record names the Vulkan device too" vulkan "$(jget "$BODY" device.kind)"
 
 # A stream that goes away in the middle leaves; the others go on unchanged.
 gen -p "Lily" -n 400 --no-record >"$TMP/lone_a" 2>/dev/null
