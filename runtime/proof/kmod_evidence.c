@@ -11,47 +11,102 @@
 #include "util/digest.h"
 #include "util/err.h"
 
+static void event_of(struct ogx_extend *x, const struct ogx_record *r, const uint8_t *pipeline)
+{
+	memset(x, 0, sizeof(*x));
+	x->type = OGX_EVENT_JOB;
+	memcpy(x->model, r->model, OGX_DIGEST_SIZE);
+	memcpy(x->input, r->input, OGX_DIGEST_SIZE);
+	memcpy(x->output, r->output, OGX_DIGEST_SIZE);
+	memcpy(x->params, r->params, OGX_DIGEST_SIZE);
+	if (pipeline)
+		memcpy(x->pipeline, pipeline, OGX_DIGEST_SIZE);
+}
+
+/* r's kernel map from its appended event x. */
+static int evidence_fill(struct ogx_record *r, const struct ogx_info *info,
+			 const struct ogx_extend *x)
+{
+	struct ogx_ext *m = &r->kernel;
+	const char *label = info->flags & OGX_INFO_F_TPM ? OGX_KEV_LABEL_TPM : OGX_KEV_LABEL_SW;
+	int err;
+
+	/* Ascending keys: the deterministic encoding. */
+	err = ogx_ext_add_bytes(m, OGX_KEV_LABEL, OGX_EXT_TEXT, label, strlen(label));
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_BOOT_ID, OGX_EXT_BYTES, info->boot_id,
+				       OGX_BOOT_ID_SIZE);
+	err = err ?: ogx_ext_add_uint(m, OGX_KEV_SEQ, x->seq);
+	err = err ?: ogx_ext_add_uint(m, OGX_KEV_TIME, x->time_ns);
+	err = err ?: ogx_ext_add_uint(m, OGX_KEV_TYPE, x->type);
+	err = err ?: ogx_ext_add_uint(m, OGX_KEV_FLAGS, x->flags);
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_EXE, OGX_EXT_BYTES, x->exe, 32);
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_PIPELINE, OGX_EXT_BYTES, x->pipeline, 32);
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_DIGEST, OGX_EXT_BYTES, x->digest, 32);
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_HEAD, OGX_EXT_BYTES, x->head, 32);
+	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_MAC, OGX_EXT_BYTES, x->mac, 32);
+	if (!err && (info->flags & OGX_INFO_F_TPM))
+		err = ogx_ext_add_uint(m, OGX_KEV_PCR, info->pcr);
+	return err;
+}
+
 int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
 			  const uint8_t *pipeline)
 {
-	struct ogx_extend x = { .type = OGX_EVENT_JOB };
+	struct ogx_extend x;
 	struct ogx_info info;
-	struct ogx_ext *m = &r->kernel;
-	const char *label;
 	int err;
 
-	if (m->present)
+	if (r->kernel.present)
 		return ogx_fail(-EEXIST, "record already has kernel evidence");
 	err = ogx_kmod_info(k, &info);
 	if (err)
 		return ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
-	memcpy(x.model, r->model, OGX_DIGEST_SIZE);
-	memcpy(x.input, r->input, OGX_DIGEST_SIZE);
-	memcpy(x.output, r->output, OGX_DIGEST_SIZE);
-	memcpy(x.params, r->params, OGX_DIGEST_SIZE);
-	if (pipeline)
-		memcpy(x.pipeline, pipeline, OGX_DIGEST_SIZE);
+	event_of(&x, r, pipeline);
 	err = ogx_kmod_extend(k, &x);
 	if (err)
 		return ogx_fail(err, "%s: EXTEND: %s", OGX_KMOD_DEV, strerror(-err));
+	return evidence_fill(r, &info, &x);
+}
 
-	label = info.flags & OGX_INFO_F_TPM ? OGX_KEV_LABEL_TPM : OGX_KEV_LABEL_SW;
-	/* Ascending keys: the deterministic encoding. */
-	err = ogx_ext_add_bytes(m, OGX_KEV_LABEL, OGX_EXT_TEXT, label, strlen(label));
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_BOOT_ID, OGX_EXT_BYTES, info.boot_id,
-				       OGX_BOOT_ID_SIZE);
-	err = err ?: ogx_ext_add_uint(m, OGX_KEV_SEQ, x.seq);
-	err = err ?: ogx_ext_add_uint(m, OGX_KEV_TIME, x.time_ns);
-	err = err ?: ogx_ext_add_uint(m, OGX_KEV_TYPE, x.type);
-	err = err ?: ogx_ext_add_uint(m, OGX_KEV_FLAGS, x.flags);
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_EXE, OGX_EXT_BYTES, x.exe, 32);
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_PIPELINE, OGX_EXT_BYTES, x.pipeline, 32);
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_DIGEST, OGX_EXT_BYTES, x.digest, 32);
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_HEAD, OGX_EXT_BYTES, x.head, 32);
-	err = err ?: ogx_ext_add_bytes(m, OGX_KEV_MAC, OGX_EXT_BYTES, x.mac, 32);
-	if (!err && (info.flags & OGX_INFO_F_TPM))
-		err = ogx_ext_add_uint(m, OGX_KEV_PCR, info.pcr);
-	return err;
+int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsigned int n)
+{
+	struct ogx_extend xs[OGX_EXTEND_VEC_MAX];
+	struct ogx_info info;
+	unsigned int at = 0;
+	int err;
+
+	for (unsigned int i = 0; i < n; i++)
+		if (rs[i]->kernel.present)
+			return ogx_fail(-EEXIST, "record already has kernel evidence");
+	err = ogx_kmod_info(k, &info);
+	if (err)
+		return ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
+	while (at < n) {
+		unsigned int run = n - at < OGX_EXTEND_VEC_MAX ? n - at : OGX_EXTEND_VEC_MAX;
+		unsigned int done = 0;
+
+		for (unsigned int i = 0; i < run; i++)
+			event_of(&xs[i], rs[at + i], NULL);
+		err = ogx_kmod_extend_vec(k, xs, run, &done);
+		if (err == -ENOTTY && !at && !done) {
+			/* a module without EXTEND_VEC: one EXTEND per record */
+			for (unsigned int i = 0; i < n && !err; i++)
+				err = ogx_kmod_evidence_add(k, rs[i], NULL);
+			return err;
+		}
+		/* the events that were appended are the records' evidence */
+		for (unsigned int i = 0; i < done; i++) {
+			int e = evidence_fill(rs[at + i], &info, &xs[i]);
+
+			err = err ?: e;
+		}
+		if (!err && done < run)
+			err = -EIO;
+		if (err)
+			return ogx_fail(err, "%s: EXTEND_VEC: %s", OGX_KMOD_DEV, strerror(-err));
+		at += run;
+	}
+	return 0;
 }
 
 /* Finds key in m with the given type and, for bytes, exactly len bytes. */

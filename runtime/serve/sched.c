@@ -79,6 +79,35 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
 	enqueue_msg(s, m);
 }
 
+/*
+ * Level tee: the kernel's events for the batch's tee records, in record
+ * order, before they are signed (under the prover's lock: the module's log
+ * and the spool then list them in the same order). One EXTEND_VEC per 64.
+ */
+static int tee_evidence(struct srv *s, struct ogx_record *recs, size_t n)
+{
+	struct ogx_record **tee;
+	unsigned int k = 0;
+	int err;
+
+	for (size_t i = 0; i < n; i++)
+		k += recs[i].level == OGX_LEVEL_TEE;
+	if (!k)
+		return 0;
+	if (!s->have_kmod)
+		return -ENODEV;
+	tee = malloc(k * sizeof(*tee));
+	if (!tee)
+		return -ENOMEM;
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (recs[i].level == OGX_LEVEL_TEE)
+			tee[k++] = &recs[i];
+	err = ogx_kmod_evidence_add_vec(&s->kmod, tee, k);
+	free(tee);
+	return err;
+}
+
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		 size_t n, bool paid)
 {
@@ -89,16 +118,10 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 	if (atomic_load(&s->spool_failed))
 		return ogx_fail(-EIO, "%s", s->spool_errmsg);
 	pthread_mutex_lock(&s->prover_lock);
+	err = tee_evidence(s, recs, n);
 	for (size_t i = 0; i < n && !err; i++) {
-		struct msg *m;
+		struct msg *m = calloc(1, sizeof(*m));
 
-		/* level tee: the kernel's event for this record, before it is signed */
-		if (recs[i].level == OGX_LEVEL_TEE)
-			err = s->have_kmod ? ogx_kmod_evidence_add(&s->kmod, &recs[i], NULL) :
-					     -ENODEV;
-		if (err)
-			break;
-		m = calloc(1, sizeof(*m));
 		if (!m) {
 			err = -ENOMEM;
 			break;

@@ -3,7 +3,8 @@
 # `ogrun serve` with the real ogx.ko, in the qemu guest of tests/kmod/run.t:
 # /v1/models and the attestation offer level tee, a request with X-OG-Level:
 # tee is answered with a tee record carrying the kernel's evidence, which
-# ogverify checks, and the module's log holds its event.
+# ogverify checks, also for tee and vanilla requests arriving together, and
+# the module's log holds every tee record's event.
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${OGX_BUILD:-$src/build}
@@ -33,6 +34,20 @@ ok $? "ogverify record: the record and its kernel evidence check"
 echo "$out" | sed 's/^/# /'
 curl -s -H 'Accept: application/json' "$url/v1/records/$id" | grep -q '"kernel":{"0":"kmod-sw"'
 ok $? "the record's kernel map says kmod-sw"
+# A batch: 8 tee and 2 vanilla requests at once; the worker takes what is
+# queued as one batch, the tee records' events in one EXTEND_VEC.
+pids=
+for i in $(seq 10); do
+	lvl=tee
+	[ "$i" -gt 8 ] && lvl=vanilla
+	curl -s -H 'Content-Type: application/json' -H "X-OG-Level: $lvl" -d "$body" \
+		"$url/v1/infer" >"$OGX_HOME/batch.$i" &
+	pids="$pids $!"
+done
+wait $pids
+levels=$(cat "$OGX_HOME"/batch.* | sed -n 's/.*"og":{"id":"[0-9a-f]\{64\}".*"level":"\([a-z]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+[ "$levels" = " 8 tee, 2 vanilla," ]
+ok $? "10 requests at once: 8 tee and 2 vanilla records ($levels)"
 kill -TERM $pid
 wait $pid
 ok $? "server stops cleanly"
