@@ -174,7 +174,8 @@ int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **o
 	 */
 	if (blen < 1 || (body[0] & 0xe0) != 0xa0 || (body[0] & 0x1f) >= 23) {
 		free(body);
-		return ogx_fail(-EINVAL, "record map head 0x%02x: not a short map", blen ? body[0] : 0);
+		return ogx_fail(-EINVAL, "record map head 0x%02x: not a short map",
+				blen ? body[0] : 0);
 	}
 	buf = malloc(ctx + blen + sizeof(sig_head) + OGX_SIG_LEN);
 	if (!buf) {

@@ -451,7 +451,8 @@ int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 		size_t j;
 		int cnt;
 
-		j = lay_out(sp, recs + i, n - i, SPOOL_CHUNK, sp->meta + i, sp->iov, &cnt, &off, &bytes);
+		j = lay_out(sp, recs + i, n - i, SPOOL_CHUNK, sp->meta + i, sp->iov, &cnt, &off,
+			    &bytes);
 		if (!j) {
 			err = roll(sp);
 			if (err)

@@ -168,14 +168,15 @@ void commit_flush(struct srv *s)
 			return;
 	/* room for the most one group takes, so that nothing fails once planned */
 	if (g->cap < COMMIT_WRITES * OGX_SPOOL_WRITE_MAX) {
-		struct iovec *t = realloc(g->recs, COMMIT_WRITES * OGX_SPOOL_WRITE_MAX * sizeof(*t));
+		size_t cap = COMMIT_WRITES * OGX_SPOOL_WRITE_MAX;
+		struct iovec *t = realloc(g->recs, cap * sizeof(*t));
 
 		if (!t) {
 			fail(s, ogx_fail(-ENOMEM, "out of memory for a record group"));
 			return;
 		}
 		g->recs = t;
-		g->cap = COMMIT_WRITES * OGX_SPOOL_WRITE_MAX;
+		g->cap = cap;
 	}
 	/* a segment roll only with nothing in flight, before the first write */
 	while (done < cm->pend_n && k < COMMIT_WRITES) {
