@@ -29,6 +29,10 @@
 #include "vk/mlp.h"
 
 #define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
+/* recvbuf.c: the provided-buffer group every recv takes from (sizes: see there) */
+#define RECV_BGID 0
+#define RECV_BUFS 512
+#define RECV_BUF_SIZE 8192
 #define CONN_OUT_MAX 65536	/* unsent answers before pipelined requests wait */
 #define HTTP_STATUS_MAX 600
 
@@ -57,8 +61,12 @@ struct conn {
 	uint64_t req_start;	/* mono ns the current request's first bytes were seen; 0 */
 	struct ogx_http_parser hp;
 	struct job *job;
-	char rbuf[CONN_RBUF];
-	size_t rlen, recv_off;
+	/* unparsed input (a partial request, a pipelined tail): malloc'd
+	 * (CONN_RBUF) when some is left after parsing, freed when empty */
+	char *rbuf;
+	size_t rlen;
+	bool starved;		/* a recv got -ENOBUFS: re-armed on the next turn */
+	struct conn *starved_next;
 	struct ogx_buf sending, pending;
 	size_t sent;
 	uint64_t t_request;	/* mono ns the current request completed parsing */
@@ -158,9 +166,20 @@ struct model {
 	atomic_uint_fast64_t jobs, batches, rejected;
 };
 
+struct recv_ring {
+	struct io_uring_buf_ring *br;	/* leads map, page-aligned */
+	char *mem;			/* n buffers of size bytes */
+	void *map;
+	size_t map_len, ring_len;
+	unsigned int n, size, mask;
+};
+
 struct srv {
 	const struct ogx_serve_config *cfg;
 	struct io_uring ring;
+	struct recv_ring rr;
+	struct conn *starved;		/* connections to re-arm on the next turn */
+	uint64_t recv_nobufs;		/* recvs that found the ring empty */
 	int lfd, efd, sigfd;
 	struct op accept_op, event_op, signal_op;
 	uint64_t event_val;
@@ -204,6 +223,12 @@ void conn_error(struct conn *c, int status, const char *type, const char *code,
 
 /* loop.c: send a worker's message to its connection (and end its job) */
 void msg_deliver(struct srv *s, struct msg *m);
+
+/* recvbuf.c */
+int recvbuf_init(struct srv *s);
+const char *recvbuf_data(struct srv *s, unsigned int bid);
+void recvbuf_put(struct srv *s, unsigned int bid);
+void recvbuf_free(struct srv *s);
 
 /* commit.c */
 void commit_init(struct srv *s);

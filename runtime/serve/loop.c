@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The server's one event loop: a single io_uring owns the listening socket
- * (multishot accept), every connection's recv (with a linked timeout: 408 for
- * a request that stalls, a quiet close for an idle keep-alive connection) and
- * send, the eventfd through which workers hand back response bytes, and the
- * signalfd that stops it. No call on this thread blocks on a peer: sockets are
- * only touched through the ring (shutdown(2) and setsockopt(2) return at once).
+ * (multishot accept), every connection's recv (single-shot, into a buffer the
+ * kernel picks from the provided-buffer ring of recvbuf.c when bytes arrive,
+ * with a linked timeout: 408 for a request that stalls, a quiet close for an
+ * idle keep-alive connection) and send, the eventfd through which workers
+ * hand back response bytes, and the signalfd that stops it. No call on this
+ * thread blocks on a peer: sockets are only touched through the ring
+ * (shutdown(2) and setsockopt(2) return at once).
  *
  * A connection answers its requests in order, one at a time: the next
  * pipelined request is parsed only when the previous answer is queued, and
- * reading pauses while CONN_RBUF bytes wait unparsed.
+ * reading pauses while CONN_RBUF bytes wait unparsed. Bytes are parsed where
+ * the kernel put them; only what is left unparsed is copied into the
+ * connection's own buffer, which exists only while it holds something.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -31,7 +35,7 @@
 
 #define RING_ENTRIES 4096
 
-static void process_input(struct conn *c);
+static void process_input(struct conn *c, const char *fresh, size_t fresh_len);
 static void arm_recv(struct conn *c);
 static void arm_send(struct conn *c);
 
@@ -61,6 +65,7 @@ static void conn_maybe_free(struct conn *c)
 	ogx_http_parser_free(&c->hp);
 	ogx_buf_free(&c->sending);
 	ogx_buf_free(&c->pending);
+	free(c->rbuf);
 	c->s->conns--;
 	free(c);
 }
@@ -175,19 +180,63 @@ static void parse_error(struct conn *c, int status)
 	}
 }
 
-static void process_input(struct conn *c)
+/*
+ * Keep the unparsed rest of p[0..len) (from off on) in the connection's own
+ * buffer, allocated only now that something is left, freed when nothing is.
+ */
+static void keep_rest(struct conn *c, const char *p, size_t len, size_t off)
 {
+	size_t rest = len - off;
+
+	if (c->closing || c->close_after)
+		rest = 0; /* no request after this one will be read */
+	if (rest && p == c->rbuf) {
+		memmove(c->rbuf, c->rbuf + off, rest);
+	} else if (rest) {
+		if (!c->rbuf && !(c->rbuf = malloc(CONN_RBUF))) {
+			c->rlen = 0;
+			conn_close(c);
+			return;
+		}
+		memcpy(c->rbuf, p + off, rest);
+	}
+	c->rlen = rest;
+	if (!rest) {
+		free(c->rbuf);
+		c->rbuf = NULL;
+	}
+}
+
+/*
+ * Parse the unparsed input: what the connection kept, followed by fresh
+ * bytes (fresh_len of them, in a provided buffer the caller gives back after
+ * this returns), and answer or hand over the requests it completes.
+ */
+static void process_input(struct conn *c, const char *fresh, size_t fresh_len)
+{
+	const char *p;
+	size_t len, off = 0;
+
+	if (fresh_len && c->rlen) {
+		/* fits: the recv asked for at most CONN_RBUF - rlen bytes */
+		memcpy(c->rbuf + c->rlen, fresh, fresh_len);
+		c->rlen += fresh_len;
+		fresh_len = 0;
+	}
+	if (fresh_len) {
+		p = fresh;
+		len = fresh_len;
+	} else {
+		p = c->rbuf;
+		len = c->rlen;
+	}
 	while (!c->busy && !c->closing && !c->close_after) {
 		int status;
-		size_t n;
 
 		/* a client that pipelines but does not read waits for its answers */
 		if (c->pending.len + c->sending.len - c->sent > CONN_OUT_MAX)
 			break;
-		n = ogx_http_feed(&c->hp, c->rbuf, c->rlen, &status);
-
-		memmove(c->rbuf, c->rbuf + n, c->rlen - n);
-		c->rlen -= n;
+		off += ogx_http_feed(&c->hp, len ? p + off : "", len - off, &status);
 		if (status == 1) {
 			c->busy = true;
 			c->t_request = ogx_mono_ns();
@@ -206,6 +255,7 @@ static void process_input(struct conn *c)
 		}
 		break;
 	}
+	keep_rest(c, p, len, off);
 	arm_recv(c);
 }
 
@@ -213,14 +263,21 @@ static void arm_recv(struct conn *c)
 {
 	struct srv *s = c->s;
 	struct io_uring_sqe *sqe;
-	unsigned int ms;
+	unsigned int ms, want;
 
-	if (c->recv_armed || c->closing || c->close_after || c->rlen == CONN_RBUF)
+	if (c->recv_armed || c->starved || c->closing || c->close_after || c->rlen == CONN_RBUF)
 		return;
 	reserve_pair(s);
 	sqe = get_sqe(s);
-	c->recv_off = c->rlen;
-	io_uring_prep_recv(sqe, c->fd, c->rbuf + c->rlen, CONN_RBUF - c->rlen, 0);
+	/*
+	 * The kernel picks the buffer when bytes arrive; the length caps the
+	 * read so that what is kept unparsed never passes CONN_RBUF. Single
+	 * shot: a multishot recv would outlive its linked timeout's meaning.
+	 */
+	want = CONN_RBUF - (unsigned int)c->rlen;
+	io_uring_prep_recv(sqe, c->fd, NULL, want < s->rr.size ? want : s->rr.size, 0);
+	sqe->flags |= IOSQE_BUFFER_SELECT;
+	sqe->buf_group = RECV_BGID;
 	io_uring_sqe_set_data(sqe, &c->recv_op);
 	c->recv_armed = true;
 	c->inflight++;
@@ -281,11 +338,58 @@ static void arm_send(struct conn *c)
 	c->inflight++;
 }
 
-static void on_recv(struct conn *c, int res)
+/*
+ * The ring was empty when c's bytes arrived (more connections got bytes in
+ * one turn than there are buffers). Every buffer taken in this turn is given
+ * back before the next one starts (on_recv), so the recv is armed again then:
+ * no spin on an empty ring, and the connection is neither dropped nor
+ * forgotten. Its deadline keeps counting from the request's start.
+ */
+static void recv_starved(struct conn *c)
 {
+	struct srv *s = c->s;
+
+	s->recv_nobufs++;
+	c->starved = true;
+	c->inflight++; /* not freed while on the list */
+	c->starved_next = s->starved;
+	s->starved = c;
+}
+
+static void rearm_starved(struct srv *s)
+{
+	struct conn *c = s->starved;
+
+	s->starved = NULL;
+	while (c) {
+		struct conn *next = c->starved_next;
+
+		c->starved = false;
+		c->inflight--;
+		arm_recv(c);
+		conn_maybe_free(c);
+		c = next;
+	}
+}
+
+static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
+{
+	int res = cqe->res;
+	const char *data = NULL;
+	unsigned int bid = 0;
+	bool have_buf = cqe->flags & IORING_CQE_F_BUFFER;
+
 	c->recv_armed = false;
+	if (have_buf) {
+		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		data = recvbuf_data(c->s, bid);
+	}
 	if (c->closing)
-		return;
+		goto out;
+	if (res == -ENOBUFS) {
+		recv_starved(c);
+		goto out;
+	}
 	if (res == -ECANCELED) { /* the linked timeout fired */
 		if (ogx_http_partial(&c->hp) || c->rlen) {
 			c->busy = true;
@@ -295,17 +399,17 @@ static void on_recv(struct conn *c, int res)
 		} else {
 			conn_close(c);
 		}
-		return;
+		goto out;
 	}
-	if (res <= 0) { /* peer gone: its job, if any, is cancelled */
+	if (res <= 0 || !data) { /* peer gone: its job, if any, is cancelled */
 		conn_close(c);
-		return;
+		goto out;
 	}
-	/* parsing may have consumed bytes before recv_off while it was in flight */
-	if (c->recv_off != c->rlen)
-		memmove(c->rbuf + c->rlen, c->rbuf + c->recv_off, (size_t)res);
-	c->rlen += (size_t)res;
-	process_input(c);
+	process_input(c, data, (size_t)res);
+out:
+	/* the rest is copied: the buffer goes back at once (a 0-byte recv took one too) */
+	if (have_buf)
+		recvbuf_put(c->s, bid);
 }
 
 static void on_send(struct conn *c, int res)
@@ -326,7 +430,7 @@ static void on_send(struct conn *c, int res)
 	if (!c->send_armed && c->close_after && !c->busy)
 		conn_close(c);
 	else if (!c->busy)
-		process_input(c);
+		process_input(c, NULL, 0);
 }
 
 static void arm_accept(struct srv *s)
@@ -387,7 +491,7 @@ void msg_deliver(struct srv *s, struct msg *m)
 		c->refs--;
 		if (!c->closing) {
 			request_done(c, !m->close);
-			process_input(c);
+			process_input(c, NULL, 0);
 		}
 	}
 	ogx_buf_free(&m->data);
@@ -474,7 +578,9 @@ int loop_run(struct srv *s)
 	}
 	if (err)
 		return ogx_fail(err, "io_uring: %s", strerror(-err));
-	err = listen_on(s);
+	err = recvbuf_init(s);
+	if (!err)
+		err = listen_on(s);
 	if (err)
 		goto out;
 	s->accept_op.type = OP_ACCEPT;
@@ -490,6 +596,7 @@ int loop_run(struct srv *s)
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 
+		rearm_starved(s);
 		commit_flush(s);
 		err = io_uring_submit_and_wait(&s->ring, 1);
 		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY) {
@@ -502,7 +609,7 @@ int loop_run(struct srv *s)
 			seen++;
 			switch (op->type) {
 			case OP_ACCEPT: on_accept(s, cqe); break;
-			case OP_RECV: op->c->inflight--; on_recv(op->c, cqe->res);
+			case OP_RECV: op->c->inflight--; on_recv(op->c, cqe);
 				conn_maybe_free(op->c); break;
 			case OP_SEND: op->c->inflight--; on_send(op->c, cqe->res);
 				conn_maybe_free(op->c); break;
@@ -521,6 +628,7 @@ out:
 	/* Connections still open are dropped with the process; records already
 	 * committed stay in the spool. */
 	io_uring_queue_exit(&s->ring);
+	recvbuf_free(s);
 	commit_free(s);
 	close(s->sigfd);
 	if (s->lfd >= 0)

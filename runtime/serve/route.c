@@ -78,10 +78,12 @@ static void get_metrics(struct srv *s, struct conn *c)
 		       "ogx_connections_refused_total %llu\n"
 		       "# TYPE ogx_records_total counter\nogx_records_total %llu\n"
 		       "# TYPE ogx_record_commits_total counter\nogx_record_commits_total %llu\n"
-		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n",
+		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n"
+		       "# TYPE ogx_recv_nobufs_total counter\nogx_recv_nobufs_total %llu\n",
 		       s->conns, (unsigned long long)s->accepted,
 		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
-		       (unsigned long long)s->commits, (unsigned long long)s->cancelled);
+		       (unsigned long long)s->commits, (unsigned long long)s->cancelled,
+		       (unsigned long long)s->recv_nobufs);
 	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
 		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
 	for (size_t i = 0; i < s->n_models; i++) {
