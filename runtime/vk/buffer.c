@@ -261,6 +261,23 @@ static int keep(struct ogx_vk_upload *up, int err)
 	return err;
 }
 
+/*
+ * A device-local buffer b and the upload's command buffer that fills it:
+ * NULL with up->err set (and b freed) when either cannot be had.
+ */
+static VkCommandBuffer device_target(struct ogx_vk_upload *up, size_t size, const char *what,
+				     struct ogx_vk_buf *b)
+{
+	VkCommandBuffer cb;
+
+	if (keep(up, buf_make(up->vk, size, what, "device", device_prefs, 0, b)))
+		return NULL;
+	cb = recording(up);
+	if (!cb)
+		ogx_vk_buf_free(up->vk, b);
+	return cb;
+}
+
 /* Where the host writes weights of size bytes: zeroed when zero, else only the padding. */
 static int weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
 		       struct ogx_vk_buf *b, void **dst, int zero)
@@ -302,14 +319,9 @@ static int weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
 		return keep(up, err);
 	up->nstaging++;
 	up->staged += s->size;
-	err = buf_make(vk, size, what, "device", device_prefs, 0, b);
-	if (err)
-		return keep(up, err);
-	cb = recording(up);
-	if (!cb) {
-		ogx_vk_buf_free(vk, b);
+	cb = device_target(up, size, what, b);
+	if (!cb)
 		return up->err;
-	}
 	vkCmdCopyBuffer(cb, s->buf, b->buf, 1, &(VkBufferCopy){ .size = b->size });
 out:
 	memset((char *)s->map + (zero ? 0 : size), 0, s->size - (zero ? 0 : size));
@@ -339,21 +351,15 @@ int ogx_vk_buf_scratch(struct ogx_vk_upload *up, size_t size, const char *what,
 {
 	struct ogx_vk *vk = up->vk;
 	VkCommandBuffer cb;
-	int err;
 
 	memset(b, 0, sizeof(*b));
 	if (up->err)
 		return up->err;
 	if (!vk->staged)
 		return keep(up, ogx_vk_buf_alloc(vk, size, what, b));
-	err = buf_make(vk, size, what, "device", device_prefs, 0, b);
-	if (err)
-		return keep(up, err);
-	cb = recording(up);
-	if (!cb) {
-		ogx_vk_buf_free(vk, b);
+	cb = device_target(up, size, what, b);
+	if (!cb)
 		return up->err;
-	}
 	vkCmdFillBuffer(cb, b->buf, 0, VK_WHOLE_SIZE, 0);
 	return 0;
 }
