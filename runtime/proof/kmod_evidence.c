@@ -11,7 +11,7 @@
 #include "util/digest.h"
 #include "util/err.h"
 
-static void event_of(struct ogx_extend *x, const struct ogx_record *r, const uint8_t *pipeline)
+void ogx_kmod_event_of(struct ogx_extend *x, const struct ogx_record *r, const uint8_t *pipeline)
 {
 	memset(x, 0, sizeof(*x));
 	x->type = OGX_EVENT_JOB;
@@ -23,9 +23,8 @@ static void event_of(struct ogx_extend *x, const struct ogx_record *r, const uin
 		memcpy(x->pipeline, pipeline, OGX_DIGEST_SIZE);
 }
 
-/* r's kernel map from its appended event x. */
-static int evidence_fill(struct ogx_record *r, const struct ogx_info *info,
-			 const struct ogx_extend *x)
+int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
+			   const struct ogx_extend *x)
 {
 	struct ogx_ext *m = &r->kernel;
 	const char *label = info->flags & OGX_INFO_F_TPM ? OGX_KEV_LABEL_TPM : OGX_KEV_LABEL_SW;
@@ -61,11 +60,11 @@ int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
 	err = ogx_kmod_info(k, &info);
 	if (err)
 		return ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
-	event_of(&x, r, pipeline);
+	ogx_kmod_event_of(&x, r, pipeline);
 	err = ogx_kmod_extend(k, &x);
 	if (err)
 		return ogx_fail(err, "%s: EXTEND: %s", OGX_KMOD_DEV, strerror(-err));
-	return evidence_fill(r, &info, &x);
+	return ogx_kmod_evidence_fill(r, &info, &x);
 }
 
 int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsigned int n)
@@ -86,7 +85,7 @@ int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsign
 		unsigned int done = 0;
 
 		for (unsigned int i = 0; i < run; i++)
-			event_of(&xs[i], rs[at + i], NULL);
+			ogx_kmod_event_of(&xs[i], rs[at + i], NULL);
 		err = ogx_kmod_extend_vec(k, xs, run, &done);
 		if (err == -ENOTTY && !at && !done) {
 			/* a module without EXTEND_VEC: one EXTEND per record */
@@ -96,7 +95,7 @@ int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsign
 		}
 		/* the events that were appended are the records' evidence */
 		for (unsigned int i = 0; i < done; i++) {
-			int e = evidence_fill(rs[at + i], &info, &xs[i]);
+			int e = ogx_kmod_evidence_fill(rs[at + i], &info, &xs[i]);
 
 			err = err ?: e;
 		}

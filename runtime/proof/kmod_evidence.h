@@ -61,6 +61,16 @@ int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
 			  const uint8_t *pipeline);
 
 /*
+ * The two halves of ogx_kmod_evidence_add(), for callers that issue the
+ * commands themselves (ogrun serve, on its io_uring): the EXTEND argument
+ * for record r, and r's kernel map from the appended event x and the INFO
+ * taken before it.
+ */
+void ogx_kmod_event_of(struct ogx_extend *x, const struct ogx_record *r, const uint8_t *pipeline);
+int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
+			   const struct ogx_extend *x);
+
+/*
  * The same for n records at once, in order, with EXTEND_VEC (one ioctl per
  * up to OGX_EXTEND_VEC_MAX records, one INFO for all; a module without
  * EXTEND_VEC gets one EXTEND per record). On an error the records before

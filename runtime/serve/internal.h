@@ -41,13 +41,24 @@ struct conn;
 
 enum op_type {
 	OP_ACCEPT, OP_RECV, OP_SEND, OP_TIMEOUT, OP_EVENT, OP_SIGNAL,
-	OP_SPOOL_WRITE, OP_SPOOL_SYNC,
+	OP_SPOOL_WRITE, OP_SPOOL_SYNC, OP_KMOD, OP_ATTEST,
 };
 
 struct op {
 	enum op_type type;
 	struct conn *c;
-	unsigned int idx;	/* spool ops: which group (commit.c) */
+	struct kcall *kc;	/* OP_KMOD: its chain (kcall.c) */
+	unsigned int idx;	/* spool ops: which group (commit.c); OP_KMOD: which command */
+};
+
+/* kcall.c: a worker's chain of ogx.ko commands, run on the loop's ring */
+struct kcall {
+	unsigned int n, left;	/* commands; completions still to come */
+	unsigned int *cmd;	/* ioctl numbers (cmd_op) */
+	void **arg;		/* their arguments */
+	int *res;		/* their results (-ECANCELED: not run) */
+	struct op *ops;
+	bool done;		/* every completion is in (msg_lock) */
 };
 
 struct conn {
@@ -106,6 +117,7 @@ struct msg {
 	uint8_t *rec;		/* a signed record, malloc'd, for the spool (conn NULL) */
 	size_t rec_len;
 	uint64_t gate;		/* commit.c: records that must be durable first */
+	struct kcall *kc;	/* a worker's ogx.ko commands for the ring (conn NULL) */
 };
 
 /* commit.c: the loop's group commit of records (loop thread only). */
@@ -203,6 +215,13 @@ struct srv {
 	/* messages from workers, protected by msg_lock */
 	pthread_mutex_t msg_lock;
 	struct msg *msgs, **msgs_tail;
+	pthread_cond_t kcall_cond;	/* a kcall is done, or the loop is gone */
+	bool loop_gone;
+	uint64_t kmod_cmds;		/* uring_cmds to /dev/ogx completed (loop) */
+	/* the prover's chain after its last record, for the loop (chain_lock) */
+	pthread_mutex_t chain_lock;
+	uint64_t chain_next_seq;
+	uint8_t chain_head[OGX_DIGEST_LEN];
 	struct x402_state x402;
 	/* metrics: the loop's own, no lock; the workers' are atomics */
 	unsigned int conns;
@@ -220,6 +239,13 @@ void conn_respond(struct conn *c, int status, const char *ctype, const void *bod
 		  const char *extra);
 void conn_error(struct conn *c, int status, const char *type, const char *code,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+/* loop.c: an SQE, the queue flushed first if it is full (never NULL) */
+struct io_uring_sqe *loop_sqe(struct srv *s);
+/* loop.c: a request answered off the loop's turn: on to the next one */
+void conn_resume(struct conn *c);
+/* route.c: the module's INFO for an attestation is in */
+void attest_cqe(struct op *op, int res);
 
 /* loop.c: send a worker's message to its connection (and end its job) */
 void msg_deliver(struct srv *s, struct msg *m);
@@ -240,6 +266,13 @@ void commit_answer(struct srv *s, struct msg *m);
 /* End of a loop turn: write the pending records, linked to one fdatasync. */
 void commit_flush(struct srv *s);
 void commit_cqe(struct srv *s, struct op *op, int res);
+
+/* kcall.c (see there) */
+int kcall_run(struct srv *s, struct kcall *kc);
+void kcall_submit(struct srv *s, struct kcall *kc);
+void kcall_cqe(struct srv *s, struct op *op, int res);
+void kcall_loop_gone(struct srv *s);
+int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n);
 
 /* route.c */
 void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
@@ -268,6 +301,8 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
  */
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		 size_t n, bool paid);
+/* Copy the prover's next seq and head for the loop (prover_lock held). */
+void chain_snapshot(struct srv *s);
 /* The "og" member of a response: record id, seq, signature, level. */
 void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
 

@@ -39,7 +39,7 @@ static void process_input(struct conn *c, const char *fresh, size_t fresh_len);
 static void arm_recv(struct conn *c);
 static void arm_send(struct conn *c);
 
-static struct io_uring_sqe *get_sqe(struct srv *s)
+struct io_uring_sqe *loop_sqe(struct srv *s)
 {
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
 
@@ -268,7 +268,7 @@ static void arm_recv(struct conn *c)
 	if (c->recv_armed || c->starved || c->closing || c->close_after || c->rlen == CONN_RBUF)
 		return;
 	reserve_pair(s);
-	sqe = get_sqe(s);
+	sqe = loop_sqe(s);
 	/*
 	 * The kernel picks the buffer when bytes arrive; the length caps the
 	 * read so that what is kept unparsed never passes CONN_RBUF. Single
@@ -298,7 +298,7 @@ static void arm_recv(struct conn *c)
 	c->ts.tv_sec = ms / 1000;
 	c->ts.tv_nsec = (long long)(ms % 1000) * 1000000;
 	sqe->flags |= IOSQE_IO_LINK;
-	sqe = get_sqe(s);
+	sqe = loop_sqe(s);
 	io_uring_prep_link_timeout(sqe, &c->ts, 0);
 	io_uring_sqe_set_data(sqe, &c->tmo_op);
 	c->inflight++;
@@ -322,7 +322,7 @@ static void arm_send(struct conn *c)
 		c->sent = 0;
 	}
 	reserve_pair(c->s);
-	sqe = get_sqe(c->s);
+	sqe = loop_sqe(c->s);
 	io_uring_prep_send(sqe, c->fd, c->sending.p + c->sent, c->sending.len - c->sent,
 			   MSG_NOSIGNAL);
 	io_uring_sqe_set_data(sqe, &c->send_op);
@@ -332,7 +332,7 @@ static void arm_send(struct conn *c)
 	sqe->flags |= IOSQE_IO_LINK;
 	c->send_ts.tv_sec = c->s->cfg->idle_timeout_ms / 1000;
 	c->send_ts.tv_nsec = (long long)(c->s->cfg->idle_timeout_ms % 1000) * 1000000;
-	sqe = get_sqe(c->s);
+	sqe = loop_sqe(c->s);
 	io_uring_prep_link_timeout(sqe, &c->send_ts, 0);
 	io_uring_sqe_set_data(sqe, &c->send_tmo_op);
 	c->inflight++;
@@ -435,7 +435,7 @@ static void on_send(struct conn *c, int res)
 
 static void arm_accept(struct srv *s)
 {
-	struct io_uring_sqe *sqe = get_sqe(s);
+	struct io_uring_sqe *sqe = loop_sqe(s);
 
 	io_uring_prep_multishot_accept(sqe, s->lfd, NULL, NULL, SOCK_CLOEXEC);
 	io_uring_sqe_set_data(sqe, &s->accept_op);
@@ -471,10 +471,17 @@ static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 
 static void arm_read(struct srv *s, int fd, void *buf, size_t len, struct op *op)
 {
-	struct io_uring_sqe *sqe = get_sqe(s);
+	struct io_uring_sqe *sqe = loop_sqe(s);
 
 	io_uring_prep_read(sqe, fd, buf, len, 0);
 	io_uring_sqe_set_data(sqe, op);
+}
+
+void conn_resume(struct conn *c)
+{
+	if (!c->closing)
+		process_input(c, NULL, 0);
+	conn_maybe_free(c);
 }
 
 void msg_deliver(struct srv *s, struct msg *m)
@@ -516,7 +523,10 @@ static void on_event(struct srv *s)
 	while (m) {
 		struct msg *next = m->next;
 
-		if (!m->conn) {
+		if (m->kc) {
+			kcall_submit(s, m->kc);
+			free(m);
+		} else if (!m->conn) {
 			commit_record(s, m);
 			free(m);
 		} else if (m->job && s->record) {
@@ -618,6 +628,8 @@ int loop_run(struct srv *s)
 			case OP_SIGNAL: s->stopping = true; break;
 			case OP_SPOOL_WRITE:
 			case OP_SPOOL_SYNC: commit_cqe(s, op, cqe->res); break;
+			case OP_KMOD: kcall_cqe(s, op, cqe->res); break;
+			case OP_ATTEST: op->c->inflight--; attest_cqe(op, cqe->res); break;
 			}
 		}
 		io_uring_cq_advance(&s->ring, seen);
@@ -625,8 +637,10 @@ int loop_run(struct srv *s)
 	sd_notify(0, "STOPPING=1");
 	err = 0;
 out:
-	/* Connections still open are dropped with the process; records already
+	/* Workers waiting on ogx.ko commands give up; then the ring goes.
+	 * Connections still open are dropped with the process; records already
 	 * committed stay in the spool. */
+	kcall_loop_gone(s);
 	io_uring_queue_exit(&s->ring);
 	recvbuf_free(s);
 	commit_free(s);

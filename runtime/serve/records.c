@@ -182,33 +182,27 @@ int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, stru
 	return err;
 }
 
-int records_attest(struct srv *s, const char *nonce, struct ogx_buf *out)
+int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
+		   struct ogx_buf *out)
 {
 	struct ogx_buf msg = { 0 };
-	struct ogx_kmod k;
-	struct ogx_info info;
 	uint8_t sig[OGX_SIG_LEN], head[OGX_DIGEST_LEN];
 	uint64_t next_seq, now = ogx_now_ns();
 	char module[256];
-	int err;
 
-	pthread_mutex_lock(&s->prover_lock);
-	next_seq = s->prover.next_seq;
-	memcpy(head, s->prover.prev, OGX_DIGEST_LEN);
-	pthread_mutex_unlock(&s->prover_lock);
-	err = ogx_kmod_open(&k, NULL);
-	if (!err) {
-		err = ogx_kmod_info(&k, &info);
-		ogx_kmod_close(&k);
-	}
-	if (err) {
+	/* the snapshot, not the prover: a worker may hold its lock waiting on the loop */
+	pthread_mutex_lock(&s->chain_lock);
+	next_seq = s->chain_next_seq;
+	memcpy(head, s->chain_head, OGX_DIGEST_LEN);
+	pthread_mutex_unlock(&s->chain_lock);
+	if (!info) {
 		snprintf(module, sizeof(module), "absent");
 	} else {
 		char h[2 * OGX_DIGEST_SIZE + 1];
 
-		ogx_hex(h, info.head, OGX_DIGEST_SIZE);
+		ogx_hex(h, info->head, OGX_DIGEST_SIZE);
 		snprintf(module, sizeof(module), "abi=%u events=%llu pcr=%u head=%s",
-			 info.abi_version, (unsigned long long)info.events, info.pcr, h);
+			 info->abi_version, (unsigned long long)info->events, info->pcr, h);
 	}
 	/* The signed statement: line-oriented text, documented in serve.md. */
 	ogx_buf_printf(&msg, "ogx-attestation-v1\nnonce=%s\nnode=", nonce);

@@ -79,11 +79,12 @@ static void get_metrics(struct srv *s, struct conn *c)
 		       "# TYPE ogx_records_total counter\nogx_records_total %llu\n"
 		       "# TYPE ogx_record_commits_total counter\nogx_record_commits_total %llu\n"
 		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n"
-		       "# TYPE ogx_recv_nobufs_total counter\nogx_recv_nobufs_total %llu\n",
+		       "# TYPE ogx_recv_nobufs_total counter\nogx_recv_nobufs_total %llu\n"
+		       "# TYPE ogx_kmod_uring_cmds_total counter\nogx_kmod_uring_cmds_total %llu\n",
 		       s->conns, (unsigned long long)s->accepted,
 		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
 		       (unsigned long long)s->commits, (unsigned long long)s->cancelled,
-		       (unsigned long long)s->recv_nobufs);
+		       (unsigned long long)s->recv_nobufs, (unsigned long long)s->kmod_cmds);
 	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
 		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
 	for (size_t i = 0; i < s->n_models; i++) {
@@ -367,10 +368,50 @@ out:
 	json_decref(body);
 }
 
+/* An attestation waiting for the module's INFO on the loop's ring. */
+struct attest {
+	struct op op;
+	struct ogx_info info;
+	char nonce[129];
+};
+
+static void attest_answer(struct srv *s, struct conn *c, const char *nonce,
+			  const struct ogx_info *info)
+{
+	struct ogx_buf b = { 0 };
+
+	if (records_attest(s, nonce, info, &b))
+		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+	else
+		respond_buf(c, 200, "application/json", &b, NULL);
+}
+
+void attest_cqe(struct op *op, int res)
+{
+	struct attest *a = (struct attest *)op;
+	struct conn *c = op->c;
+
+	c->s->kmod_cmds++;
+	if (!c->closing) {
+		if (res < 0)
+			conn_error(c, 503, "server_error", "module_error", "%s: INFO: %s",
+				   OGX_KMOD_DEV, strerror(-res));
+		else
+			attest_answer(c->s, c, a->nonce, &a->info);
+	}
+	free(a);
+	conn_resume(c);
+}
+
+/*
+ * With the module, its INFO (chain head, events) goes into the statement:
+ * a uring_cmd on the loop's ring, answered in attest_cqe().
+ */
 static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *r)
 {
+	struct io_uring_sqe *sqe;
+	struct attest *a;
 	char nonce[129];
-	struct ogx_buf b = { 0 };
 
 	if (!ogx_http_query(r, "nonce", nonce, sizeof(nonce)) || !nonce[0] ||
 	    strspn(nonce, "0123456789abcdefABCDEF") != strlen(nonce)) {
@@ -378,10 +419,22 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 			   "want ?nonce= with 1 to 128 hex digits");
 		return;
 	}
-	if (records_attest(s, nonce, &b))
+	if (!s->have_kmod) {
+		attest_answer(s, c, nonce, NULL);
+		return;
+	}
+	a = calloc(1, sizeof(*a));
+	sqe = a ? loop_sqe(s) : NULL;
+	if (!sqe) {
+		free(a);
 		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
-	else
-		respond_buf(c, 200, "application/json", &b, NULL);
+		return;
+	}
+	strcpy(a->nonce, nonce);
+	a->op = (struct op){ .type = OP_ATTEST, .c = c };
+	ogx_kmod_prep_cmd(sqe, s->kmod.fd, OGX_IOCTL_INFO, &a->info);
+	io_uring_sqe_set_data(sqe, &a->op);
+	c->inflight++;
 }
 
 static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, const char *hex)

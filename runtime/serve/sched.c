@@ -4,8 +4,9 @@
  * one worker thread that owns the model's state: a classifier worker takes
  * every queued job (up to batch_max) as one batch, one forward pass for all;
  * a Llama worker runs its streams (chat.c). A job whose connection went away
- * is dropped unrun. Workers never touch a socket or the spool: signed records
- * and response bytes go back to the loop as messages (eventfd), and the loop
+ * is dropped unrun. Workers never touch a socket, the spool or /dev/ogx:
+ * signed records and response bytes go back to the loop as messages
+ * (eventfd), kernel events come from the loop's ring (kcall.c), and the loop
  * makes the records durable before it sends the answers (commit.c).
  */
 #include <errno.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proof/kmod_evidence.h"
 #include "serve/internal.h"
 #include "util/err.h"
 
@@ -82,7 +82,8 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
 /*
  * Level tee: the kernel's events for the batch's tee records, in record
  * order, before they are signed (under the prover's lock: the module's log
- * and the spool then list them in the same order). One EXTEND_VEC per 64.
+ * and the spool then list them in the same order), as uring_cmds on the
+ * loop's ring: one INFO and one EXTEND_VEC per 64 records (kcall.c).
  */
 static int tee_evidence(struct srv *s, struct ogx_record *recs, size_t n)
 {
@@ -103,9 +104,17 @@ static int tee_evidence(struct srv *s, struct ogx_record *recs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (recs[i].level == OGX_LEVEL_TEE)
 			tee[k++] = &recs[i];
-	err = ogx_kmod_evidence_add_vec(&s->kmod, tee, k);
+	err = kcall_evidence(s, tee, k);
 	free(tee);
 	return err;
+}
+
+void chain_snapshot(struct srv *s)
+{
+	pthread_mutex_lock(&s->chain_lock);
+	s->chain_next_seq = s->prover.next_seq;
+	memcpy(s->chain_head, s->prover.prev, OGX_DIGEST_LEN);
+	pthread_mutex_unlock(&s->chain_lock);
 }
 
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
@@ -134,6 +143,7 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 		/* under the prover's lock: the loop gets records in seq order */
 		enqueue_msg(s, m);
 	}
+	chain_snapshot(s);
 	pthread_mutex_unlock(&s->prover_lock);
 	/* the nonces of paid jobs become durable before their answers */
 	if (!err && paid)

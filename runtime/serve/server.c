@@ -219,6 +219,8 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	pthread_mutex_init(&s->prover_lock, NULL);
 	pthread_mutex_init(&s->msg_lock, NULL);
 	pthread_mutex_init(&s->vk_lock, NULL);
+	pthread_mutex_init(&s->chain_lock, NULL);
+	pthread_cond_init(&s->kcall_cond, NULL);
 	if (!cfg->n_models) {
 		err = ogx_fail(-EINVAL, "no models to serve (--model NAME=REF)");
 		goto out;
@@ -236,6 +238,7 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	err = ogx_prover_open(&s->prover, cfg->key, cfg->spool);
 	if (err)
 		goto out;
+	chain_snapshot(s);
 	ogx_device_cpu(&s->device);
 	err = attach_engines(s);
 	if (err)

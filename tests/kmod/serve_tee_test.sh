@@ -28,6 +28,8 @@ ans=$(curl -s -H 'Content-Type: application/json' -H 'X-OG-Level: tee' -d "$body
 id=$(sed -n 's/.*"og":{"id":"\([0-9a-f]*\)".*"level":"tee".*/\1/p' <<<"$ans")
 [ -n "$id" ]
 ok $? "X-OG-Level: tee is answered with a tee record"
+curl -s "$url/metrics" | grep -qx 'ogx_kmod_uring_cmds_total 2'
+ok $? "the record's evidence came from the loop's ring: INFO + EXTEND_VEC uring_cmds"
 curl -s -o "$OGX_HOME/rec.cbor" "$url/v1/records/$id"
 out=$("$build/ogverify" record "$OGX_HOME/rec.cbor" 2>&1)
 ok $? "ogverify record: the record and its kernel evidence check"
@@ -48,6 +50,14 @@ wait $pids
 levels=$(cat "$OGX_HOME"/batch.* | sed -n 's/.*"og":{"id":"[0-9a-f]\{64\}".*"level":"\([a-z]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
 [ "$levels" = " 8 tee, 2 vanilla," ]
 ok $? "10 requests at once: 8 tee and 2 vanilla records ($levels)"
+# The attestation takes the module's INFO on the ring: its event count moves
+# by exactly one per tee record.
+events() { curl -s "$url/v1/attestation?nonce=$1" | sed -n 's/.*"module":"abi=1 events=\([0-9]*\) pcr=.*/\1/p'; }
+e1=$(events 01)
+curl -s -o /dev/null -H 'Content-Type: application/json' -H 'X-OG-Level: tee' -d "$body" "$url/v1/infer"
+e2=$(events 02)
+[ -n "$e1" ] && [ "$e2" = "$((e1 + 1))" ]
+ok $? "attestation: the module's event count from INFO on the ring ($e1 then $e2)"
 kill -TERM $pid
 wait $pid
 ok $? "server stops cleanly"

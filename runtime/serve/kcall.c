@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ogx.ko commands on the loop's ring: the loop owns all I/O, /dev/ogx
+ * included. A worker that needs the kernel's evidence for a batch hands the
+ * loop a kcall, a chain of IORING_OP_URING_CMD commands linked in order, and
+ * waits for their completions. ogx.ko runs a command in the task that issues
+ * it, here the loop thread: the executable it measures is this process's,
+ * as with an ioctl from the worker. The worker waits holding the prover's
+ * lock (the module's log and the spool must list the events in one order),
+ * so the loop never takes that lock (records_attest() reads a snapshot).
+ *
+ * A linked chain stops at its first failure: the commands after it complete
+ * with -ECANCELED and append nothing. When the loop has stopped, a waiting
+ * worker gets -ESHUTDOWN instead of waiting for ever.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "proof/kmod_evidence.h"
+#include "serve/internal.h"
+#include "util/err.h"
+
+int kcall_run(struct srv *s, struct kcall *kc)
+{
+	struct msg *m = calloc(1, sizeof(*m));
+	uint64_t one = 1;
+	bool wake;
+	int err = 0;
+
+	if (!m)
+		return -ENOMEM;
+	m->kc = kc;
+	kc->left = kc->n;
+	kc->done = false;
+	for (unsigned int i = 0; i < kc->n; i++)
+		kc->res[i] = -ECANCELED;
+	pthread_mutex_lock(&s->msg_lock);
+	if (s->loop_gone) {
+		pthread_mutex_unlock(&s->msg_lock);
+		free(m);
+		return -ESHUTDOWN;
+	}
+	wake = !s->msgs;
+	*s->msgs_tail = m;
+	s->msgs_tail = &m->next;
+	if (wake && write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		abort();
+	while (!kc->done && !s->loop_gone)
+		pthread_cond_wait(&s->kcall_cond, &s->msg_lock);
+	if (!kc->done)
+		err = -ESHUTDOWN;
+	pthread_mutex_unlock(&s->msg_lock);
+	return err;
+}
+
+void kcall_submit(struct srv *s, struct kcall *kc)
+{
+	if (io_uring_sq_space_left(&s->ring) < kc->n)
+		io_uring_submit(&s->ring);
+	for (unsigned int i = 0; i < kc->n; i++) {
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+
+		ogx_kmod_prep_cmd(sqe, s->kmod.fd, kc->cmd[i], kc->arg[i]);
+		if (i + 1 < kc->n)
+			sqe->flags |= IOSQE_IO_LINK;
+		kc->ops[i] = (struct op){ .type = OP_KMOD, .kc = kc, .idx = i };
+		io_uring_sqe_set_data(sqe, &kc->ops[i]);
+	}
+}
+
+void kcall_cqe(struct srv *s, struct op *op, int res)
+{
+	struct kcall *kc = op->kc;
+
+	s->kmod_cmds++;
+	kc->res[op->idx] = res;
+	if (--kc->left)
+		return;
+	pthread_mutex_lock(&s->msg_lock);
+	kc->done = true;
+	pthread_cond_broadcast(&s->kcall_cond);
+	pthread_mutex_unlock(&s->msg_lock);
+}
+
+void kcall_loop_gone(struct srv *s)
+{
+	pthread_mutex_lock(&s->msg_lock);
+	s->loop_gone = true;
+	pthread_cond_broadcast(&s->kcall_cond);
+	pthread_mutex_unlock(&s->msg_lock);
+}
+
+/*
+ * A kcall for n commands, its arrays in one allocation, or NULL. The caller
+ * sets cmd[] and arg[] and frees it.
+ */
+static struct kcall *kcall_new(unsigned int n)
+{
+	struct kcall *kc = calloc(1, sizeof(*kc) + n * (sizeof(*kc->ops) + sizeof(*kc->cmd) +
+						      sizeof(*kc->arg) + sizeof(*kc->res)));
+
+	if (!kc)
+		return NULL;
+	kc->n = n;
+	kc->ops = (struct op *)(kc + 1);
+	kc->arg = (void **)(kc->ops + n);
+	kc->cmd = (unsigned int *)(kc->arg + n);
+	kc->res = (int *)(kc->cmd + n);
+	return kc;
+}
+
+/*
+ * The kernel's events for n records, in order, through the loop: one INFO
+ * and one EXTEND_VEC per OGX_EXTEND_VEC_MAX records in one linked chain (a
+ * module without EXTEND_VEC: the INFO, then one EXTEND per record). On an
+ * error no record has evidence; events the module appended before the
+ * failure stay in its log, belonging to no record (as with the ioctls).
+ */
+int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
+{
+	unsigned int nvec = (n + OGX_EXTEND_VEC_MAX - 1) / OGX_EXTEND_VEC_MAX;
+	struct ogx_extend_vec *vec = calloc(nvec, sizeof(*vec));
+	struct ogx_extend *xs = calloc(n, sizeof(*xs));
+	struct kcall *kc = kcall_new(1 + nvec);
+	struct ogx_info info = { 0 };
+	bool single = false;
+	int err = 0;
+
+	if (!vec || !xs || !kc) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (unsigned int i = 0; i < n; i++)
+		ogx_kmod_event_of(&xs[i], rs[i], NULL);
+	kc->cmd[0] = OGX_IOCTL_INFO;
+	kc->arg[0] = &info;
+	for (unsigned int v = 0; v < nvec; v++) {
+		unsigned int at = v * OGX_EXTEND_VEC_MAX;
+
+		vec[v] = (struct ogx_extend_vec){
+			.events = (uintptr_t)&xs[at],
+			.count = n - at < OGX_EXTEND_VEC_MAX ? n - at : OGX_EXTEND_VEC_MAX,
+			.stride = sizeof(xs[0]),
+		};
+		kc->cmd[1 + v] = OGX_IOCTL_EXTEND_VEC;
+		kc->arg[1 + v] = &vec[v];
+	}
+	err = kcall_run(s, kc);
+	if (!err && kc->res[0] < 0)
+		err = ogx_fail(kc->res[0], "%s: INFO: %s", OGX_KMOD_DEV, strerror(-kc->res[0]));
+	if (!err && kc->res[1] == -ENOTTY) {
+		/* an older module: one EXTEND per record, still one chain */
+		free(kc);
+		kc = kcall_new(n);
+		if (!kc) {
+			err = -ENOMEM;
+			goto out;
+		}
+		for (unsigned int i = 0; i < n; i++) {
+			kc->cmd[i] = OGX_IOCTL_EXTEND;
+			kc->arg[i] = &xs[i];
+		}
+		single = true;
+		err = kcall_run(s, kc);
+	}
+	for (unsigned int i = 0; !err && i < kc->n; i++) {
+		unsigned int want = single ? 1 : vec[i ? i - 1 : 0].count;
+
+		if (!single && !i)
+			continue; /* the INFO */
+		if (kc->res[i] < 0)
+			err = ogx_fail(kc->res[i], "%s: %s: %s", OGX_KMOD_DEV,
+				       single ? "EXTEND" : "EXTEND_VEC", strerror(-kc->res[i]));
+		else if (!single && vec[i - 1].done != want)
+			err = ogx_fail(-EIO, "%s: EXTEND_VEC: %u of %u events appended",
+				       OGX_KMOD_DEV, vec[i - 1].done, want);
+	}
+	for (unsigned int i = 0; !err && i < n; i++)
+		err = ogx_kmod_evidence_fill(rs[i], &info, &xs[i]);
+out:
+	free(kc);
+	free(xs);
+	free(vec);
+	return err;
+}
