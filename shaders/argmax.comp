@@ -1,5 +1,6 @@
 // Index of the largest of N floats (the lowest index on ties, as the CPU
 // reference's greedy sampler), written to out[0]. One workgroup.
+// push.row: of row push.row of [n][N] floats, into out[push.row].
 #version 450
 #extension GL_EXT_control_flow_attributes : enable
 
@@ -9,6 +10,8 @@ layout(constant_id = 0) const uint N = 512;
 
 layout(std430, binding = 0) readonly buffer Lbuf { float logits[]; };
 layout(std430, binding = 1) writeonly buffer Obuf { uint outi[]; };
+
+layout(push_constant) uniform Push { uint row; } push;
 
 shared float bv[64];
 shared uint bi[64];
@@ -20,8 +23,8 @@ void main()
 	uint idx = 0xffffffffu;
 
 	for (uint i = tid; i < N; i += 64)
-		if (idx == 0xffffffffu || logits[i] > v) {
-			v = logits[i];
+		if (idx == 0xffffffffu || logits[push.row * N + i] > v) {
+			v = logits[push.row * N + i];
 			idx = i;
 		}
 	bv[tid] = v;
@@ -40,5 +43,5 @@ void main()
 		barrier();
 	}
 	if (tid == 0)
-		outi[0] = bi[0];
+		outi[push.row] = bi[0];
 }

@@ -4,6 +4,10 @@
 // query heads each). The caches are [SEQ][KV_HEADS * HEAD] floats.
 // BATCH: workgroup (h, t) is token t of a prompt batch at position
 // params[0] + t, q and out being [t][HEADS * HEAD]; tokens >= params[1] idle.
+// push.row: q and out are row push.row of [n][HEADS * HEAD] (the joint step
+// of several sequences, one dispatch per sequence over its own cache: its
+// cache and position are bound, not looked up, so the step stays one
+// recorded program and this shader the one that steps a sequence alone).
 #version 450
 #include "common.glsl"
 
@@ -21,6 +25,8 @@ layout(std430, binding = 2) readonly buffer Vbuf { float vc[]; };
 layout(std430, binding = 3) writeonly buffer Obuf { float o[]; };
 layout(std430, binding = 4) readonly buffer Pbuf { uint params[]; };
 
+layout(push_constant) uniform Push { uint row; } push;
+
 shared float att[SEQ];
 shared float red[64];
 
@@ -31,7 +37,7 @@ void main()
 	uint h = gl_WorkGroupID.x, t0 = BATCH != 0 ? gl_WorkGroupID.y : 0;
 	uint kvh = h / (HEADS / KV_HEADS);
 	uint n = min(params[0] + t0 + 1, SEQ);
-	uint qo = t0 * HEADS * HEAD + h * HEAD;
+	uint qo = (t0 + push.row) * HEADS * HEAD + h * HEAD;
 
 	if (BATCH != 0 && t0 >= params[1])
 		return;		// the whole workgroup

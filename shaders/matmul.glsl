@@ -7,6 +7,15 @@
 // y[push.yoff + t * YSTRIDE + (p0 + t) * YPOS + row0 + row] (YSTRIDE = M for
 // activations, 0 with YPOS for KV-cache rows), and tokens >= n write nothing.
 // Inputs are [NT][K] floats; aux is the norm weight (NORM) or [NT][K] (GLU).
+// POSTAB (the joint step of several sequences, vk/llama_streams.c): token t
+// is its own sequence's, at position params[2 + t], not p0 + t.
+//
+// A row's sum runs in the order of matvec.glsl's, so that a token's
+// outputs are bit for bit the mat-vec's (a stream stepped with others gets
+// its lone step's logits): within a block as it does, and block by block
+// (LANES 1, its one-row-per-invocation mode) or, for its mode of LANES
+// lanes per row, blocks c, c + LANES, ... summed per lane, then the lanes'
+// sums added pairwise in the order of its shared-memory tree.
 // The including file defines the weight type as for matvec.glsl.
 #include "common.glsl"
 
@@ -24,6 +33,8 @@ layout(constant_id = 8) const float EPS = 1e-5;
 layout(constant_id = 9) const uint NT = 8;
 layout(constant_id = 10) const float THETA = 10000.0;
 layout(constant_id = 11) const uint YSTRIDE = 64;
+layout(constant_id = 12) const uint POSTAB = 0;
+layout(constant_id = 13) const uint LANES = 1;
 
 layout(std430, binding = 0) readonly buffer Wbuf { uint w[]; };
 layout(std430, binding = 0) readonly buffer W2buf { uvec2 w2[]; };
@@ -74,6 +85,7 @@ float chunk_w(uint row, uint c, out vec4 wv[CW])
 }
 #elif defined(WT_Q4_0)
 const uint CW = 8;
+#define PAIRS	// matvec.glsl adds a word's low and high nibbles' dots first
 float chunk_w(uint row, uint c, out vec4 wv[CW])
 {
 	uint o = (row * (K / 32) + c) * 18, i = o >> 2;
@@ -131,28 +143,45 @@ void main()
 	}
 	barrier();
 
-	float acc[NT];
-	[[unroll]] for (uint t = 0; t < NT; t++)
-		acc[t] = 0.0;
+	// acc[t * LANES + l]: token t's sum of the blocks lane l takes.
+	float acc[NT * LANES];
+	[[unroll]] for (uint i = 0; i < NT * LANES; i++)
+		acc[i] = 0.0;
 	if (row < M) {
-		for (uint c = 0; c < K / (4 * CW); c++) {
-			vec4 wv[CW];
-			float d = chunk_w(row, c, wv);
-			[[unroll]] for (uint t = 0; t < NT; t++) {
-				float s = 0.0;
-				[[unroll]] for (uint j = 0; j < CW; j++)
-					s += dot(wv[j], xs[t * K4 + c * CW + j]);
-				acc[t] += s * d;
+		for (uint c0 = 0; c0 < K / (4 * CW); c0 += LANES) {
+			[[unroll]] for (uint l = 0; l < LANES; l++) {
+				uint c = c0 + l;
+				if (c >= K / (4 * CW))
+					break;
+				vec4 wv[CW];
+				float d = chunk_w(row, c, wv);
+				[[unroll]] for (uint t = 0; t < NT; t++) {
+					float s = 0.0;
+#ifdef PAIRS
+					[[unroll]] for (uint j = 0; j < CW / 2; j++)
+						s += dot(wv[j], xs[t * K4 + c * CW + j]) +
+						     dot(wv[j + CW / 2],
+							 xs[t * K4 + c * CW + CW / 2 + j]);
+#else
+					[[unroll]] for (uint j = 0; j < CW; j++)
+						s += dot(wv[j], xs[t * K4 + c * CW + j]);
+#endif
+					acc[t * LANES + l] += s * d;
+				}
 			}
 		}
 	}
+	[[unroll]] for (uint h = LANES / 2; h > 0; h >>= 1)
+		[[unroll]] for (uint t = 0; t < NT; t++)
+			[[unroll]] for (uint l = 0; l < h; l++)
+				acc[t * LANES + l] += acc[t * LANES + l + h];
 	[[unroll]] for (uint t = 0; t < NT; t++)
-		outv[tid * NT + t] = acc[t];
+		outv[tid * NT + t] = acc[t * LANES];
 	barrier();
 	if (row >= M)
 		return;
 	for (uint t = 0; t < n; t++) {
-		uint pos = p0 + t;
+		uint pos = POSTAB != 0 ? params[2 + t] : p0 + t;
 		float v = outv[tid * NT + t];
 		if (ROPE != 0) {
 			uint r = push.row0 + row;

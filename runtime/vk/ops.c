@@ -100,7 +100,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 				"storage-buffer range (%zu)", rb, max);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
-		uint32_t spec[13] = {
+		uint32_t spec[14] = {
 			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
 			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
 			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), MV_ROWS,
@@ -127,13 +127,13 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 }
 
 static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, uint32_t head,
-		     uint32_t seq, uint32_t nt, const struct ogx_vk_buf *q,
+		     uint32_t seq, uint32_t nt, uint32_t row, const struct ogx_vk_buf *q,
 		     const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
 		     const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
 	uint32_t spec[5] = { heads, kv_heads, head, seq, nt ? 1 : 0 };
-	uint32_t tokens = nt ? nt : 1;
+	uint64_t tokens = (nt ? nt : 1) + (uint64_t)row;
 	struct ogx_vk_bind b[5] = { { q, 0, 0 }, { k, 0, 0 }, { v, 0, 0 }, { out, 0, 0 },
 				    { params, 0, 0 } };
 	uint64_t cache = (uint64_t)seq * kv_heads * head * 4;
@@ -154,7 +154,7 @@ static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, u
 	err = ogx_vk_pipe_get(vk, "attention", 5, spec, 5, &pipe);
 	if (err)
 		return err;
-	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, tokens, 1);
+	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, heads, nt ? nt : 1, 1);
 	return p->err;
 }
 
@@ -163,7 +163,15 @@ int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads
 			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
 			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
 {
-	return attention(p, heads, kv_heads, head, seq, 0, q, k, v, out, params);
+	return attention(p, heads, kv_heads, head, seq, 0, 0, q, k, v, out, params);
+}
+
+int ogx_vk_op_attention_row(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			    uint32_t head, uint32_t seq, uint32_t row, const struct ogx_vk_buf *q,
+			    const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+			    const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
+{
+	return attention(p, heads, kv_heads, head, seq, 0, row, q, k, v, out, params);
 }
 
 int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
@@ -174,23 +182,54 @@ int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv
 {
 	if (!nt)
 		return ogx_fail(-EINVAL, "attention: a batch of 0 tokens");
-	return attention(p, heads, kv_heads, head, seq, nt, q, k, v, out, params);
+	return attention(p, heads, kv_heads, head, seq, nt, 0, q, k, v, out, params);
 }
 
-int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
-		     const struct ogx_vk_buf *out)
+int ogx_vk_op_argmax_row(struct ogx_vk_prog *p, uint32_t n, uint32_t row,
+			 const struct ogx_vk_buf *x, const struct ogx_vk_buf *out)
 {
 	struct ogx_vk_bind b[2] = { { x, 0, 0 }, { out, 0, 0 } };
 	struct ogx_vk_pipe *pipe;
 	int err;
 
-	if (!n || x->size < (uint64_t)n * 4)
-		return ogx_fail(-EINVAL, "argmax: input holds %llu bytes, needs %u floats",
-				(unsigned long long)x->size, n);
+	if (!n || x->size < ((uint64_t)row + 1) * n * 4)
+		return ogx_fail(-EINVAL, "argmax: input holds %llu bytes, needs %llu floats",
+				(unsigned long long)x->size, ((unsigned long long)row + 1) * n);
+	if (out->size < ((uint64_t)row + 1) * 4)
+		return ogx_fail(-EINVAL, "argmax: output holds %llu bytes, needs %u words",
+				(unsigned long long)out->size, row + 1);
 	err = ogx_vk_pipe_get(p->vk, "argmax", 2, &n, 1, &pipe);
 	if (err)
 		return err;
-	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, 1, 1, 1);
+	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, 1, 1, 1);
+	return p->err;
+}
+
+int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
+		     const struct ogx_vk_buf *out)
+{
+	return ogx_vk_op_argmax_row(p, n, 0, x, out);
+}
+
+int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t row,
+		       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
+		       const struct ogx_vk_buf *kc, const struct ogx_vk_buf *vc,
+		       const struct ogx_vk_buf *params)
+{
+	struct ogx_vk_bind b[5] = { { ks, 0, 0 }, { vs, 0, 0 }, { kc, 0, 0 }, { vc, 0, 0 },
+				    { params, 0, 0 } };
+	uint64_t rows = ((uint64_t)row + 1) * kv_dim * 4, cache = (uint64_t)seq * kv_dim * 4;
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if (!kv_dim || !seq || ks->size < rows || vs->size < rows || kc->size < cache ||
+	    vc->size < cache)
+		return ogx_fail(-EINVAL, "KV store: buffers too small for row %u of %u floats "
+				"into %u positions", row, kv_dim, seq);
+	err = ogx_vk_pipe_get(p->vk, "kv_store", 5, &kv_dim, 1, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, (kv_dim + 63) / 64, 1, 1);
 	return p->err;
 }
 
@@ -267,7 +306,8 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 	if (w->size < (uint64_t)rb * mv->m || x->size < (uint64_t)nt * mv->k * 4 ||
 	    ((mv->flags & OGX_VK_MV_NORM) && aux->size < (uint64_t)mv->k * 4) ||
 	    ((mv->flags & OGX_VK_MV_GLU) && aux->size < (uint64_t)nt * mv->k * 4) ||
-	    y->size < ((uint64_t)mv->yoff + (uint64_t)(nt - 1) * mv->ystride + mv->m) * 4)
+	    y->size < ((uint64_t)mv->yoff + (uint64_t)(nt - 1) * mv->ystride + mv->m) * 4 ||
+	    params->size < (mv->flags & OGX_VK_MV_POSTAB ? 2ull + nt : 2ull) * 4)
 		return ogx_fail(-EINVAL, "mat-mat: buffers too small for %u x %u %s, %u tokens",
 				mv->m, mv->k, ogx_vk_wtype_name(mv->type), nt);
 	max = vk->props.limits.maxStorageBufferRange;
@@ -282,11 +322,14 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 				"storage-buffer range (%zu)", rb, max);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
-		uint32_t spec[12] = {
+		uint32_t spec[14] = {
 			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
 			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
 			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), nt,
 			f2u(mv->theta ? mv->theta : 10000.0f), mv->ystride,
+			!!(mv->flags & OGX_VK_MV_POSTAB),
+			/* The mat-vec's lanes per row: its sums, in its order. */
+			vk->row_per_invocation ? 1 : 64 / MV_ROWS,
 		};
 		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
 		struct ogx_vk_bind b[5] = {
@@ -297,7 +340,7 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 		};
 		uint32_t push[2] = { mv->yoff, r0 };
 
-		err = ogx_vk_pipe_get(vk, mm_shader[mv->type], 5, spec, 12, &pipe);
+		err = ogx_vk_pipe_get(vk, mm_shader[mv->type], 5, spec, 14, &pipe);
 		if (err)
 			return err;
 		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + 63) / 64, 1, 1);

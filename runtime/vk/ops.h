@@ -27,6 +27,7 @@ enum ogx_vk_wtype {
 #define OGX_VK_MV_GLU (1u << 1)	/* input silu(x) * aux */
 #define OGX_VK_MV_ROPE (1u << 2)	/* rotate output pairs by pos */
 #define OGX_VK_MV_ACC (1u << 3)	/* y += W x */
+#define OGX_VK_MV_POSTAB (1u << 4)	/* mat-mat: token t's position is params[2 + t] */
 
 struct ogx_vk_matvec {
 	enum ogx_vk_wtype type;
@@ -79,6 +80,24 @@ int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv
 			      const struct ogx_vk_buf *v, const struct ogx_vk_buf *out,
 			      const struct ogx_vk_buf *params);
 
+/*
+ * Attention of row row of q ([n][heads * head]) over caches k, v up to pos
+ * (params[0]), into row row of out: one sequence of a joint step.
+ */
+int ogx_vk_op_attention_row(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+			    uint32_t head, uint32_t seq, uint32_t row, const struct ogx_vk_buf *q,
+			    const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
+			    const struct ogx_vk_buf *out, const struct ogx_vk_buf *params);
+
+/*
+ * Row row of ks and vs ([n][kv_dim]) into the caches kc, vc ([seq][kv_dim])
+ * at position params[0].
+ */
+int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t row,
+		       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
+		       const struct ogx_vk_buf *kc, const struct ogx_vk_buf *vc,
+		       const struct ogx_vk_buf *params);
+
 /* Attention of q over caches k, v ([seq][kv_heads * head]) up to pos. */
 int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
@@ -88,6 +107,10 @@ int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads
 /* out[0] = index of the largest of n floats (lowest on ties). */
 int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *out);
+
+/* The same for row row of x ([rows][n]) into out[row]. */
+int ogx_vk_op_argmax_row(struct ogx_vk_prog *p, uint32_t n, uint32_t row,
+			 const struct ogx_vk_buf *x, const struct ogx_vk_buf *out);
 
 /*
  * One layer of the integer classifier over up to batch inputs (params[0]
