@@ -8,40 +8,9 @@
 #include "vk/buffer.h"
 #include "vk/device.h"
 #include "vk/llama.h"
+#include "vk/llama_priv.h"
 #include "vk/ops.h"
 #include "vk/prog.h"
-
-struct vk_layer {
-	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3;
-	enum ogx_vk_wtype tq, tk, tv, to, t1, t2, t3;
-};
-
-/* The weights on the device, shared by every sequence. */
-struct ogx_vk_llama {
-	struct ogx_vk *vk;
-	const struct ogx_llama_weights *w;
-	struct ogx_llama_config cfg;
-	uint32_t head_size, kv_dim;
-	struct vk_layer *layers;
-	struct ogx_vk_buf out_norm, output;
-	enum ogx_vk_wtype tout;
-	uint32_t nt;			/* prompt tokens per batch submission; 0: none */
-	struct ogx_vk_llama_seq *seq0;	/* ogx_vk_llama_init()'s, or NULL */
-};
-
-/*
- * One sequence: its KV cache, its activations and its two programs (their
- * descriptor sets bind this sequence's buffers with the shared weights).
- */
-struct ogx_vk_llama_seq {
-	struct ogx_vk_llama *m;
-	struct ogx_vk_buf *k, *v;	/* per layer */
-	struct ogx_vk_buf x, xb, q, hb, hb2, logits, best, params;
-	struct ogx_vk_prog prog;
-	/* Prompt batches of m->nt tokens: [nt][...] activations, a program of layers only. */
-	struct ogx_vk_buf bx, bq, bxb, bhb, bhb2;
-	struct ogx_vk_prog bprog;
-};
 
 static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_vk_wtype *t)
 {
@@ -329,7 +298,8 @@ static int load(struct ogx_vk *vk, const struct ogx_llama_weights *w, struct ogx
 		m->nt = a < b ? a : b;
 	}
 	*out = m;
-	return upload(m, up);
+	err = upload(m, up);
+	return err ?: vk_streams_buffers(m, up);
 }
 
 /* A sequence of m, its buffers in up; record_seq() once up has ended. */
@@ -484,6 +454,7 @@ void ogx_vk_llama_seq_free(struct ogx_vk_llama_seq *s)
 	if (!s)
 		return;
 	vk = s->m->vk;
+	vk_streams_forget(s->m, s);
 	ogx_vk_prog_free(&s->prog);
 	ogx_vk_prog_free(&s->bprog);
 	for (uint32_t l = 0; s->k && s->v && l < s->m->cfg.n_layers; l++) {
@@ -511,6 +482,7 @@ void ogx_vk_llama_free(struct ogx_vk_llama *m)
 		return;
 	vk = m->vk;
 	ogx_vk_llama_seq_free(m->seq0);
+	vk_streams_free(m);
 	for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
 		struct vk_layer *d = &m->layers[l];
 		struct ogx_vk_buf *bufs[] = { &d->attn_norm, &d->ffn_norm, &d->wq, &d->wk, &d->wv,
