@@ -14,10 +14,14 @@
  * logits, bit for bit.
  *
  * On the Vulkan engine (m->vl: the weights uploaded once) each slot has its
- * own device sequence (KV cache, activations, recorded step) and the streams
- * interleave: each takes its own step on the device, one after the other,
- * in every round, as `ogrun generate --device` would take it alone. The
- * device's queue is shared with the other models' workers (srv->vk_lock).
+ * own device sequence (KV cache, activations) and the streams share each
+ * step the same way: one submission for all of them (up to the device's
+ * mat-mat width, ogx_vk_llama_streams_max(); more in as many submissions),
+ * each weight row read once for all, each stream's attention over its own
+ * cache (ogx_vk_llama_forward_streams()). Each stream's logits are bit for
+ * bit those of its lone step on the device, so its tokens are `ogrun
+ * generate --device`'s. The device's queue is shared with the other models'
+ * workers (srv->vk_lock).
  *
  * The record is the one `ogrun generate` writes (tools/ogrun/generate.c):
  * input and output are the token ids as little-endian int32, params the
@@ -379,28 +383,41 @@ static void slot_next(struct model *m, struct slot *sl, float *logits, uint64_t 
 }
 
 /*
- * The Vulkan engine: every stream's step on its own device sequence, one
- * after the other (no mat-mat across streams), the queue taken per step so
- * that a classifier on the same device waits for one step, not a round. A
- * stream's compute time is its own steps'.
+ * The Vulkan engine: the active streams in joint steps on the device
+ * (ogx_vk_llama_forward_streams(): each weight row read once for up to
+ * ogx_vk_llama_streams_max() streams, each stream attending over its own
+ * device sequence), the queue taken per joint step so that a classifier on
+ * the same device waits for one step, not a round. The joint step's time
+ * counts as compute time of every stream in it.
  */
-static void step_each(struct model *m, struct ogx_llama **act, const uint32_t *tokens,
-		      const uint32_t *pos, const unsigned int *idx, unsigned int n)
+static void step_device(struct model *m, struct ogx_vk_llama_seq **seqs, const uint32_t *tokens,
+			const uint32_t *pos, const unsigned int *idx, unsigned int n)
 {
-	for (unsigned int k = 0; k < n; k++) {
-		struct slot *sl = &m->slots[idx[k]];
-		float *logits;
+	unsigned int max = ogx_vk_llama_streams_max(m->vl);
+	uint32_t vocab = m->w->cfg.vocab_size;
+
+	for (unsigned int k = 0; k < n; k++)
+		seqs[k] = m->slots[idx[k]].seq;
+	for (unsigned int k0 = 0; k0 < n; k0 += max) {
+		unsigned int cnt = n - k0 < max ? n - k0 : max;
+		const float *logits = NULL;
 		uint64_t t;
+		int err;
 
 		pthread_mutex_lock(&m->srv->vk_lock);
 		t = ogx_mono_ns();
-		logits = ogx_llama_forward(act[k], tokens[k], pos[k], 1);
+		err = ogx_vk_llama_forward_streams(m->vl, seqs + k0, tokens + k0, pos + k0, cnt,
+						   &logits, NULL);
 		t = ogx_mono_ns() - t;
 		pthread_mutex_unlock(&m->srv->vk_lock);
-		if (!logits)
-			slot_end(m, sl, act[k]->engine_err ? act[k]->engine_err : -EIO);
-		else
-			slot_next(m, sl, logits, t);
+		for (unsigned int k = k0; k < k0 + cnt; k++) {
+			struct slot *sl = &m->slots[idx[k]];
+
+			if (err)
+				slot_end(m, sl, err);
+			else
+				slot_next(m, sl, (float *)logits + (size_t)(k - k0) * vocab, t);
+		}
 	}
 }
 
@@ -409,12 +426,14 @@ static void step_each(struct model *m, struct ogx_llama **act, const uint32_t *t
  * batching): the weights are read once for all of them, each stream attends
  * over its own KV cache, and each one's logits are bit for bit those of its
  * own ogx_llama_forward() (ogx_llama_forward_streams()). Slot 0's state
- * lends the step its activations and threads. The step's time counts as
- * compute time of every stream in it: each of them waited on all of it.
+ * lends the step its activations and threads. On the Vulkan engine the
+ * same as joint steps on the device (step_device()). The step's time counts
+ * as compute time of every stream in it: each of them waited on all of it.
  * Streams whose prompt is not in yet take a chunk of it instead.
  */
-static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *tokens,
-			     uint32_t *pos, unsigned int *idx)
+static unsigned int step_all(struct model *m, struct ogx_llama **act,
+			     struct ogx_vk_llama_seq **seqs, uint32_t *tokens, uint32_t *pos,
+			     unsigned int *idx)
 {
 	struct ogx_llama *lender = &m->slots[0].llama;
 	uint32_t vocab = m->w->cfg.vocab_size;
@@ -435,7 +454,7 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act, uint32_t *
 	if (!n)
 		return 0;
 	if (m->vl) {
-		step_each(m, act, tokens, pos, idx, n);
+		step_device(m, seqs, tokens, pos, idx, n);
 		return n;
 	}
 	t = ogx_mono_ns();
@@ -506,9 +525,10 @@ void chat_worker(struct model *m)
 	uint32_t *tokens = calloc(m->n_slots, sizeof(*tokens));
 	uint32_t *pos = calloc(m->n_slots, sizeof(*pos));
 	unsigned int *idx = calloc(m->n_slots, sizeof(*idx));
+	struct ogx_vk_llama_seq **seqs = calloc(m->n_slots, sizeof(*seqs));
 	unsigned int active = 0;
 
-	if (!jobs || !act || !tokens || !pos || !idx)
+	if (!jobs || !act || !tokens || !pos || !idx || !seqs)
 		abort();
 	for (;;) {
 		unsigned int free_slots = m->n_slots - active, k = 0;
@@ -523,7 +543,7 @@ void chat_worker(struct model *m)
 			slot_start(m, &m->slots[i], jobs[k++]);
 		}
 		atomic_fetch_add(&m->jobs, n);
-		if (step_all(m, act, tokens, pos, idx))
+		if (step_all(m, act, seqs, tokens, pos, idx))
 			atomic_fetch_add(&m->batches, 1);
 		/* Finished and cancelled streams have left their slots. */
 		active = 0;
@@ -535,4 +555,5 @@ void chat_worker(struct model *m)
 	free(tokens);
 	free(pos);
 	free(idx);
+	free(seqs);
 }

@@ -311,8 +311,9 @@ void job_error(struct srv *s, struct job *j, int status, const char *code, const
 /* classify.c / chat.c: run on the model's worker thread */
 void classify_batch(struct model *m, struct job **jobs, size_t n);
 /*
- * chat.c: the Llama worker, with --streams slots (continuous scheduling);
- * on the Vulkan engine when m->vl is set (a device sequence per slot).
+ * chat.c: the Llama worker, with --streams slots (continuous batching);
+ * on the Vulkan engine when m->vl is set (a device sequence per slot, joint
+ * steps on the device).
  */
 int chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
 void chat_slots_free(struct model *m);
