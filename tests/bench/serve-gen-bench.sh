@@ -20,6 +20,9 @@
 # (all its threads, from /proc/PID/task/*/schedstat): on a shared machine,
 # where the wall clock moves with other jobs' load, that figure moves much
 # less. Prints a table, writes JSON to $OGX_BENCH_JSON; never fails on a time.
+# SERVE_GEN_DEVICE=N serves on Vulkan device N (`ogrun serve --device N`;
+# llama-server, on the CPU, is then not run); SERVE_GEN_MODELS="name ..."
+# keeps only those rows' models (stories260K-F32 15M-shape-Q8_0 15M-shape-F32).
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -29,6 +32,13 @@ CLIENT=$OGX_SRC/tests/bench/serve-gen-client.mjs
 THREADS=${SERVE_GEN_THREADS:-1}
 ROUNDS=${SERVE_GEN_ROUNDS:-5}
 LS=${LLAMA_SERVER:-}
+DEVICE=${SERVE_GEN_DEVICE:-}
+KEEP=${SERVE_GEN_MODELS:-}
+ENGINE=()
+if [ -n "$DEVICE" ]; then
+	ENGINE=(--device "$DEVICE")
+	LS=
+fi
 TMP=$(mktemp -d /tmp/ogx-gen-bench.XXXXXX)
 PIDS=
 trap 'for p in $PIDS; do kill -KILL $p 2>/dev/null; done; rm -rf "$TMP"' EXIT
@@ -64,7 +74,7 @@ free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1
 start_ogx() {
 	rm -f "$TMP/ogx.out" # not the previous server's "listening" line
 	"$OGRUN" serve --listen 127.0.0.1:0 --model "m=$1" --threads "$THREADS" --streams 8 \
-		--queue 64 >"$TMP/ogx.out" 2>&1 &
+		--queue 64 "${ENGINE[@]}" >"$TMP/ogx.out" 2>&1 &
 	PIDS="$PIDS $!"
 	OGX_PID=$!
 	PID_ogx=$OGX_PID
@@ -110,10 +120,13 @@ field() { node -e 'const o=JSON.parse(require("fs").readFileSync(0,"utf8"));o.to
 servers=(ogx)
 [ -n "$LS" ] && servers+=(llama)
 printf '%-16s %-12s %7s %7s %9s %12s %9s %9s %9s\n' model server streams tokens "tok/s" "stream tok/s" "ttft ms" "ttft max" "tok/CPU-s"
-json="{\"benchmark\":\"serve_generation\",\"threads\":$THREADS,\"rounds\":$ROUNDS,\"prompt\":\"\",\"llama_server\":$([ -n "$LS" ] && echo true || echo false),\"runs\":["
+json="{\"benchmark\":\"serve_generation\",\"device\":\"${DEVICE:-cpu}\",\"threads\":$THREADS,\"rounds\":$ROUNDS,\"prompt\":\"\",\"llama_server\":$([ -n "$LS" ] && echo true || echo false),\"runs\":["
 sep=
 for entry in "${list[@]}"; do
 	read -r name file max <<<"$entry"
+	if [ -n "$KEEP" ] && [[ " $KEEP " != *" $name "* ]]; then
+		continue
+	fi
 	start_ogx "$file" || exit 1
 	if [ -n "$LS" ] && ! start_llama "$file"; then
 		exit 1
@@ -154,7 +167,9 @@ for entry in "${list[@]}"; do
 	for p in $PIDS; do kill -TERM $p 2>/dev/null; wait $p 2>/dev/null; done
 	PIDS=
 done
-[ -n "$LS" ] || echo "llama-server: comparison not run (set LLAMA_SERVER=/path/to/llama-server)"
+[ -n "$LS" ] || [ -n "$DEVICE" ] ||
+	echo "llama-server: comparison not run (set LLAMA_SERVER=/path/to/llama-server)"
+[ -n "$DEVICE" ] && echo "ogrun serve on Vulkan device $DEVICE; llama-server not run"
 json+="]}"
 [ -n "${OGX_BENCH_JSON:-}" ] && echo "$json" >"$OGX_BENCH_JSON"
 exit 0
