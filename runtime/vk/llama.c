@@ -168,53 +168,74 @@ static int record(struct ogx_vk_llama_seq *s)
 	return err ?: ogx_vk_prog_end(p);
 }
 
+int vk_record_qkv(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
+		  const struct vk_rows *r, unsigned flags, uint32_t kv_ypos, uint32_t kv_ystride)
+{
+	const struct ogx_llama_config *c = &m->cfg;
+	const struct vk_layer *L = &m->layers[l];
+	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
+				    .head = m->head_size };
+	int err;
+
+	mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE | flags;
+	mv.type = L->tq, mv.k = c->dim, mv.m = c->dim, mv.ystride = c->dim;
+	err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, r->x, r->q, &L->attn_norm, r->params);
+	mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = kv_ypos, mv.ystride = kv_ystride;
+	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, r->x, r->k, &L->attn_norm, r->params);
+	mv.flags = OGX_VK_MV_NORM | flags;
+	mv.type = L->tv;
+	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, r->x, r->v, &L->attn_norm, r->params);
+	ogx_vk_prog_barrier(p);
+	return err;
+}
+
+int vk_record_ffn(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
+		  const struct vk_rows *r)
+{
+	const struct ogx_llama_config *c = &m->cfg;
+	const struct vk_layer *L = &m->layers[l];
+	uint32_t d = c->dim, h = c->hidden_dim;
+	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
+				    .head = m->head_size };
+	int err;
+
+	mv.flags = OGX_VK_MV_ACC;
+	mv.type = L->to, mv.k = d, mv.m = d, mv.ystride = d;
+	err = ogx_vk_op_matmul(p, &mv, nt, &L->wo, r->xb, r->x, NULL, r->params);
+	ogx_vk_prog_barrier(p);
+	mv.flags = OGX_VK_MV_NORM;
+	mv.type = L->t1, mv.m = h, mv.ystride = h;
+	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, r->x, r->hb, &L->ffn_norm, r->params);
+	mv.type = L->t3;
+	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, r->x, r->hb2, &L->ffn_norm, r->params);
+	ogx_vk_prog_barrier(p);
+	mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
+	mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
+	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, r->hb, r->x, r->hb2, r->params);
+	ogx_vk_prog_barrier(p);
+	return err;
+}
+
+/* A prompt batch: k and v straight into the cache rows of positions p0 + t. */
 static int record_batch(struct ogx_vk_llama_seq *s)
 {
 	const struct ogx_vk_llama *m = s->m;
 	const struct ogx_llama_config *c = &m->cfg;
 	struct ogx_vk_prog *p = &s->bprog;
-	uint32_t nt = m->nt, d = c->dim, h = c->hidden_dim;
-	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
-				    .head = m->head_size };
+	uint32_t nt = m->nt;
 	int err;
 
 	err = ogx_vk_prog_begin(m->vk, c->n_layers * 8, p);
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		const struct vk_layer *L = &m->layers[l];
+		struct vk_rows r = { &s->bx, &s->bq, &s->k[l], &s->v[l], &s->bxb, &s->bhb,
+				     &s->bhb2, &s->params };
 
-		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE;
-		mv.type = L->tq, mv.k = d, mv.m = d, mv.ypos = 0, mv.ystride = d;
-		err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, &s->bx, &s->bq, &L->attn_norm,
-				       &s->params);
-		mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = m->kv_dim, mv.ystride = 0;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, &s->bx, &s->k[l], &L->attn_norm,
-					      &s->params);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->tv;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, &s->bx, &s->v[l], &L->attn_norm,
-					      &s->params);
-		ogx_vk_prog_barrier(p);
+		err = vk_record_qkv(p, m, l, nt, &r, 0, m->kv_dim, 0);
 		err = err ?: ogx_vk_op_attention_batch(p, c->n_heads, c->n_kv_heads, m->head_size,
 						       c->seq_len, nt, &s->bq, &s->k[l], &s->v[l],
 						       &s->bxb, &s->params);
 		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_ACC;
-		mv.type = L->to, mv.m = d, mv.ypos = 0, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wo, &s->bxb, &s->bx, NULL, &s->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->t1, mv.m = h, mv.ystride = h;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, &s->bx, &s->bhb, &L->ffn_norm,
-					      &s->params);
-		mv.type = L->t3;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, &s->bx, &s->bhb2, &L->ffn_norm,
-					      &s->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
-		mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, &s->bhb, &s->bx, &s->bhb2,
-					      &s->params);
-		ogx_vk_prog_barrier(p);
+		err = err ?: vk_record_ffn(p, m, l, nt, &r);
 	}
 	return err ?: ogx_vk_prog_end(p);
 }

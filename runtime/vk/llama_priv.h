@@ -60,6 +60,23 @@ struct ogx_vk_llama_seq {
 	struct ogx_vk_prog bprog;
 };
 
+/* The [nt][...] rows a layer's mat-mats read and write (k, v: see vk_record_qkv()). */
+struct vk_rows {
+	const struct ogx_vk_buf *x, *q, *k, *v, *xb, *hb, *hb2, *params;
+};
+
+/*
+ * llama.c: a layer's mat-mats for nt token rows (prompt batches and the
+ * joint step). vk_record_qkv(): q, k, v of the normalised x, flags added
+ * (POSTAB), token t's k and v rows at t * kv_ystride + pos * kv_ypos (cache
+ * rows, or a row per token). vk_record_ffn(), after attention into xb: x +=
+ * wo xb, then the SwiGLU FFN into x. Each ends with a barrier.
+ */
+int vk_record_qkv(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
+		  const struct vk_rows *r, unsigned flags, uint32_t kv_ypos, uint32_t kv_ystride);
+int vk_record_ffn(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
+		  const struct vk_rows *r);
+
 /* llama_streams.c: the joint step's buffers at load (into up), and their end. */
 int vk_streams_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up);
 void vk_streams_free(struct ogx_vk_llama *m);

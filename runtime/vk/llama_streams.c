@@ -107,48 +107,18 @@ static int record(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs, 
 {
 	const struct ogx_llama_config *c = &m->cfg;
 	struct vk_streams *st = &m->st;
-	uint32_t d = c->dim, h = c->hidden_dim;
-	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
-				    .head = m->head_size };
+	struct vk_rows r = { &st->x, &st->q, &st->k, &st->v, &st->xb, &st->hb, &st->hb2,
+			     &st->params };
+	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .flags = OGX_VK_MV_NORM,
+				    .type = m->tout, .k = c->dim, .m = c->vocab_size,
+				    .ystride = c->vocab_size };
 	int err = ogx_vk_prog_begin(m->vk, c->n_layers * (7 + 2 * n) + 1 + n, p);
 
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		const struct vk_layer *L = &m->layers[l];
-
-		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE | OGX_VK_MV_POSTAB;
-		mv.type = L->tq, mv.k = d, mv.m = d, mv.ystride = d;
-		err = ogx_vk_op_matmul(p, &mv, n, &L->wq, &st->x, &st->q, &L->attn_norm,
-				       &st->params);
-		mv.type = L->tk, mv.m = m->kv_dim, mv.ystride = m->kv_dim;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->wk, &st->x, &st->k, &L->attn_norm,
-					      &st->params);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->tv;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->wv, &st->x, &st->v, &L->attn_norm,
-					      &st->params);
-		ogx_vk_prog_barrier(p);
+		err = vk_record_qkv(p, m, l, n, &r, OGX_VK_MV_POSTAB, 0, m->kv_dim);
 		err = err ?: record_per_stream(m, seqs, n, l, p);
-		mv.flags = OGX_VK_MV_ACC;
-		mv.type = L->to, mv.m = d, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->wo, &st->xb, &st->x, NULL,
-					      &st->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->t1, mv.m = h, mv.ystride = h;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->w1, &st->x, &st->hb, &L->ffn_norm,
-					      &st->params);
-		mv.type = L->t3;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->w3, &st->x, &st->hb2, &L->ffn_norm,
-					      &st->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
-		mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
-		err = err ?: ogx_vk_op_matmul(p, &mv, n, &L->w2, &st->hb, &st->x, &st->hb2,
-					      &st->params);
-		ogx_vk_prog_barrier(p);
+		err = err ?: vk_record_ffn(p, m, l, n, &r);
 	}
-	mv.flags = OGX_VK_MV_NORM;
-	mv.type = m->tout, mv.k = d, mv.m = c->vocab_size, mv.ystride = c->vocab_size;
 	err = err ?: ogx_vk_op_matmul(p, &mv, n, &m->output, &st->x, &st->logits, &m->out_norm,
 				      &st->params);
 	ogx_vk_prog_barrier(p);

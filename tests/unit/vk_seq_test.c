@@ -4,14 +4,17 @@
  * here, validation layers on), as the server runs its streams: each
  * sequence's logits, stepped in turn with the others (and with one freed and
  * another made in the middle), are bit for bit those of the same tokens run
- * alone on a model of its own.
+ * alone on a model of its own; and stepped jointly, in one submission
+ * (ogx_vk_llama_forward_streams()), bit for bit their own steps.
  */
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "model/llama.h"
 #include "model/llama2c.h"
+#include "model/llama_gguf.h"
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/llama.h"
@@ -174,6 +177,264 @@ TEST_F(seq, position_past_context)
 		 ctx);
 	ASSERT_STREQ(want, ogx_errmsg(err));
 	ogx_vk_llama_seq_free(s);
+	ogx_vk_llama_free(m);
+}
+
+/*
+ * The joint step (ogx_vk_llama_forward_streams()): each stream's logits and
+ * greedy choice are bit for bit those of its own ogx_vk_llama_seq_forward()
+ * for the same token and position, for 1, 2, 3 and 8 streams on different
+ * prompts at different depths (one at position 0 beside one 100 tokens
+ * deep), in every weight type, with the mat-vec split either way (one row
+ * per invocation, lanes per row), while the set of sequences changes
+ * between steps; every refusal with its exact error.
+ */
+#define MAXS 8
+#define JSTEPS 10
+
+/*
+ * A stream: the sequence stepped jointly and a twin stepped alone, both at
+ * pos with the same next token. Stream i's prompt (its own tokens) has
+ * plen(i) tokens, all but the last prefilled into both.
+ */
+struct stream {
+	struct ogx_vk_llama_seq *joint, *alone;
+	uint32_t pos, tok;
+};
+
+static uint32_t plen(unsigned i)
+{
+	static const uint32_t len[MAXS] = { 1, 101, 13, 2, 40, 1, 77, 9 };
+
+	return len[i % MAXS];
+}
+
+static int stream_start(struct ogx_vk_llama *m, struct stream *s, unsigned i, uint32_t vocab)
+{
+	uint32_t n = plen(i), p[128];
+	int err;
+
+	memset(s, 0, sizeof(*s));
+	err = ogx_vk_llama_seq_new(m, &s->joint);
+	err = err ?: ogx_vk_llama_seq_new(m, &s->alone);
+	for (uint32_t k = 0; k < n; k++)
+		p[k] = prompt_tok(i, k, vocab);
+	if (!err && n > 1) {
+		err = ogx_vk_llama_seq_prefill(s->joint, p, n - 1, 0);
+		err = err ?: ogx_vk_llama_seq_prefill(s->alone, p, n - 1, 0);
+	}
+	s->pos = n - 1;
+	s->tok = p[n - 1];
+	return err;
+}
+
+static void stream_end(struct stream *s)
+{
+	ogx_vk_llama_seq_free(s->joint);
+	ogx_vk_llama_seq_free(s->alone);
+	memset(s, 0, sizeof(*s));
+}
+
+/*
+ * One joint step of the streams sel[0..n) against each one's lone step:
+ * logits and argmax equal bit for bit; the greedy token is fed back.
+ */
+static void joint_step(struct __test_metadata *_metadata, struct ogx_vk_llama *m,
+		       struct stream *s, const unsigned *sel, unsigned n, uint32_t vocab)
+{
+	struct ogx_vk_llama_seq *seqs[MAXS];
+	uint32_t tok[MAXS], pos[MAXS], am[MAXS];
+	const float *lg;
+	float *joint = malloc((size_t)n * vocab * sizeof(float));
+
+	ASSERT_NE(NULL, joint);
+	for (unsigned k = 0; k < n; k++) {
+		seqs[k] = s[sel[k]].joint;
+		tok[k] = s[sel[k]].tok;
+		pos[k] = s[sel[k]].pos;
+	}
+	ASSERT_EQ(0, ogx_vk_llama_forward_streams(m, seqs, tok, pos, n, &lg, am));
+	memcpy(joint, lg, (size_t)n * vocab * sizeof(float));
+	for (unsigned k = 0; k < n; k++) {
+		struct stream *st = &s[sel[k]];
+		uint32_t want;
+
+		ASSERT_EQ(0, ogx_vk_llama_seq_forward(st->alone, st->tok, st->pos, &lg, &want));
+		if (memcmp(joint + (size_t)k * vocab, lg, vocab * sizeof(float)))
+			TH_LOG("%u streams: stream %u at position %u: logits differ from its "
+			       "lone step", n, sel[k], st->pos);
+		ASSERT_EQ(0, memcmp(joint + (size_t)k * vocab, lg, vocab * sizeof(float)));
+		ASSERT_EQ(want, am[k]);
+		st->tok = am[k];
+		st->pos++;
+	}
+	free(joint);
+}
+
+static void streams_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
+			 const struct ogx_llama_weights *w, unsigned n)
+{
+	uint32_t vocab = w->cfg.vocab_size;
+	struct stream s[MAXS];
+	unsigned sel[MAXS];
+	struct ogx_vk_llama *m;
+
+	ASSERT_EQ(0, ogx_vk_llama_load(vk, w, &m));
+	ASSERT_EQ(MAXS, ogx_vk_llama_streams_max(m));
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_EQ(0, stream_start(m, &s[i], i, vocab));
+		sel[i] = i;
+	}
+	for (unsigned t = 0; t < JSTEPS; t++)
+		joint_step(_metadata, m, s, sel, n, vocab);
+	for (unsigned i = 0; i < n; i++)
+		stream_end(&s[i]);
+	ogx_vk_llama_free(m);
+}
+
+TEST_F(seq, streams_one_two_three_eight_equal_alone)
+{
+	static const unsigned counts[] = { 1, 2, 3, 8 };
+
+	for (unsigned c = 0; c < 4; c++)
+		streams_case(_metadata, self->vk, &self->ck.w, counts[c]);
+}
+
+/* The mat-mat sums each weight type's blocks as the mat-vec does. */
+TEST_F(seq, streams_weight_types_equal_alone)
+{
+	static const enum ogx_wtype types[] = { OGX_WTYPE_F16, OGX_WTYPE_Q8_0, OGX_WTYPE_Q4_0 };
+	char tmp[] = "/tmp/ogx-vk-streams-XXXXXX";
+	int fd = mkstemp(tmp);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	for (unsigned t = 0; t < 3; t++) {
+		struct ogx_llama_gguf g;
+
+		ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, types[t], "t", tmp, NULL));
+		ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+		TH_LOG("%s", ogx_wtype_name(types[t]));
+		streams_case(_metadata, self->vk, &g.w, 3);
+		ogx_llama_gguf_close(&g);
+	}
+	unlink(tmp);
+}
+
+/*
+ * A GPU's mat-vec (lanes per row and a tree reduction; OGX_VK_MATVEC=coop),
+ * run here on lavapipe: the mat-mat sums in that order too.
+ */
+TEST_F(seq, streams_lane_split_equal_alone)
+{
+	char tmp[] = "/tmp/ogx-vk-streams-XXXXXX";
+	struct ogx_llama_gguf g;
+	int fd = mkstemp(tmp);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	self->vk->row_per_invocation = false;
+	streams_case(_metadata, self->vk, &self->ck.w, 3);
+	ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
+	ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+	streams_case(_metadata, self->vk, &g.w, 2);
+	ogx_llama_gguf_close(&g);
+	unlink(tmp);
+}
+
+/*
+ * The set of sequences changes between steps as a server's streams come
+ * and go: a stream leaves, the order changes, one is freed and a new one
+ * (maybe at the same address) joins; each step still equals the lone ones.
+ */
+TEST_F(seq, streams_changing_sets_equal_alone)
+{
+	uint32_t vocab = self->vocab;
+	static const unsigned all[] = { 0, 1, 2 }, two[] = { 2, 0 }, back[] = { 1, 0, 2 };
+	struct stream s[3];
+	struct ogx_vk_llama *m;
+
+	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &m));
+	for (unsigned i = 0; i < 3; i++)
+		ASSERT_EQ(0, stream_start(m, &s[i], i, vocab));
+	joint_step(_metadata, m, s, all, 3, vocab);
+	joint_step(_metadata, m, s, two, 2, vocab);
+	joint_step(_metadata, m, s, all, 3, vocab);
+	stream_end(&s[1]);
+	ASSERT_EQ(0, stream_start(m, &s[1], 4, vocab));
+	joint_step(_metadata, m, s, back, 3, vocab);
+	joint_step(_metadata, m, s, two, 2, vocab);
+	joint_step(_metadata, m, s, back, 3, vocab);
+	for (unsigned i = 0; i < 3; i++)
+		stream_end(&s[i]);
+	ogx_vk_llama_free(m);
+}
+
+TEST_F(seq, streams_refusals)
+{
+	struct ogx_vk_llama *m, *other;
+	struct ogx_vk_llama_seq *seqs[MAXS + 1], *foreign, *keep;
+	uint32_t ctx = self->ck.w.cfg.seq_len, vocab = self->vocab;
+	uint32_t tok[MAXS + 1], pos[MAXS + 1];
+	char want[512];
+	int err;
+
+	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &m));
+	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &other));
+	ASSERT_EQ(0, ogx_vk_llama_seq_new(other, &foreign));
+	for (unsigned i = 0; i <= MAXS; i++) {
+		ASSERT_EQ(0, ogx_vk_llama_seq_new(m, &seqs[i]));
+		tok[i] = 1;
+		pos[i] = i;
+	}
+
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 0, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	ASSERT_STREQ("a joint step of no streams", ogx_errmsg(err));
+
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, MAXS + 1, NULL, NULL);
+	ASSERT_EQ(-E2BIG, err);
+	snprintf(want, sizeof(want), "%u streams in one step, %s takes %u at most", MAXS + 1,
+		 self->vk->desc.name, MAXS);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+
+	keep = seqs[1];
+	seqs[1] = foreign;
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 2, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	ASSERT_STREQ("stream 1: not a sequence of this model", ogx_errmsg(err));
+	seqs[1] = seqs[0];
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 2, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	ASSERT_STREQ("streams 0 and 1: the same sequence", ogx_errmsg(err));
+	seqs[1] = keep;
+
+	pos[2] = ctx;
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 3, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	snprintf(want, sizeof(want), "stream 2: position %u is past the context (%u)", ctx, ctx);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+	pos[2] = 2;
+
+	tok[0] = vocab;
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 3, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	snprintf(want, sizeof(want), "stream 0: token %u is outside the vocabulary (%u)", vocab,
+		 vocab);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+	tok[0] = 1;
+
+	/* One stream is its own step, with its own checks. */
+	pos[0] = ctx;
+	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 1, NULL, NULL);
+	ASSERT_EQ(-EINVAL, err);
+	snprintf(want, sizeof(want), "stream 0: position %u is past the context (%u)", ctx, ctx);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+
+	for (unsigned i = 0; i <= MAXS; i++)
+		ogx_vk_llama_seq_free(seqs[i]);
+	ogx_vk_llama_seq_free(foreign);
+	ogx_vk_llama_free(other);
 	ogx_vk_llama_free(m);
 }
 
