@@ -72,6 +72,26 @@ ANVIL_ADDR1=0x70997970C51812dc3A010C7d01b50e0d17dc79C8
 # TAP helpers.
 T=0
 FAILED=0
+# notify_listen SOCKET LOG TIMEOUT: a fake systemd NOTIFY_SOCKET (PID 1 here
+# is not systemd) that writes each datagram to LOG as one line (newlines as
+# |) until STOPPING=1 or TIMEOUT seconds of silence; returns once the socket
+# exists, with the listener's PID in NOTIFY_PID (no command substitution:
+# it would wait for the listener).
+notify_listen() {
+	python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(int(sys.argv[3]))
+with open(sys.argv[2], "w") as f:
+    while True:
+        m = s.recv(4096).decode()
+        f.write(m.replace("\n", "|") + "\n"); f.flush()
+        if "STOPPING=1" in m: break
+' "$1" "$2" "$3" </dev/null >/dev/null &
+	NOTIFY_PID=$!
+	for _ in $(seq 100); do [ -S "$1" ] && break; sleep 0.05; done
+}
+
 ok() { T=$((T + 1)); echo "ok $T - $1"; }
 not_ok() { T=$((T + 1)); FAILED=1; echo "not ok $T - $1"; }
 check() { # check DESCRIPTION WANT GOT

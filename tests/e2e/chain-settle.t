@@ -172,18 +172,7 @@ kill "$MINER_PID"; wait "$MINER_PID" 2>/dev/null; MINER_PID=
 BLOG=$TMP/bump.log
 : >"$BLOG"
 # systemd's STATUS= too, through a fake NOTIFY_SOCKET (as chain-submit.t).
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(120)
-with open(sys.argv[2], "w") as f:
-    while True:
-        m = s.recv(4096).decode()
-        f.write(m.replace("\n", "|") + "\n"); f.flush()
-        if "STOPPING=1" in m: break
-' "$TMP/notify.sock" "$TMP/notify.log" &
-LISTENER=$!
-for _ in $(seq 100); do [ -S "$TMP/notify.sock" ] && break; sleep 0.05; done
+notify_listen "$TMP/notify.sock" "$TMP/notify.log" 120
 NOTIFY_SOCKET=$TMP/notify.sock "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --bump-after-ms 500 \
 	2>"$BLOG" &
 DAEMON=$!
@@ -205,7 +194,7 @@ check "the replacement settles it" 0 $?
 kill -TERM $DAEMON; wait $DAEMON
 check "SIGTERM: exit 0" 0 $?
 DAEMON=
-wait $LISTENER
+wait "$NOTIFY_PID"
 grep -q '|STATUS=.*; payments: 1 open, 0 settled, 0 not settled$' "$TMP/notify.log"
 check "STATUS= while it is in flight: payments: 1 open" 0 $?
 check "STATUS= at the end: payments: 1 settled" "payments: 0 open, 1 settled, 0 not settled" \

@@ -26,24 +26,13 @@ case "$out" in
 esac
 check "cursor at 10,000" "settled 10000" "$(cut -d' ' -f1,2 "$ANVIL_TMP/state/cursor")"
 
-# systemd's notify protocol, against a fake NOTIFY_SOCKET (PID 1 here is not systemd).
+# systemd's notify protocol, against a fake NOTIFY_SOCKET (anvil.sh).
 "$SPOOLGEN" "$ANVIL_TMP/spool" "$ANVIL_TMP/node.key" 500
-python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1]); s.settimeout(60)
-with open(sys.argv[2], "w") as f:
-    while True:
-        m = s.recv(4096).decode()
-        f.write(m.replace("\n", "|") + "\n"); f.flush()
-        if "STOPPING=1" in m: break
-' "$ANVIL_TMP/notify.sock" "$ANVIL_TMP/notify.log" &
-listener=$!
-for i in $(seq 100); do [ -S "$ANVIL_TMP/notify.sock" ] && break; sleep 0.05; done
+notify_listen "$ANVIL_TMP/notify.sock" "$ANVIL_TMP/notify.log" 60
 NOTIFY_SOCKET=$ANVIL_TMP/notify.sock timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" \
 	--once 2>"$ANVIL_TMP/run2.log"
 check "a restart picks up 500 new records" 0 "$?"
-wait "$listener"
+wait "$NOTIFY_PID"
 check "sd_notify: READY=1 first" "READY=1" "$(head -1 "$ANVIL_TMP/notify.log")"
 grep -q '^WATCHDOG=1|STATUS=0 batches in flight, 500 records settled, 0 read and not settled$' \
 	"$ANVIL_TMP/notify.log"
