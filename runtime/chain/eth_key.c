@@ -114,44 +114,18 @@ out:
 int ogx_eth_key_load(const char *path, struct ogx_eth_key *key)
 {
 	uint8_t *secret = context() ? sodium_malloc(OGX_ETH_SECRET_LEN) : NULL;
-	char *buf = secret ? sodium_malloc(SECRET_HEX + 4) : NULL;
-	const char *hex;
-	ssize_t n;
-	size_t got;
-	int fd, err;
+	int err;
 
 	memset(key, 0, sizeof(*key));
-	if (!secret || !buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	fd = ogx_open_secret(path);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	n = read(fd, buf, SECRET_HEX + 4);
-	hex = buf;
-	if (n >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
-		hex += 2;
-		n -= 2;
-	}
-	if (n < 0)
-		err = -errno;
-	else if (n < SECRET_HEX || n > SECRET_HEX + 1 ||
-		 (n == SECRET_HEX + 1 && hex[SECRET_HEX] != '\n') ||
-		 sodium_hex2bin(secret, OGX_ETH_SECRET_LEN, hex, SECRET_HEX, NULL, &got,
-				NULL) ||
-		 got != OGX_ETH_SECRET_LEN)
-		err = ogx_fail(-EBADMSG,
-			       "not a secp256k1 key (want %d hex digits and a newline)",
+	if (!secret)
+		return -ENOMEM;
+	err = ogx_read_secret_hex(path, secret, OGX_ETH_SECRET_LEN, true);
+	if (err == -EBADMSG)
+		err = ogx_fail(err, "not a secp256k1 key (want %d hex digits and a newline)",
 			       SECRET_HEX);
-	else
+	else if (!err)
 		err = ogx_eth_key_from_secret(key, secret);
-	close(fd);
-out:
 	sodium_free(secret);
-	sodium_free(buf);
 	return err;
 }
 

@@ -52,37 +52,17 @@ out:
 int ogx_key_load(const char *path, struct ogx_key *key)
 {
 	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
-	char *buf = sodium_malloc(SEED_HEX + 2);
-	ssize_t n;
-	size_t got;
-	int fd, err;
+	int err;
 
 	memset(key, 0, sizeof(*key));
-	if (!seed || !buf) {
-		err = -ENOMEM;
-		goto out;
-	}
-	fd = ogx_open_secret(path);
-	if (fd < 0) {
-		err = fd;
-		goto out;
-	}
-	n = read(fd, buf, SEED_HEX + 2);
-	if (n < 0)
-		err = -errno;
-	else if (n < SEED_HEX || (n > SEED_HEX && buf[SEED_HEX] != '\n') ||
-		 n == SEED_HEX + 2 ||
-		 sodium_hex2bin(seed, crypto_sign_SEEDBYTES, buf, SEED_HEX, NULL, &got,
-				NULL) ||
-		 got != crypto_sign_SEEDBYTES)
-		err = ogx_fail(-EBADMSG, "not an ogx key (want %d hex digits and a newline)",
-			       SEED_HEX);
-	else
+	if (!seed)
+		return -ENOMEM;
+	err = ogx_read_secret_hex(path, seed, crypto_sign_SEEDBYTES, false);
+	if (err == -EBADMSG)
+		err = ogx_fail(err, "not an ogx key (want %d hex digits and a newline)", SEED_HEX);
+	else if (!err)
 		err = ogx_key_from_seed(key, seed);
-	close(fd);
-out:
 	sodium_free(seed);
-	sodium_free(buf);
 	return err;
 }
 

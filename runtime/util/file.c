@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #include "err.h"
@@ -173,4 +174,35 @@ int ogx_open_secret(const char *path)
 		return err;
 	}
 	return fd;
+}
+
+int ogx_read_secret_hex(const char *path, uint8_t *out, size_t len, bool allow_0x)
+{
+	size_t hexlen = 2 * len, got;
+	char *buf = sodium_malloc(hexlen + 4);
+	const char *hex = buf;
+	ssize_t n;
+	int fd, err = 0;
+
+	if (!buf)
+		return -ENOMEM;
+	fd = ogx_open_secret(path);
+	if (fd < 0) {
+		sodium_free(buf);
+		return fd;
+	}
+	n = read(fd, buf, hexlen + 4);
+	if (n < 0)
+		err = -errno;
+	close(fd);
+	if (!err && allow_0x && n >= 2 && buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X')) {
+		hex += 2;
+		n -= 2;
+	}
+	if (!err && ((size_t)n < hexlen || (size_t)n > hexlen + 1 ||
+		     ((size_t)n == hexlen + 1 && hex[hexlen] != '\n') ||
+		     sodium_hex2bin(out, len, hex, hexlen, NULL, &got, NULL) || got != len))
+		err = -EBADMSG;
+	sodium_free(buf);
+	return err;
 }

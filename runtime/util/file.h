@@ -3,6 +3,7 @@
 #ifndef OGX_UTIL_FILE_H
 #define OGX_UTIL_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -33,6 +34,15 @@ int ogx_mkdirs(const char *path, mode_t mode);
  * (-EINVAL not a regular file, -EPERM readable by group or others).
  */
 int ogx_open_secret(const char *path);
+
+/*
+ * Read a secret of len bytes kept as 2 * len hex digits and an optional
+ * newline (after an optional 0x with allow_0x) from path, opened as
+ * ogx_open_secret() does, into out; the text is held in sodium_malloc'd
+ * memory only. -EBADMSG (no detail: the caller says what it wanted) when
+ * the file holds anything else.
+ */
+int ogx_read_secret_hex(const char *path, uint8_t *out, size_t len, bool allow_0x);
 
 /* fsync a directory by path (after a create/rename inside it). */
 int ogx_fsync_dir(const char *path);
