@@ -138,24 +138,8 @@ static int take_lock(struct ogx_spool *sp, unsigned int flags)
 static int open_segment(struct ogx_spool *sp, uint64_t first, int flags, int *fdp)
 {
 	char name[SPOOL_NAME_LEN + 1];
-	uint8_t hdr[SPOOL_HDR_LEN];
-	ssize_t got;
-	int fd, err;
 
-	spool_seg_name(name, first);
-	fd = openat(sp->dirfd, name, flags | O_CLOEXEC);
-	if (fd < 0)
-		return ogx_fail(-errno, "segment %s: %s", name, strerror(errno));
-	do
-		got = pread(fd, hdr, sizeof(hdr), 0);
-	while (got < 0 && errno == EINTR);
-	err = got < 0 ? -errno : spool_hdr_check(hdr, (size_t)got, name, first);
-	if (err) {
-		close(fd);
-		return err;
-	}
-	*fdp = fd;
-	return 0;
+	return spool_seg_open(sp->dirfd, first, flags, name, fdp);
 }
 
 /*

@@ -32,22 +32,11 @@ struct ogx_spool_iter {
 static int enter_segment(struct ogx_spool_iter *it, uint64_t first)
 {
 	char name[SPOOL_NAME_LEN + 1];
-	uint8_t hdr[SPOOL_HDR_LEN];
-	ssize_t got;
 	int fd, err;
 
-	spool_seg_name(name, first);
-	fd = openat(it->dirfd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return ogx_fail(-errno, "segment %s: %s", name, strerror(errno));
-	do
-		got = pread(fd, hdr, sizeof(hdr), 0);
-	while (got < 0 && errno == EINTR);
-	err = got < 0 ? -errno : spool_hdr_check(hdr, (size_t)got, name, first);
-	if (err) {
-		close(fd);
+	err = spool_seg_open(it->dirfd, first, O_RDONLY, name, &fd);
+	if (err)
 		return err;
-	}
 	if (it->r.fd >= 0)
 		close(it->r.fd);
 	spool_reader_attach(&it->r, fd, name);

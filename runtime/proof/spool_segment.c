@@ -176,6 +176,29 @@ int spool_list_segments(int dirfd, uint64_t **firsts, size_t *n)
 	return 0;
 }
 
+int spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
+		   int *fdp)
+{
+	uint8_t hdr[SPOOL_HDR_LEN];
+	ssize_t got;
+	int fd, err;
+
+	spool_seg_name(name, first);
+	fd = openat(dirfd, name, flags | O_CLOEXEC);
+	if (fd < 0)
+		return ogx_fail(-errno, "segment %s: %s", name, strerror(errno));
+	do
+		got = pread(fd, hdr, sizeof(hdr), 0);
+	while (got < 0 && errno == EINTR);
+	err = got < 0 ? -errno : spool_hdr_check(hdr, (size_t)got, name, first);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	*fdp = fd;
+	return 0;
+}
+
 int spool_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
