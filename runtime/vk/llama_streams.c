@@ -181,13 +181,29 @@ static int check(const struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *s
 	return 0;
 }
 
+/* Each stream's embedding row and position (the joint table, its own word), then run. */
+static int run(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
+	       const uint32_t *tokens, const uint32_t *pos, unsigned int n, struct ogx_vk_prog *p)
+{
+	struct vk_streams *st = &m->st;
+	uint32_t *params = st->params.map;
+
+	params[0] = 0;
+	params[1] = n;
+	for (unsigned int i = 0; i < n; i++) {
+		ogx_matrix_row(&m->w->tok_embd, tokens[i], (float *)st->x.map + (size_t)i * m->cfg.dim);
+		params[2 + i] = pos[i];
+		((uint32_t *)seqs[i]->params.map)[0] = pos[i];
+	}
+	return ogx_vk_prog_run(p);
+}
+
 int ogx_vk_llama_forward_streams(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
 				 const uint32_t *tokens, const uint32_t *pos, unsigned int n,
 				 const float **logits, uint32_t *argmax)
 {
 	struct vk_streams *st = &m->st;
 	struct ogx_vk_prog *p;
-	uint32_t *params;
 	int err;
 
 	err = check(m, seqs, tokens, pos, n);
@@ -197,17 +213,7 @@ int ogx_vk_llama_forward_streams(struct ogx_vk_llama *m, struct ogx_vk_llama_seq
 	if (n == 1)
 		return ogx_vk_llama_seq_forward(seqs[0], tokens[0], pos[0], logits, argmax);
 	err = program(m, seqs, n, &p);
-	if (err)
-		return err;
-	params = st->params.map;
-	params[0] = 0;
-	params[1] = n;
-	for (unsigned int i = 0; i < n; i++) {
-		ogx_matrix_row(&m->w->tok_embd, tokens[i], (float *)st->x.map + (size_t)i * m->cfg.dim);
-		params[2 + i] = pos[i];
-		((uint32_t *)seqs[i]->params.map)[0] = pos[i];
-	}
-	err = ogx_vk_prog_run(p);
+	err = err ?: run(m, seqs, tokens, pos, n, p);
 	if (err)
 		return err;
 	if (logits)
