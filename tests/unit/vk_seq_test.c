@@ -181,6 +181,55 @@ TEST_F(seq, position_past_context)
 }
 
 /*
+ * A prompt prefilled in batches (mat-mat) leaves the KV entries of the same
+ * tokens stepped one by one (mat-vec): the mat-mat sums in the mat-vec's
+ * order, so the next step's logits are the same bytes, at F32 and Q4_0.
+ */
+static void prefill_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
+			 const struct ogx_llama_weights *w)
+{
+	uint32_t vocab = w->cfg.vocab_size, p[37];
+	struct ogx_vk_llama_seq *batched, *stepped;
+	const float *lg;
+	float *want = malloc(vocab * sizeof(float));
+	struct ogx_vk_llama *m;
+
+	ASSERT_NE(NULL, want);
+	for (uint32_t k = 0; k < 37; k++)
+		p[k] = prompt_tok(1, k, vocab);
+	ASSERT_EQ(0, ogx_vk_llama_load(vk, w, &m));
+	ASSERT_EQ(0, ogx_vk_llama_seq_new(m, &batched));
+	ASSERT_EQ(0, ogx_vk_llama_seq_new(m, &stepped));
+	for (uint32_t k = 0; k < 36; k++)
+		ASSERT_EQ(0, ogx_vk_llama_seq_forward(stepped, p[k], k, NULL, NULL));
+	ASSERT_EQ(0, ogx_vk_llama_seq_forward(stepped, p[36], 36, &lg, NULL));
+	memcpy(want, lg, vocab * sizeof(float));
+	ASSERT_EQ(0, ogx_vk_llama_seq_prefill(batched, p, 36, 0));
+	ASSERT_EQ(0, ogx_vk_llama_seq_forward(batched, p[36], 36, &lg, NULL));
+	ASSERT_EQ(0, memcmp(want, lg, vocab * sizeof(float)));
+	ogx_vk_llama_seq_free(batched);
+	ogx_vk_llama_seq_free(stepped);
+	ogx_vk_llama_free(m);
+	free(want);
+}
+
+TEST_F(seq, prefill_equals_steps)
+{
+	char tmp[] = "/tmp/ogx-vk-prefill-XXXXXX";
+	struct ogx_llama_gguf g;
+	int fd = mkstemp(tmp);
+
+	ASSERT_GE(fd, 0);
+	close(fd);
+	prefill_case(_metadata, self->vk, &self->ck.w);
+	ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
+	ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+	prefill_case(_metadata, self->vk, &g.w);
+	ogx_llama_gguf_close(&g);
+	unlink(tmp);
+}
+
+/*
  * The joint step (ogx_vk_llama_forward_streams()): each stream's logits and
  * greedy choice are bit for bit those of its own ogx_vk_llama_seq_forward()
  * for the same token and position, for 1, 2, 3 and 8 streams on different
