@@ -213,20 +213,28 @@ static void prefill_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
 	free(want);
 }
 
-TEST_F(seq, prefill_equals_steps)
+/* w converted to a GGUF file of type t, opened (the file itself already unlinked). */
+static void open_as(struct __test_metadata *_metadata, const struct ogx_llama_weights *w,
+		    enum ogx_wtype t, struct ogx_llama_gguf *g)
 {
-	char tmp[] = "/tmp/ogx-vk-prefill-XXXXXX";
-	struct ogx_llama_gguf g;
+	char tmp[] = "/tmp/ogx-vk-seq-XXXXXX";
 	int fd = mkstemp(tmp);
 
 	ASSERT_GE(fd, 0);
 	close(fd);
+	ASSERT_EQ(0, ogx_llama_gguf_save(w, NULL, t, "t", tmp, NULL));
+	ASSERT_EQ(0, ogx_llama_gguf_open(g, tmp));
+	unlink(tmp);
+}
+
+TEST_F(seq, prefill_equals_steps)
+{
+	struct ogx_llama_gguf g;
+
 	prefill_case(_metadata, self->vk, &self->ck.w);
-	ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
-	ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+	open_as(_metadata, &self->ck.w, OGX_WTYPE_Q4_0, &g);
 	prefill_case(_metadata, self->vk, &g.w);
 	ogx_llama_gguf_close(&g);
-	unlink(tmp);
 }
 
 /*
@@ -353,21 +361,15 @@ TEST_F(seq, streams_one_two_three_eight_equal_alone)
 TEST_F(seq, streams_weight_types_equal_alone)
 {
 	static const enum ogx_wtype types[] = { OGX_WTYPE_F16, OGX_WTYPE_Q8_0, OGX_WTYPE_Q4_0 };
-	char tmp[] = "/tmp/ogx-vk-streams-XXXXXX";
-	int fd = mkstemp(tmp);
 
-	ASSERT_GE(fd, 0);
-	close(fd);
 	for (unsigned t = 0; t < 3; t++) {
 		struct ogx_llama_gguf g;
 
-		ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, types[t], "t", tmp, NULL));
-		ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+		open_as(_metadata, &self->ck.w, types[t], &g);
 		TH_LOG("%s", ogx_wtype_name(types[t]));
 		streams_case(_metadata, self->vk, &g.w, 3);
 		ogx_llama_gguf_close(&g);
 	}
-	unlink(tmp);
 }
 
 /*
@@ -376,19 +378,13 @@ TEST_F(seq, streams_weight_types_equal_alone)
  */
 TEST_F(seq, streams_lane_split_equal_alone)
 {
-	char tmp[] = "/tmp/ogx-vk-streams-XXXXXX";
 	struct ogx_llama_gguf g;
-	int fd = mkstemp(tmp);
 
-	ASSERT_GE(fd, 0);
-	close(fd);
 	self->vk->row_per_invocation = false;
 	streams_case(_metadata, self->vk, &self->ck.w, 3);
-	ASSERT_EQ(0, ogx_llama_gguf_save(&self->ck.w, NULL, OGX_WTYPE_Q4_0, "t", tmp, NULL));
-	ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+	open_as(_metadata, &self->ck.w, OGX_WTYPE_Q4_0, &g);
 	streams_case(_metadata, self->vk, &g.w, 2);
 	ogx_llama_gguf_close(&g);
-	unlink(tmp);
 }
 
 /*
