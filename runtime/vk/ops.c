@@ -49,15 +49,58 @@ static uint32_t f2u(float f)
 	return u;
 }
 
+/*
+ * Rows per dispatch of a weight whose rows are rb bytes: chunks that fit the
+ * device's storage-buffer range, start aligned and hold whole workgroups of
+ * wg_rows; 0 when one row alone exceeds the range.
+ */
+static size_t row_chunk(const struct ogx_vk *vk, size_t rb, size_t wg_rows)
+{
+	size_t max = vk->props.limits.maxStorageBufferRange;
+	size_t align = vk->props.limits.minStorageBufferOffsetAlignment;
+	size_t step;
+
+	if (!align)
+		align = 1;
+	step = align / gcd(rb, align);
+	step = step * wg_rows / gcd(step, wg_rows);
+	return max / rb / step * step;
+}
+
+/* Rows r0.. (rows of them) of weight w through shader: the mat-vec/mat-mat bindings. */
+static int weight_dispatch(struct ogx_vk_prog *p, const char *shader, const uint32_t *spec,
+			   uint32_t nspec, const struct ogx_vk_matvec *mv,
+			   const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
+			   const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
+			   const struct ogx_vk_buf *params, uint32_t r0, uint32_t rows, size_t rb,
+			   uint32_t groups)
+{
+	/* Whole words: the shader reads the last block's bytes by the word. */
+	VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
+	struct ogx_vk_bind b[5] = {
+		{ w, off, off + len > w->size ? w->size - off : len },
+		{ x, 0, 0 }, { y, 0, 0 },
+		{ (mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) ? aux : x, 0, 0 },
+		{ params, 0, 0 },
+	};
+	uint32_t push[2] = { mv->yoff, r0 };
+	struct ogx_vk_pipe *pipe;
+	int err = ogx_vk_pipe_get(p->vk, shader, 5, spec, nspec, &pipe);
+
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, push, 2, groups, 1, 1);
+	return 0;
+}
+
 int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
-	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk, wg_rows;
+	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk, wg_rows;
 	uint64_t yend;
-	struct ogx_vk_pipe *pipe;
 	int err;
 
 	if ((unsigned)mv->type > OGX_VK_Q4_0)
@@ -86,18 +129,12 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		return ogx_fail(-EINVAL, "mat-vec: output holds %llu bytes, needs %llu floats",
 				(unsigned long long)y->size, (unsigned long long)yend);
 
-	/* Row chunks that fit the storage-buffer range and start aligned. */
-	max = vk->props.limits.maxStorageBufferRange;
-	align = vk->props.limits.minStorageBufferOffsetAlignment;
-	if (!align)
-		align = 1;
 	wg_rows = vk->row_per_invocation ? 64 : MV_ROWS;
-	step = align / gcd(rb, align);
-	step = step * wg_rows / gcd(step, wg_rows);
-	chunk = max / rb / step * step;
+	chunk = row_chunk(vk, rb, wg_rows);
 	if (!chunk)
 		return ogx_fail(-EINVAL, "mat-vec: a row of %zu bytes exceeds the device's "
-				"storage-buffer range (%zu)", rb, max);
+				"storage-buffer range (%zu)", rb,
+				(size_t)vk->props.limits.maxStorageBufferRange);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
 		uint32_t spec[14] = {
@@ -108,20 +145,10 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 			/* Cache the input in shared memory when it fits in 16 KiB. */
 			mv->k <= 4096 ? mv->k / 4 : 1,
 		};
-		/* Whole words: the shader reads the last block's bytes by the word. */
-		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
-		struct ogx_vk_bind b[5] = {
-			{ w, off, off + len > w->size ? w->size - off : len },
-			{ x, 0, 0 }, { y, 0, 0 },
-			{ (mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) ? aux : x, 0, 0 },
-			{ params, 0, 0 },
-		};
-		uint32_t push[2] = { mv->yoff, r0 };
-
-		err = ogx_vk_pipe_get(vk, mv_shader[mv->type], 5, spec, 13, &pipe);
+		err = weight_dispatch(p, mv_shader[mv->type], spec, 13, mv, w, x, y, aux, params, r0,
+				      rows, rb, (uint32_t)((rows + wg_rows - 1) / wg_rows));
 		if (err)
 			return err;
-		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + wg_rows - 1) / wg_rows, 1, 1);
 	}
 	return p->err;
 }
@@ -289,8 +316,7 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 		     const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
-	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), max, align, step, chunk;
-	struct ogx_vk_pipe *pipe;
+	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk;
 	int err;
 
 	if ((unsigned)mv->type > OGX_VK_Q4_0 || !mv->k || !mv->m || !rb)
@@ -310,16 +336,11 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 	    params->size < (mv->flags & OGX_VK_MV_POSTAB ? 2ull + nt : 2ull) * 4)
 		return ogx_fail(-EINVAL, "mat-mat: buffers too small for %u x %u %s, %u tokens",
 				mv->m, mv->k, ogx_vk_wtype_name(mv->type), nt);
-	max = vk->props.limits.maxStorageBufferRange;
-	align = vk->props.limits.minStorageBufferOffsetAlignment;
-	if (!align)
-		align = 1;
-	step = align / gcd(rb, align);
-	step = step * 64 / gcd(step, 64);
-	chunk = max / rb / step * step;
+	chunk = row_chunk(vk, rb, 64);
 	if (!chunk)
 		return ogx_fail(-EINVAL, "mat-mat: a row of %zu bytes exceeds the device's "
-				"storage-buffer range (%zu)", rb, max);
+				"storage-buffer range (%zu)", rb,
+				(size_t)vk->props.limits.maxStorageBufferRange);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
 		uint32_t spec[14] = {
@@ -331,19 +352,10 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 			/* The mat-vec's lanes per row: its sums, in its order. */
 			vk->row_per_invocation ? 1 : 64 / MV_ROWS,
 		};
-		VkDeviceSize off = (VkDeviceSize)r0 * rb, len = ((VkDeviceSize)rows * rb + 3) & ~3ull;
-		struct ogx_vk_bind b[5] = {
-			{ w, off, off + len > w->size ? w->size - off : len },
-			{ x, 0, 0 }, { y, 0, 0 },
-			{ (mv->flags & (OGX_VK_MV_NORM | OGX_VK_MV_GLU)) ? aux : x, 0, 0 },
-			{ params, 0, 0 },
-		};
-		uint32_t push[2] = { mv->yoff, r0 };
-
-		err = ogx_vk_pipe_get(vk, mm_shader[mv->type], 5, spec, 14, &pipe);
+		err = weight_dispatch(p, mm_shader[mv->type], spec, 14, mv, w, x, y, aux, params, r0,
+				      rows, rb, (rows + 63) / 64);
 		if (err)
 			return err;
-		ogx_vk_prog_dispatch(p, pipe, b, push, 2, (rows + 63) / 64, 1, 1);
 	}
 	return p->err;
 }
