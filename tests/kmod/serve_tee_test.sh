@@ -65,5 +65,27 @@ cat /dev/ogx >"$OGX_HOME/ogx.log"
 out=$("$build/ogverify" log "$OGX_HOME/ogx.log" --spool "$OGX_HOME/spool" 2>&1)
 ok $? "ogverify log: the module's log holds the record's event"
 echo "$out" | sed 's/^/# /'
+# A stop while tee batches are in flight: workers waiting on the loop's ring
+# for their kernel events must not hang the stop, and what was answered is
+# in the spool, verified, with its events in the module's log.
+"$build/ogrun" serve --listen 127.0.0.1:0 --model "mnist=$fc" >"$OGX_HOME/out" 2>"$OGX_HOME/err" &
+pid=$!
+for _ in $(seq 200); do grep -q '^listening' "$OGX_HOME/out" && break; sleep 0.05; done
+url=http://127.0.0.1:$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OGX_HOME/out")
+echo "{\"model\":\"mnist\",\"input\":{\"b64\":\"$(cat "$OGX_HOME/img")\"},\"og\":{\"level\":\"tee\"}}" >"$OGX_HOME/body"
+OGX_WRK_BODY=$OGX_HOME/body wrk -t1 -c8 -d6s -s "$src/tests/e2e/serve-wrk.lua" "$url" >/dev/null 2>&1 &
+wrk=$!
+sleep 2
+kill -TERM $pid
+timeout 30 tail --pid=$pid -f /dev/null
+ok $? "a stop with tee batches in flight ends within 30 s"
+wait $pid
+ok $? "and ends cleanly"
+wait $wrk
+out=$("$build/ogverify" spool "$OGX_HOME/spool" 2>&1)
+ok $? "ogverify spool after the stop: $(echo "$out" | tail -1 | cut -c1-60)"
+cat /dev/ogx >"$OGX_HOME/ogx.log"
+"$build/ogverify" log "$OGX_HOME/ogx.log" --spool "$OGX_HOME/spool" >/dev/null 2>&1
+ok $? "ogverify log: every tee record's event is in the module's log"
 rm -rf "$OGX_HOME"
 echo "1..$n"
