@@ -63,6 +63,7 @@ struct kcall {
 
 struct conn {
 	struct srv *s;
+	struct conn *prev, *next;	/* srv's list of open connections */
 	int fd;
 	unsigned int inflight;	/* ring operations not yet completed */
 	unsigned int refs;	/* a job that will still post messages */
@@ -191,6 +192,7 @@ struct srv {
 	struct io_uring ring;
 	struct recv_ring rr;
 	struct conn *starved;		/* connections to re-arm on the next turn */
+	struct conn *conn_list;		/* every connection not yet freed */
 	uint64_t recv_nobufs;		/* recvs that found the ring empty */
 	int lfd, efd, sigfd;
 	struct op accept_op, event_op, signal_op;

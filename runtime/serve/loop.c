@@ -57,10 +57,14 @@ static void reserve_pair(struct srv *s)
 		io_uring_submit(&s->ring);
 }
 
-static void conn_maybe_free(struct conn *c)
+static void conn_free(struct conn *c)
 {
-	if (!c->closing || c->inflight || c->refs)
-		return;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->s->conn_list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	close(c->fd);
 	ogx_http_parser_free(&c->hp);
 	ogx_buf_free(&c->sending);
@@ -68,6 +72,12 @@ static void conn_maybe_free(struct conn *c)
 	free(c->rbuf);
 	c->s->conns--;
 	free(c);
+}
+
+static void conn_maybe_free(struct conn *c)
+{
+	if (c->closing && !c->inflight && !c->refs)
+		conn_free(c);
 }
 
 static void conn_close(struct conn *c)
@@ -459,6 +469,10 @@ static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 	s->accepted++;
 	s->conns++;
 	c->s = s;
+	c->next = s->conn_list;
+	if (c->next)
+		c->next->prev = c;
+	s->conn_list = c;
 	c->fd = cqe->res;
 	c->recv_op = (struct op){ .type = OP_RECV, .c = c };
 	c->send_op = (struct op){ .type = OP_SEND, .c = c };
@@ -642,6 +656,10 @@ out:
 	 * committed stay in the spool. */
 	kcall_loop_gone(s);
 	io_uring_queue_exit(&s->ring);
+	/* The ring is gone: nothing completes on them. A job still queued or
+	 * running is freed by sched_stop() or with its last message. */
+	while (s->conn_list)
+		conn_free(s->conn_list);
 	recvbuf_free(s);
 	commit_free(s);
 	close(s->sigfd);

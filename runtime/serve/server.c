@@ -280,6 +280,7 @@ out:
 		s->msgs = m->next;
 		ogx_buf_free(&m->data);
 		free(m->rec);
+		job_free(m->job);	/* a job finished after the loop stopped */
 		free(m);
 	}
 	free(s);

@@ -80,7 +80,9 @@ kill -TERM $pid
 timeout 30 tail --pid=$pid -f /dev/null
 ok $? "a stop with tee batches in flight ends within 30 s"
 wait $pid
-ok $? "and ends cleanly"
+rc=$?
+ok $rc "and ends cleanly (exit $rc)"
+[ $rc -eq 0 ] || tail -30 "$OGX_HOME/err" | sed 's/^/# /'
 wait $wrk
 out=$("$build/ogverify" spool "$OGX_HOME/spool" 2>&1)
 ok $? "ogverify spool after the stop: $(echo "$out" | tail -1 | cut -c1-60)"
