@@ -651,13 +651,13 @@ int loop_run(struct srv *s)
 	sd_notify(0, "STOPPING=1");
 	err = 0;
 out:
-	/* Workers waiting on ogx.ko commands give up; then the ring goes.
-	 * Connections still open are dropped with the process; records already
-	 * committed stay in the spool. */
+	/* Workers waiting on ogx.ko commands give up; then the ring goes, and
+	 * the connections still open are closed unanswered (nothing completes
+	 * on them any more; a job still queued or running is freed by
+	 * sched_stop() or with its last message). Records already committed
+	 * stay in the spool. */
 	kcall_loop_gone(s);
 	io_uring_queue_exit(&s->ring);
-	/* The ring is gone: nothing completes on them. A job still queued or
-	 * running is freed by sched_stop() or with its last message. */
 	while (s->conn_list)
 		conn_free(s->conn_list);
 	recvbuf_free(s);
