@@ -25,7 +25,7 @@ serve_start() {
 	"$OGRUN" serve --listen 127.0.0.1:0 "$@" >"$TMP/serve.out" 2>"$TMP/serve.err" &
 	SERVE_PID=$!
 	SERVE_PIDS="$SERVE_PIDS $SERVE_PID"
-	for _ in $(seq 200); do
+	for _ in $(seq 600); do  # up to 30 s: a sanitizer build under load starts slowly
 		grep -q '^listening on ' "$TMP/serve.out" 2>/dev/null && break
 		kill -0 "$SERVE_PID" 2>/dev/null || break
 		sleep 0.05
