@@ -54,6 +54,7 @@ struct ogx_vk {
 	uint32_t subgroup_size;
 	bool subgroup_arith;		/* subgroupAdd & co. in compute */
 	bool row_per_invocation;	/* mat-vec split for CPU devices (matvec.glsl) */
+	bool streams_apart;		/* joint step: KV store, attention per stream (tests) */
 	bool validation;
 	bool staged;			/* weights staged into device-local memory (buffer.h) */
 	unsigned validation_errors;	/* error messages from the layers */

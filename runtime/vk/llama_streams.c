@@ -81,14 +81,41 @@ void vk_streams_free(struct ogx_vk_llama *m)
 		ogx_vk_buf_free(m->vk, bufs[i]);
 }
 
-/* The per-stream part of a layer: K/V rows into each cache, then each attention. */
+/*
+ * The part of a layer where the streams differ: each stream's K/V row into
+ * its own caches at its own position, then its attention over them. One
+ * dispatch of each for all n streams (kv_store_streams, attention_streams):
+ * on lavapipe a dispatch costs about as much as a small one's work, and
+ * these were 2n of a layer's 7 + 2n. Each sequence keeps its own cache
+ * buffers (seq_new/free stay as they are) and the shaders take up to 8 of
+ * them as separate bindings chosen by a switch on the row, which core
+ * Vulkan 1.0 allows without descriptor indexing; a device whose limits
+ * allow fewer than those 19 storage buffers per stage gets a dispatch per
+ * stream, as before. Either way a row's attention is the body a sequence
+ * stepped alone runs (attention.glsl), summed in the same order.
+ */
 static int record_per_stream(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
 			     unsigned int n, uint32_t l, struct ogx_vk_prog *p)
 {
 	const struct ogx_llama_config *c = &m->cfg;
+	const struct ogx_vk_buf *kc[VK_LLAMA_MAX_NT], *vc[VK_LLAMA_MAX_NT];
 	struct vk_streams *st = &m->st;
 	int err = 0;
 
+	if (ogx_vk_streams_bindable(m->vk) && !m->vk->streams_apart) {
+		for (unsigned int i = 0; i < n; i++) {
+			kc[i] = &seqs[i]->k[l];
+			vc[i] = &seqs[i]->v[l];
+		}
+		err = ogx_vk_op_kv_store_streams(p, m->kv_dim, c->seq_len, n, &st->k, &st->v, kc,
+						 vc, &st->params);
+		ogx_vk_prog_barrier(p);
+		err = err ?: ogx_vk_op_attention_streams(p, c->n_heads, c->n_kv_heads,
+							 m->head_size, c->seq_len, n, &st->q, kc,
+							 vc, &st->xb, &st->params);
+		ogx_vk_prog_barrier(p);
+		return err;
+	}
 	for (unsigned int i = 0; !err && i < n; i++)
 		err = ogx_vk_op_kv_store(p, m->kv_dim, c->seq_len, i, &st->k, &st->v,
 					 &seqs[i]->k[l], &seqs[i]->v[l], &seqs[i]->params);

@@ -7,6 +7,8 @@
 #include "vk/ops.h"
 
 #define MV_ROWS 8	/* rows per workgroup: 8 lanes per row of 64 */
+/* kv_store_streams and attention_streams: 3 buffers, then a K and a V cache per stream. */
+#define VK_STREAMS_NBIND (3 + 2 * OGX_VK_MAX_STREAMS)
 
 const char *ogx_vk_wtype_name(enum ogx_vk_wtype t)
 {
@@ -153,6 +155,20 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 	return p->err;
 }
 
+/* The shapes attention.glsl takes on this device. */
+static int attention_shape(const struct ogx_vk *vk, uint32_t heads, uint32_t kv_heads,
+			   uint32_t head, uint32_t seq)
+{
+	if (!heads || !kv_heads || !head || !seq || heads % kv_heads)
+		return ogx_fail(-EINVAL, "attention: %u heads do not share %u KV heads evenly",
+				heads, kv_heads);
+	if ((uint64_t)seq * 4 + 512 > vk->props.limits.maxComputeSharedMemorySize)
+		return ogx_fail(-EINVAL, "attention: a context of %u tokens exceeds the shared "
+				"memory of %s (%u bytes)", seq, vk->desc.name,
+				vk->props.limits.maxComputeSharedMemorySize);
+	return 0;
+}
+
 static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, uint32_t head,
 		     uint32_t seq, uint32_t nt, uint32_t row, const struct ogx_vk_buf *q,
 		     const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
@@ -165,15 +181,10 @@ static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, u
 				    { params, 0, 0 } };
 	uint64_t cache = (uint64_t)seq * kv_heads * head * 4;
 	struct ogx_vk_pipe *pipe;
-	int err;
+	int err = attention_shape(vk, heads, kv_heads, head, seq);
 
-	if (!heads || !kv_heads || !head || !seq || heads % kv_heads)
-		return ogx_fail(-EINVAL, "attention: %u heads do not share %u KV heads evenly",
-				heads, kv_heads);
-	if ((uint64_t)seq * 4 + 512 > vk->props.limits.maxComputeSharedMemorySize)
-		return ogx_fail(-EINVAL, "attention: a context of %u tokens exceeds the shared "
-				"memory of %s (%u bytes)", seq, vk->desc.name,
-				vk->props.limits.maxComputeSharedMemorySize);
+	if (err)
+		return err;
 	if (k->size < cache || v->size < cache || q->size < (uint64_t)tokens * heads * head * 4 ||
 	    out->size < (uint64_t)tokens * heads * head * 4)
 		return ogx_fail(-EINVAL, "attention: buffers too small for %u heads of %u over "
@@ -257,6 +268,100 @@ int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uin
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, (kv_dim + 63) / 64, 1, 1);
+	return p->err;
+}
+
+bool ogx_vk_streams_bindable(const struct ogx_vk *vk)
+{
+	const VkPhysicalDeviceLimits *l = &vk->props.limits;
+
+	return l->maxPerStageDescriptorStorageBuffers >= VK_STREAMS_NBIND &&
+	       l->maxDescriptorSetStorageBuffers >= VK_STREAMS_NBIND &&
+	       l->maxPerStageResources >= VK_STREAMS_NBIND;
+}
+
+/*
+ * Bindings 3.. of kv_store_streams and attention_streams: stream s's K
+ * cache at 3 + s, its V cache at 3 + OGX_VK_MAX_STREAMS + s; the slots of
+ * streams >= n hold stream 0's (valid, never read). Checks what the shader
+ * relies on: n streams, caches of seq rows of kv_dim, a position table.
+ */
+static int stream_binds(struct ogx_vk_prog *p, const char *op, uint32_t kv_dim, uint32_t seq,
+			uint32_t n, const struct ogx_vk_buf *const *kc,
+			const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *params,
+			struct ogx_vk_bind *b)
+{
+	uint64_t cache = (uint64_t)seq * kv_dim * 4;
+
+	if (!ogx_vk_streams_bindable(p->vk))
+		return ogx_fail(-EOPNOTSUPP, "%s: %s allows %u storage buffers per shader stage, "
+				"a joint step binds %u", op, p->vk->desc.name,
+				p->vk->props.limits.maxPerStageDescriptorStorageBuffers,
+				VK_STREAMS_NBIND);
+	if (!n || n > OGX_VK_MAX_STREAMS)
+		return ogx_fail(-EINVAL, "%s: %u streams, 1 to %u", op, n, OGX_VK_MAX_STREAMS);
+	if (params->size < (2 + (uint64_t)n) * 4)
+		return ogx_fail(-EINVAL, "%s: no position table for %u streams", op, n);
+	for (uint32_t s = 0; s < OGX_VK_MAX_STREAMS; s++) {
+		uint32_t i = s < n ? s : 0;
+
+		if (kc[i]->size < cache || vc[i]->size < cache)
+			return ogx_fail(-EINVAL, "%s: stream %u's caches hold less than %u "
+					"positions of %u floats", op, i, seq, kv_dim);
+		b[3 + s] = (struct ogx_vk_bind){ kc[i], 0, 0 };
+		b[3 + OGX_VK_MAX_STREAMS + s] = (struct ogx_vk_bind){ vc[i], 0, 0 };
+	}
+	return 0;
+}
+
+int ogx_vk_op_kv_store_streams(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t n,
+			       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
+			       const struct ogx_vk_buf *const *kc,
+			       const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *params)
+{
+	struct ogx_vk_bind b[VK_STREAMS_NBIND] = { { ks, 0, 0 }, { vs, 0, 0 }, { params, 0, 0 } };
+	uint64_t rows = (uint64_t)n * kv_dim * 4;
+	struct ogx_vk_pipe *pipe;
+	int err;
+
+	if (!kv_dim || !seq)
+		return ogx_fail(-EINVAL, "KV store: %u floats into %u positions", kv_dim, seq);
+	err = stream_binds(p, "KV store", kv_dim, seq, n, kc, vc, params, b);
+	if (err)
+		return err;
+	if (ks->size < rows || vs->size < rows)
+		return ogx_fail(-EINVAL, "KV store: buffers too small for %u rows of %u floats",
+				n, kv_dim);
+	err = ogx_vk_pipe_get(p->vk, "kv_store_streams", VK_STREAMS_NBIND, &kv_dim, 1, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (kv_dim + 63) / 64, n, 1);
+	return p->err;
+}
+
+int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+				uint32_t head, uint32_t seq, uint32_t n,
+				const struct ogx_vk_buf *q, const struct ogx_vk_buf *const *kc,
+				const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *out,
+				const struct ogx_vk_buf *params)
+{
+	uint32_t spec[4] = { heads, kv_heads, head, seq };
+	struct ogx_vk_bind b[VK_STREAMS_NBIND] = { { q, 0, 0 }, { out, 0, 0 },
+						  { params, 0, 0 } };
+	uint64_t rows = (uint64_t)n * heads * head * 4;
+	struct ogx_vk_pipe *pipe;
+	int err = attention_shape(p->vk, heads, kv_heads, head, seq);
+
+	err = err ?: stream_binds(p, "attention", kv_heads * head, seq, n, kc, vc, params, b);
+	if (err)
+		return err;
+	if (q->size < rows || out->size < rows)
+		return ogx_fail(-EINVAL, "attention: buffers too small for %u rows of %u heads "
+				"of %u", n, heads, head);
+	err = ogx_vk_pipe_get(p->vk, "attention_streams", VK_STREAMS_NBIND, spec, 4, &pipe);
+	if (err)
+		return err;
+	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, n, 1);
 	return p->err;
 }
 

@@ -98,6 +98,32 @@ int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uin
 		       const struct ogx_vk_buf *kc, const struct ogx_vk_buf *vc,
 		       const struct ogx_vk_buf *params);
 
+/*
+ * The joint step of n <= OGX_VK_MAX_STREAMS sequences with one dispatch per
+ * op for all of them (shaders/kv_store_streams.comp, attention_streams.comp):
+ * kc[s], vc[s] are stream s's caches ([seq][kv_dim]), its position
+ * params[2 + s]. Each cache is a binding of its own (3 + 2 x 8 storage
+ * buffers in all): on a device whose limits allow fewer
+ * (ogx_vk_streams_bindable() false) both fail with -EOPNOTSUPP, and the
+ * per-stream ops above remain.
+ */
+#define OGX_VK_MAX_STREAMS 8
+
+bool ogx_vk_streams_bindable(const struct ogx_vk *vk);
+
+/* Row s of ks and vs ([n][kv_dim]) into kc[s], vc[s] at position params[2 + s]. */
+int ogx_vk_op_kv_store_streams(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t n,
+			       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
+			       const struct ogx_vk_buf *const *kc,
+			       const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *params);
+
+/* Attention of row s of q ([n][heads * head]) over kc[s], vc[s] into row s of out. */
+int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
+				uint32_t head, uint32_t seq, uint32_t n,
+				const struct ogx_vk_buf *q, const struct ogx_vk_buf *const *kc,
+				const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *out,
+				const struct ogx_vk_buf *params);
+
 /* Attention of q over caches k, v ([seq][kv_heads * head]) up to pos. */
 int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,

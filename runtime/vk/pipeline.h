@@ -15,7 +15,8 @@
 
 #define OGX_VK_PUSH_WORDS 8
 #define OGX_VK_MAX_SPEC 16
-#define OGX_VK_MAX_BIND 8
+/* The joint step's KV store and attention: 3 buffers and 2 caches for each of 8 streams. */
+#define OGX_VK_MAX_BIND 19
 
 struct ogx_vk;
 

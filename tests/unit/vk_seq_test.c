@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/llama.h"
+#include "vk/ops.h"
 
 #define NSEQ 3
 #define STEPS 40
@@ -481,6 +482,85 @@ TEST_F(seq, streams_refusals)
 	ogx_vk_llama_seq_free(foreign);
 	ogx_vk_llama_free(other);
 	ogx_vk_llama_free(m);
+}
+
+/* The dispatches one joint step of n streams submits. */
+static unsigned long joint_dispatches(struct __test_metadata *_metadata, struct ogx_vk *vk,
+				      const struct ogx_llama_weights *w, unsigned n)
+{
+	struct ogx_vk_llama_seq *seqs[MAXS];
+	uint32_t tok[MAXS], pos[MAXS];
+	struct ogx_vk_llama *m;
+	unsigned long before;
+
+	ASSERT_EQ(0, ogx_vk_llama_load(vk, w, &m));
+	for (unsigned i = 0; i < n; i++) {
+		ASSERT_EQ(0, ogx_vk_llama_seq_new(m, &seqs[i]));
+		tok[i] = 1 + i;
+		pos[i] = i;
+	}
+	before = vk->dispatches;
+	ASSERT_EQ(0, ogx_vk_llama_forward_streams(m, seqs, tok, pos, n, NULL, NULL));
+	before = vk->dispatches - before;
+	for (unsigned i = 0; i < n; i++)
+		ogx_vk_llama_seq_free(seqs[i]);
+	ogx_vk_llama_free(m);
+	return before;
+}
+
+/*
+ * A layer's KV store and attention are one dispatch each for all the
+ * streams (kv_store_streams, attention_streams): 9 a layer whatever n, then
+ * the classifier and an argmax per stream. Forced apart, 7 + 2n.
+ */
+TEST_F(seq, streams_one_attention_dispatch_per_layer)
+{
+	unsigned long l = self->ck.w.cfg.n_layers;
+
+	ASSERT_EQ(l * 9 + 1 + 2, joint_dispatches(_metadata, self->vk, &self->ck.w, 2));
+	ASSERT_EQ(l * 9 + 1 + 8, joint_dispatches(_metadata, self->vk, &self->ck.w, 8));
+	self->vk->streams_apart = true;
+	ASSERT_EQ(l * (7 + 2 * 8) + 1 + 8, joint_dispatches(_metadata, self->vk, &self->ck.w, 8));
+	streams_case(_metadata, self->vk, &self->ck.w, 3);
+}
+
+/*
+ * A device that allows fewer storage buffers per shader stage than the 19
+ * the joint shaders bind (Vulkan's minimum is 4; lavapipe's 32 lowered
+ * here): the joint ops refuse, and the joint step keeps a dispatch per
+ * stream, still bit for bit each stream's own step.
+ */
+TEST_F(seq, streams_few_bindings_fall_back)
+{
+	struct ogx_vk *vk = self->vk;
+	unsigned long l = self->ck.w.cfg.n_layers;
+	const struct ogx_vk_buf *kc[2], *vc[2];
+	struct ogx_vk_prog p;
+	struct ogx_vk_buf b;
+	char want[512];
+	int err;
+
+	vk->props.limits.maxPerStageDescriptorStorageBuffers = 18;
+	ASSERT_FALSE(ogx_vk_streams_bindable(vk));
+	ASSERT_EQ(0, ogx_vk_buf_alloc(vk, 4096, "test", &b));
+	kc[0] = kc[1] = vc[0] = vc[1] = &b;
+	ASSERT_EQ(0, ogx_vk_prog_begin(vk, 2, &p));
+	err = ogx_vk_op_attention_streams(&p, 2, 2, 8, 16, 2, &b, kc, vc, &b, &b);
+	ASSERT_EQ(-EOPNOTSUPP, err);
+	snprintf(want, sizeof(want), "attention: %s allows 18 storage buffers per shader stage, "
+		 "a joint step binds 19", vk->desc.name);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+	err = ogx_vk_op_kv_store_streams(&p, 16, 16, 2, &b, &b, kc, vc, &b);
+	ASSERT_EQ(-EOPNOTSUPP, err);
+	snprintf(want, sizeof(want), "KV store: %s allows 18 storage buffers per shader stage, "
+		 "a joint step binds 19", vk->desc.name);
+	ASSERT_STREQ(want, ogx_errmsg(err));
+	ogx_vk_prog_free(&p);
+	ogx_vk_buf_free(vk, &b);
+
+	ASSERT_EQ(l * (7 + 2 * 3) + 1 + 3, joint_dispatches(_metadata, vk, &self->ck.w, 3));
+	streams_case(_metadata, vk, &self->ck.w, 3);
+	streams_case(_metadata, vk, &self->ck.w, 8);
 }
 
 TEST_HARNESS_MAIN
