@@ -1,9 +1,11 @@
 // The joint step of several sequences (vk/llama_streams.c): row ROW of the
 // batch's [n][KVDIM] key and value projections (RoPE applied) into one
 // sequence's caches at its position, params[0] of its own parameter buffer.
-// A dispatch per sequence and layer: the position is read on the device, so
-// the step is recorded once and only the parameter words change per token
-// (a vkCmdCopyBuffer would bake the offset into the recording).
+// A dispatch per sequence and layer, on a device with too few bindings for
+// kv_store_streams.comp (which does all sequences at once): the position is
+// read on the device, so the step is recorded once and only the parameter
+// words change per token (a vkCmdCopyBuffer would bake the offset into the
+// recording).
 #version 450
 
 layout(local_size_x = 64) in;

@@ -12,8 +12,11 @@
 #include "vk/ops.h"
 #include "vk/prog.h"
 
-/* The most tokens a mat-mat takes (ogx_vk_matmul_max_tokens() starts there). */
-#define VK_LLAMA_MAX_NT 8
+/*
+ * The most tokens a mat-mat takes (ogx_vk_matmul_max_tokens() starts there),
+ * and so the most streams of a joint step (OGX_VK_MAX_STREAMS in ops.h).
+ */
+#define VK_LLAMA_MAX_NT OGX_VK_MAX_STREAMS
 
 struct vk_layer {
 	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3;
@@ -24,7 +27,8 @@ struct vk_layer {
  * The joint step of several sequences (llama_streams.c): [nt][...] rows of
  * activations, one per stream, and a program per stream count n, recorded
  * for the sequences it was last asked with (their caches are bound in it).
- * params: word 1 the stream count, word 2 + t stream t's position.
+ * params: word 1 the stream count, word 2 + t stream t's position (the
+ * mat-mats' RoPE, kv_store_streams and attention_streams read it there).
  */
 struct vk_streams {
 	struct ogx_vk_buf x, q, k, v, xb, hb, hb2, logits, best, params;

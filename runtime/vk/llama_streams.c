@@ -7,21 +7,23 @@
  * every weight matmul is the prompt path's mat-mat (shaders/matmul.glsl)
  * reading each weight row once for all n tokens, with each token's RoPE at
  * its own position (POSTAB: positions from a table, not p0 + t). Where the
- * streams differ, a dispatch per stream: its K and V rows into its own
- * caches at its own position (kv_store.comp), and attention over its own
- * cache (attention.comp with the row to read and write; a per-row table of
- * caches would need descriptor indexing, which core Vulkan 1.0 lacks, and
- * a dispatch per stream keeps the one attention shader that a sequence
- * stepped alone uses). Positions live in parameter words the host writes
- * before each run (the joint buffer's table, each sequence's own word), so
- * a program is recorded once per set of sequences and only re-recorded
- * when the set for a stream count changes (a stream ends, another joins).
+ * streams differ (each K/V row into its own sequence's caches at its own
+ * position, then attention over them), one dispatch for all streams
+ * (kv_store_streams.comp, attention_streams.comp: each sequence's caches
+ * are bindings of their own, see record_per_stream()), or a dispatch per
+ * stream on a device with too few bindings (kv_store.comp, attention.comp
+ * on a row). Positions live in parameter words the host writes before each
+ * run (the joint buffer's table, each sequence's own word for the
+ * per-stream ops), so a program is recorded once per set of sequences and
+ * only re-recorded when the set for a stream count changes (a stream ends,
+ * another joins).
  *
  * Each stream's logits are bit for bit those of its own
  * ogx_vk_llama_seq_forward(): matmul.glsl sums a row in the order of the
  * mat-vec's split on this device (one row per invocation on CPU devices,
- * lanes and a tree on GPUs). tests/unit/vk_streams_test.c checks both
- * splits on lavapipe; a GPU compiler was not tried (none here).
+ * lanes and a tree on GPUs), and every attention runs attention.glsl's
+ * body. tests/unit/vk_seq_test.c checks both splits and both attention
+ * paths on lavapipe; a GPU compiler was not tried (none here).
  */
 #include <string.h>
 
