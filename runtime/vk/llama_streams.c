@@ -10,7 +10,7 @@
  * streams differ (each K/V row into its own sequence's caches at its own
  * position, then attention over them), one dispatch for all streams
  * (kv_store_streams.comp, attention_streams.comp: each sequence's caches
- * are bindings of their own, see record_per_stream()), or a dispatch per
+ * are bindings of their own, see record_kv_attention()), or a dispatch per
  * stream on a device with too few bindings (kv_store.comp, attention.comp
  * on a row). Positions live in parameter words the host writes before each
  * run (the joint buffer's table, each sequence's own word for the
@@ -87,17 +87,20 @@ void vk_streams_free(struct ogx_vk_llama *m)
  * The part of a layer where the streams differ: each stream's K/V row into
  * its own caches at its own position, then its attention over them. One
  * dispatch of each for all n streams (kv_store_streams, attention_streams):
- * on lavapipe a dispatch costs about as much as a small one's work, and
- * these were 2n of a layer's 7 + 2n. Each sequence keeps its own cache
- * buffers (seq_new/free stay as they are) and the shaders take up to 8 of
- * them as separate bindings chosen by a switch on the row, which core
- * Vulkan 1.0 allows without descriptor indexing; a device whose limits
- * allow fewer than those 19 storage buffers per stage gets a dispatch per
- * stream, as before. Either way a row's attention is the body a sequence
- * stepped alone runs (attention.glsl), summed in the same order.
+ * a layer is 9 dispatches instead of 7 + 2n (on lavapipe that gained a few
+ * percent at 8 streams of stories260K and nothing measurable on the 15M
+ * shape, whose mat-mats dominate: benchmarks.md). Each sequence keeps its
+ * own cache buffers (seq_new/free stay as they are: one buffer for all of a
+ * model's caches, addressed by a per-row offset, would change how
+ * sequences are made and freed) and the shaders take up to 8 of them as
+ * separate bindings chosen by a switch on the row, which core Vulkan 1.0
+ * allows without descriptor indexing; a device whose limits allow fewer
+ * than those 19 storage buffers per stage gets a dispatch per stream, as
+ * before. Either way a row's attention is the body a sequence stepped
+ * alone runs (attention.glsl), summed in the same order.
  */
-static int record_per_stream(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
-			     unsigned int n, uint32_t l, struct ogx_vk_prog *p)
+static int record_kv_attention(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
+			       unsigned int n, uint32_t l, struct ogx_vk_prog *p)
 {
 	const struct ogx_llama_config *c = &m->cfg;
 	const struct ogx_vk_buf *kc[VK_LLAMA_MAX_NT], *vc[VK_LLAMA_MAX_NT];
@@ -145,7 +148,7 @@ static int record(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs, 
 
 	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
 		err = vk_record_qkv(p, m, l, n, &r, OGX_VK_MV_POSTAB, 0, m->kv_dim);
-		err = err ?: record_per_stream(m, seqs, n, l, p);
+		err = err ?: record_kv_attention(m, seqs, n, l, p);
 		err = err ?: vk_record_ffn(p, m, l, n, &r);
 	}
 	err = err ?: ogx_vk_op_matmul(p, &mv, n, &m->output, &st->x, &st->logits, &m->out_norm,
