@@ -6,7 +6,12 @@
  * step (a submission each, the weights read B times a step) or one
  * ogx_vk_llama_forward_streams() for all of them (one submission, read
  * once). The two ways interleaved, best of RUNS, after a warm-up of each
- * (the first joint step at each B compiles its shaders). Tokens per second
+ * (the first joint step at each B compiles its shaders). A third way, in
+ * the same rounds: the joint step on a second upload whose programs were
+ * recorded with the K/V store and attention a dispatch per stream (the
+ * fallback for devices with few bindings, vk->streams_apart) instead of one
+ * dispatch each for all streams: what those dispatches cost, under the same
+ * load. Tokens per second
  * of wall time and per CPU-second of the whole process (the driver's
  * threads included: on lavapipe the device is these CPUs, and on this
  * shared machine CPU time moves much less than wall time with other jobs).
@@ -67,11 +72,10 @@ static double clock_s(clockid_t c)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* best[joint][0]: tokens per wall second, [1]: per process CPU-second. */
-static void measure(struct ogx_vk *vk, const struct ogx_llama_weights *w, uint32_t nb,
-		    double best[2][2])
+/* A model upload with nb sequences of CTX tokens each. */
+static struct ogx_vk_llama *upload(struct ogx_vk *vk, const struct ogx_llama_weights *w,
+				   uint32_t nb, struct ogx_vk_llama_seq **seqs)
 {
-	struct ogx_vk_llama_seq *seqs[MAXB];
 	struct ogx_vk_llama *m;
 	uint32_t ctx[CTX];
 	int err = ogx_vk_llama_load(vk, w, &m);
@@ -86,24 +90,42 @@ static void measure(struct ogx_vk *vk, const struct ogx_llama_weights *w, uint32
 		if (err)
 			die("sequence", err);
 	}
-	steps(m, seqs, nb, w->cfg.vocab_size, 0);
-	steps(m, seqs, nb, w->cfg.vocab_size, 1);
+	return m;
+}
+
+/*
+ * best[way][0]: tokens per wall second, [1]: per process CPU-second; way 0
+ * separate steps, 1 joint, 2 joint with a K/V store and attention per stream.
+ */
+static void measure(struct ogx_vk *vk, const struct ogx_llama_weights *w, uint32_t nb,
+		    double best[3][2])
+{
+	struct ogx_vk_llama_seq *seqs[2][MAXB];
+	struct ogx_vk_llama *m[2] = { upload(vk, w, nb, seqs[0]), upload(vk, w, nb, seqs[1]) };
+
+	steps(m[0], seqs[0], nb, w->cfg.vocab_size, 0);
+	steps(m[0], seqs[0], nb, w->cfg.vocab_size, 1);
+	vk->streams_apart = true;	/* read when the program is recorded: now */
+	steps(m[1], seqs[1], nb, w->cfg.vocab_size, 1);
+	vk->streams_apart = false;
 	for (int r = 0; r < RUNS; r++)
-		for (int joint = 0; joint < 2; joint++) {
+		for (int way = 0; way < 3; way++) {
 			double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 			double wall, cpu;
 
-			steps(m, seqs, nb, w->cfg.vocab_size, joint);
+			steps(m[way / 2], seqs[way / 2], nb, w->cfg.vocab_size, !!way);
 			wall = nb * STEPS / (clock_s(CLOCK_MONOTONIC) - t0);
 			cpu = nb * STEPS / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
-			if (!r || wall > best[joint][0])
-				best[joint][0] = wall;
-			if (!r || cpu > best[joint][1])
-				best[joint][1] = cpu;
+			if (!r || wall > best[way][0])
+				best[way][0] = wall;
+			if (!r || cpu > best[way][1])
+				best[way][1] = cpu;
 		}
-	for (uint32_t b = 0; b < nb; b++)
-		ogx_vk_llama_seq_free(seqs[b]);
-	ogx_vk_llama_free(m);
+	for (int k = 0; k < 2; k++) {
+		for (uint32_t b = 0; b < nb; b++)
+			ogx_vk_llama_seq_free(seqs[k][b]);
+		ogx_vk_llama_free(m[k]);
+	}
 }
 
 static void bench(struct ogx_vk *vk, const char *name, const struct ogx_llama_weights *w,
@@ -112,18 +134,19 @@ static void bench(struct ogx_vk *vk, const char *name, const struct ogx_llama_we
 	static const uint32_t counts[] = { 1, 2, 4, 8 };
 
 	for (size_t k = 0; k < sizeof(counts) / sizeof(counts[0]); k++) {
-		double best[2][2];
+		double best[3][2];
 
 		measure(vk, w, counts[k], best);
-		printf("%-40s %3u %10.1f %10.1f %6.2fx %10.1f %10.1f %6.2fx\n", name, counts[k],
-		       best[0][0], best[1][0], best[1][0] / best[0][0], best[0][1], best[1][1],
-		       best[1][1] / best[0][1]);
+		printf("%-40s %3u %10.1f %10.1f %6.2fx %10.1f %10.1f %6.2fx %10.1f %6.2fx\n", name,
+		       counts[k], best[0][0], best[1][0], best[1][0] / best[0][0], best[0][1],
+		       best[1][1], best[1][1] / best[0][1], best[2][0], best[1][0] / best[2][0]);
 		if (f)
 			fprintf(f, "%s\n    {\"model\": \"%s\", \"streams\": %u, "
 				"\"separate_tokens_per_s\": %.1f, \"joint_tokens_per_s\": %.1f, "
 				"\"separate_tokens_per_cpu_s\": %.1f, "
-				"\"joint_tokens_per_cpu_s\": %.1f}", (*done)++ ? "," : "", name,
-				counts[k], best[0][0], best[1][0], best[0][1], best[1][1]);
+				"\"joint_tokens_per_cpu_s\": %.1f, "
+				"\"joint_apart_tokens_per_s\": %.1f}", (*done)++ ? "," : "", name,
+				counts[k], best[0][0], best[1][0], best[0][1], best[1][1], best[2][0]);
 		fflush(stdout);
 	}
 }
@@ -146,10 +169,11 @@ int main(int argc, char **argv)
 		die("vulkan", err);
 	printf("# Vulkan decoding steps of B sequences on %s: one submission per sequence vs\n"
 	       "# one joint step; %d steps after %d tokens of context, best of %d;\n"
-	       "# tokens per second (wall) and per CPU-second of the process, all streams\n",
-	       vk->desc.name, STEPS, CTX, RUNS);
-	printf("%-40s %3s %10s %10s %7s %10s %10s %7s\n", "model", "B", "sep tok/s", "joint",
-	       "ratio", "sep /CPU-s", "joint", "ratio");
+	       "# tokens per second (wall) and per CPU-second of the process, all streams;\n"
+	       "# apart: the joint step with a K/V store and attention per stream (wall),\n"
+	       "# and joint / apart\n", vk->desc.name, STEPS, CTX, RUNS);
+	printf("%-40s %3s %10s %10s %7s %10s %10s %7s %10s %7s\n", "model", "B", "sep tok/s",
+	       "joint", "ratio", "sep /CPU-s", "joint", "ratio", "apart", "ratio");
 	if (f)
 		fprintf(f, "{\n  \"bench\": \"vk_streams\",\n  \"device\": \"%s\",\n"
 			"  \"results\": [", vk->desc.name);
