@@ -87,9 +87,9 @@ void vk_streams_free(struct ogx_vk_llama *m)
  * The part of a layer where the streams differ: each stream's K/V row into
  * its own caches at its own position, then its attention over them. One
  * dispatch of each for all n streams (kv_store_streams, attention_streams):
- * a layer is 9 dispatches instead of 7 + 2n (on lavapipe that gained a few
- * percent at 8 streams of stories260K and nothing measurable on the 15M
- * shape, whose mat-mats dominate: benchmarks.md). Each sequence keeps its
+ * a layer is 9 dispatches instead of 7 + 2n (on lavapipe 1.02-1.32x at 8
+ * streams, noise at 2 and 4: a dispatch costs little there next to the
+ * mat-mats' work; benchmarks.md). Each sequence keeps its
  * own cache buffers (seq_new/free stay as they are: one buffer for all of a
  * model's caches, addressed by a per-row offset, would change how
  * sequences are made and freed) and the shaders take up to 8 of them as
