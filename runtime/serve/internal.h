@@ -220,6 +220,7 @@ struct srv {
 	pthread_cond_t kcall_cond;	/* a kcall is done, or the loop is gone */
 	bool loop_gone;
 	uint64_t kmod_cmds;		/* uring_cmds to /dev/ogx completed (loop) */
+	unsigned int attests;		/* attestations waiting for the module's INFO (loop) */
 	/* the prover's chain after its last record, for the loop (chain_lock) */
 	pthread_mutex_t chain_lock;
 	uint64_t chain_next_seq;

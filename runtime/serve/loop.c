@@ -615,8 +615,9 @@ int loop_run(struct srv *s)
 	arm_read(s, s->sigfd, &s->sig, sizeof(s->sig), &s->signal_op);
 	commit_init(s);
 	sd_notify(0, "READY=1");
-	/* on a stop, the group being synced finishes: its answers may go out */
-	while (!s->stopping || s->cm.inflight) {
+	/* on a stop, the group being synced finishes: its answers may go out;
+	 * so does an attestation waiting for the module's INFO */
+	while (!s->stopping || s->cm.inflight || s->attests) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 

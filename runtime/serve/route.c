@@ -392,6 +392,7 @@ void attest_cqe(struct op *op, int res)
 	struct conn *c = op->c;
 
 	c->s->kmod_cmds++;
+	c->s->attests--;
 	if (!c->closing) {
 		if (res < 0)
 			conn_error(c, 503, "server_error", "module_error", "%s: INFO: %s",
@@ -435,6 +436,7 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 	ogx_kmod_prep_cmd(sqe, s->kmod.fd, OGX_IOCTL_INFO, &a->info);
 	io_uring_sqe_set_data(sqe, &a->op);
 	c->inflight++;
+	s->attests++;
 }
 
 static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, const char *hex)
