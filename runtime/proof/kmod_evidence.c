@@ -67,47 +67,6 @@ int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
 	return ogx_kmod_evidence_fill(r, &info, &x);
 }
 
-int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsigned int n)
-{
-	struct ogx_extend xs[OGX_EXTEND_VEC_MAX];
-	struct ogx_info info;
-	unsigned int at = 0;
-	int err;
-
-	for (unsigned int i = 0; i < n; i++)
-		if (rs[i]->kernel.present)
-			return ogx_fail(-EEXIST, "record already has kernel evidence");
-	err = ogx_kmod_info(k, &info);
-	if (err)
-		return ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
-	while (at < n) {
-		unsigned int run = n - at < OGX_EXTEND_VEC_MAX ? n - at : OGX_EXTEND_VEC_MAX;
-		unsigned int done = 0;
-
-		for (unsigned int i = 0; i < run; i++)
-			ogx_kmod_event_of(&xs[i], rs[at + i], NULL);
-		err = ogx_kmod_extend_vec(k, xs, run, &done);
-		if (err == -ENOTTY && !at && !done) {
-			/* a module without EXTEND_VEC: one EXTEND per record */
-			for (unsigned int i = 0; i < n && !err; i++)
-				err = ogx_kmod_evidence_add(k, rs[i], NULL);
-			return err;
-		}
-		/* the events that were appended are the records' evidence */
-		for (unsigned int i = 0; i < done; i++) {
-			int e = ogx_kmod_evidence_fill(rs[at + i], &info, &xs[i]);
-
-			err = err ?: e;
-		}
-		if (!err && done < run)
-			err = -EIO;
-		if (err)
-			return ogx_fail(err, "%s: EXTEND_VEC: %s", OGX_KMOD_DEV, strerror(-err));
-		at += run;
-	}
-	return 0;
-}
-
 /* Finds key in m with the given type and, for bytes, exactly len bytes. */
 static int kev_get(const struct ogx_ext *m, uint32_t key, enum ogx_ext_type type,
 		   size_t len, const char *name, uint64_t *u, const uint8_t **data,

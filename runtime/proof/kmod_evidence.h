@@ -71,14 +71,6 @@ int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
 			   const struct ogx_extend *x);
 
 /*
- * The same for n records at once, in order, with EXTEND_VEC (one ioctl per
- * up to OGX_EXTEND_VEC_MAX records, one INFO for all; a module without
- * EXTEND_VEC gets one EXTEND per record). On an error the records before
- * the failed call have their evidence, the rest none.
- */
-int ogx_kmod_evidence_add_vec(struct ogx_kmod *k, struct ogx_record **rs, unsigned int n);
-
-/*
  * Checks the form of r->kernel (every key, its type and size, a known label)
  * and that its digest is the event digest of r's fields: -EBADMSG with a
  * detail otherwise. With ev non-NULL, returns the parsed evidence.

@@ -48,17 +48,21 @@ struct op {
 	enum op_type type;
 	struct conn *c;
 	struct kcall *kc;	/* OP_KMOD: its chain (kcall.c) */
-	unsigned int idx;	/* spool ops: which group (commit.c); OP_KMOD: which command */
+	unsigned int idx;	/* spool ops: which group (commit.c) */
 };
 
 /* kcall.c: a worker's chain of ogx.ko commands, run on the loop's ring */
+struct kcmd {
+	struct op op;		/* first: the CQE's user data is the command */
+	unsigned int cmd;	/* the ioctl number (cmd_op) */
+	void *arg;
+	int res;		/* its result (-ECANCELED: not run) */
+};
+
 struct kcall {
 	unsigned int n, left;	/* commands; completions still to come */
-	unsigned int *cmd;	/* ioctl numbers (cmd_op) */
-	void **arg;		/* their arguments */
-	int *res;		/* their results (-ECANCELED: not run) */
-	struct op *ops;
 	bool done;		/* every completion is in (msg_lock) */
+	struct kcmd c[];
 };
 
 struct conn {
@@ -295,6 +299,9 @@ void job_free(struct job *j);
  * -ENOMEM leaves the job without the header.
  */
 int job_payment_headers(struct srv *s, struct job *j, const uint8_t *id);
+/* With msg_lock held: append m to the loop's messages; true: wake the loop (loop_wake). */
+bool msg_append(struct srv *s, struct msg *m);
+void loop_wake(struct srv *s);
 /* Hand response bytes to the loop; last: the job is done (and freed by the loop). */
 void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bool last);
 /*

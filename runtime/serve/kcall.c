@@ -16,7 +16,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "proof/kmod_evidence.h"
 #include "serve/internal.h"
@@ -25,8 +24,6 @@
 int kcall_run(struct srv *s, struct kcall *kc)
 {
 	struct msg *m = calloc(1, sizeof(*m));
-	uint64_t one = 1;
-	bool wake;
 	int err = 0;
 
 	if (!m)
@@ -35,18 +32,15 @@ int kcall_run(struct srv *s, struct kcall *kc)
 	kc->left = kc->n;
 	kc->done = false;
 	for (unsigned int i = 0; i < kc->n; i++)
-		kc->res[i] = -ECANCELED;
+		kc->c[i].res = -ECANCELED;
 	pthread_mutex_lock(&s->msg_lock);
 	if (s->loop_gone) {
 		pthread_mutex_unlock(&s->msg_lock);
 		free(m);
 		return -ESHUTDOWN;
 	}
-	wake = !s->msgs;
-	*s->msgs_tail = m;
-	s->msgs_tail = &m->next;
-	if (wake && write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		abort();
+	if (msg_append(s, m))
+		loop_wake(s);
 	while (!kc->done && !s->loop_gone)
 		pthread_cond_wait(&s->kcall_cond, &s->msg_lock);
 	if (!kc->done)
@@ -57,16 +51,18 @@ int kcall_run(struct srv *s, struct kcall *kc)
 
 void kcall_submit(struct srv *s, struct kcall *kc)
 {
+	/* the whole chain in one submission: a link does not span two */
 	if (io_uring_sq_space_left(&s->ring) < kc->n)
 		io_uring_submit(&s->ring);
 	for (unsigned int i = 0; i < kc->n; i++) {
 		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+		struct kcmd *k = &kc->c[i];
 
-		ogx_kmod_prep_cmd(sqe, s->kmod.fd, kc->cmd[i], kc->arg[i]);
+		ogx_kmod_prep_cmd(sqe, s->kmod.fd, k->cmd, k->arg);
 		if (i + 1 < kc->n)
 			sqe->flags |= IOSQE_IO_LINK;
-		kc->ops[i] = (struct op){ .type = OP_KMOD, .kc = kc, .idx = i };
-		io_uring_sqe_set_data(sqe, &kc->ops[i]);
+		k->op = (struct op){ .type = OP_KMOD, .kc = kc };
+		io_uring_sqe_set_data(sqe, &k->op);
 	}
 }
 
@@ -75,7 +71,7 @@ void kcall_cqe(struct srv *s, struct op *op, int res)
 	struct kcall *kc = op->kc;
 
 	s->kmod_cmds++;
-	kc->res[op->idx] = res;
+	((struct kcmd *)op)->res = res;
 	if (--kc->left)
 		return;
 	pthread_mutex_lock(&s->msg_lock);
@@ -92,22 +88,13 @@ void kcall_loop_gone(struct srv *s)
 	pthread_mutex_unlock(&s->msg_lock);
 }
 
-/*
- * A kcall for n commands, its arrays in one allocation, or NULL. The caller
- * sets cmd[] and arg[] and frees it.
- */
+/* A kcall for n commands, or NULL; the caller sets each command and frees it. */
 static struct kcall *kcall_new(unsigned int n)
 {
-	struct kcall *kc = calloc(1, sizeof(*kc) + n * (sizeof(*kc->ops) + sizeof(*kc->cmd) +
-						      sizeof(*kc->arg) + sizeof(*kc->res)));
+	struct kcall *kc = calloc(1, sizeof(*kc) + n * sizeof(kc->c[0]));
 
-	if (!kc)
-		return NULL;
-	kc->n = n;
-	kc->ops = (struct op *)(kc + 1);
-	kc->arg = (void **)(kc->ops + n);
-	kc->cmd = (unsigned int *)(kc->arg + n);
-	kc->res = (int *)(kc->cmd + n);
+	if (kc)
+		kc->n = n;
 	return kc;
 }
 
@@ -134,8 +121,7 @@ int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
 	}
 	for (unsigned int i = 0; i < n; i++)
 		ogx_kmod_event_of(&xs[i], rs[i], NULL);
-	kc->cmd[0] = OGX_IOCTL_INFO;
-	kc->arg[0] = &info;
+	kc->c[0] = (struct kcmd){ .cmd = OGX_IOCTL_INFO, .arg = &info };
 	for (unsigned int v = 0; v < nvec; v++) {
 		unsigned int at = v * OGX_EXTEND_VEC_MAX;
 
@@ -144,13 +130,13 @@ int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
 			.count = n - at < OGX_EXTEND_VEC_MAX ? n - at : OGX_EXTEND_VEC_MAX,
 			.stride = sizeof(xs[0]),
 		};
-		kc->cmd[1 + v] = OGX_IOCTL_EXTEND_VEC;
-		kc->arg[1 + v] = &vec[v];
+		kc->c[1 + v] = (struct kcmd){ .cmd = OGX_IOCTL_EXTEND_VEC, .arg = &vec[v] };
 	}
 	err = kcall_run(s, kc);
-	if (!err && kc->res[0] < 0)
-		err = ogx_fail(kc->res[0], "%s: INFO: %s", OGX_KMOD_DEV, strerror(-kc->res[0]));
-	if (!err && kc->res[1] == -ENOTTY) {
+	if (!err && kc->c[0].res < 0)
+		err = ogx_fail(kc->c[0].res, "%s: INFO: %s", OGX_KMOD_DEV,
+			       strerror(-kc->c[0].res));
+	if (!err && kc->c[1].res == -ENOTTY) {
 		/* an older module: one EXTEND per record, still one chain */
 		free(kc);
 		kc = kcall_new(n);
@@ -158,24 +144,21 @@ int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
 			err = -ENOMEM;
 			goto out;
 		}
-		for (unsigned int i = 0; i < n; i++) {
-			kc->cmd[i] = OGX_IOCTL_EXTEND;
-			kc->arg[i] = &xs[i];
-		}
+		for (unsigned int i = 0; i < n; i++)
+			kc->c[i] = (struct kcmd){ .cmd = OGX_IOCTL_EXTEND, .arg = &xs[i] };
 		single = true;
 		err = kcall_run(s, kc);
 	}
-	for (unsigned int i = 0; !err && i < kc->n; i++) {
-		unsigned int want = single ? 1 : vec[i ? i - 1 : 0].count;
+	/* the EXTENDs, or the EXTEND_VECs after the INFO */
+	for (unsigned int i = single ? 0 : 1; !err && i < kc->n; i++) {
+		int res = kc->c[i].res;
 
-		if (!single && !i)
-			continue; /* the INFO */
-		if (kc->res[i] < 0)
-			err = ogx_fail(kc->res[i], "%s: %s: %s", OGX_KMOD_DEV,
-				       single ? "EXTEND" : "EXTEND_VEC", strerror(-kc->res[i]));
-		else if (!single && vec[i - 1].done != want)
+		if (res < 0)
+			err = ogx_fail(res, "%s: %s: %s", OGX_KMOD_DEV,
+				       single ? "EXTEND" : "EXTEND_VEC", strerror(-res));
+		else if (!single && vec[i - 1].done != vec[i - 1].count)
 			err = ogx_fail(-EIO, "%s: EXTEND_VEC: %u of %u events appended",
-				       OGX_KMOD_DEV, vec[i - 1].done, want);
+				       OGX_KMOD_DEV, vec[i - 1].done, vec[i - 1].count);
 	}
 	for (unsigned int i = 0; !err && i < n; i++)
 		err = ogx_kmod_evidence_fill(rs[i], &info, &xs[i]);

@@ -425,12 +425,11 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 		return;
 	}
 	a = calloc(1, sizeof(*a));
-	sqe = a ? loop_sqe(s) : NULL;
-	if (!sqe) {
-		free(a);
+	if (!a) {
 		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		return;
 	}
+	sqe = loop_sqe(s);
 	strcpy(a->nonce, nonce);
 	a->op = (struct op){ .type = OP_ATTEST, .c = c };
 	ogx_kmod_prep_cmd(sqe, s->kmod.fd, OGX_IOCTL_INFO, &a->info);

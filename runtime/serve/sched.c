@@ -31,20 +31,33 @@ void job_free(struct job *j)
 	free(j);
 }
 
-/* Append m to the loop's list; wake the loop only when the list was empty. */
-static void enqueue_msg(struct srv *s, struct msg *m)
+bool msg_append(struct srv *s, struct msg *m)
+{
+	bool wake = !s->msgs;
+
+	*s->msgs_tail = m;
+	s->msgs_tail = &m->next;
+	/* the loop takes the whole list at each wake-up: one write per take */
+	return wake;
+}
+
+void loop_wake(struct srv *s)
 {
 	uint64_t one = 1;
+
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		abort();
+}
+
+static void enqueue_msg(struct srv *s, struct msg *m)
+{
 	bool wake;
 
 	pthread_mutex_lock(&s->msg_lock);
-	wake = !s->msgs;
-	*s->msgs_tail = m;
-	s->msgs_tail = &m->next;
+	wake = msg_append(s, m);
 	pthread_mutex_unlock(&s->msg_lock);
-	/* the loop takes the whole list at each wake-up: one write per take */
-	if (wake && write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		abort();
+	if (wake)
+		loop_wake(s);
 }
 
 int job_payment_headers(struct srv *s, struct job *j, const uint8_t *id)
