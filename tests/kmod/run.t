@@ -140,8 +140,15 @@ relay() {
 			echo "# $rel: $line" ;;
 		esac
 	done
-	[ $begun = 1 ] && [ $ended = 1 ] || not_ok "$rel: guest booted and ran the tests"
-	[ $dmesg_done = 1 ] || not_ok "$rel: guest reported dmesg"
+	relay_failed=0
+	if [ $begun != 1 ] || [ $ended != 1 ]; then
+		not_ok "$rel: guest booted and ran the tests"
+		relay_failed=1
+	fi
+	if [ $dmesg_done != 1 ]; then
+		not_ok "$rel: guest reported dmesg"
+		relay_failed=1
+	fi
 }
 
 for kdir in $kdirs; do
@@ -173,11 +180,18 @@ for kdir in $kdirs; do
 		OGX_MODELS=${OGX_MODELS:-$src/../shared/models}
 	EOF
 	make_initramfs "$rel" "$dir/ogx.env" "$dir/initramfs.cpio.gz"
-	boot "$rel" "$dir" | relay "$rel"
+	boot "$rel" "$dir" | tee "$dir/console.log" | relay "$rel"
 	rc=${PIPESTATUS[0]}
 	if [ "$rc" -ne 0 ]; then
 		not_ok "$rel: qemu exited cleanly (status $rc)"
 		sed 's/^/# qemu: /' "$dir/qemu.err"
+	fi
+	# prove shows a test's stderr, not its comments: when a guest gave no
+	# result, the end of its console is what tells why (CI keeps nothing else).
+	if [ "$relay_failed" = 1 ] || [ "$rc" -ne 0 ]; then
+		echo "# $rel: last 60 lines of the guest console:" >&2
+		tail -n 60 "$dir/console.log" | sed "s/^/# $rel console: /" >&2
+		sed "s/^/# $rel qemu: /" "$dir/qemu.err" >&2
 	fi
 	rm -rf "$dir"
 done
