@@ -7,6 +7,12 @@
  *   group commit append a batch of 1, 8 or 64 records + one sync, per record
  *   open         reopen: the recovery scan of the last segment, and
  *                ogx_spool_last() (one pread)
+ *   floor        what the disk itself allows, without the spool: one record
+ *                written over blocks already written (no size change, so
+ *                fdatasync commits no metadata) + fdatasync, and one aligned
+ *                4 KiB O_DIRECT write with RWF_DSYNC over such blocks. These
+ *                are the least a durable answer can cost on this disk; the
+ *                spool's "fdatasync after 1 record" also grows the file.
  *
  * Records are 512 bytes (the size of a signed VANILLA record). The spool is
  * a fresh directory under $TMPDIR (default /tmp), so the sync cost is that
@@ -14,12 +20,15 @@
  * Never fails on a time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <sys/vfs.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "proof/spool.h"
 #include "util/err.h"
@@ -28,6 +37,7 @@
 #define N_APPEND 20000
 #define N_SYNC 300
 #define N_ROUNDS 300
+#define FLOOR_FILE (4u << 20)
 
 struct stats {
 	double p50, p99, mean;
@@ -75,10 +85,67 @@ static void json_stats(FILE *f, const char *name, struct stats s)
 		s.p99, s.mean, s.n);
 }
 
+/*
+ * The floor rows: a file of FLOOR_FILE bytes written and synced first, then
+ * N_SYNC durable writes of one record each, walking through it. Mode 0:
+ * pwrite + fdatasync; mode 1: O_DIRECT, the 4 KiB block holding the record,
+ * pwritev2(RWF_DSYNC). Returns -errno (O_DIRECT refused by the file system:
+ * -EINVAL, the row is then left out).
+ */
+static int floor_run(const char *dir, int mode, struct stats *out, double *v)
+{
+	char path[300];
+	uint8_t *buf;
+	int fd, err = 0;
+
+	snprintf(path, sizeof(path), "%s/floor", dir);
+	if (posix_memalign((void **)&buf, 4096, FLOOR_FILE))
+		return -ENOMEM;
+	memset(buf, 0x5a, FLOOR_FILE);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0 || pwrite(fd, buf, FLOOR_FILE, 0) != FLOOR_FILE || fsync(fd)) {
+		err = -errno;
+		goto out;
+	}
+	if (mode == 1) {
+		close(fd);
+		fd = open(path, O_RDWR | O_DIRECT);
+		if (fd < 0) {
+			err = -errno;
+			goto out;
+		}
+	}
+	for (int i = 0; i < N_SYNC; i++) {
+		off_t off = (off_t)i * REC_LEN % (FLOOR_FILE - 4096);
+		double t0 = now_us();
+
+		if (mode == 0) {
+			if (pwrite(fd, buf, REC_LEN, off) != REC_LEN || fdatasync(fd))
+				err = -errno;
+		} else {
+			struct iovec iv = { buf, 4096 };
+
+			if (pwritev2(fd, &iv, 1, off & ~(off_t)4095, RWF_DSYNC) != 4096)
+				err = -errno;
+		}
+		v[i] = now_us() - t0;
+		if (err)
+			goto out;
+	}
+	*out = summarize(v, N_SYNC);
+out:
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
+	free(buf);
+	return err ? err : 0;
+}
+
 int main(void)
 {
 	static const int batches[] = { 1, 8, 64 };
-	struct stats append, sync, per_rec[3], per_batch[3];
+	struct stats append, sync, per_rec[3], per_batch[3], floor[2];
+	int floor_err[2];
 	const char *tmp = getenv("TMPDIR");
 	const char *json = getenv("OGX_BENCH_JSON");
 	static uint8_t rec[64][REC_LEN];
@@ -180,6 +247,9 @@ int main(void)
 		n_records = ogx_spool_next_index(sp);
 		ogx_spool_close(sp);
 	}
+	for (int m = 0; m < 2; m++)
+		if ((floor_err[m] = floor_run(dir, m, &floor[m], v)) && floor_err[m] != -EINVAL)
+			die("floor", floor_err[m]);
 	if (statfs(dir, &fs))
 		fs.f_type = 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -203,6 +273,14 @@ int main(void)
 		printf("%-32s %10.2f %10.2f %10.2f %7d\n", name, per_batch[b].p50,
 		       per_batch[b].p99, per_batch[b].mean, per_batch[b].n);
 	}
+	if (!floor_err[0])
+		printf("%-32s %10.2f %10.2f %10.2f %7d\n", "floor: overwrite + fdatasync",
+		       floor[0].p50, floor[0].p99, floor[0].mean, floor[0].n);
+	if (!floor_err[1])
+		printf("%-32s %10.2f %10.2f %10.2f %7d\n", "floor: O_DIRECT 4 KiB RWF_DSYNC",
+		       floor[1].p50, floor[1].p99, floor[1].mean, floor[1].n);
+	else
+		printf("floor: O_DIRECT refused by this file system\n");
 	printf("reopen (scan of a %.1f MiB segment, %" PRIu64 " records): %.0f µs;"
 	       " last record: %.1f µs\n",
 	       (double)n_records * (REC_LEN + 20) / (1 << 20), n_records, open_us, last_us);
@@ -227,7 +305,15 @@ int main(void)
 			json_stats(f, "per_batch_us", per_batch[b]);
 			fprintf(f, "}");
 		}
-		fprintf(f, "], \"reopen_us\": %.1f, \"reopen_records\": %" PRIu64
+		fprintf(f, "]");
+		for (int m = 0; m < 2; m++) {
+			if (floor_err[m])
+				continue;
+			fprintf(f, ", ");
+			json_stats(f, m ? "floor_odirect_dsync_us" : "floor_overwrite_fdatasync_us",
+				   floor[m]);
+		}
+		fprintf(f, ", \"reopen_us\": %.1f, \"reopen_records\": %" PRIu64
 			", \"last_record_us\": %.1f}\n", open_us, n_records, last_us);
 		if (fclose(f)) {
 			perror(json);
