@@ -11,7 +11,6 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "model/store.h"
 #include "proof/key.h"
@@ -217,7 +216,7 @@ static int bind_name(const struct ogx_store *s, const char *name, const char *id
 /* Copy src to the open fd while hashing it; fsync before returning. */
 static int copy_hashing(const char *src, int out, uint8_t digest[OGX_DIGEST_LEN])
 {
-	crypto_hash_sha256_state st;
+	struct ogx_sha256_ctx st;
 	size_t cap = 1 << 20;
 	uint8_t *buf = malloc(cap);
 	int in = open(src, O_RDONLY | O_CLOEXEC), err = 0;
@@ -235,7 +234,7 @@ static int copy_hashing(const char *src, int out, uint8_t digest[OGX_DIGEST_LEN]
 		err = ogx_fail(-EINVAL, "not a regular file");
 		goto out;
 	}
-	crypto_hash_sha256_init(&st);
+	ogx_sha256_init(&st);
 	for (;;) {
 		ssize_t r = read(in, buf, cap);
 
@@ -247,12 +246,12 @@ static int copy_hashing(const char *src, int out, uint8_t digest[OGX_DIGEST_LEN]
 		}
 		if (r == 0)
 			break;
-		crypto_hash_sha256_update(&st, buf, (size_t)r);
+		ogx_sha256_update(&st, buf, (size_t)r);
 		err = ogx_write_all(out, buf, (size_t)r);
 		if (err)
 			goto out;
 	}
-	crypto_hash_sha256_final(&st, digest);
+	ogx_sha256_final(&st, digest);
 	if (fchmod(out, 0444) || fsync(out))
 		err = -errno;
 out:

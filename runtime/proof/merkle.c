@@ -2,33 +2,32 @@
 /* See merkle.h; the algorithms are RFC 6962 §2.1 and §2.1.1. */
 #include <errno.h>
 #include <string.h>
-#include <sodium.h>
 
 #include "proof/merkle.h"
 #include "util/err.h"
 
 static void leaf_hash(uint8_t out[OGX_DIGEST_LEN], const uint8_t d[OGX_DIGEST_LEN])
 {
-	crypto_hash_sha256_state st;
+	struct ogx_sha256_ctx st;
 	uint8_t tag = 0x00;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &tag, 1);
-	crypto_hash_sha256_update(&st, d, OGX_DIGEST_LEN);
-	crypto_hash_sha256_final(&st, out);
+	ogx_sha256_init(&st);
+	ogx_sha256_update(&st, &tag, 1);
+	ogx_sha256_update(&st, d, OGX_DIGEST_LEN);
+	ogx_sha256_final(&st, out);
 }
 
 static void node_hash(uint8_t out[OGX_DIGEST_LEN], const uint8_t l[OGX_DIGEST_LEN],
 		      const uint8_t r[OGX_DIGEST_LEN])
 {
-	crypto_hash_sha256_state st;
+	struct ogx_sha256_ctx st;
 	uint8_t tag = 0x01;
 
-	crypto_hash_sha256_init(&st);
-	crypto_hash_sha256_update(&st, &tag, 1);
-	crypto_hash_sha256_update(&st, l, OGX_DIGEST_LEN);
-	crypto_hash_sha256_update(&st, r, OGX_DIGEST_LEN);
-	crypto_hash_sha256_final(&st, out);
+	ogx_sha256_init(&st);
+	ogx_sha256_update(&st, &tag, 1);
+	ogx_sha256_update(&st, l, OGX_DIGEST_LEN);
+	ogx_sha256_update(&st, r, OGX_DIGEST_LEN);
+	ogx_sha256_final(&st, out);
 }
 
 /* The largest power of two strictly below n (n >= 2). */
@@ -60,7 +59,7 @@ void ogx_merkle_root(const uint8_t (*leaves)[OGX_DIGEST_LEN], size_t n,
 		     uint8_t root[OGX_DIGEST_LEN])
 {
 	if (!n)
-		crypto_hash_sha256(root, NULL, 0);
+		ogx_sha256(root, NULL, 0);
 	else
 		mth(leaves, n, root);
 }

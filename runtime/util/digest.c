@@ -4,25 +4,28 @@
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "digest.h"
 
 void ogx_sha256(uint8_t out[OGX_DIGEST_LEN], const void *data, size_t len)
 {
-	crypto_hash_sha256(out, data, len);
+	struct ogx_sha256_ctx ctx;
+
+	ogx_sha256_init(&ctx);
+	ogx_sha256_update(&ctx, data, len);
+	ogx_sha256_final(&ctx, out);
 }
 
 int ogx_sha256_file(uint8_t out[OGX_DIGEST_LEN], const char *path)
 {
-	crypto_hash_sha256_state st;
+	struct ogx_sha256_ctx st;
 	uint8_t buf[1 << 16];
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t r;
 
 	if (fd < 0)
 		return -errno;
-	crypto_hash_sha256_init(&st);
+	ogx_sha256_init(&st);
 	while ((r = read(fd, buf, sizeof(buf))) != 0) {
 		if (r < 0) {
 			if (errno == EINTR)
@@ -31,10 +34,10 @@ int ogx_sha256_file(uint8_t out[OGX_DIGEST_LEN], const char *path)
 			close(fd);
 			return (int)r;
 		}
-		crypto_hash_sha256_update(&st, buf, (size_t)r);
+		ogx_sha256_update(&st, buf, (size_t)r);
 	}
 	close(fd);
-	crypto_hash_sha256_final(&st, out);
+	ogx_sha256_final(&st, out);
 	return 0;
 }
 
