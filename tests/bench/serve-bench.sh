@@ -5,12 +5,16 @@
 # without (--no-record, a bench-only switch): requests/s, p50 and p99
 # latency, the server's CPU per request, and the records' share of the
 # median latency. Prints a table, writes JSON to $OGX_BENCH_JSON. Never
-# fails on a time. SERVE_BENCH_SECONDS (default 10) per run.
+# fails on a time. SERVE_BENCH_SECONDS (default 10) per run,
+# SERVE_BENCH_ROUNDS (default 3) rounds of all rows; the share is given per
+# round and as the median of the rounds (on a shared machine one 10 s row
+# moves by tens of percent).
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
 OGRUN=$OGX_BUILD/ogrun
 SECS=${SERVE_BENCH_SECONDS:-10}
+ROUNDS=${SERVE_BENCH_ROUNDS:-3}
 TMP=$(mktemp -d /tmp/ogx-serve-bench.XXXXXX)
 PID=
 trap '[ -n "$PID" ] && kill -KILL $PID 2>/dev/null; rm -rf "$TMP"' EXIT
@@ -30,7 +34,7 @@ export OGX_WRK_BODY=$TMP/body.json
 us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000;
 	else if (v ~ /s$/) f = 1000000; else f = 1; printf "%.0f", n * f }'; }
 
-json="{\"benchmark\":\"serve_infer\",\"seconds\":$SECS,\"runs\":["
+json="{\"benchmark\":\"serve_infer\",\"seconds\":$SECS,\"rounds\":$ROUNDS,\"runs\":["
 sep=
 # Both servers run side by side (each with its own spool) and the rows
 # alternate, records on then off at each connection count, so that a change
@@ -48,8 +52,10 @@ for mode in on off; do
 	SRV_PORT[$mode]=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$TMP/serve-$mode.out")
 done
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-printf '%-8s %6s %10s %10s %10s %8s %8s %12s\n' records conns "req/s" "p50 us" "p99 us" "non-2xx" errors \
-	"cpu us/req"
+printf '%-6s %-8s %6s %10s %10s %10s %8s %8s %12s\n' round records conns "req/s" "p50 us" "p99 us" \
+	"non-2xx" errors "cpu us/req"
+declare -A SHARES
+for round in $(seq "$ROUNDS"); do
 for c in 1 64 256; do
 	t=2
 	[ $c = 1 ] && t=1
@@ -66,22 +72,35 @@ for c in 1 64 256; do
 		errs=$(grep -c 'Socket errors' "$TMP/wrk")
 		cpu=$(awk -v d=$((t1 - t0)) -v n="${n:-0}" -v hz="$(getconf CLK_TCK)" \
 			'BEGIN { printf "%.0f", n ? d * 1e6 / hz / n : 0 }')
-		printf '%-8s %6s %10s %10s %10s %8s %8s %12s\n' $mode $c "$rps" "$p50" "$p99" "${non2xx:-0}" \
-			"$errs" "$cpu"
-		json+="$sep{\"records\":\"$mode\",\"connections\":$c,\"requests_per_s\":${rps:-0},\"p50_us\":${p50:-0},\"p99_us\":${p99:-0},\"non_2xx\":${non2xx:-0},\"cpu_us_per_request\":${cpu:-0}}"
+		printf '%-6s %-8s %6s %10s %10s %10s %8s %8s %12s\n' $round $mode $c "$rps" "$p50" "$p99" \
+			"${non2xx:-0}" "$errs" "$cpu"
+		json+="$sep{\"round\":$round,\"records\":\"$mode\",\"connections\":$c,\"requests_per_s\":${rps:-0},\"p50_us\":${p50:-0},\"p99_us\":${p99:-0},\"non_2xx\":${non2xx:-0},\"cpu_us_per_request\":${cpu:-0}}"
 		sep=,
 		eval "p50_$mode=${p50:-0}"
 	done
 	# the proof's share of the median latency at this connection count
-	awk -v on="$p50_on" -v off="$p50_off" -v c=$c \
-		'BEGIN { if (on > 0) printf "  proof share of p50 at %d connections: %.0f %%\n", c, 100 * (on - off) / on }'
+	share=$(awk -v on="$p50_on" -v off="$p50_off" 'BEGIN { printf "%.1f", (on > 0 ? 100 * (on - off) / on : 0) }')
+	printf '  round %d: proof share of p50 at %d connections: %s %%\n' "$round" $c "$share"
+	SHARES[$c]="${SHARES[$c]:-} $share"
 done
+done
+json+="],\"share_of_p50_median\":{"
+sep=
+for c in 1 64 256; do
+	med=$(echo ${SHARES[$c]} | tr ' ' '\n' | sort -g | awk '{ v[NR] = $1 } END {
+		printf "%.1f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }')
+	printf 'proof share of p50 at %d connections, median of %d rounds: %s %% (rounds:%s)\n' \
+		$c "$ROUNDS" "$med" "${SHARES[$c]}"
+	json+="$sep\"$c\":$med"
+	sep=,
+done
+json+="}"
 for mode in on off; do
 	kill -TERM "${SRV_PID[$mode]}"
 	wait "${SRV_PID[$mode]}"
 done
 PID=
-json+="],\"generation\":["
+json+=",\"generation\":["
 sep=
 # Generation: stories260K (when the models are there), 1 and 8 concurrent
 # streams of 256 greedy tokens; tokens/s over the wall time of the batch.
