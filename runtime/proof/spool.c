@@ -134,7 +134,7 @@ static int take_lock(struct ogx_spool *sp, unsigned int flags)
 	return 0;
 }
 
-/* Open segment first for reading and writing, its header checked. */
+/* Open segment first of sp with flags, its header checked (its name is not kept). */
 static int open_segment(struct ogx_spool *sp, uint64_t first, int flags, int *fdp)
 {
 	char name[SPOOL_NAME_LEN + 1];

@@ -27,13 +27,14 @@
 /* "%016" PRIx64 ".seg" for first into name (SPOOL_NAME_LEN + 1 bytes). */
 void spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first);
 
-/* The header of a segment whose first record has index first. */
 /*
  * Open segment first in dirfd with flags (O_RDONLY or O_RDWR), its header
  * checked; its file name into name. -errno with the segment named.
  */
 int spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
 		   int *fdp);
+
+/* The header of a segment whose first record has index first. */
 void spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first);
 
 /*
