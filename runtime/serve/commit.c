@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Group commit of proof records on the loop's ring. Workers sign records
- * (prove_commit, under the prover's lock, so the messages carrying them reach
+ * (prove_commit, under the signer's lock, so the messages carrying them reach
  * the loop in the order of their seq) and hand them to the loop with their
  * answers. The loop appends them to the spool as write SQEs linked
  * (IOSQE_IO_LINK) to one fdatasync, and holds every job's final answer until
@@ -154,7 +154,7 @@ void commit_answer(struct srv *s, struct msg *m)
 void commit_flush(struct srv *s)
 {
 	struct commit *cm = &s->cm;
-	struct ogx_spool *sp = s->prover.spool;
+	struct ogx_spool *sp = s->signer.spool;
 	unsigned int gi = (cm->head + cm->inflight) % COMMIT_GROUPS, k = 0;
 	struct commit_group *g = &cm->g[gi];
 	struct io_uring_sqe *sqe;
@@ -243,7 +243,7 @@ void commit_cqe(struct srv *s, struct op *op, int res)
 		return;
 	free_recs(g->recs, g->n);
 	if (g->err)
-		fail(s, ogx_spool_io_failed(s->prover.spool, g->err, g->what));
+		fail(s, ogx_spool_io_failed(s->signer.spool, g->err, g->what));
 	/* answers go out in order: the oldest groups that are complete */
 	while (cm->inflight && !cm->g[cm->head].ios) {
 		struct commit_group *h = &cm->g[cm->head];

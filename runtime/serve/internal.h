@@ -18,7 +18,7 @@
 #include "model/llama_gguf.h"
 #include "model/mlp.h"
 #include "proof/kmod.h"
-#include "proof/prover.h"
+#include "proof/signer.h"
 #include "proof/spool.h"
 #include "serve/buf.h"
 #include "serve/http.h"
@@ -205,9 +205,9 @@ struct srv {
 	bool stopping;
 	struct model models[OGX_SERVE_MAX_MODELS];
 	size_t n_models;
-	/* the prover (node key, spool, hash chain), shared by the workers */
-	pthread_mutex_t prover_lock;
-	struct ogx_prover prover;
+	/* the signer (node key, spool, hash chain), shared by the workers */
+	pthread_mutex_t signer_lock;
+	struct ogx_signer signer;
 	bool record;
 	/* /dev/ogx when present at start: level tee (kernel evidence per record) */
 	struct ogx_kmod kmod;
@@ -225,7 +225,7 @@ struct srv {
 	bool loop_gone;
 	uint64_t kmod_cmds;		/* uring_cmds to /dev/ogx completed (loop) */
 	unsigned int attests;		/* attestations waiting for the module's INFO (loop) */
-	/* the prover's chain after its last record, for the loop (chain_lock) */
+	/* the signer's chain after its last record, for the loop (chain_lock) */
 	pthread_mutex_t chain_lock;
 	uint64_t chain_next_seq;
 	uint8_t chain_head[OGX_DIGEST_LEN];
@@ -311,7 +311,7 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
  */
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		 size_t n, bool paid);
-/* Copy the prover's next seq and head for the loop (prover_lock held). */
+/* Copy the signer's next seq and head for the loop (signer_lock held). */
 void chain_snapshot(struct srv *s);
 /* The "og" member of a response: record id, seq, signature, level. */
 void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);

@@ -5,7 +5,7 @@
  * loop a kcall, a chain of IORING_OP_URING_CMD commands linked in order, and
  * waits for their completions. ogx.ko runs a command in the task that issues
  * it, here the loop thread: the executable it measures is this process's,
- * as with an ioctl from the worker. The worker waits holding the prover's
+ * as with an ioctl from the worker. The worker waits holding the signer's
  * lock (the module's log and the spool must list the events in one order),
  * so the loop never takes that lock (records_attest() reads a snapshot).
  *

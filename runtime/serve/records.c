@@ -190,7 +190,7 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	uint64_t next_seq, now = ogx_now_ns();
 	char module[256];
 
-	/* the snapshot, not the prover: a worker may hold its lock waiting on the loop */
+	/* the snapshot, not the signer: a worker may hold its lock waiting on the loop */
 	pthread_mutex_lock(&s->chain_lock);
 	next_seq = s->chain_next_seq;
 	memcpy(head, s->chain_head, OGX_DIGEST_LEN);
@@ -206,26 +206,26 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	}
 	/* The signed statement: line-oriented text, documented in serve.md. */
 	ogx_buf_printf(&msg, "ogx-attestation-v1\nnonce=%s\nnode=", nonce);
-	ogx_buf_hex(&msg, s->prover.key.pk, OGX_PK_LEN);
+	ogx_buf_hex(&msg, s->signer.key.pk, OGX_PK_LEN);
 	ogx_buf_printf(&msg, "\ntime_ns=%" PRIu64 "\nnext_seq=%" PRIu64 "\nhead=", now, next_seq);
 	ogx_buf_hex(&msg, head, OGX_DIGEST_LEN);
 	ogx_buf_str(&msg, "\nruntime=");
-	ogx_buf_hex(&msg, s->prover.runtime, OGX_DIGEST_LEN);
+	ogx_buf_hex(&msg, s->signer.runtime, OGX_DIGEST_LEN);
 	ogx_buf_printf(&msg, "\nmodule=%s\n", module);
 	if (msg.oom) {
 		ogx_buf_free(&msg);
 		return -ENOMEM;
 	}
-	ogx_key_sign(&s->prover.key, sig, msg.p, msg.len);
+	ogx_key_sign(&s->signer.key, sig, msg.p, msg.len);
 	ogx_buf_str(out, "{\"statement\":");
 	ogx_buf_json_str(out, msg.p, msg.len);
 	ogx_buf_str(out, ",\"node\":\"");
-	ogx_buf_hex(out, s->prover.key.pk, OGX_PK_LEN);
+	ogx_buf_hex(out, s->signer.key.pk, OGX_PK_LEN);
 	ogx_buf_printf(out, "\",\"nonce\":\"%s\",\"time_ns\":%" PRIu64 ",\"chain\":{\"next_seq\":%"
 		       PRIu64 ",\"head\":\"", nonce, now, next_seq);
 	ogx_buf_hex(out, head, OGX_DIGEST_LEN);
 	ogx_buf_str(out, "\"},\"runtime\":\"");
-	ogx_buf_hex(out, s->prover.runtime, OGX_DIGEST_LEN);
+	ogx_buf_hex(out, s->signer.runtime, OGX_DIGEST_LEN);
 	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"%s],\"signature\":\"",
 		       module, s->have_kmod ? ",\"tee\"" : "");
 	ogx_buf_hex(out, sig, OGX_SIG_LEN);

@@ -94,7 +94,7 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
 
 /*
  * Level tee: the kernel's events for the batch's tee records, in record
- * order, before they are signed (under the prover's lock: the module's log
+ * order, before they are signed (under the signer's lock: the module's log
  * and the spool then list them in the same order), as uring_cmds on the
  * loop's ring: one INFO and one EXTEND_VEC per 64 records (kcall.c).
  */
@@ -125,8 +125,8 @@ static int tee_evidence(struct srv *s, struct ogx_record *recs, size_t n)
 void chain_snapshot(struct srv *s)
 {
 	pthread_mutex_lock(&s->chain_lock);
-	s->chain_next_seq = s->prover.next_seq;
-	memcpy(s->chain_head, s->prover.prev, OGX_DIGEST_LEN);
+	s->chain_next_seq = s->signer.next_seq;
+	memcpy(s->chain_head, s->signer.prev, OGX_DIGEST_LEN);
 	pthread_mutex_unlock(&s->chain_lock);
 }
 
@@ -139,7 +139,7 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 		return 0;
 	if (atomic_load(&s->spool_failed))
 		return ogx_fail(-EIO, "%s", s->spool_errmsg);
-	pthread_mutex_lock(&s->prover_lock);
+	pthread_mutex_lock(&s->signer_lock);
 	err = tee_evidence(s, recs, n);
 	for (size_t i = 0; i < n && !err; i++) {
 		struct msg *m = calloc(1, sizeof(*m));
@@ -148,16 +148,16 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 			err = -ENOMEM;
 			break;
 		}
-		err = ogx_prover_sign(&s->prover, &recs[i], ids[i], &m->rec, &m->rec_len);
+		err = ogx_signer_sign(&s->signer, &recs[i], ids[i], &m->rec, &m->rec_len);
 		if (err) {
 			free(m);
 			break;
 		}
-		/* under the prover's lock: the loop gets records in seq order */
+		/* under the signer's lock: the loop gets records in seq order */
 		enqueue_msg(s, m);
 	}
 	chain_snapshot(s);
-	pthread_mutex_unlock(&s->prover_lock);
+	pthread_mutex_unlock(&s->signer_lock);
 	/* the nonces of paid jobs become durable before their answers */
 	if (!err && paid)
 		err = x402_sync(&s->x402);

@@ -63,7 +63,7 @@ struct ogx_serve_config {
 void ogx_serve_config_init(struct ogx_serve_config *c);
 
 /*
- * Load the models, open the prover, listen, print "listening on HOST:PORT",
+ * Load the models, open the signer, listen, print "listening on HOST:PORT",
  * tell systemd READY=1, serve until SIGTERM/SIGINT. Errors with detail.
  */
 int ogx_serve(const struct ogx_serve_config *cfg);

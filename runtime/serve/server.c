@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Putting the server together: models, prover, x402 state, workers, loop. */
+/* Putting the server together: models, signer, x402 state, workers, loop. */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -216,7 +216,7 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	s->msgs_tail = &s->msgs;
 	s->started_ns = ogx_now_ns();
 	s->record = !cfg->no_record;
-	pthread_mutex_init(&s->prover_lock, NULL);
+	pthread_mutex_init(&s->signer_lock, NULL);
 	pthread_mutex_init(&s->msg_lock, NULL);
 	pthread_mutex_init(&s->vk_lock, NULL);
 	pthread_mutex_init(&s->chain_lock, NULL);
@@ -235,21 +235,21 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	if (err)
 		goto out;
 	/* Opened even with no_record: the node key signs attestations. */
-	err = ogx_prover_open(&s->prover, cfg->key, cfg->spool);
+	err = ogx_signer_open(&s->signer, cfg->key, cfg->spool);
 	if (err)
 		goto out;
 	chain_snapshot(s);
 	ogx_device_cpu(&s->device);
 	err = attach_engines(s);
 	if (err)
-		goto out_prover;
+		goto out_signer;
 	/* Level tee is offered only with the module; without it, refused (400). */
 	s->have_kmod = !ogx_kmod_open(&s->kmod, NULL);
 	ogx_clearerr();
 	if (cfg->x402.enabled) {
 		err = x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)
-			goto out_prover;
+			goto out_signer;
 	}
 	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (s->efd < 0) {
@@ -263,12 +263,12 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	close(s->efd);
 out_x402:
 	x402_close(&s->x402);
-out_prover:
+out_signer:
 	if (s->have_kmod)
 		ogx_kmod_close(&s->kmod);
-	pthread_mutex_lock(&s->prover_lock);
-	ogx_prover_close(&s->prover);
-	pthread_mutex_unlock(&s->prover_lock);
+	pthread_mutex_lock(&s->signer_lock);
+	ogx_signer_close(&s->signer);
+	pthread_mutex_unlock(&s->signer_lock);
 out:
 	for (size_t i = 0; i < s->n_models; i++)
 		free_model(&s->models[i]);

@@ -3,7 +3,7 @@
  * Per-job proof overhead: what a job pays for its record on top of inference.
  *   hash    SHA-256 of a 784-byte input and a 40-byte output
  *   sign    encode the record (deterministic CBOR) and sign it (Ed25519), alone
- *   add     the prover's add: encode, sign and append to the spool (no sync)
+ *   add     the signer's add: encode, sign and append to the spool (no sync)
  *   total   hash + add, µs per record (p50/p99)
  * and fdatasync amortised by group commit at batch sizes 1, 8, 64.
  * Prints a table; writes JSON to $OGX_BENCH_JSON when set. Never fails on time.
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "proof/prover.h"
+#include "proof/signer.h"
 #include "proof/spool.h"
 #include "util/file.h"
 
@@ -39,7 +39,7 @@ int main(void)
 	char dir[] = "/tmp/ogx-proof-bench-XXXXXX", key[300], spool[300], cmd[400];
 	double sync_per_rec[3], sync_per_batch[3];
 	uint8_t input[784], output[40], id[32];
-	struct ogx_prover p;
+	struct ogx_signer p;
 	struct ogx_key k;
 	FILE *json;
 	int err;
@@ -51,7 +51,7 @@ int main(void)
 	if (ogx_key_generate(key, &k))
 		return 1;
 	ogx_key_free(&k);
-	err = ogx_prover_open(&p, key, spool);
+	err = ogx_signer_open(&p, key, spool);
 	if (err)
 		return 1;
 	randombytes_buf(input, sizeof(input));
@@ -66,7 +66,7 @@ int main(void)
 		ogx_sha256(r.input, input, sizeof(input));
 		ogx_sha256(r.output, output, sizeof(output));
 		t1 = ogx_mono_ns();
-		/* sign + append happen together in the prover; time them apart here */
+		/* sign + append happen together in the signer; time them apart here */
 		{
 			uint8_t *buf;
 			size_t len;
@@ -77,14 +77,14 @@ int main(void)
 			free(buf);
 		}
 		t2 = ogx_mono_ns();
-		if (ogx_prover_add(&p, &r, id))
+		if (ogx_signer_add(&p, &r, id))
 			return 1;
 		t_hash[i] = t1 - t0;
 		t_sign[i] = t2 - t1;
-		t_append[i] = ogx_mono_ns() - t2; /* the prover's add: encode, sign, append */
+		t_append[i] = ogx_mono_ns() - t2; /* the signer's add: encode, sign, append */
 		t_total[i] = t_hash[i] + t_append[i];
 	}
-	ogx_prover_commit(&p);
+	ogx_signer_commit(&p);
 	for (size_t b = 0; b < 3; b++) {
 		uint64_t t0, total = 0;
 		int rounds = 64 / (int)batches[b] < 8 ? 8 : 64 / (int)batches[b];
@@ -94,24 +94,24 @@ int main(void)
 				struct ogx_record rec = { 0 };
 
 				ogx_device_cpu(&rec.device);
-				if (ogx_prover_add(&p, &rec, id))
+				if (ogx_signer_add(&p, &rec, id))
 					return 1;
 			}
 			t0 = ogx_mono_ns();
-			if (ogx_prover_commit(&p))
+			if (ogx_signer_commit(&p))
 				return 1;
 			total += ogx_mono_ns() - t0;
 		}
 		sync_per_batch[b] = total / 1e3 / rounds;
 		sync_per_rec[b] = sync_per_batch[b] / batches[b];
 	}
-	ogx_prover_close(&p);
+	ogx_signer_close(&p);
 
 	printf("proof overhead per record (%d records, µs)\n", N);
 	printf("%-28s %10s %10s\n", "step", "p50", "p99");
 	printf("%-28s %10.1f %10.1f\n", "hash (input+output)", pct(t_hash, N, .5), pct(t_hash, N, .99));
 	printf("%-28s %10.1f %10.1f\n", "encode + sign", pct(t_sign, N, .5), pct(t_sign, N, .99));
-	printf("%-28s %10.1f %10.1f\n", "prover add (sign+append)", pct(t_append, N, .5),
+	printf("%-28s %10.1f %10.1f\n", "signer add (sign+append)", pct(t_append, N, .5),
 	       pct(t_append, N, .99));
 	printf("%-28s %10.1f %10.1f\n", "total, excluding fdatasync", pct(t_total, N, .5),
 	       pct(t_total, N, .99));

@@ -103,7 +103,7 @@ static int print_piece(void *ctx, uint32_t token, const char *piece, size_t len)
  * " tokenizer=" and the tokenizer file's SHA-256 (the ids mean nothing
  * without it). Durable before this returns.
  */
-static int write_record(struct ogx_prover *p, struct ogx_record *r, const char *model,
+static int write_record(struct ogx_signer *p, struct ogx_record *r, const char *model,
 			const char *tok_path, const struct ogx_generate_params *params,
 			const struct ogx_generation *gen, uint64_t job_ns)
 {
@@ -136,9 +136,9 @@ static int write_record(struct ogx_prover *p, struct ogx_record *r, const char *
 	n += snprintf(canon + n, sizeof(canon) - n, " tokenizer=%s", hex);
 	ogx_sha256(r->params, canon, (size_t)n);
 	r->job_ns = job_ns;
-	err = ogx_prover_add(p, r, id);
+	err = ogx_signer_add(p, r, id);
 	if (!err)
-		err = ogx_prover_commit(p);
+		err = ogx_signer_commit(p);
 	if (err)
 		return err;
 	ogx_hex(hex, id, OGX_DIGEST_LEN);
@@ -251,7 +251,7 @@ int generate_main(int argc, char **argv)
 	uint64_t v, threads = 1, t_start = ogx_mono_ns();
 	int opt, err, seeded = 0, record = 1;
 	const char *key = NULL, *spool = NULL;
-	struct ogx_prover prover = { 0 };
+	struct ogx_signer signer = { 0 };
 	struct ogx_record rec = { 0 };
 	uint32_t level = OGX_LEVEL_VANILLA;
 
@@ -330,12 +330,12 @@ int generate_main(int argc, char **argv)
 	if (model_resolve(model, model_path, sizeof(model_path), NULL))
 		return 1;
 	model = model_path;
-	if (record && open_prover(&prover, key, spool, level, OGX_LEVELS(OGX_LEVEL_VANILLA),
+	if (record && open_signer(&signer, key, spool, level, OGX_LEVELS(OGX_LEVEL_VANILLA),
 				  NULL, 0))
 		return 1;
 	err = open_model(model, tok_path, &ck, &gg, &w, &tok);
 	if (err) {
-		ogx_prover_close(&prover);
+		ogx_signer_close(&signer);
 		return 1;
 	}
 	/* The tokenizer's digest goes into the record's parameters. */
@@ -375,7 +375,7 @@ int generate_main(int argc, char **argv)
 			gen.n_output, per_second(gen.gen_steps, gen.gen_ns), engine,
 			(unsigned long long)params.sampling.seed);
 		if (record)
-			err = write_record(&prover, &rec, model, tok_digest_path, &params, &gen,
+			err = write_record(&signer, &rec, model, tok_digest_path, &params, &gen,
 					   ogx_mono_ns() - t_start);
 		ogx_generation_free(&gen);
 	}
@@ -389,7 +389,7 @@ out_tok:
 		ogx_llama_gguf_close(&gg);
 	else
 		ogx_llama2c_close(&ck);
-	ogx_prover_close(&prover);
+	ogx_signer_close(&signer);
 	return err ? 1 : 0;
 
 bad_value:

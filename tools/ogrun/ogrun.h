@@ -39,18 +39,18 @@ int model_parse_wtype(const char *s, enum ogx_wtype *t);
 /* Parse a decimal count from 0 to max for option what; prints the error. */
 int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out);
 
-#include "proof/prover.h"
+#include "proof/signer.h"
 
 /*
- * Open the prover for a job command: key and spool default to $OGX_HOME's;
+ * Open the signer for a job command: key and spool default to $OGX_HOME's;
  * a level not in levels (what the caller can provide) is refused, never
  * downgraded. Prints the error line itself. spool_used (may be NULL)
  * receives the spool's path.
  */
-int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32_t level,
+int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32_t level,
 		unsigned int levels, char *spool_used, size_t size);
 
-/* The set of levels a caller can provide, for open_prover(). */
+/* The set of levels a caller can provide, for open_signer(). */
 #define OGX_LEVELS(l) (1u << (l))
 
 #endif

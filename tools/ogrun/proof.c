@@ -6,7 +6,7 @@
 #include "ogrun.h"
 #include "util/err.h"
 
-int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32_t level,
+int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32_t level,
 		unsigned int levels, char *spool_used, size_t size)
 {
 	char kbuf[PATH_MAX], sbuf[PATH_MAX];
@@ -27,7 +27,7 @@ int open_prover(struct ogx_prover *p, const char *key, const char *spool, uint32
 	}
 	if (spool_used)
 		snprintf(spool_used, size, "%s", spool);
-	err = ogx_prover_open(p, key, spool);
+	err = ogx_signer_open(p, key, spool);
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 	else if (p->torn_bytes)

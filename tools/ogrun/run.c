@@ -21,7 +21,7 @@
 #include "model/mlp_gguf.h"
 #include "ogrun.h"
 #include "proof/kmod_evidence.h"
-#include "proof/prover.h"
+#include "proof/signer.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -101,7 +101,7 @@ static int save_job(const char *dir, uint64_t seq, const char *leaf, const void 
 }
 
 /* One job: infer, hash, sign, append. out gets the output bytes. */
-static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t *pixels,
+static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t *pixels,
 		   const struct ogx_record *proto, const struct run_opts *o, struct job *j,
 		   uint64_t *compute_ns, uint64_t *proof_ns)
 {
@@ -139,13 +139,13 @@ static int run_one(struct ogx_prover *p, const struct ogx_mlp *m, const uint8_t 
 	if (o->kmod) {
 		err = ogx_kmod_evidence_add(o->kmod, &r, NULL);
 		if (!err)
-			err = ogx_prover_add(p, &r, j->id);
+			err = ogx_signer_add(p, &r, j->id);
 		if (err) {
 			ogx_record_free(&r);
 			return err;
 		}
 	} else {
-		err = ogx_prover_add(p, &r, j->id);
+		err = ogx_signer_add(p, &r, j->id);
 		if (err)
 			return err;
 	}
@@ -271,7 +271,7 @@ int run_main(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct ogx_idx img = { 0 }, lab = { 0 };
-	struct ogx_prover p = { 0 };
+	struct ogx_signer p = { 0 };
 	struct ogx_kmod kmod = { .fd = -1 };
 	struct ogx_mlp m = { 0 };
 	struct ogx_record proto = { 0 };
@@ -336,14 +336,14 @@ int run_main(int argc, char **argv)
 		goto out;
 	}
 	/* tee's evidence comes from o.kmod, which run_one() adds to every record. */
-	if (open_prover(&p, o.key, o.spool, o.level,
+	if (open_signer(&p, o.key, o.spool, o.level,
 			OGX_LEVELS(OGX_LEVEL_VANILLA) | (o.kmod ? OGX_LEVELS(OGX_LEVEL_TEE) : 0),
 			spool, sizeof(spool)))
 		goto out;
 	n = o.limit && o.limit < img.count ? o.limit : img.count;
 	jobs = calloc(o.batch, sizeof(*jobs));
 	if (!jobs)
-		goto out_prover;
+		goto out_signer;
 	proto.level = o.level;
 	ogx_sha256(proto.params, classify_params, sizeof(classify_params) - 1);
 	ogx_device_cpu(&proto.device);
@@ -356,7 +356,7 @@ int run_main(int argc, char **argv)
 		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, vk ? o.model : "vulkan",
 				ogx_errmsg(err));
-			goto out_prover;
+			goto out_signer;
 		}
 		ogx_vk_record_device(&vk->desc, &proto.device);
 	}
@@ -368,7 +368,7 @@ int run_main(int argc, char **argv)
 					    0644, 0);
 		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
-			goto out_prover;
+			goto out_signer;
 		}
 	}
 
@@ -381,17 +381,17 @@ int run_main(int argc, char **argv)
 			      &proof_ns);
 		if (err) {
 			fprintf(stderr, "%s: job %zu: %s\n", prog, i, ogx_errmsg(err));
-			goto out_prover;
+			goto out_signer;
 		}
 		if (++pending < o.batch && i + 1 < n)
 			continue;
 		/* Group commit, then (only then) report the jobs of the batch. */
 		t0 = ogx_mono_ns();
-		err = ogx_prover_commit(&p);
+		err = ogx_signer_commit(&p);
 		sync_ns += ogx_mono_ns() - t0;
 		if (err) {
 			fprintf(stderr, "%s: %s: fdatasync: %s\n", prog, spool, ogx_errmsg(err));
-			goto out_prover;
+			goto out_signer;
 		}
 		for (size_t k = 0; k < pending; k++) {
 			if (lab.data && lab.data[jobs[k].index] == jobs[k].cls)
@@ -418,8 +418,8 @@ int run_main(int argc, char **argv)
 	       "fdatasync %.3f\n", t0 / 1e6 / done, compute_ns / 1e6 / done, proof_ns / 1e6 / done,
 	       sync_ns / 1e6 / done);
 	rc = 0;
-out_prover:
-	ogx_prover_close(&p);
+out_signer:
+	ogx_signer_close(&p);
 out:
 	ogx_vk_mlp_free(o.vm);
 	ogx_vk_close(vk);

@@ -1,21 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The prover turns finished jobs into signed records in the spool: it owns the
+ * The signer turns finished jobs into signed records in the spool: it owns the
  * node key, the spool's writer lock and the node's hash chain (next seq, prev
  * digest, continued from the spool's last record on open).
  *
- *	ogx_prover_open(&p, key_path, spool_dir);
- *	for each finished job: fill a record's job fields; ogx_prover_add(&p, &r, id);
- *	ogx_prover_commit(&p);   // one fdatasync; only now report those jobs done
+ *	ogx_signer_open(&p, key_path, spool_dir);
+ *	for each finished job: fill a record's job fields; ogx_signer_add(&p, &r, id);
+ *	ogx_signer_commit(&p);   // one fdatasync; only now report those jobs done
  */
-#ifndef OGX_PROOF_PROVER_H
-#define OGX_PROOF_PROVER_H
+#ifndef OGX_PROOF_SIGNER_H
+#define OGX_PROOF_SIGNER_H
 
 #include "proof/record.h"
 
 struct ogx_spool;
 
-struct ogx_prover {
+struct ogx_signer {
 	struct ogx_key key;
 	struct ogx_spool *spool;
 	uint64_t next_seq;
@@ -31,29 +31,29 @@ struct ogx_prover {
  * whose last record is not signed by this key is refused (-EPERM): one spool,
  * one node.
  */
-int ogx_prover_open(struct ogx_prover *p, const char *key_path, const char *spool_dir);
+int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir);
 
 /*
  * Complete r (version, node, seq, prev, runtime), sign it and append it to the
  * spool, not yet durable. id receives the record's digest. r keeps the values
  * it was given for the job fields.
  */
-int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN]);
+int ogx_signer_add(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN]);
 
 /*
- * ogx_prover_add() without the append: the record is signed and the chain
+ * ogx_signer_add() without the append: the record is signed and the chain
  * moves on past it; *out (malloc'd, *len bytes) is what the caller must append
  * to the spool, after every record signed before it (the server's loop does,
  * on its ring: runtime/serve/commit.c).
  */
-int ogx_prover_sign(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
+int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
 		    uint8_t **out, size_t *len);
 
 /* Make every added record durable (one fdatasync for all of them). */
-int ogx_prover_commit(struct ogx_prover *p);
+int ogx_signer_commit(struct ogx_signer *p);
 
 /* Close; records added after the last commit are not promised to survive. */
-void ogx_prover_close(struct ogx_prover *p);
+void ogx_signer_close(struct ogx_signer *p);
 
 /* Wall-clock and monotonic nanoseconds, for the record's times. */
 uint64_t ogx_now_ns(void);

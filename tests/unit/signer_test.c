@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The prover (records into the spool, chain continued across opens) and the chain checks. */
+/* The signer (records into the spool, chain continued across opens) and the chain checks. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
 
 #include "kselftest_harness.h"
-#include "proof/prover.h"
+#include "proof/signer.h"
 #include "proof/spool.h"
 #include "proof/verify.h"
 #include "util/err.h"
@@ -20,7 +20,7 @@ FIXTURE_SETUP(node)
 	struct ogx_key k;
 
 	ASSERT_LE(0, sodium_init());
-	strcpy(self->dir, "/tmp/ogx-prover-XXXXXX");
+	strcpy(self->dir, "/tmp/ogx-signer-XXXXXX");
 	ASSERT_NE(NULL, mkdtemp(self->dir));
 	snprintf(self->key, sizeof(self->key), "%s/a.key", self->dir);
 	snprintf(self->key2, sizeof(self->key2), "%s/b.key", self->dir);
@@ -50,7 +50,7 @@ TEST_F(node, chain_continues_across_opens)
 {
 	struct ogx_chain_state st = { 0 };
 	struct ogx_spool_iter *it;
-	struct ogx_prover p;
+	struct ogx_signer p;
 	struct ogx_record r;
 	uint8_t id[32], last_id[32];
 	const uint8_t *data;
@@ -59,19 +59,19 @@ TEST_F(node, chain_continues_across_opens)
 	int ret;
 
 	for (int round = 0; round < 3; round++) {
-		ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+		ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 		ASSERT_EQ(round * 4, p.next_seq);
 		for (int i = 0; i < 4; i++) {
 			job(&r, (uint8_t)(round * 4 + i));
-			ASSERT_EQ(0, ogx_prover_add(&p, &r, id));
+			ASSERT_EQ(0, ogx_signer_add(&p, &r, id));
 			ASSERT_EQ(round * 4 + i, r.seq);
 			if (round || i)
 				ASSERT_EQ(0, memcmp(r.prev, last_id, 32));
 			memcpy(last_id, id, 32);
 		}
-		ASSERT_EQ(0, ogx_prover_commit(&p));
+		ASSERT_EQ(0, ogx_signer_commit(&p));
 		ASSERT_EQ(1, p.commits);
-		ogx_prover_close(&p);
+		ogx_signer_close(&p);
 	}
 	/* Every record verifies and links to the one before it. */
 	ASSERT_EQ(0, ogx_spool_iter_open(&it, self->spool, 0, 0));
@@ -90,38 +90,38 @@ TEST_F(node, chain_continues_across_opens)
 
 TEST_F(node, another_nodes_spool_is_refused)
 {
-	struct ogx_prover p;
+	struct ogx_signer p;
 	struct ogx_record r;
 	uint8_t id[32];
 	char want[256];
 
-	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+	ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 	job(&r, 1);
-	ASSERT_EQ(0, ogx_prover_add(&p, &r, id));
-	ASSERT_EQ(0, ogx_prover_commit(&p));
-	ogx_prover_close(&p);
-	ASSERT_EQ(-EPERM, ogx_prover_open(&p, self->key2, self->spool));
+	ASSERT_EQ(0, ogx_signer_add(&p, &r, id));
+	ASSERT_EQ(0, ogx_signer_commit(&p));
+	ogx_signer_close(&p);
+	ASSERT_EQ(-EPERM, ogx_signer_open(&p, self->key2, self->spool));
 	snprintf(want, sizeof(want), "spool %s holds another node's records; use a spool per key",
 		 self->spool);
 	ASSERT_STREQ(want, ogx_errmsg(-EPERM));
 }
 
-/* ogx_prover_sign: the chain moves on; the bytes are the caller's to append (the server). */
+/* ogx_signer_sign: the chain moves on; the bytes are the caller's to append (the server). */
 TEST_F(node, sign_without_append)
 {
-	struct ogx_prover p;
+	struct ogx_signer p;
 	struct ogx_record r, back;
 	struct iovec iov[3];
 	uint8_t id[3][32], digest[32];
 	uint64_t first;
 
-	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+	ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 	for (int i = 0; i < 3; i++) {
 		uint8_t *buf;
 		size_t len;
 
 		job(&r, (uint8_t)i);
-		ASSERT_EQ(0, ogx_prover_sign(&p, &r, id[i], &buf, &len));
+		ASSERT_EQ(0, ogx_signer_sign(&p, &r, id[i], &buf, &len));
 		ASSERT_EQ((uint64_t)i, r.seq);
 		ASSERT_EQ(0, ogx_verify_record(buf, len, &back));
 		ASSERT_EQ(0, memcmp(back.prev, i ? id[i - 1] : (uint8_t[32]){ 0 }, 32));
@@ -134,21 +134,21 @@ TEST_F(node, sign_without_append)
 	ASSERT_EQ(0, ogx_spool_append_sync(p.spool, iov, 3, &first));
 	for (int i = 0; i < 3; i++)
 		free(iov[i].iov_base);
-	ogx_prover_close(&p);
+	ogx_signer_close(&p);
 	/* and a reopen continues from the last of them */
-	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
+	ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 	ASSERT_EQ(3, p.next_seq);
 	ASSERT_EQ(0, memcmp(p.prev, id[2], 32));
-	ogx_prover_close(&p);
+	ogx_signer_close(&p);
 }
 
 TEST_F(node, a_second_writer_is_refused)
 {
-	struct ogx_prover p, q;
+	struct ogx_signer p, q;
 
-	ASSERT_EQ(0, ogx_prover_open(&p, self->key, self->spool));
-	ASSERT_EQ(-EBUSY, ogx_prover_open(&q, self->key, self->spool));
-	ogx_prover_close(&p);
+	ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
+	ASSERT_EQ(-EBUSY, ogx_signer_open(&q, self->key, self->spool));
+	ogx_signer_close(&p);
 }
 
 /* Records built by hand to exercise each chain failure. */

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
-/* See prover.h. */
+/* See signer.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "proof/prover.h"
+#include "proof/signer.h"
 #include "proof/spool.h"
 #include "proof/verify.h"
 #include "util/digest.h"
@@ -57,7 +57,7 @@ void ogx_device_cpu(struct ogx_device *d)
 	snprintf(d->name, sizeof(d->name), "%s", name);
 }
 
-int ogx_prover_open(struct ogx_prover *p, const char *key_path, const char *spool_dir)
+int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir)
 {
 	struct ogx_record last;
 	uint8_t *buf;
@@ -110,7 +110,7 @@ err_key:
 	return err;
 }
 
-int ogx_prover_sign(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
+int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
 		    uint8_t **out, size_t *len)
 {
 	int err;
@@ -128,7 +128,7 @@ int ogx_prover_sign(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_D
 	return 0;
 }
 
-int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN])
+int ogx_signer_add(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN])
 {
 	uint64_t seq = p->next_seq;
 	uint8_t prev[OGX_DIGEST_LEN];
@@ -139,7 +139,7 @@ int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DI
 	int err;
 
 	memcpy(prev, p->prev, OGX_DIGEST_LEN);
-	err = ogx_prover_sign(p, r, id, &buf, &len);
+	err = ogx_signer_sign(p, r, id, &buf, &len);
 	if (err)
 		return err;
 	iov.iov_base = buf;
@@ -156,7 +156,7 @@ int ogx_prover_add(struct ogx_prover *p, struct ogx_record *r, uint8_t id[OGX_DI
 	return err;
 }
 
-int ogx_prover_commit(struct ogx_prover *p)
+int ogx_signer_commit(struct ogx_signer *p)
 {
 	int err;
 
@@ -170,7 +170,7 @@ int ogx_prover_commit(struct ogx_prover *p)
 	return err;
 }
 
-void ogx_prover_close(struct ogx_prover *p)
+void ogx_signer_close(struct ogx_signer *p)
 {
 	if (p->spool)
 		ogx_spool_close(p->spool);
