@@ -103,31 +103,3 @@ out:
 		ogx_generation_free(g);
 	return err;
 }
-
-int ogx_tokens_le32(const uint32_t *ids, size_t n, uint8_t **bytes, size_t *len)
-{
-	uint8_t *b = malloc(n ? n * 4 : 1);
-
-	if (!b)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		b[4 * i] = ids[i];
-		b[4 * i + 1] = ids[i] >> 8;
-		b[4 * i + 2] = ids[i] >> 16;
-		b[4 * i + 3] = ids[i] >> 24;
-	}
-	*bytes = b;
-	*len = n * 4;
-	return 0;
-}
-
-int ogx_generate_params_canon(const struct ogx_generate_params *p, char *buf, size_t size)
-{
-	int n = snprintf(buf, size, "ogx-generate-v1 temperature=%.9g top_p=%.9g seed=%llu max_tokens=%u",
-			 (double)p->sampling.temperature, (double)p->sampling.top_p,
-			 (unsigned long long)p->sampling.seed, p->max_tokens);
-
-	if (n < 0 || (size_t)n >= size)
-		return -ENOSPC;
-	return n;
-}

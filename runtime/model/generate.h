@@ -52,15 +52,4 @@ int ogx_llama_generate(struct ogx_llama *m, const struct ogx_tokenizer *t, const
 		       struct ogx_generation *g);
 void ogx_generation_free(struct ogx_generation *g);
 
-/* ids as little-endian int32, the byte form digests are taken over (malloc'd). */
-int ogx_tokens_le32(const uint32_t *ids, size_t n, uint8_t **bytes, size_t *len);
-
-/*
- * The canonical parameter string, e.g.
- * "ogx-generate-v1 temperature=0.899999976 top_p=0.899999976 seed=42 max_tokens=256":
- * floats with %.9g (exact round trip of a float), so equal parameters give
- * equal bytes. Returns the length, or -ENOSPC when buf is too small.
- */
-int ogx_generate_params_canon(const struct ogx_generate_params *p, char *buf, size_t size);
-
 #endif

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Proof record v1 encode/decode/sign/verify; see record.h and
+ * Proof record v2 encode/decode/sign/verify; see record.h and
  * Documentation/proof-record.md.
  *
  * Encoding writes CBOR heads with libcbor's encoders (util/cbor_enc.h), which
@@ -21,6 +21,7 @@
 #include "proof/record.h"
 #include "util/cbor_enc.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
 /* ---- encoding ---------------------------------------------------------- */
 
@@ -68,10 +69,49 @@ static void put_ext(struct ogx_cbor_enc *e, const struct ogx_ext *x)
 	}
 }
 
+/* Text strings must be valid UTF-8 (RFC 8949 §3.1): a record is never written otherwise. */
+static int check_text(const char *what, const void *s, size_t len)
+{
+	if (!ogx_utf8_valid(s, len))
+		return ogx_fail(-EINVAL, "%s: not valid UTF-8", what);
+	return 0;
+}
+
+static int check_ext_text(const char *what, const struct ogx_ext *x)
+{
+	for (size_t i = 0; i < x->n; i++)
+		if (x->e[i].type == OGX_EXT_TEXT && !ogx_utf8_valid(x->e[i].data, x->e[i].len))
+			return ogx_fail(-EINVAL, "%s: key %u: not valid UTF-8", what, x->e[i].key);
+	return 0;
+}
+
+static int check_texts(const struct ogx_record *r)
+{
+	const struct ogx_device *d = &r->device;
+	int err;
+
+	if ((err = check_text("device kind", d->kind, strlen(d->kind))) ||
+	    (err = check_text("device name", d->name, strlen(d->name))) ||
+	    (err = check_text("device driver", d->driver, strlen(d->driver))) ||
+	    (err = check_text("device drm", d->drm, strlen(d->drm))) ||
+	    (err = check_text("job", r->job, strlen(r->job))) ||
+	    (err = check_ext_text("kernel", &r->kernel)) ||
+	    (err = check_ext_text("payment", &r->payment)) ||
+	    (err = check_ext_text("zk", &r->zk)))
+		return err;
+	if (!r->job[0])
+		return ogx_fail(-EINVAL, "job: empty (every record names its job: proof/job.h)");
+	return 0;
+}
+
 int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, size_t *len)
 {
 	struct ogx_cbor_enc e = { 0 };
-	size_t n = 14 + r->kernel.present + r->payment.present + r->zk.present + with_sig;
+	size_t n = 16 + r->kernel.present + r->payment.present + r->zk.present + with_sig;
+	int err = check_texts(r);
+
+	if (err)
+		return err;
 
 	ogx_cbor_head(&e, cbor_encode_map_start, n);
 	ogx_cbor_uint(&e, OGX_R_VERSION);
@@ -114,6 +154,10 @@ int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, 
 		ogx_cbor_uint(&e, OGX_R_ZK);
 		put_ext(&e, &r->zk);
 	}
+	ogx_cbor_uint(&e, OGX_R_EPOCH);
+	ogx_cbor_uint(&e, r->epoch);
+	ogx_cbor_uint(&e, OGX_R_JOB);
+	ogx_cbor_tstr(&e, r->job);
 	if (with_sig) {
 		ogx_cbor_uint(&e, OGX_R_SIG);
 		ogx_cbor_bstr(&e, r->sig, OGX_SIG_LEN);
@@ -335,6 +379,8 @@ static int want_text(struct dec *d, char *out, size_t size, const char *what)
 		return ogx_fail(-EBADMSG, "%s: text longer than %zu bytes", what, size - 1);
 	if (memchr(t.data, 0, t.len))
 		return ogx_fail(-EBADMSG, "%s: text contains a NUL", what);
+	if (!ogx_utf8_valid(t.data, t.len))
+		return ogx_fail(-EBADMSG, "%s: not valid UTF-8", what);
 	memcpy(out, t.data, t.len);
 	out[t.len] = '\0';
 	return 0;
@@ -444,6 +490,9 @@ static int decode_ext(struct dec *d, struct ogx_ext *x, const char *what)
 			if (t.len > OGX_EXT_VALUE_MAX)
 				return ogx_fail(-EBADMSG, "%s: value of key %" PRIu64 " longer than %d",
 						what, key, OGX_EXT_VALUE_MAX);
+			if (t.type == T_TSTR && !ogx_utf8_valid(t.data, t.len))
+				return ogx_fail(-EBADMSG, "%s: key %" PRIu64 ": not valid UTF-8", what,
+						key);
 			err = ogx_ext_add_bytes(x, (uint32_t)key,
 						t.type == T_BSTR ? OGX_EXT_BYTES : OGX_EXT_TEXT,
 						t.data, t.len);
@@ -462,18 +511,20 @@ static const char *const key_names[] = {
 	[OGX_R_INPUT] = "input", [OGX_R_OUTPUT] = "output", [OGX_R_PARAMS] = "params",
 	[OGX_R_TIME] = "time", [OGX_R_INFER_NS] = "infer_ns", [OGX_R_JOB_NS] = "job_ns",
 	[OGX_R_DEVICE] = "device", [OGX_R_RUNTIME] = "runtime", [OGX_R_KERNEL] = "kernel",
-	[OGX_R_PAYMENT] = "payment", [OGX_R_ZK] = "zk", [OGX_R_SIG] = "signature",
+	[OGX_R_PAYMENT] = "payment", [OGX_R_ZK] = "zk", [OGX_R_EPOCH] = "epoch",
+	[OGX_R_JOB] = "job", [OGX_R_SIG] = "signature",
 };
 
-/* Keys every record has (0..13 and the signature). */
-#define REQUIRED_KEYS (((1u << 14) - 1) | (1u << OGX_R_SIG))
+/* Keys every record has (0..13, epoch, job and the signature). */
+#define REQUIRED_KEYS (((1u << 14) - 1) | (1u << OGX_R_EPOCH) | (1u << OGX_R_JOB) | \
+		       (1u << OGX_R_SIG))
 
 static int decode_body(struct dec *d, struct ogx_record *r)
 {
 	uint64_t n, key = 0, v = 0;
 	int64_t last = -1;
 	uint32_t seen = 0;
-	int err = want_map(d, &n, 18, "record");
+	int err = want_map(d, &n, 20, "record");
 
 	for (uint64_t i = 0; !err && i < n; i++) {
 		err = want_key(d, &key, &last, "record");
@@ -540,6 +591,14 @@ static int decode_body(struct dec *d, struct ogx_record *r)
 			break;
 		case OGX_R_ZK:
 			err = decode_ext(d, &r->zk, "zk");
+			break;
+		case OGX_R_EPOCH:
+			err = want_uint(d, &r->epoch, "epoch");
+			break;
+		case OGX_R_JOB:
+			err = want_text(d, r->job, sizeof(r->job), "job");
+			if (!err && !r->job[0])
+				err = ogx_fail(-EBADMSG, "job: empty");
 			break;
 		case OGX_R_SIG:
 			err = want_fixed_bstr(d, r->sig, OGX_SIG_LEN, "signature");

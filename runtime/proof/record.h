@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Proof record v1: what a node says about one execution, as a deterministic
+ * Proof record v2: what a node says about one execution, as a deterministic
  * CBOR map with integer keys (RFC 8949 §4.2.1), signed with the node's Ed25519
  * key. Documentation/proof-record.md has the CDDL; this file is its one
- * implementation. The record's digest (SHA-256 of its full encoding) is its id
- * and the `prev` of the node's next record.
+ * encoder and decoder. The record's digest (SHA-256 of its full encoding) is
+ * its id and the `prev` of the node's next record. What the digests mean is
+ * proof/job.h; the rules a verifier applies are proof/verify.h.
  */
 #ifndef OGX_PROOF_RECORD_H
 #define OGX_PROOF_RECORD_H
@@ -16,10 +17,11 @@
 #include "proof/key.h"
 #include "util/digest.h"
 
-#define OGX_RECORD_VERSION 1
+#define OGX_RECORD_VERSION 2
 #define OGX_RECORD_MAX 65536 /* bytes of one encoded record */
 #define OGX_EXT_MAX 16       /* entries in one extension map */
 #define OGX_EXT_VALUE_MAX 4096
+#define OGX_JOB_TEXT_MAX 256 /* bytes of the job text, with its NUL */
 
 enum ogx_level {
 	OGX_LEVEL_VANILLA = 0,
@@ -46,6 +48,8 @@ enum ogx_record_key {
 	OGX_R_KERNEL = 14,
 	OGX_R_PAYMENT = 15,
 	OGX_R_ZK = 16,
+	OGX_R_EPOCH = 17,
+	OGX_R_JOB = 18,
 	OGX_R_SIG = 20,
 };
 
@@ -98,10 +102,12 @@ struct ogx_record {
 	uint8_t params[OGX_DIGEST_LEN];
 	uint64_t time_ns;  /* job start, ns since the Unix epoch */
 	uint64_t infer_ns; /* compute time */
-	uint64_t job_ns;   /* whole job: load, compute, hashing */
+	uint64_t job_ns;   /* the job's own time: its share of compute, hashing, evidence */
 	struct ogx_device device;
 	uint8_t runtime[OGX_DIGEST_LEN]; /* SHA-256 of the executable */
 	struct ogx_ext kernel, payment, zk;
+	uint64_t epoch;    /* the node's chain epoch (proof/signer.h) */
+	char job[OGX_JOB_TEXT_MAX]; /* the canonical job text; params = its SHA-256 (proof/job.h) */
 	uint8_t sig[OGX_SIG_LEN];
 };
 
@@ -112,7 +118,7 @@ struct ogx_record {
 int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, size_t *len);
 
 /* Domain separation: the signed message is this prefix, then the body. */
-#define OGX_RECORD_SIG_CONTEXT "ogx-record-v1"
+#define OGX_RECORD_SIG_CONTEXT "ogx-record-v2"
 
 /* Set r->node from key, sign, and return the full encoding (malloc'd). */
 int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **out,
@@ -120,7 +126,9 @@ int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **o
 
 /*
  * Strict decode: well-formed CBOR, deterministic encoding, known keys with the
- * right types, nothing trailing. -EBADMSG with a detail naming the problem.
+ * right types, valid UTF-8 text, nothing trailing. -EBADMSG with a detail
+ * naming the problem. This is the schema rule only: proof/verify.h applies
+ * the rest (signature, recipe, level, chain).
  */
 int ogx_record_decode(const uint8_t *buf, size_t len, struct ogx_record *r);
 

@@ -8,7 +8,6 @@
 
 #include "proof/signer.h"
 #include "proof/spool.h"
-#include "proof/verify.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -83,7 +82,9 @@ int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spoo
 		return 0; /* a new spool: seq 0, prev all zero */
 	if (err)
 		goto err_spool;
-	err = ogx_verify_record(buf, len, &last);
+	err = ogx_record_decode(buf, len, &last);
+	if (!err && (err = ogx_record_verify(&last)))
+		ogx_record_free(&last);
 	if (err) {
 		err = ogx_fail(err, "spool %s: last record (index %llu) is invalid: %s", spool_dir,
 			       (unsigned long long)index, ogx_errmsg(err));
@@ -98,6 +99,7 @@ int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spoo
 		goto err_spool;
 	}
 	p->next_seq = last.seq + 1;
+	p->epoch = last.epoch;
 	ogx_record_digest(buf, len, p->prev);
 	ogx_record_free(&last);
 	free(buf);
@@ -117,6 +119,7 @@ int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_D
 
 	r->version = OGX_RECORD_VERSION;
 	r->seq = p->next_seq;
+	r->epoch = p->epoch;
 	memcpy(r->prev, p->prev, OGX_DIGEST_LEN);
 	memcpy(r->runtime, p->runtime, OGX_DIGEST_LEN);
 	err = ogx_record_sign(r, &p->key, out, len);

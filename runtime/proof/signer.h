@@ -19,6 +19,7 @@ struct ogx_signer {
 	struct ogx_key key;
 	struct ogx_spool *spool;
 	uint64_t next_seq;
+	uint64_t epoch;                  /* the chain epoch its records state */
 	uint8_t prev[OGX_DIGEST_LEN];
 	uint8_t runtime[OGX_DIGEST_LEN]; /* SHA-256 of this executable */
 	size_t pending;                  /* records appended since the last commit */

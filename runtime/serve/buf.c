@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "serve/buf.h"
+#include "util/utf8.h"
 
 static bool buf_reserve(struct ogx_buf *b, size_t more)
 {
@@ -112,42 +113,6 @@ void ogx_buf_free(struct ogx_buf *b)
 	*b = (struct ogx_buf){ 0 };
 }
 
-/* Length of the UTF-8 sequence starting at in (RFC 3629), 0 if invalid, -1 if cut short. */
-static int utf8_seq(const unsigned char *in, size_t avail)
-{
-	unsigned char c = in[0];
-	int n;
-	unsigned int lo = 0x80, hi = 0xbf;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (c == 0xe0)
-		lo = 0xa0;
-	else if (c == 0xed)
-		hi = 0x9f;
-	else if (c == 0xf0)
-		lo = 0x90;
-	else if (c == 0xf4)
-		hi = 0x8f;
-	for (int k = 1; k < n; k++) {
-		if ((size_t)k >= avail)
-			return -1;
-		if (in[k] < lo || in[k] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return n;
-}
-
 size_t ogx_utf8_clean(const char *in, size_t len, char *out, int partial_ok, size_t *carry)
 {
 	const unsigned char *u = (const unsigned char *)in;
@@ -156,7 +121,7 @@ size_t ogx_utf8_clean(const char *in, size_t len, char *out, int partial_ok, siz
 	if (carry)
 		*carry = 0;
 	while (i < len) {
-		int n = utf8_seq(u + i, len - i);
+		int n = ogx_utf8_seq(u + i, len - i);
 
 		if (n < 0 && partial_ok) {
 			if (carry)

@@ -23,9 +23,9 @@
  * generate --device`'s. The device's queue is shared with the other models'
  * workers (srv->vk_lock).
  *
- * The record is the one `ogrun generate` writes (tools/ogrun/generate.c):
- * input and output are the token ids as little-endian int32, params the
- * canonical sampling string with the tokenizer's SHA-256. It is made durable
+ * The record is the one `ogrun generate` writes (the recipe is proof/job.h:
+ * the token ids, the canonical sampling text with the tokenizer's SHA-256).
+ * It is made durable
  * before the answer (or the final SSE chunk, which carries it) is sent; the
  * tokens streamed before it are the nature of streaming.
  */
@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/job.h"
 #include "serve/internal.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -115,34 +116,26 @@ static int on_token(void *ctx, uint32_t token, const char *piece, size_t len)
 	return 0;
 }
 
-/* The record of a generation, as ogrun generate writes it. */
+/* The record of a generation (the recipe: proof/job.h, as ogrun generate's). */
 static int prove(struct model *m, struct job *j, const struct ogx_generation *gen,
 		 struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN], uint64_t time_ns,
 		 uint64_t compute_ns)
 {
-	uint8_t *bytes;
-	char canon[512], hex[2 * OGX_DIGEST_LEN + 1];
-	size_t len;
-	int n, err;
+	struct ogx_job_generate jg = {
+		.temperature = j->gp.sampling.temperature,
+		.top_p = j->gp.sampling.top_p,
+		.seed = j->gp.sampling.seed,
+		.max_tokens = j->gp.max_tokens,
+	};
+	int err;
 
 	r->level = j->level;
 	memcpy(r->model, m->digest, OGX_DIGEST_LEN);
-	err = ogx_tokens_le32(gen->input, gen->n_input, &bytes, &len);
+	memcpy(jg.tokenizer, m->tok_digest, OGX_DIGEST_LEN);
+	err = ogx_job_record_generate(r, gen->input, gen->n_input, gen->output, gen->n_output,
+				      &jg);
 	if (err)
 		return err;
-	ogx_sha256(r->input, bytes, len);
-	free(bytes);
-	err = ogx_tokens_le32(gen->output, gen->n_output, &bytes, &len);
-	if (err)
-		return err;
-	ogx_sha256(r->output, bytes, len);
-	free(bytes);
-	n = ogx_generate_params_canon(&j->gp, canon, sizeof(canon) - 80);
-	if (n < 0)
-		return n;
-	ogx_hex(hex, m->tok_digest, OGX_DIGEST_LEN);
-	n += snprintf(canon + n, sizeof(canon) - n, " tokenizer=%s", hex);
-	ogx_sha256(r->params, canon, (size_t)n);
 	r->time_ns = time_ns;
 	r->infer_ns = compute_ns; /* this stream's own forward passes */
 	r->job_ns = ogx_mono_ns() - j->t_start;

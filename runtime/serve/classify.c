@@ -2,26 +2,19 @@
 /*
  * Classifier jobs (POST /v1/infer), run as batches on the model's worker:
  * one forward pass over every queued input, one record per job, then the
- * answers (which the loop sends once the records are durable: commit.c). The record's digests are taken
- * over the same bytes as `ogrun run` (tools/ogrun/run.c): input = the uint8
- * pixels, output = the int32 logits (int8 models) or float probabilities (f32)
- * little-endian, params = "ogx-params-v1\ntask=classify\n". So a record from
- * the server and one from the CLI for the same model and image are the same
- * claim.
+ * answers (which the loop sends once the records are durable: commit.c). The
+ * record's digests follow the one recipe (proof/job.h), as `ogrun run`'s do:
+ * a record from the server and one from the CLI for the same model and image
+ * are the same claim.
  */
 #include <math.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "proof/job.h"
 #include "serve/internal.h"
 #include "util/err.h"
-
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "output digests hash little-endian values: add byte swapping for this host"
-#endif
-
-static const char classify_params[] = "ogx-params-v1\ntask=classify\n";
 
 static void answer(struct model *m, struct job *j, const void *out, unsigned int n_out,
 		   const struct ogx_record *r, const uint8_t *id)
@@ -82,7 +75,6 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 	void *out = malloc(n_all * n_out * 4);
 	struct ogx_record *recs = calloc(n_all, sizeof(*recs));
 	uint8_t (*ids)[OGX_DIGEST_LEN] = calloc(n_all, OGX_DIGEST_LEN);
-	uint8_t params[OGX_DIGEST_LEN];
 	uint64_t t0, t1, now = ogx_now_ns();
 	size_t n = 0;
 	bool paid = false, filtered = false;
@@ -119,15 +111,13 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 	if (err)
 		goto fail;
 	t1 = ogx_mono_ns();
-	ogx_sha256(params, classify_params, sizeof(classify_params) - 1);
 	for (size_t i = 0; i < n; i++) {
 		struct ogx_record *r = &recs[i];
 
 		r->level = jobs[i]->level;
 		memcpy(r->model, m->digest, OGX_DIGEST_LEN);
-		ogx_sha256(r->input, x + i * n_in, n_in);
-		ogx_sha256(r->output, (uint8_t *)out + i * n_out * 4, n_out * 4);
-		memcpy(r->params, params, OGX_DIGEST_LEN);
+		ogx_job_record_classify(r, x + i * n_in, n_in, (uint8_t *)out + i * n_out * 4,
+					n_out);
 		r->time_ns = now;
 		r->infer_ns = (t1 - t0) / n; /* the job's share of the batch */
 		r->job_ns = ogx_mono_ns() - jobs[i]->t_start;

@@ -84,7 +84,7 @@ r[14][10] = bytes([r[14][10][0] ^ 1]) + r[14][10][1:]
 sk = nacl.signing.SigningKey(bytes.fromhex(open(home + "/node.key").read().strip()))
 assert bytes(sk.verify_key) == r[2]
 del r[20]
-r[20] = sk.sign(b"ogx-record-v1\0" + cbor2.dumps(r, canonical=True)).signature
+r[20] = sk.sign(b"ogx-record-v2\0" + cbor2.dumps(r, canonical=True)).signature
 recs[-1] = cbor2.dumps(r, canonical=True)
 os.mkdir(home + "/bad")
 h = b"OGXSPOOL" + struct.pack("<IIQ", 1, 0, 0)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Proof record v1: golden vectors, round trips, and every way a record can be
- * malformed. The golden files in tests/vectors/ are also checked by an
+ * Proof record v2: golden vectors, round trips, and every way a record can be
+ * malformed (the schema rule; the other rules are verify_test.c's). The golden files in tests/vectors/ are also checked by an
  * independent implementation (python3-cbor2 + python3-nacl) in
  * tests/e2e/record-independent.t. OGX_UPDATE_VECTORS=1 rewrites them.
  */
@@ -11,6 +11,7 @@
 
 #include "kselftest_harness.h"
 #include "proof/record.h"
+#include "util/digest.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
@@ -48,6 +49,9 @@ static void vanilla(struct ogx_record *r)
 	strcpy(r->device.kind, "cpu");
 	strcpy(r->device.name, "x86_64 avx2 fma");
 	fill(r->runtime, 32, 0xb0);
+	r->epoch = 0;
+	strcpy(r->job, "ogx-params-v1\ntask=classify\n");
+	ogx_sha256(r->params, r->job, strlen(r->job));
 }
 
 /* A TEE-shaped record: device ids, driver, and kernel evidence. */
@@ -57,8 +61,11 @@ static void tee(struct ogx_record *r)
 
 	vanilla(r);
 	r->level = OGX_LEVEL_TEE;
-	r->seq = 0;
-	memset(r->prev, 0, 32);
+	r->seq = 0x1234567;
+	r->epoch = 2;
+	strcpy(r->job, "ogx-generate-v1 temperature=0 top_p=1 seed=0 max_tokens=16 tokenizer="
+	       "0101010101010101010101010101010101010101010101010101010101010101");
+	ogx_sha256(r->params, r->job, strlen(r->job));
 	strcpy(r->device.kind, "vulkan");
 	strcpy(r->device.name, "llvmpipe (LLVM 15.0.6, 256 bits)");
 	r->device.has_ids = true;
@@ -99,7 +106,7 @@ TEST(golden_vanilla)
 	test_key(&key);
 	vanilla(&r);
 	ASSERT_EQ(0, ogx_record_sign(&r, &key, &buf, &len));
-	check_golden(_metadata, "record-v1-vanilla.cbor", buf, len);
+	check_golden(_metadata, "record-v2-vanilla.cbor", buf, len);
 	ASSERT_EQ(0, ogx_record_decode(buf, len, &back));
 	ASSERT_EQ(0, ogx_record_verify(&back));
 	ASSERT_EQ(41, back.seq);
@@ -124,7 +131,7 @@ TEST(golden_tee)
 	test_key(&key);
 	tee(&r);
 	ASSERT_EQ(0, ogx_record_sign(&r, &key, &buf, &len));
-	check_golden(_metadata, "record-v1-tee.cbor", buf, len);
+	check_golden(_metadata, "record-v2-tee.cbor", buf, len);
 	ASSERT_EQ(0, ogx_record_decode(buf, len, &back));
 	ASSERT_EQ(0, ogx_record_verify(&back));
 	ASSERT_TRUE(back.device.has_ids);
@@ -242,12 +249,12 @@ TEST(malformed_records)
 	expect_bad(_metadata, (const uint8_t *)"\x1c", 1, "malformed CBOR in record");
 	/* An absurd entry count is refused before anything is read. */
 	expect_bad(_metadata, (const uint8_t *)"\xbb\x00\x00\x00\x01\x00\x00\x00\x00", 9,
-		   "record: 4294967296 entries, at most 18");
-	/* Version 2: byte 2 is the version value (map head, key 0, value). */
+		   "record: 4294967296 entries, at most 20");
+	/* Version 1 (the format before epoch and job): byte 2 is the version value. */
 	memcpy(b2, buf, len);
-	ASSERT_EQ(0x01, b2[2]);
-	b2[2] = 0x02;
-	expect_bad(_metadata, b2, len, "version 2 not supported (want 1)");
+	ASSERT_EQ(0x02, b2[2]);
+	b2[2] = 0x01;
+	expect_bad(_metadata, b2, len, "version 1 not supported (want 2)");
 	/* Level 3. */
 	memcpy(b2, buf, len);
 	ASSERT_EQ(0x01, b2[3]);
@@ -284,11 +291,11 @@ TEST(malformed_records)
 	memcpy(b2, buf, len);
 	b2[0] -= 1;
 	expect_bad(_metadata, b2, len - 67, "record: missing key 20 (signature)");
-	/* Unknown key 17 in place of the signature key. */
+	/* Unknown key 19 in place of the signature key. */
 	memcpy(b2, buf, len);
 	ASSERT_EQ(0x14, b2[len - 67]);
-	b2[len - 67] = 0x11;
-	expect_bad(_metadata, b2, len, "record: unknown key 17");
+	b2[len - 67] = 0x13;
+	expect_bad(_metadata, b2, len, "record: unknown key 19");
 	/* Oversized input. */
 	{
 		uint8_t *big = calloc(1, OGX_RECORD_MAX + 1);
@@ -297,6 +304,79 @@ TEST(malformed_records)
 		expect_bad(_metadata, big, OGX_RECORD_MAX + 1, "record of 65537 bytes exceeds 65536");
 		free(big);
 	}
+}
+
+/* CBOR text strings are UTF-8: a record is never written, nor read, otherwise. */
+TEST(text_must_be_utf8)
+{
+	static const char *bad[] = { "\xff", "\xc0\x80", "\xed\xa0\x80", "\xf4\x90\x80\x80",
+				     "caf\xc3" };
+	struct ogx_key key;
+	struct ogx_record r;
+	uint8_t *buf, b2[1024];
+	uint8_t *at;
+	size_t len;
+
+	test_key(&key);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		vanilla(&r);
+		snprintf(r.device.name, sizeof(r.device.name), "cpu %s", bad[i]);
+		ogx_clearerr();
+		ASSERT_EQ(-EINVAL, ogx_record_sign(&r, &key, &buf, &len));
+		ASSERT_STREQ("device name: not valid UTF-8", ogx_errmsg(-EINVAL));
+	}
+	vanilla(&r);
+	strcpy(r.device.name, "Intel\xc2\xae Xeon\xc2\xae \xe2\x80\x94 \xf0\x9f\x96\xa5");
+	ASSERT_EQ(0, ogx_record_sign(&r, &key, &buf, &len));
+	free(buf);
+	vanilla(&r);
+	/* Read: a valid record whose name then gets a 0xff byte. */
+	ASSERT_EQ(0, ogx_record_sign(&r, &key, &buf, &len));
+	memcpy(b2, buf, len);
+	at = memmem(b2, len, "avx2", 4);
+	ASSERT_NE(NULL, at);
+	at[0] = 0xff;
+	expect_bad(_metadata, b2, len, "device name: not valid UTF-8");
+	free(buf);
+	/* A text evidence entry and the job text too. */
+	vanilla(&r);
+	ASSERT_EQ(0, ogx_ext_add_bytes(&r.payment, 1, OGX_EXT_TEXT, "ex\xff" "ct", 5));
+	ASSERT_EQ(-EINVAL, ogx_record_sign(&r, &key, &buf, &len));
+	ASSERT_STREQ("payment: key 1: not valid UTF-8", ogx_errmsg(-EINVAL));
+	ogx_record_free(&r);
+	vanilla(&r);
+	r.job[3] = (char)0xff;
+	ASSERT_EQ(-EINVAL, ogx_record_sign(&r, &key, &buf, &len));
+	ASSERT_STREQ("job: not valid UTF-8", ogx_errmsg(-EINVAL));
+	vanilla(&r);
+	r.job[0] = '\0';
+	ASSERT_EQ(-EINVAL, ogx_record_sign(&r, &key, &buf, &len));
+	ASSERT_STREQ("job: empty (every record names its job: proof/job.h)", ogx_errmsg(-EINVAL));
+	ogx_key_free(&key);
+}
+
+/* v2's keys 17 (epoch) and 18 (job) are required. */
+TEST(epoch_and_job_are_required)
+{
+	uint8_t buf[1024], b2[1024];
+	size_t len = signed_vanilla(buf), job_at, job_len;
+	uint8_t *at;
+
+	/* key 17 (0x11), epoch 0 (0x00), then key 18 (0x12) and the job text */
+	at = memmem(buf, len, "\x11\x00\x12", 3);
+	ASSERT_NE(NULL, at);
+	job_at = (size_t)(at - buf) + 2;
+	job_len = len - 67 - job_at; /* up to the signature's key */
+	/* Drop the job: the count goes down by one. */
+	memcpy(b2, buf, job_at);
+	memcpy(b2 + job_at, buf + job_at + job_len, len - job_at - job_len);
+	b2[0] -= 1;
+	expect_bad(_metadata, b2, len - job_len, "record: missing key 18 (job)");
+	/* Drop the epoch. */
+	memcpy(b2, buf, job_at - 2);
+	memcpy(b2 + job_at - 2, buf + job_at, len - job_at);
+	b2[0] -= 1;
+	expect_bad(_metadata, b2, len - 2, "record: missing key 17 (epoch)");
 }
 
 TEST(levels)

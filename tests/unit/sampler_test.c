@@ -145,26 +145,4 @@ TEST(parameter_errors)
 	}
 }
 
-TEST(canonical_params_and_token_bytes)
-{
-	struct ogx_generate_params p = {
-		.sampling = { .temperature = 0.9f, .top_p = 1.0f, .seed = 18446744073709551615ull },
-		.max_tokens = 256,
-	};
-	uint32_t ids[2] = { 1, 0x01020304 };
-	uint8_t *b;
-	size_t len;
-	char buf[128];
-
-	EXPECT_EQ((int)strlen("ogx-generate-v1 temperature=0.899999976 top_p=1 seed=18446744073709551615 max_tokens=256"),
-		  ogx_generate_params_canon(&p, buf, sizeof(buf)));
-	EXPECT_STREQ("ogx-generate-v1 temperature=0.899999976 top_p=1 seed=18446744073709551615 max_tokens=256",
-		     buf);
-	EXPECT_EQ(-ENOSPC, ogx_generate_params_canon(&p, buf, 20));
-	ASSERT_EQ(0, ogx_tokens_le32(ids, 2, &b, &len));
-	ASSERT_EQ(8, len);
-	EXPECT_EQ(0, memcmp(b, "\x01\0\0\0\x04\x03\x02\x01", 8));
-	free(b);
-}
-
 TEST_HARNESS_MAIN

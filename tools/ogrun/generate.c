@@ -23,6 +23,7 @@
 #include "vk/llama.h"
 #include "ogrun.h"
 #include "util/digest.h"
+#include "proof/job.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -98,43 +99,34 @@ static int print_piece(void *ctx, uint32_t token, const char *piece, size_t len)
 }
 
 /*
- * The generation's proof record: input and output are the token ids as
- * little-endian int32, params the canonical sampling string followed by
- * " tokenizer=" and the tokenizer file's SHA-256 (the ids mean nothing
- * without it). Durable before this returns.
+ * The generation's proof record (the recipe: proof/job.h), durable before
+ * this returns.
  */
 static int write_record(struct ogx_signer *p, struct ogx_record *r, const char *model,
 			const char *tok_path, const struct ogx_generate_params *params,
 			const struct ogx_generation *gen, uint64_t job_ns)
 {
-	uint8_t *bytes, tok_digest[OGX_DIGEST_LEN], id[OGX_DIGEST_LEN];
-	char canon[512], hex[2 * OGX_DIGEST_LEN + 1];
-	size_t len;
-	int n, err;
+	struct ogx_job_generate jg = {
+		.temperature = params->sampling.temperature,
+		.top_p = params->sampling.top_p,
+		.seed = params->sampling.seed,
+		.max_tokens = params->max_tokens,
+	};
+	uint8_t id[OGX_DIGEST_LEN];
+	char hex[2 * OGX_DIGEST_LEN + 1];
+	int err;
 
 	r->level = OGX_LEVEL_VANILLA;
 	r->infer_ns = gen->prompt_ns + gen->gen_ns;
 	err = ogx_sha256_file(r->model, model);
 	if (!err)
-		err = ogx_sha256_file(tok_digest, tok_path);
+		err = ogx_sha256_file(jg.tokenizer, tok_path);
 	if (err)
 		return ogx_fail(err, "hashing %s: %s", err ? model : tok_path, ogx_errmsg(err));
-	err = ogx_tokens_le32(gen->input, gen->n_input, &bytes, &len);
+	err = ogx_job_record_generate(r, gen->input, gen->n_input, gen->output, gen->n_output,
+				      &jg);
 	if (err)
 		return err;
-	ogx_sha256(r->input, bytes, len);
-	free(bytes);
-	err = ogx_tokens_le32(gen->output, gen->n_output, &bytes, &len);
-	if (err)
-		return err;
-	ogx_sha256(r->output, bytes, len);
-	free(bytes);
-	n = ogx_generate_params_canon(params, canon, sizeof(canon) - 80);
-	if (n < 0)
-		return n;
-	ogx_hex(hex, tok_digest, OGX_DIGEST_LEN);
-	n += snprintf(canon + n, sizeof(canon) - n, " tokenizer=%s", hex);
-	ogx_sha256(r->params, canon, (size_t)n);
 	r->job_ns = job_ns;
 	err = ogx_signer_add(p, r, id);
 	if (!err)

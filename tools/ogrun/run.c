@@ -26,17 +26,12 @@
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
+#include "proof/job.h"
 #include "vk/describe.h"
 #include "vk/device.h"
 #include "vk/mlp.h"
 
-#if __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
-#error "output digests hash little-endian values: add byte swapping for this host"
-#endif
-
 #define MAX_CLASSES 64
-
-static const char classify_params[] = "ogx-params-v1\ntask=classify\n";
 
 struct run_opts {
 	const char *model, *input, *labels, *key, *spool, *save;
@@ -133,8 +128,7 @@ static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t 
 		return err;
 	t1 = ogx_mono_ns();
 	r.infer_ns = t1 - t0;
-	ogx_sha256(r.input, pixels, n_in);
-	ogx_sha256(r.output, &out, out_len);
+	ogx_job_record_classify(&r, pixels, n_in, &out, out_len / 4);
 	r.job_ns = ogx_mono_ns() - t0;
 	if (o->kmod) {
 		err = ogx_kmod_evidence_add(o->kmod, &r, NULL);
@@ -345,7 +339,6 @@ int run_main(int argc, char **argv)
 	if (!jobs)
 		goto out_signer;
 	proto.level = o.level;
-	ogx_sha256(proto.params, classify_params, sizeof(classify_params) - 1);
 	ogx_device_cpu(&proto.device);
 	if (ogx_vk_engine_choice(o.device)) {
 		struct ogx_vk_opts vo = { .device = o.device };
@@ -364,8 +357,8 @@ int run_main(int argc, char **argv)
 		char path[PATH_MAX];
 
 		snprintf(path, sizeof(path), "%s/params", o.save);
-		err = ogx_write_file_atomic(path, classify_params, sizeof(classify_params) - 1,
-					    0644, 0);
+		err = ogx_write_file_atomic(path, OGX_JOB_CLASSIFY_TEXT,
+					    sizeof(OGX_JOB_CLASSIFY_TEXT) - 1, 0644, 0);
 		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
 			goto out_signer;

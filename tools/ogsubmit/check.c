@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ogsubmit check: the daemon's record checks (check_record() of
- * spool_read.c, the very same code) over a spool, without a chain, a key or
- * a state directory: for an operator who wants to know whether the daemon
- * would accept the spool, and what /dev/ogx says of its TEE records.
+ * spool_read.c, the very same code, which applies the verifier's rules of
+ * proof/verify.h) over a spool, without a chain, a key or a state directory:
+ * for an operator who wants to know whether the daemon would accept the
+ * spool, and what /dev/ogx says of its TEE records.
  *
  * Unlike the daemon, which stops before the first bad record, this goes on:
  * one line per bad record, then a summary. After a bad record the chain is
@@ -23,12 +24,13 @@
 static void check_usage(FILE *f)
 {
 	fprintf(f, "Usage: %s check [--config FILE [--KEY VALUE ...] | --spool DIR] [--from N]\n"
-		   "Runs the daemon's checks on every spool record from index N (default 0):\n"
-		   "schema, node signature, node, chain continuity, and for TEE records the\n"
-		   "kernel evidence's form and its MAC through %s VERIFY when the module is\n"
-		   "loaded and the evidence is of this boot. Prints one line per bad record and\n"
-		   "a summary; exit 1 when any record fails. Without --spool the spool (and\n"
-		   "'node') come from the daemon's configuration (default %s).\n",
+		   "Runs the daemon's checks (the verifier's rules, as ogverify spool) on every\n"
+		   "spool record from index N (default 0); for TEE records the kernel MAC\n"
+		   "through %s VERIFY when the module is loaded and the evidence is of this\n"
+		   "boot. One line per record that did not verify at its level, then a summary;\n"
+		   "exit 0 when every record verified at its level, 1 when any failed, 3 when\n"
+		   "some level's evidence was not checkable here. Without --spool the spool\n"
+		   "(and 'node', 'require') come from the daemon's configuration (default %s).\n",
 		prog, OGX_KMOD_DEV, OGS_CONFIG_DEFAULT);
 }
 
@@ -88,9 +90,10 @@ out:
 	return err;
 }
 
-static int check_spool(struct ogs *s, uint64_t from, uint64_t *n, uint64_t *failed)
+static int check_spool(struct ogs *s, uint64_t from)
 {
 	struct ogx_spool_iter *it;
+	struct ogx_verdict v;
 	const uint8_t *data;
 	struct prec p;
 	uint64_t index;
@@ -100,13 +103,20 @@ static int check_spool(struct ogs *s, uint64_t from, uint64_t *n, uint64_t *fail
 	if ((rc = ogx_spool_iter_open(&it, s->c.spool, from, 0)))
 		return ogx_fail(rc, "%s: %s", s->c.spool, ogx_errmsg(rc));
 	while ((rc = ogx_spool_iter_next(it, &index, &data, &len)) > 0) {
+		struct ogx_record r;
+		bool decoded;
+
 		memset(&p, 0, sizeof(p));
-		(*n)++;
-		rc = check_record(s, index, data, len, &p);
+		rc = check_record(s, index, data, len, &p, &v);
+		/* The line names the seq: decode again only to print it. */
+		decoded = !ogx_record_decode(data, len, &r);
+		ogx_verdict_report(&s->tally, stderr, prog, s->c.spool, decoded ? &r : NULL,
+				   "index", index, &v);
+		if (decoded)
+			ogx_record_free(&r);
 		if (rc) {
-			printf("spool record %" PRIu64 ": %s\n", index, ogx_errmsg(rc));
-			(*failed)++;
-			s->have_tip = false;
+			/* The next record is checked as the start of a window. */
+			s->chain.have = false;
 			continue;
 		}
 		continue_chain(s, &p);
@@ -119,9 +129,10 @@ static int check_spool(struct ogs *s, uint64_t from, uint64_t *n, uint64_t *fail
 
 int check_main(int argc, char **argv)
 {
+	const struct ogx_verify_tally *t;
 	struct ogs *s;
-	uint64_t from = 0, n = 0, failed = 0;
-	int err;
+	uint64_t from = 0;
+	int err, rc;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		check_usage(stdout);
@@ -135,19 +146,22 @@ int check_main(int argc, char **argv)
 		free(s);
 		return 2;
 	}
-	err = check_spool(s, from, &n, &failed);
+	err = check_spool(s, from);
 	if (err)
 		/* No spool, or a damaged one: nothing after this point can be read. */
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-	if (!n && err)
-		goto out;
-	printf("%" PRIu64 " records checked, %" PRIu64 " kernel MACs verified through %s, %"
-	       PRIu64 " of another boot (form only), %" PRIu64 " without %s (form only), %"
-	       PRIu64 " failed\n", n, s->kernel_checked, OGX_KMOD_DEV, s->kernel_other_boot,
-	       s->kernel_form_only, OGX_KMOD_DEV, failed);
-out:
-	if (s->have_kmod)
-		ogx_kmod_close(&s->kmod);
+	t = &s->tally;
+	rc = ogx_tally_exit(t);
+	if (err)
+		rc = OGX_EXIT_FAILED;
+	if (!err || t->verified + t->unchecked + t->failed)
+		printf("%s: %" PRIu64 " records: %" PRIu64 " verified at their level, %" PRIu64
+		       " not checkable here, %" PRIu64 " failed; kernel MACs: %" PRIu64
+		       " verified through %s, %" PRIu64 " of another boot, %" PRIu64
+		       " without %s\n", s->c.spool, t->verified + t->unchecked + t->failed,
+		       t->verified, t->unchecked, t->failed, s->kc.checked, OGX_KMOD_DEV,
+		       s->kc.other_boot, s->kc.unavailable, OGX_KMOD_DEV);
+	ogx_kmod_checker_close(&s->kc);
 	free(s);
-	return err || failed ? 1 : 0;
+	return rc;
 }

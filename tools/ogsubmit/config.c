@@ -9,10 +9,11 @@
 
 #include "config.h"
 #include "ogsubmit.h"
+#include "proof/verify.h"
 #include "util/err.h"
 #include "util/hex.h"
 
-enum kind { STR, U64, ADDR, ASSET, PK, DA, MODE, L1 };
+enum kind { STR, U64, ADDR, ASSET, PK, DA, MODE, L1, REQUIRE };
 
 static const struct key {
 	const char *name;
@@ -36,6 +37,9 @@ static const struct key {
 	{ "mode", MODE, F(contract), 0, 0, false,
 	  "inbox (calldata to an address) or contract (submit() on OgxSettlement)" },
 	{ "node", PK, F(node), 0, 0, false, "accept records of this node key (hex) only" },
+	{ "require", REQUIRE, F(require), 0, 0, false,
+	  "levels (tee, or several joined by commas) whose evidence must be checked here, "
+	  "or the record is refused (unset: such records are batched, counted as unchecked)" },
 	{ "settle_asset", ASSET, F(settle_asset), 0, 0, false,
 	  "EIP-3009 token of the node's x402 payments: settle them (unset: do not)" },
 	{ "confirmations", U64, F(confirmations), 1, 1000, false,
@@ -130,6 +134,10 @@ static int set_value(struct ogs_config *c, const struct key *k, const char *v, c
 		else
 			return ogx_fail(-EINVAL, "%s: %s: '%s' is not auto, on or off", where,
 					k->name, v);
+		break;
+	case REQUIRE:
+		if (ogx_require_parse(v, &c->require))
+			return ogx_fail(-EINVAL, "%s: %s: %s", where, k->name, ogx_errmsg(-EINVAL));
 		break;
 	case DA:
 		if (!strcmp(v, "calldata"))

@@ -32,6 +32,7 @@ struct ogs_config {
 	uint8_t settle_asset[OGX_ETH_ADDR_LEN]; /* the EIP-3009 token they pay in */
 	bool has_node;
 	uint8_t node[OGX_PK_LEN]; /* accept records of this node only */
+	uint32_t require; /* OGX_REQUIRE(level)s whose evidence must be checked here */
 	uint64_t confirmations;
 	uint64_t batch_records, batch_bytes, batch_delay_ms;
 	uint64_t fee_cap; /* wei per gas, max fee; 0: none */

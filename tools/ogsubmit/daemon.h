@@ -22,6 +22,7 @@
 #include "journal.h"
 #include "proof/key.h"
 #include "proof/kmod.h"
+#include "proof/verify.h"
 #include "proof/spool.h"
 #include "util/digest.h"
 
@@ -32,6 +33,7 @@ struct prec {
 	uint64_t index, seq;
 	uint8_t digest[OGX_DIGEST_LEN];
 	uint8_t node[OGX_PK_LEN];
+	struct ogx_chain_state chain; /* the chain after this record */
 	/* The record's x402 payment (paid), or why it cannot be settled (pay_why). */
 	bool paid;
 	struct ogx_eip3009_auth auth;
@@ -51,12 +53,13 @@ struct ogs {
 	struct prec *pend;
 	size_t n_pend, cap_pend, pend_bytes;
 	uint64_t pend_since_ms;
-	/* The chain as the pending records continue it. */
-	bool have_tip;
-	uint64_t tip_seq;
-	uint8_t tip_digest[OGX_DIGEST_LEN];
-	bool have_node;
-	uint8_t node[OGX_PK_LEN];
+	/*
+	 * The chain as the pending records continue it. After a restart the
+	 * journal knows the last batched record's seq and digest only: that
+	 * record is read again from the spool first (tip_pending) for the rest.
+	 */
+	struct ogx_chain_state chain;
+	bool tip_pending;
 	char stalled[512]; /* a record we cannot accept: why */
 	uint64_t settled_records, since_compact;
 	/* x402 payments: settled on chain; not settled (skipped, or not ours to settle). */
@@ -66,14 +69,11 @@ struct ogs {
 	bool problem_transport; /* the last problem was the RPC endpoint's */
 	bool target_has_code; /* a contract: ask the node for gas; else compute it */
 	/* /dev/ogx, when loaded: VERIFY of kernel MACs made on this boot. */
-	bool have_kmod;
-	struct ogx_kmod kmod;
+	struct ogx_kmod_checker kc;
 	bool l1_fee; /* budget the OP Stack L1 data fee */
 	ogx_u128 last_l1_fee;
-	bool kmod_tried;
-	uint8_t boot_id[OGX_BOOT_ID_SIZE];
-	/* TEE records: MAC verified; of another boot; no /dev/ogx (form only). */
-	uint64_t kernel_checked, kernel_other_boot, kernel_form_only;
+	/* What the verifier's rules said of the records read (ogsubmit check). */
+	struct ogx_verify_tally tally;
 };
 
 /* Batches signed and not yet settled. */
@@ -98,12 +98,13 @@ void rpc_ok(struct ogs *s);
 /* spool_read.c: new records into s->pend, checked; a bad one stalls reading. */
 int read_spool(struct ogs *s);
 /*
- * One record's checks (schema, node signature, node, continuity with the
- * tip, TEE kernel evidence and /dev/ogx VERIFY); on success fills p (no
- * data). Also `ogsubmit check` (check.c), which has no chain.
+ * One record, by the verifier's rules (proof/verify.h: the record's own and
+ * its link to s->chain; /dev/ogx VERIFY for TEE MACs of this boot). On
+ * success (VERIFIED, or UNCHECKED unless the config requires that level)
+ * fills p (no data); else -EBADMSG. v always says why. Also `ogsubmit check`.
  */
 int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
-		 struct prec *p);
+		 struct prec *p, struct ogx_verdict *v);
 /* The chain goes on from checked record p. */
 void continue_chain(struct ogs *s, const struct prec *p);
 

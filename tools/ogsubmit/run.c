@@ -177,9 +177,10 @@ static int start(struct ogs *s)
 	for (i = 0; i < s->st.n_batches; i++)
 		if (s->st.batches[i].end_index > s->read_index)
 			s->read_index = s->st.batches[i].end_index;
-	s->have_tip = s->st.have_last;
-	s->tip_seq = s->st.last_seq;
-	memcpy(s->tip_digest, s->st.last_digest, OGX_DIGEST_LEN);
+	s->chain.have = s->st.have_last;
+	s->chain.seq = s->st.last_seq;
+	memcpy(s->chain.digest, s->st.last_digest, OGX_DIGEST_LEN);
+	s->tip_pending = s->st.have_last && s->read_index > 0;
 	/* Whatever was pending when we stopped goes out again at once. */
 	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
 		struct jbatch *b = i < s->st.n_batches ? &s->st.batches[i] :
@@ -207,8 +208,7 @@ static void cleanup(struct ogs *s)
 	ogx_rpc_close(s->rpc);
 	ogx_eth_key_free(&s->key);
 	ogx_key_free(&s->op);
-	if (s->have_kmod)
-		ogx_kmod_close(&s->kmod);
+	ogx_kmod_checker_close(&s->kc);
 }
 
 static void run_usage(FILE *f)

@@ -23,21 +23,28 @@
 #include "ogverify.h"
 #include "proof/merkle.h"
 #include "proof/record.h"
+#include "proof/verify.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"
 
 struct seen {
-	uint64_t seq;
+	uint64_t seq, epoch, order;
 	uint8_t digest[OGX_DIGEST_LEN];
 	uint8_t prev[OGX_DIGEST_LEN];
+	uint8_t node[OGX_PK_LEN];
 	bool have_record; /* false: root-only batch, the record itself is not on chain */
+	const char *where; /* the batch it came in (owned by the tally) */
 };
 
 struct tally {
 	struct seen *v;
 	size_t n, cap;
-	uint64_t batches, root_only, failures;
+	char **wheres;
+	size_t n_wheres;
+	uint64_t batches, root_only, batch_failures, chain_failures;
+	struct ogx_verify_tally records;
+	struct ogx_verify_opts vo;
 	bool have_node, have_operator;
 	uint8_t node[OGX_PK_LEN], operator_pk[OGX_PK_LEN];
 };
@@ -53,22 +60,41 @@ static int add(struct tally *t, const struct seen *s)
 			return -ENOMEM;
 		t->v = nv;
 	}
-	t->v[t->n++] = *s;
+	t->v[t->n] = *s;
+	t->v[t->n].order = t->n;
+	t->n++;
 	return 0;
 }
 
-static void failure(struct tally *t, const char *where, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void failure(struct tally *t, const char *where, const char *fmt, ...)
+/* A copy of where for the records of this batch, freed with the tally. */
+static const char *keep_where(struct tally *t, const char *where)
 {
+	char **nw = realloc(t->wheres, (t->n_wheres + 1) * sizeof(*nw));
+
+	if (!nw)
+		return where;
+	t->wheres = nw;
+	nw[t->n_wheres] = strdup(where);
+	return nw[t->n_wheres] ? nw[t->n_wheres++] : where;
+}
+
+/* A failure of the batch itself (not of one record): rule batch. */
+static void batch_failure(struct tally *t, const char *where, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void batch_failure(struct tally *t, const char *where, const char *fmt, ...)
+{
+	struct ogx_verdict v = { 0 };
 	va_list ap;
 
-	fprintf(stderr, "%s: %s: ", prog, where);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(v.detail, sizeof(v.detail), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	t->failures++;
+	v.outcome = OGX_FAILED;
+	v.rule = OGX_RULE_BATCH;
+	v.field = "batch";
+	fprintf(stderr, "%s: %s: FAILED %s [%s]: %s\n", prog, where, ogx_rule_name(v.rule),
+		v.field, v.detail);
+	t->batch_failures++;
 }
 
 /* Check one batch's bytes; where names it in messages. */
@@ -86,12 +112,13 @@ static int check_submit(struct tally *t, const uint8_t *in, size_t len, const ch
 	int err;
 
 	if ((err = ogx_abi_submit_decode(in, len, &seq, root, &count, &data, &dlen))) {
-		failure(t, where, "%s", ogx_errmsg(err));
+		batch_failure(t, where, "%s", ogx_errmsg(err));
 		return 0;
 	}
 	if (!ogx_batch_decode(data, dlen, &b)) {
 		if (b.first_seq != seq || b.count != count || memcmp(b.root, root, 32))
-			failure(t, where, "submit() arguments disagree with the batch they carry");
+			batch_failure(t, where, "submit() arguments disagree with the batch they "
+				      "carry");
 		ogx_batch_free(&b);
 	}
 	return check_batch(t, data, dlen, where);
@@ -99,6 +126,8 @@ static int check_submit(struct tally *t, const uint8_t *in, size_t len, const ch
 
 static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const char *where)
 {
+	struct ogx_verify_opts vo = t->vo;
+	struct ogx_verdict v;
 	struct ogx_batch b;
 	struct ogx_record r;
 	struct seen s;
@@ -107,22 +136,25 @@ static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const ch
 	int err;
 
 	if ((err = ogx_batch_decode(buf, len, &b))) {
-		failure(t, where, "%s", ogx_errmsg(err));
+		batch_failure(t, where, "%s", ogx_errmsg(err));
 		return 0;
 	}
 	t->batches++;
+	where = keep_where(t, where);
 	if ((err = ogx_batch_verify_sig(&b)))
-		failure(t, where, "%s", ogx_errmsg(err));
+		batch_failure(t, where, "%s", ogx_errmsg(err));
 	if (t->have_operator && memcmp(b.operator_pk, t->operator_pk, OGX_PK_LEN))
-		failure(t, where, "batch signed by another operator key");
+		batch_failure(t, where, "batch signed by another operator key");
 	if (t->have_node && memcmp(b.node, t->node, OGX_PK_LEN))
-		failure(t, where, "batch of another node");
+		batch_failure(t, where, "batch of another node");
 	if (b.da == OGX_DA_ROOT) {
 		/* Only the root is on chain: count the sequence numbers it claims. */
 		t->root_only++;
 		for (i = 0; i < b.count; i++) {
 			memset(&s, 0, sizeof(s));
 			s.seq = b.first_seq + i;
+			memcpy(s.node, b.node, OGX_PK_LEN);
+			s.where = where;
 			if ((err = add(t, &s)))
 				goto out;
 		}
@@ -133,31 +165,31 @@ static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const ch
 		err = -ENOMEM;
 		goto out;
 	}
+	vo.node = b.node; /* every record is the batch's node's */
 	for (i = 0; i < b.n_records; i++) {
 		ogx_record_digest(b.records[i], b.record_lens[i], digests[i]);
-		if ((err = ogx_record_decode(b.records[i], b.record_lens[i], &r))) {
-			failure(t, where, "record %zu: %s", i, ogx_errmsg(err));
+		err = ogx_verify_record(b.records[i], b.record_lens[i], &vo, &r, &v);
+		ogx_verdict_report(&t->records, stderr, prog, where, err ? NULL : &r, "record", i,
+				   &v);
+		if (err)
 			continue;
-		}
-		if (ogx_record_verify(&r))
-			failure(t, where, "record seq %" PRIu64 ": node signature does not verify",
-				r.seq);
-		if (memcmp(r.node, b.node, OGX_PK_LEN))
-			failure(t, where, "record seq %" PRIu64 ": of another node than the batch",
-				r.seq);
 		if ((i == 0 && r.seq != b.first_seq) || (i + 1 == b.n_records && r.seq != b.last_seq))
-			failure(t, where, "record seq %" PRIu64 " outside the batch's first/last",
-				r.seq);
+			batch_failure(t, where, "record seq %" PRIu64 " outside the batch's "
+				      "first/last", r.seq);
+		memset(&s, 0, sizeof(s));
 		s.seq = r.seq;
+		s.epoch = r.epoch;
 		memcpy(s.digest, digests[i], OGX_DIGEST_LEN);
 		memcpy(s.prev, r.prev, OGX_DIGEST_LEN);
-		s.have_record = true;
+		memcpy(s.node, r.node, OGX_PK_LEN);
+		s.have_record = v.rule != OGX_RULE_SIGNATURE && v.rule != OGX_RULE_NODE;
+		s.where = where;
 		ogx_record_free(&r);
-		if ((err = add(t, &s)))
+		if (s.have_record && (err = add(t, &s)))
 			goto out;
 	}
 	if ((err = ogx_batch_check_root(&b, digests, b.n_records)))
-		failure(t, where, "%s", ogx_errmsg(err));
+		batch_failure(t, where, "%s", ogx_errmsg(err));
 	err = 0;
 out:
 	free(digests);
@@ -169,47 +201,89 @@ static int cmp_seq(const void *a, const void *b)
 {
 	const struct seen *x = a, *y = b;
 
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
 }
 
-/* Gaps, duplicates and chain breaks across everything seen; prints the summary. */
-static void summarise(struct tally *t, const char *what, int64_t expect)
+/*
+ * The chain rules (proof/verify.h) across everything seen, in seq order:
+ * records on chain are linked by ogx_verify_link(); root-only batches give
+ * their seqs only, so around them only gaps and repeats are checked.
+ */
+static void check_chain(struct tally *t)
 {
-	uint64_t gaps = 0, dups = 0, breaks = 0, missing;
-	size_t i;
+	struct ogx_chain_state st = { 0 };
+	struct ogx_record r = { 0 };
+	struct ogx_verdict v;
+	uint64_t last = 0;
+	bool have_last = false;
 
 	qsort(t->v, t->n, sizeof(*t->v), cmp_seq);
-	for (i = 1; i < t->n; i++) {
-		const struct seen *p = &t->v[i - 1], *c = &t->v[i];
+	for (size_t i = 0; i < t->n; i++) {
+		const struct seen *c = &t->v[i];
 
-		if (c->seq == p->seq) {
-			if (dups++ < 10)
-				fprintf(stderr, "%s: record seq %" PRIu64 " is on chain more than once\n",
-					prog, c->seq);
-		} else if (c->seq != p->seq + 1) {
-			missing = c->seq - p->seq - 1;
-			gaps += missing;
-			fprintf(stderr, "%s: records seq %" PRIu64 "..%" PRIu64 " are missing\n", prog,
-				p->seq + 1, c->seq - 1);
-		} else if (p->have_record && c->have_record &&
-			   memcmp(c->prev, p->digest, OGX_DIGEST_LEN)) {
-			if (breaks++ < 10)
-				fprintf(stderr, "%s: record seq %" PRIu64
-					": prev is not the digest of seq %" PRIu64 "\n", prog, c->seq,
-					p->seq);
+		memset(&v, 0, sizeof(v));
+		if (!c->have_record || !st.have) {
+			if (have_last && c->seq == last)
+				ogx_verdict_fail(&v, OGX_RULE_CHAIN_DUPLICATE, "seq", "seq %" PRIu64
+						 " is on chain more than once", c->seq);
+			else if (have_last && c->seq != last + 1)
+				ogx_verdict_fail(&v, OGX_RULE_CHAIN_GAP, "seq", "records seq %" PRIu64
+						 "..%" PRIu64 " are missing", last + 1, c->seq - 1);
 		}
+		if (c->have_record && v.outcome == OGX_VERIFIED) {
+			r.seq = c->seq;
+			r.epoch = c->epoch;
+			memcpy(r.prev, c->prev, OGX_DIGEST_LEN);
+			memcpy(r.node, c->node, OGX_PK_LEN);
+			ogx_verify_link(&st, &r, c->digest, &v);
+		} else if (!c->have_record) {
+			st.have = false; /* the next record on chain starts a window */
+		}
+		if (v.outcome == OGX_FAILED) {
+			fprintf(stderr, "%s: %s: seq %" PRIu64 ": FAILED %s [%s]: %s\n", prog, c->where,
+				c->seq, ogx_rule_name(v.rule), v.field, v.detail);
+			t->chain_failures++;
+		}
+		if (!have_last || c->seq > last)
+			last = c->seq;
+		have_last = true;
 	}
+}
+
+/* Prints the summary; returns the exit status. */
+static int summarise(struct tally *t, const char *what, int64_t expect)
+{
+	int rc;
+
+	check_chain(t);
 	printf("%s: %" PRIu64 " batches (%" PRIu64 " root-only), %zu records", what, t->batches,
 	       t->root_only, t->n);
 	if (t->n)
 		printf(" (seq %" PRIu64 "..%" PRIu64 ")", t->v[0].seq, t->v[t->n - 1].seq);
-	printf(", %" PRIu64 " missing, %" PRIu64 " duplicates, %" PRIu64 " chain breaks, %" PRIu64
-	       " failures\n", gaps, dups, breaks, t->failures);
-	t->failures += gaps + dups + breaks;
+	printf(": %" PRIu64 " verified at their level, %" PRIu64 " not checkable here, %" PRIu64
+	       " failed; %" PRIu64 " chain failures, %" PRIu64 " batch failures\n",
+	       t->records.verified, t->records.unchecked, t->records.failed, t->chain_failures,
+	       t->batch_failures);
+	rc = ogx_tally_exit(&t->records);
+	if (t->chain_failures || t->batch_failures)
+		rc = OGX_EXIT_FAILED;
 	if (expect >= 0 && (uint64_t)expect != t->n) {
 		fprintf(stderr, "%s: %zu records, expected %" PRId64 "\n", prog, t->n, expect);
-		t->failures++;
+		rc = OGX_EXIT_FAILED;
 	}
+	return rc;
+}
+
+static void tally_free(struct tally *t)
+{
+	for (size_t i = 0; i < t->n_wheres; i++)
+		free(t->wheres[i]);
+	free(t->wheres);
+	free(t->v);
+	if (t->vo.kmod)
+		ogx_kmod_checker_close(t->vo.kmod);
 }
 
 static int parse_pk(const char *opt, const char *s, uint8_t pk[OGX_PK_LEN])
@@ -226,10 +300,13 @@ static int chain_usage(FILE *f)
 	fprintf(f,
 		"Usage: %s chain --rpc URL --inbox ADDRESS [--from-block N] [--to-block N]\n"
 		"       [--node PUBKEY] [--operator PUBKEY] [--expect N] [--contract]\n"
+		"       [--require LEVEL]\n"
 		"Checks every batch sent to ADDRESS in the blocks given (default: all) and\n"
-		"the records in them; exit status 1 on any failure, gap or duplicate. With\n"
-		"--contract, ADDRESS is the settlement contract: transactions are submit()\n"
-		"calls, and reverted ones are not batches.\n",
+		"the records in them by the verifier's rules, then the node's chain across\n"
+		"them. Exit 0 when every record is verified at its level, 1 on any failure,\n"
+		"gap, duplicate or fork, 3 when some level's evidence is not checkable here\n"
+		"(a failure with --require LEVEL). With --contract, ADDRESS is the settlement\n"
+		"contract: transactions are submit() calls, and reverted ones are not batches.\n",
 		prog);
 	return f == stdout ? 0 : 2;
 }
@@ -243,21 +320,23 @@ int chain_main(int argc, char **argv)
 		{ "node", required_argument, NULL, 'n' },
 		{ "operator", required_argument, NULL, 'o' },
 		{ "expect", required_argument, NULL, 'e' },
-		{ "contract", no_argument, NULL, 'c' }, { "help", no_argument, NULL, 'h' }, {},
+		{ "contract", no_argument, NULL, 'c' }, { "require", required_argument, NULL, 'R' },
+		{ "help", no_argument, NULL, 'h' }, {},
 	};
+	struct ogx_kmod_checker kc = { 0 };
 	const char *url = NULL, *inbox_s = NULL;
 	uint64_t from = 0, to = UINT64_MAX, head, blk;
 	uint8_t inbox[OGX_ETH_ADDR_LEN];
 	int64_t expect = -1;
-	struct tally t = { 0 };
+	struct tally t = { .vo = { .kmod = &kc } };
 	struct ogx_rpc *rpc = NULL;
 	struct ogx_block b;
 	struct ogx_rpc_tx tx;
-	struct ogx_receipt rc;
+	struct ogx_receipt receipt;
 	char where[160], h[65], what[96];
 	bool contract = false;
 	size_t i;
-	int c, err;
+	int c, err, rc = OGX_EXIT_FAILED;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -267,6 +346,12 @@ int chain_main(int argc, char **argv)
 		case 't': to = strtoull(optarg, NULL, 10); break;
 		case 'e': expect = strtoll(optarg, NULL, 10); break;
 		case 'c': contract = true; break;
+		case 'R':
+			if ((err = ogx_require_parse(optarg, &t.vo.require))) {
+				fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+				return 2;
+			}
+			break;
 		case 'n':
 			if (parse_pk("node", optarg, t.node))
 				return 2;
@@ -302,8 +387,8 @@ int chain_main(int argc, char **argv)
 				snprintf(where, sizeof(where), "block %" PRIu64 " tx 0x%s", blk, h);
 				if (!contract)
 					err = check_batch(&t, tx.input, tx.input_len, where);
-				else if (!(err = ogx_rpc_receipt(rpc, b.tx_hashes[i], &rc)) &&
-					 rc.success)
+				else if (!(err = ogx_rpc_receipt(rpc, b.tx_hashes[i], &receipt)) &&
+					 receipt.success)
 					err = check_submit(&t, tx.input, tx.input_len, where);
 			}
 			ogx_rpc_tx_free(&tx);
@@ -312,14 +397,14 @@ int chain_main(int argc, char **argv)
 	}
 	if (!err) {
 		snprintf(what, sizeof(what), "blocks %" PRIu64 "..%" PRIu64, from, to);
-		summarise(&t, what, expect);
+		rc = summarise(&t, what, expect);
 	}
 out:
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", prog, url, ogx_errmsg(err));
 	ogx_rpc_close(rpc);
-	free(t.v);
-	return err ? 1 : t.failures ? 1 : 0;
+	tally_free(&t);
+	return rc;
 }
 
 /*
@@ -414,22 +499,41 @@ out:
 
 int batch_main(int argc, char **argv)
 {
-	struct tally t = { 0 };
+	struct ogx_kmod_checker kc = { 0 };
+	struct tally t = { .vo = { .kmod = &kc } };
+	const char *path = NULL;
 	uint8_t *data;
 	size_t len;
-	int err;
+	int a, err, rc = OGX_EXIT_FAILED;
 
-	if (argc != 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		fprintf(argc == 2 ? stdout : stderr, "Usage: %s batch FILE\n", prog);
-		return argc == 2 ? 0 : 2;
+	for (a = 1; a < argc; a++) {
+		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
+			printf("Usage: %s batch FILE [--require LEVEL]\n", prog);
+			return 0;
+		} else if (!strcmp(argv[a], "--require") && a + 1 < argc) {
+			if ((err = ogx_require_parse(argv[++a], &t.vo.require))) {
+				fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+				return 2;
+			}
+		} else if (!path && argv[a][0] != '-') {
+			path = argv[a];
+		} else {
+			path = NULL;
+			break;
+		}
 	}
-	if ((err = ogx_read_file(argv[1], 64u << 20, &data, &len))) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[1], ogx_errmsg(err));
+	if (!path || a < argc) {
+		fprintf(stderr, "Usage: %s batch FILE [--require LEVEL]\n", prog);
+		return 2;
+	}
+	if ((err = ogx_read_file(path, 64u << 20, &data, &len))) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
 		return 1;
 	}
-	err = check_batch(&t, data, len, argv[1]);
+	err = check_batch(&t, data, len, path);
 	free(data);
 	if (!err)
-		summarise(&t, argv[1], -1);
-	return err || t.failures ? 1 : 0;
+		rc = summarise(&t, path, -1);
+	tally_free(&t);
+	return rc;
 }

@@ -3,11 +3,12 @@
  * ogverify record FILE|- [--input F] [--output F] [--model F] [--params F]
  *                        [--prev FILE] [--node HEX] [--batch B [--index I --path P]]
  *
- * Checks one record: strict schema, signature, and — when given the bytes —
- * that the input, output, model and parameter digests are those of the files,
- * that it links to the previous record, and that it is signed by an expected
- * node, and that it is in a batch (an inclusion proof: chain.c). The first
- * failed check is named on stderr; exit 1.
+ * Checks one record by the verifier's rules (proof/verify.h: schema,
+ * signature, node, recipe, level and evidence, the start of a chain) and,
+ * when given them, that it follows a previous record, that its digests are
+ * those of the files, and that it is in a batch (an inclusion proof: chain.c).
+ * The first failed check is named on stderr in the one format every verifier
+ * uses; exit status per Documentation/proof-record.md.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,7 +29,8 @@ void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN])
 
 	ogx_hex(h, id, OGX_DIGEST_LEN);
 	printf("record  %s\n", h);
-	printf("  seq      %" PRIu64 "\n  level    %s\n", r->seq, ogx_level_name(r->level));
+	printf("  seq      %" PRIu64 " (epoch %" PRIu64 ")\n  level    %u (%s)\n", r->seq,
+	       r->epoch, r->level, ogx_level_name(r->level));
 	ogx_hex(h, r->node, OGX_PK_LEN);
 	printf("  node     %s\n", h);
 	ogx_hex(h, r->prev, OGX_DIGEST_LEN);
@@ -40,7 +42,13 @@ void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN])
 	ogx_hex(h, r->output, OGX_DIGEST_LEN);
 	printf("  output   %s\n", h);
 	ogx_hex(h, r->params, OGX_DIGEST_LEN);
-	printf("  params   %s\n", h);
+	printf("  params   %s\n  job      ", h);
+	for (const char *j = r->job; *j; j++)
+		if (*j == '\n')
+			printf("\\n");
+		else
+			putchar(*j);
+	printf("\n");
 	printf("  time     %" PRIu64 ".%09" PRIu64 " (infer %.3f ms, job %.3f ms)\n",
 	       r->time_ns / 1000000000u, r->time_ns % 1000000000u, r->infer_ns / 1e6,
 	       r->job_ns / 1e6);
@@ -69,35 +77,98 @@ static int load_record(const char *path, uint8_t **buf, size_t *len)
 	return err;
 }
 
-/* Compare a digest in the record with the SHA-256 of a file. */
-static int check_file_digest(const char *what, const char *path,
-			     const uint8_t want[OGX_DIGEST_LEN])
+/* Compare a digest in the record with the SHA-256 of a file (rule digest). */
+static int check_file_digest(const char *path, const struct ogx_record *r, const char *what,
+			     const char *file, const uint8_t want[OGX_DIGEST_LEN])
 {
 	uint8_t got[OGX_DIGEST_LEN];
 	char gh[2 * OGX_DIGEST_LEN + 1], wh[2 * OGX_DIGEST_LEN + 1];
-	int err = ogx_sha256_file(got, path);
+	struct ogx_verdict v = { 0 };
+	int err = ogx_sha256_file(got, file);
 
 	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+		fprintf(stderr, "%s: %s: %s\n", prog, file, ogx_errmsg(err));
 		return 1;
 	}
 	if (memcmp(got, want, OGX_DIGEST_LEN)) {
 		ogx_hex(gh, got, OGX_DIGEST_LEN);
 		ogx_hex(wh, want, OGX_DIGEST_LEN);
-		fprintf(stderr, "%s: FAILED %s digest: %s has %.16s..., record says %.16s...\n",
-			prog, what, path, gh, wh);
+		ogx_verdict_fail(&v, OGX_RULE_DIGEST, what, "%s has %.16s..., the record says "
+				 "%.16s...", file, gh, wh);
+		ogx_verdict_print(stderr, prog, path, r, NULL, 0, &v);
 		return 1;
 	}
-	printf("ok  %s digest matches %s\n", what, path);
+	printf("ok  %s digest matches %s\n", what, file);
 	return 0;
 }
 
 static int usage(FILE *f)
 {
 	fprintf(f, "Usage: %s record FILE|- [--input F] [--output F] [--model F] [--params F]\n"
-		   "                        [--prev FILE] [--node HEX] [--batch B [--index I --path P]]\n",
+		   "                        [--prev FILE] [--node HEX] [--require LEVEL]\n"
+		   "                        [--batch B [--index I --path P]]\n"
+		   "Checks one record: schema, signature, node, recipe, level and evidence, the\n"
+		   "start of a chain; with --prev that it follows that record; with files that\n"
+		   "its digests are theirs; with --batch that it is in the batch. Exit 0 when\n"
+		   "every check passed and the record is verified at the level it claims, 1\n"
+		   "when a check failed (the rule is named), 3 when its level's evidence is\n"
+		   "not checkable here (with --require LEVEL that is a failure), 2 on usage.\n",
 		prog);
 	return f == stdout ? 0 : 2;
+}
+
+/* The "ok" lines of the single-record rules a verdict passed. */
+static void print_passed(const struct ogx_record *r, const struct ogx_verdict *v, bool node)
+{
+	enum ogx_rule upto = v->outcome == OGX_FAILED ? v->rule : OGX_RULE_BATCH + 1;
+
+	if (upto > OGX_RULE_SCHEMA)
+		printf("ok  schema (record v%u, deterministic CBOR)\n", r->version);
+	if (upto > OGX_RULE_SIGNATURE)
+		printf("ok  signature (Ed25519 by the node key)\n");
+	if (node && upto > OGX_RULE_NODE)
+		printf("ok  node is the expected one\n");
+	if (upto > OGX_RULE_RECIPE)
+		printf("ok  recipe: params is the SHA-256 of the job text, in canonical form\n");
+	if (upto > OGX_RULE_CHAIN_START && v->outcome == OGX_VERIFIED)
+		printf("ok  level %s\n", v->evidence);
+}
+
+/* --prev: r follows the record in prev_path. */
+static int check_prev(const char *path, const char *prev_path, const struct ogx_record *r,
+		      const uint8_t id[OGX_DIGEST_LEN], const struct ogx_verify_opts *o)
+{
+	struct ogx_chain_state st = { 0 };
+	struct ogx_verify_opts po = *o;
+	struct ogx_verdict v;
+	struct ogx_record p;
+	uint8_t *buf, pid[OGX_DIGEST_LEN];
+	size_t len;
+	int err;
+
+	if (load_record(prev_path, &buf, &len))
+		return 1;
+	ogx_record_digest(buf, len, pid);
+	po.require = 0; /* the previous record is checked for its place, not its level */
+	err = ogx_verify_record(buf, len, &po, &p, &v);
+	free(buf);
+	if (v.outcome == OGX_FAILED) {
+		ogx_verdict_print(stderr, prog, prev_path, err ? NULL : &p, "record", 0, &v);
+		fprintf(stderr, "%s: %s: FAILED chain: the previous record does not verify\n",
+			prog, path);
+		if (!err)
+			ogx_record_free(&p);
+		return 1;
+	}
+	ogx_verify_link(&st, &p, pid, &v);
+	ogx_verify_link(&st, r, id, &v);
+	ogx_record_free(&p);
+	if (v.outcome == OGX_FAILED) {
+		ogx_verdict_print(stderr, prog, path, r, NULL, 0, &v);
+		return 1;
+	}
+	printf("ok  chain: follows seq %" PRIu64 " (epoch %" PRIu64 ")\n", st.seq - 1, r->epoch);
+	return 0;
 }
 
 int record_main(int argc, char **argv)
@@ -109,6 +180,7 @@ int record_main(int argc, char **argv)
 		{ "params", required_argument, NULL, 'p' },
 		{ "prev", required_argument, NULL, 'P' },
 		{ "node", required_argument, NULL, 'n' },
+		{ "require", required_argument, NULL, 'R' },
 		{ "batch", required_argument, NULL, 'b' },
 		{ "index", required_argument, NULL, 'I' },
 		{ "path", required_argument, NULL, 'X' },
@@ -119,6 +191,9 @@ int record_main(int argc, char **argv)
 	const char *prev = NULL, *node = NULL, *path;
 	const char *batch = NULL, *index = NULL, *mpath = NULL;
 	uint8_t *buf, id[OGX_DIGEST_LEN], pk[OGX_PK_LEN];
+	struct ogx_kmod_checker kc = { 0 };
+	struct ogx_verify_opts vo = { .kmod = &kc };
+	struct ogx_verdict v;
 	struct ogx_record r;
 	size_t len;
 	int c, err, bad = 0;
@@ -131,6 +206,12 @@ int record_main(int argc, char **argv)
 		case 'p': params = optarg; break;
 		case 'P': prev = optarg; break;
 		case 'n': node = optarg; break;
+		case 'R':
+			if ((err = ogx_require_parse(optarg, &vo.require))) {
+				fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+				return 2;
+			}
+			break;
 		case 'b': batch = optarg; break;
 		case 'I': index = optarg; break;
 		case 'X': mpath = optarg; break;
@@ -141,80 +222,50 @@ int record_main(int argc, char **argv)
 	if (optind != argc - 1)
 		return usage(stderr);
 	path = argv[optind];
-	if (node && ogx_unhex(pk, OGX_PK_LEN, node)) {
-		fprintf(stderr, "%s: --node: want %d hex digits\n", prog, 2 * OGX_PK_LEN);
-		return 2;
+	if (node) {
+		if (strlen(node) != 2 * OGX_PK_LEN || ogx_unhex(pk, OGX_PK_LEN, node)) {
+			fprintf(stderr, "%s: --node: want %d hex digits\n", prog, 2 * OGX_PK_LEN);
+			return 2;
+		}
+		vo.node = pk;
 	}
 	if (load_record(path, &buf, &len))
 		return 1;
 	ogx_record_digest(buf, len, id);
-	err = ogx_record_decode(buf, len, &r);
-	if (err) {
-		fprintf(stderr, "%s: %s: FAILED schema: %s\n", prog, path, ogx_errmsg(err));
-		free(buf);
-		return 1;
-	}
+	err = ogx_verify_record(buf, len, &vo, &r, &v);
 	free(buf);
-	print_record(&r, id);
-	printf("ok  schema (record v%u, deterministic CBOR)\n", r.version);
-	err = ogx_record_verify(&r);
 	if (err) {
-		fprintf(stderr, "%s: %s: FAILED signature: %s\n", prog, path, ogx_errmsg(err));
-		ogx_record_free(&r);
+		ogx_verdict_print(stderr, prog, path, NULL, "record", 0, &v);
 		return 1;
 	}
-	printf("ok  signature (Ed25519 by the node key)\n");
-	if (node) {
-		if (memcmp(pk, r.node, OGX_PK_LEN)) {
-			fprintf(stderr, "%s: %s: FAILED node: signed by another key than %s\n", prog,
-				path, node);
-			bad = 1;
-		} else {
-			printf("ok  node is %s\n", node);
-		}
+	print_record(&r, id);
+	print_passed(&r, &v, node);
+	if (v.outcome == OGX_FAILED) {
+		ogx_verdict_print(stderr, prog, path, &r, NULL, 0, &v);
+		bad = 1;
 	}
-	if (!bad && prev) {
-		struct ogx_chain_state st = { 0 };
-		struct ogx_record p;
-		uint8_t *pbuf, pid[OGX_DIGEST_LEN];
-		size_t plen;
-
-		if (load_record(prev, &pbuf, &plen)) {
-			bad = 1;
-		} else {
-			ogx_record_digest(pbuf, plen, pid);
-			err = ogx_verify_record(pbuf, plen, &p);
-			free(pbuf);
-			if (err) {
-				fprintf(stderr, "%s: %s: FAILED previous record: %s\n", prog, prev,
-					ogx_errmsg(err));
-				bad = 1;
-			} else {
-				ogx_verify_link(&st, &p, pid);
-				err = ogx_verify_link(&st, &r, id);
-				ogx_record_free(&p);
-				if (err) {
-					fprintf(stderr, "%s: %s: FAILED chain: %s\n", prog, path,
-						ogx_errmsg(err));
-					bad = 1;
-				} else {
-					printf("ok  chain: follows seq %" PRIu64 "\n", r.seq - 1);
-				}
-			}
-		}
-	}
+	if (!bad && prev)
+		bad = check_prev(path, prev, &r, id, &vo);
 	if (!bad && input)
-		bad = check_file_digest("input", input, r.input);
+		bad = check_file_digest(path, &r, "input", input, r.input);
 	if (!bad && output)
-		bad = check_file_digest("output", output, r.output);
+		bad = check_file_digest(path, &r, "output", output, r.output);
 	if (!bad && model)
-		bad = check_file_digest("model", model, r.model);
+		bad = check_file_digest(path, &r, "model", model, r.model);
 	if (!bad && params)
-		bad = check_file_digest("params", params, r.params);
+		bad = check_file_digest(path, &r, "params", params, r.params);
 	if (!bad && batch)
 		bad = record_in_batch(id, batch, index, mpath);
-	ogx_record_free(&r);
+	ogx_kmod_checker_close(&kc);
+	if (!bad && v.outcome == OGX_UNCHECKED) {
+		ogx_verdict_print(stderr, prog, path, &r, NULL, 0, &v);
+		printf("%s: every check made passed, but its level's evidence (%s) is not "
+		       "checkable here\n", path, v.evidence);
+		ogx_record_free(&r);
+		return OGX_EXIT_UNCHECKED;
+	}
 	if (!bad)
-		printf("%s: all checks passed\n", path);
+		printf("%s: all checks passed (level %s)\n", path, v.evidence);
+	ogx_record_free(&r);
 	return bad;
 }
