@@ -373,6 +373,28 @@ void ogx_verify_link(struct ogx_chain_state *st, const struct ogx_record *r,
 	advance(st, r, digest);
 }
 
+int ogx_verify_next(struct ogx_chain_state *st, const uint8_t *buf, size_t len,
+		    const struct ogx_verify_opts *o, struct ogx_record *r,
+		    uint8_t digest[OGX_DIGEST_LEN], struct ogx_verdict *v)
+{
+	struct ogx_verdict l;
+	int err;
+
+	ogx_record_digest(buf, len, digest);
+	err = ogx_verify_record(buf, len, o, r, v);
+	if (err || (v->outcome == OGX_FAILED && v->rule == OGX_RULE_SIGNATURE))
+		return err;
+	ogx_verify_link(st, r, digest, &l);
+	if (v->outcome != OGX_FAILED && l.outcome == OGX_FAILED) {
+		char evidence[sizeof(v->evidence)];
+
+		memcpy(evidence, v->evidence, sizeof(evidence));
+		*v = l;
+		memcpy(v->evidence, evidence, sizeof(evidence));
+	}
+	return 0;
+}
+
 void ogx_verdict_print(FILE *f, const char *prog, const char *where,
 		       const struct ogx_record *r, const char *pos, uint64_t index,
 		       const struct ogx_verdict *v)

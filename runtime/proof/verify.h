@@ -119,6 +119,18 @@ struct ogx_chain_state {
 void ogx_verify_link(struct ogx_chain_state *st, const struct ogx_record *r,
 		     const uint8_t digest[OGX_DIGEST_LEN], struct ogx_verdict *v);
 
+/*
+ * One record of a stream (a spool, a batch): ogx_verify_record(), then,
+ * unless it could not be decoded or its signature failed (it then says
+ * nothing of the chain), ogx_verify_link() against st. v is the record's own
+ * failure if any, else its link's, else its own verdict. digest receives the
+ * record's digest. Returns as ogx_verify_record(). Every command that walks
+ * records in order uses this, so all of them judge a stream alike.
+ */
+int ogx_verify_next(struct ogx_chain_state *st, const uint8_t *buf, size_t len,
+		    const struct ogx_verify_opts *o, struct ogx_record *r,
+		    uint8_t digest[OGX_DIGEST_LEN], struct ogx_verdict *v);
+
 /* Set v to FAILED under rule, for the caller's own checks (files, spool, batch). */
 void ogx_verdict_fail(struct ogx_verdict *v, enum ogx_rule rule, const char *field,
 		      const char *fmt, ...) __attribute__((format(printf, 4, 5)));

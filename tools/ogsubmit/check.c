@@ -7,9 +7,9 @@
  * spool, and what /dev/ogx says of its TEE records.
  *
  * Unlike the daemon, which stops before the first bad record, this goes on:
- * one line per bad record, then a summary. After a bad record the chain is
- * checked again from the record after it (its predecessor is not
- * trustworthy), so one bad record gives one line, not a cascade.
+ * one line per bad record, then a summary. Past a bad record the chain
+ * state moves exactly as in `ogverify spool` (ogx_verify_next()), so the two
+ * report the same records under the same rules.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -24,6 +24,7 @@
 static void check_usage(FILE *f)
 {
 	fprintf(f, "Usage: %s check [--config FILE [--KEY VALUE ...] | --spool DIR] [--from N]\n"
+		   "                [--require LEVEL]\n"
 		   "Runs the daemon's checks (the verifier's rules, as ogverify spool) on every\n"
 		   "spool record from index N (default 0); for TEE records the kernel MAC\n"
 		   "through %s VERIFY when the module is loaded and the evidence is of this\n"
@@ -34,11 +35,12 @@ static void check_usage(FILE *f)
 		prog, OGX_KMOD_DEV, OGS_CONFIG_DEFAULT);
 }
 
-/* Options: --from is ours; --spool alone, or everything else to the config. */
+/* Options: --from and --require are ours; --spool alone, or everything else to the config. */
 static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
 {
 	char **cargv, *end;
 	const char *spool = NULL;
+	uint32_t require = 0;
 	int a, cargc = 1, err = 0;
 	bool config = false;
 
@@ -47,7 +49,14 @@ static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
 		return -ENOMEM;
 	cargv[0] = argv[0];
 	for (a = 1; a < argc; a++) {
-		if (!strcmp(argv[a], "--from") || !strcmp(argv[a], "--spool")) {
+		if (!strcmp(argv[a], "--require")) {
+			if (a + 1 >= argc) {
+				err = ogx_fail(-EINVAL, "--require needs a value");
+				goto out;
+			}
+			if ((err = ogx_require_parse(argv[++a], &require)))
+				goto out;
+		} else if (!strcmp(argv[a], "--from") || !strcmp(argv[a], "--spool")) {
 			if (a + 1 >= argc) {
 				err = ogx_fail(-EINVAL, "%s needs a value", argv[a]);
 				goto out;
@@ -77,6 +86,7 @@ static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
 			err = ogx_fail(-ENAMETOOLONG, "--spool: path too long");
 		else
 			strcpy(s->c.spool, spool);
+		s->c.require = require;
 		goto out;
 	}
 	if (spool) {
@@ -85,6 +95,7 @@ static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
 		cargv[cargc++] = (char *)spool;
 	}
 	err = ogs_config_load(&s->c, cargc, cargv);
+	s->c.require |= require;
 out:
 	free(cargv);
 	return err;
@@ -114,11 +125,7 @@ static int check_spool(struct ogs *s, uint64_t from)
 				   "index", index, &v);
 		if (decoded)
 			ogx_record_free(&r);
-		if (rc) {
-			/* The next record is checked as the start of a window. */
-			s->chain.have = false;
-			continue;
-		}
+		/* Past a bad record the chain goes on as ogx_verify_next() left it. */
 		continue_chain(s, &p);
 	}
 	ogx_spool_iter_close(it);

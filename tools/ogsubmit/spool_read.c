@@ -22,20 +22,15 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 		.require = s->c.require,
 		.kmod = &s->kc,
 	};
-	struct ogx_chain_state next = s->chain;
-	uint8_t digest[OGX_DIGEST_LEN];
-	struct ogx_verdict l;
 	struct ogx_record r;
 	int err;
 
-	ogx_record_digest(data, len, digest);
-	if ((err = ogx_verify_record(data, len, &vo, &r, v)))
+	p->chain = s->chain;
+	if ((err = ogx_verify_next(&p->chain, data, len, &vo, &r, p->digest, v)))
 		return err;
-	if (v->rule != OGX_RULE_SIGNATURE) {
-		ogx_verify_link(&next, &r, digest, &l);
-		if (v->outcome != OGX_FAILED && l.outcome == OGX_FAILED)
-			*v = l;
-	}
+	p->index = index;
+	p->seq = r.seq;
+	memcpy(p->node, r.node, OGX_PK_LEN);
 	if (v->outcome == OGX_FAILED) {
 		err = ogx_fail(-EBADMSG, "seq %" PRIu64 ": FAILED %s [%s]: %s", r.seq,
 			       ogx_rule_name(v->rule), v->field, v->detail);
@@ -48,11 +43,6 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 		if (ogx_eip3009_from_record(&r, &p->auth))
 			snprintf(p->pay_why, sizeof(p->pay_why), "%s", ogx_errmsg(-EBADMSG));
 	}
-	p->index = index;
-	p->seq = r.seq;
-	memcpy(p->node, r.node, OGX_PK_LEN);
-	memcpy(p->digest, digest, OGX_DIGEST_LEN);
-	p->chain = next;
 	ogx_record_free(&r);
 	return 0;
 }

@@ -497,43 +497,55 @@ out:
 	return rc;
 }
 
+/*
+ * ogverify batch FILE...: each batch offline as chain does, then the chain
+ * across all of them (a fork or a gap shows only across batches).
+ */
 int batch_main(int argc, char **argv)
 {
 	struct ogx_kmod_checker kc = { 0 };
 	struct tally t = { .vo = { .kmod = &kc } };
-	const char *path = NULL;
+	const char *what = NULL;
 	uint8_t *data;
 	size_t len;
-	int a, err, rc = OGX_EXIT_FAILED;
+	int a, n = 0, err = 0, rc = OGX_EXIT_FAILED;
 
 	for (a = 1; a < argc; a++) {
 		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h")) {
-			printf("Usage: %s batch FILE [--require LEVEL]\n", prog);
+			printf("Usage: %s batch FILE... [--require LEVEL]\n", prog);
 			return 0;
-		} else if (!strcmp(argv[a], "--require") && a + 1 < argc) {
-			if ((err = ogx_require_parse(argv[++a], &t.vo.require))) {
-				fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+		}
+		if (!strcmp(argv[a], "--require")) {
+			if (a + 1 >= argc || (err = ogx_require_parse(argv[++a], &t.vo.require))) {
+				fprintf(stderr, "%s: %s\n", prog,
+					err ? ogx_errmsg(err) : "--require needs a level");
 				return 2;
 			}
-		} else if (!path && argv[a][0] != '-') {
-			path = argv[a];
+			argv[a - 1] = argv[a] = NULL;
+		} else if (argv[a][0] == '-') {
+			fprintf(stderr, "Usage: %s batch FILE... [--require LEVEL]\n", prog);
+			return 2;
 		} else {
-			path = NULL;
-			break;
+			n++;
 		}
 	}
-	if (!path || a < argc) {
-		fprintf(stderr, "Usage: %s batch FILE [--require LEVEL]\n", prog);
+	if (!n) {
+		fprintf(stderr, "Usage: %s batch FILE... [--require LEVEL]\n", prog);
 		return 2;
 	}
-	if ((err = ogx_read_file(path, 64u << 20, &data, &len))) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
-		return 1;
+	for (a = 1; a < argc && !err; a++) {
+		if (!argv[a])
+			continue;
+		what = what ? "batches" : argv[a];
+		if ((err = ogx_read_file(argv[a], 64u << 20, &data, &len))) {
+			fprintf(stderr, "%s: %s: %s\n", prog, argv[a], ogx_errmsg(err));
+			break;
+		}
+		err = check_batch(&t, data, len, argv[a]);
+		free(data);
 	}
-	err = check_batch(&t, data, len, path);
-	free(data);
 	if (!err)
-		rc = summarise(&t, path, -1);
+		rc = summarise(&t, what, -1);
 	tally_free(&t);
 	return rc;
 }

@@ -36,21 +36,14 @@ struct spool_check {
 
 static void check_one(struct spool_check *c, uint64_t index, const uint8_t *data, size_t len)
 {
-	struct ogx_verdict v, l;
-	struct ogx_record r;
 	uint8_t id[OGX_DIGEST_LEN];
 	char h[2 * OGX_DIGEST_LEN + 1];
+	struct ogx_verdict v;
+	struct ogx_record r;
 
-	ogx_record_digest(data, len, id);
-	if (ogx_verify_record(data, len, &c->vo, &r, &v)) {
+	if (ogx_verify_next(&c->st, data, len, &c->vo, &r, id, &v)) {
 		ogx_verdict_report(&c->t, stderr, prog, c->dir, NULL, "index", index, &v);
 		return;
-	}
-	if (v.rule != OGX_RULE_SIGNATURE) {
-		/* A record whose signature fails says nothing of the chain. */
-		ogx_verify_link(&c->st, &r, id, &l);
-		if (v.outcome != OGX_FAILED && l.outcome == OGX_FAILED)
-			v = l;
 	}
 	ogx_verdict_report(&c->t, stderr, prog, c->dir, &r, NULL, 0, &v);
 	if (c->verbose && v.outcome == OGX_VERIFIED) {
