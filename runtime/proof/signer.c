@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /* See signer.h. */
 #include <errno.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "proof/binding.h"
 #include "proof/signer.h"
 #include "proof/spool.h"
 #include "util/digest.h"
@@ -56,12 +59,86 @@ void ogx_device_cpu(struct ogx_device *d)
 	snprintf(d->name, sizeof(d->name), "%s", name);
 }
 
-int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir)
+/* The spool's last record, checked as the key's own: -ENOENT when there is none. */
+static int last_record(struct ogx_signer *p, const char *spool_dir, struct ogx_record *last,
+		       uint8_t digest[OGX_DIGEST_LEN])
 {
-	struct ogx_record last;
 	uint8_t *buf;
 	uint64_t index;
 	size_t len;
+	int err = ogx_spool_last(p->spool, &index, &buf, &len);
+
+	if (err)
+		return err;
+	err = ogx_record_decode(buf, len, last);
+	if (!err && (err = ogx_record_verify(last)))
+		ogx_record_free(last);
+	if (err) {
+		free(buf);
+		return ogx_fail(err, "spool %s: last record (index %" PRIu64 ") is invalid: %s",
+				spool_dir, index, ogx_errmsg(err));
+	}
+	ogx_record_digest(buf, len, digest);
+	free(buf);
+	if (memcmp(last->node, p->key.pk, OGX_PK_LEN)) {
+		ogx_record_free(last);
+		return ogx_fail(-EPERM, "spool %s holds another node's records; use a spool per key",
+				spool_dir);
+	}
+	return 0;
+}
+
+/*
+ * The key's chain binding (binding.h): the first spool a key signs in is its
+ * spool; a record is never signed into another unless the operator started
+ * a new epoch there. A key without a binding (new, or from before bindings)
+ * is bound here, to this spool, in the epoch of its last record.
+ */
+static int bind(struct ogx_signer *p, const char *key_path, const char *spool_dir,
+		const struct ogx_record *last, struct ogx_binding *b)
+{
+	uint8_t id[OGX_SPOOL_ID_LEN];
+	char hex[2 * OGX_PK_LEN + 1], real[PATH_MAX];
+	int err;
+
+	ogx_spool_id(p->spool, id);
+	if (!realpath(spool_dir, real))
+		snprintf(real, sizeof(real), "%s", spool_dir);
+	err = ogx_binding_load(key_path, b);
+	if (err == -ENOENT) {
+		memcpy(b->node, p->key.pk, OGX_PK_LEN);
+		b->epoch = last ? last->epoch : 0;
+		b->start = 0;
+		memcpy(b->spool, id, OGX_SPOOL_ID_LEN);
+		snprintf(b->path, sizeof(b->path), "%s", real);
+		return ogx_binding_save(key_path, b);
+	}
+	if (err)
+		return err;
+	if (memcmp(b->node, p->key.pk, OGX_PK_LEN)) {
+		ogx_hex(hex, b->node, OGX_PK_LEN);
+		return ogx_fail(-EPERM, "%s.chain is the chain of node %.16s..., not of this key",
+				key_path, hex);
+	}
+	if (memcmp(b->spool, id, OGX_SPOOL_ID_LEN))
+		return ogx_fail(-EEXIST, "node key %s signs its chain (epoch %" PRIu64 ") in spool "
+				"%s; %s is another spool, and a second chain for one key would sign "
+				"two records for one seq. Use --spool %s, or start a new epoch in "
+				"this one: ogrun chain new --spool %s", key_path, b->epoch, b->path,
+				spool_dir, b->path, spool_dir);
+	if (strcmp(b->path, real)) {
+		/* The same spool, moved: found by its id; remember where. */
+		snprintf(b->path, sizeof(b->path), "%s", real);
+		return ogx_binding_save(key_path, b);
+	}
+	return 0;
+}
+
+int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir)
+{
+	struct ogx_binding b;
+	struct ogx_record last;
+	bool have_last;
 	int err;
 
 	memset(p, 0, sizeof(*p));
@@ -77,39 +154,145 @@ int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spoo
 		goto err_key;
 	}
 	p->torn_bytes = ogx_spool_torn_bytes(p->spool);
-	err = ogx_spool_last(p->spool, &index, &buf, &len);
-	if (err == -ENOENT)
-		return 0; /* a new spool: seq 0, prev all zero */
+	err = last_record(p, spool_dir, &last, p->prev);
+	have_last = !err;
+	if (err && err != -ENOENT)
+		goto err_spool;
+	err = bind(p, key_path, spool_dir, have_last ? &last : NULL, &b);
 	if (err)
-		goto err_spool;
-	err = ogx_record_decode(buf, len, &last);
-	if (!err && (err = ogx_record_verify(&last)))
-		ogx_record_free(&last);
-	if (err) {
-		err = ogx_fail(err, "spool %s: last record (index %llu) is invalid: %s", spool_dir,
-			       (unsigned long long)index, ogx_errmsg(err));
-		free(buf);
-		goto err_spool;
+		goto err_last;
+	p->epoch = b.epoch;
+	if (have_last && last.epoch == b.epoch) {
+		p->next_seq = last.seq + 1; /* prev: the last record's digest */
+	} else if (!have_last || last.epoch < b.epoch) {
+		/* The epoch's first record: unlinked, at the seq the binding gives. */
+		p->next_seq = b.start;
+		memset(p->prev, 0, OGX_DIGEST_LEN);
+	} else {
+		err = ogx_fail(-EBADMSG, "spool %s: its last record is of epoch %" PRIu64
+			       ", after the binding's epoch %" PRIu64 " (%s.chain was replaced "
+			       "by an older copy?)", spool_dir, last.epoch, b.epoch, key_path);
+		goto err_last;
 	}
-	if (memcmp(last.node, p->key.pk, OGX_PK_LEN)) {
+	if (have_last)
 		ogx_record_free(&last);
-		free(buf);
-		err = ogx_fail(-EPERM, "spool %s holds another node's records; use a spool per key",
-			       spool_dir);
-		goto err_spool;
-	}
-	p->next_seq = last.seq + 1;
-	p->epoch = last.epoch;
-	ogx_record_digest(buf, len, p->prev);
-	ogx_record_free(&last);
-	free(buf);
 	return 0;
 
+err_last:
+	if (have_last)
+		ogx_record_free(&last);
 err_spool:
 	ogx_spool_close(p->spool);
 err_key:
 	ogx_key_free(&p->key);
 	return err;
+}
+
+/*
+ * What the old epoch's spool says: its last readable record of this node
+ * and how many acknowledged records lie past it (damaged or missing: the ack
+ * mark counts them). -errno with detail when it cannot be read at all.
+ */
+static int old_epoch_end(const struct ogx_binding *b, struct ogx_new_epoch *ne)
+{
+	struct ogx_spool_iter *it;
+	struct ogx_spool_tail tail;
+	uint8_t id[OGX_SPOOL_ID_LEN];
+	const uint8_t *data;
+	uint64_t index, next = 0;
+	size_t len;
+	int rc;
+
+	rc = ogx_spool_iter_open(&it, b->path, 0, OGX_SPOOL_ITER_FROM_FIRST);
+	if (rc)
+		return ogx_fail(rc, "%s: %s", b->path, ogx_errmsg(rc));
+	if ((rc = ogx_spool_iter_id(it, id)) || memcmp(id, b->spool, OGX_SPOOL_ID_LEN)) {
+		ogx_spool_iter_close(it);
+		return ogx_fail(-ENOENT, "%s is no longer the spool of epoch %" PRIu64
+				" (another spool, or one without an id)", b->path, b->epoch);
+	}
+	while ((rc = ogx_spool_iter_next(it, &index, &data, &len)) == 1) {
+		struct ogx_record r;
+
+		next = index + 1;
+		if (ogx_record_decode(data, len, &r))
+			continue;
+		if (!memcmp(r.node, b->node, OGX_PK_LEN) && !ogx_record_verify(&r) &&
+		    (!ne->have_old_last || r.seq > ne->old_last_seq)) {
+			ne->have_old_last = true;
+			ne->old_last_seq = r.seq;
+		}
+		ogx_record_free(&r);
+	}
+	/* Past damage (rc < 0) as past a clean end: the mark says what was acknowledged. */
+	if (ogx_spool_iter_tail(it, &tail) == 0 && tail.acked > next)
+		ne->lost = tail.acked - next;
+	if (rc < 0)
+		snprintf(ne->damage, sizeof(ne->damage), "%s", ogx_errmsg(rc));
+	ogx_spool_iter_close(it);
+	return 0;
+}
+
+int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint64_t *start,
+			 struct ogx_new_epoch *ne)
+{
+	struct ogx_binding b;
+	struct ogx_spool *sp;
+	struct ogx_key key;
+	uint8_t pk[OGX_PK_LEN];
+	uint64_t index, min = 0;
+	uint8_t *buf;
+	size_t len;
+	char real[PATH_MAX];
+	int err;
+
+	memset(ne, 0, sizeof(*ne));
+	if ((err = ogx_key_load(key_path, &key)))
+		return ogx_fail(err, "key %s: %s", key_path, ogx_errmsg(err));
+	memcpy(pk, key.pk, OGX_PK_LEN);
+	ogx_key_free(&key);
+	err = ogx_binding_load(key_path, &b);
+	if (err == -ENOENT)
+		return ogx_fail(err, "key %s has signed no chain yet: its first job starts one",
+				key_path);
+	if (err)
+		return err;
+	if (memcmp(b.node, pk, OGX_PK_LEN))
+		return ogx_fail(-EPERM, "%s.chain is the chain of another node", key_path);
+	err = old_epoch_end(&b, ne);
+	if (err && !start)
+		return ogx_fail(err, "%s; without it, give the seq the new epoch starts at "
+				"(--start: after every seq this key may have signed)", ogx_errmsg(err));
+	if (!err) {
+		ne->old_read = true;
+		min = ne->have_old_last ? ne->old_last_seq + 1 + ne->lost : b.start + ne->lost;
+		if (start && *start < min)
+			return ogx_fail(-EINVAL, "--start %" PRIu64 ": seqs up to %" PRIu64
+					" may have been signed already (%s)", *start, min - 1, b.path);
+	}
+	ne->epoch = b.epoch + 1;
+	ne->start = start ? *start : min;
+	err = ogx_spool_open(&sp, spool_dir, NULL);
+	if (err)
+		return ogx_fail(err, "spool %s: %s", spool_dir, ogx_errmsg(err));
+	err = ogx_spool_last(sp, &index, &buf, &len);
+	if (!err) {
+		free(buf);
+		ogx_spool_close(sp);
+		return ogx_fail(-EEXIST, "spool %s holds records: a new epoch starts in an empty "
+				"spool", spool_dir);
+	}
+	ogx_spool_id(sp, b.spool);
+	ogx_spool_close(sp);
+	if (err != -ENOENT)
+		return err;
+	if (!realpath(spool_dir, real))
+		snprintf(real, sizeof(real), "%s", spool_dir);
+	snprintf(ne->old_path, sizeof(ne->old_path), "%s", b.path);
+	b.epoch = ne->epoch;
+	b.start = ne->start;
+	snprintf(b.path, sizeof(b.path), "%s", real);
+	return ogx_binding_save(key_path, &b);
 }
 
 int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],

@@ -11,6 +11,9 @@
 #ifndef OGX_PROOF_SIGNER_H
 #define OGX_PROOF_SIGNER_H
 
+#include <limits.h>
+#include <stdbool.h>
+
 #include "proof/record.h"
 
 struct ogx_spool;
@@ -30,9 +33,36 @@ struct ogx_signer {
 /*
  * Load the key, open the spool for appending and continue its chain. A spool
  * whose last record is not signed by this key is refused (-EPERM): one spool,
- * one node.
+ * one node. And one key, one chain: the key is bound to the first spool it
+ * signs in (binding.h, KEY.chain beside the key); another spool is refused
+ * (-EEXIST, saying how to start a new epoch), a damaged spool refuses to
+ * open (spool.h: an acknowledged record is never cut), so a seq is never
+ * signed twice.
  */
 int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir);
+
+/*
+ * Start a new epoch of the key's chain in spool_dir (empty; created if need
+ * be): the only way to sign into a spool other than the one the key is
+ * bound to, for when the old one is damaged past an acknowledged record or
+ * lost. The epoch's first record takes seq *start, or by default the seq
+ * after every seq the old spool says this key may have signed (its last
+ * record's plus the acknowledged records the ack mark counts past it); a
+ * start below that is refused, and without a readable old spool a start
+ * must be given. The next ogx_signer_open() of spool_dir signs epoch + 1.
+ */
+struct ogx_new_epoch {
+	uint64_t epoch, start;		/* the new epoch and its first seq */
+	bool old_read;			/* the old spool could be read */
+	bool have_old_last;
+	uint64_t old_last_seq;		/* its last readable record of this node */
+	uint64_t lost;			/* acknowledged records past it, unreadable */
+	char damage[256];		/* why reading the old spool stopped early ("" none) */
+	char old_path[PATH_MAX];
+};
+
+int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint64_t *start,
+			 struct ogx_new_epoch *ne);
 
 /*
  * Complete r (version, node, seq, prev, runtime), sign it and append it to the

@@ -14,6 +14,7 @@ static const struct ogx_subcommand subcommands[] = {
 	{ "generate", generate_main, "generate text with a Llama model (Vulkan or CPU)" },
 	{ "serve", serve_main, "serve HTTP: OpenAI-compatible, /v1/infer, x402, a proof per answer" },
 	{ "key", key_main, "generate or show the node's signing key" },
+	{ "chain", chain_main, "show the key's chain (spool, epoch), or start a new epoch" },
 	{ "model", model_main, "add, list and show models in the node's store" },
 };
 

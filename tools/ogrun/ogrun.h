@@ -12,6 +12,7 @@ extern const char *prog;
 
 int generate_main(int argc, char **argv);
 int key_main(int argc, char **argv);
+int chain_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int model_main(int argc, char **argv);
