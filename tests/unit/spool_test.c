@@ -2,9 +2,11 @@
 /*
  * Tests of the proof spool (runtime/proof/spool.*): roundtrips across
  * segment rolls, reopening, every shape of torn tail, corruption, the writer
- * lock, limits, bad headers, a sticky I/O error, and the crash test: a child
+ * lock, limits, bad headers, a sticky I/O error, the ack mark (damage to
+ * acknowledged records refused, never cut; legacy spools; bad mark files;
+ * the plan path), readers' tails and ids, and the crash test: a child
  * appending in a loop is killed with SIGKILL 50 times and every record it was
- * told is durable must come back byte for byte.
+ * told is durable must come back byte for byte, under the mark.
  */
 #include <fcntl.h>
 #include <inttypes.h>
