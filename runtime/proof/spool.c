@@ -1,58 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The spool's writer: the lock, recovery at open, batched appends, group
- * commit, segment rolls. See spool.h for the interface and
- * Documentation/spool.md for the format and the rules followed here.
+ * The spool's writer after open: batched appends, group commit, segment
+ * rolls, the ack mark. Opening (the lock, recovery) is spool_open.c. See
+ * spool.h for the interface and Documentation/spool.md for the format and
+ * the rules followed here.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <sodium.h>
 
 #include "proof/spool.h"
+#include "proof/spool_mark.h"
 #include "proof/spool_segment.h"
+#include "proof/spool_writer.h"
 #include "util/err.h"
 #include "util/file.h"
 
-/* Records per pwritev: three iovecs each (length, payload, checksum). */
-#define SPOOL_CHUNK (IOV_MAX / 3)
-
-struct spool_frame_meta {
-	uint8_t len_le[SPOOL_LEN_BYTES];
-	uint8_t sum[SPOOL_SUM_LEN];
-};
-
-struct ogx_spool {
-	int dirfd;
-	int lockfd;
-	int fd;			/* the current (last) segment */
-	uint64_t seg_first;	/* index of its first record */
-	uint64_t seg_size;	/* its bytes, header included: where the next frame goes */
-	uint64_t seg_frames;	/* records in it */
-	uint64_t next;		/* index of the next record */
-	uint64_t limit;		/* segment size limit */
-	uint64_t torn_bytes;	/* cut at open */
-	/* Where the last record lives (has_last false: the spool is empty). */
-	bool has_last;
-	uint64_t last_seg, last_off;
-	uint32_t last_len;
-	/* An I/O error left the segment in an unknown state: append no more. */
-	int failed;
-	struct spool_frame_meta *meta;
-	size_t meta_cap;
-	struct iovec iov[3 * SPOOL_CHUNK];
-};
-
-static int spool_failed(struct ogx_spool *sp, int err, const char *what)
+int spool_failed(struct ogx_spool *sp, int err, const char *what)
 {
 	sp->failed = err;
 	return ogx_fail(err, "%s: %s; reopen the spool to recover", what, strerror(-err));
@@ -65,7 +34,7 @@ static int spool_failed(struct ogx_spool *sp, int err, const char *what)
  * a whole header, never a half-written one (a leftover .tmp is removed at the
  * next open).
  */
-static int create_segment(struct ogx_spool *sp, uint64_t first, int *fdp)
+int spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp)
 {
 	char name[SPOOL_NAME_LEN + 1], tmp[SPOOL_NAME_LEN + 5];
 	uint8_t hdr[SPOOL_HDR_LEN];
@@ -94,46 +63,6 @@ static int create_segment(struct ogx_spool *sp, uint64_t first, int *fdp)
 	return 0;
 }
 
-/* Only our own temporaries end in .seg.tmp; they never hold records. */
-static int remove_leftover_tmp(struct ogx_spool *sp)
-{
-	int fd = openat(sp->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	struct dirent *de;
-	DIR *d;
-
-	if (fd < 0)
-		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		size_t n = strlen(de->d_name);
-
-		if (n > 8 && !strcmp(de->d_name + n - 8, ".seg.tmp"))
-			unlinkat(sp->dirfd, de->d_name, 0);
-	}
-	closedir(d);
-	return 0;
-}
-
-static int take_lock(struct ogx_spool *sp, unsigned int flags)
-{
-	sp->lockfd = openat(sp->dirfd, SPOOL_LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-	if (sp->lockfd < 0)
-		return -errno;
-	while (flock(sp->lockfd, LOCK_EX | (flags & OGX_SPOOL_WAIT ? 0 : LOCK_NB))) {
-		if (errno == EINTR)
-			continue;
-		if (errno == EWOULDBLOCK)
-			return ogx_fail(-EBUSY, "locked by another writer (another process has the"
-					" spool open for appending)");
-		return -errno;
-	}
-	return 0;
-}
-
 /* Open segment first of sp with flags, its header checked (its name is not kept). */
 static int open_segment(struct ogx_spool *sp, uint64_t first, int flags, int *fdp)
 {
@@ -142,142 +71,18 @@ static int open_segment(struct ogx_spool *sp, uint64_t first, int flags, int *fd
 	return spool_seg_open(sp->dirfd, first, flags, name, fdp);
 }
 
-/*
- * Recovery: scan the last segment, cut a torn tail, refuse corruption. When
- * the last segment has no record (a crash right after a roll), the last
- * record is at the end of the one before, which was synced whole before the
- * roll, so any bad frame there is corruption.
- */
-static int recover(struct ogx_spool *sp, const uint64_t *firsts, size_t n)
+/* Write the ack mark: the records before index acked are acknowledged. */
+int spool_write_mark(struct ogx_spool *sp, uint64_t acked)
 {
-	char name[SPOOL_NAME_LEN + 1];
-	struct spool_reader r;
-	struct spool_scan s;
-	int err, fd;
-
-	err = spool_reader_init(&r);
-	if (err)
-		return err;
-	sp->seg_first = firsts[n - 1];
-	err = open_segment(sp, sp->seg_first, O_RDWR, &sp->fd);
-	if (err)
-		goto out;
-	spool_seg_name(name, sp->seg_first);
-	spool_reader_attach(&r, sp->fd, name);
-	err = spool_scan_segment(&r, &s);
-	if (err)
-		goto out;
-	if (s.torn) {
-		/*
-		 * The remains of a write a crash cut short: a sync would
-		 * have made them whole, so nobody was told they are durable.
-		 */
-		if (ftruncate(sp->fd, (off_t)s.end) || fsync(sp->fd)) {
-			err = ogx_fail(-errno, "segment %s: cutting the torn tail: %s", name,
-				       strerror(errno));
-			goto out;
-		}
-		sp->torn_bytes = s.file_size - s.end;
-	}
-	sp->seg_size = s.end;
-	sp->seg_frames = s.frames;
-	sp->next = sp->seg_first + s.frames;
-	if (s.frames) {
-		sp->has_last = true;
-		sp->last_seg = sp->seg_first;
-		sp->last_off = s.last_off;
-		sp->last_len = s.last_len;
-		goto out;
-	}
-	if (n < 2)
-		goto out;
-	err = open_segment(sp, firsts[n - 2], O_RDONLY, &fd);
-	if (err)
-		goto out;
-	spool_seg_name(name, firsts[n - 2]);
-	spool_reader_attach(&r, fd, name);
-	err = spool_scan_segment(&r, &s);
-	close(fd);
-	if (err)
-		goto out;
-	if (s.torn) {
-		err = ogx_fail(-EBADMSG, "segment %s: bad frame at offset %" PRIu64
-			       " in a segment that is not the last: corruption", name, s.end);
-		goto out;
-	}
-	if (firsts[n - 2] + s.frames != sp->seg_first) {
-		err = ogx_fail(-EBADMSG, "segment %s ends before index %" PRIu64 ", but the"
-			       " next segment starts at %" PRIu64 " (records missing)", name,
-			       firsts[n - 2] + s.frames, sp->seg_first);
-		goto out;
-	}
-	if (s.frames) {
-		sp->has_last = true;
-		sp->last_seg = firsts[n - 2];
-		sp->last_off = s.last_off;
-		sp->last_len = s.last_len;
-	}
-out:
-	spool_reader_free(&r);
-	return err;
-}
-
-int ogx_spool_open(struct ogx_spool **spp, const char *dir, const struct ogx_spool_opts *opts)
-{
-	struct ogx_spool_opts none = { 0 };
-	struct ogx_spool *sp;
-	uint64_t *firsts = NULL;
-	size_t n = 0;
+	struct spool_mark m = { .acked = acked };
 	int err;
 
-	if (!opts)
-		opts = &none;
-	if (opts->flags & ~OGX_SPOOL_WAIT)
-		return ogx_fail(-EINVAL, "unknown flags %#x", opts->flags);
-	if (opts->segment_size && opts->segment_size < OGX_SPOOL_SEGMENT_SIZE_MIN)
-		return ogx_fail(-EINVAL, "segment size %" PRIu64 " is below the minimum %llu",
-				opts->segment_size, OGX_SPOOL_SEGMENT_SIZE_MIN);
-	if (sodium_init() < 0)
-		return ogx_fail(-ENOSYS, "libsodium failed to initialise");
-	sp = calloc(1, sizeof(*sp));
-	if (!sp)
-		return -ENOMEM;
-	sp->dirfd = sp->lockfd = sp->fd = -1;
-	sp->limit = opts->segment_size ? opts->segment_size : OGX_SPOOL_SEGMENT_SIZE_DEFAULT;
-	/*
-	 * Group-readable (before the umask): the submitter reads the spool
-	 * under its own user, as a member of the spool's group.
-	 */
-	err = ogx_mkdirs(dir, 0750);
-	if (err) {
-		goto fail;
-	}
-	sp->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (sp->dirfd < 0) {
-		err = -errno;
-		goto fail;
-	}
-	err = take_lock(sp, opts->flags);
-	if (!err)
-		err = remove_leftover_tmp(sp);
-	if (!err)
-		err = spool_list_segments(sp->dirfd, &firsts, &n);
+	memcpy(m.id, sp->id, sizeof(m.id));
+	err = spool_mark_write(sp->markfd, &m);
 	if (err)
-		goto fail;
-	if (n) {
-		err = recover(sp, firsts, n);
-	} else {
-		sp->seg_size = SPOOL_HDR_LEN;
-		err = create_segment(sp, 0, &sp->fd);
-	}
-	free(firsts);
-	if (err)
-		goto fail;
-	*spp = sp;
+		return spool_failed(sp, err, "writing the ack mark");
+	sp->acked = acked;
 	return 0;
-fail:
-	ogx_spool_close(sp);
-	return err;
 }
 
 void ogx_spool_close(struct ogx_spool *sp)
@@ -286,6 +91,8 @@ void ogx_spool_close(struct ogx_spool *sp)
 		return;
 	if (sp->fd >= 0)
 		close(sp->fd);
+	if (sp->markfd >= 0)
+		close(sp->markfd);
 	if (sp->lockfd >= 0)
 		close(sp->lockfd);	/* releases the flock */
 	if (sp->dirfd >= 0)
@@ -301,7 +108,7 @@ static int roll(struct ogx_spool *sp)
 
 	if (fdatasync(sp->fd))
 		return spool_failed(sp, -errno, "fdatasync before a segment roll");
-	err = create_segment(sp, sp->next, &fd);
+	err = spool_create_segment(sp, sp->next, &fd);
 	if (err)
 		return spool_failed(sp, err, "creating a segment");
 	close(sp->fd);
@@ -468,6 +275,7 @@ int ogx_spool_plan(struct ogx_spool *sp, const struct iovec *recs, size_t n, boo
 			return ogx_fail(recs[i].iov_len ? -EMSGSIZE : -EINVAL,
 					"record %zu of the batch is %zu bytes (1 to %u)", i,
 					recs[i].iov_len, OGX_SPOOL_MAX_RECORD);
+	sp->planned = true;
 	w->first = sp->next;
 	w->n = lay_out(sp, recs, n, OGX_SPOOL_WRITE_MAX, (struct spool_frame_meta *)w->meta,
 		       w->iov, &w->iovcnt, &w->off, &bytes);
@@ -504,7 +312,26 @@ int ogx_spool_sync(struct ogx_spool *sp)
 	 */
 	if (fdatasync(sp->fd))
 		return spool_failed(sp, -errno, "fdatasync");
+	/*
+	 * The mark before the caller reports anything done. Planned writes
+	 * may still be in flight, so a handle that planned leaves the mark to
+	 * its caller (ogx_spool_mark_acked()).
+	 */
+	if (!sp->planned && sp->next > sp->acked)
+		return spool_write_mark(sp, sp->next);
 	return 0;
+}
+
+int ogx_spool_mark_acked(struct ogx_spool *sp, uint64_t next_index)
+{
+	if (sp->failed)
+		return refuse_failed(sp);
+	if (next_index <= sp->acked)
+		return 0;	/* never lowered */
+	if (next_index > sp->next)
+		return ogx_fail(-EINVAL, "cannot acknowledge the records before index %" PRIu64
+				": the next index is %" PRIu64, next_index, sp->next);
+	return spool_write_mark(sp, next_index);
 }
 
 int ogx_spool_append_sync(struct ogx_spool *sp, const struct iovec *recs, size_t n,
@@ -523,6 +350,16 @@ uint64_t ogx_spool_next_index(const struct ogx_spool *sp)
 uint64_t ogx_spool_torn_bytes(const struct ogx_spool *sp)
 {
 	return sp->torn_bytes;
+}
+
+uint64_t ogx_spool_acked(const struct ogx_spool *sp)
+{
+	return sp->acked;
+}
+
+void ogx_spool_id(const struct ogx_spool *sp, uint8_t id[OGX_SPOOL_ID_LEN])
+{
+	memcpy(id, sp->id, OGX_SPOOL_ID_LEN);
 }
 
 int ogx_spool_last(struct ogx_spool *sp, uint64_t *index, uint8_t **data, size_t *len)

@@ -3,7 +3,8 @@
  * Reading the spool: an iterator over the records from a given index on,
  * across segments, concurrent with the writer and without its lock. It
  * judges frames by the same rules as the writer's recovery (spool_segment.c)
- * and never yields a torn tail.
+ * and the same ack mark (spool_mark.c): a bad frame before the mark is
+ * damage, at or past it a torn tail, which is never yielded.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +16,7 @@
 #include <sodium.h>
 
 #include "proof/spool.h"
+#include "proof/spool_mark.h"
 #include "proof/spool_segment.h"
 #include "util/err.h"
 
@@ -27,7 +29,47 @@ struct ogx_spool_iter {
 	uint64_t off;		/* where its next frame starts */
 	uint64_t index;		/* the index of that frame */
 	uint64_t durable;	/* OGX_SPOOL_ITER_DURABLE: its bytes a sync covers */
+	/* The ack mark as last read (has_mark false: none yet). */
+	int markfd;
+	bool has_mark;
+	uint64_t acked;
+	uint8_t id[OGX_SPOOL_ID_LEN];
+	bool at_end;		/* the last ogx_spool_iter_next() returned 0 */
+	struct ogx_spool_tail tail;	/* what it saw */
 };
+
+_Static_assert(sizeof(((struct ogx_spool_tail *)0)->segment) == SPOOL_NAME_LEN + 1,
+	       "segment name");
+
+/*
+ * Read the ack mark again (once there is one: a spool from an older ogx gets
+ * it at its next writer open). The writer rewrites it in place, and a read
+ * racing that write may see half of each version, which fails the checksum:
+ * read again for a while before calling it bad.
+ */
+static int read_mark(struct ogx_spool_iter *it)
+{
+	struct spool_mark m;
+	int err;
+
+	if (it->markfd < 0) {
+		err = spool_mark_open(it->dirfd, O_RDONLY, &it->markfd);
+		if (err)
+			return err == -ENOENT ? 0 : err;
+	}
+	for (int tries = 1;; tries++) {
+		err = spool_mark_read(it->markfd, &m);
+		if (err != -EBADMSG || tries == 10)
+			break;
+		usleep(1000);
+	}
+	if (err)
+		return err;
+	it->has_mark = true;
+	it->acked = m.acked;
+	memcpy(it->id, m.id, sizeof(it->id));
+	return 0;
+}
 
 static int enter_segment(struct ogx_spool_iter *it, uint64_t first)
 {
@@ -47,7 +89,7 @@ static int enter_segment(struct ogx_spool_iter *it, uint64_t first)
 	return 0;
 }
 
-/* Enter the segment that holds index from: 1 when entered, 0 when there are no segments yet. */
+/* Enter the segment that holds index from (the first with OGX_SPOOL_ITER_FROM_FIRST). */
 static int find_start(struct ogx_spool_iter *it)
 {
 	uint64_t *firsts;
@@ -55,8 +97,12 @@ static int find_start(struct ogx_spool_iter *it)
 	int err;
 
 	err = spool_list_segments(it->dirfd, &firsts, &n);
-	if (err || !n)
+	if (err)
 		return err;
+	if (!n)
+		return ogx_fail(-ENOENT, "not a spool (no segment files)");
+	if (it->flags & OGX_SPOOL_ITER_FROM_FIRST)
+		it->from = firsts[0];
 	if (it->from < firsts[0]) {
 		err = ogx_fail(-ENOENT, "records before index %" PRIu64 " are no longer in the"
 			       " spool (asked for index %" PRIu64 ")", firsts[0], it->from);
@@ -67,7 +113,7 @@ static int find_start(struct ogx_spool_iter *it)
 	err = enter_segment(it, firsts[k]);
 out:
 	free(firsts);
-	return err ? err : 1;
+	return err;
 }
 
 /*
@@ -137,7 +183,7 @@ int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t f
 	struct ogx_spool_iter *it;
 	int err;
 
-	if (flags & ~OGX_SPOOL_ITER_DURABLE)
+	if (flags & ~(OGX_SPOOL_ITER_DURABLE | OGX_SPOOL_ITER_FROM_FIRST))
 		return ogx_fail(-EINVAL, "unknown flags %#x", flags);
 	if (sodium_init() < 0)
 		return ogx_fail(-ENOSYS, "libsodium failed to initialise");
@@ -146,6 +192,7 @@ int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t f
 		return -ENOMEM;
 	it->flags = flags;
 	it->from = from;
+	it->markfd = -1;
 	err = spool_reader_init(&it->r);
 	if (err) {
 		free(it);
@@ -154,9 +201,11 @@ int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t f
 	it->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (it->dirfd < 0)
 		err = -errno;
-	else
+	if (!err)
+		err = read_mark(it);
+	if (!err)
 		err = find_start(it);
-	if (err < 0) {
+	if (err) {
 		ogx_spool_iter_close(it);
 		return err;
 	}
@@ -164,29 +213,81 @@ int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t f
 	return 0;
 }
 
+/* A bad frame at an index the ack mark says was acknowledged. */
+static int damaged(const struct ogx_spool_iter *it, const struct spool_frame *f)
+{
+	return ogx_fail(-EBADMSG, "segment %s: record at index %" PRIu64 " (offset %" PRIu64
+			") is damaged (%s), but the ack mark says records up to index %" PRIu64
+			" were acknowledged: corruption, not a torn tail", it->r.name, it->index,
+			f->off, f->bad, it->acked - 1);
+}
+
+/* The end of the spool: remember what it looked like for ogx_spool_iter_tail(). */
+static int at_end(struct ogx_spool_iter *it, int rc, const struct spool_frame *f)
+{
+	struct ogx_spool_tail *t = &it->tail;
+	struct stat st;
+
+	if (it->index < it->acked)
+		return ogx_fail(-EBADMSG, "segment %s ends before index %" PRIu64 " (at offset %"
+				PRIu64 "), but the ack mark says records up to index %" PRIu64
+				" were acknowledged: records missing", it->r.name, it->index,
+				it->off, it->acked - 1);
+	if (fstat(it->r.fd, &st))
+		return -errno;
+	memset(t, 0, sizeof(*t));
+	t->index = it->index;
+	memcpy(t->segment, it->r.name, sizeof(t->segment));
+	t->offset = it->off;
+	if (rc == SPOOL_FRAME_BAD && (uint64_t)st.st_size > it->off) {
+		t->bytes = (uint64_t)st.st_size - it->off;
+		t->why = f->bad;
+	}
+	t->has_mark = it->has_mark;
+	t->acked = it->acked;
+	memcpy(t->id, it->id, sizeof(t->id));
+	it->at_end = true;
+	return 0;
+}
+
 int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_t **data,
 			size_t *len)
 {
+	it->at_end = false;
 	for (;;) {
 		struct spool_frame f;
 		uint64_t end;
 		int rc;
 
-		if (it->r.fd < 0) {
-			rc = find_start(it);
-			if (rc <= 0)
-				return rc;
-		}
 		rc = spool_read_frame(&it->r, it->off, &f);
+		if (rc == SPOOL_FRAME_END || rc == SPOOL_FRAME_BAD) {
+			/*
+			 * Before judging where the records end: the mark
+			 * first, then the bytes again. The writer raises the
+			 * mark only after the frames below it are whole in
+			 * the file, so a frame below a mark read before its
+			 * bytes cannot be one it is still writing.
+			 */
+			rc = read_mark(it);
+			if (rc)
+				return rc;
+			it->r.buf_len = 0;
+			rc = spool_read_frame(&it->r, it->off, &f);
+		}
+		if (rc == SPOOL_FRAME_BAD && it->index < it->acked)
+			return damaged(it, &f);
 		if (rc == SPOOL_FRAME_BAD)
 			rc = spool_judge_bad_frame(&it->r, &f);
 		if (rc < 0)
 			return rc;
 		if (rc != SPOOL_FRAME_OK) {
 			/* The end of this segment, or a torn tail: never yielded. */
-			rc = next_segment(it);
-			if (rc <= 0)
-				return rc;
+			int more = next_segment(it);
+
+			if (more < 0)
+				return more;
+			if (!more)
+				return at_end(it, rc, &f);
 			continue;
 		}
 		end = f.off + SPOOL_FRAME_OVERHEAD + f.len;
@@ -209,12 +310,39 @@ int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_
 	}
 }
 
+int ogx_spool_iter_tail(struct ogx_spool_iter *it, struct ogx_spool_tail *t)
+{
+	if (!it->at_end)
+		return ogx_fail(-EINVAL, "the spool's tail is known only after"
+				" ogx_spool_iter_next() returned 0");
+	*t = it->tail;
+	return 0;
+}
+
+int ogx_spool_iter_id(struct ogx_spool_iter *it, uint8_t id[OGX_SPOOL_ID_LEN])
+{
+	int err;
+
+	if (!it->has_mark) {
+		err = read_mark(it);
+		if (err)
+			return err;
+	}
+	if (!it->has_mark)
+		return ogx_fail(-ENOENT, "the spool has no ack mark, so no id yet (written by an"
+				" older ogx; its next writer open creates one)");
+	memcpy(id, it->id, OGX_SPOOL_ID_LEN);
+	return 0;
+}
+
 void ogx_spool_iter_close(struct ogx_spool_iter *it)
 {
 	if (!it)
 		return;
 	if (it->r.fd >= 0)
 		close(it->r.fd);
+	if (it->markfd >= 0)
+		close(it->markfd);
 	if (it->dirfd >= 0)
 		close(it->dirfd);
 	spool_reader_free(&it->r);

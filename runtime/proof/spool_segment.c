@@ -22,30 +22,6 @@
  */
 #define SPOOL_READ_BUF (2u << 20)
 
-static inline uint32_t get_le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t get_le64(const uint8_t *p)
-{
-	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
-}
-
-static inline void put_le32(uint8_t *p, uint32_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-	p[2] = v >> 16;
-	p[3] = v >> 24;
-}
-
-static inline void put_le64(uint8_t *p, uint64_t v)
-{
-	put_le32(p, (uint32_t)v);
-	put_le32(p + 4, (uint32_t)(v >> 32));
-}
-
 void spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first)
 {
 	snprintf(name, SPOOL_NAME_LEN + 1, "%016" PRIx64 ".seg", first);
@@ -424,6 +400,7 @@ int spool_scan_segment(struct spool_reader *r, struct spool_scan *s)
 			return rc;
 		if (rc != SPOOL_FRAME_OK) {
 			s->torn = rc == SPOOL_FRAME_BAD;
+			s->bad = f.bad;
 			break;
 		}
 		s->frames++;

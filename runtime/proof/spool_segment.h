@@ -24,6 +24,31 @@
 #define SPOOL_NAME_LEN 20	/* 16 hex digits + ".seg" */
 #define SPOOL_LOCK_NAME "lock"
 
+/* The format's integers are little-endian. */
+static inline uint32_t get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t get_le64(const uint8_t *p)
+{
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
+
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = v;
+	p[1] = v >> 8;
+	p[2] = v >> 16;
+	p[3] = v >> 24;
+}
+
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	put_le32(p, (uint32_t)v);
+	put_le32(p + 4, (uint32_t)(v >> 32));
+}
+
 /* "%016" PRIx64 ".seg" for first into name (SPOOL_NAME_LEN + 1 bytes). */
 void spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first);
 
@@ -104,6 +129,7 @@ struct spool_scan {
 	uint64_t last_off;	/* offset of the last valid frame, when frames > 0 */
 	uint32_t last_len;	/* its payload length */
 	bool torn;		/* bytes from end to file_size are a torn tail */
+	const char *bad;	/* when torn: why the bytes at end are no frame */
 };
 
 /*

@@ -17,9 +17,12 @@
  * records. Past that, records wait and the next group takes all of them,
  * so under load one sync covers tens to hundreds of records while a lone
  * request pays one write and one sync. Answers are released in order, as
- * the oldest groups complete. The workers never wait for the disk: they
- * compute and sign the next batch meanwhile. A segment roll happens only
- * with nothing in flight (ogx_spool_plan()'s rule).
+ * the oldest groups complete, and only after the spool's ack mark was raised
+ * past the group's records (ogx_spool_mark_acked(): one pwrite, no sync):
+ * a restart then refuses damage to an answered record instead of cutting it
+ * as a torn tail. The workers never wait for the disk: they compute and sign
+ * the next batch meanwhile. A segment roll happens only with nothing in
+ * flight (ogx_spool_plan()'s rule).
  *
  * A failed or short write, or a failed fdatasync, fails the spool for good
  * (as ogx_spool_append() does): the answers held for it and every later one
@@ -202,6 +205,7 @@ void commit_flush(struct srv *s)
 	for (unsigned int i = 0; i < cm->inflight; i++)
 		g->end += cm->g[(cm->head + i) % COMMIT_GROUPS].n;
 	g->end += g->n;
+	g->next_index = g->w[k - 1].first + g->w[k - 1].n;
 	if (io_uring_sq_space_left(&s->ring) < k + 1)
 		io_uring_submit(&s->ring);
 	for (unsigned int i = 0; i < k; i++) {
@@ -248,6 +252,13 @@ void commit_cqe(struct srv *s, struct op *op, int res)
 	while (cm->inflight && !cm->g[cm->head].ios) {
 		struct commit_group *h = &cm->g[cm->head];
 
+		/* the ack mark before any of the group's answers leaves */
+		if (!cm->err) {
+			int err = ogx_spool_mark_acked(s->signer.spool, h->next_index);
+
+			if (err)
+				fail(s, err);
+		}
 		if (!cm->err) {
 			atomic_fetch_add(&s->records, h->end - cm->durable);
 			atomic_fetch_add(&s->commits, 1);

@@ -133,6 +133,7 @@ struct commit_group {
 	struct iovec *recs;		/* its records (owned), in seq order */
 	size_t n, cap;
 	uint64_t end;			/* durable = end once it and all before it are */
+	uint64_t next_index;		/* the spool index after its last record */
 	unsigned int ios;		/* CQEs still to come; 0: done */
 	unsigned int writes_left;	/* its write SQEs not yet completed */
 	int err;			/* its first failure */

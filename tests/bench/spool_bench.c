@@ -5,6 +5,12 @@
  *   append       one record appended, no sync (framing, BLAKE2b, pwritev)
  *   fdatasync    one sync after one appended record
  *   group commit append a batch of 1, 8 or 64 records + one sync, per record
+ *   ack mark     the mark's cost on the hot path: its pwrite alone
+ *                (ogx_spool_mark_acked() after an append), and batch 1 with
+ *                the mark (ogx_spool_append_sync(): append, fdatasync, mark)
+ *                beside the same without it (ogx_spool_plan(), pwritev,
+ *                fdatasync: the raw append + sync), interleaved record by
+ *                record on two spools in the same file system
  *   open         reopen: the recovery scan of the last segment, and
  *                ogx_spool_last() (one pread)
  *   floor        what the disk itself allows, without the spool: one record
@@ -32,6 +38,8 @@
 
 #include "proof/spool.h"
 #include "util/err.h"
+
+static struct ogx_spool_write plan_w;
 
 #define REC_LEN 512
 #define N_APPEND 20000
@@ -141,10 +149,70 @@ out:
 	return err ? err : 0;
 }
 
+/*
+ * The mark rows. mark: N_SYNC pwrites of the mark alone (an append before
+ * each, untimed, so that each raises it). with/raw: N_SYNC batches of one
+ * record each way, alternating which goes first.
+ */
+static void mark_run(const char *dir, const struct iovec *rec, double *v, struct stats *mark,
+		     struct stats *with, struct stats *raw)
+{
+	double *w = calloc(N_SYNC, sizeof(*w)), *r = calloc(N_SYNC, sizeof(*r));
+	struct ogx_spool *a, *b;
+	char da[300], db[300];
+	uint64_t first;
+	int err;
+
+	snprintf(da, sizeof(da), "%s/mark-a", dir);
+	snprintf(db, sizeof(db), "%s/mark-b", dir);
+	if (!w || !r)
+		die("mark", -ENOMEM);
+	if ((err = ogx_spool_open(&a, da, NULL)) || (err = ogx_spool_open(&b, db, NULL)))
+		die("mark: open", err);
+	for (int i = 0; i < N_SYNC; i++) {
+		double t0;
+
+		if ((err = ogx_spool_append(a, rec, 1, &first)))
+			die("append", err);
+		t0 = now_us();
+		err = ogx_spool_mark_acked(a, first + 1);
+		v[i] = now_us() - t0;
+		if (err)
+			die("mark", err);
+	}
+	*mark = summarize(v, N_SYNC);
+	if ((err = ogx_spool_sync(a)))
+		die("sync", err);
+	for (int i = 0; i < 2 * N_SYNC; i++) {
+		double t0 = now_us();
+
+		if ((i & 1) == (i / 2 & 1)) {
+			err = ogx_spool_append_sync(a, rec, 1, &first);
+			w[i / 2] = now_us() - t0;
+		} else {
+			err = ogx_spool_plan(b, rec, 1, true, &plan_w);
+			if (!err && pwritev(plan_w.fd, plan_w.iov, plan_w.iovcnt,
+					    (off_t)plan_w.off) != (ssize_t)plan_w.bytes)
+				err = -EIO;
+			if (!err && fdatasync(plan_w.fd))
+				err = -errno;
+			r[i / 2] = now_us() - t0;
+		}
+		if (err)
+			die("batch 1 with/without the mark", err);
+	}
+	*with = summarize(w, N_SYNC);
+	*raw = summarize(r, N_SYNC);
+	ogx_spool_close(a);
+	ogx_spool_close(b);
+	free(w);
+	free(r);
+}
+
 int main(void)
 {
 	static const int batches[] = { 1, 8, 64 };
-	struct stats append, sync, per_rec[3], per_batch[3], floor[2];
+	struct stats append, sync, per_rec[3], per_batch[3], floor[2], mark, with_mark, raw;
 	int floor_err[2];
 	const char *tmp = getenv("TMPDIR");
 	const char *json = getenv("OGX_BENCH_JSON");
@@ -247,6 +315,7 @@ int main(void)
 		n_records = ogx_spool_next_index(sp);
 		ogx_spool_close(sp);
 	}
+	mark_run(dir, iov, v, &mark, &with_mark, &raw);
 	for (int m = 0; m < 2; m++)
 		if ((floor_err[m] = floor_run(dir, m, &floor[m], v)) && floor_err[m] != -EINVAL)
 			die("floor", floor_err[m]);
@@ -273,6 +342,12 @@ int main(void)
 		printf("%-32s %10.2f %10.2f %10.2f %7d\n", name, per_batch[b].p50,
 		       per_batch[b].p99, per_batch[b].mean, per_batch[b].n);
 	}
+	printf("%-32s %10.2f %10.2f %10.2f %7d\n", "ack mark: its pwrite alone", mark.p50,
+	       mark.p99, mark.mean, mark.n);
+	printf("%-32s %10.2f %10.2f %10.2f %7d\n", "batch 1 with the mark", with_mark.p50,
+	       with_mark.p99, with_mark.mean, with_mark.n);
+	printf("%-32s %10.2f %10.2f %10.2f %7d\n", "batch 1 raw (no mark)", raw.p50, raw.p99,
+	       raw.mean, raw.n);
 	if (!floor_err[0])
 		printf("%-32s %10.2f %10.2f %10.2f %7d\n", "floor: overwrite + fdatasync",
 		       floor[0].p50, floor[0].p99, floor[0].mean, floor[0].n);
@@ -305,7 +380,12 @@ int main(void)
 			json_stats(f, "per_batch_us", per_batch[b]);
 			fprintf(f, "}");
 		}
-		fprintf(f, "]");
+		fprintf(f, "], ");
+		json_stats(f, "mark_pwrite_us", mark);
+		fprintf(f, ", ");
+		json_stats(f, "batch1_with_mark_us", with_mark);
+		fprintf(f, ", ");
+		json_stats(f, "batch1_raw_us", raw);
 		for (int m = 0; m < 2; m++) {
 			if (floor_err[m])
 				continue;

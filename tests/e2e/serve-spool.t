@@ -6,10 +6,15 @@
 # answer that would claim the record into a 500, never a 200 whose record is
 # not durable; the failure sticks (later jobs get the same 500) and a restart
 # cuts the torn tail and continues the chain. Every 200 before the failure
-# has its record in the spool, verified.
+# has its record in the spool, verified, and under the spool's ack mark
+# (written before each answer), so that damage to the last answered record
+# makes a restart refuse the spool instead of cutting it and signing its seq
+# again.
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
 need_models
+# acked: the ack mark, u64 at byte 32 of SPOOL/acked (Documentation/spool.md).
+acked() { od -An -tu8 -j32 -N8 "$OGX_HOME/spool/acked" | tr -d ' '; }
 "$OGRUN" key gen >/dev/null || exit 1
 MODEL=$(classifier_model) || { echo "1..1"; echo "not ok 1 - training the classifier"; exit 1; }
 zcat "$FASHION/t10k-images-idx3-ubyte.gz" | tail -c +17 | head -c 784 >"$TMP/img0"
@@ -44,6 +49,7 @@ check "the server itself still answers" '200 {"status":"ok"}' "$STATUS $BODY"
 kill -TERM "$SERVE_PID"
 wait "$SUB"
 check "server stops cleanly" 0 "$(cat "$TMP/rc")"
+check "the ack mark covers every 200's record, not the failed group's" "$n200" "$(acked)"
 
 serve_start --model "fashion=$MODEL"
 ok $? "a restart opens the spool (the torn tail cut)"
@@ -59,6 +65,19 @@ ok $? "every record in the spool verifies ($(tail -1 "$TMP/verify"))"
 awk '$1 == "ok" {print $NF}' "$TMP/verify" | sort >"$TMP/spool-ids"
 check "every 200's record is in the spool" 0 "$(sort -u "$TMP/ids" | comm -23 - "$TMP/spool-ids" | wc -l)"
 check "and nothing else: the failed group left no record" "$((n200 + 1))" "$(wc -l <"$TMP/spool-ids")"
+check "the ack mark covers them all" "$((n200 + 1))" "$(acked)"
+
+# The last answered record damaged: a restart refuses, never cuts and re-signs its seq.
+SEG=$OGX_HOME/spool/0000000000000000.seg
+flip_last() { python3 -c 'import sys; f = open(sys.argv[1], "r+b"); f.seek(-1, 2); b = f.read(1); f.seek(-1, 2); f.write(bytes([b[0] ^ 1]))' "$SEG"; }
+cp "$SEG" "$TMP/seg.before"
+flip_last
+serve_start --model "fashion=$MODEL"
+check "a restart with the last answered record damaged fails" 1 "$?"
+check "saying it is corruption of an acknowledged record, nothing cut" 1 \
+	"$(grep -c "record at index $n200 (offset [0-9]*) is damaged (checksum mismatch), but the ack mark says records up to index $n200 were acknowledged: corruption, not a torn tail; nothing was cut" "$TMP/serve.err")"
+flip_last
+check "and left the spool as it was" 0 "$(cmp -s "$SEG" "$TMP/seg.before"; echo $?)"
 
 # The same under wrk: the failure hits a group of many records at once.
 if command -v wrk >/dev/null; then

@@ -3,14 +3,18 @@
 # Independent check of the spool's on-disk format (Documentation/spool.md):
 # Python's hashlib BLAKE2b builds the segment that holds the golden records
 # and compares it with tests/vectors/spool-0000000000000000.seg, byte for
-# byte, then parses the vector frame by frame as the document says. The unit
-# test spool.golden_segment checks that the C writer produces the same bytes
-# and the C reader reads them back, so C, this script and the document agree.
+# byte, then parses the vector frame by frame as the document says; it does
+# the same for the ack mark (tests/vectors/spool-acked: those three records
+# acknowledged, spool id 00 01 ... 0f). The unit tests spool.golden_segment
+# and spool.golden_mark check that the C writer produces the same bytes and
+# the C reader reads them back, so C, this script and the document agree.
 import hashlib, os, struct, sys
 
 src = os.environ.get("OGX_SRC", ".")
 path = os.path.join(src, "tests/vectors/spool-0000000000000000.seg")
+mark_path = os.path.join(src, "tests/vectors/spool-acked")
 RECORDS = [b"hello", b"world!", bytes(range(256))]
+SPOOL_ID = bytes(range(16))
 
 
 def b2b16(data):
@@ -27,12 +31,19 @@ def frame(payload):
     return n + payload + b2b16(n + payload)
 
 
+def mark(spool_id, acked):
+    m = b"OGXACKED" + struct.pack("<II", 1, 0) + spool_id + struct.pack("<Q", acked)
+    return m + b2b16(m)
+
+
 want = header(0) + b"".join(frame(r) for r in RECORDS)
+want_mark = mark(SPOOL_ID, len(RECORDS))
 if len(sys.argv) > 1 and sys.argv[1] == "--write":
     open(path, "wb").write(want)
+    open(mark_path, "wb").write(want_mark)
     sys.exit(0)
 
-print("1..4")
+print("1..6")
 raw = open(path, "rb").read()
 print("%s 1 - vector equals the segment built from the document (%d bytes)"
       % ("ok" if raw == want else "not ok", len(want)))
@@ -55,3 +66,13 @@ while off < len(raw):
 print("%s 3 - frames parse to the golden records" % ("ok" if got == RECORDS else "not ok"))
 print("%s 4 - frames end exactly at the end of the file"
       % ("ok" if off == len(raw) else "not ok"))
+
+rawm = open(mark_path, "rb").read()
+print("%s 5 - ack mark vector equals the mark built from the document (%d bytes)"
+      % ("ok" if rawm == want_mark else "not ok", len(want_mark)))
+ok = (len(rawm) == 56 and rawm[0:8] == b"OGXACKED"
+      and struct.unpack_from("<II", rawm, 8) == (1, 0) and rawm[16:32] == SPOOL_ID
+      and struct.unpack_from("<Q", rawm, 32)[0] == len(got)
+      and rawm[40:56] == b2b16(rawm[0:40]))
+print("%s 6 - ack mark: magic, version 1, reserved 0, id, acked = the records read, checksum"
+      % ("ok" if ok else "not ok"))
