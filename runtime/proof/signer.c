@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/uio.h>
 
 #include "proof/binding.h"
 #include "proof/signer.h"
@@ -134,6 +135,42 @@ static int bind(struct ogx_signer *p, const char *key_path, const char *spool_di
 	return 0;
 }
 
+/*
+ * A crash can tear a frame after its record was written whole: the spool
+ * cuts it (never acknowledged), but its bytes were on the disk, signed. If
+ * they are the record this signer would sign next (this key, this epoch,
+ * the next seq, linked to the last record), they go back into the spool, so
+ * that seq keeps the record already signed for it instead of a second one.
+ */
+static int keep_torn_record(struct ogx_signer *p)
+{
+	struct ogx_record r;
+	const uint8_t *data;
+	struct iovec iov;
+	uint64_t index;
+	size_t len;
+	bool ours;
+	int err;
+
+	if (ogx_spool_torn_record(p->spool, &data, &len) || ogx_record_decode(data, len, &r))
+		return 0;
+	ours = !ogx_record_verify(&r) && !memcmp(r.node, p->key.pk, OGX_PK_LEN) &&
+	       r.epoch == p->epoch && r.seq == p->next_seq &&
+	       !memcmp(r.prev, p->prev, OGX_DIGEST_LEN);
+	ogx_record_free(&r);
+	if (!ours)
+		return 0;
+	iov.iov_base = (void *)data;
+	iov.iov_len = len;
+	err = ogx_spool_append_sync(p->spool, &iov, 1, &index);
+	if (err)
+		return err;
+	ogx_record_digest(data, len, p->prev);
+	p->next_seq++;
+	p->kept_torn = true;
+	return 0;
+}
+
 int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir)
 {
 	struct ogx_binding b;
@@ -176,7 +213,12 @@ int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spoo
 	}
 	if (have_last)
 		ogx_record_free(&last);
-	return 0;
+	err = keep_torn_record(p);
+	if (!err)
+		return 0;
+	err = ogx_fail(err, "spool %s: putting back the record of a torn frame: %s", spool_dir,
+		       ogx_errmsg(err));
+	goto err_spool;
 
 err_last:
 	if (have_last)
@@ -196,10 +238,9 @@ err_key:
 static int old_epoch_end(const struct ogx_binding *b, struct ogx_new_epoch *ne)
 {
 	struct ogx_spool_iter *it;
-	struct ogx_spool_tail tail;
 	uint8_t id[OGX_SPOOL_ID_LEN];
 	const uint8_t *data;
-	uint64_t index, next = 0;
+	uint64_t index, next = 0, acked;
 	size_t len;
 	int rc;
 
@@ -225,8 +266,8 @@ static int old_epoch_end(const struct ogx_binding *b, struct ogx_new_epoch *ne)
 		ogx_record_free(&r);
 	}
 	/* Past damage (rc < 0) as past a clean end: the mark says what was acknowledged. */
-	if (ogx_spool_iter_tail(it, &tail) == 0 && tail.acked > next)
-		ne->lost = tail.acked - next;
+	if (ogx_spool_iter_acked(it, &acked) == 0 && acked > next)
+		ne->lost = acked - next;
 	if (rc < 0)
 		snprintf(ne->damage, sizeof(ne->damage), "%s", ogx_errmsg(rc));
 	ogx_spool_iter_close(it);

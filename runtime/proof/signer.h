@@ -28,6 +28,7 @@ struct ogx_signer {
 	size_t pending;                  /* records appended since the last commit */
 	uint64_t commits;                /* fdatasyncs so far */
 	uint64_t torn_bytes;             /* torn tail the spool cut on open (a crash) */
+	bool kept_torn;                  /* its first record was ours and went back in */
 };
 
 /*

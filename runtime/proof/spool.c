@@ -98,6 +98,7 @@ void ogx_spool_close(struct ogx_spool *sp)
 	if (sp->dirfd >= 0)
 		close(sp->dirfd);
 	free(sp->meta);
+	free(sp->torn_record);
 	free(sp);
 }
 
@@ -350,6 +351,15 @@ uint64_t ogx_spool_next_index(const struct ogx_spool *sp)
 uint64_t ogx_spool_torn_bytes(const struct ogx_spool *sp)
 {
 	return sp->torn_bytes;
+}
+
+int ogx_spool_torn_record(const struct ogx_spool *sp, const uint8_t **data, size_t *len)
+{
+	if (!sp->torn_record)
+		return -ENOENT;
+	*data = sp->torn_record;
+	*len = sp->torn_record_len;
+	return 0;
 }
 
 uint64_t ogx_spool_acked(const struct ogx_spool *sp)

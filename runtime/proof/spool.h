@@ -158,6 +158,17 @@ uint64_t ogx_spool_next_index(const struct ogx_spool *sp);
 uint64_t ogx_spool_torn_bytes(const struct ogx_spool *sp);
 
 /*
+ * When the torn tail ogx_spool_open() cut began with a frame whose length
+ * field and whole payload were in the file (only its checksum torn or
+ * missing), that payload: the bytes of a record the writer had finished
+ * writing but never acknowledged. The spool cannot tell whether they are
+ * intact; a caller that can (the signer: a record it signed, with the seq it
+ * would sign next) may append them again rather than sign another record for
+ * that seq. -ENOENT otherwise. Valid until ogx_spool_close().
+ */
+int ogx_spool_torn_record(const struct ogx_spool *sp, const uint8_t **data, size_t *len);
+
+/*
  * The last record (the runtime continues its hash chain from it): its index
  * and a malloc'd copy of its bytes. -ENOENT when the spool has no records.
  * Costs one pread: the position is known from open and every append.
@@ -223,6 +234,12 @@ int ogx_spool_iter_tail(struct ogx_spool_iter *it, struct ogx_spool_tail *t);
  * writer open creates one).
  */
 int ogx_spool_iter_id(struct ogx_spool_iter *it, uint8_t id[OGX_SPOOL_ID_LEN]);
+
+/*
+ * The ack mark as the iterator last read it (also after an error): the index
+ * after the last record acknowledged as durable. -ENOENT without a mark.
+ */
+int ogx_spool_iter_acked(struct ogx_spool_iter *it, uint64_t *acked);
 
 void ogx_spool_iter_close(struct ogx_spool_iter *it);
 

@@ -319,6 +319,14 @@ int ogx_spool_iter_tail(struct ogx_spool_iter *it, struct ogx_spool_tail *t)
 	return 0;
 }
 
+int ogx_spool_iter_acked(struct ogx_spool_iter *it, uint64_t *acked)
+{
+	if (!it->has_mark)
+		return -ENOENT;
+	*acked = it->acked;
+	return 0;
+}
+
 int ogx_spool_iter_id(struct ogx_spool_iter *it, uint8_t id[OGX_SPOOL_ID_LEN])
 {
 	int err;

@@ -150,6 +150,31 @@ static int settle_mark(struct ogx_spool *sp, const char *name, bool synced)
 	return spool_write_mark(sp, sp->next);
 }
 
+/* The torn tail's first frame, when its length and payload are whole (see spool.h). */
+static void keep_torn_record(struct ogx_spool *sp, const struct spool_scan *s)
+{
+	uint8_t len_le[SPOOL_LEN_BYTES];
+	uint32_t len = 0;
+
+	if (s->file_size - s->end < SPOOL_LEN_BYTES ||
+	    pread(sp->fd, len_le, sizeof(len_le), (off_t)s->end) != (ssize_t)sizeof(len_le))
+		return;
+	for (int i = SPOOL_LEN_BYTES - 1; i >= 0; i--)
+		len = len << 8 | len_le[i];
+	if (!len || len > OGX_SPOOL_MAX_RECORD || s->file_size - s->end - SPOOL_LEN_BYTES < len)
+		return;
+	sp->torn_record = malloc(len);
+	if (!sp->torn_record)
+		return;
+	if (pread(sp->fd, sp->torn_record, len, (off_t)(s->end + SPOOL_LEN_BYTES)) !=
+	    (ssize_t)len) {
+		free(sp->torn_record);
+		sp->torn_record = NULL;
+		return;
+	}
+	sp->torn_record_len = len;
+}
+
 /*
  * Recovery: scan the last segment, judge its end against the ack mark, cut
  * a torn tail, refuse corruption. When the last segment has no record (a
@@ -218,8 +243,10 @@ static int recover(struct ogx_spool *sp, const char *dir, const uint64_t *firsts
 		/*
 		 * The remains of a write a crash cut short, past the mark: a
 		 * sync would have made them whole, and nobody was told they
-		 * are durable.
+		 * are durable. A first frame whose payload is all there is
+		 * kept in memory for the caller (ogx_spool_torn_record()).
 		 */
+		keep_torn_record(sp, &s);
 		if (ftruncate(sp->fd, (off_t)s.end) || fsync(sp->fd)) {
 			err = ogx_fail(-errno, "segment %s: cutting the torn tail: %s", name,
 				       strerror(errno));

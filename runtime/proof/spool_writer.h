@@ -33,6 +33,8 @@ struct ogx_spool {
 	uint64_t next;		/* index of the next record */
 	uint64_t limit;		/* segment size limit */
 	uint64_t torn_bytes;	/* cut at open */
+	uint8_t *torn_record;	/* the first cut frame's payload, when it was whole */
+	size_t torn_record_len;
 	/* The ack mark, DIR/acked: records before index acked were acknowledged. */
 	int markfd;
 	uint64_t acked;

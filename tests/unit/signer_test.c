@@ -4,6 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 #include "kselftest_harness.h"
 #include "proof/job.h"
@@ -161,6 +166,291 @@ TEST_F(node, a_second_writer_is_refused)
 	ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 	ASSERT_EQ(-EBUSY, ogx_signer_open(&q, self->key, self->spool));
 	ogx_signer_close(&p);
+}
+
+
+/* ---- one chain per key (binding.h) --------------------------------------- */
+
+static void sign_n(struct __test_metadata *_metadata, const char *key, const char *spool, int n,
+		   uint64_t want_first)
+{
+	struct ogx_signer p;
+	struct ogx_record r;
+	uint8_t id[32];
+
+	ASSERT_EQ(0, ogx_signer_open(&p, key, spool)) TH_LOG("%s", ogx_errmsg(-1));
+	ASSERT_EQ(want_first, p.next_seq);
+	for (int i = 0; i < n; i++) {
+		job(&r, (uint8_t)i);
+		ASSERT_EQ(0, ogx_signer_add(&p, &r, id));
+	}
+	ASSERT_EQ(0, ogx_signer_commit(&p));
+	ogx_signer_close(&p);
+}
+
+/* Every record of the spool verifies and links; returns the last seq and epoch. */
+static void verify_spool(struct __test_metadata *_metadata, const char *spool, uint64_t *last,
+			 uint64_t *epoch, uint64_t *n)
+{
+	struct ogx_chain_state st = { 0 };
+	struct ogx_spool_iter *it;
+	struct ogx_verdict v;
+	struct ogx_record r;
+	const uint8_t *data;
+	uint8_t id[32];
+	uint64_t index;
+	size_t len;
+	int ret;
+
+	*n = 0;
+	ASSERT_EQ(0, ogx_spool_iter_open(&it, spool, 0, OGX_SPOOL_ITER_FROM_FIRST));
+	while ((ret = ogx_spool_iter_next(it, &index, &data, &len)) == 1) {
+		ASSERT_EQ(0, ogx_verify_next(&st, data, len, NULL, &r, id, &v));
+		ASSERT_EQ(OGX_VERIFIED, v.outcome) TH_LOG("index %llu: %s %s",
+			(unsigned long long)index, ogx_rule_name(v.rule), v.detail);
+		*last = r.seq;
+		*epoch = r.epoch;
+		ogx_record_free(&r);
+		(*n)++;
+	}
+	ASSERT_EQ(0, ret);
+	ogx_spool_iter_close(it);
+}
+
+TEST_F(node, a_second_spool_for_one_key_is_refused)
+{
+	struct ogx_signer p;
+	char other[160], want[1024], chain[160];
+
+	sign_n(_metadata, self->key, self->spool, 3, 0);
+	snprintf(chain, sizeof(chain), "%s.chain", self->key);
+	ASSERT_EQ(0, access(chain, F_OK));
+	snprintf(other, sizeof(other), "%s/other", self->dir);
+	ASSERT_EQ(-EEXIST, ogx_signer_open(&p, self->key, other));
+	snprintf(want, sizeof(want), "node key %s signs its chain (epoch 0) in spool %s; %s is "
+		 "another spool, and a second chain for one key would sign two records for one "
+		 "seq. Use --spool %s, or start a new epoch in this one: ogrun chain new --spool "
+		 "%s", self->key, self->spool, other, self->spool, other);
+	ASSERT_STREQ(want, ogx_errmsg(-EEXIST));
+	/* A spool removed and made again at the same path is another spool too. */
+	snprintf(want, sizeof(want), "rm -rf %s", self->spool);
+	ASSERT_EQ(0, system(want));
+	ASSERT_EQ(-EEXIST, ogx_signer_open(&p, self->key, self->spool));
+	/* Another key of its own is fine. */
+	sign_n(_metadata, self->key2, other, 1, 0);
+}
+
+TEST_F(node, a_moved_spool_is_found_by_its_id)
+{
+	char moved[160], cmd[400];
+	static uint64_t last, epoch, n;
+
+	sign_n(_metadata, self->key, self->spool, 3, 0);
+	snprintf(moved, sizeof(moved), "%s/moved", self->dir);
+	snprintf(cmd, sizeof(cmd), "mv %s %s", self->spool, moved);
+	ASSERT_EQ(0, system(cmd));
+	sign_n(_metadata, self->key, moved, 2, 3);
+	verify_spool(_metadata, moved, &last, &epoch, &n);
+	ASSERT_EQ(4, last);
+	ASSERT_EQ(5, n);
+}
+
+/* Damage after acknowledgement: refused; a new epoch elsewhere; the old spool is then refused. */
+TEST_F(node, a_damaged_spool_and_a_new_epoch)
+{
+	struct ogx_new_epoch ne;
+	struct ogx_signer p;
+	char seg[200], next[160], want[600];
+	static uint64_t last, epoch, n, low = 3, high = 100;
+	struct stat st;
+	int fd;
+
+	sign_n(_metadata, self->key, self->spool, 5, 0);
+	snprintf(seg, sizeof(seg), "%s/0000000000000000.seg", self->spool);
+	ASSERT_EQ(0, stat(seg, &st));
+	fd = open(seg, O_WRONLY);
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(1, pwrite(fd, "\xee", 1, st.st_size - 100)); /* in the last record */
+	close(fd);
+	ASSERT_EQ(-EBADMSG, ogx_signer_open(&p, self->key, self->spool));
+	EXPECT_NE(NULL, strstr(ogx_errmsg(-EBADMSG), "record at index 4")) TH_LOG("%s",
+		ogx_errmsg(-EBADMSG));
+	EXPECT_NE(NULL, strstr(ogx_errmsg(-EBADMSG), "corruption, not a torn tail"));
+	/* A start at or below a seq that may have been signed is refused. */
+	snprintf(next, sizeof(next), "%s/next", self->dir);
+	ASSERT_EQ(-EINVAL, ogx_signer_new_epoch(self->key, next, &low, &ne));
+	snprintf(want, sizeof(want), "--start 3: seqs up to 4 may have been signed already (%s)",
+		 self->spool);
+	ASSERT_STREQ(want, ogx_errmsg(-EINVAL));
+	/* By default: after seq 3 (the last readable) and seq 4 (acknowledged, damaged). */
+	ASSERT_EQ(0, ogx_signer_new_epoch(self->key, next, NULL, &ne));
+	EXPECT_EQ(1, ne.epoch);
+	EXPECT_EQ(5, ne.start);
+	EXPECT_EQ(3, ne.old_last_seq);
+	EXPECT_EQ(1, ne.lost);
+	EXPECT_NE(0, ne.damage[0]);
+	/* The next job signs epoch 1 from seq 5, unlinked, in the new spool... */
+	sign_n(_metadata, self->key, next, 3, 5);
+	verify_spool(_metadata, next, &last, &epoch, &n);
+	EXPECT_EQ(7, last);
+	EXPECT_EQ(1, epoch);
+	EXPECT_EQ(3, n);
+	/* ...and the old spool is no longer the key's: refused even once repaired. */
+	snprintf(want, sizeof(want), "rm -rf %s", self->spool);
+	ASSERT_EQ(0, system(want));
+	ASSERT_EQ(-EEXIST, ogx_signer_open(&p, self->key, self->spool));
+	/* A new epoch needs an empty spool. */
+	ASSERT_EQ(-EEXIST, ogx_signer_new_epoch(self->key, next, &high, &ne));
+	snprintf(want, sizeof(want), "spool %s holds records: a new epoch starts in an empty "
+		 "spool", next);
+	ASSERT_STREQ(want, ogx_errmsg(-EEXIST));
+	/* With the old spool gone, only an explicit start will do. */
+	snprintf(want, sizeof(want), "rm -rf %s", next);
+	ASSERT_EQ(0, system(want));
+	snprintf(seg, sizeof(seg), "%s/third", self->dir);
+	ASSERT_EQ(-ENOENT, ogx_signer_new_epoch(self->key, seg, NULL, &ne));
+	EXPECT_NE(NULL, strstr(ogx_errmsg(-ENOENT), "give the seq the new epoch starts at"))
+		TH_LOG("%s", ogx_errmsg(-ENOENT));
+	ASSERT_EQ(0, ogx_signer_new_epoch(self->key, seg, &high, &ne));
+	EXPECT_EQ(2, ne.epoch);
+	sign_n(_metadata, self->key, seg, 1, 100);
+}
+
+/*
+ * A frame torn after its record was written whole: the record (signed, never
+ * acknowledged) goes back into the spool, so its seq is never signed again;
+ * a frame torn inside its record is cut and the seq signed afresh.
+ */
+TEST_F(node, a_torn_frame_keeps_its_signed_record)
+{
+	struct ogx_signer p;
+	struct ogx_record r;
+	uint8_t id[32], *buf, len_le[4];
+	static uint64_t last, epoch, n;
+	char seg[200];
+	size_t len;
+	int fd;
+
+	sign_n(_metadata, self->key, self->spool, 2, 0);
+	snprintf(seg, sizeof(seg), "%s/0000000000000000.seg", self->spool);
+	for (int round = 0; round < 2; round++) {
+		ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
+		job(&r, (uint8_t)(50 + round));
+		ASSERT_EQ(0, ogx_signer_sign(&p, &r, id, &buf, &len)); /* seq 2 */
+		ogx_signer_close(&p);
+		/* What a crash leaves: the length, then all (round 0) or part of the record. */
+		fd = open(seg, O_WRONLY | O_APPEND);
+		ASSERT_LE(0, fd);
+		for (int i = 0; i < 4; i++)
+			len_le[i] = (uint8_t)(len >> (8 * i));
+		ASSERT_EQ(4, write(fd, len_le, 4));
+		ASSERT_EQ(round ? (ssize_t)len / 2 : (ssize_t)len,
+			  write(fd, buf, round ? len / 2 : len));
+		ASSERT_EQ(5, write(fd, "\x01\x02\x03\x04\x05", 5)); /* part of a checksum */
+		close(fd);
+		free(buf);
+		ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
+		EXPECT_NE(0, p.torn_bytes);
+		EXPECT_EQ(!round, p.kept_torn);
+		EXPECT_EQ(3, p.next_seq); /* round 0: seq 2 kept; round 1: seq 3 to sign again */
+		ogx_signer_close(&p);
+		if (!round) {
+			verify_spool(_metadata, self->spool, &last, &epoch, &n);
+			EXPECT_EQ(2, last);
+			EXPECT_EQ(3, n);
+			/* the record kept is the one signed, byte for byte */
+			ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
+			EXPECT_EQ(0, memcmp(p.prev, id, 32));
+			ogx_signer_close(&p);
+			/* and round 1 tears seq 3 */
+			sign_n(_metadata, self->key, self->spool, 0, 3);
+		}
+	}
+}
+
+
+/*
+ * kill -9 while the signer appends and commits, 30 times: every record a
+ * child acknowledged (committed, then reported on a pipe) is, byte for byte,
+ * the spool's record for its seq afterwards, and the spool is one chain
+ * without a gap. So no crash made the signer sign a second record for a seq
+ * it had acknowledged.
+ */
+TEST_F(node, kill9_never_signs_a_seq_twice)
+{
+	static uint8_t acked[4096][32];
+	static bool have[4096];
+	static uint64_t last, epoch, n;
+	struct ogx_spool_iter *it;
+	const uint8_t *data;
+	uint64_t index, seen = 0;
+	size_t len;
+	unsigned int seed = (unsigned int)getpid();
+
+	for (int round = 0; round < 30; round++) {
+		int fds[2];
+		pid_t pid;
+		struct { uint64_t seq; uint8_t id[32]; } msg;
+
+		ASSERT_EQ(0, pipe(fds));
+		pid = fork();
+		ASSERT_LE(0, pid);
+		if (pid == 0) {
+			struct ogx_signer p;
+			struct ogx_record r;
+
+			close(fds[0]);
+			if (ogx_signer_open(&p, self->key, self->spool))
+				_exit(3);
+			for (uint64_t i = 0; i < 100000; i++) {
+				uint8_t id[32];
+				int k = 1 + (int)(i % 4);
+
+				for (int j = 0; j < k; j++) {
+					job(&r, (uint8_t)(i + j));
+					if (ogx_signer_add(&p, &r, id))
+						_exit(4);
+				}
+				if (ogx_signer_commit(&p))
+					_exit(5);
+				msg.seq = r.seq;
+				memcpy(msg.id, id, 32);
+				if (write(fds[1], &msg, sizeof(msg)) != sizeof(msg))
+					_exit(6);
+			}
+			_exit(0);
+		}
+		close(fds[1]);
+		usleep(1000 + rand_r(&seed) % 20000);
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		while (read(fds[0], &msg, sizeof(msg)) == sizeof(msg)) {
+			ASSERT_LT(msg.seq, 4096);
+			if (have[msg.seq])
+				ASSERT_EQ(0, memcmp(acked[msg.seq], msg.id, 32));
+			memcpy(acked[msg.seq], msg.id, 32);
+			have[msg.seq] = true;
+		}
+		close(fds[0]);
+	}
+	verify_spool(_metadata, self->spool, &last, &epoch, &n);
+	EXPECT_EQ(0, epoch);
+	EXPECT_EQ(last + 1, n);
+	ASSERT_EQ(0, ogx_spool_iter_open(&it, self->spool, 0, 0));
+	while (ogx_spool_iter_next(it, &index, &data, &len) == 1) {
+		uint8_t d[32];
+
+		ogx_record_digest(data, len, d);
+		if (index < 4096 && have[index]) {
+			EXPECT_EQ(0, memcmp(d, acked[index], 32)) TH_LOG("seq %llu re-signed",
+									(unsigned long long)index);
+			seen++;
+		}
+	}
+	ogx_spool_iter_close(it);
+	TH_LOG("%llu records, %llu acknowledged ones checked", (unsigned long long)n,
+	       (unsigned long long)seen);
+	EXPECT_LT(0, seen);
 }
 
 TEST_HARNESS_MAIN

@@ -30,9 +30,14 @@ int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32
 	err = ogx_signer_open(p, key, spool);
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
+	else if (p->torn_bytes && p->kept_torn)
+		fprintf(stderr, "%s: %s: cut a torn tail of %llu bytes left by a crash "
+			"(past the ack mark: never acknowledged); the record it began with "
+			"(seq %llu), signed whole, was put back\n", prog, spool,
+			(unsigned long long)p->torn_bytes, (unsigned long long)p->next_seq - 1);
 	else if (p->torn_bytes)
 		fprintf(stderr, "%s: %s: cut a torn tail of %llu bytes left by a crash "
-			"(never acknowledged records)\n", prog, spool,
+			"(past the ack mark: never acknowledged)\n", prog, spool,
 			(unsigned long long)p->torn_bytes);
 	return err;
 }
