@@ -7,9 +7,11 @@
  * spool, and what /dev/ogx says of its TEE records.
  *
  * Unlike the daemon, which stops before the first bad record, this goes on:
- * one line per bad record, then a summary. After a bad record the chain is
- * checked again from the record after it (its predecessor is not
- * trustworthy), so one bad record gives one line, not a cascade.
+ * one line per bad record, then a summary. After a bad record the chain
+ * goes on as ogx_verify_link() leaves it, exactly as in ogverify spool, so
+ * both name the same records under the same rules (a fresh window after a
+ * bad record would let the next node's record, a foreign one included, start
+ * the chain, and blame the node's own record after it).
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -107,18 +109,14 @@ static int check_spool(struct ogs *s, uint64_t from)
 		bool decoded;
 
 		memset(&p, 0, sizeof(p));
-		rc = check_record(s, index, data, len, &p, &v);
+		/* failing or not, v is its verdict and p.chain the chain after it */
+		check_record(s, index, data, len, &p, &v);
 		/* The line names the seq: decode again only to print it. */
 		decoded = !ogx_record_decode(data, len, &r);
 		ogx_verdict_report(&s->tally, stderr, prog, s->c.spool, decoded ? &r : NULL,
 				   "index", index, &v);
 		if (decoded)
 			ogx_record_free(&r);
-		if (rc) {
-			/* The next record is checked as the start of a window. */
-			s->chain.have = false;
-			continue;
-		}
 		continue_chain(s, &p);
 	}
 	ogx_spool_iter_close(it);

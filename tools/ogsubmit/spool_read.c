@@ -28,6 +28,8 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	struct ogx_record r;
 	int err;
 
+	/* A record that cannot be decoded or whose signature fails leaves the chain as it is. */
+	p->chain = s->chain;
 	ogx_record_digest(data, len, digest);
 	if ((err = ogx_verify_record(data, len, &vo, &r, v)))
 		return err;
@@ -35,6 +37,8 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 		ogx_verify_link(&next, &r, digest, &l);
 		if (v->outcome != OGX_FAILED && l.outcome == OGX_FAILED)
 			*v = l;
+		/* where ogx_verify_link() moves the chain, also past a failing record */
+		p->chain = next;
 	}
 	if (v->outcome == OGX_FAILED) {
 		err = ogx_fail(-EBADMSG, "seq %" PRIu64 ": FAILED %s [%s]: %s", r.seq,
@@ -52,7 +56,6 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	p->seq = r.seq;
 	memcpy(p->node, r.node, OGX_PK_LEN);
 	memcpy(p->digest, digest, OGX_DIGEST_LEN);
-	p->chain = next;
 	ogx_record_free(&r);
 	return 0;
 }
