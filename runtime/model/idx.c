@@ -144,7 +144,7 @@ int ogx_idx_load(const char *path, unsigned int ndim, struct ogx_idx *out)
 
 	memset(out, 0, sizeof(*out));
 	ogx_clearerr();		/* a plain -errno below must not show an older detail */
-	err = ogx_read_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
+	err = ogx_read_regular_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
 	if (err)
 		return err;
 	err = ogx_idx_parse(buf, len, ndim, out);

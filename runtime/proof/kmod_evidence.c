@@ -23,6 +23,36 @@ void ogx_kmod_event_of(struct ogx_extend *x, const struct ogx_record *r, const u
 		memcpy(x->pipeline, pipeline, OGX_DIGEST_SIZE);
 }
 
+const char *ogx_evidence_label_node(uint32_t level, const struct ogx_info *info)
+{
+	if (level != OGX_LEVEL_TEE)
+		return ogx_level_name(level);
+	return info->flags & OGX_INFO_F_TPM ? OGX_EVIDENCE_TEE_TPM : OGX_EVIDENCE_TEE_SW;
+}
+
+const char *ogx_evidence_label(const struct ogx_record *r)
+{
+	const struct ogx_ext *m = &r->kernel;
+
+	if (r->level != OGX_LEVEL_TEE)
+		return ogx_level_name(r->level);
+	if (!m->present)
+		return "tee/none";
+	for (size_t i = 0; i < m->n; i++) {
+		const uint8_t *label = m->e[i].data;
+		size_t len = m->e[i].len;
+
+		if (m->e[i].key != OGX_KEV_LABEL || m->e[i].type != OGX_EXT_TEXT)
+			continue;
+		if (len == strlen(OGX_KEV_LABEL_SW) && !memcmp(label, OGX_KEV_LABEL_SW, len))
+			return OGX_EVIDENCE_TEE_SW;
+		if (len == strlen(OGX_KEV_LABEL_TPM) && !memcmp(label, OGX_KEV_LABEL_TPM, len))
+			return OGX_EVIDENCE_TEE_TPM;
+		break;
+	}
+	return "tee/unknown";
+}
+
 int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
 			   const struct ogx_extend *x)
 {

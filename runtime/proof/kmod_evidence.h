@@ -43,6 +43,36 @@ enum ogx_kev_key {
 #define OGX_KEV_LABEL_SW "kmod-sw"
 #define OGX_KEV_LABEL_TPM "kmod-tpm"
 
+/*
+ * The evidence label: what a record's level rests on, the one name that
+ * answers, /v1/models, the attestation, /metrics, CLI lines and verifiers
+ * print, never a bare "tee":
+ *
+ *	vanilla        no evidence (the node's signature only)
+ *	zkml           a succinct proof (none exists yet)
+ *	tee/kmod-sw    ogx.ko's event, MAC'd with its boot key
+ *	tee/kmod-tpm   the same, anchored in a TPM PCR
+ *
+ * Requests still name the level alone ("tee"): the node decides the evidence.
+ */
+#define OGX_EVIDENCE_TEE_SW "tee/" OGX_KEV_LABEL_SW
+#define OGX_EVIDENCE_TEE_TPM "tee/" OGX_KEV_LABEL_TPM
+
+/*
+ * A record's label: a tee record's from its kernel map's label (form only:
+ * ogx_kmod_evidence_check() checks the rest); "tee/none" without a kernel
+ * map, "tee/unknown" with a label that is neither kmod-sw nor kmod-tpm
+ * (verifiers fail both).
+ */
+const char *ogx_evidence_label(const struct ogx_record *r);
+
+/*
+ * The label of the records this node writes at level: tee's from the
+ * module's INFO (OGX_INFO_F_TPM: kmod-tpm), as ogx_kmod_evidence_fill()
+ * decides it; info is not read for the other levels and may then be NULL.
+ */
+const char *ogx_evidence_label_node(uint32_t level, const struct ogx_info *info);
+
 struct ogx_kmod_evidence {
 	bool tpm;
 	uint32_t pcr;

@@ -148,7 +148,6 @@ static void level_tee(const struct ogx_record *r, const struct ogx_verify_opts *
 		return;
 	}
 	label = ev.tpm ? OGX_KEV_LABEL_TPM : OGX_KEV_LABEL_SW;
-	snprintf(v->evidence, sizeof(v->evidence), "tee/%s", label);
 	if (c && !c->tried)
 		checker_open(c);
 	if (!c) {
@@ -196,12 +195,11 @@ static void level_rules(const struct ogx_record *r, const struct ogx_verify_opts
 				 ogx_level_name(r->level));
 		return;
 	}
+	snprintf(v->evidence, sizeof(v->evidence), "%s", ogx_evidence_label(r));
 	switch (r->level) {
 	case OGX_LEVEL_VANILLA:
-		snprintf(v->evidence, sizeof(v->evidence), "vanilla");
 		return;
 	case OGX_LEVEL_ZKML:
-		snprintf(v->evidence, sizeof(v->evidence), "zkml");
 		if (!r->zk.present)
 			ogx_verdict_fail(v, OGX_RULE_ZKML, "zk", "a level-1 (zkml) record without "
 					 "a zk proof");
@@ -210,7 +208,6 @@ static void level_rules(const struct ogx_record *r, const struct ogx_verify_opts
 					 "verifier yet, so no level-1 (zkml) record is accepted");
 		return;
 	case OGX_LEVEL_TEE:
-		snprintf(v->evidence, sizeof(v->evidence), "tee");
 		level_tee(r, o, v);
 		return;
 	}

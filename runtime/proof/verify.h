@@ -60,7 +60,7 @@ struct ogx_verdict {
 	enum ogx_outcome outcome;
 	enum ogx_rule rule;	/* FAILED / UNCHECKED: which rule */
 	const char *field;	/* the record field the rule is about ("prev", "kernel", ...) */
-	char evidence[24];	/* what the level rests on: "vanilla", "tee/kmod-sw", ... */
+	char evidence[24];	/* what the level rests on: ogx_evidence_label() */
 	char detail[400];
 };
 

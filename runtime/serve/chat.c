@@ -224,6 +224,7 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 		err = prove(m, j, &sl->gen, &r, id, sl->time_ns, sl->compute_ns);
 		if (!err)
 			finish(&sl->g, &sl->gen, m->srv->record ? &r : NULL, id);
+		prove_release(&r, 1);
 	}
 	if (err == -ECANCELED) {
 		atomic_store(&j->cancelled, true);

@@ -136,6 +136,8 @@ fail:
 	for (size_t i = 0; i < (filtered ? n : n_all); i++)
 		job_error(s, filtered ? jobs[i] : all[i], 500, "internal_error", ogx_errmsg(err));
 out:
+	if (recs)
+		prove_release(recs, n);
 	free(jobs);
 	free(x);
 	free(xf);

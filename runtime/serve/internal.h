@@ -213,6 +213,7 @@ struct srv {
 	/* /dev/ogx when present at start: level tee (kernel evidence per record) */
 	struct ogx_kmod kmod;
 	bool have_kmod;
+	const char *tee_label;		/* its records' evidence: tee/kmod-sw or tee/kmod-tpm */
 	struct ogx_device device;	/* the CPU */
 	struct ogx_vk *vk;		/* the Vulkan device, when one is used */
 	pthread_mutex_t vk_lock;	/* its queue is shared by the models' workers */
@@ -308,13 +309,17 @@ void post_msg(struct srv *s, struct job *j, struct ogx_buf *data, int status, bo
 /*
  * Sign records for jobs and hand them to the loop, which makes them durable
  * before it sends any answer posted after this (commit.c); paid jobs' nonces
- * are synced here. Post the answers after it returns 0.
+ * are synced here. Post the answers after it returns 0 (their og member
+ * names the evidence from the records' kernel maps), then, whatever it
+ * returned, prove_release() the records.
  */
 int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		 size_t n, bool paid);
+/* Free the kernel maps prove_commit() added to the records. */
+void prove_release(struct ogx_record *recs, size_t n);
 /* Copy the signer's next seq and head for the loop (signer_lock held). */
 void chain_snapshot(struct srv *s);
-/* The "og" member of a response: record id, seq, signature, level. */
+/* The "og" member of a response: record id, seq, signature, evidence label. */
 void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
 
 /* An error answer from a worker; closes the connection after it. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "proof/kmod.h"
+#include "proof/kmod_evidence.h"
 #include "proof/spool.h"
 #include "serve/internal.h"
 #include "serve/records.h"
@@ -128,7 +129,7 @@ static int render_json(const uint8_t *data, size_t len, const uint8_t *id, struc
 	ogx_buf_printf(b, "{\"id\":\"");
 	ogx_buf_hex(b, id, OGX_DIGEST_LEN);
 	ogx_buf_printf(b, "\",\"version\":%u,\"level\":\"%s\",\"seq\":%" PRIu64, r.version,
-		       ogx_level_name(r.level), r.seq);
+		       ogx_evidence_label(&r), r.seq);
 	json_digest(b, "node", r.node, OGX_PK_LEN);
 	json_digest(b, "prev", r.prev, OGX_DIGEST_LEN);
 	json_digest(b, "model", r.model, OGX_DIGEST_LEN);
@@ -188,6 +189,8 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	struct ogx_buf msg = { 0 };
 	uint8_t sig[OGX_SIG_LEN], head[OGX_DIGEST_LEN];
 	uint64_t next_seq, now = ogx_now_ns();
+	/* the module's label now (its INFO), as the records made with it get theirs */
+	const char *tee = info ? ogx_evidence_label_node(OGX_LEVEL_TEE, info) : NULL;
 	char module[256];
 
 	/* the snapshot, not the signer: a worker may hold its lock waiting on the loop */
@@ -211,7 +214,8 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	ogx_buf_hex(&msg, head, OGX_DIGEST_LEN);
 	ogx_buf_str(&msg, "\nruntime=");
 	ogx_buf_hex(&msg, s->signer.runtime, OGX_DIGEST_LEN);
-	ogx_buf_printf(&msg, "\nmodule=%s\n", module);
+	ogx_buf_printf(&msg, "\nmodule=%s\nlevels=vanilla%s%s\n", module, info ? "," : "",
+		       info ? tee : "");
 	if (msg.oom) {
 		ogx_buf_free(&msg);
 		return -ENOMEM;
@@ -226,8 +230,9 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	ogx_buf_hex(out, head, OGX_DIGEST_LEN);
 	ogx_buf_str(out, "\"},\"runtime\":\"");
 	ogx_buf_hex(out, s->signer.runtime, OGX_DIGEST_LEN);
-	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"%s],\"signature\":\"",
-		       module, s->have_kmod ? ",\"tee\"" : "");
+	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"%s%s%s],"
+		       "\"signature\":\"", module, info ? ",\"" : "", info ? tee : "",
+		       info ? "\"" : "");
 	ogx_buf_hex(out, sig, OGX_SIG_LEN);
 	ogx_buf_str(out, "\"}\n");
 	ogx_buf_free(&msg);

@@ -52,11 +52,12 @@ static void get_models(struct srv *s, struct conn *c)
 		ogx_buf_json_str(&b, m->cfg->name, strlen(m->cfg->name));
 		ogx_buf_printf(&b, ",\"object\":\"model\",\"created\":%llu,\"owned_by\":\"ogx\","
 			       "\"og\":{\"sha256\":\"%s\",\"kind\":\"%s\",\"endpoint\":\"%s\","
-			       "\"price\":\"%llu\",\"levels\":[\"vanilla\"%s]}}",
+			       "\"price\":\"%llu\",\"levels\":[\"vanilla\"%s%s%s]}}",
 			       (unsigned long long)(s->started_ns / 1000000000ull), m->digest_hex,
 			       m->kind == MODEL_MLP ? "classifier" : "llm",
 			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions",
-			       (unsigned long long)m->cfg->price, s->have_kmod ? ",\"tee\"" : "");
+			       (unsigned long long)m->cfg->price, s->have_kmod ? ",\"" : "",
+			       s->have_kmod ? s->tee_label : "", s->have_kmod ? "\"" : "");
 	}
 	ogx_buf_str(&b, "]}\n");
 	respond_buf(c, 200, "application/json", &b, NULL);
@@ -85,6 +86,10 @@ static void get_metrics(struct srv *s, struct conn *c)
 		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
 		       (unsigned long long)s->commits, (unsigned long long)s->cancelled,
 		       (unsigned long long)s->recv_nobufs, (unsigned long long)s->kmod_cmds);
+	/* the levels served, by the evidence their records carry */
+	ogx_buf_str(&b, "# TYPE ogx_level_offered gauge\nogx_level_offered{level=\"vanilla\"} 1\n");
+	if (s->have_kmod)
+		ogx_buf_printf(&b, "ogx_level_offered{level=\"%s\"} 1\n", s->tee_label);
 	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
 		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
 	for (size_t i = 0; i < s->n_models; i++) {

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proof/kmod_evidence.h"
 #include "serve/internal.h"
 #include "util/err.h"
 
@@ -161,12 +162,18 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 	/* the nonces of paid jobs become durable before their answers */
 	if (!err && paid)
 		err = x402_sync(&s->x402);
+	return err;
+}
+
+void prove_release(struct ogx_record *recs, size_t n)
+{
+	/* only the kernel maps are the records' own: the payments are their jobs' */
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < recs[i].kernel.n; k++)
 			free(recs[i].kernel.e[k].data);
 		recs[i].kernel.n = 0;
+		recs[i].kernel.present = false;
 	}
-	return err;
 }
 
 void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id)
@@ -179,7 +186,7 @@ void og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id)
 	ogx_buf_hex(b, id, OGX_DIGEST_LEN);
 	ogx_buf_printf(b, "\",\"seq\":%llu,\"signature\":\"", (unsigned long long)r->seq);
 	ogx_buf_hex(b, r->sig, OGX_SIG_LEN);
-	ogx_buf_printf(b, "\",\"level\":\"%s\",\"node\":\"", ogx_level_name(r->level));
+	ogx_buf_printf(b, "\",\"level\":\"%s\",\"node\":\"", ogx_evidence_label(r));
 	ogx_buf_hex(b, r->node, OGX_PK_LEN);
 	ogx_buf_printf(b, "\",\"time_ns\":%llu}", (unsigned long long)r->time_ns);
 }

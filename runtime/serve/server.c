@@ -12,6 +12,7 @@
 #include "model/matvec.h"
 #include "model/mlp_gguf.h"
 #include "model/probe.h"
+#include "proof/kmod_evidence.h"
 #include "serve/internal.h"
 #include "serve/records.h"
 #include "vk/describe.h"
@@ -175,6 +176,33 @@ static int attach_engines(struct srv *s)
 	return attach_slots(s);
 }
 
+/*
+ * Level tee is offered only with the module; without it, refused (400). Its
+ * evidence label (kmod-sw, or kmod-tpm with a PCR) is the module's, from its
+ * INFO: the start-up line names what each level the node offers rests on.
+ */
+static void open_kmod(struct srv *s)
+{
+	struct ogx_info info;
+	int err = ogx_kmod_open(&s->kmod, NULL);
+
+	if (!err) {
+		err = ogx_kmod_info(&s->kmod, &info);
+		if (err) {
+			err = ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
+			ogx_kmod_close(&s->kmod);
+		}
+	}
+	s->have_kmod = !err;
+	if (s->have_kmod) {
+		s->tee_label = ogx_evidence_label_node(OGX_LEVEL_TEE, &info);
+		printf("levels vanilla, %s\n", s->tee_label);
+	} else {
+		printf("levels vanilla (no tee: %s)\n", ogx_errmsg(err));
+	}
+	ogx_clearerr();
+}
+
 static void free_model(struct model *m)
 {
 	if (m->kind == MODEL_MLP) {
@@ -243,9 +271,7 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	err = attach_engines(s);
 	if (err)
 		goto out_signer;
-	/* Level tee is offered only with the module; without it, refused (400). */
-	s->have_kmod = !ogx_kmod_open(&s->kmod, NULL);
-	ogx_clearerr();
+	open_kmod(s);
 	if (cfg->x402.enabled) {
 		err = x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)

@@ -14,15 +14,13 @@
 #include "err.h"
 #include "file.h"
 
-int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
+/* Read fd to its end (at most max bytes), then close it. */
+static int read_fd(int fd, size_t max, uint8_t **data, size_t *len)
 {
-	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
 	size_t cap = 4096, n = 0;
 	uint8_t *buf = NULL;
 	int err = 0;
 
-	if (fd < 0)
-		return -errno;
 	for (;;) {
 		ssize_t r;
 
@@ -62,6 +60,53 @@ int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
 	*data = buf;
 	*len = n;
 	return 0;
+}
+
+int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+	int fd = strcmp(path, "-") ? open(path, O_RDONLY | O_CLOEXEC) : dup(0);
+
+	if (fd < 0)
+		return -errno;
+	return read_fd(fd, max, data, len);
+}
+
+static const char *file_kind(mode_t mode)
+{
+	if (S_ISDIR(mode))
+		return "a directory";
+	if (S_ISCHR(mode))
+		return "a character device";
+	if (S_ISBLK(mode))
+		return "a block device";
+	if (S_ISFIFO(mode))
+		return "a pipe";
+	if (S_ISSOCK(mode))
+		return "a socket";
+	return "not a plain file";
+}
+
+int ogx_read_regular_file(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK), err;
+	struct stat st;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return ogx_fail(-EINVAL, "not a regular file (%s)", file_kind(st.st_mode));
+	}
+	if ((uint64_t)st.st_size > max) {
+		close(fd);
+		return ogx_fail(-EFBIG, "larger than %zu bytes", max);
+	}
+	return read_fd(fd, max, data, len);
 }
 
 int ogx_write_all(int fd, const void *data, size_t len)

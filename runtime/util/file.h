@@ -15,6 +15,14 @@
 int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 
 /*
+ * ogx_read_file() of a regular file only, for inputs whose size is the
+ * first check: a device or a pipe (/dev/zero) is refused before a byte is
+ * read (-EINVAL, "not a regular file (a character device)"), a file over
+ * max by its size (-EFBIG).
+ */
+int ogx_read_regular_file(const char *path, size_t max, uint8_t **data, size_t *len);
+
+/*
  * Write data to path atomically: a temp file in the same directory, fsync,
  * rename, fsync of the directory. Creates with mode; with excl, an existing
  * path is -EEXIST and left untouched.

@@ -37,7 +37,7 @@ out=$("$OGX_BUILD/ogverify" chain --rpc "$ANVIL_URL" --inbox "$contract" --contr
 	--node "$(cat "$ANVIL_TMP/node.pk")" --operator "$(cat "$ANVIL_TMP/op.pk")" --expect 1000)
 rc=$?
 case "$rc $out" in
-"0 "*", 1000 records (seq 0..999), 0 missing, 0 duplicates, 0 chain breaks, 0 failures") ok "ogverify chain --contract: every record once" ;;
+"0 "*", 1000 records (seq 0..999): 1000 verified at their level, 0 not checkable here, 0 failed; 0 chain failures, 0 batch failures") ok "ogverify chain --contract: every record once" ;;
 *) not_ok "ogverify chain --contract: every record once"; echo "# $rc $out" ;;
 esac
 selector=$(cd "$OGX_SRC" && node --input-type=module -e \

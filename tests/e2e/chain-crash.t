@@ -42,7 +42,7 @@ check "a last run finishes the job" 0 "$?"
 out=$(verify_chain 10000)
 check "ogverify chain: exit 0" 0 "$?"
 case "$out" in
-*", 10000 records (seq 0..9999), 0 missing, 0 duplicates, 0 chain breaks, 0 failures") ok "every record on chain exactly once" ;;
+*", 10000 records (seq 0..9999): 10000 verified at their level, 0 not checkable here, 0 failed; 0 chain failures, 0 batch failures") ok "every record on chain exactly once" ;;
 *) not_ok "every record on chain exactly once"; echo "# $out"; tail -20 "$ANVIL_TMP/crash.log" | sed 's/^/# /' ;;
 esac
 echo "# torn journal tails cut: $(grep -c 'cut a torn tail' "$ANVIL_TMP/crash.log")"

@@ -21,7 +21,7 @@ check() {	# name want got
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
 	fi
 }
-echo "1..17"
+echo "1..22"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 \
 	>"$TMP/greedy" 2>"$TMP/err"
@@ -37,7 +37,8 @@ out=$("$OGX_BUILD/ogverify" spool "$OGX_HOME/spool")
 check "it verifies in the spool" 0 $?
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 8 --no-record \
 	>/dev/null 2>&1
-check "--no-record writes none" "$OGX_HOME/spool: 1 records verified, 0 failed" \
+check "--no-record writes none" \
+	"$OGX_HOME/spool: 1 records: 1 verified at their level, 0 not checkable here, 0 failed" \
 	"$("$OGX_BUILD/ogverify" spool "$OGX_HOME/spool" | cut -d';' -f1)"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 --threads 2 \
@@ -84,3 +85,20 @@ check "bad top-p" "ogrun: generate: top-p 2 must be within 0..1 (rc 2)" "$out (r
 
 out=$("$OGRUN" generate -m "$M/stories260K.bin" --threads 0 -n 1 2>&1)
 check "bad threads" "ogrun: generate: bad value '0' for --threads (rc 2)" "$out (rc $?)"
+
+records() { "$OGX_BUILD/ogverify" spool "$OGX_HOME/spool" | sed 's/: \([0-9]*\) records:.*/ \1/'; }
+before=$(records)
+out=$("$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" -n 0 2>&1)
+check "-n 0 is refused: a record of nothing" "ogrun: generate: -n: at least 1 token (rc 2)" \
+	"$out (rc $?)"
+check "and writes no record" "$before" "$(records)"
+
+out=$("$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" -n 1 extra 2>&1)
+check "an extra argument is named" "ogrun: generate: unexpected argument 'extra' (rc 2)" \
+	"$out (rc $?)"
+
+out=$(OGX_HOME=$TMP/new "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" -n 1 2>&1)
+check "a new user's first generation, with no node key yet, says how to make one" \
+	"ogrun: key $TMP/new/node.key: no node key (make one with: ogrun key gen) (rc 1)" \
+	"$out (rc $?)"
+check "and makes neither a key nor a spool" "" "$(ls -A "$TMP/new" 2>/dev/null)"

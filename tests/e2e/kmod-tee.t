@@ -8,8 +8,8 @@ M=$OGX_MODELS/mnist-fc
 "$OGRUN" key gen >/dev/null
 if [ -e /dev/ogx ]; then
 	"$OGRUN" run -m "$M/mnist-fc-f32.gguf" -i "$M/t10k-images-idx3-ubyte.gz" --limit 2 \
-		--level tee -q | grep -q 'level tee'
-	ok $? "ogx.ko is loaded here: ogrun run --level tee writes tee records"
+		--level tee -q | grep -Eq 'level tee/kmod-(sw|tpm), '
+	ok $? "ogx.ko is loaded here: ogrun run --level tee writes tee records, named by their evidence"
 else
 	expect_fail "without /dev/ogx, --level tee fails and says why" \
 		"ogrun: run: level tee: /dev/ogx: not present (is ogx.ko loaded?)" \

@@ -17,6 +17,18 @@ JSON=(-H 'Content-Type: application/json')
 serve_start --model "fashion=$MODEL" --model "stories=$ST/stories260K.bin,tokenizer=$ST/tok512.bin" \
 	--request-timeout-ms 500 --max-body 65536
 ok $? "server starts and prints its port"
+# The levels this node offers, by evidence label (the module's INFO gives tee's).
+if [ -e /dev/ogx ]; then
+	TEE=$(sed -n 's/^levels vanilla, \(tee\/kmod-sw\|tee\/kmod-tpm\)$/\1/p' "$TMP/serve.out")
+	[ -n "$TEE" ]
+	ok $? "the start-up line names tee's evidence: $TEE"
+	LEVELS="[\"vanilla\",\"$TEE\"]"
+else
+	check "the start-up line names the levels, and why there is no tee" \
+		"levels vanilla (no tee: /dev/ogx: not present (is ogx.ko loaded?))" \
+		"$(head -1 "$TMP/serve.out")"
+	LEVELS='["vanilla"]'
+fi
 
 req "$URL/healthz"
 check "GET /healthz" '200 {"status":"ok"}' "$STATUS $BODY"
@@ -26,6 +38,8 @@ check "GET /v1/models lists both models" "200 fashion,stories classifier,llm" \
 	"$STATUS $(jget "$BODY" data | node -e 'const d=JSON.parse(require("fs").readFileSync(0));console.log(d.map(m=>m.id).join(","),d.map(m=>m.og.kind).join(","))')"
 check "with the model file's SHA-256" "$(sha256sum "$MODEL" | cut -c1-64)" \
 	"$(jget "$BODY" data.0.og.sha256)"
+check "each model's levels by evidence label" "$LEVELS $LEVELS" \
+	"$(jget "$BODY" data.0.og.levels) $(jget "$BODY" data.1.og.levels)"
 
 # A classification, and the same image through ogrun run: the same claim.
 req "${JSON[@]}" --data @"$TMP/infer0.json" "$URL/v1/infer"
@@ -63,16 +77,26 @@ check "Expect: 100-continue is answered" "200 $CLS" "$STATUS $(jget "$BODY" clas
 
 # Attestation: a signed statement over the client's nonce.
 req "$URL/v1/attestation?nonce=00c0ffee"
-check "GET /v1/attestation" "200 00c0ffee absent" "$STATUS $(jget "$BODY" nonce) $(jget "$BODY" module)"
+if [ ! -e /dev/ogx ]; then
+	check "GET /v1/attestation" '200 00c0ffee absent ["vanilla"]' \
+		"$STATUS $(jget "$BODY" nonce) $(jget "$BODY" module) $(jget "$BODY" levels)"
+else
+	check "GET /v1/attestation: levels by evidence label" "200 00c0ffee $LEVELS" \
+		"$STATUS $(jget "$BODY" nonce) $(jget "$BODY" levels)"
+fi
 node -e '
 const c=require("crypto");const a=JSON.parse(process.argv[1]);
 const pk=c.createPublicKey({key:Buffer.concat([Buffer.from("302a300506032b6570032100","hex"),Buffer.from(a.node,"hex")]),format:"der",type:"spki"});
-process.exit(c.verify(null,Buffer.from(a.statement),pk,Buffer.from(a.signature,"hex"))&&a.statement.includes("\nnonce=00c0ffee\n")?0:1)' "$BODY"
-ok $? "its Ed25519 signature by the node key verifies (node:crypto) and covers the nonce"
+process.exit(c.verify(null,Buffer.from(a.statement),pk,Buffer.from(a.signature,"hex"))&&a.statement.includes("\nnonce=00c0ffee\n")&&a.statement.endsWith("\nlevels="+a.levels.join(",")+"\n")?0:1)' "$BODY"
+ok $? "its Ed25519 signature by the node key verifies (node:crypto) and covers the nonce and the levels"
 
 req "$URL/metrics"
 check "GET /metrics (Prometheus text)" "200 1" \
 	"$STATUS $(grep -c '^ogx_records_total [0-9]' "$TMP/body")"
+want='ogx_level_offered{level="vanilla"} 1'
+[ -e /dev/ogx ] && want="$want
+ogx_level_offered{level=\"$TEE\"} 1"
+check "/metrics: the levels offered, by evidence label" "$want" "$(grep '^ogx_level_offered' "$TMP/body")"
 
 # Errors: each one's exact answer.
 expect_error "unknown path" 404 not_found "no endpoint /v2/nothing" "$URL/v2/nothing"
@@ -196,4 +220,10 @@ serve_stop
 
 "$OGVERIFY" spool "$OGX_HOME/spool" >"$TMP/verify.out" 2>&1
 ok $? "every record in the spool verifies, chain included ($(tail -1 "$TMP/verify.out"))"
+
+expect_fail "no node key: one line that says how to make one, before any model loads" \
+	"ogrun: key $TMP/new/node.key: no node key (make one with: ogrun key gen)" \
+	env OGX_HOME="$TMP/new" "$OGRUN" serve --listen 127.0.0.1:0 --model "fashion=$MODEL"
+[ ! -e "$TMP/new" ]
+ok $? "and makes neither a key nor a spool"
 done_testing

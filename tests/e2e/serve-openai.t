@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The `openai` npm client streams a chat completion from ogrun serve; the
-# final chunk carries the proof record (id, seq, signature, level), and the
-# record is the same claim as `ogrun generate`'s for the same parameters.
+# final chunk carries the proof record (id, seq, signature, level by its
+# evidence label), and the record is the same claim as `ogrun generate`'s for
+# the same parameters.
 . "$OGX_SRC/tests/e2e/tap.sh"
 . "$OGX_SRC/tests/e2e/serve-lib.sh"
 need_models
@@ -32,6 +33,9 @@ req -H 'Accept: application/json' "$URL/v1/records/$ID"
 S=$BODY
 req -H 'Accept: application/json' "$URL/v1/records/$CLI_ID"
 C=$BODY
+check "the whole answer's record, and the records as JSON, name the evidence: vanilla" \
+	"2 vanilla vanilla vanilla" \
+	"$(jget "$O" whole.og.seq) $(jget "$O" whole.og.level) $(jget "$S" level) $(jget "$C" level)"
 check "server record = ogrun generate record (model, input, output, params digests)" \
 	"$(jget "$C" model) $(jget "$C" input) $(jget "$C" output) $(jget "$C" params)" \
 	"$(jget "$S" model) $(jget "$S" input) $(jget "$S" output) $(jget "$S" params)"

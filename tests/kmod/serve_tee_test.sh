@@ -1,10 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # `ogrun serve` with the real ogx.ko, in the qemu guest of tests/kmod/run.t:
-# /v1/models and the attestation offer level tee, a request with X-OG-Level:
-# tee is answered with a tee record carrying the kernel's evidence, which
-# ogverify checks, also for tee and vanilla requests arriving together, and
-# the module's log holds every tee record's event.
+# the start-up line, /v1/models, the attestation and /metrics offer level tee
+# by its evidence label (tee/kmod-sw, never a bare tee), a request with
+# X-OG-Level: tee is answered with a tee/kmod-sw record carrying the kernel's
+# evidence, which ogverify checks, also for tee and vanilla requests arriving
+# together, and the module's log holds every tee record's event.
 set -u
 src=$(cd "$(dirname "$0")/../.." && pwd)
 build=${OGX_BUILD:-$src/build}
@@ -20,22 +21,33 @@ ip link set lo up 2>/dev/null
 pid=$!
 for _ in $(seq 200); do grep -q '^listening' "$OGX_HOME/out" && break; sleep 0.05; done
 url=http://127.0.0.1:$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$OGX_HOME/out")
-curl -s "$url/v1/models" | grep -q '"levels":\["vanilla","tee"\]'
-ok $? "serve with /dev/ogx offers level tee"
+grep -qx 'levels vanilla, tee/kmod-sw' "$OGX_HOME/out"
+ok $? "the start-up line names tee's evidence: tee/kmod-sw"
+curl -s "$url/v1/models" | grep -q '"levels":\["vanilla","tee/kmod-sw"\]'
+ok $? "serve with /dev/ogx offers level tee, as tee/kmod-sw"
+curl -s "$url/metrics" | grep -qx 'ogx_level_offered{level="tee/kmod-sw"} 1'
+ok $? "/metrics names the level offered by its evidence"
 head -c 784 /dev/zero | base64 -w0 >"$OGX_HOME/img"
 body="{\"model\":\"mnist\",\"input\":{\"b64\":\"$(cat "$OGX_HOME/img")\"}}"
 ans=$(curl -s -H 'Content-Type: application/json' -H 'X-OG-Level: tee' -d "$body" "$url/v1/infer")
-id=$(sed -n 's/.*"og":{"id":"\([0-9a-f]*\)".*"level":"tee".*/\1/p' <<<"$ans")
+id=$(sed -n 's/.*"og":{"id":"\([0-9a-f]*\)".*"level":"tee\/kmod-sw".*/\1/p' <<<"$ans")
 [ -n "$id" ]
-ok $? "X-OG-Level: tee is answered with a tee record"
+ok $? "X-OG-Level: tee is answered with a tee record, og.level tee/kmod-sw"
 curl -s "$url/metrics" | grep -qx 'ogx_kmod_uring_cmds_total 2'
 ok $? "the record's evidence came from the loop's ring: INFO + EXTEND_VEC uring_cmds"
+# (after the count above: the attestation takes the module's INFO on the ring too)
+att=$(curl -s "$url/v1/attestation?nonce=00")
+grep -qF '"levels":["vanilla","tee/kmod-sw"]' <<<"$att" &&
+	grep -qF 'levels=vanilla,tee/kmod-sw\n"' <<<"$att"
+ok $? "the attestation names it, in its JSON and in the signed statement"
 curl -s -o "$OGX_HOME/rec.cbor" "$url/v1/records/$id"
 out=$("$build/ogverify" record "$OGX_HOME/rec.cbor" 2>&1)
-ok $? "ogverify record: the record and its kernel evidence check"
+rc=$?
+[ $rc -eq 0 ] && grep -qxF "$OGX_HOME/rec.cbor: all checks passed (level tee/kmod-sw)" <<<"$out"
+ok $? "ogverify record: the record and its kernel MAC (this boot's) verify, level tee/kmod-sw"
 echo "$out" | sed 's/^/# /'
-curl -s -H 'Accept: application/json' "$url/v1/records/$id" | grep -q '"kernel":{"0":"kmod-sw"'
-ok $? "the record's kernel map says kmod-sw"
+curl -s -H 'Accept: application/json' "$url/v1/records/$id" | grep -q '"level":"tee/kmod-sw".*"kernel":{"0":"kmod-sw"'
+ok $? "the record as JSON: level tee/kmod-sw, its kernel map says kmod-sw"
 # A batch: 8 tee and 2 vanilla requests at once; the worker takes what is
 # queued as one batch, the tee records' events in one EXTEND_VEC.
 pids=
@@ -47,9 +59,9 @@ for i in $(seq 10); do
 	pids="$pids $!"
 done
 wait $pids
-levels=$(cat "$OGX_HOME"/batch.* | sed -n 's/.*"og":{"id":"[0-9a-f]\{64\}".*"level":"\([a-z]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
-[ "$levels" = " 8 tee, 2 vanilla," ]
-ok $? "10 requests at once: 8 tee and 2 vanilla records ($levels)"
+levels=$(cat "$OGX_HOME"/batch.* | sed -n 's/.*"og":{"id":"[0-9a-f]\{64\}".*"level":"\([a-z/-]*\)".*/\1/p' | sort | uniq -c | tr -s ' ' | tr '\n' ',')
+[ "$levels" = " 8 tee/kmod-sw, 2 vanilla," ]
+ok $? "10 requests at once: 8 tee/kmod-sw and 2 vanilla records ($levels)"
 # The attestation takes the module's INFO on the ring: its event count moves
 # by exactly one per tee record.
 events() { curl -s "$url/v1/attestation?nonce=$1" | sed -n 's/.*"module":"abi=1 events=\([0-9]*\) pcr=.*/\1/p'; }

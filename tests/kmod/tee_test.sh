@@ -10,8 +10,9 @@
 # record's kernel MAC through /dev/ogx VERIFY; a copy of the spool whose last
 # record has an altered MAC and was signed again with the node key (by the
 # same Python reader, with nacl, from the key file's seed) passes the
-# signature check and is rejected by the kernel; after a reload of the module
-# (a new boot id and MAC key) the records are of another boot: form only.
+# signature check and is rejected by the kernel (FAILED tee); after a reload
+# of the module (a new boot id and MAC key) the records are of another boot:
+# UNCHECKED, exit 3, never passed.
 # The module is left loaded as the guest loaded it (ring_events=16384).
 # These share this file's one `ogrun run`: under TCG each run costs seconds.
 set -u
@@ -23,8 +24,8 @@ img=$models/mnist-fc/t10k-images-idx3-ubyte.gz
 export OGX_HOME=$(mktemp -d /tmp/ogx-tee.XXXXXX)
 n=0
 ok() { n=$((n + 1)); if [ "$1" -eq 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
-summary() { # N K M U F
-	echo "$1 records checked, $2 kernel MACs verified through /dev/ogx, $3 of another boot (form only), $4 without /dev/ogx (form only), $5 failed"
+summary() { # SPOOL N V U F K O W
+	echo "$1: $2 records: $3 verified at their level, $4 not checkable here, $5 failed; kernel MACs: $6 verified through /dev/ogx, $7 of another boot, $8 without /dev/ogx"
 }
 # expect DESCRIPTION WANT-STATUS WANT-STDOUT SPOOL: ogsubmit check of SPOOL.
 expect() {
@@ -43,8 +44,8 @@ out=$("$build/ogrun" run -m "$fc" -i "$img" --limit 5 --batch 2 --level tee -q \
 	--save "$OGX_HOME/saved" 2>&1)
 ok $? "ogrun run --level tee with /dev/ogx"
 echo "$out" | sed 's/^/# /'
-grep -q "level tee" <<<"$out"
-ok $? "records are level tee"
+grep -q "), level tee/kmod-sw, 3 group commits$" <<<"$out"
+ok $? "records are level tee, named by their evidence: tee/kmod-sw"
 
 /usr/bin/python3 - "$OGX_HOME/saved" "$OGX_HOME" <<'PY'
 import glob, hashlib, os, struct, sys, cbor2, nacl.signing
@@ -104,13 +105,20 @@ grep -q "5 records' kernel evidence in the log, 0 outside its window" <<<"$out"
 ok $? "all 5 records found in the log"
 
 expect "ogsubmit check: every kernel MAC verified through /dev/ogx VERIFY" 0 \
-	"$(summary 5 5 0 0 0)" "$OGX_HOME/spool"
+	"$(summary "$OGX_HOME/spool" 5 5 0 0 5 0 0)" "$OGX_HOME/spool"
 expect "a re-signed record with an altered MAC: rejected by VERIFY" 1 \
-	"spool record 4: kernel evidence: seq $(cat "$OGX_HOME/bad.kseq"): MAC not genuine on this boot
-$(summary 5 4 0 0 1)" "$OGX_HOME/bad"
+	"ogsubmit: $OGX_HOME/bad: seq 4: FAILED tee [kernel]: kernel evidence: seq $(cat "$OGX_HOME/bad.kseq"): MAC not genuine on this boot
+$(summary "$OGX_HOME/bad" 5 4 0 1 4 0 0)" "$OGX_HOME/bad"
 /usr/sbin/rmmod ogx && /usr/sbin/insmod "$OGX_KO" ring_events=16384
 ok $? "ogx.ko reloaded (a new boot id and MAC key)"
-expect "after the reload: the records are of another boot, form only" 0 \
-	"$(summary 5 0 5 0 0)" "$OGX_HOME/spool"
+other="tee (kmod-sw): not checkable here (the evidence is of another boot than /dev/ogx's (its MAC key is gone))"
+expect "after the reload: the records are of another boot, unchecked (exit 3), not passed" 3 \
+	"$(for s in 0 1 2 3 4; do echo "ogsubmit: $OGX_HOME/spool: seq $s: UNCHECKED tee [kernel]: $other"; done)
+$(summary "$OGX_HOME/spool" 5 0 5 0 0 5 0)" "$OGX_HOME/spool"
+out=$("$build/ogverify" spool "$OGX_HOME/spool" --require tee 2>&1)
+rc=$?
+[ $rc -eq 1 ] && grep -qxF "ogverify: $OGX_HOME/spool: seq 0: FAILED tee [kernel]: tee (kmod-sw): not checkable here (the evidence is of another boot than /dev/ogx's (its MAC key is gone)), and tee is required" <<<"$out"
+ok $? "ogverify spool --require tee: evidence of another boot is a failure (exit $rc)"
+echo "$out" | sed 's/^/# /'
 rm -rf "$OGX_HOME"
 echo "1..$n"

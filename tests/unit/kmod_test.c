@@ -157,6 +157,53 @@ TEST(evidence_form)
 	ogx_record_free(&r);
 }
 
+/* What every answer and verifier names: the evidence, never a bare "tee". */
+TEST(evidence_labels)
+{
+	struct ogx_info info = { .pcr = 23 };
+	struct ogx_extend x = { .type = OGX_EVENT_JOB };
+	struct ogx_record r;
+	struct ogx_event e;
+	uint8_t head[32] = { 0 };
+
+	make_record(&r, 1);
+	ASSERT_STREQ("vanilla", ogx_evidence_label(&r));
+	r.level = OGX_LEVEL_ZKML;
+	ASSERT_STREQ("zkml", ogx_evidence_label(&r));
+	r.level = OGX_LEVEL_TEE;
+	ASSERT_STREQ("tee/none", ogx_evidence_label(&r));
+	make_event(&e, 0, &r, head);
+	make_evidence(&r.kernel, &e, OGX_KEV_LABEL_SW);
+	ASSERT_STREQ("tee/kmod-sw", ogx_evidence_label(&r));
+	ogx_record_free(&r);
+	make_record(&r, 1);
+	r.level = OGX_LEVEL_TEE;
+	make_evidence(&r.kernel, &e, OGX_KEV_LABEL_TPM);
+	ASSERT_STREQ("tee/kmod-tpm", ogx_evidence_label(&r));
+	ogx_record_free(&r);
+	make_record(&r, 1);
+	r.level = OGX_LEVEL_TEE;
+	make_evidence(&r.kernel, &e, "tdx");
+	ASSERT_STREQ("tee/unknown", ogx_evidence_label(&r));
+	ogx_record_free(&r);
+
+	/* A node's label is the module's INFO, and the records it fills agree. */
+	ASSERT_STREQ("vanilla", ogx_evidence_label_node(OGX_LEVEL_VANILLA, NULL));
+	ASSERT_STREQ("tee/kmod-sw", ogx_evidence_label_node(OGX_LEVEL_TEE, &info));
+	make_record(&r, 1);
+	r.level = OGX_LEVEL_TEE;
+	ASSERT_EQ(0, ogx_kmod_evidence_fill(&r, &info, &x));
+	ASSERT_STREQ(ogx_evidence_label_node(OGX_LEVEL_TEE, &info), ogx_evidence_label(&r));
+	ogx_record_free(&r);
+	info.flags = OGX_INFO_F_TPM;
+	ASSERT_STREQ("tee/kmod-tpm", ogx_evidence_label_node(OGX_LEVEL_TEE, &info));
+	make_record(&r, 1);
+	r.level = OGX_LEVEL_TEE;
+	ASSERT_EQ(0, ogx_kmod_evidence_fill(&r, &info, &x));
+	ASSERT_STREQ(ogx_evidence_label_node(OGX_LEVEL_TEE, &info), ogx_evidence_label(&r));
+	ogx_record_free(&r);
+}
+
 TEST(evidence_binds_record)
 {
 	struct ogx_kmod_evidence ev;

@@ -111,6 +111,34 @@ TEST_F(tmpdir, atomic_write_excl_refuses_overwrite)
 	ASSERT_STREQ("larger than 4 bytes", ogx_errmsg(-EFBIG));
 }
 
+/* Inputs sized before they are read: /dev/zero would be read up to max. */
+TEST_F(tmpdir, read_regular_file_only)
+{
+	char p[128];
+	uint8_t *data;
+	size_t len;
+
+	ASSERT_EQ(-EINVAL, ogx_read_regular_file("/dev/zero", 1 << 30, &data, &len));
+	ASSERT_STREQ("not a regular file (a character device)", ogx_errmsg(-EINVAL));
+	ASSERT_EQ(-EINVAL, ogx_read_regular_file(self->dir, 100, &data, &len));
+	ASSERT_STREQ("not a regular file (a directory)", ogx_errmsg(-EINVAL));
+	snprintf(p, sizeof(p), "%s/fifo", self->dir);
+	ASSERT_EQ(0, mkfifo(p, 0600));
+	/* no writer: refused, not waited for */
+	ASSERT_EQ(-EINVAL, ogx_read_regular_file(p, 100, &data, &len));
+	ASSERT_STREQ("not a regular file (a pipe)", ogx_errmsg(-EINVAL));
+	snprintf(p, sizeof(p), "%s/f", self->dir);
+	ASSERT_EQ(0, ogx_write_file_atomic(p, "three", 5, 0644, 0));
+	ASSERT_EQ(-EFBIG, ogx_read_regular_file(p, 4, &data, &len));
+	ASSERT_STREQ("larger than 4 bytes", ogx_errmsg(-EFBIG));
+	ASSERT_EQ(0, ogx_read_regular_file(p, 5, &data, &len));
+	ASSERT_EQ(5, len);
+	ASSERT_EQ(0, memcmp(data, "three", 5));
+	free(data);
+	snprintf(p, sizeof(p), "%s/none", self->dir);
+	ASSERT_EQ(-ENOENT, ogx_read_regular_file(p, 5, &data, &len));
+}
+
 TEST_F(tmpdir, mkdirs_nested)
 {
 	char p[128];

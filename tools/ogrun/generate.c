@@ -24,6 +24,7 @@
 #include "ogrun.h"
 #include "util/digest.h"
 #include "proof/job.h"
+#include "proof/kmod_evidence.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -37,7 +38,7 @@ static int generate_usage(FILE *f)
 		"  -t TOKENIZER  llama2.c tokenizer.bin (default: the GGUF's own tokenizer, or\n"
 		"                tokenizer.bin beside a llama2.c checkpoint)\n"
 		"  -p PROMPT     text to continue (default: empty, start from BOS)\n"
-		"  -n N          tokens to generate at most (default 256)\n"
+		"  -n N          tokens to generate at most, 1 or more (default 256)\n"
 		"  --temp T      temperature, 0 = greedy (default 1.0)\n"
 		"  --top-p P     nucleus mass in 0..1, 0 = greedy, 1 = off (default 0.9)\n"
 		"  --seed S      sampling seed, nonzero (default: from the clock; printed)\n"
@@ -135,7 +136,7 @@ static int write_record(struct ogx_signer *p, struct ogx_record *r, const char *
 		return err;
 	ogx_hex(hex, id, OGX_DIGEST_LEN);
 	fprintf(stderr, "%s: record %s seq %llu (%s)\n", prog, hex, (unsigned long long)r->seq,
-		ogx_level_name(r->level));
+		ogx_evidence_label(r));
 	return 0;
 }
 
@@ -261,6 +262,11 @@ int generate_main(int argc, char **argv)
 		case 'n':
 			if (parse_u64(optarg, 1u << 30, &v))
 				goto bad_value;
+			if (!v) {
+				/* a job of no tokens would be a record of nothing */
+				fprintf(stderr, "%s: generate: -n: at least 1 token\n", prog);
+				return 2;
+			}
 			params.max_tokens = v;
 			break;
 		case 'T':
@@ -305,7 +311,11 @@ int generate_main(int argc, char **argv)
 			return generate_usage(stderr);
 		}
 	}
-	if (optind != argc || !model)
+	if (optind != argc) {
+		fprintf(stderr, "%s: generate: unexpected argument '%s'\n", prog, argv[optind]);
+		return 2;
+	}
+	if (!model)
 		return generate_usage(stderr);
 	if (!seeded)
 		params.sampling.seed = (uint64_t)time(NULL);

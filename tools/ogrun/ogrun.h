@@ -51,6 +51,12 @@ int model_parse_count(const char *what, const char *s, unsigned long max, unsign
 int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32_t level,
 		unsigned int levels, char *spool_used, size_t size);
 
+/*
+ * -ENOENT, with the one line that says how to make it, when the node key
+ * does not exist (a new user's first job ends here); else 0.
+ */
+int key_missing(const char *key);
+
 /* The set of levels a caller can provide, for open_signer(). */
 #define OGX_LEVELS(l) (1u << (l))
 

@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 /* What every ogrun job command shares to write its proof records. */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "ogrun.h"
 #include "util/err.h"
+
+int key_missing(const char *key)
+{
+	char def[PATH_MAX];
+
+	if (!access(key, F_OK) || errno != ENOENT)
+		return 0;
+	if (!ogx_default_path(def, sizeof(def), "node.key") && !strcmp(key, def))
+		fprintf(stderr, "%s: key %s: no node key (make one with: %s key gen)\n", prog,
+			key, prog);
+	else
+		fprintf(stderr, "%s: key %s: no node key (make one with: %s key gen %s)\n", prog,
+			key, prog, key);
+	return -ENOENT;
+}
 
 int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32_t level,
 		unsigned int levels, char *spool_used, size_t size)
@@ -27,6 +45,9 @@ int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32
 	}
 	if (spool_used)
 		snprintf(spool_used, size, "%s", spool);
+	err = key_missing(key);
+	if (err)
+		return err;
 	err = ogx_signer_open(p, key, spool);
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));

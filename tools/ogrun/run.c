@@ -48,6 +48,7 @@ struct job {
 	unsigned int cls;
 	uint8_t id[OGX_DIGEST_LEN];
 	uint64_t seq;
+	const char *evidence; /* its record's evidence label */
 };
 
 static int usage(FILE *f)
@@ -144,6 +145,7 @@ static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t 
 			return err;
 	}
 	j->seq = r.seq;
+	j->evidence = ogx_evidence_label(&r);
 	*compute_ns += t1 - t0;
 	*proof_ns += ogx_mono_ns() - t1;
 	if (o->save) {
@@ -225,19 +227,27 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		default: return usage(stderr);
 		}
 	}
-	if (optind != argc || !o->model || !o->input) {
+	if (optind != argc) {
+		fprintf(stderr, "%s: run: unexpected argument '%s'\n", prog, argv[optind]);
+		return 2;
+	}
+	if (!o->model || !o->input) {
 		fprintf(stderr, "%s: run: -m MODEL and -i INPUT are required\n", prog);
 		return usage(stderr);
 	}
 	return 0;
 }
 
-/* Images from INPUT: an IDX file, or one raw image of n_in bytes. */
+/*
+ * Images from INPUT: an IDX file, or one raw image of n_in bytes. A regular
+ * file only: /dev/zero would be read up to OGX_IDX_MAX_BYTES before it is
+ * refused.
+ */
 static int load_images(const char *path, uint32_t n_in, struct ogx_idx *img)
 {
 	uint8_t *buf;
 	size_t len;
-	int err = ogx_read_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
+	int err = ogx_read_regular_file(path, OGX_IDX_MAX_BYTES, &buf, &len);
 
 	if (err)
 		return err;
@@ -254,9 +264,10 @@ static int load_images(const char *path, uint32_t n_in, struct ogx_idx *img)
 		return ogx_fail(err, "want %u raw uint8 pixels or an IDX image file, have %zu bytes "
 				"that are neither (%s)", n_in, len, ogx_errmsg(err));
 	if (img->item_size != n_in) {
+		err = ogx_fail(-EINVAL, "images are %ux%u = %zu pixels; the model takes %u",
+			       img->dims[1], img->dims[2], img->item_size, n_in);
 		ogx_idx_free(img);
-		return ogx_fail(-EINVAL, "images of %zu pixels, the model wants %u",
-				img->item_size, n_in);
+		return err;
 	}
 	return 0;
 }
@@ -271,7 +282,7 @@ int run_main(int argc, char **argv)
 	struct ogx_record proto = { 0 };
 	struct ogx_vk *vk = NULL;
 	struct job *jobs = NULL;
-	const char *model_ref;
+	const char *model_ref, *evidence = NULL;
 	char spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
 	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
 	size_t n, done = 0, correct = 0, pending = 0;
@@ -386,6 +397,7 @@ int run_main(int argc, char **argv)
 			fprintf(stderr, "%s: %s: fdatasync: %s\n", prog, spool, ogx_errmsg(err));
 			goto out_signer;
 		}
+		evidence = jobs[pending - 1].evidence;
 		for (size_t k = 0; k < pending; k++) {
 			if (lab.data && lab.data[jobs[k].index] == jobs[k].cls)
 				correct++;
@@ -406,7 +418,7 @@ int run_main(int argc, char **argv)
 		       done);
 	printf("  records   %zu written to %s (seq %" PRIu64 "..%" PRIu64 "), level %s, "
 	       "%" PRIu64 " group commits\n", done, spool, p.next_seq - done, p.next_seq - 1,
-	       ogx_level_name(o.level), p.commits);
+	       evidence, p.commits);
 	printf("  time      %.3f ms per job: compute %.3f, proof %.3f (hash, sign, append), "
 	       "fdatasync %.3f\n", t0 / 1e6 / done, compute_ns / 1e6 / done, proof_ns / 1e6 / done,
 	       sync_ns / 1e6 / done);

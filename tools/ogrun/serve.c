@@ -337,6 +337,8 @@ int serve_main(int argc, char **argv)
 	if (!c->state[0])
 		ogx_default_path(c->state, sizeof(c->state), "serve");
 	rc = 1;
+	if (key_missing(c->key))
+		goto out;
 	err = ogx_serve(c);
 	if (err)
 		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));

@@ -101,7 +101,10 @@ int read_spool(struct ogs *s);
  * One record, by the verifier's rules (proof/verify.h: the record's own and
  * its link to s->chain; /dev/ogx VERIFY for TEE MACs of this boot). On
  * success (VERIFIED, or UNCHECKED unless the config requires that level)
- * fills p (no data); else -EBADMSG. v always says why. Also `ogsubmit check`.
+ * fills p (no data); else -EBADMSG. v always says why, and p->chain is the
+ * chain after the record either way, moved as ogverify spool moves it (a
+ * failing record's link is still followed: see ogx_verify_link()). Also
+ * `ogsubmit check`.
  */
 int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 		 struct prec *p, struct ogx_verdict *v);

@@ -148,8 +148,17 @@ static int check_batch(struct tally *t, const uint8_t *buf, size_t len, const ch
 	if (t->have_node && memcmp(b.node, t->node, OGX_PK_LEN))
 		batch_failure(t, where, "batch of another node");
 	if (b.da == OGX_DA_ROOT) {
-		/* Only the root is on chain: count the sequence numbers it claims. */
+		/*
+		 * Only the root is on chain: count the sequence numbers it claims.
+		 * The records themselves are not here, so none of them is verified
+		 * at its level: not checkable here (exit 3), never passed.
+		 */
 		t->root_only++;
+		t->records.unchecked += b.count;
+		fprintf(stderr, "%s: %s: UNCHECKED batch [records]: a root-only batch: its %" PRIu64
+			" records (seq %" PRIu64 "..%" PRIu64 ") are not on chain, only their root "
+			"(ogverify record R --batch B --index I --path P checks one)\n", prog, where,
+			b.count, b.first_seq, b.last_seq);
 		for (i = 0; i < b.count; i++) {
 			memset(&s, 0, sizeof(s));
 			s.seq = b.first_seq + i;
@@ -305,7 +314,8 @@ static int chain_usage(FILE *f)
 		"the records in them by the verifier's rules, then the node's chain across\n"
 		"them. Exit 0 when every record is verified at its level, 1 on any failure,\n"
 		"gap, duplicate or fork, 3 when some level's evidence is not checkable here\n"
-		"(a failure with --require LEVEL). With --contract, ADDRESS is the settlement\n"
+		"(a failure with --require LEVEL), or some records are in root-only batches\n"
+		"(not on chain). With --contract, ADDRESS is the settlement\n"
 		"contract: transactions are submit() calls, and reverted ones are not batches.\n",
 		prog);
 	return f == stdout ? 0 : 2;

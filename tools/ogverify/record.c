@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "ogverify.h"
+#include "proof/kmod_evidence.h"
 #include "proof/verify.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -30,7 +31,7 @@ void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN])
 	ogx_hex(h, id, OGX_DIGEST_LEN);
 	printf("record  %s\n", h);
 	printf("  seq      %" PRIu64 " (epoch %" PRIu64 ")\n  level    %u (%s)\n", r->seq,
-	       r->epoch, r->level, ogx_level_name(r->level));
+	       r->epoch, r->level, ogx_evidence_label(r));
 	ogx_hex(h, r->node, OGX_PK_LEN);
 	printf("  node     %s\n", h);
 	ogx_hex(h, r->prev, OGX_DIGEST_LEN);
