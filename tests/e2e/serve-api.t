@@ -46,9 +46,12 @@ req "${JSON[@]}" --data @"$TMP/infer0.json" "$URL/v1/infer"
 check "POST /v1/infer answers 200" 200 "$STATUS"
 ID=$(jget "$BODY" og.id)
 CLS=$(jget "$BODY" class)
-"$OGRUN" run -q -m "$MODEL" -i "$TMP/img0" --spool "$TMP/cli-spool" --save "$TMP/cli" >/dev/null
+# The CLI as another node (a key signs one chain, in one spool: the server's).
+"$OGRUN" key gen "$TMP/cli.key" >/dev/null
+"$OGRUN" run -q -m "$MODEL" -i "$TMP/img0" --key "$TMP/cli.key" --spool "$TMP/cli-spool" \
+	--save "$TMP/cli" >/dev/null
 check "the class is ogrun run's" "$CLS" \
-	"$("$OGRUN" run -m "$MODEL" -i "$TMP/img0" --spool "$TMP/cli-spool" | sed -n 's/^job 0: class \([0-9]*\).*/\1/p')"
+	"$("$OGRUN" run -m "$MODEL" -i "$TMP/img0" --key "$TMP/cli.key" --spool "$TMP/cli-spool" | sed -n 's/^job 0: class \([0-9]*\).*/\1/p')"
 check "og carries seq, level, 128-hex signature" "0 vanilla 128" \
 	"$(jget "$BODY" og.seq) $(jget "$BODY" og.level) $(jget "$BODY" og.signature | tr -d '\n' | wc -c)"
 printf '%s' "$(jget "$BODY" output.b64)" | base64 -d >"$TMP/out0"

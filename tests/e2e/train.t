@@ -42,10 +42,12 @@ done
 # byte for byte, for the 1,000 images of `make demo` (the same output digest
 # whichever engine a full node re-executes on).
 export OGX_HOME=$T/home
-"$OGRUN" key gen >/dev/null
 for d in cpu 0; do
+	# a key per spool: a key signs one chain, in one spool
+	"$OGRUN" key gen "$T/node-$d.key" >/dev/null
 	"$OGRUN" run -q -m "$T/fashion-q8.gguf" -i "$F/t10k-images-idx3-ubyte.gz" --limit 1000 \
-		--device $d --spool "$T/spool-$d" --save "$T/save-$d" >/dev/null 2>&1 || fails=1
+		--device $d --key "$T/node-$d.key" --spool "$T/spool-$d" --save "$T/save-$d" \
+		>/dev/null 2>&1 || fails=1
 done
 bad=0
 for i in $(seq 0 999); do
