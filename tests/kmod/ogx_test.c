@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 
 #include "fixture.h"
+#include "proof/job.h"
 #include "proof/kmod_evidence.h"
 
 TEST_F(ogx, info)
@@ -470,10 +471,13 @@ TEST_F(ogx, record_evidence)
 	uint8_t *enc;
 	size_t len;
 
+	r.level = OGX_LEVEL_TEE;
 	memset(r.model, 1, 32);
 	memset(r.input, 2, 32);
 	memset(r.output, 3, 32);
-	memset(r.params, 4, 32);
+	/* a v2 record names its job: params is the SHA-256 of the job text */
+	strcpy(r.job, OGX_JOB_CLASSIFY_TEXT);
+	ogx_sha256(r.params, r.job, strlen(r.job));
 	ASSERT_EQ(0, ogx_sha256_self(r.runtime));
 	r2 = r;
 	ASSERT_EQ(0, ogx_kmod_evidence_add(&k, &r, NULL));

@@ -361,13 +361,43 @@ static int read_cursor(struct journal *j, struct jstate *st)
 	return err;
 }
 
+/*
+ * The journal's intact prefix: whole lines whose CRC holds (a torn or
+ * damaged line and everything after it are cut), less a last B line whose T
+ * line is not there. A batch and its first transaction are one append, but a
+ * SIGKILL can cut that write short after the B line: the transaction was
+ * then never sent (the broadcast comes after the append), so the batch must
+ * go with it, or its records would count as taken and never be sent, and the
+ * next batch would take its nonce.
+ */
+static size_t intact_prefix(const uint8_t *data, size_t len)
+{
+	size_t off = 0, good = 0, open_batch = SIZE_MAX;
+	const char *line, *nl, *sp;
+	uint32_t crc;
+
+	while (off < len) {
+		line = (const char *)data + off;
+		nl = memchr(line, '\n', len - off);
+		if (!nl)
+			break; /* torn: no newline */
+		sp = memrchr(line, ' ', (size_t)(nl - line));
+		if (!sp || nl - sp - 1 != 8 || sscanf(sp + 1, "%8" SCNx32, &crc) != 1 ||
+		    crc != crc32(0, (const Bytef *)line, sp - line))
+			break; /* torn or damaged: everything from here is cut */
+		open_batch = line[0] == 'B' ? off : SIZE_MAX;
+		off = (size_t)(nl - (const char *)data) + 1;
+		good = off;
+	}
+	return open_batch < good ? open_batch : good;
+}
+
 static int read_journal(struct journal *j, struct jstate *st, size_t *cut)
 {
 	uint8_t *data;
-	size_t len, off = 0, good = 0;
+	size_t len, off = 0, good;
 	unsigned int lineno = 0;
-	char path[PATH_MAX], *line, *nl, *sp;
-	uint32_t crc;
+	char path[PATH_MAX], *line, *nl;
 	int err;
 
 	*cut = 0;
@@ -378,22 +408,16 @@ static int read_journal(struct journal *j, struct jstate *st, size_t *cut)
 		return 0;
 	if (err)
 		return err;
-	while (off < len) {
+	good = intact_prefix(data, len);
+	while (off < good) {
 		line = (char *)data + off;
-		nl = memchr(line, '\n', len - off);
+		nl = memchr(line, '\n', good - off);
 		lineno++;
-		if (!nl)
-			break; /* torn: no newline */
 		*nl = '\0';
-		sp = strrchr(line, ' ');
-		if (!sp || strlen(sp + 1) != 8 || sscanf(sp + 1, "%8" SCNx32, &crc) != 1 ||
-		    crc != crc32(0, (const Bytef *)line, sp - line))
-			break; /* torn or damaged: everything from here is cut */
-		*sp = '\0';
+		*strrchr(line, ' ') = '\0'; /* the CRC, checked */
 		if ((err = apply(st, line, lineno)))
 			goto out;
 		off = (size_t)(nl - (char *)data) + 1;
-		good = off;
 	}
 	if (good < len) {
 		*cut = len - good;

@@ -26,7 +26,9 @@
  *       was logged (logged again after a restart: a crash may have come
  *       between the append and the log)
  *
- * A batch and its first transaction are one append. STATE/cursor, written
+ * A batch and its first transaction are one append; a crash can still cut
+ * that write short after the B line, so a last B line without its T line
+ * is cut too (the transaction was never sent: the broadcast comes after). STATE/cursor, written
  * atomically when the journal is compacted, holds what the dropped lines
  * said: the settled spool index, the next nonce and the chain position.
  */
