@@ -178,7 +178,7 @@ void ogx_attention_head(const float *q, const float *k, const float *v, size_t s
 			uint32_t hs, uint32_t npos, float *att, float *out)
 {
 #if defined(__x86_64__)
-	if (hs % 8 == 0 && ogx_matvec_isa() == OGX_ISA_AVX2) {
+	if (hs % 8 == 0 && ogx_isa_has_avx2(ogx_matvec_isa())) {
 		attention_avx2(q, k, v, stride, hs, npos, att, out);
 		return;
 	}

@@ -287,6 +287,18 @@ static int cpu_has_avx2(void)
 #endif
 }
 
+/* AVX2's set, and AVX-512 F, BW, VL, VNNI (libgcc checks that the OS saves ZMM state). */
+static int cpu_has_avx512(void)
+{
+#if HAVE_X86
+	return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+	       __builtin_cpu_supports("avx512vnni");
+#else
+	return 0;
+#endif
+}
+
 const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa)
 {
 	switch (isa) {
@@ -294,6 +306,8 @@ const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa)
 		return "portable";
 	case OGX_ISA_AVX2:
 		return "avx2";
+	case OGX_ISA_AVX512:
+		return "avx512";
 	default:
 		return "auto";
 	}
@@ -308,14 +322,20 @@ int ogx_matvec_set_isa(enum ogx_cpu_isa isa)
 			isa = OGX_ISA_PORTABLE;
 		else if (env && !strcmp(env, "avx2"))
 			isa = OGX_ISA_AVX2;
+		else if (env && !strcmp(env, "avx512"))
+			isa = OGX_ISA_AVX512;
 		else if (env && *env)
-			return ogx_fail(-EINVAL, "OGX_CPU_ISA='%s' is not portable or avx2", env);
+			return ogx_fail(-EINVAL, "OGX_CPU_ISA='%s' is not portable, avx2 or avx512",
+					env);
 		else
-			isa = cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
+			isa = cpu_has_avx512() ? OGX_ISA_AVX512 :
+			      cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
 	}
 	if (isa == OGX_ISA_AVX2 && !cpu_has_avx2())
 		return ogx_fail(-ENOTSUP, "this CPU has no AVX2+FMA+F16C");
-	if (isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
+	if (isa == OGX_ISA_AVX512 && !cpu_has_avx512())
+		return ogx_fail(-ENOTSUP, "this CPU has no AVX-512 F+BW+VL+VNNI");
+	if (isa != OGX_ISA_AVX512 && isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
 		return -EINVAL;
 	active_isa = isa;
 	return 0;
@@ -333,7 +353,7 @@ static dot_fn pick_dot(enum ogx_wtype type)
 {
 	const struct wtype_ops *ops = wtype_ops(type);
 
-	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->dot_avx2)
+	if (ogx_isa_has_avx2(ogx_matvec_isa()) && ops->dot_avx2)
 		return ops->dot_avx2;
 	return ops->dot_portable;
 }
@@ -342,7 +362,7 @@ static qdot_fn pick_qdot(enum ogx_wtype type)
 {
 	const struct wtype_ops *ops = wtype_ops(type);
 
-	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->qdot_avx2)
+	if (ogx_isa_has_avx2(ogx_matvec_isa()) && ops->qdot_avx2)
 		return ops->qdot_avx2;
 	return ops->qdot_portable;
 }
@@ -406,7 +426,7 @@ void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 	struct ogx_block_q8_0 blk;
 
 #if HAVE_X86
-	if (ogx_matvec_isa() == OGX_ISA_AVX2) {
+	if (ogx_isa_has_avx2(ogx_matvec_isa())) {
 		quant_x_avx2(x, out, n);
 		return;
 	}
@@ -480,7 +500,7 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		qdot = pick_qdot(m->type);
 		dot = qdot ? NULL : pick_dot(m->type);
-		if (job->nb > 1 && ogx_matvec_isa() == OGX_ISA_AVX2) {
+		if (job->nb > 1 && ogx_isa_has_avx2(ogx_matvec_isa())) {
 			qmulti = ogx_qdot_multi_avx2(m->type);
 			multi = ogx_dot_multi_avx2(m->type);
 		}

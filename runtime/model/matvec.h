@@ -53,7 +53,14 @@ enum ogx_cpu_isa {
 	OGX_ISA_AUTO = 0,	/* the best the CPU supports */
 	OGX_ISA_PORTABLE,
 	OGX_ISA_AVX2,
+	OGX_ISA_AVX512,		/* AVX2's kernels, and AVX-512 ones where there are */
 };
+
+/* Each level runs the kernels of the levels below it where it has none of its own. */
+static inline int ogx_isa_has_avx2(enum ogx_cpu_isa isa)
+{
+	return isa >= OGX_ISA_AVX2;
+}
 
 /*
  * Relative tolerance between kernels on one dot product:
@@ -83,9 +90,11 @@ size_t ogx_wtype_row_bytes(enum ogx_wtype type, uint32_t cols);
 const char *ogx_wtype_name(enum ogx_wtype type);
 
 /*
- * Choose the kernels for this process: OGX_ISA_AUTO picks AVX2 when the CPU
- * has AVX2 and FMA. Asking for AVX2 on a CPU without it is -ENOTSUP.
- * The environment variable OGX_CPU_ISA=portable|avx2 overrides AUTO.
+ * Choose the kernels for this process: OGX_ISA_AUTO picks AVX512 when the
+ * CPU has AVX-512 F, BW, VL and VNNI (and AVX2), else AVX2 when it has AVX2,
+ * FMA and F16C, else the portable kernels. Asking for a level the CPU lacks
+ * is -ENOTSUP. The environment variable OGX_CPU_ISA=portable|avx2|avx512
+ * overrides AUTO (tests and benchmarks force each level with it).
  */
 int ogx_matvec_set_isa(enum ogx_cpu_isa isa);
 enum ogx_cpu_isa ogx_matvec_isa(void);

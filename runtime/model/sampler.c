@@ -1,10 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Token sampling; see sampler.h. */
+/*
+ * Token sampling; see sampler.h. Greedy argmax over a 32,000-entry
+ * vocabulary runs once per generated token: the scalar loop's compare waits
+ * on the load of the best value so far (a loop-carried dependency of ~8
+ * cycles per logit, ~130 us a token here), so the AVX2 and AVX-512 levels
+ * keep a best value and index per lane instead, with the same answer.
+ */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+#include "model/matvec.h"
 #include "model/ops.h"
 #include "model/sampler.h"
 #include "util/err.h"
@@ -55,7 +66,7 @@ float ogx_rng_f32(uint64_t *state)
 	return (float)(ogx_rng_u32(state) >> 8) / 16777216.0f;
 }
 
-uint32_t ogx_argmax(const float *x, uint32_t n)
+static uint32_t argmax_portable(const float *x, uint32_t n)
 {
 	uint32_t best = 0;
 
@@ -63,6 +74,125 @@ uint32_t ogx_argmax(const float *x, uint32_t n)
 		if (x[i] > x[best])
 			best = i;
 	return best;
+}
+
+/*
+ * The SIMD versions give the portable loop's answer, the first index of the
+ * largest value, NaNs never chosen (the caller handles a NaN at x[0], which
+ * the loop never leaves). Each lane sees its elements in index order and
+ * replaces its best only on a strictly greater value, so it holds the first
+ * index of its own largest value; across lanes, the first index among the
+ * lanes whose value equals the largest (== also pairs -0 with +0, which the
+ * loop treats as equal too). All lanes start at x[0], index 0; the tail past
+ * the last whole step is the loop's, continuing from that answer.
+ */
+#if defined(__x86_64__)
+#define ARGMAX_UNROLL 4
+
+__attribute__((target("avx2")))
+static uint32_t argmax_avx2(const float *x, uint32_t n)
+{
+	const __m256i step = _mm256_set1_epi32(8 * ARGMAX_UNROLL);
+	__m256 best[ARGMAX_UNROLL], m;
+	__m256i at[ARGMAX_UNROLL], idx[ARGMAX_UNROLL], cand;
+	__m128 h;
+	__m128i c;
+	uint32_t i = 0, b;
+
+	for (int k = 0; k < ARGMAX_UNROLL; k++) {
+		best[k] = _mm256_set1_ps(x[0]);
+		at[k] = _mm256_setzero_si256();
+		idx[k] = _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+					  _mm256_set1_epi32(8 * k));
+	}
+	for (; i + 8 * ARGMAX_UNROLL <= n; i += 8 * ARGMAX_UNROLL) {
+#pragma GCC unroll 4
+		for (int k = 0; k < ARGMAX_UNROLL; k++) {
+			__m256 v = _mm256_loadu_ps(x + i + 8 * k);
+			__m256 gt = _mm256_cmp_ps(v, best[k], _CMP_GT_OQ);
+
+			best[k] = _mm256_blendv_ps(best[k], v, gt);
+			at[k] = _mm256_blendv_epi8(at[k], idx[k], _mm256_castps_si256(gt));
+			idx[k] = _mm256_add_epi32(idx[k], step);
+		}
+	}
+	m = _mm256_max_ps(_mm256_max_ps(best[0], best[1]), _mm256_max_ps(best[2], best[3]));
+	h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+	h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+	h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+	m = _mm256_broadcastss_ps(h);
+	cand = _mm256_set1_epi32(-1);
+	for (int k = 0; k < ARGMAX_UNROLL; k++) {
+		__m256 eq = _mm256_cmp_ps(best[k], m, _CMP_EQ_OQ);
+
+		cand = _mm256_min_epu32(cand, _mm256_blendv_epi8(_mm256_set1_epi32(-1), at[k],
+								 _mm256_castps_si256(eq)));
+	}
+	c = _mm_min_epu32(_mm256_castsi256_si128(cand), _mm256_extracti128_si256(cand, 1));
+	c = _mm_min_epu32(c, _mm_shuffle_epi32(c, _MM_SHUFFLE(1, 0, 3, 2)));
+	c = _mm_min_epu32(c, _mm_shuffle_epi32(c, _MM_SHUFFLE(2, 3, 0, 1)));
+	b = (uint32_t)_mm_cvtsi128_si32(c);
+	for (; i < n; i++)
+		if (x[i] > x[b])
+			b = i;
+	return b;
+}
+
+__attribute__((target("avx512f")))
+static uint32_t argmax_avx512(const float *x, uint32_t n)
+{
+	const __m512i step = _mm512_set1_epi32(16 * ARGMAX_UNROLL);
+	__m512 best[ARGMAX_UNROLL], m;
+	__m512i at[ARGMAX_UNROLL], idx[ARGMAX_UNROLL], cand;
+	uint32_t i = 0, b;
+
+	for (int k = 0; k < ARGMAX_UNROLL; k++) {
+		best[k] = _mm512_set1_ps(x[0]);
+		at[k] = _mm512_setzero_si512();
+		idx[k] = _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11,
+							    12, 13, 14, 15),
+					  _mm512_set1_epi32(16 * k));
+	}
+	for (; i + 16 * ARGMAX_UNROLL <= n; i += 16 * ARGMAX_UNROLL) {
+#pragma GCC unroll 4
+		for (int k = 0; k < ARGMAX_UNROLL; k++) {
+			__m512 v = _mm512_loadu_ps(x + i + 16 * k);
+			__mmask16 gt = _mm512_cmp_ps_mask(v, best[k], _CMP_GT_OQ);
+
+			best[k] = _mm512_mask_mov_ps(best[k], gt, v);
+			at[k] = _mm512_mask_mov_epi32(at[k], gt, idx[k]);
+			idx[k] = _mm512_add_epi32(idx[k], step);
+		}
+	}
+	m = _mm512_max_ps(_mm512_max_ps(best[0], best[1]), _mm512_max_ps(best[2], best[3]));
+	m = _mm512_set1_ps(_mm512_reduce_max_ps(m));
+	cand = _mm512_set1_epi32(-1);
+	for (int k = 0; k < ARGMAX_UNROLL; k++)
+		cand = _mm512_mask_min_epu32(cand, _mm512_cmp_ps_mask(best[k], m, _CMP_EQ_OQ), cand,
+					     at[k]);
+	b = (uint32_t)_mm512_reduce_min_epu32(cand);
+	for (; i < n; i++)
+		if (x[i] > x[b])
+			b = i;
+	return b;
+}
+#endif
+
+uint32_t ogx_argmax(const float *x, uint32_t n)
+{
+#if defined(__x86_64__)
+	enum ogx_cpu_isa isa;
+
+	/* Short rows are not worth it; a NaN first stays the loop's answer. */
+	if (n < 64 || isnan(x[0]))
+		return argmax_portable(x, n);
+	isa = ogx_matvec_isa();
+	if (isa == OGX_ISA_AVX512)
+		return argmax_avx512(x, n);
+	if (ogx_isa_has_avx2(isa))
+		return argmax_avx2(x, n);
+#endif
+	return argmax_portable(x, n);
 }
 
 static uint32_t sample_mult(const float *probs, uint32_t n, float coin)

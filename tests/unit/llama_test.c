@@ -457,7 +457,17 @@ TEST(isa_from_environment)
 	EXPECT_EQ(OGX_ISA_PORTABLE, ogx_matvec_isa());
 	setenv("OGX_CPU_ISA", "sse9", 1);
 	EXPECT_EQ(-EINVAL, ogx_matvec_set_isa(OGX_ISA_AUTO));
-	EXPECT_STREQ("OGX_CPU_ISA='sse9' is not portable or avx2", ogx_errmsg(-EINVAL));
+	EXPECT_STREQ("OGX_CPU_ISA='sse9' is not portable, avx2 or avx512", ogx_errmsg(-EINVAL));
+	setenv("OGX_CPU_ISA", "avx2", 1);
+	if (!ogx_matvec_set_isa(OGX_ISA_AUTO)) {
+		EXPECT_EQ(OGX_ISA_AVX2, ogx_matvec_isa());
+	}
+	setenv("OGX_CPU_ISA", "avx512", 1);
+	if (!ogx_matvec_set_isa(OGX_ISA_AUTO)) {
+		EXPECT_EQ(OGX_ISA_AVX512, ogx_matvec_isa());
+	} else {
+		EXPECT_STREQ("this CPU has no AVX-512 F+BW+VL+VNNI", ogx_errmsg(-ENOTSUP));
+	}
 	unsetenv("OGX_CPU_ISA");
 	EXPECT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }

@@ -6,6 +6,7 @@
 
 #include "kselftest_harness.h"
 #include "model/generate.h"
+#include "model/matvec.h"
 #include "model/sampler.h"
 #include "util/err.h"
 
@@ -143,6 +144,96 @@ TEST(parameter_errors)
 		EXPECT_EQ(-EINVAL, err);
 		EXPECT_STREQ(cases[i].msg, ogx_errmsg(err));
 	}
+}
+
+/* llama2.c's loop, the definition every vectorized argmax must reproduce. */
+static uint32_t argmax_ref(const float *x, uint32_t n)
+{
+	uint32_t best = 0;
+
+	for (uint32_t i = 1; i < n; i++)
+		if (x[i] > x[best])
+			best = i;
+	return best;
+}
+
+static uint64_t lcg(uint64_t *s)
+{
+	*s = *s * 6364136223846793005ull + 1442695040888963407ull;
+	return *s >> 33;
+}
+
+/*
+ * Values from a small set, so that the largest one repeats across lanes and
+ * within a lane; -0 beside +0, infinities and NaNs (never chosen, unless at
+ * index 0) mixed in at the given per-mille rates.
+ */
+static void edge_fill(float *x, uint32_t n, uint64_t *s, unsigned int nan_pm, unsigned int inf_pm)
+{
+	static const float pool[] = { -3.0f, -1.0f, -0.0f, 0.0f, 0.5f, 1.0f, 2.0f, 2.0f };
+
+	for (uint32_t i = 0; i < n; i++) {
+		unsigned int r = lcg(s) % 1000;
+
+		if (r < nan_pm)
+			x[i] = (r & 1) ? NAN : -NAN;
+		else if (r < nan_pm + inf_pm)
+			x[i] = (r & 1) ? INFINITY : -INFINITY;
+		else
+			x[i] = pool[lcg(s) % 8];
+	}
+}
+
+/* Every kernel level the CPU has gives the loop's index, on every width and tail. */
+TEST(argmax_every_level_equals_the_loop)
+{
+	static const enum ogx_cpu_isa isas[] = { OGX_ISA_PORTABLE, OGX_ISA_AVX2, OGX_ISA_AVX512 };
+	enum { BIG = 32000 };
+	static float x[BIG + 1];
+	int levels = 0;
+
+	for (size_t a = 0; a < sizeof(isas) / sizeof(isas[0]); a++) {
+		uint64_t s = 99;
+
+		if (ogx_matvec_set_isa(isas[a]))
+			continue;	/* not on this CPU */
+		levels++;
+		for (uint32_t n = 1; n <= 600; n++) {
+			for (int kind = 0; kind < 6; kind++) {
+				const char *what[] = { "random", "ties", "nan+inf", "nan first",
+						       "all -inf", "max last" };
+
+				if (kind == 0)
+					for (uint32_t i = 0; i < n; i++)
+						x[i] = (float)lcg(&s) / 65536.0f - 16384.0f;
+				else
+					edge_fill(x, n, &s, kind == 2 ? 100 : 0, kind == 2 ? 50 : 0);
+				if (kind == 3)
+					x[0] = NAN;
+				if (kind == 4)
+					for (uint32_t i = 0; i < n; i++)
+						x[i] = -INFINITY;
+				if (kind == 5)
+					x[n - 1] = 1e30f;
+				ASSERT_EQ(argmax_ref(x, n), ogx_argmax(x, n))
+					TH_LOG("%s, n %u, %s", ogx_cpu_isa_name(isas[a]), n, what[kind]);
+			}
+		}
+		/* A vocabulary's worth: the maximum planted at every 1,000th index, and ties. */
+		for (uint32_t at = 0; at < BIG; at += 997) {
+			for (uint32_t i = 0; i < BIG; i++)
+				x[i] = (float)lcg(&s) / 2147483648.0f;
+			x[at] = 2.0f;
+			x[(at * 7 + 13) % BIG] = 2.0f;
+			ASSERT_EQ(argmax_ref(x, BIG), ogx_argmax(x, BIG))
+				TH_LOG("%s, max at %u", ogx_cpu_isa_name(isas[a]), at);
+			edge_fill(x, BIG, &s, 20, 5);
+			ASSERT_EQ(argmax_ref(x, BIG), ogx_argmax(x, BIG))
+				TH_LOG("%s, edge values, round %u", ogx_cpu_isa_name(isas[a]), at);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	EXPECT_LE(1, levels);
 }
 
 TEST(canonical_params_and_token_bytes)
