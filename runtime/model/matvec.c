@@ -5,6 +5,7 @@
  * __builtin_cpu_supports() said yes.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,39 +89,75 @@ static float dot_f16_portable(const void *row, const float *x, uint32_t n)
 
 /*
  * Q8_0 and Q4_0 rows multiply x quantized to Q8_0 blocks (ogx_quant_x_q8_0),
- * as llama.cpp's CPU backend does: per block an exact integer dot product,
- * then one float multiply-add with the product of the two scales. The sum
- * over blocks runs in block order here; the AVX2 kernels differ from this
- * only in how those per-block float terms are rounded and added.
+ * as llama.cpp's CPU backend does: per block exact integer sums, then float
+ * multiply-adds with the product of the two scales. The order of those float
+ * operations is fixed here, and every kernel (portable, AVX2, AVX-512, the
+ * several-vector ones) follows it, so that they all give the same bits:
+ *
+ *  - block k gives 8 lane sums L_k[l] = sum_{j=4l..4l+3} w_j q_j, exact in
+ *    int32 (w_j the weight codes, Q4_0's nibbles minus 8), and the scale
+ *    c_k = d_w * d_x, one float multiply;
+ *  - even blocks accumulate into A[l] = fma(c_k, (float)L_k[l], A[l]), odd
+ *    blocks into B[l] likewise, in block order, each an fmaf (one rounding);
+ *  - the row's result is the 8 lanes of A + B summed as lanes_sum() does.
+ *
+ * That is the order the AVX2 kernels took first (eight int32 lanes per
+ * 32-byte block, one FMA per block into two accumulators); fmaf() is C99's
+ * fused multiply-add, one rounding on every target, so the portable kernel
+ * is that order written out, and the reference the others are tested against
+ * with memcmp (tests/unit/qdot_test.c).
  */
+static void block_fma(float acc[8], float c, const int32_t lane[8])
+{
+	for (int l = 0; l < 8; l++)
+		acc[l] = fmaf(c, (float)lane[l], acc[l]);
+}
+
+/* (A + B) lane by lane, then lanes l and l+4, l and l+2, 0 and 1 (ogx_hsum256_ps). */
+static float lanes_sum(const float a[8], const float b[8])
+{
+	float t[8];
+
+	for (int l = 0; l < 8; l++)
+		t[l] = a[l] + b[l];
+	for (int l = 0; l < 4; l++)
+		t[l] = t[l] + t[l + 4];
+	for (int l = 0; l < 2; l++)
+		t[l] = t[l] + t[l + 2];
+	return t[0] + t[1];
+}
+
 static float qdot_q8_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	float sum = 0.0f;
+	float acc[2][8] = { { 0 } };
 
 	for (uint32_t k = 0; k < n / 32; k++, b += 34) {
-		int32_t s = 0;
+		int32_t lane[8] = { 0 };
 
 		for (uint32_t j = 0; j < 32; j++)
-			s += (int8_t)b[2 + j] * x[k].q[j];
-		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
+			lane[j / 4] += (int8_t)b[2 + j] * x[k].q[j];
+		block_fma(acc[k & 1], ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d, lane);
 	}
-	return sum;
+	return lanes_sum(acc[0], acc[1]);
 }
 
 static float qdot_q4_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	float sum = 0.0f;
+	float acc[2][8] = { { 0 } };
 
 	for (uint32_t k = 0; k < n / 32; k++, b += 18) {
-		int32_t s = 0;
+		int32_t lane[8] = { 0 };
 
-		for (uint32_t j = 0; j < 16; j++)
-			s += ((b[2 + j] & 15) - 8) * x[k].q[j] + ((b[2 + j] >> 4) - 8) * x[k].q[16 + j];
-		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
+		/* Byte j holds element j (low nibble) and element 16 + j (high). */
+		for (uint32_t j = 0; j < 16; j++) {
+			lane[j / 4] += ((b[2 + j] & 15) - 8) * x[k].q[j];
+			lane[4 + j / 4] += ((b[2 + j] >> 4) - 8) * x[k].q[16 + j];
+		}
+		block_fma(acc[k & 1], ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d, lane);
 	}
-	return sum;
+	return lanes_sum(acc[0], acc[1]);
 }
 
 #if HAVE_X86
@@ -500,6 +537,18 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		qdot = pick_qdot(m->type);
 		dot = qdot ? NULL : pick_dot(m->type);
+		if (job->nb == 1 && ogx_matvec_isa() == OGX_ISA_AVX512) {
+			ogx_qdot_rows_fn rows = ogx_qdot_rows_avx512(m->type);
+
+			if (rows) {
+				/* Several rows at once: their FMA chains overlap. */
+				rows((const uint8_t *)m->data + r0 * stride, stride, job->xq,
+				     m->cols, (uint32_t)(r1 - r0), job->out[k] + r0);
+				begin = base + r1;
+				base += m->rows;
+				continue;
+			}
+		}
 		if (job->nb > 1 && ogx_isa_has_avx2(ogx_matvec_isa())) {
 			qmulti = ogx_qdot_multi_avx2(m->type);
 			multi = ogx_dot_multi_avx2(m->type);

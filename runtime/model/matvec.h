@@ -6,25 +6,23 @@
  * layout of llama2.c checkpoints and of GGUF tensors, whose ne[0] is cols).
  * Its element type is per matrix, so that a model may mix F32 norms with
  * quantized projections; each type brings a row-dot kernel and a
- * row-dequantizer. Every type has a portable and an AVX2 kernel. F16 rows
- * multiply x as it is. A Q8_0/Q4_0 matrix multiplies a Q8_0-quantized x, as
- * llama.cpp does: x is quantized once per product (ogx_quant_x_q8_0, ggml's
- * quantize_row_q8_0_reference), then each 32-element block contributes
- * (exact int32 dot of weight and x quants) * (d_w * d_x) to the row's sum.
- * The portable kernel adds those terms in block order; the AVX2 one keeps
- * eight lanes of partial integer sums per block, each scaled and added in
- * float, so the two differ by float rounding of the scaled terms only:
- * |avx2 - portable| <= OGX_MATVEC_TOLERANCE * sum_blocks |d_w d_x| sum_j |w_j x_j|
- * (integer quants). Quantizing x costs at most 1/254 of a block's largest
- * |x| per element, which is why these products are not those of the
- * dequantized row with the float x.
+ * row-dequantizer. Every type has a portable and an AVX2 kernel; Q8_0 and
+ * Q4_0 also an AVX-512 + VNNI one. F16 rows multiply x as it is. A Q8_0/Q4_0
+ * matrix multiplies a Q8_0-quantized x, as llama.cpp does: x is quantized
+ * once per product (ogx_quant_x_q8_0, ggml's quantize_row_q8_0_reference),
+ * then each 32-element block contributes exact int32 sums of weight and x
+ * codes, 4 elements per lane, times d_w * d_x, in one order of float
+ * operations that every Q8_0/Q4_0 kernel follows (matvec.c): portable,
+ * AVX2 and AVX-512 give the same bits. Quantizing x costs at most 1/254 of
+ * a block's largest |x| per element, which is why these products are not
+ * those of the dequantized row with the float x.
  *
- * Kernels: a portable one, whose sums run in index order exactly like
- * llama2.c's run.c (the oracle), and an AVX2+FMA(+F16C) one chosen at run time when
- * the CPU has it (8-wide partial sums, so results differ from the portable
- * kernel by float rounding only; see OGX_MATVEC_TOLERANCE). Each output row
- * is computed by one thread with one kernel, so results never depend on the
- * number of threads.
+ * F32 and F16: a portable kernel, whose sums run in index order exactly like
+ * llama2.c's run.c (the oracle), and an AVX2+FMA(+F16C) one chosen at run
+ * time when the CPU has it (8-wide partial sums, so results differ from the
+ * portable kernel by float rounding only; see OGX_MATVEC_TOLERANCE). Each
+ * output row is computed by one thread with one kernel, so results never
+ * depend on the number of threads.
  */
 #ifndef OGX_MODEL_MATVEC_H
 #define OGX_MODEL_MATVEC_H

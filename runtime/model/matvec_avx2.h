@@ -94,4 +94,15 @@ typedef void (*ogx_dot_multi_fn)(const void *row, const float *x, size_t xstride
 ogx_qdot_multi_fn ogx_qdot_multi_avx2(enum ogx_wtype type);
 ogx_dot_multi_fn ogx_dot_multi_avx2(enum ogx_wtype type);
 
+/*
+ * nr consecutive rows (row, row + stride, ...) against one quantized vector:
+ * out[i] = the dot of row i, the bits of the portable kernel (matvec.c).
+ * The AVX-512 + VNNI kernels (matvec_avx512.c) for Q8_0 and Q4_0; NULL for
+ * another type.
+ */
+typedef void (*ogx_qdot_rows_fn)(const void *row, size_t stride, const struct ogx_q8x *x,
+				 uint32_t n, uint32_t nr, float *out);
+
+ogx_qdot_rows_fn ogx_qdot_rows_avx512(enum ogx_wtype type);
+
 #endif
