@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -499,8 +500,61 @@ static struct ogx_q8x *q8x_alloc(size_t blocks, struct ogx_q8x *stack)
 	return p;
 }
 
+/* A matrix's repacked rows, made once, under lock, by the first product that wants them. */
+struct ogx_packed {
+	pthread_mutex_t lock;
+	void *rows;		/* NULL until made */
+	int failed;		/* no memory for them: never tried again */
+};
+
+int ogx_matrix_enable_packing(struct ogx_matrix *m)
+{
+	if (m->packed || !ogx_pack_bytes_avx512(m->type, m->rows, m->cols))
+		return 0;
+	m->packed = calloc(1, sizeof(*m->packed));
+	if (!m->packed)
+		return -ENOMEM;
+	pthread_mutex_init(&m->packed->lock, NULL);
+	return 0;
+}
+
+void ogx_matrix_free_packing(struct ogx_matrix *m)
+{
+	if (!m->packed)
+		return;
+	pthread_mutex_destroy(&m->packed->lock);
+	free(m->packed->rows);
+	free(m->packed);
+	m->packed = NULL;
+}
+
+/* m's packed rows for the avx512 kernels, made now if not yet; NULL: use m->data. */
+static const void *packed_rows(const struct ogx_matrix *m)
+{
+	struct ogx_packed *p = m->packed;
+	const void *rows;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	if (!p->rows && !p->failed) {
+		size_t bytes = ogx_pack_bytes_avx512(m->type, m->rows, m->cols);
+
+		p->rows = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+		if (p->rows)
+			ogx_pack_avx512(m->type, m->data, m->rows, m->cols, p->rows);
+		p->failed = !p->rows;
+	}
+	rows = p->rows;
+	pthread_mutex_unlock(&p->lock);
+	return rows;
+}
+
+#define PACKED_MATRICES 4	/* at most this many of one job's matrices use packed rows */
+
 struct matvec_job {
 	unsigned int count;
+	const void *packed[PACKED_MATRICES];	/* each matrix's packed rows, or NULL */
 	float *const *out;
 	const size_t *ldo;		/* NULL when nb == 1 */
 	const struct ogx_matrix *const *m;
@@ -537,6 +591,13 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		qdot = pick_qdot(m->type);
 		dot = qdot ? NULL : pick_dot(m->type);
+		if (k < PACKED_MATRICES && job->packed[k]) {
+			ogx_qdot_packed_avx512(m->type)(job->packed[k], (uint32_t)r0, (uint32_t)r1,
+							job->xq, m->cols, job->out[k]);
+			begin = base + r1;
+			base += m->rows;
+			continue;
+		}
 		if (job->nb == 1 && ogx_matvec_isa() == OGX_ISA_AVX512) {
 			ogx_qdot_rows_fn rows = ogx_qdot_rows_avx512(m->type);
 
@@ -601,6 +662,8 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	struct ogx_q8x stack[Q8X_STACK_BLOCKS], *xq = stack;
 
 	for (unsigned int k = 0; k < count; k++) {
+		if (nb == 1 && k < PACKED_MATRICES && ogx_matvec_isa() == OGX_ISA_AVX512)
+			job.packed[k] = packed_rows(m[k]);
 		job.total_rows += m[k]->rows;
 		macs += (uint64_t)m[k]->rows * m[k]->cols * nb;
 		quantized |= wtype_ops(m[k]->type)->qdot_portable != NULL;

@@ -40,11 +40,14 @@ enum ogx_wtype {
 	OGX_WTYPE_Q8_0 = 8,
 };
 
+struct ogx_packed;
+
 struct ogx_matrix {
 	enum ogx_wtype type;
 	uint32_t rows;
 	uint32_t cols;
 	const void *data;	/* rows * ogx_wtype_row_bytes(type, cols) bytes */
+	struct ogx_packed *packed;	/* optional: see ogx_matrix_enable_packing() */
 };
 
 enum ogx_cpu_isa {
@@ -114,6 +117,19 @@ void ogx_matvec_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *out,
 		      const size_t *ldo, const struct ogx_matrix *const *m, const float *x,
 		      size_t ldx, uint32_t nb);
+
+/*
+ * Let the kernels keep a repacked copy of m's rows, made at the first
+ * single-vector product that runs at a level with a layout of its own
+ * (today: Q8_0 and Q4_0 at avx512, rows interleaved 16 at a time, as many
+ * bytes as the rows themselves), and used by every such product after it.
+ * The results are the same bits with or without it; the price is that
+ * memory, once. A no-op for a matrix no level repacks. The matrix's owner
+ * (the model loader) calls ogx_matrix_free_packing() before m->data goes.
+ * 0 or -ENOMEM.
+ */
+int ogx_matrix_enable_packing(struct ogx_matrix *m);
+void ogx_matrix_free_packing(struct ogx_matrix *m);
 
 /* Row r of m as F32 (embedding lookup). */
 void ogx_matrix_row(const struct ogx_matrix *m, uint32_t r, float *out);

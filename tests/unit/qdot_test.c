@@ -193,6 +193,17 @@ static int levels(enum ogx_cpu_isa *out)
 	return n;
 }
 
+/* avx512 has a second kernel, on rows packed 16 at a time: one more level to test. */
+static int has_packing(const enum ogx_cpu_isa *isa, int nl)
+{
+	return nl && isa[nl - 1] == OGX_ISA_AVX512;
+}
+
+static const char *level_name(const enum ogx_cpu_isa *isa, int nl, int a)
+{
+	return a < nl ? ogx_cpu_isa_name(isa[a]) : "avx512 packed";
+}
+
 /*
  * The portable kernel is within the stated tolerance of the exact sum, and
  * every other kernel level gives its bits (matvec.c: one order of float
@@ -201,18 +212,18 @@ static int levels(enum ogx_cpu_isa *out)
 TEST(integer_dots_agree_on_every_width)
 {
 	static const uint32_t widths[] = { 32, 64, 96, 128, 160, 288, 768, 1024, 2048, 4096 };
-	enum { ROWS = 11 };
+	enum { ROWS = 37 };	/* two groups of 16 and part of one, for the packed kernels */
 	static uint8_t q[ROWS * 4096 / 32 * 34];
-	static float x[4096], out[3][ROWS];
+	static float x[4096], out[4][ROWS];
 	static struct ogx_q8x xq[4096 / 32];
 	enum ogx_cpu_isa isa[3];
-	int nl = levels(isa);
+	int nl = levels(isa), packs = has_packing(isa, nl);
 	uint64_t s = 31;
 
 	for (int q4 = 0; q4 < 2; q4++) {
 		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
 			uint32_t n = widths[w];
-			struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q };
+			struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q, NULL };
 
 			random_rows(q, q4, ROWS, n, &s);
 			for (uint32_t i = 0; i < n; i++)
@@ -220,14 +231,17 @@ TEST(integer_dots_agree_on_every_width)
 			if (n >= 64)
 				memset(x + 32, 0, 32 * sizeof(float));	/* an all-zero block */
 			ogx_quant_x_q8_0(x, xq, n);
-			for (int a = 0; a < nl; a++) {
-				ASSERT_EQ(0, ogx_matvec_set_isa(isa[a]));
+			for (int a = 0; a < nl + packs; a++) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(a < nl ? isa[a] : OGX_ISA_AVX512));
+				if (a == nl)
+					ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
 				ogx_matvec(NULL, out[a], &m, x);
 				if (a)
 					EXPECT_EQ(0, memcmp(out[0], out[a], sizeof(out[0])))
 						TH_LOG("%s n %u: %s differs from portable",
-						       ogx_wtype_name(m.type), n, ogx_cpu_isa_name(isa[a]));
+						       ogx_wtype_name(m.type), n, level_name(isa, nl, a));
 			}
+			ogx_matrix_free_packing(&m);
 			for (uint32_t r = 0; r < ROWS; r++) {
 				const uint8_t *row = q + r * ogx_wtype_row_bytes(m.type, n);
 				double ref, mag;
@@ -257,9 +271,9 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 	static const uint32_t widths[] = { 32, 64, 96, 288, 800 };
 	enum { ROWS = 9, N = 800, B = 6 };
 	static uint8_t q[ROWS * N / 32 * 34];
-	static float x[B * N], out[3][B * ROWS];
+	static float x[B * N], out[4][B * ROWS];
 	enum ogx_cpu_isa isa[3];
-	int nl = levels(isa);
+	int nl = levels(isa), packs = has_packing(isa, nl);
 	struct ogx_pool *pool;
 	uint64_t s = 5;
 
@@ -268,7 +282,7 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 		int q4 = round & 1, kind = round / 2 % 5;
 		uint32_t n = widths[round / 10 % 5];
 		size_t bb = q4 ? 18 : 34, ldo = ROWS;
-		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q };
+		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q, NULL };
 		const struct ogx_matrix *mp = &m;
 
 		for (size_t k = 0; k < (size_t)ROWS * n / 32; k++) {
@@ -287,16 +301,18 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 			/* max |x| of each block at +-127 exactly, other codes anywhere */
 			x[i] = r < 3 ? (r & 1 ? 1.0f : -1.0f) * 3.5f : ((float)lcg(&s) / 2147483648.0f - 0.5f) * 7;
 		}
-		for (int a = 0; a < nl; a++) {
+		for (int a = 0; a < nl + packs; a++) {
 			float *o = out[a];
 
-			ASSERT_EQ(0, ogx_matvec_set_isa(isa[a]));
+			ASSERT_EQ(0, ogx_matvec_set_isa(a < nl ? isa[a] : OGX_ISA_AVX512));
+			if (a == nl)
+				ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
 			for (uint32_t b = 0; b < B; b++)
 				ogx_matvec(round & 2 ? pool : NULL, out[a] + b * ROWS, &m, x + b * n);
 			if (a)
 				ASSERT_EQ(0, memcmp(out[0], out[a], sizeof(out[0])))
 					TH_LOG("%s n %u kind %d: %s differs from portable",
-					       ogx_wtype_name(m.type), n, kind, ogx_cpu_isa_name(isa[a]));
+					       ogx_wtype_name(m.type), n, kind, level_name(isa, nl, a));
 			for (uint32_t nb = 1; nb <= B; nb++) {
 				static float batch[B * ROWS];
 
@@ -304,9 +320,10 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 						 x, n, nb);
 				ASSERT_EQ(0, memcmp(o, batch, nb * ROWS * sizeof(float)))
 					TH_LOG("%s n %u kind %d: %s batch of %u",
-					       ogx_wtype_name(m.type), n, kind, ogx_cpu_isa_name(isa[a]), nb);
+					       ogx_wtype_name(m.type), n, kind, level_name(isa, nl, a), nb);
 			}
 		}
+		ogx_matrix_free_packing(&m);
 	}
 	ogx_matvec_set_isa(OGX_ISA_AUTO);
 	ogx_pool_destroy(pool);
@@ -329,7 +346,7 @@ TEST(threads_give_identical_results)
 	for (uint32_t i = 0; i < B * N; i++)
 		x[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
 	for (int q4 = 0; q4 < 2; q4++) {
-		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, N, q };
+		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, N, q, NULL };
 		const struct ogx_matrix *mp = &m;
 		size_t ldo = ROWS;
 		float *o0 = out[0], *o1 = out[1];
@@ -338,11 +355,13 @@ TEST(threads_give_identical_results)
 		ogx_matmul_multi(NULL, 1, &o0, &ldo, &mp, x, N, B);
 		ogx_matmul_multi(pool, 1, &o1, &ldo, &mp, x, N, B);
 		EXPECT_EQ(0, memcmp(out[0], out[1], sizeof(out[0])));
-		/* and each input of the batch as a single product */
+		/* and each input of the batch as a single product, packed rows too (split mid-group) */
+		ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
 		for (int b = 0; b < B; b++) {
 			ogx_matvec(pool, out[1], &m, x + b * N);
 			EXPECT_EQ(0, memcmp(out[0] + b * ROWS, out[1], ROWS * sizeof(float)));
 		}
+		ogx_matrix_free_packing(&m);
 	}
 	ogx_pool_destroy(pool);
 }
