@@ -454,7 +454,10 @@ static void quant_x_avx2(const float *x, struct ogx_q8x *out, uint32_t n)
 		p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
 		p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 		_mm256_storeu_si256((__m256i *)out[k].q, p);
-		lane8(&out[k]);
+		/* lane8 as lane8() computes it: 4-sums by maddubs and madd with ones, times 8 */
+		_mm256_storeu_si256((__m256i *)out[k].lane8,
+				    _mm256_slli_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(
+					    _mm256_set1_epi8(1), p), _mm256_set1_epi16(1)), 3));
 	}
 }
 #endif

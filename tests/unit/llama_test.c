@@ -346,6 +346,37 @@ TEST_F(stories, prompt_batch_equals_single_steps)
 	check_batch(_metadata, &self->ck.w, 2, 50);
 }
 
+/* The avx512 level's attention (a 16-wide weighted sum) gives the avx2 level's bits. */
+TEST(attention_avx512_equals_avx2)
+{
+	static const uint32_t sizes[] = { 8, 16, 24, 48, 64, 80, 128 };
+	static const uint32_t npos[] = { 1, 7, 8, 9, 33, 200 };
+	static float q[128], k[200 * 160], v[200 * 160], att[200], out[2][128];
+	uint64_t s = 4;
+
+	if (ogx_matvec_set_isa(OGX_ISA_AVX512))
+		SKIP(return, "this CPU has no AVX-512 F+BW+VL+VNNI");
+	for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++) {
+		for (size_t b = 0; b < sizeof(npos) / sizeof(npos[0]); b++) {
+			uint32_t hs = sizes[a], n = npos[b], stride = hs + 32;
+
+			for (uint32_t i = 0; i < hs; i++)
+				q[i] = (float)lcg(&s) / 268435456.0f - 4.0f;
+			for (uint32_t i = 0; i < n * stride; i++) {
+				k[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+				v[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+			}
+			for (int l = 0; l < 2; l++) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(l ? OGX_ISA_AVX512 : OGX_ISA_AVX2));
+				ogx_attention_head(q, k, v, stride, hs, n, att, out[l]);
+			}
+			EXPECT_EQ(0, memcmp(out[0], out[1], hs * sizeof(float)))
+				TH_LOG("hs %u npos %u", hs, n);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
 TEST(attention_kernels_agree)
 {
 	static const uint32_t sizes[] = { 2, 6, 8, 16, 32, 48, 64, 128 };
