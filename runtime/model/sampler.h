@@ -30,6 +30,7 @@ struct ogx_sampler {
 	uint64_t rng;
 	uint32_t vocab_size;
 	struct ogx_prob_index *nucleus;	/* vocab_size entries */
+	struct ogx_prob_index *sorted;	/* as many: the sort's scratch */
 };
 
 int ogx_sampler_check(const struct ogx_sampler_params *p);
