@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -506,9 +507,32 @@ static struct ogx_q8x *q8x_alloc(size_t blocks, struct ogx_q8x *stack)
 /* A matrix's repacked rows, made once, under lock, by the first product that wants them. */
 struct ogx_packed {
 	pthread_mutex_t lock;
-	void *rows;		/* NULL until made */
+	void *rows;		/* NULL until made; 64-byte aligned, in map */
+	void *map;		/* the mapping, map_len bytes */
+	size_t map_len;
 	int failed;		/* no memory for them: never tried again */
 };
+
+/*
+ * Anonymous memory on 2 MiB boundaries, huge pages asked for: a 16 MiB copy
+ * is then a few page faults, not four thousand (each a VM exit here).
+ */
+#define PACK_ALIGN (2u << 20)
+
+static void *pack_map(struct ogx_packed *p, size_t bytes)
+{
+	uintptr_t a;
+
+	p->map_len = bytes + PACK_ALIGN;
+	p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		return NULL;
+	}
+	a = ((uintptr_t)p->map + PACK_ALIGN - 1) & ~(uintptr_t)(PACK_ALIGN - 1);
+	madvise((void *)a, bytes, MADV_HUGEPAGE);	/* a hint: without it, 4 KiB pages */
+	return (void *)a;
+}
 
 int ogx_matrix_enable_packing(struct ogx_matrix *m)
 {
@@ -526,7 +550,8 @@ void ogx_matrix_free_packing(struct ogx_matrix *m)
 	if (!m->packed)
 		return;
 	pthread_mutex_destroy(&m->packed->lock);
-	free(m->packed->rows);
+	if (m->packed->map)
+		munmap(m->packed->map, m->packed->map_len);
 	free(m->packed);
 	m->packed = NULL;
 }
@@ -543,7 +568,7 @@ static const void *packed_rows(const struct ogx_matrix *m)
 	if (!p->rows && !p->failed) {
 		size_t bytes = ogx_pack_bytes_avx512(m->type, m->rows, m->cols);
 
-		p->rows = aligned_alloc(64, (bytes + 63) & ~(size_t)63);
+		p->rows = pack_map(p, bytes);
 		if (p->rows)
 			ogx_pack_avx512(m->type, m->data, m->rows, m->cols, p->rows);
 		p->failed = !p->rows;

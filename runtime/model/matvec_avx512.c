@@ -510,29 +510,31 @@ void ogx_pack_avx512(enum ogx_wtype type, const void *data, uint32_t rows, uint3
 {
 	const int q4 = type == OGX_WTYPE_Q4_0;
 	const size_t bb = q4 ? 18 : 34, step = q4 ? Q4_0_PACKED : Q8_0_PACKED;
-	const uint32_t nb = cols / 32, dwords = q4 ? 4 : 8;
+	const uint32_t nb = cols / 32, dwords = q4 ? 4 : 8, groups = (rows + PACK_ROWS - 1) / PACK_ROWS;
+	/* Q8_0 is stored as w + 128; rows past the end are scale 0, codes of w = 0 */
+	const uint32_t flip = q4 ? 0 : 0x80808080u, zero = q4 ? 0x88888888u : 0x80808080u;
 	uint8_t *o = out;
 
-	for (uint32_t g = 0; g < (rows + PACK_ROWS - 1) / PACK_ROWS; g++) {
-		for (uint32_t k = 0; k < nb; k++, o += step) {
-			for (uint32_t i = 0; i < PACK_ROWS; i++) {
-				uint32_t r = g * PACK_ROWS + i;
-				const uint8_t *b = (const uint8_t *)data + ((size_t)r * nb + k) * bb;
+	for (uint32_t g = 0; g < groups; g++) {
+		for (uint32_t i = 0; i < PACK_ROWS; i++) {
+			uint32_t r = g * PACK_ROWS + i;
+			const uint8_t *b = (const uint8_t *)data + (size_t)r * nb * bb;
+			uint8_t *d = o + (size_t)g * nb * step;
 
-				for (uint32_t l = 0; l < dwords; l++)
-					for (int j = 0; j < 4; j++) {
-						uint8_t *d = o + 32 + 64 * l + 4 * i + j;
+			for (uint32_t k = 0; k < nb; k++, b += bb, d += step) {
+				for (uint32_t l = 0; l < dwords; l++) {
+					uint32_t v = zero;
 
-						/* rows past the end: scale 0, codes of w = 0 */
-						if (r >= rows)
-							*d = q4 ? 0x88 : 0x80;
-						else
-							*d = q4 ? b[2 + 4 * l + j] : b[2 + 4 * l + j] ^ 0x80;
+					if (r < rows) {
+						memcpy(&v, b + 2 + 4 * l, 4);
+						v ^= flip;
 					}
+					memcpy(d + 32 + 64 * l + 4 * i, &v, 4);
+				}
 				if (r < rows)
-					memcpy(o + 2 * i, b, 2);
+					memcpy(d + 2 * i, b, 2);
 				else
-					memset(o + 2 * i, 0, 2);
+					memset(d + 2 * i, 0, 2);
 			}
 		}
 	}
