@@ -321,6 +321,19 @@ KERNEL void q4_0_rows(const uint8_t *row, size_t stride, const struct ogx_q8x *x
 #define Q8_0_PACKED 544		/* bytes per group and block: 32 + 8 * 64 */
 #define Q4_0_PACKED 288		/* 32 + 4 * 64 */
 
+/*
+ * The hardware prefetchers alone kept these kernels at about 60 GB/s from
+ * the last-level cache, two thirds of what plain reads get there: the
+ * weights PREFETCH_AHEAD bytes on (a few groups) are asked for now.
+ */
+#define PREFETCH_AHEAD 8192
+
+KERNEL void prefetch(const uint8_t *p, size_t bytes)
+{
+	for (size_t off = 0; off < bytes; off += 64)
+		_mm_prefetch((const char *)p + PREFETCH_AHEAD + off, _MM_HINT_T0);
+}
+
 /* x's codes 4l..4l+3 of a block in every lane: a broadcast load. */
 KERNEL __m512i xdword(const struct ogx_q8x *x, int l)
 {
@@ -334,6 +347,7 @@ KERNEL void q8_0_packed_block(const uint8_t *p, const struct ogx_q8x *x, const i
 	__m512 c = _mm512_mul_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p)),
 				 _mm512_set1_ps(x->d));
 
+	prefetch(p, Q8_0_PACKED);
 #pragma GCC unroll 8
 	for (int l = 0; l < 8; l++) {
 		__m512i sum = _mm512_dpbusd_epi32(_mm512_set1_epi32(corr[l]),
@@ -350,6 +364,7 @@ KERNEL void q4_0_packed_block(const uint8_t *p, const struct ogx_q8x *x, const i
 				 _mm512_set1_ps(x->d));
 	const __m512i low4 = _mm512_set1_epi8(15);
 
+	prefetch(p, Q4_0_PACKED);
 #pragma GCC unroll 4
 	for (int j = 0; j < 4; j++) {
 		__m512i v = _mm512_loadu_si512(p + 32 + 64 * j);
