@@ -30,7 +30,10 @@
 # (default $OGX_BUILD/bench/compare_llamacpp.json). Never fails on a time.
 #
 # Knobs: COMPARE_PAIRS (default 3), COMPARE_TOKENS (128), COMPARE_REPS (3),
-# COMPARE_THREADS ("1 2"), OGX_BUILD, OGX_MODELS.
+# COMPARE_THREADS ("1 2"), OGX_BUILD, OGX_MODELS. COMPARE_DEVICE=N compares
+# Vulkan instead (LLAMA_CPP_BIN_DIR then a -DGGML_VULKAN=ON build): the e2e
+# rows only, `ogrun generate --device N` against llama-cli -ngl 99 with
+# GGML_VK_VISIBLE_DEVICES=N (ogx has no device forward-only harness).
 set -u
 : "${OGX_BUILD:=$(cd "$(dirname "$0")/../.." && pwd)/build}"
 : "${OGX_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -39,6 +42,7 @@ PAIRS=${COMPARE_PAIRS:-3}
 TOKENS=${COMPARE_TOKENS:-128}
 REPS=${COMPARE_REPS:-3}
 THREADS=${COMPARE_THREADS:-1 2}
+DEVICE=${COMPARE_DEVICE:-}
 JSON=${COMPARE_JSON:-$OGX_BUILD/bench/compare_llamacpp.json}
 OGRUN=$OGX_BUILD/ogrun
 TG=$OGX_BUILD/bench/llama_tg_bench
@@ -62,6 +66,14 @@ done
 for v in PAIRS TOKENS REPS; do
 	[[ ${!v} =~ ^[1-9][0-9]*$ ]] || die "COMPARE_$v='${!v}' is not a positive number"
 done
+OGX_DEV=(--device cpu)
+NGL=(-ngl 0)
+if [ -n "$DEVICE" ]; then
+	[[ $DEVICE =~ ^[0-9]+$ ]] || die "COMPARE_DEVICE='$DEVICE' is not a device number"
+	OGX_DEV=(--device "$DEVICE")
+	NGL=(-ngl 99)
+	export GGML_VK_VISIBLE_DEVICES=$DEVICE
+fi
 
 TMP=$(mktemp -d /tmp/ogx-compare.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
@@ -101,20 +113,20 @@ ogx_forward() {	# model threads
 
 # llama.cpp forward: the median of llama-bench's REPS samples
 llama_forward() {	# model threads
-	"$LB" -m "$1" -p 0 -n "$TOKENS" -t "$2" -r "$REPS" -ngl 0 -o json >"$TMP/lb.json" \
+	"$LB" -m "$1" -p 0 -n "$TOKENS" -t "$2" -r "$REPS" "${NGL[@]}" -o json >"$TMP/lb.json" \
 		2>"$TMP/err" || { tail -3 "$TMP/err" >&2; return 1; }
 	python3 -c 'import json,sys,statistics; print(statistics.median(json.load(open(sys.argv[1]))[0]["samples_ts"]))' \
 		"$TMP/lb.json"
 }
 
 ogx_e2e() {	# model threads
-	"$OGRUN" generate -m "$1" -n "$TOKENS" --temp 0 --no-record --device cpu --threads "$2" \
+	"$OGRUN" generate -m "$1" -n "$TOKENS" --temp 0 --no-record "${OGX_DEV[@]}" --threads "$2" \
 		>/dev/null 2>"$TMP/err" || { tail -3 "$TMP/err" >&2; return 1; }
 	sed -n 's/.*generated \([0-9]*\) tokens, \([0-9.]*\) tok\/s.*/\2 \1/p' "$TMP/err"
 }
 
 llama_e2e() {	# model threads
-	"$LC" -m "$1" -p "" -n "$TOKENS" -t "$2" --temp 0 -s 1 -no-cnv --ignore-eos -ngl 0 \
+	"$LC" -m "$1" -p "" -n "$TOKENS" -t "$2" --temp 0 -s 1 -no-cnv --ignore-eos "${NGL[@]}" \
 		</dev/null >/dev/null 2>"$TMP/err" || { tail -3 "$TMP/err" >&2; return 1; }
 	awk '/prompt eval time =/ { for (i = 1; i <= NF; i++) if ($i == "=") { p = $(i + 1); break } }
 	     / eval time =/ && !/prompt/ { for (i = 1; i <= NF; i++) { if ($i == "=") e = $(i + 1); if ($i == "runs") r = $(i - 1) } }
@@ -122,17 +134,20 @@ llama_e2e() {	# model threads
 	     END { if (t > p && r > 0) printf "%.2f %d\n", r / ((t - p) / 1000), r }' "$TMP/err"
 }
 
-ISA=$("$OGRUN" generate -m "${MODELS[0]}" -n 1 --temp 0 --no-record --device cpu 2>&1 >/dev/null |
-	sed -n 's/.* tok\/s (\([a-z0-9]*\), .*/\1/p')
-echo "# ogx $OGX_COMMIT (${ISA:-?} kernels) beside llama.cpp ${LLAMA_COMMIT:-?}, $(date -u '+%Y-%m-%d %H:%M UTC')"
+ISA=$("$OGRUN" generate -m "${MODELS[0]}" -n 1 --temp 0 --no-record "${OGX_DEV[@]}" 2>&1 >/dev/null |
+	sed -n 's/.* tok\/s (\(.*\), seed .*/\1/p')
+echo "# ogx $OGX_COMMIT (${ISA:-?}) beside llama.cpp ${LLAMA_COMMIT:-?}${DEVICE:+ on Vulkan device $DEVICE}, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo "# $CPU, $(nproc) CPUs; $PAIRS interleaved pairs (ogx, llama.cpp) per row, $TOKENS tokens"
 for m in "${MODELS[@]}"; do
 	for t in $THREADS; do
 		for p in $(seq "$PAIRS"); do
 			load=$(cut -d' ' -f1 /proc/loadavg)
-			a=$(ogx_forward "$m" "$t") || die "$m: ogx forward failed"
-			b=$(llama_forward "$m" "$t") || die "$m: llama-bench failed"
-			printf '%s\t%s\tforward\t%s\t%s\t%s\t%s\t%s\n' "$m" "$t" "$p" "$load" "$a" "$b" "$TOKENS" >>"$SAMPLES"
+			if [ -z "$DEVICE" ]; then
+				a=$(ogx_forward "$m" "$t") || die "$m: ogx forward failed"
+				b=$(llama_forward "$m" "$t") || die "$m: llama-bench failed"
+				printf '%s\t%s\tforward\t%s\t%s\t%s\t%s\t%s\n' "$m" "$t" "$p" "$load" "$a" "$b" \
+					"$TOKENS" >>"$SAMPLES"
+			fi
 			read -r a an <<<"$(ogx_e2e "$m" "$t")" || die "$m: ogrun generate failed"
 			read -r b bn <<<"$(llama_e2e "$m" "$t")" || die "$m: llama-cli failed"
 			[ -n "$a" ] && [ -n "$b" ] || die "$m: no rate in the output of ogrun generate or llama-cli"
@@ -142,10 +157,11 @@ for m in "${MODELS[@]}"; do
 done
 
 mkdir -p "$(dirname "$JSON")"
-python3 - "$SAMPLES" "$JSON" "$LLAMA_COMMIT" "$OGX_COMMIT" "$ISA" "$CPU" "$PAIRS" "$TOKENS" "$REPS" <<'EOF'
+python3 - "$SAMPLES" "$JSON" "$LLAMA_COMMIT" "$OGX_COMMIT" "$ISA" "$CPU" "$PAIRS" "$TOKENS" "$REPS" \
+	"${DEVICE:-cpu}" <<'EOF'
 import json, os, statistics, sys, time
 
-samples, out, llama_commit, ogx_commit, isa, cpu, pairs, tokens, reps = sys.argv[1:]
+samples, out, llama_commit, ogx_commit, engine, cpu, pairs, tokens, reps, device = sys.argv[1:]
 rows = {}
 for line in open(samples):
     model, threads, mode, pair, load, a, b, n = line.rstrip("\n").split("\t")
@@ -174,7 +190,7 @@ doc = {
     "bench": "compare_llamacpp",
     "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     "machine": {"cpu": cpu, "cpus": os.cpu_count()},
-    "llama_cpp": llama_commit, "ogx": ogx_commit, "ogx_kernels": isa,
+    "llama_cpp": llama_commit, "ogx": ogx_commit, "ogx_engine": engine, "device": device,
     "pairs": int(pairs), "tokens": int(tokens), "forward_repetitions": int(reps),
     "forward": "no sampling: llama_tg_bench vs llama-bench -p 0 -n TOKENS, median of the repetitions per side per pair",
     "e2e": "greedy from BOS, sampling and detokenizing included: ogrun generate --temp 0 (generated tok/s) vs llama-cli --temp 0 -no-cnv --ignore-eos (runs / (total - prompt eval))",
