@@ -36,6 +36,12 @@
 
 #include "model/matvec_avx2.h"
 
+/* The packed layout (below): rows per group, bytes per group and block. */
+#define PACK_ROWS 16
+#define Q8_0_PACKED 544		/* 32 + 8 * 64 */
+#define Q4_0_PACKED 288		/* 32 + 4 * 64 */
+#define PACKED_MAX_BLOCKS 512	/* x up to 16,384 columns: the corrections on the stack */
+
 #if defined(__x86_64__)
 #define OGX_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx2,fma,f16c")))
 #define KERNEL static inline __attribute__((always_inline)) OGX_AVX512
@@ -317,9 +323,6 @@ KERNEL void q4_0_rows(const uint8_t *row, size_t stride, const struct ogx_q8x *x
  * 1, are vertical adds. x's dword l of block k is a broadcast from memory,
  * the x-only correction of each lane sum a broadcast accumulator.
  */
-#define PACK_ROWS 16
-#define Q8_0_PACKED 544		/* bytes per group and block: 32 + 8 * 64 */
-#define Q4_0_PACKED 288		/* 32 + 4 * 64 */
 
 /*
  * The hardware prefetchers alone kept these kernels at about 60 GB/s from
@@ -437,7 +440,6 @@ static void packed_corr(const struct ogx_q8x *x, uint32_t nb, int q4, int32_t *c
 			corr[8 * k + l] = -(q4 ? 1 : 16) * x[k].lane8[l];
 }
 
-#define PACKED_MAX_BLOCKS 512	/* x up to 16,384 columns: the corrections on the stack */
 
 OGX_AVX512 static void qdot_q8_0_packed(const void *packed, uint32_t r0, uint32_t r1,
 					const struct ogx_q8x *x, uint32_t n, float *out)
@@ -504,10 +506,6 @@ ogx_qdot_packed_fn ogx_qdot_packed_avx512(enum ogx_wtype type)
 	(void)type;
 	return NULL;
 }
-#define PACK_ROWS 16
-#define Q8_0_PACKED 544
-#define Q4_0_PACKED 288
-#define PACKED_MAX_BLOCKS 512
 #endif
 
 size_t ogx_pack_bytes_avx512(enum ogx_wtype type, uint32_t rows, uint32_t cols)
