@@ -1,6 +1,16 @@
-# Llama CPU reference (runtime/model/{llama,attention,matvec,sampler}.c): no
+# Llama CPU reference (runtime/model/{llama,attention,matvec*,sampler}.c): no
 # contraction of a*b+c into FMA even when ARCHFLAGS allows it, so that the
-# portable kernels give the same bits whatever the build flags (the AVX2
-# kernels use FMA explicitly, through intrinsics).
-LLAMA_OBJ := $(addprefix $(B)/obj/runtime/model/,llama.o attention.o matvec.o matvec_multi.o sampler.o)
+# portable kernels give the same bits whatever the build flags (the AVX2 and
+# AVX-512 kernels use FMA explicitly, through intrinsics, and the portable
+# quantized kernels through fmaf()).
+LLAMA_OBJ := $(addprefix $(B)/obj/runtime/model/,llama.o attention.o matvec.o matvec_multi.o \
+	matvec_avx512.o sampler.o)
 $(LLAMA_OBJ): OPT += -ffp-contract=off
+
+# ogx beside llama.cpp on the same files (tests/bench/compare-llamacpp.sh):
+# llama.cpp is built beside the project by whoever runs it, never by make.
+.PHONY: bench-llamacpp
+bench-llamacpp: all $(B)/bench/llama_tg_bench
+	@test -n "$(LLAMA_CPP_BIN_DIR)" || \
+		{ echo "make bench-llamacpp LLAMA_CPP_BIN_DIR=DIR (llama-bench and llama-cli)"; exit 2; }
+	$(TEST_ENV) tests/bench/compare-llamacpp.sh $(LLAMA_CPP_BIN_DIR)

@@ -67,6 +67,8 @@ static int get_matrix(const struct ogx_gguf *g, const char *name, struct ogx_mat
 	return 0;
 }
 
+static int packing(struct ogx_llama_weights *w, int on);
+
 int ogx_llama_gguf_open(struct ogx_llama_gguf *m, const char *path)
 {
 	struct ogx_llama_config *c = &m->w.cfg;
@@ -123,13 +125,44 @@ int ogx_llama_gguf_open(struct ogx_llama_gguf *m, const char *path)
 		}
 	}
 	err = err ?: ogx_llama_check(&m->w);
+	err = err ?: packing(&m->w, 1);
 	if (err)
 		ogx_llama_gguf_close(m);
 	return err;
 }
 
+/* The CPU kernels may repack the quantized matrices (matvec.h); on, or off and freed. */
+static int packing(struct ogx_llama_weights *w, int on)
+{
+	int err = 0;
+
+	for (uint32_t l = 0; w->layers && l < w->cfg.n_layers; l++) {
+		struct ogx_matrix *mats[7] = { &w->layers[l].wq, &w->layers[l].wk, &w->layers[l].wv,
+					       &w->layers[l].wo, &w->layers[l].w1, &w->layers[l].w2,
+					       &w->layers[l].w3 };
+
+		for (int i = 0; i < 7; i++) {
+			if (on)
+				err = err ?: ogx_matrix_enable_packing(mats[i]);
+			else
+				ogx_matrix_free_packing(mats[i]);
+		}
+	}
+	/* The classifier may be the embedding matrix: one packed copy, freed once. */
+	if (on) {
+		err = err ?: ogx_matrix_enable_packing(&w->output);
+	} else {
+		if (w->tok_embd.packed == w->output.packed)
+			w->tok_embd.packed = NULL;
+		ogx_matrix_free_packing(&w->output);
+		ogx_matrix_free_packing(&w->tok_embd);
+	}
+	return err;
+}
+
 void ogx_llama_gguf_close(struct ogx_llama_gguf *m)
 {
+	packing(&m->w, 0);
 	free(m->w.layers);
 	ogx_gguf_close(m->g);
 	memset(m, 0, sizeof(*m));

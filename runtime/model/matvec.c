@@ -5,9 +5,12 @@
  * __builtin_cpu_supports() said yes.
  */
 #include <errno.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -88,39 +91,75 @@ static float dot_f16_portable(const void *row, const float *x, uint32_t n)
 
 /*
  * Q8_0 and Q4_0 rows multiply x quantized to Q8_0 blocks (ogx_quant_x_q8_0),
- * as llama.cpp's CPU backend does: per block an exact integer dot product,
- * then one float multiply-add with the product of the two scales. The sum
- * over blocks runs in block order here; the AVX2 kernels differ from this
- * only in how those per-block float terms are rounded and added.
+ * as llama.cpp's CPU backend does: per block exact integer sums, then float
+ * multiply-adds with the product of the two scales. The order of those float
+ * operations is fixed here, and every kernel (portable, AVX2, AVX-512, the
+ * several-vector ones) follows it, so that they all give the same bits:
+ *
+ *  - block k gives 8 lane sums L_k[l] = sum_{j=4l..4l+3} w_j q_j, exact in
+ *    int32 (w_j the weight codes, Q4_0's nibbles minus 8), and the scale
+ *    c_k = d_w * d_x, one float multiply;
+ *  - even blocks accumulate into A[l] = fma(c_k, (float)L_k[l], A[l]), odd
+ *    blocks into B[l] likewise, in block order, each an fmaf (one rounding);
+ *  - the row's result is the 8 lanes of A + B summed as lanes_sum() does.
+ *
+ * That is the order the AVX2 kernels took first (eight int32 lanes per
+ * 32-byte block, one FMA per block into two accumulators); fmaf() is C99's
+ * fused multiply-add, one rounding on every target, so the portable kernel
+ * is that order written out, and the reference the others are tested against
+ * with memcmp (tests/unit/qdot_test.c).
  */
+static void block_fma(float acc[8], float c, const int32_t lane[8])
+{
+	for (int l = 0; l < 8; l++)
+		acc[l] = fmaf(c, (float)lane[l], acc[l]);
+}
+
+/* (A + B) lane by lane, then lanes l and l+4, l and l+2, 0 and 1 (ogx_hsum256_ps). */
+static float lanes_sum(const float a[8], const float b[8])
+{
+	float t[8];
+
+	for (int l = 0; l < 8; l++)
+		t[l] = a[l] + b[l];
+	for (int l = 0; l < 4; l++)
+		t[l] = t[l] + t[l + 4];
+	for (int l = 0; l < 2; l++)
+		t[l] = t[l] + t[l + 2];
+	return t[0] + t[1];
+}
+
 static float qdot_q8_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	float sum = 0.0f;
+	float acc[2][8] = { { 0 } };
 
 	for (uint32_t k = 0; k < n / 32; k++, b += 34) {
-		int32_t s = 0;
+		int32_t lane[8] = { 0 };
 
 		for (uint32_t j = 0; j < 32; j++)
-			s += (int8_t)b[2 + j] * x[k].q[j];
-		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
+			lane[j / 4] += (int8_t)b[2 + j] * x[k].q[j];
+		block_fma(acc[k & 1], ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d, lane);
 	}
-	return sum;
+	return lanes_sum(acc[0], acc[1]);
 }
 
 static float qdot_q4_0_portable(const void *row, const struct ogx_q8x *x, uint32_t n)
 {
 	const uint8_t *b = row;
-	float sum = 0.0f;
+	float acc[2][8] = { { 0 } };
 
 	for (uint32_t k = 0; k < n / 32; k++, b += 18) {
-		int32_t s = 0;
+		int32_t lane[8] = { 0 };
 
-		for (uint32_t j = 0; j < 16; j++)
-			s += ((b[2 + j] & 15) - 8) * x[k].q[j] + ((b[2 + j] >> 4) - 8) * x[k].q[16 + j];
-		sum += (float)s * (ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d);
+		/* Byte j holds element j (low nibble) and element 16 + j (high). */
+		for (uint32_t j = 0; j < 16; j++) {
+			lane[j / 4] += ((b[2 + j] & 15) - 8) * x[k].q[j];
+			lane[4 + j / 4] += ((b[2 + j] >> 4) - 8) * x[k].q[16 + j];
+		}
+		block_fma(acc[k & 1], ogx_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * x[k].d, lane);
 	}
-	return sum;
+	return lanes_sum(acc[0], acc[1]);
 }
 
 #if HAVE_X86
@@ -287,6 +326,18 @@ static int cpu_has_avx2(void)
 #endif
 }
 
+/* AVX2's set, and AVX-512 F, BW, VL, VNNI (libgcc checks that the OS saves ZMM state). */
+static int cpu_has_avx512(void)
+{
+#if HAVE_X86
+	return cpu_has_avx2() && __builtin_cpu_supports("avx512f") &&
+	       __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl") &&
+	       __builtin_cpu_supports("avx512vnni");
+#else
+	return 0;
+#endif
+}
+
 const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa)
 {
 	switch (isa) {
@@ -294,6 +345,8 @@ const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa)
 		return "portable";
 	case OGX_ISA_AVX2:
 		return "avx2";
+	case OGX_ISA_AVX512:
+		return "avx512";
 	default:
 		return "auto";
 	}
@@ -308,14 +361,20 @@ int ogx_matvec_set_isa(enum ogx_cpu_isa isa)
 			isa = OGX_ISA_PORTABLE;
 		else if (env && !strcmp(env, "avx2"))
 			isa = OGX_ISA_AVX2;
+		else if (env && !strcmp(env, "avx512"))
+			isa = OGX_ISA_AVX512;
 		else if (env && *env)
-			return ogx_fail(-EINVAL, "OGX_CPU_ISA='%s' is not portable or avx2", env);
+			return ogx_fail(-EINVAL, "OGX_CPU_ISA='%s' is not portable, avx2 or avx512",
+					env);
 		else
-			isa = cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
+			isa = cpu_has_avx512() ? OGX_ISA_AVX512 :
+			      cpu_has_avx2() ? OGX_ISA_AVX2 : OGX_ISA_PORTABLE;
 	}
 	if (isa == OGX_ISA_AVX2 && !cpu_has_avx2())
 		return ogx_fail(-ENOTSUP, "this CPU has no AVX2+FMA+F16C");
-	if (isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
+	if (isa == OGX_ISA_AVX512 && !cpu_has_avx512())
+		return ogx_fail(-ENOTSUP, "this CPU has no AVX-512 F+BW+VL+VNNI");
+	if (isa != OGX_ISA_AVX512 && isa != OGX_ISA_AVX2 && isa != OGX_ISA_PORTABLE)
 		return -EINVAL;
 	active_isa = isa;
 	return 0;
@@ -333,7 +392,7 @@ static dot_fn pick_dot(enum ogx_wtype type)
 {
 	const struct wtype_ops *ops = wtype_ops(type);
 
-	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->dot_avx2)
+	if (ogx_isa_has_avx2(ogx_matvec_isa()) && ops->dot_avx2)
 		return ops->dot_avx2;
 	return ops->dot_portable;
 }
@@ -342,7 +401,7 @@ static qdot_fn pick_qdot(enum ogx_wtype type)
 {
 	const struct wtype_ops *ops = wtype_ops(type);
 
-	if (ogx_matvec_isa() == OGX_ISA_AVX2 && ops->qdot_avx2)
+	if (ogx_isa_has_avx2(ogx_matvec_isa()) && ops->qdot_avx2)
 		return ops->qdot_avx2;
 	return ops->qdot_portable;
 }
@@ -396,7 +455,10 @@ static void quant_x_avx2(const float *x, struct ogx_q8x *out, uint32_t n)
 		p = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
 		p = _mm256_permutevar8x32_epi32(p, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
 		_mm256_storeu_si256((__m256i *)out[k].q, p);
-		lane8(&out[k]);
+		/* lane8 as lane8() computes it: 4-sums by maddubs and madd with ones, times 8 */
+		_mm256_storeu_si256((__m256i *)out[k].lane8,
+				    _mm256_slli_epi32(_mm256_madd_epi16(_mm256_maddubs_epi16(
+					    _mm256_set1_epi8(1), p), _mm256_set1_epi16(1)), 3));
 	}
 }
 #endif
@@ -406,7 +468,7 @@ void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 	struct ogx_block_q8_0 blk;
 
 #if HAVE_X86
-	if (ogx_matvec_isa() == OGX_ISA_AVX2) {
+	if (ogx_isa_has_avx2(ogx_matvec_isa())) {
 		quant_x_avx2(x, out, n);
 		return;
 	}
@@ -442,8 +504,85 @@ static struct ogx_q8x *q8x_alloc(size_t blocks, struct ogx_q8x *stack)
 	return p;
 }
 
+/* A matrix's repacked rows, made once, under lock, by the first product that wants them. */
+struct ogx_packed {
+	pthread_mutex_t lock;
+	void *rows;		/* NULL until made; 64-byte aligned, in map */
+	void *map;		/* the mapping, map_len bytes */
+	size_t map_len;
+	int failed;		/* no memory for them: never tried again */
+};
+
+/*
+ * Anonymous memory on 2 MiB boundaries, huge pages asked for: a 16 MiB copy
+ * is then a few page faults, not four thousand (each a VM exit here).
+ */
+#define PACK_ALIGN (2u << 20)
+
+static void *pack_map(struct ogx_packed *p, size_t bytes)
+{
+	uintptr_t a;
+
+	p->map_len = bytes + PACK_ALIGN;
+	p->map = mmap(NULL, p->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->map == MAP_FAILED) {
+		p->map = NULL;
+		return NULL;
+	}
+	a = ((uintptr_t)p->map + PACK_ALIGN - 1) & ~(uintptr_t)(PACK_ALIGN - 1);
+	madvise((void *)a, bytes, MADV_HUGEPAGE);	/* a hint: without it, 4 KiB pages */
+	return (void *)a;
+}
+
+int ogx_matrix_enable_packing(struct ogx_matrix *m)
+{
+	if (m->packed || !ogx_pack_bytes_avx512(m->type, m->rows, m->cols))
+		return 0;
+	m->packed = calloc(1, sizeof(*m->packed));
+	if (!m->packed)
+		return -ENOMEM;
+	pthread_mutex_init(&m->packed->lock, NULL);
+	return 0;
+}
+
+void ogx_matrix_free_packing(struct ogx_matrix *m)
+{
+	if (!m->packed)
+		return;
+	pthread_mutex_destroy(&m->packed->lock);
+	if (m->packed->map)
+		munmap(m->packed->map, m->packed->map_len);
+	free(m->packed);
+	m->packed = NULL;
+}
+
+/* m's packed rows for the avx512 kernels, made now if not yet; NULL: use m->data. */
+static const void *packed_rows(const struct ogx_matrix *m)
+{
+	struct ogx_packed *p = m->packed;
+	const void *rows;
+
+	if (!p)
+		return NULL;
+	pthread_mutex_lock(&p->lock);
+	if (!p->rows && !p->failed) {
+		size_t bytes = ogx_pack_bytes_avx512(m->type, m->rows, m->cols);
+
+		p->rows = pack_map(p, bytes);
+		if (p->rows)
+			ogx_pack_avx512(m->type, m->data, m->rows, m->cols, p->rows);
+		p->failed = !p->rows;
+	}
+	rows = p->rows;
+	pthread_mutex_unlock(&p->lock);
+	return rows;
+}
+
+#define PACKED_MATRICES 4	/* at most this many of one job's matrices use packed rows */
+
 struct matvec_job {
 	unsigned int count;
+	const void *packed[PACKED_MATRICES];	/* each matrix's packed rows, or NULL */
 	float *const *out;
 	const size_t *ldo;		/* NULL when nb == 1 */
 	const struct ogx_matrix *const *m;
@@ -480,7 +619,26 @@ static void matvec_part(void *arg, unsigned int part, unsigned int nparts)
 		stride = ogx_wtype_row_bytes(m->type, m->cols);
 		qdot = pick_qdot(m->type);
 		dot = qdot ? NULL : pick_dot(m->type);
-		if (job->nb > 1 && ogx_matvec_isa() == OGX_ISA_AVX2) {
+		if (k < PACKED_MATRICES && job->packed[k]) {
+			ogx_qdot_packed_avx512(m->type)(job->packed[k], (uint32_t)r0, (uint32_t)r1,
+							job->xq, m->cols, job->out[k]);
+			begin = base + r1;
+			base += m->rows;
+			continue;
+		}
+		if (job->nb == 1 && ogx_matvec_isa() == OGX_ISA_AVX512) {
+			ogx_qdot_rows_fn rows = ogx_qdot_rows_avx512(m->type);
+
+			if (rows) {
+				/* Several rows at once: their FMA chains overlap. */
+				rows((const uint8_t *)m->data + r0 * stride, stride, job->xq,
+				     m->cols, (uint32_t)(r1 - r0), job->out[k] + r0);
+				begin = base + r1;
+				base += m->rows;
+				continue;
+			}
+		}
+		if (job->nb > 1 && ogx_isa_has_avx2(ogx_matvec_isa())) {
 			qmulti = ogx_qdot_multi_avx2(m->type);
 			multi = ogx_dot_multi_avx2(m->type);
 		}
@@ -532,6 +690,8 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
 	struct ogx_q8x stack[Q8X_STACK_BLOCKS], *xq = stack;
 
 	for (unsigned int k = 0; k < count; k++) {
+		if (nb == 1 && k < PACKED_MATRICES && ogx_matvec_isa() == OGX_ISA_AVX512)
+			job.packed[k] = packed_rows(m[k]);
 		job.total_rows += m[k]->rows;
 		macs += (uint64_t)m[k]->rows * m[k]->cols * nb;
 		quantized |= wtype_ops(m[k]->type)->qdot_portable != NULL;

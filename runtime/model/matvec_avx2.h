@@ -94,4 +94,29 @@ typedef void (*ogx_dot_multi_fn)(const void *row, const float *x, size_t xstride
 ogx_qdot_multi_fn ogx_qdot_multi_avx2(enum ogx_wtype type);
 ogx_dot_multi_fn ogx_dot_multi_avx2(enum ogx_wtype type);
 
+/*
+ * nr consecutive rows (row, row + stride, ...) against one quantized vector:
+ * out[i] = the dot of row i, the bits of the portable kernel (matvec.c).
+ * The AVX-512 + VNNI kernels (matvec_avx512.c) for Q8_0 and Q4_0; NULL for
+ * another type.
+ */
+typedef void (*ogx_qdot_rows_fn)(const void *row, size_t stride, const struct ogx_q8x *x,
+				 uint32_t n, uint32_t nr, float *out);
+
+ogx_qdot_rows_fn ogx_qdot_rows_avx512(enum ogx_wtype type);
+
+/*
+ * The same products from rows repacked 16 at a time (matvec_avx512.c):
+ * ogx_pack_bytes_avx512() is the size of the packed copy (0: the type or
+ * width has none), ogx_pack_avx512() writes it, and the packed kernel
+ * computes out[r] for r0 <= r < r1, the bits of the portable kernel.
+ */
+typedef void (*ogx_qdot_packed_fn)(const void *packed, uint32_t r0, uint32_t r1,
+				   const struct ogx_q8x *x, uint32_t n, float *out);
+
+size_t ogx_pack_bytes_avx512(enum ogx_wtype type, uint32_t rows, uint32_t cols);
+void ogx_pack_avx512(enum ogx_wtype type, const void *data, uint32_t rows, uint32_t cols,
+		     void *out);
+ogx_qdot_packed_fn ogx_qdot_packed_avx512(enum ogx_wtype type);
+
 #endif

@@ -30,6 +30,7 @@ struct ogx_sampler {
 	uint64_t rng;
 	uint32_t vocab_size;
 	struct ogx_prob_index *nucleus;	/* vocab_size entries */
+	struct ogx_prob_index *sorted;	/* as many: the sort's scratch */
 };
 
 int ogx_sampler_check(const struct ogx_sampler_params *p);
@@ -44,7 +45,11 @@ uint32_t ogx_sampler_sample(struct ogx_sampler *s, float *logits);
 uint32_t ogx_rng_u32(uint64_t *state);
 float ogx_rng_f32(uint64_t *state);
 
-/* Index of the largest value (the first on ties). */
+/*
+ * Index of the largest value: the first on ties (-0 and +0 tie), NaNs never
+ * chosen, except that a NaN at x[0] gives 0 (as llama2.c's loop). Vectorized
+ * at the AVX2 and AVX-512 levels of ogx_matvec_isa(), with the same answer.
+ */
 uint32_t ogx_argmax(const float *x, uint32_t n);
 
 #endif

@@ -159,6 +159,10 @@ static void *quantize_weights(const struct ogx_llama_weights *src, enum ogx_wtyp
 				}
 				m->type = type;
 				m->data = buf + off;
+				m->packed = NULL;
+				/* as a GGUF loader does: the kernels may repack the rows */
+				if (ogx_matrix_enable_packing(m))
+					abort();
 				off += rb * m->rows;
 			}
 		}
@@ -242,6 +246,18 @@ int main(void)
 		void *qbuf = quantize_weights(&ck.w, qtypes[i].type, &qw, qlayers);
 
 		bench_model(qtypes[i].name, &qw, 64, 128, 0);
+		for (uint32_t l = 0; l < qw.cfg.n_layers; l++) {
+			struct ogx_llama_layer *y = &qlayers[l];
+
+			ogx_matrix_free_packing(&y->wq);
+			ogx_matrix_free_packing(&y->wk);
+			ogx_matrix_free_packing(&y->wv);
+			ogx_matrix_free_packing(&y->wo);
+			ogx_matrix_free_packing(&y->w1);
+			ogx_matrix_free_packing(&y->w2);
+			ogx_matrix_free_packing(&y->w3);
+		}
+		ogx_matrix_free_packing(&qw.tok_embd);
 		free(qbuf);
 	}
 	ogx_llama2c_close(&ck);

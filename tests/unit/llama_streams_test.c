@@ -208,6 +208,11 @@ TEST(matmul_equals_matvecs_avx2)
 	check_matmul(_metadata, OGX_ISA_AVX2);
 }
 
+TEST(matmul_equals_matvecs_avx512)
+{
+	check_matmul(_metadata, OGX_ISA_AVX512);
+}
+
 FIXTURE(typed) {
 	struct ogx_llama_weights synth;
 	struct ogx_llama_gguf g[4];	/* F32, F16, Q8_0, Q4_0 */
@@ -273,6 +278,11 @@ TEST_F(typed, batched_step_equals_single_steps_portable)
 TEST_F(typed, batched_step_equals_single_steps_avx2)
 {
 	check_types(_metadata, self, OGX_ISA_AVX2);
+}
+
+TEST_F(typed, batched_step_equals_single_steps_avx512)
+{
+	check_types(_metadata, self, OGX_ISA_AVX512);
 }
 
 TEST_F(typed, streams_of_other_weights_or_past_the_context_are_refused)

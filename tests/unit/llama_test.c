@@ -262,7 +262,7 @@ TEST(matvec_kernels_agree_on_every_width)
 
 	for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
 		uint32_t cols = widths[k];
-		struct ogx_matrix m = { OGX_WTYPE_F32, 5, cols, w };
+		struct ogx_matrix m = { OGX_WTYPE_F32, 5, cols, w, NULL };
 
 		for (uint32_t i = 0; i < 5 * cols; i++)
 			w[i] = (float)lcg(&s) / 2147483648.0f - 0.5f;
@@ -304,7 +304,8 @@ static void check_batch(struct __test_metadata *_metadata, const struct ogx_llam
 	float *l1 = NULL, *l2;
 
 	ASSERT_LE(n + 3, c->seq_len);
-	for (uint32_t i = 0; i < n; i++)
+	/* all of them: the last batch below reads two, past n when n is 1 */
+	for (uint32_t i = 0; i < sizeof(tokens) / sizeof(tokens[0]); i++)
 		tokens[i] = (i * 7919u + 3) % c->vocab_size;
 	ASSERT_EQ(0, ogx_llama_init(&one, w, threads));
 	ASSERT_EQ(0, ogx_llama_init(&many, w, threads));
@@ -343,6 +344,37 @@ TEST_F(synth, prompt_batch_equals_single_steps)
 TEST_F(stories, prompt_batch_equals_single_steps)
 {
 	check_batch(_metadata, &self->ck.w, 2, 50);
+}
+
+/* The avx512 level's attention (a 16-wide weighted sum) gives the avx2 level's bits. */
+TEST(attention_avx512_equals_avx2)
+{
+	static const uint32_t sizes[] = { 8, 16, 24, 48, 64, 80, 128 };
+	static const uint32_t npos[] = { 1, 7, 8, 9, 33, 200 };
+	static float q[128], k[200 * 160], v[200 * 160], att[200], out[2][128];
+	uint64_t s = 4;
+
+	if (ogx_matvec_set_isa(OGX_ISA_AVX512))
+		SKIP(return, "this CPU has no AVX-512 F+BW+VL+VNNI");
+	for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++) {
+		for (size_t b = 0; b < sizeof(npos) / sizeof(npos[0]); b++) {
+			uint32_t hs = sizes[a], n = npos[b], stride = hs + 32;
+
+			for (uint32_t i = 0; i < hs; i++)
+				q[i] = (float)lcg(&s) / 268435456.0f - 4.0f;
+			for (uint32_t i = 0; i < n * stride; i++) {
+				k[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+				v[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
+			}
+			for (int l = 0; l < 2; l++) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(l ? OGX_ISA_AVX512 : OGX_ISA_AVX2));
+				ogx_attention_head(q, k, v, stride, hs, n, att, out[l]);
+			}
+			EXPECT_EQ(0, memcmp(out[0], out[1], hs * sizeof(float)))
+				TH_LOG("hs %u npos %u", hs, n);
+		}
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
 }
 
 TEST(attention_kernels_agree)
@@ -397,7 +429,7 @@ TEST(quantized_kernels_agree)
 	for (size_t t = 0; t < 3; t++) {
 		for (size_t k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
 			uint32_t cols = widths[k];
-			struct ogx_matrix m = { types[t], 3, cols, q };
+			struct ogx_matrix m = { types[t], 3, cols, q, NULL };
 			size_t rb = ogx_wtype_row_bytes(types[t], cols);
 
 			if (types[t] != OGX_WTYPE_F16 && cols % 32)
@@ -457,7 +489,17 @@ TEST(isa_from_environment)
 	EXPECT_EQ(OGX_ISA_PORTABLE, ogx_matvec_isa());
 	setenv("OGX_CPU_ISA", "sse9", 1);
 	EXPECT_EQ(-EINVAL, ogx_matvec_set_isa(OGX_ISA_AUTO));
-	EXPECT_STREQ("OGX_CPU_ISA='sse9' is not portable or avx2", ogx_errmsg(-EINVAL));
+	EXPECT_STREQ("OGX_CPU_ISA='sse9' is not portable, avx2 or avx512", ogx_errmsg(-EINVAL));
+	setenv("OGX_CPU_ISA", "avx2", 1);
+	if (!ogx_matvec_set_isa(OGX_ISA_AUTO)) {
+		EXPECT_EQ(OGX_ISA_AVX2, ogx_matvec_isa());
+	}
+	setenv("OGX_CPU_ISA", "avx512", 1);
+	if (!ogx_matvec_set_isa(OGX_ISA_AUTO)) {
+		EXPECT_EQ(OGX_ISA_AVX512, ogx_matvec_isa());
+	} else {
+		EXPECT_STREQ("this CPU has no AVX-512 F+BW+VL+VNNI", ogx_errmsg(-ENOTSUP));
+	}
 	unsetenv("OGX_CPU_ISA");
 	EXPECT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }

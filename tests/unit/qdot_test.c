@@ -180,20 +180,50 @@ static void random_rows(uint8_t *q, int q4, uint32_t rows, uint32_t n, uint64_t 
 	}
 }
 
+/* The kernel levels this CPU has, portable first (the reference). */
+static int levels(enum ogx_cpu_isa *out)
+{
+	static const enum ogx_cpu_isa all[] = { OGX_ISA_PORTABLE, OGX_ISA_AVX2, OGX_ISA_AVX512 };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (!ogx_matvec_set_isa(all[i]))
+			out[n++] = all[i];
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	return n;
+}
+
+/* avx512 has a second kernel, on rows packed 16 at a time: one more level to test. */
+static int has_packing(const enum ogx_cpu_isa *isa, int nl)
+{
+	return nl && isa[nl - 1] == OGX_ISA_AVX512;
+}
+
+static const char *level_name(const enum ogx_cpu_isa *isa, int nl, int a)
+{
+	return a < nl ? ogx_cpu_isa_name(isa[a]) : "avx512 packed";
+}
+
+/*
+ * The portable kernel is within the stated tolerance of the exact sum, and
+ * every other kernel level gives its bits (matvec.c: one order of float
+ * operations for all), one row at a time and in groups of rows.
+ */
 TEST(integer_dots_agree_on_every_width)
 {
-	static const uint32_t widths[] = { 32, 64, 96, 128, 288, 768, 1024, 2048, 4096 };
-	enum { ROWS = 5 };
+	static const uint32_t widths[] = { 32, 64, 96, 128, 160, 288, 768, 1024, 2048, 4096 };
+	enum { ROWS = 37 };	/* two groups of 16 and part of one, for the packed kernels */
 	static uint8_t q[ROWS * 4096 / 32 * 34];
-	static float x[4096], out[2][ROWS];
+	static float x[4096], out[4][ROWS];
 	static struct ogx_q8x xq[4096 / 32];
-	int avx2 = cpu_has_avx2();
+	enum ogx_cpu_isa isa[3];
+	int nl = levels(isa), packs = has_packing(isa, nl);
 	uint64_t s = 31;
 
 	for (int q4 = 0; q4 < 2; q4++) {
 		for (size_t w = 0; w < sizeof(widths) / sizeof(widths[0]); w++) {
 			uint32_t n = widths[w];
-			struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q };
+			struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q, NULL };
 
 			random_rows(q, q4, ROWS, n, &s);
 			for (uint32_t i = 0; i < n; i++)
@@ -201,12 +231,17 @@ TEST(integer_dots_agree_on_every_width)
 			if (n >= 64)
 				memset(x + 32, 0, 32 * sizeof(float));	/* an all-zero block */
 			ogx_quant_x_q8_0(x, xq, n);
-			ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_PORTABLE));
-			ogx_matvec(NULL, out[0], &m, x);
-			if (avx2) {
-				ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
-				ogx_matvec(NULL, out[1], &m, x);
+			for (int a = 0; a < nl + packs; a++) {
+				ASSERT_EQ(0, ogx_matvec_set_isa(a < nl ? isa[a] : OGX_ISA_AVX512));
+				if (a == nl)
+					ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
+				ogx_matvec(NULL, out[a], &m, x);
+				if (a)
+					EXPECT_EQ(0, memcmp(out[0], out[a], sizeof(out[0])))
+						TH_LOG("%s n %u: %s differs from portable",
+						       ogx_wtype_name(m.type), n, level_name(isa, nl, a));
 			}
+			ogx_matrix_free_packing(&m);
 			for (uint32_t r = 0; r < ROWS; r++) {
 				const uint8_t *row = q + r * ogx_wtype_row_bytes(m.type, n);
 				double ref, mag;
@@ -215,15 +250,83 @@ TEST(integer_dots_agree_on_every_width)
 				EXPECT_LE(fabs(out[0][r] - ref), OGX_MATVEC_TOLERANCE * mag)
 					TH_LOG("%s n %u row %u: %.9g vs %.9g", ogx_wtype_name(m.type),
 					       n, r, out[0][r], ref);
-				if (avx2)
-					EXPECT_LE(fabs((double)out[1][r] - out[0][r]),
-						  OGX_MATVEC_TOLERANCE * mag)
-						TH_LOG("%s n %u row %u: avx2 %.9g portable %.9g",
-						       ogx_wtype_name(m.type), n, r, out[1][r], out[0][r]);
 			}
 		}
 	}
 	ogx_matvec_set_isa(OGX_ISA_AUTO);
+}
+
+/*
+ * Edge blocks, every level against portable with memcmp: weight codes at the
+ * ends of their range (Q8_0 -128 and 127, whose |w| is 128 for the unsigned
+ * operand; Q4_0 nibbles 0 and 15), x codes at +-127, scales that are F16
+ * subnormals, the largest F16, zero and negative zero, and mixes of all of
+ * these, on odd and even block counts, single products and batches of 1..6
+ * inputs (the several-vector kernels), on 1 and 2 threads.
+ */
+TEST(every_level_gives_the_portable_bits_on_edge_blocks)
+{
+	static const uint16_t scales[] = { 0x0001, 0x03ff, 0x7bff, 0xfbff, 0x0000, 0x8000, 0x3c00,
+					   0xbc00, 0x2e66 };
+	static const uint32_t widths[] = { 32, 64, 96, 288, 800 };
+	enum { ROWS = 9, N = 800, B = 6 };
+	static uint8_t q[ROWS * N / 32 * 34];
+	static float x[B * N], out[4][B * ROWS];
+	enum ogx_cpu_isa isa[3];
+	int nl = levels(isa), packs = has_packing(isa, nl);
+	struct ogx_pool *pool;
+	uint64_t s = 5;
+
+	ASSERT_EQ(0, ogx_pool_create(&pool, 2));
+	for (int round = 0; round < 40; round++) {
+		int q4 = round & 1, kind = round / 2 % 5;
+		uint32_t n = widths[round / 10 % 5];
+		size_t bb = q4 ? 18 : 34, ldo = ROWS;
+		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, n, q, NULL };
+		const struct ogx_matrix *mp = &m;
+
+		for (size_t k = 0; k < (size_t)ROWS * n / 32; k++) {
+			uint16_t d = scales[lcg(&s) % (sizeof(scales) / sizeof(scales[0]))];
+			uint8_t code = kind == 0 ? 0x80 : kind == 1 ? 0x7f : kind == 2 ? 0x00 :
+				       kind == 3 ? 0xff : 0;
+
+			memcpy(q + k * bb, &d, 2);
+			for (size_t j = 2; j < bb; j++)
+				q[k * bb + j] = kind == 4 ? (uint8_t)lcg(&s) :
+						(lcg(&s) % 4 ? code : (uint8_t)lcg(&s));
+		}
+		for (uint32_t i = 0; i < B * n; i++) {
+			uint32_t r = lcg(&s) % 8;
+
+			/* max |x| of each block at +-127 exactly, other codes anywhere */
+			x[i] = r < 3 ? (r & 1 ? 1.0f : -1.0f) * 3.5f : ((float)lcg(&s) / 2147483648.0f - 0.5f) * 7;
+		}
+		for (int a = 0; a < nl + packs; a++) {
+			float *o = out[a];
+
+			ASSERT_EQ(0, ogx_matvec_set_isa(a < nl ? isa[a] : OGX_ISA_AVX512));
+			if (a == nl)
+				ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
+			for (uint32_t b = 0; b < B; b++)
+				ogx_matvec(round & 2 ? pool : NULL, out[a] + b * ROWS, &m, x + b * n);
+			if (a)
+				ASSERT_EQ(0, memcmp(out[0], out[a], sizeof(out[0])))
+					TH_LOG("%s n %u kind %d: %s differs from portable",
+					       ogx_wtype_name(m.type), n, kind, level_name(isa, nl, a));
+			for (uint32_t nb = 1; nb <= B; nb++) {
+				static float batch[B * ROWS];
+
+				ogx_matmul_multi(round & 2 ? NULL : pool, 1, (float *[]){ batch }, &ldo, &mp,
+						 x, n, nb);
+				ASSERT_EQ(0, memcmp(o, batch, nb * ROWS * sizeof(float)))
+					TH_LOG("%s n %u kind %d: %s batch of %u",
+					       ogx_wtype_name(m.type), n, kind, level_name(isa, nl, a), nb);
+			}
+		}
+		ogx_matrix_free_packing(&m);
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ogx_pool_destroy(pool);
 }
 
 /*
@@ -243,7 +346,7 @@ TEST(threads_give_identical_results)
 	for (uint32_t i = 0; i < B * N; i++)
 		x[i] = (float)lcg(&s) / 1073741824.0f - 1.0f;
 	for (int q4 = 0; q4 < 2; q4++) {
-		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, N, q };
+		struct ogx_matrix m = { q4 ? OGX_WTYPE_Q4_0 : OGX_WTYPE_Q8_0, ROWS, N, q, NULL };
 		const struct ogx_matrix *mp = &m;
 		size_t ldo = ROWS;
 		float *o0 = out[0], *o1 = out[1];
@@ -252,11 +355,13 @@ TEST(threads_give_identical_results)
 		ogx_matmul_multi(NULL, 1, &o0, &ldo, &mp, x, N, B);
 		ogx_matmul_multi(pool, 1, &o1, &ldo, &mp, x, N, B);
 		EXPECT_EQ(0, memcmp(out[0], out[1], sizeof(out[0])));
-		/* and each input of the batch as a single product */
+		/* and each input of the batch as a single product, packed rows too (split mid-group) */
+		ASSERT_EQ(0, ogx_matrix_enable_packing(&m));
 		for (int b = 0; b < B; b++) {
 			ogx_matvec(pool, out[1], &m, x + b * N);
 			EXPECT_EQ(0, memcmp(out[0] + b * ROWS, out[1], ROWS * sizeof(float)));
 		}
+		ogx_matrix_free_packing(&m);
 	}
 	ogx_pool_destroy(pool);
 }
@@ -336,6 +441,49 @@ TEST(quantized_model_logits_near_f32)
 		ogx_llama_gguf_close(&g);
 	}
 	free(ref);
+	unlink(tmp);
+	ogx_llama_synth_free(&w);
+}
+
+/*
+ * A quantized model's logits, bit for bit, at the AVX2 and AVX-512 levels:
+ * the levels differ only in the Q8_0/Q4_0 kernels, which give the same bits
+ * (the F32 rows and attention are AVX2's at both; against the portable level
+ * those differ by rounding, see llama_test.c).
+ */
+TEST(quantized_model_logits_equal_at_avx2_and_avx512)
+{
+	static const enum ogx_wtype types[] = { OGX_WTYPE_Q8_0, OGX_WTYPE_Q4_0 };
+	char tmp[] = "/tmp/ogx-qdot-XXXXXX";
+	struct ogx_llama_weights w;
+	uint32_t toks[STEPS + 1];
+	int fd;
+
+	if (ogx_matvec_set_isa(OGX_ISA_AVX512))
+		SKIP(return, "this CPU has no AVX-512 F+BW+VL+VNNI");
+	fd = mkstemp(tmp);
+	ASSERT_GE(fd, 0);
+	close(fd);
+	ASSERT_EQ(0, ogx_llama_synth(&ogx_llama_shape_260k, 4, &w));
+	for (uint32_t p = 0; p <= STEPS; p++)
+		toks[p] = (p * 37 + 1) % w.cfg.vocab_size;
+	for (int t = 0; t < 2; t++) {
+		struct ogx_llama_gguf g;
+		float *l[2];
+
+		ASSERT_EQ(0, ogx_llama_gguf_save(&w, NULL, types[t], "t", tmp, NULL));
+		ASSERT_EQ(0, ogx_llama_gguf_open(&g, tmp));
+		for (int a = 0; a < 2; a++) {
+			ASSERT_EQ(0, ogx_matvec_set_isa(a ? OGX_ISA_AVX512 : OGX_ISA_AVX2));
+			l[a] = logits(_metadata, &g.w, toks);
+		}
+		EXPECT_EQ(0, memcmp(l[0], l[1], sizeof(float) * w.cfg.vocab_size * STEPS))
+			TH_LOG("%s: avx512 logits differ from avx2", ogx_wtype_name(types[t]));
+		free(l[0]);
+		free(l[1]);
+		ogx_llama_gguf_close(&g);
+	}
+	ogx_matvec_set_isa(OGX_ISA_AUTO);
 	unlink(tmp);
 	ogx_llama_synth_free(&w);
 }
