@@ -336,8 +336,5 @@ void chat_slots_free(struct model *m);
 void chat_worker(struct model *m);
 /* sched.c: up to max jobs off m's queue; wait: block until one comes (0: stopping) */
 size_t sched_take(struct model *m, struct job **jobs, size_t max, bool wait);
-struct json_t;
-int chat_parse(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j,
-	       struct json_t *body);
 
 #endif

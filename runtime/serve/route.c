@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "proof/kmod.h"
+#include "serve/chat_parse.h"
 #include "serve/internal.h"
 #include "serve/records.h"
 #include "util/err.h"
@@ -352,8 +353,14 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 		if (parse_input(c, json_object_get(body, "input"), ogx_mlp_n_in(&m->mlp), &j->input))
 			goto out;
 		j->input_len = ogx_mlp_n_in(&m->mlp);
-	} else if (chat_parse(s, c, r, j, body)) {
-		goto out;
+	} else {
+		struct chat_parse_error e;
+
+		if (chat_parse(j, body, m->w->cfg.seq_len, &e)) {
+			conn_error(c, e.status, e.status >= 500 ? "server_error" : INVALID, e.code,
+				   "%s", e.message);
+			goto out;
+		}
 	}
 	/*
 	 * Payment last: a request refused for any other reason costs nothing,
