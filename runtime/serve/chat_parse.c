@@ -15,8 +15,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "serve/buf.h"
 #include "serve/chat_parse.h"
-#include "serve/internal.h"
+#include "serve/job.h"
 #include "util/err.h"
 #include "util/hex.h"
 

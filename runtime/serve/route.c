@@ -16,8 +16,11 @@
 
 #include "proof/kmod.h"
 #include "serve/chat_parse.h"
-#include "serve/internal.h"
+#include "serve/conn.h"
+#include "serve/queue.h"
 #include "serve/records.h"
+#include "serve/route.h"
+#include "serve/server.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -57,8 +60,8 @@ static void get_models(struct srv *s, struct conn *c)
 			       (unsigned long long)(s->started_ns / 1000000000ull), m->digest_hex,
 			       m->kind == MODEL_MLP ? "classifier" : "llm",
 			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions",
-			       (unsigned long long)m->cfg->price, s->have_kmod ? ",\"" : "",
-			       s->have_kmod ? s->tee_label : "", s->have_kmod ? "\"" : "");
+			       (unsigned long long)m->cfg->price, s->tee.present ? ",\"" : "",
+			       s->tee.present ? s->tee.label : "", s->tee.present ? "\"" : "");
 	}
 	ogx_buf_str(&b, "]}\n");
 	respond_buf(c, 200, "application/json", &b, NULL);
@@ -70,9 +73,9 @@ static void get_metrics(struct srv *s, struct conn *c)
 
 	ogx_buf_str(&b, "# TYPE ogx_http_responses_total counter\n");
 	for (int i = 100; i < HTTP_STATUS_MAX; i++)
-		if (s->statuses[i])
+		if (s->st.statuses[i])
 			ogx_buf_printf(&b, "ogx_http_responses_total{code=\"%d\"} %llu\n", i,
-				       (unsigned long long)s->statuses[i]);
+				       (unsigned long long)s->st.statuses[i]);
 	ogx_buf_printf(&b, "# TYPE ogx_connections gauge\nogx_connections %u\n"
 		       "# TYPE ogx_connections_accepted_total counter\n"
 		       "ogx_connections_accepted_total %llu\n"
@@ -83,23 +86,20 @@ static void get_metrics(struct srv *s, struct conn *c)
 		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n"
 		       "# TYPE ogx_recv_nobufs_total counter\nogx_recv_nobufs_total %llu\n"
 		       "# TYPE ogx_kmod_uring_cmds_total counter\nogx_kmod_uring_cmds_total %llu\n",
-		       s->conns, (unsigned long long)s->accepted,
-		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
-		       (unsigned long long)s->commits, (unsigned long long)s->cancelled,
-		       (unsigned long long)s->recv_nobufs, (unsigned long long)s->kmod_cmds);
+		       s->st.conns, (unsigned long long)s->st.accepted,
+		       (unsigned long long)s->st.refused_conns, (unsigned long long)s->st.records,
+		       (unsigned long long)s->st.commits, (unsigned long long)s->st.cancelled,
+		       (unsigned long long)s->st.recv_nobufs, (unsigned long long)s->tee.cmds);
 	/* the levels served, by the evidence their records carry */
 	ogx_buf_str(&b, "# TYPE ogx_level_offered gauge\nogx_level_offered{level=\"vanilla\"} 1\n");
-	if (s->have_kmod)
-		ogx_buf_printf(&b, "ogx_level_offered{level=\"%s\"} 1\n", s->tee_label);
+	if (s->tee.present)
+		ogx_buf_printf(&b, "ogx_level_offered{level=\"%s\"} 1\n", s->tee.label);
 	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
 		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
 	for (size_t i = 0; i < s->n_models; i++) {
 		struct model *m = &s->models[i];
-		unsigned int depth;
+		unsigned int depth = queue_depth(&m->q);
 
-		pthread_mutex_lock(&m->lock);
-		depth = m->depth;
-		pthread_mutex_unlock(&m->lock);
 		ogx_buf_printf(&b, "ogx_queue_depth{model=\"%s\"} %u\n"
 			       "ogx_jobs_total{model=\"%s\"} %llu\n"
 			       "ogx_batches_total{model=\"%s\"} %llu\n"
@@ -128,7 +128,7 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 			   "level '%s' is not one of vanilla, tee, zkml", name);
 		return -1;
 	}
-	if (*level == OGX_LEVEL_TEE && !s->have_kmod) {
+	if (*level == OGX_LEVEL_TEE && !s->tee.present) {
 		conn_error(c, 400, INVALID, "level_unavailable",
 			   "level tee needs the ogx kernel module (%s), which this node does "
 			   "not have; the request was not run at a lower level", OGX_KMOD_DEV);
@@ -267,7 +267,7 @@ static struct job *new_job(struct conn *c, struct model *m, enum job_kind kind)
 	return j;
 }
 
-static void queue_full(struct srv *s, struct conn *c, struct model *m)
+static void refuse_full(struct srv *s, struct conn *c, struct model *m)
 {
 	atomic_fetch_add(&m->rejected, 1);
 	conn_error(c, 429, "rate_limit_error", "queue_full",
@@ -276,8 +276,8 @@ static void queue_full(struct srv *s, struct conn *c, struct model *m)
 
 static void submit(struct srv *s, struct conn *c, struct job *j)
 {
-	if (sched_submit(s, j)) {
-		queue_full(s, c, j->model);
+	if (queue_submit(&j->model->q, j)) {
+		refuse_full(s, c, j->model);
 		job_free(j);
 		return;
 	}
@@ -367,8 +367,8 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 	 * a full queue included (the loop is the only producer, so a queue with
 	 * room now still has room at submit).
 	 */
-	if (sched_full(m)) {
-		queue_full(s, c, m);
+	if (queue_full(&m->q)) {
+		refuse_full(s, c, m);
 		goto out;
 	}
 	if (take_payment(s, c, r, j))
@@ -398,13 +398,13 @@ static void attest_answer(struct srv *s, struct conn *c, const char *nonce,
 		respond_buf(c, 200, "application/json", &b, NULL);
 }
 
-void attest_cqe(struct op *op, int res)
+void route_attest_cqe(struct op *op, int res)
 {
 	struct attest *a = (struct attest *)op;
 	struct conn *c = op->c;
 
-	c->s->kmod_cmds++;
-	c->s->attests--;
+	c->s->tee.cmds++;
+	c->s->tee.attests--;
 	if (!c->closing) {
 		if (res < 0)
 			conn_error(c, 503, "server_error", "module_error", "%s: INFO: %s",
@@ -413,12 +413,11 @@ void attest_cqe(struct op *op, int res)
 			attest_answer(c->s, c, a->nonce, &a->info);
 	}
 	free(a);
-	conn_resume(c);
 }
 
 /*
  * With the module, its INFO (chain head, events) goes into the statement:
- * a uring_cmd on the loop's ring, answered in attest_cqe().
+ * a uring_cmd on the loop's ring, answered in route_attest_cqe().
  */
 static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *r)
 {
@@ -432,7 +431,7 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 			   "want ?nonce= with 1 to 128 hex digits");
 		return;
 	}
-	if (!s->have_kmod) {
+	if (!s->tee.present) {
 		attest_answer(s, c, nonce, NULL);
 		return;
 	}
@@ -441,13 +440,13 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		return;
 	}
-	sqe = loop_sqe(s);
+	sqe = ring_sqe(&s->loop.ring);
 	strcpy(a->nonce, nonce);
 	a->op = (struct op){ .type = OP_ATTEST, .c = c };
-	ogx_kmod_prep_cmd(sqe, s->kmod.fd, OGX_IOCTL_INFO, &a->info);
+	ogx_kmod_prep_cmd(sqe, s->tee.kmod.fd, OGX_IOCTL_INFO, &a->info);
 	io_uring_sqe_set_data(sqe, &a->op);
 	c->inflight++;
-	s->attests++;
+	s->tee.attests++;
 }
 
 static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, const char *hex)
