@@ -65,7 +65,7 @@ static void post_event(struct srv *s, struct job *j, struct ogx_buf *ev, bool la
 
 	ogx_http_sse_event(&b, ev->p, ev->len, last);
 	ogx_buf_free(ev);
-	mailbox_answer(&s->mb, j, &b, 0, last);
+	ogx_mailbox_answer(&s->mb, j, &b, 0, last);
 }
 
 static void post_delta(struct gen_ctx *g, const char *text, size_t len)
@@ -141,7 +141,7 @@ static int prove(struct model *m, struct job *j, const struct ogx_generation *ge
 	r->job_ns = ogx_mono_ns() - j->t_start;
 	r->device = m->device;
 	r->payment = j->payment;
-	return prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
+	return ogx_prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
 }
 
 static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
@@ -178,7 +178,7 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	ogx_buf_printf(&b, ",\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,"
 		       "\"total_tokens\":%zu},\"og\":", gen->n_input, gen->n_output,
 		       gen->n_input + gen->n_output);
-	prove_og_json(&b, r, id);
+	ogx_prove_og_json(&b, r, id);
 	ogx_buf_str(&b, "}");
 	if (j->stream) {
 		post_event(g->m->srv, j, &b, true);
@@ -188,12 +188,12 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	{
 		struct ogx_buf resp = { 0 };
 
-		prove_payment_headers(g->m->srv, j, r ? id : NULL);
+		ogx_prove_payment_headers(g->m->srv, j, r ? id : NULL);
 		ogx_http_head(&resp, 200, "application/json", b.len, j->keep_alive,
 			      j->extra_headers);
 		ogx_buf_add(&resp, b.p, b.len);
 		ogx_buf_free(&b);
-		mailbox_answer(&g->m->srv->mb, j, &resp, 200, true);
+		ogx_mailbox_answer(&g->m->srv->mb, j, &resp, 200, true);
 	}
 }
 
@@ -224,11 +224,11 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 		err = prove(m, j, &sl->gen, &r, id, sl->time_ns, sl->compute_ns);
 		if (!err)
 			finish(&sl->g, &sl->gen, m->srv->pv.record ? &r : NULL, id);
-		prove_release(&r, 1);
+		ogx_prove_release(&r, 1);
 	}
 	if (err == -ECANCELED) {
 		atomic_store(&j->cancelled, true);
-		mailbox_answer(&m->srv->mb, j, NULL, 0, true);
+		ogx_mailbox_answer(&m->srv->mb, j, NULL, 0, true);
 	} else if (err && j->stream) {
 		/* the 200 is out: the error is an event, then the stream ends */
 		struct ogx_buf ev = { 0 };
@@ -237,7 +237,7 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 		j->keep_alive = false;
 		post_event(m->srv, j, &ev, true);
 	} else if (err) {
-		mailbox_error(&m->srv->mb, j, 500, "internal_error", ogx_errmsg(err));
+		ogx_mailbox_error(&m->srv->mb, j, 500, "internal_error", ogx_errmsg(err));
 	}
 	ogx_sampler_free(&sl->sampler);
 	ogx_generation_free(&sl->gen);
@@ -266,10 +266,10 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 	if (j->stream) {
 		struct ogx_buf head = { 0 };
 
-		prove_payment_headers(m->srv, j, NULL);
+		ogx_prove_payment_headers(m->srv, j, NULL);
 		ogx_http_head(&head, 200, "text/event-stream", (size_t)-1, j->keep_alive,
 			      j->extra_headers);
-		mailbox_answer(&m->srv->mb, j, &head, 200, false);
+		ogx_mailbox_answer(&m->srv->mb, j, &head, 200, false);
 	}
 	err = ogx_sampler_init(&sl->sampler, c->vocab_size, &j->gp.sampling);
 	if (!err)
@@ -463,7 +463,7 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act,
 	return n;
 }
 
-int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
+int ogx_chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 {
 	m->streams.slot = calloc(n, sizeof(struct slot));
 	if (!m->streams.slot)
@@ -499,7 +499,7 @@ int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 	return 0;
 }
 
-void chat_slots_free(struct model *m)
+void ogx_chat_slots_free(struct model *m)
 {
 	for (unsigned int i = 0; m->streams.slot && i < m->streams.n; i++) {
 		if (m->streams.slot[i].ready)
@@ -510,7 +510,7 @@ void chat_slots_free(struct model *m)
 	m->streams.slot = NULL;
 }
 
-void chat_worker(void *model)
+void ogx_chat_worker(void *model)
 {
 	struct model *m = model;
 	struct job **jobs = calloc(m->streams.n, sizeof(*jobs));
@@ -525,7 +525,7 @@ void chat_worker(void *model)
 		abort();
 	for (;;) {
 		unsigned int free_slots = m->streams.n - active, k = 0;
-		size_t n = free_slots ? queue_take(&m->q, jobs, free_slots, active == 0) : 0;
+		size_t n = free_slots ? ogx_queue_take(&m->q, jobs, free_slots, active == 0) : 0;
 
 		if (!n && !active)
 			break; /* stopping */

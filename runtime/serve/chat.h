@@ -22,9 +22,9 @@ struct streams {
  * m's --streams slots, on its engine: device sequences when m->vl is set,
  * CPU states with threads each otherwise. Errors with detail.
  */
-int chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
-void chat_slots_free(struct model *m);
-/* A Llama model's worker (queue_start()'s work; arg: its struct model). */
-void chat_worker(void *model);
+int ogx_chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
+void ogx_chat_slots_free(struct model *m);
+/* A Llama model's worker (ogx_queue_start()'s work; arg: its struct model). */
+void ogx_chat_worker(void *model);
 
 #endif

@@ -86,7 +86,7 @@ static int join_messages(struct chat_parse_error *e, json_t *msgs, struct ogx_bu
 	return 0;
 }
 
-int chat_parse(struct job *j, json_t *body, uint32_t seq_len, struct chat_parse_error *e)
+int ogx_chat_parse(struct job *j, json_t *body, uint32_t seq_len, struct chat_parse_error *e)
 {
 	struct ogx_buf prompt = { 0 };
 	json_t *v;

@@ -22,6 +22,7 @@ struct chat_parse_error {
  * Fill j (kind set) from body: prompt, sampling, max_tokens (1..seq_len),
  * stream, response id. 0, or -EINVAL / -ENOMEM with e filled.
  */
-int chat_parse(struct job *j, struct json_t *body, uint32_t seq_len, struct chat_parse_error *e);
+int ogx_chat_parse(struct job *j, struct json_t *body, uint32_t seq_len,
+		   struct chat_parse_error *e);
 
 #endif

@@ -40,19 +40,19 @@ static void answer(struct model *m, struct job *j, const void *out, unsigned int
 			       q8 ? (long long)logits[k] : llroundf(probs[k] * 1e6f));
 	sodium_bin2base64(b64, sizeof(b64), out, n_out * 4, sodium_base64_VARIANT_ORIGINAL);
 	ogx_buf_printf(&body, "],\"b64\":\"%s\"},\"og\":", b64);
-	prove_og_json(&body, r, id);
+	ogx_prove_og_json(&body, r, id);
 	ogx_buf_str(&body, "}\n");
-	prove_payment_headers(m->srv, j, r ? id : NULL);
+	ogx_prove_payment_headers(m->srv, j, r ? id : NULL);
 	ogx_http_head(&resp, 200, "application/json", body.len, j->keep_alive, j->extra_headers);
 	ogx_buf_add(&resp, body.p, body.len);
 	ogx_buf_free(&body);
 	if (resp.oom) {
 		ogx_buf_free(&resp);
 		/* the loop closes on a job without answer */
-		mailbox_answer(&m->srv->mb, j, NULL, 0, true);
+		ogx_mailbox_answer(&m->srv->mb, j, NULL, 0, true);
 		return;
 	}
-	mailbox_answer(&m->srv->mb, j, &resp, 200, true);
+	ogx_mailbox_answer(&m->srv->mb, j, &resp, 200, true);
 }
 
 /* One forward pass for the batch, one record per job, then the answers. */
@@ -75,7 +75,7 @@ static void classify_batch(struct model *m, struct job **all, size_t n_all)
 		goto fail;
 	for (size_t i = 0; i < n_all; i++) {
 		if (atomic_load(&all[i]->cancelled)) {
-			mailbox_answer(&s->mb, all[i], NULL, 0, true);
+			ogx_mailbox_answer(&s->mb, all[i], NULL, 0, true);
 			continue;
 		}
 		memcpy(x + n * n_in, all[i]->input, n_in);
@@ -116,7 +116,7 @@ static void classify_batch(struct model *m, struct job **all, size_t n_all)
 		r->payment = jobs[i]->payment;
 		paid |= jobs[i]->payment.present;
 	}
-	err = prove_commit(s, recs, ids, n, paid);
+	err = ogx_prove_commit(s, recs, ids, n, paid);
 	if (err)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
@@ -125,11 +125,11 @@ static void classify_batch(struct model *m, struct job **all, size_t n_all)
 	goto out;
 fail:
 	for (size_t i = 0; i < (filtered ? n : n_all); i++)
-		mailbox_error(&s->mb, filtered ? jobs[i] : all[i], 500, "internal_error",
-			      ogx_errmsg(err));
+		ogx_mailbox_error(&s->mb, filtered ? jobs[i] : all[i], 500, "internal_error",
+				  ogx_errmsg(err));
 out:
 	if (recs)
-		prove_release(recs, n);
+		ogx_prove_release(recs, n);
 	free(jobs);
 	free(x);
 	free(xf);
@@ -138,7 +138,7 @@ out:
 	free(ids);
 }
 
-void classify_worker(void *model)
+void ogx_classify_worker(void *model)
 {
 	struct model *m = model;
 	size_t max = m->srv->cfg->batch_max, n;
@@ -146,7 +146,7 @@ void classify_worker(void *model)
 
 	if (!jobs)
 		abort();
-	while ((n = queue_take(&m->q, jobs, max, true)) > 0) {
+	while ((n = ogx_queue_take(&m->q, jobs, max, true)) > 0) {
 		atomic_fetch_add(&m->jobs, n);
 		atomic_fetch_add(&m->batches, 1);
 		classify_batch(m, jobs, n);

@@ -3,7 +3,7 @@
 #ifndef OGX_SERVE_CLASSIFY_H
 #define OGX_SERVE_CLASSIFY_H
 
-/* A classifier model's worker (queue_start()'s work; arg: its struct model). */
-void classify_worker(void *model);
+/* A classifier model's worker (ogx_queue_start()'s work; arg: its struct model). */
+void ogx_classify_worker(void *model);
 
 #endif

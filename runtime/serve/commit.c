@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Group commit of proof records on the loop's ring. Workers sign records
- * (prove_commit, under the signer's lock, so the messages carrying them reach
+ * (ogx_prove_commit, under the signer's lock, so the messages carrying them reach
  * the loop in the order of their seq) and hand them to the loop with their
  * answers. The loop appends them to the spool as write SQEs linked
  * (IOSQE_IO_LINK) to one fdatasync, and holds every job's final answer until
@@ -111,7 +111,7 @@ static void release_parked(struct commit *cm)
 	}
 }
 
-struct msg *commit_released(struct commit *cm)
+struct msg *ogx_commit_released(struct commit *cm)
 {
 	struct msg *m = cm->released;
 
@@ -135,7 +135,7 @@ static void fail(struct commit *cm, int err)
 	release_parked(cm);
 }
 
-void commit_record(struct srv *s, struct msg *m)
+void ogx_commit_record(struct srv *s, struct msg *m)
 {
 	struct commit *cm = &s->cm;
 
@@ -149,7 +149,7 @@ void commit_record(struct srv *s, struct msg *m)
 	m->rec = NULL;
 }
 
-void commit_answer(struct srv *s, struct msg *m)
+void ogx_commit_answer(struct srv *s, struct msg *m)
 {
 	struct commit *cm = &s->cm;
 
@@ -163,7 +163,7 @@ void commit_answer(struct srv *s, struct msg *m)
 	cm->parked_tail = &m->next;
 }
 
-void commit_flush(struct srv *s)
+void ogx_commit_flush(struct srv *s)
 {
 	struct commit *cm = &s->cm;
 	struct ogx_spool *sp = s->pv.signer.spool;
@@ -235,7 +235,7 @@ void commit_flush(struct srv *s)
 	cm->inflight++;
 }
 
-void commit_cqe(struct srv *s, struct op *op, int res)
+void ogx_commit_cqe(struct srv *s, struct op *op, int res)
 {
 	struct commit *cm = &s->cm;
 	struct commit_group *g = &cm->g[op->idx];
@@ -279,13 +279,13 @@ void commit_cqe(struct srv *s, struct op *op, int res)
 	release_parked(cm);
 }
 
-void commit_init(struct commit *cm)
+void ogx_commit_init(struct commit *cm)
 {
 	cm->parked_tail = &cm->parked;
 	cm->released_tail = &cm->released;
 }
 
-void commit_free(struct commit *cm)
+void ogx_commit_free(struct commit *cm)
 {
 	free_recs(cm->pend, cm->pend_n);
 	free(cm->pend);
@@ -298,14 +298,14 @@ void commit_free(struct commit *cm)
 		struct msg *m = cm->parked;
 
 		cm->parked = m->next;
-		msg_free(m);
+		ogx_msg_free(m);
 	}
 	cm->parked_tail = &cm->parked;
 	while (cm->released) {
 		struct msg *m = cm->released;
 
 		cm->released = m->next;
-		msg_free(m);
+		ogx_msg_free(m);
 	}
 	cm->released_tail = &cm->released;
 }

@@ -6,11 +6,11 @@
  * handed over before it are durable. Loop thread only, but for failed and
  * errmsg, which workers read.
  *
- *	commit_record(s, m);	// a record message: its bytes for the spool
- *	commit_answer(s, m);	// a job's last answer: held until durable
- *	commit_flush(s);	// end of a loop turn: the next group's SQEs
- *	commit_cqe(s, op, res);	// a write or sync completed
- *	while ((m = commit_released(&s->cm))) deliver(m);  // after each of these
+ *	ogx_commit_record(s, m);	// a record message: its bytes for the spool
+ *	ogx_commit_answer(s, m);	// a job's last answer: held until durable
+ *	ogx_commit_flush(s);	// end of a loop turn: the next group's SQEs
+ *	ogx_commit_cqe(s, op, res);	// a write or sync completed
+ *	while ((m = ogx_commit_released(&s->cm))) deliver(m);  // after each of these
  */
 #ifndef OGX_SERVE_COMMIT_H
 #define OGX_SERVE_COMMIT_H
@@ -56,22 +56,22 @@ struct commit {
 	char errmsg[256];
 };
 
-void commit_init(struct commit *cm);
+void ogx_commit_init(struct commit *cm);
 /* After the loop: frees what is pending and the answers still held. */
-void commit_free(struct commit *cm);
+void ogx_commit_free(struct commit *cm);
 
 /* A record message: queue its bytes for the spool (takes m->rec; m stays the caller's). */
-void commit_record(struct srv *s, struct msg *m);
+void ogx_commit_record(struct srv *s, struct msg *m);
 /*
  * A job's last answer (takes m): released once the records handed over
  * before it are durable; if the spool fails first, as a 500 instead when
  * it claimed a record.
  */
-void commit_answer(struct srv *s, struct msg *m);
+void ogx_commit_answer(struct srv *s, struct msg *m);
 /* End of a loop turn: write the pending records, linked to one fdatasync. */
-void commit_flush(struct srv *s);
-void commit_cqe(struct srv *s, struct op *op, int res);
+void ogx_commit_flush(struct srv *s);
+void ogx_commit_cqe(struct srv *s, struct op *op, int res);
 /* The next answer that may leave now, in the order handed over, or NULL. */
-struct msg *commit_released(struct commit *cm);
+struct msg *ogx_commit_released(struct commit *cm);
 
 #endif

@@ -5,7 +5,7 @@
  * reallocated under it; each send carries a linked timeout, so a peer that
  * stops reading is dropped after the idle timeout. Closing shuts the socket
  * down, which completes the ring's operations on it; the memory goes only
- * when none is left and no job will post to it (conn_maybe_free, called by
+ * when none is left and no job will post to it (ogx_conn_maybe_free, called by
  * the loop after each completion), never under a caller.
  */
 #include <errno.h>
@@ -21,7 +21,7 @@
 #include "serve/conn.h"
 #include "serve/server.h"
 
-struct conn *conn_new(struct srv *s, int fd)
+struct conn *ogx_conn_new(struct srv *s, int fd)
 {
 	struct conn *c = calloc(1, sizeof(*c));
 	int one = 1;
@@ -44,7 +44,7 @@ struct conn *conn_new(struct srv *s, int fd)
 	return c;
 }
 
-void conn_free(struct conn *c)
+void ogx_conn_free(struct conn *c)
 {
 	if (c->prev)
 		c->prev->next = c->next;
@@ -61,13 +61,13 @@ void conn_free(struct conn *c)
 	free(c);
 }
 
-void conn_maybe_free(struct conn *c)
+void ogx_conn_maybe_free(struct conn *c)
 {
 	if (c->closing && !c->inflight && !c->refs)
-		conn_free(c);
+		ogx_conn_free(c);
 }
 
-void conn_close(struct conn *c)
+void ogx_conn_close(struct conn *c)
 {
 	if (c->closing)
 		return;
@@ -79,7 +79,7 @@ void conn_close(struct conn *c)
 	/* Completes our pending recv (with 0) and send; close(2) follows when
 	 * the ring holds no more operations on the socket and no job will post
 	 * to it. The memory is freed only at the top of the loop
-	 * (conn_maybe_free after each completion), never under a caller. */
+	 * (ogx_conn_maybe_free after each completion), never under a caller. */
 	shutdown(c->fd, SHUT_RDWR);
 }
 
@@ -118,13 +118,13 @@ static void arm_send(struct conn *c)
 	c->inflight++;
 }
 
-void conn_send(struct conn *c, const void *data, size_t len)
+void ogx_conn_send(struct conn *c, const void *data, size_t len)
 {
 	if (c->closing)
 		return;
 	ogx_buf_add(&c->pending, data, len);
 	if (c->pending.oom) {
-		conn_close(c);
+		ogx_conn_close(c);
 		return;
 	}
 	arm_send(c);
@@ -139,14 +139,14 @@ static void request_done(struct conn *c, bool keep_alive)
 	if (!keep_alive || c->s->loop.stopping) {
 		c->close_after = true;
 		if (!c->send_armed)
-			conn_close(c);
+			ogx_conn_close(c);
 		return;
 	}
 	ogx_http_next(&c->hp);
 }
 
-void conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
-		  const char *extra)
+void ogx_conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
+		      const char *extra)
 {
 	bool keep_alive = c->hp.req.keep_alive && status < 500 && status != 408 &&
 			  status != 413 && status != 431 && !(status == 400 && c->hp.status);
@@ -158,16 +158,16 @@ void conn_respond(struct conn *c, int status, const char *ctype, const void *bod
 	ogx_buf_add(&b, body, len);
 	if (b.oom) {
 		ogx_buf_free(&b);
-		conn_close(c);
+		ogx_conn_close(c);
 		return;
 	}
-	conn_send(c, b.p, b.len);
+	ogx_conn_send(c, b.p, b.len);
 	ogx_buf_free(&b);
 	request_done(c, keep_alive);
 }
 
-void conn_error(struct conn *c, int status, const char *type, const char *code,
-		const char *fmt, ...)
+void ogx_conn_error(struct conn *c, int status, const char *type, const char *code,
+		    const char *fmt, ...)
 {
 	struct ogx_buf b = { 0 };
 	char msg[512];
@@ -180,20 +180,20 @@ void conn_error(struct conn *c, int status, const char *type, const char *code,
 	ogx_http_error_json(&b, type, code, msg);
 	ogx_buf_str(&b, "\n");
 	if (b.oom) {
-		conn_close(c);
+		ogx_conn_close(c);
 	} else {
-		conn_respond(c, status, "application/json", b.p, b.len, extra);
+		ogx_conn_respond(c, status, "application/json", b.p, b.len, extra);
 	}
 	ogx_buf_free(&b);
 }
 
-bool conn_sent(struct conn *c, int res)
+bool ogx_conn_sent(struct conn *c, int res)
 {
 	c->send_armed = false;
 	if (c->closing)
 		return false;
 	if (res < 0) {
-		conn_close(c);
+		ogx_conn_close(c);
 		return false;
 	}
 	c->sent += (size_t)res;
@@ -203,13 +203,13 @@ bool conn_sent(struct conn *c, int res)
 	}
 	arm_send(c);
 	if (!c->send_armed && c->close_after && !c->busy) {
-		conn_close(c);
+		ogx_conn_close(c);
 		return false;
 	}
 	return !c->busy;
 }
 
-bool conn_deliver(struct srv *s, struct msg *m)
+bool ogx_conn_deliver(struct srv *s, struct msg *m)
 {
 	struct conn *c = m->conn;
 	bool next = false;
@@ -217,7 +217,7 @@ bool conn_deliver(struct srv *s, struct msg *m)
 	if (m->status && m->status < HTTP_STATUS_MAX && !c->closing)
 		s->st.statuses[m->status]++;
 	if (m->data.len)
-		conn_send(c, m->data.p, m->data.len);
+		ogx_conn_send(c, m->data.p, m->data.len);
 	if (m->job) {
 		c->job = NULL;	/* freed with m */
 		c->refs--;
@@ -226,6 +226,6 @@ bool conn_deliver(struct srv *s, struct msg *m)
 			next = true;
 		}
 	}
-	msg_free(m);
+	ogx_msg_free(m);
 	return next;
 }

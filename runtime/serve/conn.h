@@ -2,8 +2,8 @@
 /*
  * A client connection and what is sent on it (conn.c). The loop reads
  * requests (loop.c); everything else answers them through here: at once
- * from the loop (conn_respond, conn_error), or later with a worker's
- * message (conn_deliver). A connection answers its requests in order, one
+ * from the loop (ogx_conn_respond, ogx_conn_error), or later with a worker's
+ * message (ogx_conn_deliver). A connection answers its requests in order, one
  * at a time; an answer ends the current request.
  */
 #ifndef OGX_SERVE_CONN_H
@@ -48,33 +48,33 @@ struct conn {
 };
 
 /* A connection for an accepted socket, on the loop's list; NULL: out of memory. */
-struct conn *conn_new(struct srv *s, int fd);
+struct conn *ogx_conn_new(struct srv *s, int fd);
 /* Close now: nothing more is read or sent; a job of its is cancelled. */
-void conn_close(struct conn *c);
+void ogx_conn_close(struct conn *c);
 /* Free c if it is closing and nothing refers to it any more. */
-void conn_maybe_free(struct conn *c);
+void ogx_conn_maybe_free(struct conn *c);
 /* Free c now (the loop is gone: nothing completes on it any more). */
-void conn_free(struct conn *c);
+void ogx_conn_free(struct conn *c);
 
 /* Queue bytes for sending, after whatever is already queued. */
-void conn_send(struct conn *c, const void *data, size_t len);
+void ogx_conn_send(struct conn *c, const void *data, size_t len);
 /* Answer the current request. */
-void conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
-		  const char *extra);
+void ogx_conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
+		      const char *extra);
 /* Answer the current request with an error object (429: with Retry-After). */
-void conn_error(struct conn *c, int status, const char *type, const char *code,
-		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void ogx_conn_error(struct conn *c, int status, const char *type, const char *code,
+		    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /*
  * A send completed (res: its result). True when the connection may go on
  * to its next request: the caller parses what it has.
  */
-bool conn_sent(struct conn *c, int res);
+bool ogx_conn_sent(struct conn *c, int res);
 /*
  * A worker's message for m->conn: send its bytes; its job's last one ends
  * the request and frees the job (and m). True when the connection may go
  * on to its next request.
  */
-bool conn_deliver(struct srv *s, struct msg *m);
+bool ogx_conn_deliver(struct srv *s, struct msg *m);
 
 #endif

@@ -4,7 +4,7 @@
 
 #include "serve/job.h"
 
-void job_free(struct job *j)
+void ogx_job_free(struct job *j)
 {
 	if (!j)
 		return;

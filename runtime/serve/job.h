@@ -41,6 +41,6 @@ struct job {
 	char *extra_headers;		/* X-PAYMENT-RESPONSE etc., malloc'd or NULL */
 };
 
-void job_free(struct job *j);
+void ogx_job_free(struct job *j);
 
 #endif

@@ -7,7 +7,7 @@
  * it, here the loop thread: the executable it measures is this process's,
  * as with an ioctl from the worker. The worker waits holding the signer's
  * lock (the module's log and the spool must list the events in one order),
- * so the loop never takes that lock (records_attest() reads a snapshot).
+ * so the loop never takes that lock (ogx_records_attest() reads a snapshot).
  *
  * A linked chain stops at its first failure: the commands after it complete
  * with -ECANCELED and append nothing. When the loop has stopped, a waiting
@@ -34,10 +34,10 @@ static int kcall_run(struct srv *s, struct kcall *kc)
 	kc->done = false;
 	for (unsigned int i = 0; i < kc->n; i++)
 		kc->c[i].res = -ECANCELED;
-	return mailbox_call(&s->mb, m, &kc->done);
+	return ogx_mailbox_call(&s->mb, m, &kc->done);
 }
 
-void kcall_submit(struct srv *s, struct kcall *kc)
+void ogx_kcall_submit(struct srv *s, struct kcall *kc)
 {
 	/* the whole chain in one submission: a link does not span two */
 	ring_reserve(&s->loop.ring, kc->n);
@@ -53,7 +53,7 @@ void kcall_submit(struct srv *s, struct kcall *kc)
 	}
 }
 
-void kcall_cqe(struct srv *s, struct op *op, int res)
+void ogx_kcall_cqe(struct srv *s, struct op *op, int res)
 {
 	struct kcall *kc = op->kc;
 
@@ -61,7 +61,7 @@ void kcall_cqe(struct srv *s, struct op *op, int res)
 	((struct kcmd *)op)->res = res;
 	if (--kc->left)
 		return;
-	mailbox_complete(&s->mb, &kc->done);
+	ogx_mailbox_complete(&s->mb, &kc->done);
 }
 
 /* A kcall for n commands, or NULL; the caller sets each command and frees it. */
@@ -81,7 +81,7 @@ static struct kcall *kcall_new(unsigned int n)
  * error no record has evidence; events the module appended before the
  * failure stay in its log, belonging to no record (as with the ioctls).
  */
-int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
+int ogx_kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
 {
 	unsigned int nvec = (n + OGX_EXTEND_VEC_MAX - 1) / OGX_EXTEND_VEC_MAX;
 	struct ogx_extend_vec *vec = calloc(nvec, sizeof(*vec));

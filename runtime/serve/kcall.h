@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ogx.ko commands on the loop's ring (kcall.c). A worker that needs the
- * kernel's evidence for its records asks for it with kcall_evidence(), which
+ * kernel's evidence for its records asks for it with ogx_kcall_evidence(), which
  * hands the loop one linked chain of uring_cmds through the mailbox and
- * waits for it; the loop submits the chain (kcall_submit) and completes it
- * from its CQEs (kcall_cqe).
+ * waits for it; the loop submits the chain (ogx_kcall_submit) and completes it
+ * from its CQEs (ogx_kcall_cqe).
  */
 #ifndef OGX_SERVE_KCALL_H
 #define OGX_SERVE_KCALL_H
@@ -47,10 +47,10 @@ struct kcall {
  * Called under the signer's lock. Errors with detail; -ESHUTDOWN when the
  * loop has stopped.
  */
-int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n);
+int ogx_kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n);
 
 /* Loop: a kcall taken from the mailbox onto the ring, and its completions. */
-void kcall_submit(struct srv *s, struct kcall *kc);
-void kcall_cqe(struct srv *s, struct op *op, int res);
+void ogx_kcall_submit(struct srv *s, struct kcall *kc);
+void ogx_kcall_cqe(struct srv *s, struct op *op, int res);
 
 #endif

@@ -45,21 +45,21 @@ static void parse_error(struct conn *c, int status)
 {
 	switch (status) {
 	case 413:
-		conn_error(c, 413, "invalid_request_error", "body_too_large",
-			   "request body larger than %zu bytes", c->s->cfg->max_body);
+		ogx_conn_error(c, 413, "invalid_request_error", "body_too_large",
+			       "request body larger than %zu bytes", c->s->cfg->max_body);
 		break;
 	case 431:
-		conn_error(c, 431, "invalid_request_error", "headers_too_large",
-			   "request line and headers larger than %d bytes (or one header "
-			   "the server keeps over its limit)", OGX_HTTP_MAX_HEADER);
+		ogx_conn_error(c, 431, "invalid_request_error", "headers_too_large",
+			       "request line and headers larger than %d bytes (or one header "
+			       "the server keeps over its limit)", OGX_HTTP_MAX_HEADER);
 		break;
 	case 503:
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		break;
 	default:
-		conn_error(c, 400, "invalid_request_error", "bad_request",
-			   "malformed HTTP request: %s",
-			   http_errno_description(HTTP_PARSER_ERRNO(&c->hp.hp)));
+		ogx_conn_error(c, 400, "invalid_request_error", "bad_request",
+			       "malformed HTTP request: %s",
+			       http_errno_description(HTTP_PARSER_ERRNO(&c->hp.hp)));
 		break;
 	}
 }
@@ -79,7 +79,7 @@ static void keep_rest(struct conn *c, const char *p, size_t len, size_t off)
 	} else if (rest) {
 		if (!c->rbuf && !(c->rbuf = malloc(CONN_RBUF))) {
 			c->rlen = 0;
-			conn_close(c);
+			ogx_conn_close(c);
 			return;
 		}
 		memcpy(c->rbuf, p + off, rest);
@@ -124,7 +124,7 @@ static void process_input(struct conn *c, const char *fresh, size_t fresh_len)
 		if (status == 1) {
 			c->busy = true;
 			c->t_request = ogx_mono_ns();
-			route_request(c->s, c, &c->hp.req);
+			ogx_route_request(c->s, c, &c->hp.req);
 			continue;
 		}
 		if (status) {
@@ -135,7 +135,7 @@ static void process_input(struct conn *c, const char *fresh, size_t fresh_len)
 			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 			c->sent_continue = true;
-			conn_send(c, cont, sizeof(cont) - 1);
+			ogx_conn_send(c, cont, sizeof(cont) - 1);
 		}
 		break;
 	}
@@ -217,7 +217,7 @@ static void rearm_starved(struct srv *s)
 		c->starved = false;
 		c->inflight--;
 		arm_recv(c);
-		conn_maybe_free(c);
+		ogx_conn_maybe_free(c);
 		c = next;
 	}
 }
@@ -232,7 +232,7 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 	c->recv_armed = false;
 	if (have_buf) {
 		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		data = recvbuf_data(&c->s->loop.rr, bid);
+		data = ogx_recvbuf_data(&c->s->loop.rr, bid);
 	}
 	if (c->closing)
 		goto out;
@@ -243,28 +243,28 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 	if (res == -ECANCELED) { /* the linked timeout fired */
 		if (ogx_http_partial(&c->hp) || c->rlen) {
 			c->busy = true;
-			conn_error(c, 408, "invalid_request_error", "request_timeout",
-				   "request not complete within %u ms",
-				   c->s->cfg->request_timeout_ms);
+			ogx_conn_error(c, 408, "invalid_request_error", "request_timeout",
+				       "request not complete within %u ms",
+				       c->s->cfg->request_timeout_ms);
 		} else {
-			conn_close(c);
+			ogx_conn_close(c);
 		}
 		goto out;
 	}
 	if (res <= 0 || !data) { /* peer gone: its job, if any, is cancelled */
-		conn_close(c);
+		ogx_conn_close(c);
 		goto out;
 	}
 	process_input(c, data, (size_t)res);
 out:
 	/* the rest is copied: the buffer goes back at once (a 0-byte recv took one too) */
 	if (have_buf)
-		recvbuf_put(&c->s->loop.rr, bid);
+		ogx_recvbuf_put(&c->s->loop.rr, bid);
 }
 
 static void on_send(struct conn *c, int res)
 {
-	if (conn_sent(c, res))
+	if (ogx_conn_sent(c, res))
 		process_input(c, NULL, 0);
 }
 
@@ -285,7 +285,7 @@ static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 	if (cqe->res < 0)
 		return;
 	if (s->loop.stopping || s->st.conns >= s->cfg->max_conns ||
-	    !(c = conn_new(s, cqe->res))) {
+	    !(c = ogx_conn_new(s, cqe->res))) {
 		s->st.refused_conns++;
 		close(cqe->res);
 		return;
@@ -307,16 +307,16 @@ static void resume(struct conn *c)
 {
 	if (!c->closing)
 		process_input(c, NULL, 0);
-	conn_maybe_free(c);
+	ogx_conn_maybe_free(c);
 }
 
 static void deliver(struct srv *s, struct msg *m)
 {
 	struct conn *c = m->conn;
 
-	if (conn_deliver(s, m))
+	if (ogx_conn_deliver(s, m))
 		process_input(c, NULL, 0);
-	conn_maybe_free(c);
+	ogx_conn_maybe_free(c);
 }
 
 /* Answers the spool's group commit let go, in order. */
@@ -324,7 +324,7 @@ static void deliver_released(struct srv *s)
 {
 	struct msg *m;
 
-	while ((m = commit_released(&s->cm)))
+	while ((m = ogx_commit_released(&s->cm)))
 		deliver(s, m);
 }
 
@@ -335,20 +335,20 @@ static void deliver_released(struct srv *s)
  */
 static void on_event(struct srv *s)
 {
-	struct msg *m = mailbox_take(&s->mb);
+	struct msg *m = ogx_mailbox_take(&s->mb);
 
 	while (m) {
 		struct msg *next = m->next;
 
 		if (m->kc) {
-			kcall_submit(s, m->kc);
+			ogx_kcall_submit(s, m->kc);
 			free(m);
 		} else if (!m->conn) {
-			commit_record(s, m);
+			ogx_commit_record(s, m);
 			free(m);
 			deliver_released(s);
 		} else if (m->job && s->pv.record) {
-			commit_answer(s, m);
+			ogx_commit_answer(s, m);
 			deliver_released(s);
 		} else {
 			deliver(s, m);
@@ -380,7 +380,7 @@ static int listen_on(struct srv *s)
 	return 0;
 }
 
-int loop_run(struct srv *s)
+int ogx_loop_run(struct srv *s)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE, .cq_entries = 4 * RING_ENTRIES };
 	struct loop *l = &s->loop;
@@ -407,7 +407,7 @@ int loop_run(struct srv *s)
 	}
 	if (err)
 		return ogx_fail(err, "io_uring: %s", strerror(-err));
-	err = recvbuf_init(&l->rr, &l->ring);
+	err = ogx_recvbuf_init(&l->rr, &l->ring);
 	if (!err)
 		err = listen_on(s);
 	if (err)
@@ -418,7 +418,7 @@ int loop_run(struct srv *s)
 	arm_accept(s);
 	arm_read(s, s->mb.efd, &l->event_val, sizeof(l->event_val), &l->event_op);
 	arm_read(s, l->sigfd, &l->sig, sizeof(l->sig), &l->signal_op);
-	commit_init(&s->cm);
+	ogx_commit_init(&s->cm);
 	sd_notify(0, "READY=1");
 	/* on a stop, the group being synced finishes: its answers may go out;
 	 * so does an attestation waiting for the module's INFO */
@@ -427,7 +427,7 @@ int loop_run(struct srv *s)
 		unsigned int head, seen = 0;
 
 		rearm_starved(s);
-		commit_flush(s);
+		ogx_commit_flush(s);
 		deliver_released(s);
 		err = io_uring_submit_and_wait(&l->ring, 1);
 		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY) {
@@ -441,20 +441,21 @@ int loop_run(struct srv *s)
 			switch (op->type) {
 			case OP_ACCEPT: on_accept(s, cqe); break;
 			case OP_RECV: op->c->inflight--; on_recv(op->c, cqe);
-				conn_maybe_free(op->c); break;
+				ogx_conn_maybe_free(op->c); break;
 			case OP_SEND: op->c->inflight--; on_send(op->c, cqe->res);
-				conn_maybe_free(op->c); break;
-			case OP_TIMEOUT: op->c->inflight--; conn_maybe_free(op->c); break;
+				ogx_conn_maybe_free(op->c); break;
+			case OP_TIMEOUT: op->c->inflight--; ogx_conn_maybe_free(op->c); break;
 			case OP_EVENT: on_event(s); break;
 			case OP_SIGNAL: l->stopping = true; break;
 			case OP_SPOOL_WRITE:
-			case OP_SPOOL_SYNC: commit_cqe(s, op, cqe->res); deliver_released(s); break;
-			case OP_KMOD: kcall_cqe(s, op, cqe->res); break;
+			case OP_SPOOL_SYNC: ogx_commit_cqe(s, op, cqe->res);
+				deliver_released(s); break;
+			case OP_KMOD: ogx_kcall_cqe(s, op, cqe->res); break;
 			case OP_ATTEST: {
 				struct conn *c = op->c;
 
 				c->inflight--;
-				route_attest_cqe(op, cqe->res);
+				ogx_route_attest_cqe(op, cqe->res);
 				resume(c);
 				break;
 			}
@@ -468,14 +469,14 @@ out:
 	/* Workers waiting on ogx.ko commands give up; then the ring goes, and
 	 * the connections still open are closed unanswered (nothing completes
 	 * on them any more; a job still queued or running is freed by
-	 * queue_stop() or with its last message). Records already committed
+	 * ogx_queue_stop() or with its last message). Records already committed
 	 * stay in the spool. */
-	mailbox_close(&s->mb);
+	ogx_mailbox_close(&s->mb);
 	io_uring_queue_exit(&l->ring);
 	while (l->conn_list)
-		conn_free(l->conn_list);
-	recvbuf_free(&l->rr);
-	commit_free(&s->cm);
+		ogx_conn_free(l->conn_list);
+	ogx_recvbuf_free(&l->rr);
+	ogx_commit_free(&s->cm);
 	close(l->sigfd);
 	if (l->lfd >= 0)
 		close(l->lfd);

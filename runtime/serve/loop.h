@@ -35,6 +35,6 @@ struct loop {
  * loop until a stop signal; then close every connection still open. The
  * workers must be running. Errors with detail.
  */
-int loop_run(struct srv *s);
+int ogx_loop_run(struct srv *s);
 
 #endif

@@ -17,7 +17,7 @@
 #include "serve/mailbox.h"
 #include "util/err.h"
 
-int mailbox_init(struct mailbox *mb)
+int ogx_mailbox_init(struct mailbox *mb)
 {
 	pthread_mutex_init(&mb->lock, NULL);
 	pthread_cond_init(&mb->done, NULL);
@@ -30,14 +30,14 @@ int mailbox_init(struct mailbox *mb)
 	return 0;
 }
 
-void mailbox_destroy(struct mailbox *mb)
+void ogx_mailbox_destroy(struct mailbox *mb)
 {
 	struct msg *m = mb->head;
 
 	while (m) {
 		struct msg *next = m->next;
 
-		msg_free(m);	/* a job finished after the loop stopped */
+		ogx_msg_free(m);	/* a job finished after the loop stopped */
 		m = next;
 	}
 	mb->head = NULL;
@@ -47,11 +47,11 @@ void mailbox_destroy(struct mailbox *mb)
 	mb->efd = -1;
 }
 
-void msg_free(struct msg *m)
+void ogx_msg_free(struct msg *m)
 {
 	ogx_buf_free(&m->data);
 	free(m->rec);
-	job_free(m->job);
+	ogx_job_free(m->job);
 	free(m);
 }
 
@@ -75,7 +75,7 @@ static void wake(struct mailbox *mb)
 		abort();
 }
 
-void mailbox_post(struct mailbox *mb, struct msg *m)
+void ogx_mailbox_post(struct mailbox *mb, struct msg *m)
 {
 	bool w;
 
@@ -86,7 +86,7 @@ void mailbox_post(struct mailbox *mb, struct msg *m)
 		wake(mb);
 }
 
-int mailbox_call(struct mailbox *mb, struct msg *m, bool *done)
+int ogx_mailbox_call(struct mailbox *mb, struct msg *m, bool *done)
 {
 	int err = 0;
 
@@ -106,7 +106,7 @@ int mailbox_call(struct mailbox *mb, struct msg *m, bool *done)
 	return err;
 }
 
-struct msg *mailbox_take(struct mailbox *mb)
+struct msg *ogx_mailbox_take(struct mailbox *mb)
 {
 	struct msg *m;
 
@@ -118,7 +118,7 @@ struct msg *mailbox_take(struct mailbox *mb)
 	return m;
 }
 
-void mailbox_complete(struct mailbox *mb, bool *done)
+void ogx_mailbox_complete(struct mailbox *mb, bool *done)
 {
 	pthread_mutex_lock(&mb->lock);
 	*done = true;
@@ -126,7 +126,7 @@ void mailbox_complete(struct mailbox *mb, bool *done)
 	pthread_mutex_unlock(&mb->lock);
 }
 
-void mailbox_close(struct mailbox *mb)
+void ogx_mailbox_close(struct mailbox *mb)
 {
 	pthread_mutex_lock(&mb->lock);
 	mb->loop_gone = true;
@@ -134,8 +134,8 @@ void mailbox_close(struct mailbox *mb)
 	pthread_mutex_unlock(&mb->lock);
 }
 
-void mailbox_answer(struct mailbox *mb, struct job *j, struct ogx_buf *data, int status,
-		    bool last)
+void ogx_mailbox_answer(struct mailbox *mb, struct job *j, struct ogx_buf *data, int status,
+			bool last)
 {
 	struct msg *m = calloc(1, sizeof(*m));
 
@@ -151,11 +151,11 @@ void mailbox_answer(struct mailbox *mb, struct job *j, struct ogx_buf *data, int
 		m->job = j;
 		m->close = !j->keep_alive;
 	}
-	mailbox_post(mb, m);
+	ogx_mailbox_post(mb, m);
 }
 
-void mailbox_error(struct mailbox *mb, struct job *j, int status, const char *code,
-		   const char *msg)
+void ogx_mailbox_error(struct mailbox *mb, struct job *j, int status, const char *code,
+		       const char *msg)
 {
 	struct ogx_buf body = { 0 }, resp = { 0 };
 
@@ -165,5 +165,5 @@ void mailbox_error(struct mailbox *mb, struct job *j, int status, const char *co
 	ogx_buf_add(&resp, body.p, body.len);
 	ogx_buf_free(&body);
 	j->keep_alive = false;
-	mailbox_answer(mb, j, &resp, status, true);
+	ogx_mailbox_answer(mb, j, &resp, status, true);
 }

@@ -6,10 +6,10 @@
  * it, and handles them in the order posted. Workers never touch a socket,
  * the spool or /dev/ogx themselves.
  *
- *	worker:	mailbox_answer(mb, j, &bytes, 200, true);   // j's last answer
- *		err = mailbox_call(mb, m, &kc->done);       // and wait for the loop
- *	loop:	for (m = mailbox_take(mb); m; m = next) ...
- *		mailbox_complete(mb, &kc->done);
+ *	worker:	ogx_mailbox_answer(mb, j, &bytes, 200, true);   // j's last answer
+ *		err = ogx_mailbox_call(mb, m, &kc->done);       // and wait for the loop
+ *	loop:	for (m = ogx_mailbox_take(mb); m; m = next) ...
+ *		ogx_mailbox_complete(mb, &kc->done);
  */
 #ifndef OGX_SERVE_MAILBOX_H
 #define OGX_SERVE_MAILBOX_H
@@ -47,35 +47,35 @@ struct mailbox {
 	bool loop_gone;
 };
 
-int mailbox_init(struct mailbox *mb);
+int ogx_mailbox_init(struct mailbox *mb);
 /* Close the eventfd and free the messages the loop never took. */
-void mailbox_destroy(struct mailbox *mb);
+void ogx_mailbox_destroy(struct mailbox *mb);
 
 /* Post m (the loop frees it); one wake-up per take, not per message. */
-void mailbox_post(struct mailbox *mb, struct msg *m);
+void ogx_mailbox_post(struct mailbox *mb, struct msg *m);
 /*
- * Post m and wait until the loop sets *done (mailbox_complete): 0, or
+ * Post m and wait until the loop sets *done (ogx_mailbox_complete): 0, or
  * -ESHUTDOWN when the loop has stopped (then m was never taken, or its work
  * never completed).
  */
-int mailbox_call(struct mailbox *mb, struct msg *m, bool *done);
+int ogx_mailbox_call(struct mailbox *mb, struct msg *m, bool *done);
 
 /* Loop: every message posted so far, oldest first. */
-struct msg *mailbox_take(struct mailbox *mb);
+struct msg *ogx_mailbox_take(struct mailbox *mb);
 /* Loop: a call's work is done; its worker goes on. */
-void mailbox_complete(struct mailbox *mb, bool *done);
+void ogx_mailbox_complete(struct mailbox *mb, bool *done);
 /* Loop: stopped; calls waiting or to come get -ESHUTDOWN. */
-void mailbox_close(struct mailbox *mb);
+void ogx_mailbox_close(struct mailbox *mb);
 
 /*
  * Hand response bytes for j's connection to the loop (takes *data, which
  * may be NULL); last: j is done, the loop frees it after sending.
  */
-void mailbox_answer(struct mailbox *mb, struct job *j, struct ogx_buf *data, int status,
-		    bool last);
+void ogx_mailbox_answer(struct mailbox *mb, struct job *j, struct ogx_buf *data, int status,
+			bool last);
 /* An error as j's last answer; the connection closes after it. */
-void mailbox_error(struct mailbox *mb, struct job *j, int status, const char *code,
-		   const char *msg);
-void msg_free(struct msg *m);
+void ogx_mailbox_error(struct mailbox *mb, struct job *j, int status, const char *code,
+		       const char *msg);
+void ogx_msg_free(struct msg *m);
 
 #endif

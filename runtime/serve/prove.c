@@ -43,12 +43,12 @@ static int tee_evidence(struct srv *s, struct ogx_record *recs, size_t n)
 	for (size_t i = 0; i < n; i++)
 		if (recs[i].level == OGX_LEVEL_TEE)
 			tee[k++] = &recs[i];
-	err = kcall_evidence(s, tee, k);
+	err = ogx_kcall_evidence(s, tee, k);
 	free(tee);
 	return err;
 }
 
-void prove_snapshot(struct prover *p)
+void ogx_prove_snapshot(struct prover *p)
 {
 	pthread_mutex_lock(&p->chain_lock);
 	p->chain_next_seq = p->signer.next_seq;
@@ -56,8 +56,8 @@ void prove_snapshot(struct prover *p)
 	pthread_mutex_unlock(&p->chain_lock);
 }
 
-int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
-		 size_t n, bool paid)
+int ogx_prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
+		     size_t n, bool paid)
 {
 	struct prover *p = &s->pv;
 	int err = 0;
@@ -81,17 +81,17 @@ int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGE
 			break;
 		}
 		/* under the signer's lock: the loop gets records in seq order */
-		mailbox_post(&s->mb, m);
+		ogx_mailbox_post(&s->mb, m);
 	}
-	prove_snapshot(p);
+	ogx_prove_snapshot(p);
 	pthread_mutex_unlock(&p->signer_lock);
 	/* the nonces of paid jobs become durable before their answers */
 	if (!err && paid)
-		err = x402_sync(&s->x402);
+		err = ogx_x402_sync(&s->x402);
 	return err;
 }
 
-void prove_release(struct ogx_record *recs, size_t n)
+void ogx_prove_release(struct ogx_record *recs, size_t n)
 {
 	/* only the kernel maps are the records' own: the payments are their jobs' */
 	for (size_t i = 0; i < n; i++) {
@@ -102,7 +102,7 @@ void prove_release(struct ogx_record *recs, size_t n)
 	}
 }
 
-void prove_og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id)
+void ogx_prove_og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id)
 {
 	if (!r) {
 		ogx_buf_str(b, "null");
@@ -117,13 +117,13 @@ void prove_og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t 
 	ogx_buf_printf(b, "\",\"time_ns\":%llu}", (unsigned long long)r->time_ns);
 }
 
-int prove_payment_headers(struct srv *s, struct job *j, const uint8_t *id)
+int ogx_prove_payment_headers(struct srv *s, struct job *j, const uint8_t *id)
 {
 	struct ogx_buf b = { 0 };
 
 	if (!j->paid)
 		return 0;
-	x402_response_headers(&b, &s->cfg->x402, j->paid, id);
+	ogx_x402_response_headers(&b, &s->cfg->x402, j->paid, id);
 	free(j->extra_headers);
 	j->extra_headers = b.oom ? NULL : strndup(b.p, b.len);
 	ogx_buf_free(&b);

@@ -5,9 +5,9 @@
  * spool (commit.c makes them durable before the answers leave), the x402
  * nonces synced; and what an answer says of its record.
  *
- *	err = prove_commit(s, recs, ids, n, paid);
- *	if (!err) ... answers, with prove_og_json() and prove_payment_headers() ...
- *	prove_release(recs, n);		// whatever prove_commit() returned
+ *	err = ogx_prove_commit(s, recs, ids, n, paid);
+ *	if (!err) ... answers, with ogx_prove_og_json() and ogx_prove_payment_headers() ...
+ *	ogx_prove_release(recs, n);		// whatever ogx_prove_commit() returned
  */
 #ifndef OGX_SERVE_PROVE_H
 #define OGX_SERVE_PROVE_H
@@ -46,22 +46,22 @@ struct prover {
  * before it sends any answer posted after this (commit.c); paid jobs' nonces
  * are synced here. Post the answers after it returns 0 (their og member
  * names the evidence from the records' kernel maps), then, whatever it
- * returned, prove_release() the records.
+ * returned, ogx_prove_release() the records.
  */
-int prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
-		 size_t n, bool paid);
-/* Free the kernel maps prove_commit() added to the records. */
-void prove_release(struct ogx_record *recs, size_t n);
+int ogx_prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
+		     size_t n, bool paid);
+/* Free the kernel maps ogx_prove_commit() added to the records. */
+void ogx_prove_release(struct ogx_record *recs, size_t n);
 /* Copy the signer's next seq and head for the loop (signer_lock held, or no workers yet). */
-void prove_snapshot(struct prover *p);
+void ogx_prove_snapshot(struct prover *p);
 /* The "og" member of a response: record id, seq, signature, evidence label. */
-void prove_og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
+void ogx_prove_og_json(struct ogx_buf *b, const struct ogx_record *r, const uint8_t *id);
 /*
  * A paid job's X-PAYMENT-RESPONSE (into j->extra_headers), once the answer
  * is known: id, the record the payment is queued for settlement with, or
  * NULL where the headers leave before the record exists (a stream).
  * -ENOMEM leaves the job without the header.
  */
-int prove_payment_headers(struct srv *s, struct job *j, const uint8_t *id);
+int ogx_prove_payment_headers(struct srv *s, struct job *j, const uint8_t *id);
 
 #endif

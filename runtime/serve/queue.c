@@ -12,7 +12,7 @@
 #include "serve/queue.h"
 #include "util/err.h"
 
-void queue_init(struct queue *q, unsigned int max)
+void ogx_queue_init(struct queue *q, unsigned int max)
 {
 	memset(q, 0, sizeof(*q));
 	pthread_mutex_init(&q->lock, NULL);
@@ -29,7 +29,7 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-int queue_start(struct queue *q, void (*work)(void *arg), void *arg)
+int ogx_queue_start(struct queue *q, void (*work)(void *arg), void *arg)
 {
 	int err;
 
@@ -42,7 +42,7 @@ int queue_start(struct queue *q, void (*work)(void *arg), void *arg)
 	return 0;
 }
 
-void queue_stop(struct queue *q)
+void ogx_queue_stop(struct queue *q)
 {
 	if (!q->started)
 		return;
@@ -57,13 +57,13 @@ void queue_stop(struct queue *q)
 		struct job *j = q->head;
 
 		q->head = j->next;
-		job_free(j);
+		ogx_job_free(j);
 	}
 	q->tail = &q->head;
 	q->depth = 0;
 }
 
-int queue_submit(struct queue *q, struct job *j)
+int ogx_queue_submit(struct queue *q, struct job *j)
 {
 	pthread_mutex_lock(&q->lock);
 	if (q->depth >= q->max) {
@@ -79,7 +79,7 @@ int queue_submit(struct queue *q, struct job *j)
 	return 0;
 }
 
-bool queue_full(struct queue *q)
+bool ogx_queue_full(struct queue *q)
 {
 	bool full;
 
@@ -89,7 +89,7 @@ bool queue_full(struct queue *q)
 	return full;
 }
 
-unsigned int queue_depth(struct queue *q)
+unsigned int ogx_queue_depth(struct queue *q)
 {
 	unsigned int depth;
 
@@ -99,7 +99,7 @@ unsigned int queue_depth(struct queue *q)
 	return depth;
 }
 
-size_t queue_take(struct queue *q, struct job **jobs, size_t max, bool wait)
+size_t ogx_queue_take(struct queue *q, struct job **jobs, size_t max, bool wait)
 {
 	size_t n = 0;
 

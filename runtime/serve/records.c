@@ -152,7 +152,7 @@ static int render_json(const uint8_t *data, size_t len, const uint8_t *id, struc
 	return 0;
 }
 
-int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, struct ogx_buf *out)
+int ogx_records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, struct ogx_buf *out)
 {
 	struct records_index *ri = &s->ri;
 	struct ogx_spool_iter *it;
@@ -184,8 +184,8 @@ int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, stru
 	return err;
 }
 
-int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
-		   struct ogx_buf *out)
+int ogx_records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
+		       struct ogx_buf *out)
 {
 	struct ogx_buf msg = { 0 };
 	uint8_t sig[OGX_SIG_LEN], head[OGX_DIGEST_LEN];
@@ -240,7 +240,7 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	return out->oom ? -ENOMEM : 0;
 }
 
-void records_free(struct records_index *ri)
+void ogx_records_free(struct records_index *ri)
 {
 	free(ri->slot);
 	ri->slot = NULL;

@@ -45,7 +45,7 @@ static unsigned int env_uint(const char *name, unsigned int def, unsigned int lo
 	return (unsigned int)n;
 }
 
-int recvbuf_init(struct recv_ring *r, struct io_uring *ring)
+int ogx_recvbuf_init(struct recv_ring *r, struct io_uring *ring)
 {
 	struct io_uring_buf_reg reg = { 0 };
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
@@ -86,18 +86,18 @@ int recvbuf_init(struct recv_ring *r, struct io_uring *ring)
 	return 0;
 }
 
-const char *recvbuf_data(struct recv_ring *r, unsigned int bid)
+const char *ogx_recvbuf_data(struct recv_ring *r, unsigned int bid)
 {
 	return r->mem + (size_t)bid * r->size;
 }
 
-void recvbuf_put(struct recv_ring *r, unsigned int bid)
+void ogx_recvbuf_put(struct recv_ring *r, unsigned int bid)
 {
 	io_uring_buf_ring_add(r->br, r->mem + (size_t)bid * r->size, r->size, bid, r->mask, 0);
 	io_uring_buf_ring_advance(r->br, 1);
 }
 
-void recvbuf_free(struct recv_ring *r)
+void ogx_recvbuf_free(struct recv_ring *r)
 {
 	if (r->map)
 		munmap(r->map, r->map_len);

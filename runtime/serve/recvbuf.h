@@ -3,10 +3,10 @@
  * The loop's receive buffers (recvbuf.c): one ring-mapped provided-buffer
  * group every recv takes its buffer from when bytes arrive.
  *
- *	recvbuf_init(&rr, &ring);
+ *	ogx_recvbuf_init(&rr, &ring);
  *	sqe->flags |= IOSQE_BUFFER_SELECT; sqe->buf_group = RECV_BGID;
- *	data = recvbuf_data(&rr, bid); ... recvbuf_put(&rr, bid);
- *	io_uring_queue_exit(&ring); recvbuf_free(&rr);
+ *	data = ogx_recvbuf_data(&rr, bid); ... ogx_recvbuf_put(&rr, bid);
+ *	io_uring_queue_exit(&ring); ogx_recvbuf_free(&rr);
  */
 #ifndef OGX_SERVE_RECVBUF_H
 #define OGX_SERVE_RECVBUF_H
@@ -27,11 +27,11 @@ struct recv_ring {
 };
 
 /* Map and register the group on ring. Errors with detail. */
-int recvbuf_init(struct recv_ring *r, struct io_uring *ring);
-const char *recvbuf_data(struct recv_ring *r, unsigned int bid);
+int ogx_recvbuf_init(struct recv_ring *r, struct io_uring *ring);
+const char *ogx_recvbuf_data(struct recv_ring *r, unsigned int bid);
 /* Give buffer bid back to the ring. */
-void recvbuf_put(struct recv_ring *r, unsigned int bid);
+void ogx_recvbuf_put(struct recv_ring *r, unsigned int bid);
 /* After io_uring_queue_exit (which unregisters the group). */
-void recvbuf_free(struct recv_ring *r);
+void ogx_recvbuf_free(struct recv_ring *r);
 
 #endif

@@ -13,8 +13,8 @@ struct op;
 struct ogx_http_req;
 
 /* Answer r, or queue it as a job (the answer then comes from its worker). */
-void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
+void ogx_route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
 /* An attestation's INFO from the module completed: answer it (the caller resumes c). */
-void route_attest_cqe(struct op *op, int res);
+void ogx_route_attest_cqe(struct op *op, int res);
 
 #endif

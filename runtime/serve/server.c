@@ -55,7 +55,7 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 
 	m->srv = s;
 	m->cfg = cfg;
-	queue_init(&m->q, s->cfg->queue_max);
+	ogx_queue_init(&m->q, s->cfg->queue_max);
 	err = ogx_model_probe(cfg->path, &probe);
 	if (!err)
 		err = ogx_sha256_file(m->digest, cfg->path);
@@ -121,7 +121,7 @@ static int attach_slots(struct srv *s)
 
 		if (m->kind != MODEL_LLAMA)
 			continue;
-		err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
+		err = ogx_chat_slots_init(m, s->cfg->streams, s->cfg->threads);
 		if (err)
 			return ogx_fail(err, "%s: %s", m->cfg->path, ogx_errmsg(err));
 	}
@@ -212,7 +212,7 @@ static void free_model(struct model *m)
 		ogx_vk_mlp_free(m->vm);
 		ogx_mlp_free(&m->mlp);
 	} else if (m->loaded_llama) {
-		chat_slots_free(m);
+		ogx_chat_slots_free(m);
 		ogx_vk_llama_free(m->vl);
 		ogx_tokenizer_free(&m->tok);
 		close_llama(m);
@@ -224,8 +224,9 @@ static int start_workers(struct srv *s)
 {
 	for (size_t i = 0; i < s->n_models; i++) {
 		struct model *m = &s->models[i];
-		int err = queue_start(&m->q, m->kind == MODEL_LLAMA ? chat_worker : classify_worker,
-				      m);
+		void (*work)(void *) = m->kind == MODEL_LLAMA ? ogx_chat_worker :
+								 ogx_classify_worker;
+		int err = ogx_queue_start(&m->q, work, m);
 
 		if (err)
 			return err;
@@ -236,7 +237,7 @@ static int start_workers(struct srv *s)
 static void stop_workers(struct srv *s)
 {
 	for (size_t i = 0; i < s->n_models; i++)
-		queue_stop(&s->models[i].q);
+		ogx_queue_stop(&s->models[i].q);
 }
 
 int ogx_serve(const struct ogx_serve_config *cfg)
@@ -287,26 +288,26 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	err = ogx_signer_open(&s->pv.signer, cfg->key, cfg->spool);
 	if (err)
 		goto out;
-	prove_snapshot(&s->pv);
+	ogx_prove_snapshot(&s->pv);
 	ogx_device_cpu(&s->device);
 	err = attach_engines(s);
 	if (err)
 		goto out_signer;
 	open_kmod(s);
 	if (cfg->x402.enabled) {
-		err = x402_open(&s->x402, &cfg->x402, cfg->state);
+		err = ogx_x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)
 			goto out_signer;
 	}
-	err = mailbox_init(&s->mb);
+	err = ogx_mailbox_init(&s->mb);
 	if (err)
 		goto out_x402;
 	err = start_workers(s);
 	if (!err)
-		err = loop_run(s);
+		err = ogx_loop_run(s);
 	stop_workers(s);
 out_x402:
-	x402_close(&s->x402);
+	ogx_x402_close(&s->x402);
 out_signer:
 	if (s->tee.present)
 		ogx_kmod_close(&s->tee.kmod);
@@ -317,8 +318,8 @@ out:
 	for (size_t i = 0; i < s->n_models; i++)
 		free_model(&s->models[i]);
 	ogx_vk_close(s->vk);
-	records_free(&s->ri);
-	mailbox_destroy(&s->mb);	/* messages from jobs finished after the loop stopped */
+	ogx_records_free(&s->ri);
+	ogx_mailbox_destroy(&s->mb);	/* messages from jobs finished after the loop stopped */
 	free(s);
 	return err;
 }

@@ -51,7 +51,7 @@ struct model {
 	struct ogx_device device;	/* what runs it, for its records */
 	/* a classifier */
 	struct ogx_mlp mlp;
-	struct ogx_vk_mlp *vm;		/* int8 classifier on the Vulkan engine, or NULL: CPU */
+	struct ogx_vk_mlp *vm;		/* int8 on the Vulkan engine, or NULL: CPU */
 	/* a Llama model */
 	struct ogx_llama2c ck;		/* llama2.c checkpoint, */
 	struct ogx_llama_gguf gg;	/* or GGUF (gg.g set) */
