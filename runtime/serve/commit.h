@@ -8,9 +8,10 @@
  *
  *	ogx_commit_record(s, m);	// a record message: its bytes for the spool
  *	ogx_commit_answer(s, m);	// a job's last answer: held until durable
- *	ogx_commit_flush(s);	// end of a loop turn: the next group's SQEs
+ *	ogx_commit_flush(s);		// end of a loop turn: the next group's SQEs
  *	ogx_commit_cqe(s, op, res);	// a write or sync completed
- *	while ((m = ogx_commit_released(&s->cm))) deliver(m);  // after each of these
+ *	while ((m = ogx_commit_released(&s->cm)))	// after each of these:
+ *		deliver(m);				// the loop sends it
  */
 #ifndef OGX_SERVE_COMMIT_H
 #define OGX_SERVE_COMMIT_H

@@ -6,8 +6,8 @@
  * it, and handles them in the order posted. Workers never touch a socket,
  * the spool or /dev/ogx themselves.
  *
- *	worker:	ogx_mailbox_answer(mb, j, &bytes, 200, true);   // j's last answer
- *		err = ogx_mailbox_call(mb, m, &kc->done);       // and wait for the loop
+ *	worker:	ogx_mailbox_answer(mb, j, &bytes, 200, true);	// j's last answer
+ *		err = ogx_mailbox_call(mb, m, &kc->done);	// and wait for the loop
  *	loop:	for (m = ogx_mailbox_take(mb); m; m = next) ...
  *		ogx_mailbox_complete(mb, &kc->done);
  */

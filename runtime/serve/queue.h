@@ -3,13 +3,14 @@
  * A model's bounded job queue and its one worker thread (queue.c). The loop
  * submits; the worker takes. The worker is whatever function its owner
  * starts it with (server.c: the classifier's or the Llama model's); it takes
- * jobs until ogx_queue_take() returns none, which happens once the queue stops.
+ * jobs until ogx_queue_take() returns none, which happens once the queue
+ * stops.
  *
  *	ogx_queue_init(&q, max);
- *	ogx_queue_start(&q, work, arg);	// work(arg) on a new thread
- *	ogx_queue_submit(&q, j);		// loop: -EAGAIN when full (429)
- *	n = ogx_queue_take(&q, jobs, max, true);	// worker: 0 when stopping
- *	ogx_queue_stop(&q);			// joins it, frees the jobs never taken
+ *	ogx_queue_start(&q, work, arg);		 // work(arg) on a new thread
+ *	ogx_queue_submit(&q, j);		 // loop: -EAGAIN when full (429)
+ *	n = ogx_queue_take(&q, jobs, max, true); // worker: 0 when stopping
+ *	ogx_queue_stop(&q);			 // joins it, frees the jobs never taken
  */
 #ifndef OGX_SERVE_QUEUE_H
 #define OGX_SERVE_QUEUE_H
