@@ -34,7 +34,11 @@
 #include <string.h>
 
 #include "proof/job.h"
-#include "serve/internal.h"
+#include "serve/chat.h"
+#include "serve/http.h"
+#include "serve/prove.h"
+#include "serve/queue.h"
+#include "serve/server.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -59,13 +63,9 @@ static void post_event(struct srv *s, struct job *j, struct ogx_buf *ev, bool la
 {
 	struct ogx_buf b = { 0 };
 
-	ogx_buf_printf(&b, "%zx\r\ndata: ", ev->len + 8);
-	ogx_buf_add(&b, ev->p, ev->len);
-	ogx_buf_str(&b, "\n\n\r\n");
-	if (last)
-		ogx_buf_str(&b, "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
+	ogx_http_sse_event(&b, ev->p, ev->len, last);
 	ogx_buf_free(ev);
-	post_msg(s, j, &b, 0, last);
+	ogx_mailbox_answer(&s->mb, j, &b, 0, last);
 }
 
 static void post_delta(struct gen_ctx *g, const char *text, size_t len)
@@ -141,7 +141,7 @@ static int prove(struct model *m, struct job *j, const struct ogx_generation *ge
 	r->job_ns = ogx_mono_ns() - j->t_start;
 	r->device = m->device;
 	r->payment = j->payment;
-	return prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
+	return ogx_prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
 }
 
 static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
@@ -178,7 +178,7 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	ogx_buf_printf(&b, ",\"usage\":{\"prompt_tokens\":%zu,\"completion_tokens\":%zu,"
 		       "\"total_tokens\":%zu},\"og\":", gen->n_input, gen->n_output,
 		       gen->n_input + gen->n_output);
-	og_json(&b, r, id);
+	ogx_prove_og_json(&b, r, id);
 	ogx_buf_str(&b, "}");
 	if (j->stream) {
 		post_event(g->m->srv, j, &b, true);
@@ -188,12 +188,12 @@ static void finish(struct gen_ctx *g, const struct ogx_generation *gen,
 	{
 		struct ogx_buf resp = { 0 };
 
-		job_payment_headers(g->m->srv, j, r ? id : NULL);
+		ogx_prove_payment_headers(g->m->srv, j, r ? id : NULL);
 		ogx_http_head(&resp, 200, "application/json", b.len, j->keep_alive,
 			      j->extra_headers);
 		ogx_buf_add(&resp, b.p, b.len);
 		ogx_buf_free(&b);
-		post_msg(g->m->srv, j, &resp, 200, true);
+		ogx_mailbox_answer(&g->m->srv->mb, j, &resp, 200, true);
 	}
 }
 
@@ -223,23 +223,21 @@ static void slot_end(struct model *m, struct slot *sl, int err)
 			sl->gen.gen_ns = ogx_mono_ns() - sl->t1;
 		err = prove(m, j, &sl->gen, &r, id, sl->time_ns, sl->compute_ns);
 		if (!err)
-			finish(&sl->g, &sl->gen, m->srv->record ? &r : NULL, id);
-		prove_release(&r, 1);
+			finish(&sl->g, &sl->gen, m->srv->pv.record ? &r : NULL, id);
+		ogx_prove_release(&r, 1);
 	}
 	if (err == -ECANCELED) {
 		atomic_store(&j->cancelled, true);
-		post_msg(m->srv, j, NULL, 0, true);
+		ogx_mailbox_answer(&m->srv->mb, j, NULL, 0, true);
 	} else if (err && j->stream) {
 		/* the 200 is out: the error is an event, then the stream ends */
 		struct ogx_buf ev = { 0 };
 
-		ogx_buf_str(&ev, "{\"error\":{\"message\":");
-		ogx_buf_json_str(&ev, ogx_errmsg(err), strlen(ogx_errmsg(err)));
-		ogx_buf_str(&ev, ",\"type\":\"server_error\",\"code\":\"internal_error\"}}");
+		ogx_http_error_json(&ev, "server_error", "internal_error", ogx_errmsg(err));
 		j->keep_alive = false;
 		post_event(m->srv, j, &ev, true);
 	} else if (err) {
-		job_error(m->srv, j, 500, "internal_error", ogx_errmsg(err));
+		ogx_mailbox_error(&m->srv->mb, j, 500, "internal_error", ogx_errmsg(err));
 	}
 	ogx_sampler_free(&sl->sampler);
 	ogx_generation_free(&sl->gen);
@@ -268,10 +266,10 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 	if (j->stream) {
 		struct ogx_buf head = { 0 };
 
-		job_payment_headers(m->srv, j, NULL);
+		ogx_prove_payment_headers(m->srv, j, NULL);
 		ogx_http_head(&head, 200, "text/event-stream", (size_t)-1, j->keep_alive,
 			      j->extra_headers);
-		post_msg(m->srv, j, &head, 200, false);
+		ogx_mailbox_answer(&m->srv->mb, j, &head, 200, false);
 	}
 	err = ogx_sampler_init(&sl->sampler, c->vocab_size, &j->gp.sampling);
 	if (!err)
@@ -299,7 +297,7 @@ static int slot_start(struct model *m, struct slot *sl, struct job *j)
 }
 
 /*
- * One chunk (m->prefill_chunk tokens) of sl's prompt into its KV cache, all
+ * One chunk (m->streams.prefill_chunk tokens) of sl's prompt into its KV cache, all
  * but the last prompt token, which is the stream's first joint step. A long
  * prompt so runs a chunk between two steps of the running streams instead
  * of stalling them for all of its length. True while the prompt is not in.
@@ -315,7 +313,7 @@ static bool slot_prefill(struct slot *sl, struct model *m)
 		slot_end(m, sl, -ECANCELED);
 		return true;
 	}
-	n = n < m->prefill_chunk ? n : m->prefill_chunk;
+	n = n < m->streams.prefill_chunk ? n : m->streams.prefill_chunk;
 	if (m->vl)
 		pthread_mutex_lock(&m->srv->vk_lock);
 	t = ogx_mono_ns();
@@ -391,7 +389,7 @@ static void step_device(struct model *m, struct ogx_vk_llama_seq **seqs, const u
 	uint32_t vocab = m->w->cfg.vocab_size;
 
 	for (unsigned int k = 0; k < n; k++)
-		seqs[k] = m->slots[idx[k]].seq;
+		seqs[k] = m->streams.slot[idx[k]].seq;
 	for (unsigned int k0 = 0; k0 < n; k0 += max) {
 		unsigned int cnt = n - k0 < max ? n - k0 : max;
 		const float *logits = NULL;
@@ -405,7 +403,7 @@ static void step_device(struct model *m, struct ogx_vk_llama_seq **seqs, const u
 		t = ogx_mono_ns() - t;
 		pthread_mutex_unlock(&m->srv->vk_lock);
 		for (unsigned int k = k0; k < k0 + cnt; k++) {
-			struct slot *sl = &m->slots[idx[k]];
+			struct slot *sl = &m->streams.slot[idx[k]];
 
 			if (err)
 				slot_end(m, sl, err);
@@ -429,14 +427,14 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act,
 			     struct ogx_vk_llama_seq **seqs, uint32_t *tokens, uint32_t *pos,
 			     unsigned int *idx)
 {
-	struct ogx_llama *lender = &m->slots[0].llama;
+	struct ogx_llama *lender = &m->streams.slot[0].llama;
 	uint32_t vocab = m->w->cfg.vocab_size;
 	unsigned int n = 0;
 	float *logits;
 	uint64_t t;
 
-	for (unsigned int i = 0; i < m->n_slots; i++) {
-		struct slot *sl = &m->slots[i];
+	for (unsigned int i = 0; i < m->streams.n; i++) {
+		struct slot *sl = &m->streams.slot[i];
 
 		if (!sl->j || slot_prefill(sl, m) || !slot_wants_step(m, sl))
 			continue;
@@ -455,7 +453,7 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act,
 	logits = ogx_llama_forward_streams(lender, act, tokens, pos, n);
 	t = ogx_mono_ns() - t;
 	for (unsigned int k = 0; k < n; k++) {
-		struct slot *sl = &m->slots[idx[k]];
+		struct slot *sl = &m->streams.slot[idx[k]];
 
 		if (!logits)
 			slot_end(m, sl, lender->engine_err ? lender->engine_err : -EIO);
@@ -465,22 +463,22 @@ static unsigned int step_all(struct model *m, struct ogx_llama **act,
 	return n;
 }
 
-int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
+int ogx_chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 {
-	m->slots = calloc(n, sizeof(struct slot));
-	if (!m->slots)
+	m->streams.slot = calloc(n, sizeof(struct slot));
+	if (!m->streams.slot)
 		return -ENOMEM;
-	m->n_slots = n;
-	m->prefill_chunk = OGX_LLAMA_BATCH;
+	m->streams.n = n;
+	m->streams.prefill_chunk = OGX_LLAMA_BATCH;
 	if (m->vl) {
 		/* Whole device batches per chunk: the prompt is cut where ogrun generate's is. */
 		uint32_t nt = ogx_vk_llama_batch(m->vl);
 
 		if (nt && nt < OGX_LLAMA_BATCH)
-			m->prefill_chunk = OGX_LLAMA_BATCH / nt * nt;
+			m->streams.prefill_chunk = OGX_LLAMA_BATCH / nt * nt;
 	}
 	for (unsigned int i = 0; i < n; i++) {
-		struct slot *sl = &m->slots[i];
+		struct slot *sl = &m->streams.slot[i];
 		int err;
 
 		if (m->vl) {
@@ -501,48 +499,49 @@ int chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 	return 0;
 }
 
-void chat_slots_free(struct model *m)
+void ogx_chat_slots_free(struct model *m)
 {
-	for (unsigned int i = 0; m->slots && i < m->n_slots; i++) {
-		if (m->slots[i].ready)
-			ogx_llama_fini(&m->slots[i].llama);
-		ogx_vk_llama_seq_free(m->slots[i].seq);
+	for (unsigned int i = 0; m->streams.slot && i < m->streams.n; i++) {
+		if (m->streams.slot[i].ready)
+			ogx_llama_fini(&m->streams.slot[i].llama);
+		ogx_vk_llama_seq_free(m->streams.slot[i].seq);
 	}
-	free(m->slots);
-	m->slots = NULL;
+	free(m->streams.slot);
+	m->streams.slot = NULL;
 }
 
-void chat_worker(struct model *m)
+void ogx_chat_worker(void *model)
 {
-	struct job **jobs = calloc(m->n_slots, sizeof(*jobs));
-	struct ogx_llama **act = calloc(m->n_slots, sizeof(*act));
-	uint32_t *tokens = calloc(m->n_slots, sizeof(*tokens));
-	uint32_t *pos = calloc(m->n_slots, sizeof(*pos));
-	unsigned int *idx = calloc(m->n_slots, sizeof(*idx));
-	struct ogx_vk_llama_seq **seqs = calloc(m->n_slots, sizeof(*seqs));
+	struct model *m = model;
+	struct job **jobs = calloc(m->streams.n, sizeof(*jobs));
+	struct ogx_llama **act = calloc(m->streams.n, sizeof(*act));
+	uint32_t *tokens = calloc(m->streams.n, sizeof(*tokens));
+	uint32_t *pos = calloc(m->streams.n, sizeof(*pos));
+	unsigned int *idx = calloc(m->streams.n, sizeof(*idx));
+	struct ogx_vk_llama_seq **seqs = calloc(m->streams.n, sizeof(*seqs));
 	unsigned int active = 0;
 
 	if (!jobs || !act || !tokens || !pos || !idx || !seqs)
 		abort();
 	for (;;) {
-		unsigned int free_slots = m->n_slots - active, k = 0;
-		size_t n = free_slots ? sched_take(m, jobs, free_slots, active == 0) : 0;
+		unsigned int free_slots = m->streams.n - active, k = 0;
+		size_t n = free_slots ? ogx_queue_take(&m->q, jobs, free_slots, active == 0) : 0;
 
 		if (!n && !active)
 			break; /* stopping */
 		/* New requests join here, between two steps. */
-		for (unsigned int i = 0; i < m->n_slots && k < n; i++) {
-			if (m->slots[i].j)
+		for (unsigned int i = 0; i < m->streams.n && k < n; i++) {
+			if (m->streams.slot[i].j)
 				continue;
-			slot_start(m, &m->slots[i], jobs[k++]);
+			slot_start(m, &m->streams.slot[i], jobs[k++]);
 		}
 		atomic_fetch_add(&m->jobs, n);
 		if (step_all(m, act, seqs, tokens, pos, idx))
 			atomic_fetch_add(&m->batches, 1);
 		/* Finished and cancelled streams have left their slots. */
 		active = 0;
-		for (unsigned int i = 0; i < m->n_slots; i++)
-			active += m->slots[i].j != NULL;
+		for (unsigned int i = 0; i < m->streams.n; i++)
+			active += m->streams.slot[i].j != NULL;
 	}
 	free(jobs);
 	free(act);

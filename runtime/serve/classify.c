@@ -13,7 +13,11 @@
 #include <string.h>
 
 #include "proof/job.h"
-#include "serve/internal.h"
+#include "serve/classify.h"
+#include "serve/http.h"
+#include "serve/prove.h"
+#include "serve/queue.h"
+#include "serve/server.h"
 #include "util/err.h"
 
 static void answer(struct model *m, struct job *j, const void *out, unsigned int n_out,
@@ -36,36 +40,23 @@ static void answer(struct model *m, struct job *j, const void *out, unsigned int
 			       q8 ? (long long)logits[k] : llroundf(probs[k] * 1e6f));
 	sodium_bin2base64(b64, sizeof(b64), out, n_out * 4, sodium_base64_VARIANT_ORIGINAL);
 	ogx_buf_printf(&body, "],\"b64\":\"%s\"},\"og\":", b64);
-	og_json(&body, r, id);
+	ogx_prove_og_json(&body, r, id);
 	ogx_buf_str(&body, "}\n");
-	job_payment_headers(m->srv, j, r ? id : NULL);
+	ogx_prove_payment_headers(m->srv, j, r ? id : NULL);
 	ogx_http_head(&resp, 200, "application/json", body.len, j->keep_alive, j->extra_headers);
 	ogx_buf_add(&resp, body.p, body.len);
 	ogx_buf_free(&body);
 	if (resp.oom) {
 		ogx_buf_free(&resp);
-		post_msg(m->srv, j, NULL, 0, true); /* the loop closes on a job without answer */
+		/* the loop closes on a job without answer */
+		ogx_mailbox_answer(&m->srv->mb, j, NULL, 0, true);
 		return;
 	}
-	post_msg(m->srv, j, &resp, 200, true);
+	ogx_mailbox_answer(&m->srv->mb, j, &resp, 200, true);
 }
 
-/* An error answer from a worker (the loop's conn_error has no access here). */
-void job_error(struct srv *s, struct job *j, int status, const char *code, const char *msg)
-{
-	struct ogx_buf body = { 0 }, resp = { 0 };
-
-	ogx_buf_str(&body, "{\"error\":{\"message\":");
-	ogx_buf_json_str(&body, msg, strlen(msg));
-	ogx_buf_printf(&body, ",\"type\":\"server_error\",\"code\":\"%s\"}}\n", code);
-	ogx_http_head(&resp, status, "application/json", body.len, false, NULL);
-	ogx_buf_add(&resp, body.p, body.len);
-	ogx_buf_free(&body);
-	j->keep_alive = false;
-	post_msg(s, j, &resp, status, true);
-}
-
-void classify_batch(struct model *m, struct job **all, size_t n_all)
+/* One forward pass for the batch, one record per job, then the answers. */
+static void classify_batch(struct model *m, struct job **all, size_t n_all)
 {
 	struct srv *s = m->srv;
 	uint32_t n_in = ogx_mlp_n_in(&m->mlp), n_out = ogx_mlp_n_out(&m->mlp);
@@ -84,7 +75,7 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 		goto fail;
 	for (size_t i = 0; i < n_all; i++) {
 		if (atomic_load(&all[i]->cancelled)) {
-			post_msg(s, all[i], NULL, 0, true);
+			ogx_mailbox_answer(&s->mb, all[i], NULL, 0, true);
 			continue;
 		}
 		memcpy(x + n * n_in, all[i]->input, n_in);
@@ -125,23 +116,40 @@ void classify_batch(struct model *m, struct job **all, size_t n_all)
 		r->payment = jobs[i]->payment;
 		paid |= jobs[i]->payment.present;
 	}
-	err = prove_commit(s, recs, ids, n, paid);
+	err = ogx_prove_commit(s, recs, ids, n, paid);
 	if (err)
 		goto fail;
 	for (size_t i = 0; i < n; i++)
 		answer(m, jobs[i], (uint8_t *)out + i * n_out * 4, n_out,
-		       s->record ? &recs[i] : NULL, ids[i]);
+		       s->pv.record ? &recs[i] : NULL, ids[i]);
 	goto out;
 fail:
 	for (size_t i = 0; i < (filtered ? n : n_all); i++)
-		job_error(s, filtered ? jobs[i] : all[i], 500, "internal_error", ogx_errmsg(err));
+		ogx_mailbox_error(&s->mb, filtered ? jobs[i] : all[i], 500, "internal_error",
+				  ogx_errmsg(err));
 out:
 	if (recs)
-		prove_release(recs, n);
+		ogx_prove_release(recs, n);
 	free(jobs);
 	free(x);
 	free(xf);
 	free(out);
 	free(recs);
 	free(ids);
+}
+
+void ogx_classify_worker(void *model)
+{
+	struct model *m = model;
+	size_t max = m->srv->cfg->batch_max, n;
+	struct job **jobs = calloc(max, sizeof(*jobs));
+
+	if (!jobs)
+		abort();
+	while ((n = ogx_queue_take(&m->q, jobs, max, true)) > 0) {
+		atomic_fetch_add(&m->jobs, n);
+		atomic_fetch_add(&m->batches, 1);
+		classify_batch(m, jobs, n);
+	}
+	free(jobs);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Group commit of proof records on the loop's ring. Workers sign records
- * (prove_commit, under the signer's lock, so the messages carrying them reach
+ * (ogx_prove_commit, under the signer's lock, so the messages carrying them reach
  * the loop in the order of their seq) and hand them to the loop with their
  * answers. The loop appends them to the spool as write SQEs linked
  * (IOSQE_IO_LINK) to one fdatasync, and holds every job's final answer until
@@ -36,7 +36,9 @@
 #include <string.h>
 
 #include "proof/spool.h"
-#include "serve/internal.h"
+#include "serve/commit.h"
+#include "serve/http.h"
+#include "serve/server.h"
 #include "util/err.h"
 
 static int push(struct iovec **v, size_t *n, size_t *cap, struct iovec rec)
@@ -61,26 +63,20 @@ static void free_recs(struct iovec *v, size_t n)
 }
 
 /* The answer claimed a record that is not durable: an error instead. */
-static void fail_answer(struct srv *s, struct msg *m)
+static void fail_answer(struct commit *cm, struct msg *m)
 {
 	struct ogx_buf body = { 0 }, resp = { 0 };
-	const char *msg = s->spool_errmsg;
 
 	if (m->status == 200) {
-		ogx_buf_str(&body, "{\"error\":{\"message\":");
-		ogx_buf_json_str(&body, msg, strlen(msg));
-		ogx_buf_str(&body, ",\"type\":\"server_error\",\"code\":\"internal_error\"}}\n");
+		ogx_http_error_json(&body, "server_error", "internal_error", cm->errmsg);
+		ogx_buf_str(&body, "\n");
 		ogx_http_head(&resp, 500, "application/json", body.len, false, NULL);
 		ogx_buf_add(&resp, body.p, body.len);
 		m->status = 500;
 	} else if (m->status == 0 && m->data.len) {
 		/* a stream's final event: its 200 is out, the error is an event */
-		ogx_buf_str(&body, "{\"error\":{\"message\":");
-		ogx_buf_json_str(&body, msg, strlen(msg));
-		ogx_buf_str(&body, ",\"type\":\"server_error\",\"code\":\"internal_error\"}}");
-		ogx_buf_printf(&resp, "%zx\r\ndata: ", body.len + 8);
-		ogx_buf_add(&resp, body.p, body.len);
-		ogx_buf_str(&resp, "\n\n\r\ne\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
+		ogx_http_error_json(&body, "server_error", "internal_error", cm->errmsg);
+		ogx_http_sse_event(&resp, body.p, body.len, true);
 	} else {
 		return; /* an error or a cancel: it claims no record */
 	}
@@ -94,37 +90,52 @@ static void fail_answer(struct srv *s, struct msg *m)
 	m->close = true;
 }
 
-static void release_parked(struct srv *s)
+static void release(struct commit *cm, struct msg *m)
 {
-	struct commit *cm = &s->cm;
+	if (m->gate > cm->durable)
+		fail_answer(cm, m);
+	m->next = NULL;
+	*cm->released_tail = m;
+	cm->released_tail = &m->next;
+}
 
+static void release_parked(struct commit *cm)
+{
 	while (cm->parked && (cm->parked->gate <= cm->durable || cm->err)) {
 		struct msg *m = cm->parked;
 
 		cm->parked = m->next;
 		if (!cm->parked)
 			cm->parked_tail = &cm->parked;
-		if (m->gate > cm->durable)
-			fail_answer(s, m);
-		msg_deliver(s, m);
+		release(cm, m);
 	}
 }
 
-static void fail(struct srv *s, int err)
+struct msg *ogx_commit_released(struct commit *cm)
 {
-	struct commit *cm = &s->cm;
+	struct msg *m = cm->released;
 
-	if (cm->err)
-		return;
-	snprintf(s->spool_errmsg, sizeof(s->spool_errmsg), "proof spool: %s", ogx_errmsg(err));
-	cm->err = err;
-	atomic_store(&s->spool_failed, true);
-	free_recs(cm->pend, cm->pend_n);
-	cm->pend_n = 0;
-	release_parked(s);
+	if (m) {
+		cm->released = m->next;
+		if (!cm->released)
+			cm->released_tail = &cm->released;
+	}
+	return m;
 }
 
-void commit_record(struct srv *s, struct msg *m)
+static void fail(struct commit *cm, int err)
+{
+	if (cm->err)
+		return;
+	snprintf(cm->errmsg, sizeof(cm->errmsg), "proof spool: %s", ogx_errmsg(err));
+	cm->err = err;
+	atomic_store(&cm->failed, true);
+	free_recs(cm->pend, cm->pend_n);
+	cm->pend_n = 0;
+	release_parked(cm);
+}
+
+void ogx_commit_record(struct srv *s, struct msg *m)
 {
 	struct commit *cm = &s->cm;
 
@@ -133,20 +144,18 @@ void commit_record(struct srv *s, struct msg *m)
 			    (struct iovec){ m->rec, m->rec_len })) {
 		free(m->rec);
 		if (!cm->err)
-			fail(s, ogx_fail(-ENOMEM, "out of memory for a record"));
+			fail(cm, ogx_fail(-ENOMEM, "out of memory for a record"));
 	}
 	m->rec = NULL;
 }
 
-void commit_answer(struct srv *s, struct msg *m)
+void ogx_commit_answer(struct srv *s, struct msg *m)
 {
 	struct commit *cm = &s->cm;
 
 	m->gate = cm->queued;
 	if (m->gate <= cm->durable || cm->err) { /* after a failure nothing is parked */
-		if (m->gate > cm->durable)
-			fail_answer(s, m);
-		msg_deliver(s, m);
+		release(cm, m);
 		return;
 	}
 	m->next = NULL;
@@ -154,10 +163,10 @@ void commit_answer(struct srv *s, struct msg *m)
 	cm->parked_tail = &m->next;
 }
 
-void commit_flush(struct srv *s)
+void ogx_commit_flush(struct srv *s)
 {
 	struct commit *cm = &s->cm;
-	struct ogx_spool *sp = s->signer.spool;
+	struct ogx_spool *sp = s->pv.signer.spool;
 	unsigned int gi = (cm->head + cm->inflight) % COMMIT_GROUPS, k = 0;
 	struct commit_group *g = &cm->g[gi];
 	struct io_uring_sqe *sqe;
@@ -175,7 +184,7 @@ void commit_flush(struct srv *s)
 		struct iovec *t = realloc(g->recs, cap * sizeof(*t));
 
 		if (!t) {
-			fail(s, ogx_fail(-ENOMEM, "out of memory for a record group"));
+			fail(cm, ogx_fail(-ENOMEM, "out of memory for a record group"));
 			return;
 		}
 		g->recs = t;
@@ -191,7 +200,7 @@ void commit_flush(struct srv *s)
 		k++;
 	}
 	if (err) {
-		fail(s, err);
+		fail(cm, err);
 		return;
 	}
 	if (!k)
@@ -206,17 +215,16 @@ void commit_flush(struct srv *s)
 		g->end += cm->g[(cm->head + i) % COMMIT_GROUPS].n;
 	g->end += g->n;
 	g->next_index = g->w[k - 1].first + g->w[k - 1].n;
-	if (io_uring_sq_space_left(&s->ring) < k + 1)
-		io_uring_submit(&s->ring);
+	ring_reserve(&s->loop.ring, k + 1);
 	for (unsigned int i = 0; i < k; i++) {
-		sqe = io_uring_get_sqe(&s->ring);
+		sqe = io_uring_get_sqe(&s->loop.ring);
 		io_uring_prep_writev(sqe, g->w[i].fd, g->w[i].iov, (unsigned int)g->w[i].iovcnt,
 				     g->w[i].off);
 		sqe->flags |= IOSQE_IO_LINK;
 		g->write_op[i] = (struct op){ .type = OP_SPOOL_WRITE, .idx = gi };
 		io_uring_sqe_set_data(sqe, &g->write_op[i]);
 	}
-	sqe = io_uring_get_sqe(&s->ring);
+	sqe = io_uring_get_sqe(&s->loop.ring);
 	io_uring_prep_fsync(sqe, g->w[0].fd, IORING_FSYNC_DATASYNC);
 	g->sync_op = (struct op){ .type = OP_SPOOL_SYNC, .idx = gi };
 	io_uring_sqe_set_data(sqe, &g->sync_op);
@@ -227,7 +235,7 @@ void commit_flush(struct srv *s)
 	cm->inflight++;
 }
 
-void commit_cqe(struct srv *s, struct op *op, int res)
+void ogx_commit_cqe(struct srv *s, struct op *op, int res)
 {
 	struct commit *cm = &s->cm;
 	struct commit_group *g = &cm->g[op->idx];
@@ -247,39 +255,38 @@ void commit_cqe(struct srv *s, struct op *op, int res)
 		return;
 	free_recs(g->recs, g->n);
 	if (g->err)
-		fail(s, ogx_spool_io_failed(s->signer.spool, g->err, g->what));
+		fail(cm, ogx_spool_io_failed(s->pv.signer.spool, g->err, g->what));
 	/* answers go out in order: the oldest groups that are complete */
 	while (cm->inflight && !cm->g[cm->head].ios) {
 		struct commit_group *h = &cm->g[cm->head];
 
 		/* the ack mark before any of the group's answers leaves */
 		if (!cm->err) {
-			int err = ogx_spool_mark_acked(s->signer.spool, h->next_index);
+			int err = ogx_spool_mark_acked(s->pv.signer.spool, h->next_index);
 
 			if (err)
-				fail(s, err);
+				fail(cm, err);
 		}
 		if (!cm->err) {
-			atomic_fetch_add(&s->records, h->end - cm->durable);
-			atomic_fetch_add(&s->commits, 1);
+			atomic_fetch_add(&s->st.records, h->end - cm->durable);
+			atomic_fetch_add(&s->st.commits, 1);
 			cm->durable = h->end;
 		}
 		h->n = 0;
 		cm->head = (cm->head + 1) % COMMIT_GROUPS;
 		cm->inflight--;
 	}
-	release_parked(s);
+	release_parked(cm);
 }
 
-void commit_init(struct srv *s)
+void ogx_commit_init(struct commit *cm)
 {
-	s->cm.parked_tail = &s->cm.parked;
+	cm->parked_tail = &cm->parked;
+	cm->released_tail = &cm->released;
 }
 
-void commit_free(struct srv *s)
+void ogx_commit_free(struct commit *cm)
 {
-	struct commit *cm = &s->cm;
-
 	free_recs(cm->pend, cm->pend_n);
 	free(cm->pend);
 	for (unsigned int i = 0; i < COMMIT_GROUPS; i++) {
@@ -291,9 +298,14 @@ void commit_free(struct srv *s)
 		struct msg *m = cm->parked;
 
 		cm->parked = m->next;
-		ogx_buf_free(&m->data);
-		job_free(m->job);
-		free(m);
+		ogx_msg_free(m);
 	}
 	cm->parked_tail = &cm->parked;
+	while (cm->released) {
+		struct msg *m = cm->released;
+
+		cm->released = m->next;
+		ogx_msg_free(m);
+	}
+	cm->released_tail = &cm->released;
 }

@@ -331,3 +331,19 @@ void ogx_http_head(struct ogx_buf *b, int status, const char *ctype, size_t len,
 		ogx_buf_str(b, extra);
 	ogx_buf_str(b, "\r\n");
 }
+
+void ogx_http_error_json(struct ogx_buf *b, const char *type, const char *code, const char *msg)
+{
+	ogx_buf_str(b, "{\"error\":{\"message\":");
+	ogx_buf_json_str(b, msg, strlen(msg));
+	ogx_buf_printf(b, ",\"type\":\"%s\",\"code\":\"%s\"}}", type, code);
+}
+
+void ogx_http_sse_event(struct ogx_buf *b, const void *data, size_t len, bool last)
+{
+	ogx_buf_printf(b, "%zx\r\ndata: ", len + 8);
+	ogx_buf_add(b, data, len);
+	ogx_buf_str(b, "\n\n\r\n");
+	if (last)
+		ogx_buf_str(b, "e\r\ndata: [DONE]\n\n\r\n0\r\n\r\n");
+}

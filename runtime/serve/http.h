@@ -93,4 +93,12 @@ void ogx_http_head(struct ogx_buf *b, int status, const char *ctype, size_t len,
 		   bool keep_alive, const char *extra);
 const char *ogx_http_reason(int status);
 
+/* An error answer's body, {"error":{"message":msg,"type":type,"code":code}}, no newline. */
+void ogx_http_error_json(struct ogx_buf *b, const char *type, const char *code, const char *msg);
+/*
+ * One server-sent event (data: the JSON) as one HTTP chunk of a chunked
+ * response; last: then the "data: [DONE]" event and the terminating chunk.
+ */
+void ogx_http_sse_event(struct ogx_buf *b, const void *data, size_t len, bool last);
+
 #endif

@@ -7,7 +7,7 @@
  * it, here the loop thread: the executable it measures is this process's,
  * as with an ioctl from the worker. The worker waits holding the signer's
  * lock (the module's log and the spool must list the events in one order),
- * so the loop never takes that lock (records_attest() reads a snapshot).
+ * so the loop never takes that lock (ogx_records_attest() reads a snapshot).
  *
  * A linked chain stops at its first failure: the commands after it complete
  * with -ECANCELED and append nothing. When the loop has stopped, a waiting
@@ -18,13 +18,14 @@
 #include <string.h>
 
 #include "proof/kmod_evidence.h"
-#include "serve/internal.h"
+#include "serve/kcall.h"
+#include "serve/server.h"
 #include "util/err.h"
 
-int kcall_run(struct srv *s, struct kcall *kc)
+/* Hand kc to the loop and wait for its completions. */
+static int kcall_run(struct srv *s, struct kcall *kc)
 {
 	struct msg *m = calloc(1, sizeof(*m));
-	int err = 0;
 
 	if (!m)
 		return -ENOMEM;
@@ -33,32 +34,18 @@ int kcall_run(struct srv *s, struct kcall *kc)
 	kc->done = false;
 	for (unsigned int i = 0; i < kc->n; i++)
 		kc->c[i].res = -ECANCELED;
-	pthread_mutex_lock(&s->msg_lock);
-	if (s->loop_gone) {
-		pthread_mutex_unlock(&s->msg_lock);
-		free(m);
-		return -ESHUTDOWN;
-	}
-	if (msg_append(s, m))
-		loop_wake(s);
-	while (!kc->done && !s->loop_gone)
-		pthread_cond_wait(&s->kcall_cond, &s->msg_lock);
-	if (!kc->done)
-		err = -ESHUTDOWN;
-	pthread_mutex_unlock(&s->msg_lock);
-	return err;
+	return ogx_mailbox_call(&s->mb, m, &kc->done);
 }
 
-void kcall_submit(struct srv *s, struct kcall *kc)
+void ogx_kcall_submit(struct srv *s, struct kcall *kc)
 {
 	/* the whole chain in one submission: a link does not span two */
-	if (io_uring_sq_space_left(&s->ring) < kc->n)
-		io_uring_submit(&s->ring);
+	ring_reserve(&s->loop.ring, kc->n);
 	for (unsigned int i = 0; i < kc->n; i++) {
-		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
+		struct io_uring_sqe *sqe = io_uring_get_sqe(&s->loop.ring);
 		struct kcmd *k = &kc->c[i];
 
-		ogx_kmod_prep_cmd(sqe, s->kmod.fd, k->cmd, k->arg);
+		ogx_kmod_prep_cmd(sqe, s->tee.kmod.fd, k->cmd, k->arg);
 		if (i + 1 < kc->n)
 			sqe->flags |= IOSQE_IO_LINK;
 		k->op = (struct op){ .type = OP_KMOD, .kc = kc };
@@ -66,26 +53,15 @@ void kcall_submit(struct srv *s, struct kcall *kc)
 	}
 }
 
-void kcall_cqe(struct srv *s, struct op *op, int res)
+void ogx_kcall_cqe(struct srv *s, struct op *op, int res)
 {
 	struct kcall *kc = op->kc;
 
-	s->kmod_cmds++;
+	s->tee.cmds++;
 	((struct kcmd *)op)->res = res;
 	if (--kc->left)
 		return;
-	pthread_mutex_lock(&s->msg_lock);
-	kc->done = true;
-	pthread_cond_broadcast(&s->kcall_cond);
-	pthread_mutex_unlock(&s->msg_lock);
-}
-
-void kcall_loop_gone(struct srv *s)
-{
-	pthread_mutex_lock(&s->msg_lock);
-	s->loop_gone = true;
-	pthread_cond_broadcast(&s->kcall_cond);
-	pthread_mutex_unlock(&s->msg_lock);
+	ogx_mailbox_complete(&s->mb, &kc->done);
 }
 
 /* A kcall for n commands, or NULL; the caller sets each command and frees it. */
@@ -105,7 +81,7 @@ static struct kcall *kcall_new(unsigned int n)
  * error no record has evidence; events the module appended before the
  * failure stay in its log, belonging to no record (as with the ioctls).
  */
-int kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
+int ogx_kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n)
 {
 	unsigned int nvec = (n + OGX_EXTEND_VEC_MAX - 1) / OGX_EXTEND_VEC_MAX;
 	struct ogx_extend_vec *vec = calloc(nvec, sizeof(*vec));

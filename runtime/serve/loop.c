@@ -14,178 +14,52 @@
  * reading pauses while CONN_RBUF bytes wait unparsed. Bytes are parsed where
  * the kernel put them; only what is left unparsed is copied into the
  * connection's own buffer, which exists only while it holds something.
+ * What is sent, and the connections themselves, are conn.c's; requests are
+ * answered by route.c; each completion goes to the file that queued it.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "serve/internal.h"
+#include "serve/commit.h"
+#include "serve/conn.h"
+#include "serve/kcall.h"
+#include "serve/loop.h"
+#include "serve/route.h"
+#include "serve/server.h"
 #include "util/err.h"
 
 #define RING_ENTRIES 4096
 
-static void process_input(struct conn *c, const char *fresh, size_t fresh_len);
 static void arm_recv(struct conn *c);
-static void arm_send(struct conn *c);
-
-struct io_uring_sqe *loop_sqe(struct srv *s)
-{
-	struct io_uring_sqe *sqe = io_uring_get_sqe(&s->ring);
-
-	if (!sqe) {
-		io_uring_submit(&s->ring);
-		sqe = io_uring_get_sqe(&s->ring);
-	}
-	return sqe; /* with the queue just flushed, never NULL */
-}
-
-/* Room for an operation and its linked timeout in one submission. */
-static void reserve_pair(struct srv *s)
-{
-	if (io_uring_sq_space_left(&s->ring) < 2)
-		io_uring_submit(&s->ring);
-}
-
-static void conn_free(struct conn *c)
-{
-	if (c->prev)
-		c->prev->next = c->next;
-	else
-		c->s->conn_list = c->next;
-	if (c->next)
-		c->next->prev = c->prev;
-	close(c->fd);
-	ogx_http_parser_free(&c->hp);
-	ogx_buf_free(&c->sending);
-	ogx_buf_free(&c->pending);
-	free(c->rbuf);
-	c->s->conns--;
-	free(c);
-}
-
-static void conn_maybe_free(struct conn *c)
-{
-	if (c->closing && !c->inflight && !c->refs)
-		conn_free(c);
-}
-
-static void conn_close(struct conn *c)
-{
-	if (c->closing)
-		return;
-	c->closing = true;
-	if (c->job) {
-		atomic_store(&c->job->cancelled, true);
-		atomic_fetch_add(&c->s->cancelled, 1);
-	}
-	/* Completes our pending recv (with 0) and send; close(2) follows when
-	 * the ring holds no more operations on the socket and no job will post
-	 * to it. The memory is freed only at the top of the loop
-	 * (conn_maybe_free after each completion), never under a caller. */
-	shutdown(c->fd, SHUT_RDWR);
-}
-
-/* Queue bytes for sending, after whatever is already queued. */
-static void conn_send(struct conn *c, const void *data, size_t len)
-{
-	if (c->closing)
-		return;
-	ogx_buf_add(&c->pending, data, len);
-	if (c->pending.oom) {
-		conn_close(c);
-		return;
-	}
-	arm_send(c);
-}
-
-/* The current request is answered (its bytes queued): on to the next one. */
-static void request_done(struct conn *c, bool keep_alive)
-{
-	c->busy = false;
-	c->sent_continue = false;
-	c->req_start = 0;
-	if (!keep_alive || c->s->stopping) {
-		c->close_after = true;
-		if (!c->send_armed)
-			conn_close(c);
-		return;
-	}
-	ogx_http_next(&c->hp);
-}
-
-void conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
-		  const char *extra)
-{
-	bool keep_alive = c->hp.req.keep_alive && status < 500 && status != 408 &&
-			  status != 413 && status != 431 && !(status == 400 && c->hp.status);
-	struct ogx_buf b = { 0 };
-
-	if (status < HTTP_STATUS_MAX)
-		c->s->statuses[status]++;
-	ogx_http_head(&b, status, ctype, len, keep_alive, extra);
-	ogx_buf_add(&b, body, len);
-	if (b.oom) {
-		ogx_buf_free(&b);
-		conn_close(c);
-		return;
-	}
-	conn_send(c, b.p, b.len);
-	ogx_buf_free(&b);
-	request_done(c, keep_alive);
-}
-
-void conn_error(struct conn *c, int status, const char *type, const char *code,
-		const char *fmt, ...)
-{
-	struct ogx_buf b = { 0 };
-	char msg[512];
-	va_list ap;
-	const char *extra = status == 429 ? "Retry-After: 1\r\n" : NULL;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	ogx_buf_str(&b, "{\"error\":{\"message\":");
-	ogx_buf_json_str(&b, msg, strlen(msg));
-	ogx_buf_printf(&b, ",\"type\":\"%s\",\"code\":\"%s\"}}\n", type, code);
-	if (b.oom) {
-		conn_close(c);
-	} else {
-		conn_respond(c, status, "application/json", b.p, b.len, extra);
-	}
-	ogx_buf_free(&b);
-}
 
 static void parse_error(struct conn *c, int status)
 {
 	switch (status) {
 	case 413:
-		conn_error(c, 413, "invalid_request_error", "body_too_large",
-			   "request body larger than %zu bytes", c->s->cfg->max_body);
+		ogx_conn_error(c, 413, "invalid_request_error", "body_too_large",
+			       "request body larger than %zu bytes", c->s->cfg->max_body);
 		break;
 	case 431:
-		conn_error(c, 431, "invalid_request_error", "headers_too_large",
-			   "request line and headers larger than %d bytes (or one header "
-			   "the server keeps over its limit)", OGX_HTTP_MAX_HEADER);
+		ogx_conn_error(c, 431, "invalid_request_error", "headers_too_large",
+			       "request line and headers larger than %d bytes (or one header "
+			       "the server keeps over its limit)", OGX_HTTP_MAX_HEADER);
 		break;
 	case 503:
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		break;
 	default:
-		conn_error(c, 400, "invalid_request_error", "bad_request",
-			   "malformed HTTP request: %s",
-			   http_errno_description(HTTP_PARSER_ERRNO(&c->hp.hp)));
+		ogx_conn_error(c, 400, "invalid_request_error", "bad_request",
+			       "malformed HTTP request: %s",
+			       http_errno_description(HTTP_PARSER_ERRNO(&c->hp.hp)));
 		break;
 	}
 }
@@ -205,7 +79,7 @@ static void keep_rest(struct conn *c, const char *p, size_t len, size_t off)
 	} else if (rest) {
 		if (!c->rbuf && !(c->rbuf = malloc(CONN_RBUF))) {
 			c->rlen = 0;
-			conn_close(c);
+			ogx_conn_close(c);
 			return;
 		}
 		memcpy(c->rbuf, p + off, rest);
@@ -250,7 +124,7 @@ static void process_input(struct conn *c, const char *fresh, size_t fresh_len)
 		if (status == 1) {
 			c->busy = true;
 			c->t_request = ogx_mono_ns();
-			route_request(c->s, c, &c->hp.req);
+			ogx_route_request(c->s, c, &c->hp.req);
 			continue;
 		}
 		if (status) {
@@ -261,7 +135,7 @@ static void process_input(struct conn *c, const char *fresh, size_t fresh_len)
 			static const char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 
 			c->sent_continue = true;
-			conn_send(c, cont, sizeof(cont) - 1);
+			ogx_conn_send(c, cont, sizeof(cont) - 1);
 		}
 		break;
 	}
@@ -277,15 +151,15 @@ static void arm_recv(struct conn *c)
 
 	if (c->recv_armed || c->starved || c->closing || c->close_after || c->rlen == CONN_RBUF)
 		return;
-	reserve_pair(s);
-	sqe = loop_sqe(s);
+	ring_reserve(&s->loop.ring, 2);
+	sqe = ring_sqe(&s->loop.ring);
 	/*
 	 * The kernel picks the buffer when bytes arrive; the length caps the
 	 * read so that what is kept unparsed never passes CONN_RBUF. Single
 	 * shot: a multishot recv would outlive its linked timeout's meaning.
 	 */
 	want = CONN_RBUF - (unsigned int)c->rlen;
-	io_uring_prep_recv(sqe, c->fd, NULL, want < s->rr.size ? want : s->rr.size, 0);
+	io_uring_prep_recv(sqe, c->fd, NULL, want < s->loop.rr.size ? want : s->loop.rr.size, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = RECV_BGID;
 	io_uring_sqe_set_data(sqe, &c->recv_op);
@@ -308,43 +182,9 @@ static void arm_recv(struct conn *c)
 	c->ts.tv_sec = ms / 1000;
 	c->ts.tv_nsec = (long long)(ms % 1000) * 1000000;
 	sqe->flags |= IOSQE_IO_LINK;
-	sqe = loop_sqe(s);
+	sqe = ring_sqe(&s->loop.ring);
 	io_uring_prep_link_timeout(sqe, &c->ts, 0);
 	io_uring_sqe_set_data(sqe, &c->tmo_op);
-	c->inflight++;
-}
-
-static void arm_send(struct conn *c)
-{
-	struct io_uring_sqe *sqe;
-
-	if (c->send_armed || c->closing)
-		return;
-	if (c->sent == c->sending.len) {
-		struct ogx_buf t = c->sending;
-
-		if (!c->pending.len)
-			return;
-		/* the buffer a send reads from is never reallocated under it */
-		c->sending = c->pending;
-		t.len = 0;
-		c->pending = t;
-		c->sent = 0;
-	}
-	reserve_pair(c->s);
-	sqe = loop_sqe(c->s);
-	io_uring_prep_send(sqe, c->fd, c->sending.p + c->sent, c->sending.len - c->sent,
-			   MSG_NOSIGNAL);
-	io_uring_sqe_set_data(sqe, &c->send_op);
-	c->send_armed = true;
-	c->inflight++;
-	/* a peer that stops reading is dropped after the idle timeout */
-	sqe->flags |= IOSQE_IO_LINK;
-	c->send_ts.tv_sec = c->s->cfg->idle_timeout_ms / 1000;
-	c->send_ts.tv_nsec = (long long)(c->s->cfg->idle_timeout_ms % 1000) * 1000000;
-	sqe = loop_sqe(c->s);
-	io_uring_prep_link_timeout(sqe, &c->send_ts, 0);
-	io_uring_sqe_set_data(sqe, &c->send_tmo_op);
 	c->inflight++;
 }
 
@@ -359,25 +199,25 @@ static void recv_starved(struct conn *c)
 {
 	struct srv *s = c->s;
 
-	s->recv_nobufs++;
+	s->st.recv_nobufs++;
 	c->starved = true;
 	c->inflight++; /* not freed while on the list */
-	c->starved_next = s->starved;
-	s->starved = c;
+	c->starved_next = s->loop.starved;
+	s->loop.starved = c;
 }
 
 static void rearm_starved(struct srv *s)
 {
-	struct conn *c = s->starved;
+	struct conn *c = s->loop.starved;
 
-	s->starved = NULL;
+	s->loop.starved = NULL;
 	while (c) {
 		struct conn *next = c->starved_next;
 
 		c->starved = false;
 		c->inflight--;
 		arm_recv(c);
-		conn_maybe_free(c);
+		ogx_conn_maybe_free(c);
 		c = next;
 	}
 }
@@ -392,7 +232,7 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 	c->recv_armed = false;
 	if (have_buf) {
 		bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		data = recvbuf_data(c->s, bid);
+		data = ogx_recvbuf_data(&c->s->loop.rr, bid);
 	}
 	if (c->closing)
 		goto out;
@@ -403,121 +243,89 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 	if (res == -ECANCELED) { /* the linked timeout fired */
 		if (ogx_http_partial(&c->hp) || c->rlen) {
 			c->busy = true;
-			conn_error(c, 408, "invalid_request_error", "request_timeout",
-				   "request not complete within %u ms",
-				   c->s->cfg->request_timeout_ms);
+			ogx_conn_error(c, 408, "invalid_request_error", "request_timeout",
+				       "request not complete within %u ms",
+				       c->s->cfg->request_timeout_ms);
 		} else {
-			conn_close(c);
+			ogx_conn_close(c);
 		}
 		goto out;
 	}
 	if (res <= 0 || !data) { /* peer gone: its job, if any, is cancelled */
-		conn_close(c);
+		ogx_conn_close(c);
 		goto out;
 	}
 	process_input(c, data, (size_t)res);
 out:
 	/* the rest is copied: the buffer goes back at once (a 0-byte recv took one too) */
 	if (have_buf)
-		recvbuf_put(c->s, bid);
+		ogx_recvbuf_put(&c->s->loop.rr, bid);
 }
 
 static void on_send(struct conn *c, int res)
 {
-	c->send_armed = false;
-	if (c->closing)
-		return;
-	if (res < 0) {
-		conn_close(c);
-		return;
-	}
-	c->sent += (size_t)res;
-	if (c->sent == c->sending.len) {
-		c->sending.len = 0;
-		c->sent = 0;
-	}
-	arm_send(c);
-	if (!c->send_armed && c->close_after && !c->busy)
-		conn_close(c);
-	else if (!c->busy)
+	if (ogx_conn_sent(c, res))
 		process_input(c, NULL, 0);
 }
 
 static void arm_accept(struct srv *s)
 {
-	struct io_uring_sqe *sqe = loop_sqe(s);
+	struct io_uring_sqe *sqe = ring_sqe(&s->loop.ring);
 
-	io_uring_prep_multishot_accept(sqe, s->lfd, NULL, NULL, SOCK_CLOEXEC);
-	io_uring_sqe_set_data(sqe, &s->accept_op);
+	io_uring_prep_multishot_accept(sqe, s->loop.lfd, NULL, NULL, SOCK_CLOEXEC);
+	io_uring_sqe_set_data(sqe, &s->loop.accept_op);
 }
 
 static void on_accept(struct srv *s, struct io_uring_cqe *cqe)
 {
 	struct conn *c;
-	int one = 1;
 
-	if (!(cqe->flags & IORING_CQE_F_MORE) && !s->stopping)
+	if (!(cqe->flags & IORING_CQE_F_MORE) && !s->loop.stopping)
 		arm_accept(s);
 	if (cqe->res < 0)
 		return;
-	if (s->stopping || s->conns >= s->cfg->max_conns ||
-	    !(c = calloc(1, sizeof(*c)))) {
-		s->refused_conns++;
+	if (s->loop.stopping || s->st.conns >= s->cfg->max_conns ||
+	    !(c = ogx_conn_new(s, cqe->res))) {
+		s->st.refused_conns++;
 		close(cqe->res);
 		return;
 	}
-	s->accepted++;
-	s->conns++;
-	c->s = s;
-	c->next = s->conn_list;
-	if (c->next)
-		c->next->prev = c;
-	s->conn_list = c;
-	c->fd = cqe->res;
-	c->recv_op = (struct op){ .type = OP_RECV, .c = c };
-	c->send_op = (struct op){ .type = OP_SEND, .c = c };
-	c->tmo_op = (struct op){ .type = OP_TIMEOUT, .c = c };
-	c->send_tmo_op = (struct op){ .type = OP_TIMEOUT, .c = c };
-	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	ogx_http_parser_init(&c->hp, s->cfg->max_body);
+	s->st.accepted++;
 	arm_recv(c);
 }
 
 static void arm_read(struct srv *s, int fd, void *buf, size_t len, struct op *op)
 {
-	struct io_uring_sqe *sqe = loop_sqe(s);
+	struct io_uring_sqe *sqe = ring_sqe(&s->loop.ring);
 
 	io_uring_prep_read(sqe, fd, buf, len, 0);
 	io_uring_sqe_set_data(sqe, op);
 }
 
-void conn_resume(struct conn *c)
+/* A request answered off the loop's turn: on to the next one. */
+static void resume(struct conn *c)
 {
 	if (!c->closing)
 		process_input(c, NULL, 0);
-	conn_maybe_free(c);
+	ogx_conn_maybe_free(c);
 }
 
-void msg_deliver(struct srv *s, struct msg *m)
+static void deliver(struct srv *s, struct msg *m)
 {
 	struct conn *c = m->conn;
 
-	if (m->status && m->status < HTTP_STATUS_MAX && !c->closing)
-		s->statuses[m->status]++;
-	if (m->data.len)
-		conn_send(c, m->data.p, m->data.len);
-	if (m->job) {
-		job_free(m->job);
-		c->job = NULL;
-		c->refs--;
-		if (!c->closing) {
-			request_done(c, !m->close);
-			process_input(c, NULL, 0);
-		}
-	}
-	ogx_buf_free(&m->data);
-	free(m);
-	conn_maybe_free(c);
+	if (ogx_conn_deliver(s, m))
+		process_input(c, NULL, 0);
+	ogx_conn_maybe_free(c);
+}
+
+/* Answers the spool's group commit let go, in order. */
+static void deliver_released(struct srv *s)
+{
+	struct msg *m;
+
+	while ((m = ogx_commit_released(&s->cm)))
+		deliver(s, m);
 }
 
 /*
@@ -527,30 +335,27 @@ void msg_deliver(struct srv *s, struct msg *m)
  */
 static void on_event(struct srv *s)
 {
-	struct msg *m;
+	struct msg *m = ogx_mailbox_take(&s->mb);
 
-	pthread_mutex_lock(&s->msg_lock);
-	m = s->msgs;
-	s->msgs = NULL;
-	s->msgs_tail = &s->msgs;
-	pthread_mutex_unlock(&s->msg_lock);
 	while (m) {
 		struct msg *next = m->next;
 
 		if (m->kc) {
-			kcall_submit(s, m->kc);
+			ogx_kcall_submit(s, m->kc);
 			free(m);
 		} else if (!m->conn) {
-			commit_record(s, m);
+			ogx_commit_record(s, m);
 			free(m);
-		} else if (m->job && s->record) {
-			commit_answer(s, m);
+			deliver_released(s);
+		} else if (m->job && s->pv.record) {
+			ogx_commit_answer(s, m);
+			deliver_released(s);
 		} else {
-			msg_deliver(s, m);
+			deliver(s, m);
 		}
 		m = next;
 	}
-	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
+	arm_read(s, s->mb.efd, &s->loop.event_val, sizeof(s->loop.event_val), &s->loop.event_op);
 }
 
 static int listen_on(struct srv *s)
@@ -562,12 +367,12 @@ static int listen_on(struct srv *s)
 
 	if (inet_pton(AF_INET, cfg->host, &a.sin_addr) != 1)
 		return ogx_fail(-EINVAL, "--listen: '%s' is not an IPv4 address", cfg->host);
-	s->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (s->lfd < 0)
+	s->loop.lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s->loop.lfd < 0)
 		return ogx_fail(-errno, "socket: %s", strerror(errno));
-	setsockopt(s->lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->lfd, (struct sockaddr *)&a, sizeof(a)) || listen(s->lfd, 4096) ||
-	    getsockname(s->lfd, (struct sockaddr *)&a, &alen))
+	setsockopt(s->loop.lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->loop.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(s->loop.lfd, 4096) ||
+	    getsockname(s->loop.lfd, (struct sockaddr *)&a, &alen))
 		return ogx_fail(-errno, "listen on %s:%u: %s", cfg->host, cfg->port,
 				strerror(errno));
 	printf("listening on %s:%u\n", cfg->host, ntohs(a.sin_port));
@@ -575,18 +380,18 @@ static int listen_on(struct srv *s)
 	return 0;
 }
 
-/* Run the loop until a stop signal. */
-int loop_run(struct srv *s)
+int ogx_loop_run(struct srv *s)
 {
 	struct io_uring_params p = { .flags = IORING_SETUP_CQSIZE, .cq_entries = 4 * RING_ENTRIES };
+	struct loop *l = &s->loop;
 	sigset_t mask;
 	int err;
 
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
-	s->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (s->sigfd < 0)
+	l->sigfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (l->sigfd < 0)
 		return ogx_fail(-errno, "signalfd: %s", strerror(errno));
 	/*
 	 * Only this thread submits: completions' task work then runs when the
@@ -594,60 +399,69 @@ int loop_run(struct srv *s)
 	 * (kernel 6.1+; older kernels get the plain ring).
 	 */
 	p.flags |= IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
-	err = io_uring_queue_init_params(RING_ENTRIES, &s->ring, &p);
+	err = io_uring_queue_init_params(RING_ENTRIES, &l->ring, &p);
 	if (err == -EINVAL) {
 		p = (struct io_uring_params){ .flags = IORING_SETUP_CQSIZE,
 					      .cq_entries = 4 * RING_ENTRIES };
-		err = io_uring_queue_init_params(RING_ENTRIES, &s->ring, &p);
+		err = io_uring_queue_init_params(RING_ENTRIES, &l->ring, &p);
 	}
 	if (err)
 		return ogx_fail(err, "io_uring: %s", strerror(-err));
-	err = recvbuf_init(s);
+	err = ogx_recvbuf_init(&l->rr, &l->ring);
 	if (!err)
 		err = listen_on(s);
 	if (err)
 		goto out;
-	s->accept_op.type = OP_ACCEPT;
-	s->event_op.type = OP_EVENT;
-	s->signal_op.type = OP_SIGNAL;
+	l->accept_op.type = OP_ACCEPT;
+	l->event_op.type = OP_EVENT;
+	l->signal_op.type = OP_SIGNAL;
 	arm_accept(s);
-	arm_read(s, s->efd, &s->event_val, sizeof(s->event_val), &s->event_op);
-	arm_read(s, s->sigfd, &s->sig, sizeof(s->sig), &s->signal_op);
-	commit_init(s);
+	arm_read(s, s->mb.efd, &l->event_val, sizeof(l->event_val), &l->event_op);
+	arm_read(s, l->sigfd, &l->sig, sizeof(l->sig), &l->signal_op);
+	ogx_commit_init(&s->cm);
 	sd_notify(0, "READY=1");
 	/* on a stop, the group being synced finishes: its answers may go out;
 	 * so does an attestation waiting for the module's INFO */
-	while (!s->stopping || s->cm.inflight || s->attests) {
+	while (!l->stopping || s->cm.inflight || s->tee.attests) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, seen = 0;
 
 		rearm_starved(s);
-		commit_flush(s);
-		err = io_uring_submit_and_wait(&s->ring, 1);
+		ogx_commit_flush(s);
+		deliver_released(s);
+		err = io_uring_submit_and_wait(&l->ring, 1);
 		if (err < 0 && err != -EINTR && err != -EAGAIN && err != -EBUSY) {
 			err = ogx_fail(err, "io_uring_submit_and_wait: %s", strerror(-err));
 			goto out;
 		}
-		io_uring_for_each_cqe(&s->ring, head, cqe) {
+		io_uring_for_each_cqe(&l->ring, head, cqe) {
 			struct op *op = io_uring_cqe_get_data(cqe);
 
 			seen++;
 			switch (op->type) {
 			case OP_ACCEPT: on_accept(s, cqe); break;
 			case OP_RECV: op->c->inflight--; on_recv(op->c, cqe);
-				conn_maybe_free(op->c); break;
+				ogx_conn_maybe_free(op->c); break;
 			case OP_SEND: op->c->inflight--; on_send(op->c, cqe->res);
-				conn_maybe_free(op->c); break;
-			case OP_TIMEOUT: op->c->inflight--; conn_maybe_free(op->c); break;
+				ogx_conn_maybe_free(op->c); break;
+			case OP_TIMEOUT: op->c->inflight--; ogx_conn_maybe_free(op->c); break;
 			case OP_EVENT: on_event(s); break;
-			case OP_SIGNAL: s->stopping = true; break;
+			case OP_SIGNAL: l->stopping = true; break;
 			case OP_SPOOL_WRITE:
-			case OP_SPOOL_SYNC: commit_cqe(s, op, cqe->res); break;
-			case OP_KMOD: kcall_cqe(s, op, cqe->res); break;
-			case OP_ATTEST: op->c->inflight--; attest_cqe(op, cqe->res); break;
+			case OP_SPOOL_SYNC: ogx_commit_cqe(s, op, cqe->res);
+				deliver_released(s); break;
+			case OP_KMOD: ogx_kcall_cqe(s, op, cqe->res); break;
+			case OP_ATTEST: {
+				struct conn *c = op->c;
+
+				c->inflight--;
+				ogx_route_attest_cqe(op, cqe->res);
+				resume(c);
+				break;
+			}
 			}
 		}
-		io_uring_cq_advance(&s->ring, seen);
+		io_uring_cq_advance(&l->ring, seen);
 	}
 	sd_notify(0, "STOPPING=1");
 	err = 0;
@@ -655,16 +469,16 @@ out:
 	/* Workers waiting on ogx.ko commands give up; then the ring goes, and
 	 * the connections still open are closed unanswered (nothing completes
 	 * on them any more; a job still queued or running is freed by
-	 * sched_stop() or with its last message). Records already committed
+	 * ogx_queue_stop() or with its last message). Records already committed
 	 * stay in the spool. */
-	kcall_loop_gone(s);
-	io_uring_queue_exit(&s->ring);
-	while (s->conn_list)
-		conn_free(s->conn_list);
-	recvbuf_free(s);
-	commit_free(s);
-	close(s->sigfd);
-	if (s->lfd >= 0)
-		close(s->lfd);
+	ogx_mailbox_close(&s->mb);
+	io_uring_queue_exit(&l->ring);
+	while (l->conn_list)
+		ogx_conn_free(l->conn_list);
+	ogx_recvbuf_free(&l->rr);
+	ogx_commit_free(&s->cm);
+	close(l->sigfd);
+	if (l->lfd >= 0)
+		close(l->lfd);
 	return err;
 }

@@ -15,8 +15,8 @@
 #include "proof/kmod.h"
 #include "proof/kmod_evidence.h"
 #include "proof/spool.h"
-#include "serve/internal.h"
 #include "serve/records.h"
+#include "serve/server.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -35,49 +35,49 @@ static struct rec_slot *slot_for(struct rec_slot *t, size_t cap, const uint8_t *
 			return &t[i];
 }
 
-static int index_add(struct srv *s, const uint8_t *id, uint64_t index)
+static int index_add(struct records_index *ri, const uint8_t *id, uint64_t index)
 {
 	struct rec_slot *sl;
 
-	if (2 * (s->ri_n + 1) > s->ri_cap) {
-		size_t cap = s->ri_cap ? 2 * s->ri_cap : 1024;
+	if (2 * (ri->n + 1) > ri->cap) {
+		size_t cap = ri->cap ? 2 * ri->cap : 1024;
 		struct rec_slot *t = calloc(cap, sizeof(*t));
 
 		if (!t)
 			return -ENOMEM;
-		for (size_t i = 0; i < s->ri_cap; i++)
-			if (s->ri[i].index_plus1)
-				*slot_for(t, cap, s->ri[i].id) = s->ri[i];
-		free(s->ri);
-		s->ri = t;
-		s->ri_cap = cap;
+		for (size_t i = 0; i < ri->cap; i++)
+			if (ri->slot[i].index_plus1)
+				*slot_for(t, cap, ri->slot[i].id) = ri->slot[i];
+		free(ri->slot);
+		ri->slot = t;
+		ri->cap = cap;
 	}
-	sl = slot_for(s->ri, s->ri_cap, id);
+	sl = slot_for(ri->slot, ri->cap, id);
 	if (!sl->index_plus1)
-		s->ri_n++;
+		ri->n++;
 	memcpy(sl->id, id, OGX_DIGEST_LEN);
 	sl->index_plus1 = index + 1;
 	return 0;
 }
 
 /* Index the records appended since the last scan. */
-static int index_scan(struct srv *s)
+static int index_scan(struct records_index *ri, const char *spool)
 {
 	struct ogx_spool_iter *it;
 	const uint8_t *data;
 	uint8_t id[OGX_DIGEST_LEN];
 	uint64_t index;
 	size_t len;
-	int err = ogx_spool_iter_open(&it, s->cfg->spool, s->ri_next, 0);
+	int err = ogx_spool_iter_open(&it, spool, ri->next, 0);
 
 	if (err)
 		return err;
 	while ((err = ogx_spool_iter_next(it, &index, &data, &len)) == 1) {
 		ogx_record_digest(data, len, id);
-		err = index_add(s, id, index);
+		err = index_add(ri, id, index);
 		if (err)
 			break;
-		s->ri_next = index + 1;
+		ri->next = index + 1;
 	}
 	ogx_spool_iter_close(it);
 	return err;
@@ -152,20 +152,21 @@ static int render_json(const uint8_t *data, size_t len, const uint8_t *id, struc
 	return 0;
 }
 
-int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, struct ogx_buf *out)
+int ogx_records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, struct ogx_buf *out)
 {
+	struct records_index *ri = &s->ri;
 	struct ogx_spool_iter *it;
-	struct rec_slot *sl = s->ri_cap ? slot_for(s->ri, s->ri_cap, id) : NULL;
+	struct rec_slot *sl = ri->cap ? slot_for(ri->slot, ri->cap, id) : NULL;
 	const uint8_t *data;
 	uint64_t index;
 	size_t len;
 	int err;
 
 	if (!sl || !sl->index_plus1) {
-		err = index_scan(s);
+		err = index_scan(ri, s->cfg->spool);
 		if (err)
 			return err == -ENOENT ? -ENOENT : err;
-		sl = s->ri_cap ? slot_for(s->ri, s->ri_cap, id) : NULL;
+		sl = ri->cap ? slot_for(ri->slot, ri->cap, id) : NULL;
 		if (!sl || !sl->index_plus1)
 			return -ENOENT;
 	}
@@ -183,8 +184,8 @@ int records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json, stru
 	return err;
 }
 
-int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
-		   struct ogx_buf *out)
+int ogx_records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
+		       struct ogx_buf *out)
 {
 	struct ogx_buf msg = { 0 };
 	uint8_t sig[OGX_SIG_LEN], head[OGX_DIGEST_LEN];
@@ -194,10 +195,10 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	char module[256];
 
 	/* the snapshot, not the signer: a worker may hold its lock waiting on the loop */
-	pthread_mutex_lock(&s->chain_lock);
-	next_seq = s->chain_next_seq;
-	memcpy(head, s->chain_head, OGX_DIGEST_LEN);
-	pthread_mutex_unlock(&s->chain_lock);
+	pthread_mutex_lock(&s->pv.chain_lock);
+	next_seq = s->pv.chain_next_seq;
+	memcpy(head, s->pv.chain_head, OGX_DIGEST_LEN);
+	pthread_mutex_unlock(&s->pv.chain_lock);
 	if (!info) {
 		snprintf(module, sizeof(module), "absent");
 	} else {
@@ -209,27 +210,27 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	}
 	/* The signed statement: line-oriented text, documented in serve.md. */
 	ogx_buf_printf(&msg, "ogx-attestation-v1\nnonce=%s\nnode=", nonce);
-	ogx_buf_hex(&msg, s->signer.key.pk, OGX_PK_LEN);
+	ogx_buf_hex(&msg, s->pv.signer.key.pk, OGX_PK_LEN);
 	ogx_buf_printf(&msg, "\ntime_ns=%" PRIu64 "\nnext_seq=%" PRIu64 "\nhead=", now, next_seq);
 	ogx_buf_hex(&msg, head, OGX_DIGEST_LEN);
 	ogx_buf_str(&msg, "\nruntime=");
-	ogx_buf_hex(&msg, s->signer.runtime, OGX_DIGEST_LEN);
+	ogx_buf_hex(&msg, s->pv.signer.runtime, OGX_DIGEST_LEN);
 	ogx_buf_printf(&msg, "\nmodule=%s\nlevels=vanilla%s%s\n", module, info ? "," : "",
 		       info ? tee : "");
 	if (msg.oom) {
 		ogx_buf_free(&msg);
 		return -ENOMEM;
 	}
-	ogx_key_sign(&s->signer.key, sig, msg.p, msg.len);
+	ogx_key_sign(&s->pv.signer.key, sig, msg.p, msg.len);
 	ogx_buf_str(out, "{\"statement\":");
 	ogx_buf_json_str(out, msg.p, msg.len);
 	ogx_buf_str(out, ",\"node\":\"");
-	ogx_buf_hex(out, s->signer.key.pk, OGX_PK_LEN);
+	ogx_buf_hex(out, s->pv.signer.key.pk, OGX_PK_LEN);
 	ogx_buf_printf(out, "\",\"nonce\":\"%s\",\"time_ns\":%" PRIu64 ",\"chain\":{\"next_seq\":%"
 		       PRIu64 ",\"head\":\"", nonce, now, next_seq);
 	ogx_buf_hex(out, head, OGX_DIGEST_LEN);
 	ogx_buf_str(out, "\"},\"runtime\":\"");
-	ogx_buf_hex(out, s->signer.runtime, OGX_DIGEST_LEN);
+	ogx_buf_hex(out, s->pv.signer.runtime, OGX_DIGEST_LEN);
 	ogx_buf_printf(out, "\",\"module\":\"%s\",\"levels\":[\"vanilla\"%s%s%s],"
 		       "\"signature\":\"", module, info ? ",\"" : "", info ? tee : "",
 		       info ? "\"" : "");
@@ -239,9 +240,9 @@ int records_attest(struct srv *s, const char *nonce, const struct ogx_info *info
 	return out->oom ? -ENOMEM : 0;
 }
 
-void records_free(struct srv *s)
+void ogx_records_free(struct records_index *ri)
 {
-	free(s->ri);
-	s->ri = NULL;
-	s->ri_n = s->ri_cap = 0;
+	free(ri->slot);
+	ri->slot = NULL;
+	ri->n = ri->cap = 0;
 }

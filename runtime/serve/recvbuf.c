@@ -26,7 +26,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "serve/internal.h"
+#include "serve/recvbuf.h"
 #include "util/err.h"
 
 static unsigned int env_uint(const char *name, unsigned int def, unsigned int lo,
@@ -45,9 +45,8 @@ static unsigned int env_uint(const char *name, unsigned int def, unsigned int lo
 	return (unsigned int)n;
 }
 
-int recvbuf_init(struct srv *s)
+int ogx_recvbuf_init(struct recv_ring *r, struct io_uring *ring)
 {
-	struct recv_ring *r = &s->rr;
 	struct io_uring_buf_reg reg = { 0 };
 	size_t page = (size_t)sysconf(_SC_PAGESIZE);
 	int err;
@@ -72,7 +71,7 @@ int recvbuf_init(struct srv *s)
 	reg.ring_addr = (unsigned long)r->br;
 	reg.ring_entries = r->n;
 	reg.bgid = RECV_BGID;
-	err = io_uring_register_buf_ring(&s->ring, &reg, 0);
+	err = io_uring_register_buf_ring(ring, &reg, 0);
 	if (err) {
 		munmap(r->map, r->map_len);
 		r->map = NULL;
@@ -87,23 +86,20 @@ int recvbuf_init(struct srv *s)
 	return 0;
 }
 
-const char *recvbuf_data(struct srv *s, unsigned int bid)
+const char *ogx_recvbuf_data(struct recv_ring *r, unsigned int bid)
 {
-	return s->rr.mem + (size_t)bid * s->rr.size;
+	return r->mem + (size_t)bid * r->size;
 }
 
-void recvbuf_put(struct srv *s, unsigned int bid)
+void ogx_recvbuf_put(struct recv_ring *r, unsigned int bid)
 {
-	struct recv_ring *r = &s->rr;
-
 	io_uring_buf_ring_add(r->br, r->mem + (size_t)bid * r->size, r->size, bid, r->mask, 0);
 	io_uring_buf_ring_advance(r->br, 1);
 }
 
-/* After io_uring_queue_exit (which unregisters the group). */
-void recvbuf_free(struct srv *s)
+void ogx_recvbuf_free(struct recv_ring *r)
 {
-	if (s->rr.map)
-		munmap(s->rr.map, s->rr.map_len);
-	s->rr.map = NULL;
+	if (r->map)
+		munmap(r->map, r->map_len);
+	r->map = NULL;
 }

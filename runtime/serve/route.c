@@ -15,8 +15,12 @@
 #include <unistd.h>
 
 #include "proof/kmod.h"
-#include "serve/internal.h"
+#include "serve/chat_parse.h"
+#include "serve/conn.h"
+#include "serve/queue.h"
 #include "serve/records.h"
+#include "serve/route.h"
+#include "serve/server.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -34,9 +38,9 @@ static void respond_buf(struct conn *c, int status, const char *ctype, struct og
 			const char *extra)
 {
 	if (b->oom)
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 	else
-		conn_respond(c, status, ctype, b->p, b->len, extra);
+		ogx_conn_respond(c, status, ctype, b->p, b->len, extra);
 	ogx_buf_free(b);
 }
 
@@ -56,8 +60,8 @@ static void get_models(struct srv *s, struct conn *c)
 			       (unsigned long long)(s->started_ns / 1000000000ull), m->digest_hex,
 			       m->kind == MODEL_MLP ? "classifier" : "llm",
 			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions",
-			       (unsigned long long)m->cfg->price, s->have_kmod ? ",\"" : "",
-			       s->have_kmod ? s->tee_label : "", s->have_kmod ? "\"" : "");
+			       (unsigned long long)m->cfg->price, s->tee.present ? ",\"" : "",
+			       s->tee.present ? s->tee.label : "", s->tee.present ? "\"" : "");
 	}
 	ogx_buf_str(&b, "]}\n");
 	respond_buf(c, 200, "application/json", &b, NULL);
@@ -69,9 +73,9 @@ static void get_metrics(struct srv *s, struct conn *c)
 
 	ogx_buf_str(&b, "# TYPE ogx_http_responses_total counter\n");
 	for (int i = 100; i < HTTP_STATUS_MAX; i++)
-		if (s->statuses[i])
+		if (s->st.statuses[i])
 			ogx_buf_printf(&b, "ogx_http_responses_total{code=\"%d\"} %llu\n", i,
-				       (unsigned long long)s->statuses[i]);
+				       (unsigned long long)s->st.statuses[i]);
 	ogx_buf_printf(&b, "# TYPE ogx_connections gauge\nogx_connections %u\n"
 		       "# TYPE ogx_connections_accepted_total counter\n"
 		       "ogx_connections_accepted_total %llu\n"
@@ -82,23 +86,20 @@ static void get_metrics(struct srv *s, struct conn *c)
 		       "# TYPE ogx_jobs_cancelled_total counter\nogx_jobs_cancelled_total %llu\n"
 		       "# TYPE ogx_recv_nobufs_total counter\nogx_recv_nobufs_total %llu\n"
 		       "# TYPE ogx_kmod_uring_cmds_total counter\nogx_kmod_uring_cmds_total %llu\n",
-		       s->conns, (unsigned long long)s->accepted,
-		       (unsigned long long)s->refused_conns, (unsigned long long)s->records,
-		       (unsigned long long)s->commits, (unsigned long long)s->cancelled,
-		       (unsigned long long)s->recv_nobufs, (unsigned long long)s->kmod_cmds);
+		       s->st.conns, (unsigned long long)s->st.accepted,
+		       (unsigned long long)s->st.refused_conns, (unsigned long long)s->st.records,
+		       (unsigned long long)s->st.commits, (unsigned long long)s->st.cancelled,
+		       (unsigned long long)s->st.recv_nobufs, (unsigned long long)s->tee.cmds);
 	/* the levels served, by the evidence their records carry */
 	ogx_buf_str(&b, "# TYPE ogx_level_offered gauge\nogx_level_offered{level=\"vanilla\"} 1\n");
-	if (s->have_kmod)
-		ogx_buf_printf(&b, "ogx_level_offered{level=\"%s\"} 1\n", s->tee_label);
+	if (s->tee.present)
+		ogx_buf_printf(&b, "ogx_level_offered{level=\"%s\"} 1\n", s->tee.label);
 	ogx_buf_str(&b, "# TYPE ogx_queue_depth gauge\n# TYPE ogx_jobs_total counter\n"
 		    "# TYPE ogx_batches_total counter\n# TYPE ogx_jobs_rejected_total counter\n");
 	for (size_t i = 0; i < s->n_models; i++) {
 		struct model *m = &s->models[i];
-		unsigned int depth;
+		unsigned int depth = ogx_queue_depth(&m->q);
 
-		pthread_mutex_lock(&m->lock);
-		depth = m->depth;
-		pthread_mutex_unlock(&m->lock);
 		ogx_buf_printf(&b, "ogx_queue_depth{model=\"%s\"} %u\n"
 			       "ogx_jobs_total{model=\"%s\"} %llu\n"
 			       "ogx_batches_total{model=\"%s\"} %llu\n"
@@ -123,20 +124,20 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 	if (!name)
 		return 0;
 	if (ogx_level_parse(name, level)) {
-		conn_error(c, 400, INVALID, "invalid_level",
-			   "level '%s' is not one of vanilla, tee, zkml", name);
+		ogx_conn_error(c, 400, INVALID, "invalid_level",
+			       "level '%s' is not one of vanilla, tee, zkml", name);
 		return -1;
 	}
-	if (*level == OGX_LEVEL_TEE && !s->have_kmod) {
-		conn_error(c, 400, INVALID, "level_unavailable",
-			   "level tee needs the ogx kernel module (%s), which this node does "
-			   "not have; the request was not run at a lower level", OGX_KMOD_DEV);
+	if (*level == OGX_LEVEL_TEE && !s->tee.present) {
+		ogx_conn_error(c, 400, INVALID, "level_unavailable",
+			       "level tee needs the ogx kernel module (%s), which this node does "
+			       "not have; the request was not run at a lower level", OGX_KMOD_DEV);
 		return -1;
 	}
 	if (*level == OGX_LEVEL_ZKML) {
-		conn_error(c, 400, INVALID, "level_unavailable",
-			   "level zkml needs a ZK prover, which this node does not have; the "
-			   "request was not run at a lower level");
+		ogx_conn_error(c, 400, INVALID, "level_unavailable",
+			       "level zkml needs a ZK prover, which this node does not have; the "
+			       "request was not run at a lower level");
 		return -1;
 	}
 	return 0;
@@ -159,26 +160,26 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 	} else if (r->payment_version < 0) {
 		rej.code = "invalid_payload";
 		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
-	} else if (!x402_decode(r->payment, r->payment_version, &p, &rej) &&
-		   !x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
+	} else if (!ogx_x402_decode(r->payment, r->payment_version, &p, &rej) &&
+		   !ogx_x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
 		/* X-PAYMENT-RESPONSE is written with the answer: it names the record */
 		j->paid = malloc(sizeof(*j->paid));
-		if (!j->paid || x402_evidence(cfg, &p, &j->payment)) {
-			conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		if (!j->paid || ogx_x402_evidence(cfg, &p, &j->payment)) {
+			ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 			return -1;
 		}
 		*j->paid = p;
 		return 0;
 	}
-	x402_required_body(&body, cfg, price, r->path, rej.code);
+	ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
 	/* the sentence goes in the v1 body's error; the code is what clients test */
 	ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
-	x402_required_header(&hdr, cfg, price, r->path, rej.code);
+	ogx_x402_required_header(&hdr, cfg, price, r->path, rej.code);
 	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej.msg);
 	if (hdr.oom || body.oom)
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 	else
-		conn_respond(c, 402, "application/json", body.p, body.len, hdr.p);
+		ogx_conn_respond(c, 402, "application/json", body.p, body.len, hdr.p);
 	ogx_buf_free(&body);
 	ogx_buf_free(&hdr);
 	return -1;
@@ -193,7 +194,7 @@ static int parse_input(struct conn *c, json_t *in, uint32_t n_in, uint8_t **out)
 	long long scale = 1;
 
 	if (!px) {
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		return -1;
 	}
 	if (json_is_string(b64)) {
@@ -201,34 +202,34 @@ static int parse_input(struct conn *c, json_t *in, uint32_t n_in, uint8_t **out)
 
 		if (sodium_base642bin(px, n_in, s, strlen(s), NULL, &len, NULL,
 				      sodium_base64_VARIANT_ORIGINAL) || len != n_in) {
-			conn_error(c, 400, INVALID, "invalid_input",
-				   "input.b64: want base64 of %u bytes (uint8 pixels)", n_in);
+			ogx_conn_error(c, 400, INVALID, "invalid_input",
+				       "input.b64: want base64 of %u bytes (uint8 pixels)", n_in);
 			goto fail;
 		}
 		*out = px;
 		return 0;
 	}
 	if (!json_is_array(v)) {
-		conn_error(c, 400, INVALID, "invalid_input",
-			   "input: want {\"value\": [%u integers], \"decimals\": 0} or {\"b64\": ...}",
-			   n_in);
+		ogx_conn_error(c, 400, INVALID, "invalid_input",
+			       "input: want {\"value\": [%u integers], \"decimals\": 0} or {\"b64\": ...}",
+			       n_in);
 		goto fail;
 	}
 	if (json_object_get(in, "decimals")) {
 		json_t *d = json_object_get(in, "decimals");
 
 		if (!json_is_integer(d) || json_integer_value(d) < 0 || json_integer_value(d) > 18) {
-			conn_error(c, 400, INVALID, "invalid_input",
-				   "input.decimals: want an integer from 0 to 18");
+			ogx_conn_error(c, 400, INVALID, "invalid_input",
+				       "input.decimals: want an integer from 0 to 18");
 			goto fail;
 		}
 		for (long long k = 0; k < json_integer_value(d); k++)
 			scale *= 10;
 	}
 	if (json_array_size(v) != n_in) {
-		conn_error(c, 400, INVALID, "invalid_input",
-			   "input.value: the model takes %u values, got %zu", n_in,
-			   json_array_size(v));
+		ogx_conn_error(c, 400, INVALID, "invalid_input",
+			       "input.value: the model takes %u values, got %zu", n_in,
+			       json_array_size(v));
 		goto fail;
 	}
 	for (uint32_t k = 0; k < n_in; k++) {
@@ -236,9 +237,9 @@ static int parse_input(struct conn *c, json_t *in, uint32_t n_in, uint8_t **out)
 		long long x = json_is_integer(e) ? json_integer_value(e) : -1;
 
 		if (x < 0 || x % scale || x / scale > 255) {
-			conn_error(c, 400, INVALID, "invalid_input",
-				   "input.value[%u]: want a uint8 pixel (0..255 at the given "
-				   "decimals)", k);
+			ogx_conn_error(c, 400, INVALID, "invalid_input",
+				       "input.value[%u]: want a uint8 pixel (0..255 at the given "
+				       "decimals)", k);
 			goto fail;
 		}
 		px[k] = (uint8_t)(x / scale);
@@ -255,7 +256,7 @@ static struct job *new_job(struct conn *c, struct model *m, enum job_kind kind)
 	struct job *j = calloc(1, sizeof(*j));
 
 	if (!j) {
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		return NULL;
 	}
 	j->kind = kind;
@@ -266,18 +267,19 @@ static struct job *new_job(struct conn *c, struct model *m, enum job_kind kind)
 	return j;
 }
 
-static void queue_full(struct srv *s, struct conn *c, struct model *m)
+static void refuse_full(struct srv *s, struct conn *c, struct model *m)
 {
 	atomic_fetch_add(&m->rejected, 1);
-	conn_error(c, 429, "rate_limit_error", "queue_full",
-		   "model '%s' has %u jobs waiting; retry later", m->cfg->name, s->cfg->queue_max);
+	ogx_conn_error(c, 429, "rate_limit_error", "queue_full",
+		       "model '%s' has %u jobs waiting; retry later", m->cfg->name,
+		       s->cfg->queue_max);
 }
 
 static void submit(struct srv *s, struct conn *c, struct job *j)
 {
-	if (sched_submit(s, j)) {
-		queue_full(s, c, j->model);
-		job_free(j);
+	if (ogx_queue_submit(&j->model->q, j)) {
+		refuse_full(s, c, j->model);
+		ogx_job_free(j);
 		return;
 	}
 	c->job = j;
@@ -291,14 +293,14 @@ static json_t *json_body(struct conn *c, struct ogx_http_req *r)
 	json_t *body;
 
 	if (!strstr(r->content_type, "application/json")) {
-		conn_error(c, 415, INVALID, "unsupported_media_type",
-			   "want Content-Type: application/json");
+		ogx_conn_error(c, 415, INVALID, "unsupported_media_type",
+			       "want Content-Type: application/json");
 		return NULL;
 	}
 	body = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &e);
 	if (!body || !json_is_object(body)) {
-		conn_error(c, 400, INVALID, "invalid_json", "body is not a JSON object: %s",
-			   body ? "not an object" : e.text);
+		ogx_conn_error(c, 400, INVALID, "invalid_json", "body is not a JSON object: %s",
+			       body ? "not an object" : e.text);
 		json_decref(body);
 		return NULL;
 	}
@@ -313,19 +315,20 @@ static struct model *body_model(struct srv *s, struct conn *c, json_t *body,
 	struct model *m;
 
 	if (!json_is_string(name)) {
-		conn_error(c, 400, INVALID, "missing_model", "body.model: want a model name");
+		ogx_conn_error(c, 400, INVALID, "missing_model", "body.model: want a model name");
 		return NULL;
 	}
 	m = find_model(s, json_string_value(name));
 	if (!m) {
-		conn_error(c, 404, INVALID, "model_not_found", "model '%s' is not served here",
-			   json_string_value(name));
+		ogx_conn_error(c, 404, INVALID, "model_not_found", "model '%s' is not served here",
+			       json_string_value(name));
 		return NULL;
 	}
 	if (m->kind != kind) {
-		conn_error(c, 400, INVALID, "wrong_model_kind", "model '%s' is %s; use %s",
-			   m->cfg->name, m->kind == MODEL_MLP ? "a classifier" : "a language model",
-			   m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions");
+		ogx_conn_error(c, 400, INVALID, "wrong_model_kind", "model '%s' is %s; use %s",
+			       m->cfg->name,
+			       m->kind == MODEL_MLP ? "a classifier" : "a language model",
+			       m->kind == MODEL_MLP ? "/v1/infer" : "/v1/chat/completions");
 		return NULL;
 	}
 	return m;
@@ -352,16 +355,22 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 		if (parse_input(c, json_object_get(body, "input"), ogx_mlp_n_in(&m->mlp), &j->input))
 			goto out;
 		j->input_len = ogx_mlp_n_in(&m->mlp);
-	} else if (chat_parse(s, c, r, j, body)) {
-		goto out;
+	} else {
+		struct chat_parse_error e;
+
+		if (ogx_chat_parse(j, body, m->w->cfg.seq_len, &e)) {
+			ogx_conn_error(c, e.status, e.status >= 500 ? "server_error" : INVALID,
+				       e.code, "%s", e.message);
+			goto out;
+		}
 	}
 	/*
 	 * Payment last: a request refused for any other reason costs nothing,
 	 * a full queue included (the loop is the only producer, so a queue with
 	 * room now still has room at submit).
 	 */
-	if (sched_full(m)) {
-		queue_full(s, c, m);
+	if (ogx_queue_full(&m->q)) {
+		refuse_full(s, c, m);
 		goto out;
 	}
 	if (take_payment(s, c, r, j))
@@ -369,7 +378,7 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 	submit(s, c, j);
 	j = NULL;
 out:
-	job_free(j);
+	ogx_job_free(j);
 	json_decref(body);
 }
 
@@ -385,33 +394,32 @@ static void attest_answer(struct srv *s, struct conn *c, const char *nonce,
 {
 	struct ogx_buf b = { 0 };
 
-	if (records_attest(s, nonce, info, &b))
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+	if (ogx_records_attest(s, nonce, info, &b))
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 	else
 		respond_buf(c, 200, "application/json", &b, NULL);
 }
 
-void attest_cqe(struct op *op, int res)
+void ogx_route_attest_cqe(struct op *op, int res)
 {
 	struct attest *a = (struct attest *)op;
 	struct conn *c = op->c;
 
-	c->s->kmod_cmds++;
-	c->s->attests--;
+	c->s->tee.cmds++;
+	c->s->tee.attests--;
 	if (!c->closing) {
 		if (res < 0)
-			conn_error(c, 503, "server_error", "module_error", "%s: INFO: %s",
-				   OGX_KMOD_DEV, strerror(-res));
+			ogx_conn_error(c, 503, "server_error", "module_error", "%s: INFO: %s",
+				       OGX_KMOD_DEV, strerror(-res));
 		else
 			attest_answer(c->s, c, a->nonce, &a->info);
 	}
 	free(a);
-	conn_resume(c);
 }
 
 /*
  * With the module, its INFO (chain head, events) goes into the statement:
- * a uring_cmd on the loop's ring, answered in attest_cqe().
+ * a uring_cmd on the loop's ring, answered in ogx_route_attest_cqe().
  */
 static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *r)
 {
@@ -421,26 +429,26 @@ static void get_attestation(struct srv *s, struct conn *c, struct ogx_http_req *
 
 	if (!ogx_http_query(r, "nonce", nonce, sizeof(nonce)) || !nonce[0] ||
 	    strspn(nonce, "0123456789abcdefABCDEF") != strlen(nonce)) {
-		conn_error(c, 400, INVALID, "invalid_nonce",
-			   "want ?nonce= with 1 to 128 hex digits");
+		ogx_conn_error(c, 400, INVALID, "invalid_nonce",
+			       "want ?nonce= with 1 to 128 hex digits");
 		return;
 	}
-	if (!s->have_kmod) {
+	if (!s->tee.present) {
 		attest_answer(s, c, nonce, NULL);
 		return;
 	}
 	a = calloc(1, sizeof(*a));
 	if (!a) {
-		conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 		return;
 	}
-	sqe = loop_sqe(s);
+	sqe = ring_sqe(&s->loop.ring);
 	strcpy(a->nonce, nonce);
 	a->op = (struct op){ .type = OP_ATTEST, .c = c };
-	ogx_kmod_prep_cmd(sqe, s->kmod.fd, OGX_IOCTL_INFO, &a->info);
+	ogx_kmod_prep_cmd(sqe, s->tee.kmod.fd, OGX_IOCTL_INFO, &a->info);
 	io_uring_sqe_set_data(sqe, &a->op);
 	c->inflight++;
-	s->attests++;
+	s->tee.attests++;
 }
 
 static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, const char *hex)
@@ -451,20 +459,20 @@ static void get_record(struct srv *s, struct conn *c, struct ogx_http_req *r, co
 	int err;
 
 	if (strlen(hex) != 2 * OGX_DIGEST_LEN || ogx_unhex(id, OGX_DIGEST_LEN, hex)) {
-		conn_error(c, 400, INVALID, "invalid_record_id", "want 64 hex digits");
+		ogx_conn_error(c, 400, INVALID, "invalid_record_id", "want 64 hex digits");
 		return;
 	}
-	err = records_get(s, id, json, &b);
+	err = ogx_records_get(s, id, json, &b);
 	if (err == -ENOENT)
-		conn_error(c, 404, INVALID, "record_not_found", "no record %s in this node's spool",
-			   hex);
+		ogx_conn_error(c, 404, INVALID, "record_not_found",
+			       "no record %s in this node's spool", hex);
 	else if (err)
-		conn_error(c, 500, "server_error", "spool_error", "%s", ogx_errmsg(err));
+		ogx_conn_error(c, 500, "server_error", "spool_error", "%s", ogx_errmsg(err));
 	else
 		respond_buf(c, 200, json ? "application/json" : "application/cbor", &b, NULL);
 }
 
-void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r)
+void ogx_route_request(struct srv *s, struct conn *c, struct ogx_http_req *r)
 {
 	static const struct {
 		const char *path;
@@ -489,11 +497,12 @@ void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r)
 		if (routes[i].method == HTTP_GET && !get)
 			goto not_allowed_get;
 		if (routes[i].method == HTTP_POST && r->method != HTTP_POST) {
-			conn_error(c, 405, INVALID, "method_not_allowed", "%s takes POST", p);
+			ogx_conn_error(c, 405, INVALID, "method_not_allowed", "%s takes POST", p);
 			return;
 		}
 		switch (i) {
-		case 0: conn_respond(c, 200, "application/json", "{\"status\":\"ok\"}\n", 16, NULL);
+		case 0: ogx_conn_respond(c, 200, "application/json", "{\"status\":\"ok\"}\n", 16,
+					 NULL);
 			return;
 		case 1: get_metrics(s, c); return;
 		case 2: get_models(s, c); return;
@@ -503,8 +512,8 @@ void route_request(struct srv *s, struct conn *c, struct ogx_http_req *r)
 		case 6: get_attestation(s, c, r); return;
 		}
 	}
-	conn_error(c, 404, INVALID, "not_found", "no endpoint %s", p);
+	ogx_conn_error(c, 404, INVALID, "not_found", "no endpoint %s", p);
 	return;
 not_allowed_get:
-	conn_error(c, 405, INVALID, "method_not_allowed", "%s takes GET", p);
+	ogx_conn_error(c, 405, INVALID, "method_not_allowed", "%s takes GET", p);
 }

@@ -1,25 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Putting the server together: models, signer, x402 state, workers, loop. */
+/*
+ * Putting the server together: models, signer, module, x402 state, the
+ * mailbox, a worker per model, then the loop; taken apart in reverse. The
+ * one place that knows which worker serves which kind of model.
+ */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "model/llama2c.h"
 #include "model/matvec.h"
 #include "model/mlp_gguf.h"
 #include "model/probe.h"
 #include "proof/kmod_evidence.h"
-#include "serve/internal.h"
-#include "serve/records.h"
+#include "serve/chat.h"
+#include "serve/classify.h"
+#include "serve/loop.h"
+#include "serve/server.h"
 #include "vk/describe.h"
 #include "util/err.h"
 #include "util/hex.h"
-
-int loop_run(struct srv *s);
 
 void ogx_serve_config_init(struct ogx_serve_config *c)
 {
@@ -53,6 +55,7 @@ static int load_model(struct srv *s, struct model *m, const struct ogx_serve_mod
 
 	m->srv = s;
 	m->cfg = cfg;
+	ogx_queue_init(&m->q, s->cfg->queue_max);
 	err = ogx_model_probe(cfg->path, &probe);
 	if (!err)
 		err = ogx_sha256_file(m->digest, cfg->path);
@@ -118,7 +121,7 @@ static int attach_slots(struct srv *s)
 
 		if (m->kind != MODEL_LLAMA)
 			continue;
-		err = chat_slots_init(m, s->cfg->streams, s->cfg->threads);
+		err = ogx_chat_slots_init(m, s->cfg->streams, s->cfg->threads);
 		if (err)
 			return ogx_fail(err, "%s: %s", m->cfg->path, ogx_errmsg(err));
 	}
@@ -184,19 +187,19 @@ static int attach_engines(struct srv *s)
 static void open_kmod(struct srv *s)
 {
 	struct ogx_info info;
-	int err = ogx_kmod_open(&s->kmod, NULL);
+	int err = ogx_kmod_open(&s->tee.kmod, NULL);
 
 	if (!err) {
-		err = ogx_kmod_info(&s->kmod, &info);
+		err = ogx_kmod_info(&s->tee.kmod, &info);
 		if (err) {
 			err = ogx_fail(err, "%s: INFO: %s", OGX_KMOD_DEV, strerror(-err));
-			ogx_kmod_close(&s->kmod);
+			ogx_kmod_close(&s->tee.kmod);
 		}
 	}
-	s->have_kmod = !err;
-	if (s->have_kmod) {
-		s->tee_label = ogx_evidence_label_node(OGX_LEVEL_TEE, &info);
-		printf("levels vanilla, %s\n", s->tee_label);
+	s->tee.present = !err;
+	if (s->tee.present) {
+		s->tee.label = ogx_evidence_label_node(OGX_LEVEL_TEE, &info);
+		printf("levels vanilla, %s\n", s->tee.label);
 	} else {
 		printf("levels vanilla (no tee: %s)\n", ogx_errmsg(err));
 	}
@@ -209,11 +212,32 @@ static void free_model(struct model *m)
 		ogx_vk_mlp_free(m->vm);
 		ogx_mlp_free(&m->mlp);
 	} else if (m->loaded_llama) {
-		chat_slots_free(m);
+		ogx_chat_slots_free(m);
 		ogx_vk_llama_free(m->vl);
 		ogx_tokenizer_free(&m->tok);
 		close_llama(m);
 	}
+}
+
+/* A worker per model: the classifier's batches, or the Llama model's streams. */
+static int start_workers(struct srv *s)
+{
+	for (size_t i = 0; i < s->n_models; i++) {
+		struct model *m = &s->models[i];
+		void (*work)(void *) = m->kind == MODEL_LLAMA ? ogx_chat_worker :
+								 ogx_classify_worker;
+		int err = ogx_queue_start(&m->q, work, m);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void stop_workers(struct srv *s)
+{
+	for (size_t i = 0; i < s->n_models; i++)
+		ogx_queue_stop(&s->models[i].q);
 }
 
 int ogx_serve(const struct ogx_serve_config *cfg)
@@ -239,16 +263,14 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 		pthread_sigmask(SIG_BLOCK, &mask, NULL);
 	}
 	s->cfg = cfg;
-	s->lfd = s->efd = s->sigfd = -1;
+	s->loop.lfd = s->loop.sigfd = -1;
+	s->mb.efd = -1;
 	s->x402.log_fd = -1;
-	s->msgs_tail = &s->msgs;
 	s->started_ns = ogx_now_ns();
-	s->record = !cfg->no_record;
-	pthread_mutex_init(&s->signer_lock, NULL);
-	pthread_mutex_init(&s->msg_lock, NULL);
+	s->pv.record = !cfg->no_record;
+	pthread_mutex_init(&s->pv.signer_lock, NULL);
+	pthread_mutex_init(&s->pv.chain_lock, NULL);
 	pthread_mutex_init(&s->vk_lock, NULL);
-	pthread_mutex_init(&s->chain_lock, NULL);
-	pthread_cond_init(&s->kcall_cond, NULL);
 	if (!cfg->n_models) {
 		err = ogx_fail(-EINVAL, "no models to serve (--model NAME=REF)");
 		goto out;
@@ -263,52 +285,41 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	if (err)
 		goto out;
 	/* Opened even with no_record: the node key signs attestations. */
-	err = ogx_signer_open(&s->signer, cfg->key, cfg->spool);
+	err = ogx_signer_open(&s->pv.signer, cfg->key, cfg->spool);
 	if (err)
 		goto out;
-	chain_snapshot(s);
+	ogx_prove_snapshot(&s->pv);
 	ogx_device_cpu(&s->device);
 	err = attach_engines(s);
 	if (err)
 		goto out_signer;
 	open_kmod(s);
 	if (cfg->x402.enabled) {
-		err = x402_open(&s->x402, &cfg->x402, cfg->state);
+		err = ogx_x402_open(&s->x402, &cfg->x402, cfg->state);
 		if (err)
 			goto out_signer;
 	}
-	s->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (s->efd < 0) {
-		err = ogx_fail(-errno, "eventfd: %s", strerror(errno));
+	err = ogx_mailbox_init(&s->mb);
+	if (err)
 		goto out_x402;
-	}
-	err = sched_start(s);
+	err = start_workers(s);
 	if (!err)
-		err = loop_run(s);
-	sched_stop(s);
-	close(s->efd);
+		err = ogx_loop_run(s);
+	stop_workers(s);
 out_x402:
-	x402_close(&s->x402);
+	ogx_x402_close(&s->x402);
 out_signer:
-	if (s->have_kmod)
-		ogx_kmod_close(&s->kmod);
-	pthread_mutex_lock(&s->signer_lock);
-	ogx_signer_close(&s->signer);
-	pthread_mutex_unlock(&s->signer_lock);
+	if (s->tee.present)
+		ogx_kmod_close(&s->tee.kmod);
+	pthread_mutex_lock(&s->pv.signer_lock);
+	ogx_signer_close(&s->pv.signer);
+	pthread_mutex_unlock(&s->pv.signer_lock);
 out:
 	for (size_t i = 0; i < s->n_models; i++)
 		free_model(&s->models[i]);
 	ogx_vk_close(s->vk);
-	records_free(s);
-	while (s->msgs) {
-		struct msg *m = s->msgs;
-
-		s->msgs = m->next;
-		ogx_buf_free(&m->data);
-		free(m->rec);
-		job_free(m->job);	/* a job finished after the loop stopped */
-		free(m);
-	}
+	ogx_records_free(&s->ri);
+	ogx_mailbox_destroy(&s->mb);	/* messages from jobs finished after the loop stopped */
 	free(s);
 	return err;
 }

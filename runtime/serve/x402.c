@@ -66,8 +66,8 @@ static int u64_field(json_t *o, const char *name, uint64_t *out)
 	return 0;
 }
 
-int x402_decode(const char *header, int version, struct x402_payment *p,
-		struct x402_reject *rej)
+int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
+		    struct x402_reject *rej)
 {
 	size_t hlen = strlen(header), len;
 	uint8_t *raw = malloc(hlen + 1);
@@ -123,7 +123,7 @@ int x402_decode(const char *header, int version, struct x402_payment *p,
 		goto out;
 	}
 	snprintf(p->value, sizeof(p->value), "%s", value);
-	/* the network is checked against ours in x402_accept: keep it here */
+	/* the network is checked against ours in ogx_x402_accept: keep it here */
 	{
 		const char *net = json_string_value(json_object_get(acc, "network"));
 
@@ -140,8 +140,8 @@ out:
 	return err;
 }
 
-void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
-		 uint8_t out[32])
+void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		     uint8_t out[32])
 {
 	static const char domain_type[] = "EIP712Domain(string name,string version,uint256 "
 					  "chainId,address verifyingContract)";
@@ -161,7 +161,7 @@ void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p
 	ogx_keccak256(enc, msg_type, sizeof(msg_type) - 1);
 	ogx_abi_put_addr(enc + 32, p->from);
 	ogx_abi_put_addr(enc + 64, p->to);
-	ogx_abi_put_udec(enc + 96, p->value); /* checked by x402_decode */
+	ogx_abi_put_udec(enc + 96, p->value); /* checked by ogx_x402_decode */
 	ogx_abi_put_uint(enc + 128, p->valid_after);
 	ogx_abi_put_uint(enc + 160, p->valid_before);
 	memcpy(enc + 192, p->nonce, 32);
@@ -193,8 +193,8 @@ static bool high_s(const uint8_t s[32])
 	return memcmp(s, half, 32) > 0;
 }
 
-int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
-		struct x402_reject *rej)
+int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		    struct x402_reject *rej)
 {
 	const struct ogx_x402_config *cfg = x->cfg;
 	char want_net[64], a[OGX_ETH_ADDR_STRLEN];
@@ -238,15 +238,15 @@ int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, ui
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
 			      "signature v must be 27 or 28");
 	sig.y_parity = p->sig[64] >= 27 ? p->sig[64] - 27 : p->sig[64];
-	x402_digest(cfg, p, p->digest);
+	ogx_x402_digest(cfg, p, p->digest);
 	err = ogx_eth_recover(p->digest, &sig, signer);
 	if (err || memcmp(signer, p->from, 20))
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
 			      "signature is not by authorization.from");
-	if (x402_nonce_seen(x, p, false))
+	if (ogx_x402_nonce_seen(x, p, false))
 		return reject(rej, -EPERM, "nonce_already_used",
 			      "this authorization's nonce was already used");
-	err = x402_log(x, p);
+	err = ogx_x402_log(x, p);
 	if (err)
 		return reject(rej, -EPERM, "unexpected_verify_error",
 			      "cannot record the nonce: %s", strerror(-err));
@@ -277,8 +277,8 @@ static void requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, ui
 	ogx_buf_str(b, "}}");
 }
 
-void x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
-			const char *resource, const char *error)
+void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			    const char *resource, const char *error)
 {
 	ogx_buf_printf(b, "{\"x402Version\":1,\"error\":\"%s\",\"accepts\":[", error);
 	requirement(b, cfg, price, resource, 1);
@@ -301,8 +301,8 @@ static void base64_of(struct ogx_buf *out, const struct ogx_buf *in)
 	free(tmp);
 }
 
-void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			  uint64_t price, const char *resource, const char *error)
+void ogx_x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			      uint64_t price, const char *resource, const char *error)
 {
 	struct ogx_buf j = { 0 };
 
@@ -315,8 +315,8 @@ void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 	ogx_buf_free(&j);
 }
 
-void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			   const struct x402_payment *p, const uint8_t *record_id)
+void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			       const struct x402_payment *p, const uint8_t *record_id)
 {
 	struct ogx_buf j = { 0 };
 	char payer[OGX_ETH_ADDR_STRLEN];
@@ -343,8 +343,8 @@ void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 	ogx_buf_free(&j);
 }
 
-int x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
-		  struct ogx_ext *x)
+int ogx_x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		      struct ogx_ext *x)
 {
 	int err = ogx_ext_add_uint(x, 0, (uint64_t)p->version);
 

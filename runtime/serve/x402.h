@@ -10,7 +10,7 @@
  * STATE/x402-nonces (one line per payment) and made durable with the job's
  * record; the file is read back on start, so a replay is refused across
  * restarts. Settlement is ogsubmit's, from the payment evidence in the
- * record (x402_evidence): the spool is the settlement queue.
+ * record (ogx_x402_evidence): the spool is the settlement queue.
  */
 #ifndef OGX_SERVE_X402_H
 #define OGX_SERVE_X402_H
@@ -31,7 +31,7 @@ struct x402_payment {
 	uint64_t valid_after, valid_before;
 	uint8_t nonce[32];
 	uint8_t sig[65];		/* r ‖ s ‖ v */
-	uint8_t digest[32];		/* the EIP-712 digest (set by x402_accept) */
+	uint8_t digest[32];		/* the EIP-712 digest (set by ogx_x402_accept) */
 	char network[64];
 };
 
@@ -52,36 +52,36 @@ struct x402_reject {
 	char msg[200];
 };
 
-int x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir);
-void x402_close(struct x402_state *x);
+int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir);
+void ogx_x402_close(struct x402_state *x);
 /* Make the nonces recorded so far durable. */
-int x402_sync(struct x402_state *x);
+int ogx_x402_sync(struct x402_state *x);
 
 /* x402_nonces.c: has (from, nonce) been used (with add: mark it used)? */
-bool x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add);
-/* Mark p's nonce used and append its line to the log (durable at x402_sync). */
-int x402_log(struct x402_state *x, const struct x402_payment *p);
+bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add);
+/* Mark p's nonce used and append its line to the log (durable at ogx_x402_sync). */
+int ogx_x402_log(struct x402_state *x, const struct x402_payment *p);
 
 /* Decode a header value (base64 of JSON). 0, or -EINVAL with rej filled. */
-int x402_decode(const char *header, int version, struct x402_payment *p,
-		struct x402_reject *rej);
+int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
+		    struct x402_reject *rej);
 
 /*
  * Check p against the configuration, the price and the clock (seconds since
  * the epoch), then record its nonce as used. 0, or -EPERM with rej filled.
  */
-int x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
-		struct x402_reject *rej);
+int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		    struct x402_reject *rej);
 
 /* The EIP-712 digest of a transferWithAuthorization under the configured domain. */
-void x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
-		 uint8_t out[32]);
+void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		     uint8_t out[32]);
 
 /* The 402 answer's body (v1 JSON) and the v2 PAYMENT-REQUIRED header value. */
-void x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
-			const char *resource, const char *error);
-void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			  uint64_t price, const char *resource, const char *error);
+void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			    const char *resource, const char *error);
+void ogx_x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			      uint64_t price, const char *resource, const char *error);
 /*
  * The X-PAYMENT-RESPONSE / PAYMENT-RESPONSE header lines (complete, with
  * CRLF). Settlement is ogsubmit's, later, from the proof record: with
@@ -89,10 +89,10 @@ void x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *cfg,
  * without (the headers of a stream leave before its record exists)
  * "pending" — queued when the stream's record, named in its last event, is.
  */
-void x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
-			   const struct x402_payment *p, const uint8_t *record_id);
+void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+			       const struct x402_payment *p, const uint8_t *record_id);
 /* The record's payment evidence (key 15); Documentation/serve.md lists the entries. */
-int x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
-		  struct ogx_ext *ext);
+int ogx_x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		      struct ogx_ext *ext);
 
 #endif

@@ -73,7 +73,7 @@ static int set_add(struct x402_state *x, const uint8_t key[32])
 	return 0;
 }
 
-bool x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add)
+bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add)
 {
 	static const uint8_t zero[32];
 	uint8_t key[32];
@@ -86,7 +86,7 @@ bool x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool ad
 	return false;
 }
 
-int x402_log(struct x402_state *x, const struct x402_payment *p)
+int ogx_x402_log(struct x402_state *x, const struct x402_payment *p)
 {
 	char line[512], from[41], nonce[65], sig[131], dig[65];
 	uint8_t key[32];
@@ -106,14 +106,14 @@ int x402_log(struct x402_state *x, const struct x402_payment *p)
 	return ogx_write_all(x->log_fd, line, (size_t)n);
 }
 
-int x402_sync(struct x402_state *x)
+int ogx_x402_sync(struct x402_state *x)
 {
 	if (x->log_fd >= 0 && fdatasync(x->log_fd))
 		return ogx_fail(-errno, "x402 nonce log: fdatasync: %s", strerror(errno));
 	return 0;
 }
 
-int x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir)
+int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir)
 {
 	char path[PATH_MAX];
 	uint8_t *data = NULL;
@@ -162,7 +162,7 @@ int x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const cha
 	return ogx_fsync_dir(state_dir);
 }
 
-void x402_close(struct x402_state *x)
+void ogx_x402_close(struct x402_state *x)
 {
 	if (x->log_fd >= 0)
 		close(x->log_fd);

@@ -28,9 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 		return 0;
 	memcpy(hdr, data + 1, len - 1);
 	hdr[len - 1] = 0;
-	if (!x402_decode(hdr, data[0] & 1 ? 2 : 1, &p, &rej)) {
-		x402_digest(&cfg, &p, p.digest);
-		if (x402_evidence(&cfg, &p, &ext))
+	if (!ogx_x402_decode(hdr, data[0] & 1 ? 2 : 1, &p, &rej)) {
+		ogx_x402_digest(&cfg, &p, p.digest);
+		if (ogx_x402_evidence(&cfg, &p, &ext))
 			abort();
 		for (size_t i = 0; i < ext.n; i++)
 			free(ext.e[i].data);

@@ -83,7 +83,7 @@ TEST(decimal_words)
 	ASSERT_EQ(-EINVAL, ogx_abi_put_udec(w, "1000000000000000000000000000000000000000000000000000000000000000000000000000000"));
 }
 
-/* Payment evidence as ogrun serve writes it (x402_evidence, key 15). */
+/* Payment evidence as ogrun serve writes it (ogx_x402_evidence, key 15). */
 static void evidence(struct ogx_record *r, const char *scheme, int skip_key, uint8_t v)
 {
 	struct ogx_eip3009_auth a;
