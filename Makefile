@@ -2,10 +2,12 @@
 # Kbuild lives in Kbuild and kmod/Kbuild. Parts of the build that belong to one
 # area (kmod, chain, vk, ...) are in mk/*.mk fragments, included below.
 #
-#   make            build every binary this machine can build
-#   make check      install deps, build, run every test (TAP through prove)
+#   make            build every binary (installs nothing: names what is missing)
+#   make deps       install the Debian packages the build needs
+#   make check      install what the tests need, build, run every test (TAP through prove)
 #   make check SAN=1  the same tests under ASan + UBSan
-#   make demo       the default job (train, classify 1,000 images, verify)
+#   make demo       install what the demo needs, then the default job (train,
+#                   classify 1,000 images, verify)
 #   make bench      benchmarks: tables on stdout, JSON under build/bench/
 #   make fuzz       each libFuzzer target for FUZZ_SECONDS (default 300)
 #   make install PREFIX=/usr/local
@@ -33,7 +35,14 @@ CFLAGS ?= $(OPT) -g
 ARCHFLAGS ?=
 WARN := -Wall -Wextra -Werror
 CPPFLAGS_ALL := -Iruntime -isystem kmod/uapi -D_GNU_SOURCE
-CFLAGS_ALL = -std=gnu11 $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SANFLAGS) -MMD -MP $(CPPFLAGS_ALL)
+# Determinism of every float result (the CPU engine's bits equal the Vulkan
+# engine's and llama2.c's, whatever the build flags): no contraction of a*b+c
+# into FMA (the kernels that want FMA ask for it, by intrinsics or fmaf()), no
+# fast-math reassociation. After $(CFLAGS), so that `make CFLAGS=...` cannot
+# take them away (tests/e2e/... and `make check-native` check it).
+DETERMINISM := -ffp-contract=off -fno-fast-math
+CFLAGS_ALL = -std=gnu11 $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SANFLAGS) $(DETERMINISM) -MMD -MP \
+	$(CPPFLAGS_ALL)
 LDLIBS_ALL = -lsodium -lcbor -luring -lz -lm -lpthread $(EXTRA_LDLIBS)
 LDFLAGS_ALL = $(SANFLAGS) $(LDFLAGS)
 
@@ -57,18 +66,40 @@ ALL_TARGETS :=
 EXTRA_LDLIBS :=
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps check check-unit check-e2e demo bench fuzz fuzz-smoke install clean style
+.PHONY: all deps check-deps demo-deps check check-run check-unit check-e2e check-native demo \
+	bench fuzz fuzz-smoke install clean style
 
-all: deps-stamp $(TOOLS:%=$(B)/%) $(ALL_TARGETS)
+all: $(TOOLS:%=$(B)/%) $(ALL_TARGETS)
 
-deps: deps-stamp
-deps-stamp: build/.deps-stamp
-build/.deps-stamp: tools/deps tools/install-deps $(wildcard mk/*.deps)
+# Debian packages: the build's (tools/deps, mk/*.deps), the tests' on top
+# (*.check-deps), the demo's (tools/demo.deps). Only `make deps`, `make
+# check` and `make demo` install; plain `make` checks once and names what is
+# missing.
+BUILD_DEPS := tools/deps $(sort $(wildcard mk/*.deps))
+CHECK_DEPS := $(BUILD_DEPS) tools/check.deps $(sort $(wildcard mk/*.check-deps))
+DEMO_DEPS := $(BUILD_DEPS) tools/demo.deps
+
+deps: build/.deps-stamp
+check-deps: build/.check-deps-stamp
+demo-deps: build/.demo-deps-stamp
+build/.deps-stamp: $(BUILD_DEPS) tools/install-deps
 	@mkdir -p build
-	tools/install-deps $(wildcard mk/*.deps)
+	tools/install-deps $(BUILD_DEPS)
+	@touch $@ build/.deps-checked
+build/.check-deps-stamp: $(CHECK_DEPS) tools/install-deps
+	@mkdir -p build
+	tools/install-deps $(CHECK_DEPS)
+	@touch $@ build/.deps-stamp build/.deps-checked
+build/.demo-deps-stamp: $(DEMO_DEPS) tools/install-deps
+	@mkdir -p build
+	tools/install-deps $(DEMO_DEPS)
+	@touch $@ build/.deps-stamp build/.deps-checked
+build/.deps-checked: $(BUILD_DEPS) tools/install-deps
+	@mkdir -p build
+	@tools/install-deps --check $(BUILD_DEPS)
 	@touch $@
 
-$(B)/obj/%.o: %.c | build/.deps-stamp
+$(B)/obj/%.o: %.c | build/.deps-checked
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
@@ -83,7 +114,7 @@ $(B)/$(1): $$($(1)_SRC:%.c=$(B)/obj/%.o) $(B)/libogx.a
 endef
 $(foreach t,$(TOOLS),$(eval $(call tool_rule,$(t))))
 
-$(HARNESS): | build/.deps-stamp
+$(HARNESS): | build/.deps-checked
 	@mkdir -p build/include build/ksrc
 	tar -xJf $(KSRC_TAR) -C build/ksrc --strip-components=1 --wildcards \
 		'*/tools/testing/selftests/kselftest_harness.h' \
@@ -109,7 +140,11 @@ $(B)/bench/%_bench: $(B)/obj/tests/bench/%_bench.o $(B)/libogx.a
 TEST_ENV = OGX_BUILD=$(abspath $(B)) OGX_SRC=$(CURDIR) OGX_MODELS=$(OGX_MODELS) \
 	OGX_SAN=$(SAN)
 
-check: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke
+# make check: the packages first, then everything else in a make that starts after them.
+check: check-deps
+	$(MAKE) --no-print-directory check-run
+
+check-run: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke check-native
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(E2E)
 
 check-unit: all $(UNIT_BIN)
@@ -118,8 +153,20 @@ check-unit: all $(UNIT_BIN)
 check-e2e: all
 	$(TEST_ENV) prove --exec '' $(E2E)
 
-demo: all
+demo: demo-deps
+	$(MAKE) --no-print-directory all
 	$(TEST_ENV) tools/demo
+
+# The CPU engine built with the widest flags a user may choose still gives
+# the bits of the default build and of the Vulkan engine: the tests that
+# compare them, built in build/native with CFLAGS="-O3 -march=native"
+# (DETERMINISM stays on: CFLAGS cannot remove it).
+NATIVE_TESTS := vk_mlp_test vk_upload_test qdot_test mlp_test llama_test sampler_test
+check-native:
+	$(MAKE) --no-print-directory B=build/native SAN= CFLAGS="-O3 -march=native -g" \
+		$(NATIVE_TESTS:%=build/native/tests/%)
+	OGX_BUILD=$(abspath build/native) OGX_SRC=$(CURDIR) OGX_MODELS=$(OGX_MODELS) \
+		prove --exec '' $(NATIVE_TESTS:%=build/native/tests/%)
 
 bench: all $(BENCH_BIN)
 	@mkdir -p build/bench
@@ -128,12 +175,12 @@ bench: all $(BENCH_BIN)
 # libFuzzer targets: runtime rebuilt with clang and the fuzzer instrumentation.
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build/fuzz/%)
-FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(CPPFLAGS_ALL) \
+FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror $(DETERMINISM) $(CPPFLAGS_ALL) \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all
 FUZZ_SECONDS ?= 300
 FUZZ_RUNTIME_OBJ := $(RUNTIME_SRC:%.c=build/fuzz/obj/%.o)
 
-build/fuzz/obj/%.o: %.c | build/.deps-stamp
+build/fuzz/obj/%.o: %.c | build/.deps-checked
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 

@@ -13,7 +13,7 @@ CHAIN_E2E := $(sort $(wildcard tests/e2e/chain-*.t))
 # version 3; Debian's npm package conflicts with NodeSource's nodejs (which
 # bundles npm), so it is installed only when there is no npm at all.
 NPM_STAMP := node_modules/.package-lock.json
-$(NPM_STAMP): package.json package-lock.json | build/.deps-stamp
+$(NPM_STAMP): package.json package-lock.json | build/.deps-checked
 	@command -v npm >/dev/null || { \
 		sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
 		$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm; }

@@ -25,7 +25,7 @@ kmod: build/kmod/$(call kmod_release,$(KDIR))/ogx.ko
 
 kmod-all: $(foreach k,$(KMOD_KDIRS),build/kmod/$(call kmod_release,$(k))/ogx.ko)
 
-build/kmod/%/ogx.ko: $(KMOD_SRC) | build/.deps-stamp
+build/kmod/%/ogx.ko: $(KMOD_SRC) | build/.deps-checked
 	@mkdir -p $(@D)/uapi/linux
 	cp $(filter kmod/%.c kmod/%.h kmod/Kbuild,$(KMOD_SRC)) $(@D)/
 	cp kmod/uapi/linux/ogx.h $(@D)/uapi/linux/

@@ -12,7 +12,7 @@ GLSLC_FLAGS := --target-env=vulkan1.2 -O -Werror
 CPPFLAGS_ALL += -isystem /usr/include/libdrm -Ibuild/gen
 EXTRA_LDLIBS += -lvulkan -ldrm
 
-build/shaders/%.spv: shaders/%.comp | build/.deps-stamp
+build/shaders/%.spv: shaders/%.comp | build/.deps-checked
 	@mkdir -p $(dir $@)
 	$(GLSLC) $(GLSLC_FLAGS) -MD -MF $@.d -o $@ $<
 

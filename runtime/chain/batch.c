@@ -166,7 +166,7 @@ static int bad(const char *what)
 static int get_head(struct dec *d, unsigned int *major, uint64_t *arg)
 {
 	uint8_t ib, ai;
-	size_t n, i;
+	size_t n = 0, i;
 
 	if (!d->left)
 		return bad("truncated");
@@ -197,7 +197,7 @@ static int get_head(struct dec *d, unsigned int *major, uint64_t *arg)
 
 static int get_uint(struct dec *d, uint64_t *v)
 {
-	unsigned int major;
+	unsigned int major = 0;
 	int err = get_head(d, &major, v);
 
 	if (!err && major != 0)
@@ -207,7 +207,7 @@ static int get_uint(struct dec *d, uint64_t *v)
 
 static int get_key(struct dec *d, uint64_t want)
 {
-	uint64_t k;
+	uint64_t k = 0;
 	int err = get_uint(d, &k);
 
 	if (!err && k != want)
@@ -218,8 +218,8 @@ static int get_key(struct dec *d, uint64_t want)
 
 static int get_bstr(struct dec *d, const uint8_t **data, size_t *len)
 {
-	unsigned int major;
-	uint64_t n;
+	unsigned int major = 0;
+	uint64_t n = 0;
 	int err = get_head(d, &major, &n);
 
 	if (err)
@@ -237,8 +237,8 @@ static int get_bstr(struct dec *d, const uint8_t **data, size_t *len)
 
 static int get_fixed(struct dec *d, uint8_t *out, size_t want, const char *what)
 {
-	const uint8_t *p;
-	size_t n;
+	const uint8_t *p = NULL;
+	size_t n = 0;
 	int err = get_bstr(d, &p, &n);
 
 	if (err)
@@ -252,7 +252,7 @@ static int get_fixed(struct dec *d, uint8_t *out, size_t want, const char *what)
 int ogx_batch_decode(const uint8_t *buf, size_t len, struct ogx_batch *b)
 {
 	struct dec d = { buf, len };
-	unsigned int major;
+	unsigned int major = 0;
 	uint64_t n, v, i;
 	int err;
 

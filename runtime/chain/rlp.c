@@ -191,7 +191,7 @@ int ogx_rlp_decode(const uint8_t *in, size_t len, struct ogx_rlp_item *item, siz
 
 int ogx_rlp_next(const struct ogx_rlp_item *list, size_t *off, struct ogx_rlp_item *item)
 {
-	size_t used;
+	size_t used = 0;
 	int err;
 
 	if (!list->is_list)

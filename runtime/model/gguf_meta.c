@@ -138,7 +138,7 @@ int ogx_gguf_get_u64(const struct ogx_gguf *g, const char *key, uint64_t *out)
 
 int ogx_gguf_get_u32(const struct ogx_gguf *g, const char *key, uint32_t *out)
 {
-	uint64_t u;
+	uint64_t u = 0;
 	int err = ogx_gguf_get_u64(g, key, &u);
 
 	if (!err && u > UINT32_MAX)
@@ -209,8 +209,8 @@ int ogx_gguf_get_str(const struct ogx_gguf *g, const char *key, const char **s, 
 
 int ogx_gguf_get_strz(const struct ogx_gguf *g, const char *key, char *buf, size_t size)
 {
-	const char *s;
-	size_t len;
+	const char *s = NULL;
+	size_t len = 0;
 	int err = ogx_gguf_get_str(g, key, &s, &len);
 
 	if (err)

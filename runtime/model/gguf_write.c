@@ -284,7 +284,7 @@ static int emit(struct ogx_gguf_writer *w, int fd, uint8_t *buf, const uint8_t *
 			err = ogx_write_all(fd, (p), (n));		\
 			if (err)					\
 				return err;				\
-		} else {						\
+		} else if (buf) {					\
 			memcpy(buf + pos, (p), (n));			\
 		}							\
 		pos += (n);						\

@@ -64,7 +64,7 @@ static int get_tensor(const struct ogx_gguf *g, const char *name, uint32_t type,
 static int weight_dims(const struct ogx_gguf *g, unsigned int n, uint32_t type, uint32_t type2,
 		       uint32_t *dims)
 {
-	const struct ogx_gguf_tensor *t;
+	const struct ogx_gguf_tensor *t = NULL;
 	char name[32], have[96];
 	int err;
 
@@ -91,7 +91,7 @@ static int weight_dims(const struct ogx_gguf *g, unsigned int n, uint32_t type, 
 static int copy_tensor(const struct ogx_gguf *g, unsigned int n, const char *what, uint32_t type,
 		       uint32_t n_dims, uint64_t ne0, uint64_t ne1, void *dst, size_t bytes)
 {
-	const struct ogx_gguf_tensor *t;
+	const struct ogx_gguf_tensor *t = NULL;
 	uint64_t ne[2] = { ne0, ne1 };
 	char name[48];
 	int err;

@@ -152,7 +152,7 @@ int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence
 	uint8_t digest[OGX_DIGEST_SIZE];
 	const uint8_t *label = NULL;
 	size_t label_len = 0, want = 11;
-	uint64_t u;
+	uint64_t u = 0;
 	int err;
 
 	if (!m->present)

@@ -418,7 +418,7 @@ static int want_key(struct dec *d, uint64_t *key, int64_t *last, const char *wha
 
 static int decode_device(struct dec *d, struct ogx_device *dev)
 {
-	uint64_t n, key = 0, v = 0;
+	uint64_t n = 0, key = 0, v = 0;
 	int64_t last = -1;
 	unsigned int seen = 0;
 	int err = want_map(d, &n, 6, "device");
@@ -469,7 +469,7 @@ static int decode_device(struct dec *d, struct ogx_device *dev)
 
 static int decode_ext(struct dec *d, struct ogx_ext *x, const char *what)
 {
-	uint64_t n, key = 0;
+	uint64_t n = 0, key = 0;
 	int64_t last = -1;
 	struct tok t;
 	int err = want_map(d, &n, OGX_EXT_MAX, what);
@@ -521,7 +521,7 @@ static const char *const key_names[] = {
 
 static int decode_body(struct dec *d, struct ogx_record *r)
 {
-	uint64_t n, key = 0, v = 0;
+	uint64_t n = 0, key = 0, v = 0;
 	int64_t last = -1;
 	uint32_t seen = 0;
 	int err = want_map(d, &n, 20, "record");

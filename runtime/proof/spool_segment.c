@@ -367,7 +367,7 @@ static int corrupt(const struct spool_reader *r, const struct spool_frame *f, ui
 
 int spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f)
 {
-	uint64_t valid_off;
+	uint64_t valid_off = 0;
 	int rc = tail_is_torn(r, f->off, &valid_off);
 
 	if (rc)
