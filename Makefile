@@ -66,7 +66,8 @@ ALL_TARGETS :=
 EXTRA_LDLIBS :=
 -include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all deps check-deps demo-deps check check-run check-unit check-e2e check-native demo \
+.PHONY: all deps check-deps demo-deps check check-run check-unit check-e2e check-native \
+	check-layers demo \
 	bench fuzz fuzz-smoke install clean style
 
 all: $(TOOLS:%=$(B)/%) $(ALL_TARGETS)
@@ -146,6 +147,10 @@ check: check-deps
 
 check-run: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke check-native
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(E2E)
+
+# The layer table of Documentation/architecture.md, and no file cycle in a folder.
+check-layers: all $(UNIT_BIN)
+	tools/layers --table Documentation/architecture.md $(B)/obj
 
 check-unit: all $(UNIT_BIN)
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN)

@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "model/store.h"
-#include "proof/key.h"
+#include "util/home.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/file.h"

@@ -83,22 +83,3 @@ int ogx_sig_verify(const uint8_t pk[OGX_PK_LEN], const uint8_t sig[OGX_SIG_LEN],
 {
 	return crypto_sign_verify_detached(sig, msg, len, pk) ? -EBADMSG : 0;
 }
-
-const char *ogx_home(void)
-{
-	static char buf[4096];
-	const char *h = getenv("OGX_HOME");
-
-	if (h && *h)
-		return h;
-	h = getenv("HOME");
-	snprintf(buf, sizeof(buf), "%s/.local/share/ogx", h && *h ? h : "/var/lib");
-	return buf;
-}
-
-int ogx_default_path(char *out, size_t size, const char *leaf)
-{
-	if ((size_t)snprintf(out, size, "%s/%s", ogx_home(), leaf) >= size)
-		return -ENAMETOOLONG;
-	return 0;
-}

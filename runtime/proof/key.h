@@ -40,8 +40,4 @@ void ogx_key_sign(const struct ogx_key *key, uint8_t sig[OGX_SIG_LEN], const voi
 int ogx_sig_verify(const uint8_t pk[OGX_PK_LEN], const uint8_t sig[OGX_SIG_LEN],
 		   const void *msg, size_t len);
 
-/* Default paths under the node's home: $OGX_HOME, else ~/.local/share/ogx. */
-const char *ogx_home(void);
-int ogx_default_path(char *out, size_t size, const char *leaf);
-
 #endif

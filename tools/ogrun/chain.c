@@ -17,6 +17,7 @@
 
 #include "ogrun.h"
 #include "proof/binding.h"
+#include "util/home.h"
 #include "util/err.h"
 #include "util/hex.h"
 

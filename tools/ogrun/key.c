@@ -7,6 +7,7 @@
 
 #include "ogrun.h"
 #include "proof/key.h"
+#include "util/home.h"
 #include "util/err.h"
 #include "util/file.h"
 #include "util/hex.h"

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "ogrun.h"
+#include "util/home.h"
 #include "util/err.h"
 
 int key_missing(const char *key)

@@ -18,6 +18,7 @@
 #include "ogrun.h"
 #include "proof/key.h"
 #include "serve/serve.h"
+#include "util/home.h"
 #include "util/err.h"
 #include "util/file.h"
 
