@@ -25,7 +25,7 @@ ERR='{"error":{"message":"proof spool: writing records (short write): Input/outp
 # SIGXFSZ ignored, so that the write fails (short, then EFBIG) instead.
 ( trap '' XFSZ; ulimit -f 4; serve_start --model "fashion=$MODEL"; echo "$SERVE_PID $PORT" >"$TMP/srv"; wait "$SERVE_PID"; echo $? >"$TMP/rc" ) &
 SUB=$!
-for _ in $(seq 200); do [ -s "$TMP/srv" ] && break; sleep 0.05; done
+for _ in $(seq 800); do [ -s "$TMP/srv" ] && break; sleep 0.05; done  # serve_start waits up to 30 s
 read -r SERVE_PID PORT <"$TMP/srv"
 SERVE_PIDS="$SERVE_PIDS $SERVE_PID"
 URL=http://127.0.0.1:$PORT
@@ -86,7 +86,7 @@ if command -v wrk >/dev/null; then
 	rm -f "$TMP/srv" "$TMP"/ans.*
 	( trap '' XFSZ; ulimit -f 64; serve_start --model "fashion=$MODEL"; echo "$SERVE_PID $PORT" >"$TMP/srv"; wait "$SERVE_PID" ) &
 	SUB=$!
-	for _ in $(seq 200); do [ -s "$TMP/srv" ] && break; sleep 0.05; done
+	for _ in $(seq 800); do [ -s "$TMP/srv" ] && break; sleep 0.05; done  # serve_start waits up to 30 s
 	read -r SERVE_PID PORT <"$TMP/srv"
 	SERVE_PIDS="$SERVE_PIDS $SERVE_PID"
 	OGX_WRK_OUT=$TMP/ans timeout 60 wrk -t2 -c32 -d2s --timeout 10s \
