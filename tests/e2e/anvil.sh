@@ -93,7 +93,8 @@ with open(sys.argv[2], "w") as f:
 }
 
 ok() { T=$((T + 1)); echo "ok $T - $1"; }
-not_ok() { T=$((T + 1)); FAILED=1; echo "not ok $T - $1"; }
+# A failure is also written to stderr, which prove passes through (CI keeps only that).
+not_ok() { T=$((T + 1)); FAILED=1; echo "not ok $T - $1"; echo "not ok $T - $1 ($(basename "$0"))" >&2; }
 check() { # check DESCRIPTION WANT GOT
 	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; echo "#   want: $2"; echo "#   got:  $3"; fi
 }

@@ -54,6 +54,7 @@ check() {
 	else
 		ok 1 "$1"
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
+		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -6 >&2
 	fi
 }
 

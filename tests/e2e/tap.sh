@@ -18,6 +18,8 @@ ok() { # ok CONDITION-STATUS DESCRIPTION
 		echo "ok $tap_n - $2"
 	else
 		echo "not ok $tap_n - $2"
+		# also on stderr, which prove passes through: CI keeps only that
+		echo "not ok $tap_n - $2 ($(basename "$0"))" >&2
 		tap_fail=$((tap_fail + 1))
 	fi
 }
