@@ -141,6 +141,10 @@ static int bind(struct ogx_signer *p, const char *key_path, const char *spool_di
  * they are the record this signer would sign next (this key, this epoch,
  * the next seq, linked to the last record), they go back into the spool, so
  * that seq keeps the record already signed for it instead of a second one.
+ * Not a paid one: its answer never went out (the client got an error, or
+ * nothing), and a record in the spool is a payment ogsubmit settles. That
+ * one is cut, and its seq signed again (Documentation/proof-record.md,
+ * "Chains and epochs", says what that leaves open).
  */
 static int keep_torn_record(struct ogx_signer *p)
 {
@@ -156,7 +160,7 @@ static int keep_torn_record(struct ogx_signer *p)
 		return 0;
 	ours = !ogx_record_verify(&r) && !memcmp(r.node, p->key.pk, OGX_PK_LEN) &&
 	       r.epoch == p->epoch && r.seq == p->next_seq &&
-	       !memcmp(r.prev, p->prev, OGX_DIGEST_LEN);
+	       !memcmp(r.prev, p->prev, OGX_DIGEST_LEN) && !r.payment.present;
 	ogx_record_free(&r);
 	if (!ours)
 		return 0;
@@ -334,6 +338,19 @@ int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint
 	b.start = ne->start;
 	snprintf(b.path, sizeof(b.path), "%s", real);
 	return ogx_binding_save(key_path, &b);
+}
+
+int ogx_signer_recovery(const struct ogx_signer *p, char *buf, size_t size)
+{
+	if (!p->torn_bytes)
+		return 0;
+	if (p->kept_torn)
+		return snprintf(buf, size, "cut a torn tail of %llu bytes left by a crash (past "
+				"the ack mark: never acknowledged); the record it began with (seq "
+				"%llu), signed whole, was put back", (unsigned long long)p->torn_bytes,
+				(unsigned long long)p->next_seq - 1);
+	return snprintf(buf, size, "cut a torn tail of %llu bytes left by a crash (past the ack "
+			"mark: never acknowledged)", (unsigned long long)p->torn_bytes);
 }
 
 int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],

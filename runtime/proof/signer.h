@@ -81,6 +81,13 @@ int ogx_signer_add(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DI
 int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
 		    uint8_t **out, size_t *len);
 
+/*
+ * What ogx_signer_open() recovered from a crash, as one line for the log
+ * (into buf): a torn tail cut, a record put back. 0 (nothing written) when
+ * there was nothing to recover, else the line's length.
+ */
+int ogx_signer_recovery(const struct ogx_signer *p, char *buf, size_t size);
+
 /* Make every added record durable (one fdatasync for all of them). */
 int ogx_signer_commit(struct ogx_signer *p);
 

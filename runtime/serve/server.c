@@ -288,6 +288,12 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	err = ogx_signer_open(&s->pv.signer, cfg->key, cfg->spool);
 	if (err)
 		goto out;
+	{
+		char msg[256];
+
+		if (ogx_signer_recovery(&s->pv.signer, msg, sizeof(msg)))
+			fprintf(stderr, "ogrun: serve: %s: %s\n", cfg->spool, msg);
+	}
 	ogx_prove_snapshot(&s->pv);
 	ogx_device_cpu(&s->device);
 	err = attach_engines(s);

@@ -53,9 +53,15 @@ check "the ack mark covers every 200's record, not the failed group's" "$n200" "
 
 serve_start --model "fashion=$MODEL"
 ok $? "a restart opens the spool (the torn tail cut)"
+# When the cut began with a whole record (the limit fell in its checksum), the
+# signer put it back rather than sign its seq again (Documentation/spool.md):
+# then the chain goes on after it, and the spool holds one record more than
+# the 200s.
+kept=0
+grep -q "signed whole, was put back" "$TMP/serve.err" && kept=1
 req "${JSON[@]}" --data @"$TMP/infer0.json" "$URL/v1/infer"
-check "and answers 200, the chain continued after the last durable record" "200 $n200" \
-	"$STATUS $(jget "$BODY" og.seq)"
+check "and answers 200, the chain continued after the last durable record" \
+	"200 $((n200 + kept))" "$STATUS $(jget "$BODY" og.seq 2>/dev/null)"
 jget "$BODY" og.id >>"$TMP/ids"
 serve_stop
 check "server stops cleanly" 0 $?
@@ -64,8 +70,9 @@ check "server stops cleanly" 0 $?
 ok $? "every record in the spool verifies ($(tail -1 "$TMP/verify"))"
 awk '$1 == "ok" {print $NF}' "$TMP/verify" | sort >"$TMP/spool-ids"
 check "every 200's record is in the spool" 0 "$(sort -u "$TMP/ids" | comm -23 - "$TMP/spool-ids" | wc -l)"
-check "and nothing else: the failed group left no record" "$((n200 + 1))" "$(wc -l <"$TMP/spool-ids")"
-check "the ack mark covers them all" "$((n200 + 1))" "$(acked)"
+check "and nothing else: the failed group left no record (but one put back)" \
+	"$((n200 + kept + 1))" "$(wc -l <"$TMP/spool-ids")"
+check "the ack mark covers them all" "$((n200 + kept + 1))" "$(acked)"
 
 # The last answered record damaged: a restart refuses, never cuts and re-signs its seq.
 SEG=$OGX_HOME/spool/0000000000000000.seg
@@ -75,7 +82,7 @@ flip_last
 serve_start --model "fashion=$MODEL"
 check "a restart with the last answered record damaged fails" 1 "$?"
 check "saying it is corruption of an acknowledged record, nothing cut" 1 \
-	"$(grep -c "record at index $n200 (offset [0-9]*) is damaged (checksum mismatch), but the ack mark says records up to index $n200 were acknowledged: corruption, not a torn tail; nothing was cut" "$TMP/serve.err")"
+	"$(grep -c "record at index $((n200 + kept)) (offset [0-9]*) is damaged (checksum mismatch), but the ack mark says records up to index $((n200 + kept)) were acknowledged: corruption, not a torn tail; nothing was cut" "$TMP/serve.err")"
 flip_last
 check "and left the spool as it was" 0 "$(cmp -s "$SEG" "$TMP/seg.before"; echo $?)"
 

@@ -319,7 +319,9 @@ TEST_F(node, a_damaged_spool_and_a_new_epoch)
 /*
  * A frame torn after its record was written whole: the record (signed, never
  * acknowledged) goes back into the spool, so its seq is never signed again;
- * a frame torn inside its record is cut and the seq signed afresh.
+ * a frame torn inside its record is cut and the seq signed afresh, and so is
+ * a whole paid record (the payment would be settled for an answer that never
+ * went out).
  */
 TEST_F(node, a_torn_frame_keeps_its_signed_record)
 {
@@ -333,9 +335,11 @@ TEST_F(node, a_torn_frame_keeps_its_signed_record)
 
 	sign_n(_metadata, self->key, self->spool, 2, 0);
 	snprintf(seg, sizeof(seg), "%s/0000000000000000.seg", self->spool);
-	for (int round = 0; round < 2; round++) {
+	for (int round = 0; round < 3; round++) {
 		ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 		job(&r, (uint8_t)(50 + round));
+		if (round == 2) /* a paid record, whole: never put back (its answer never left) */
+			ASSERT_EQ(0, ogx_ext_add_uint(&r.payment, 0, 1));
 		ASSERT_EQ(0, ogx_signer_sign(&p, &r, id, &buf, &len)); /* seq 2 */
 		ogx_signer_close(&p);
 		/* What a crash leaves: the length, then all (round 0) or part of the record. */
@@ -344,15 +348,17 @@ TEST_F(node, a_torn_frame_keeps_its_signed_record)
 		for (int i = 0; i < 4; i++)
 			len_le[i] = (uint8_t)(len >> (8 * i));
 		ASSERT_EQ(4, write(fd, len_le, 4));
-		ASSERT_EQ(round ? (ssize_t)len / 2 : (ssize_t)len,
-			  write(fd, buf, round ? len / 2 : len));
+		ASSERT_EQ(round == 1 ? (ssize_t)len / 2 : (ssize_t)len,
+			  write(fd, buf, round == 1 ? len / 2 : len));
+		ogx_record_free(&r);
 		ASSERT_EQ(5, write(fd, "\x01\x02\x03\x04\x05", 5)); /* part of a checksum */
 		close(fd);
 		free(buf);
 		ASSERT_EQ(0, ogx_signer_open(&p, self->key, self->spool));
 		EXPECT_NE(0, p.torn_bytes);
 		EXPECT_EQ(!round, p.kept_torn);
-		EXPECT_EQ(3, p.next_seq); /* round 0: seq 2 kept; round 1: seq 3 to sign again */
+		/* round 0: seq 2 kept; rounds 1 and 2: seq 3 to sign again */
+		EXPECT_EQ(3, p.next_seq);
 		ogx_signer_close(&p);
 		if (!round) {
 			verify_spool(_metadata, self->spool, &last, &epoch, &n);

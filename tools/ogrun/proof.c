@@ -28,7 +28,7 @@ int key_missing(const char *key)
 int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32_t level,
 		unsigned int levels, char *spool_used, size_t size)
 {
-	char kbuf[PATH_MAX], sbuf[PATH_MAX];
+	char kbuf[PATH_MAX], sbuf[PATH_MAX], msg[256];
 	int err;
 
 	if (!(levels & OGX_LEVELS(level))) {
@@ -52,14 +52,7 @@ int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32
 	err = ogx_signer_open(p, key, spool);
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-	else if (p->torn_bytes && p->kept_torn)
-		fprintf(stderr, "%s: %s: cut a torn tail of %llu bytes left by a crash "
-			"(past the ack mark: never acknowledged); the record it began with "
-			"(seq %llu), signed whole, was put back\n", prog, spool,
-			(unsigned long long)p->torn_bytes, (unsigned long long)p->next_seq - 1);
-	else if (p->torn_bytes)
-		fprintf(stderr, "%s: %s: cut a torn tail of %llu bytes left by a crash "
-			"(past the ack mark: never acknowledged)\n", prog, spool,
-			(unsigned long long)p->torn_bytes);
+	else if (ogx_signer_recovery(p, msg, sizeof(msg)))
+		fprintf(stderr, "%s: %s: %s\n", prog, spool, msg);
 	return err;
 }
