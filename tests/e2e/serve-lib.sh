@@ -43,6 +43,7 @@ serve_stop() {
 
 # req ARGS...: curl; STATUS and BODY (and $TMP/headers) from the answer.
 req() {
+	: >"$TMP/body" # no answer must not leave the last one's body behind
 	STATUS=$(curl -s -o "$TMP/body" -D "$TMP/headers" -w '%{http_code}' --max-time 30 "$@")
 	BODY=$(cat "$TMP/body")
 }
