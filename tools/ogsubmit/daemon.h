@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
- * each — reading and checking spool records (spool_read.c), batches and
- * their transactions (flight.c), x402 payments found in records and their
- * settlement transactions (settle.c), the loop, start and systemd (run.c).
+ * each — time, problems and back-off (health.c), reading and checking spool
+ * records (spool_read.c), batches and their transactions (flight.c), x402
+ * payments found in records and their settlement transactions (settle.c),
+ * the loop, start and systemd (run.c).
  * The design and the crash-safety argument are at the top of run.c.
  */
 #ifndef OGSUBMIT_DAEMON_H
@@ -82,6 +83,7 @@ static inline size_t open_batches(const struct ogs *s)
 	return s->st.n_batches;
 }
 
+/* health.c */
 uint64_t now_ms(void);
 /*
  * Log a problem once until it changes (no log flood while a node is down).
