@@ -2,7 +2,7 @@
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
  * each — time, problems and back-off (health.c), reading and checking spool
- * records (spool_read.c), batches and their transactions (flight.c), x402
+ * records (spool_read.c), batches (flight.c), their transactions (tx.c), x402
  * payments found in records and their settlement transactions (settle.c),
  * the loop, start and systemd (run.c).
  * The design and the crash-safety argument are at the top of run.c.
@@ -115,14 +115,22 @@ void continue_chain(struct ogs *s, const struct prec *p);
 
 /* flight.c */
 int form_batch(struct ogs *s);
-void broadcast(struct ogs *s, struct jbatch *b);
 int watch(struct ogs *s);
+
+/* tx.c */
 /* Sign tx and fill the journal entry (raw malloc'd). */
 int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
 /* Fees within fee_cap. */
 void cap_fees(const struct ogs *s, struct ogx_fees *f);
 /* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
 int budget(struct ogs *s, const struct ogx_tx *tx);
+/* Send b's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
+void broadcast(struct ogs *s, struct jbatch *b);
+/*
+ * Journal and send a replacement of b's latest transaction: higher fees, or
+ * (new_nonce) the next nonce, when another transaction took b's.
+ */
+int replace_tx(struct ogs *s, struct jbatch *b, bool new_nonce);
 /* "batch" or "payment", for messages. */
 static inline const char *flight_kind(const struct jbatch *b)
 {

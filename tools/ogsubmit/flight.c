@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ogsubmit run: batches in flight — forming a batch and its transaction
- * (journaled before it is sent), sending, replacing with a bumped fee or a
- * new nonce, and watching receipts until the batch is settled (daemon.h).
- * Payments' settlement transactions (settle.c) fly the same way.
+ * (journaled before it is sent), and watching receipts until the batch is
+ * settled (daemon.h). Sending and replacing are tx.c's. Payments'
+ * settlement transactions (settle.c) fly the same way.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -21,113 +21,6 @@
 #include "proof/merkle.h"
 #include "util/err.h"
 
-int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt)
-{
-	int err;
-
-	if ((err = ogx_tx_sign(tx, &s->key)) || (err = ogx_tx_raw(tx, &jt->raw, &jt->raw_len)))
-		return err;
-	ogx_tx_hash(jt->raw, jt->raw_len, jt->hash);
-	jt->nonce = tx->nonce;
-	jt->tip = tx->max_priority_fee;
-	jt->max_fee = tx->max_fee;
-	jt->gas = tx->gas;
-	return 0;
-}
-
-void cap_fees(const struct ogs *s, struct ogx_fees *f)
-{
-	if (s->c.fee_cap && f->max_fee > s->c.fee_cap)
-		f->max_fee = s->c.fee_cap;
-	if (f->max_priority_fee > f->max_fee)
-		f->max_priority_fee = f->max_fee;
-}
-
-/* A replacement with higher fees (or, when the nonce went to someone else, a new nonce). */
-static int replace(struct ogs *s, struct jbatch *b, bool new_nonce)
-{
-	struct jtx *last = &b->txs[b->n_txs - 1], nt = { 0 }, *grown;
-	struct ogx_fees old, fresh, f;
-	struct ogx_tx tx;
-	int err;
-
-	if ((err = ogx_tx_parse(&tx, last->raw, last->raw_len)))
-		return err;
-	if ((err = ogx_fee_suggest(s->rpc, &fresh))) {
-		back_off(s);
-		return err;
-	}
-	cap_fees(s, &fresh);
-	if (new_nonce) {
-		f = fresh;
-		tx.nonce = s->st.next_nonce;
-	} else {
-		old.max_priority_fee = last->tip;
-		old.max_fee = last->max_fee;
-		err = ogx_fee_replace(&old, &fresh, s->c.fee_cap, &f);
-		if (err) {
-			problem(s, false, "%s %" PRIu64 ": %s", flight_kind(b), b->id,
-				ogx_errmsg(err));
-			b->bumped_ms = now_ms();
-			return err;
-		}
-	}
-	tx.max_priority_fee = f.max_priority_fee;
-	tx.max_fee = f.max_fee;
-	if ((err = sign_tx(s, &tx, &nt)))
-		return err;
-	/* Journal first: a crash after the broadcast must know this hash. */
-	if ((err = journal_tx(s->j, b->id, &nt))) {
-		free(nt.raw);
-		return err;
-	}
-	grown = realloc(b->txs, (b->n_txs + 1) * sizeof(*grown));
-	if (!grown) {
-		free(nt.raw);
-		return -ENOMEM;
-	}
-	b->txs = grown;
-	b->txs[b->n_txs++] = nt;
-	if (new_nonce)
-		s->st.next_nonce++;
-	b->bumped_ms = now_ms();
-	b->nonce_taken = 0;
-	fprintf(stderr, "%s: %s %" PRIu64 ": %s, nonce %" PRIu64 ", max fee %" PRIu64
-		" wei/gas, tip %" PRIu64 "\n", prog, flight_kind(b), b->id,
-		new_nonce ? "nonce taken by another transaction; new nonce" : "fee bumped",
-		nt.nonce, nt.max_fee, nt.tip);
-	broadcast(s, b);
-	return 0;
-}
-
-void broadcast(struct ogs *s, struct jbatch *b)
-{
-	struct jtx *t = &b->txs[b->n_txs - 1];
-	uint8_t hash[32];
-	int err;
-
-	err = ogx_rpc_send_raw(s->rpc, t->raw, t->raw_len, hash);
-	b->sent_ms = now_ms();
-	if (!err) {
-		rpc_ok(s);
-		clear_problem(s);
-		return;
-	}
-	switch (ogx_rpc_last_kind(s->rpc)) {
-	case OGX_RPC_ALREADY_KNOWN:
-	case OGX_RPC_NONCE_TOO_LOW: /* mined, most likely: the receipt will say */
-		return;
-	case OGX_RPC_UNDERPRICED:
-		if (now_ms() - b->bumped_ms >= 1000)
-			replace(s, b, false);
-		return;
-	default:
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s %" PRIu64 ": %s",
-			flight_kind(b), b->id, ogx_errmsg(err));
-		back_off(s);
-	}
-}
-
 static void take_pending(struct ogs *s, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -138,36 +31,6 @@ static void take_pending(struct ogs *s, size_t n)
 	s->n_pend -= n;
 	if (s->n_pend)
 		s->pend_since_ms = now_ms();
-}
-
-/*
- * On OP Stack chains the L1 data fee comes out of the balance on top of
- * gas × fee: check that the account can pay both before a batch is signed
- * and journaled, and say what is missing if not.
- */
-int budget(struct ogs *s, const struct ogx_tx *tx)
-{
-	char a[40], b[40], c[40];
-	ogx_u128 l1, bal, need;
-	int err;
-
-	if ((err = ogx_l1_fee(s->rpc, tx, &l1)) || (err = ogx_rpc_balance(s->rpc, s->key.addr, &bal))) {
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "L1 data fee: %s",
-			ogx_errmsg(err));
-		back_off(s);
-		return err;
-	}
-	s->last_l1_fee = l1;
-	need = (ogx_u128)tx->gas * tx->max_fee;
-	need = need + l1 < need ? ~(ogx_u128)0 : need + l1;
-	if (bal < need) {
-		problem(s, false, "insufficient funds for the next batch: need %s wei (gas %" PRIu64
-			" x %" PRIu64 " wei + L1 data fee %s), have %s", ogx_u128_str(a, need),
-			tx->gas, tx->max_fee, ogx_u128_str(b, l1), ogx_u128_str(c, bal));
-		back_off(s);
-		return -ENOSPC;
-	}
-	return 0;
 }
 
 int form_batch(struct ogs *s)
@@ -368,12 +231,12 @@ static int watch_one(struct ogs *s, struct jbatch *b, uint64_t head, uint64_t no
 	if (chain_nonce > b->txs[b->n_txs - 1].nonce) {
 		/* Receipts lag blocks on some nodes: be sure before moving on. */
 		if (++b->nonce_taken >= 3)
-			replace(s, b, true);
+			replace_tx(s, b, true);
 		return 0;
 	}
 	b->nonce_taken = 0;
 	if (now - b->bumped_ms >= s->c.bump_after_ms)
-		replace(s, b, false);
+		replace_tx(s, b, false);
 	else if (now - b->sent_ms >= s->c.rebroadcast_ms)
 		broadcast(s, b);
 	return 0;
