@@ -2,7 +2,8 @@
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
  * each — time, problems and back-off (health.c), reading and checking spool
- * records (spool_read.c), batches (flight.c), their transactions (tx.c), x402
+ * records (spool_read.c), forming batches (batch.c), watching them
+ * (flight.c), their transactions (tx.c), x402
  * payments found in records and their settlement transactions (settle.c),
  * the loop, start and systemd (run.c).
  * The design and the crash-safety argument are at the top of run.c.
@@ -113,8 +114,10 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 /* The chain goes on from checked record p. */
 void continue_chain(struct ogs *s, const struct prec *p);
 
-/* flight.c */
+/* batch.c: when a batch is due, form it, journal it and send it. */
 int form_batch(struct ogs *s);
+
+/* flight.c */
 int watch(struct ogs *s);
 
 /* tx.c */

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ogsubmit run: batches in flight — forming a batch and its transaction
- * (journaled before it is sent), and watching receipts until the batch is
- * settled (daemon.h). Sending and replacing are tx.c's. Payments'
- * settlement transactions (settle.c) fly the same way.
+ * ogsubmit run: batches in flight — watching receipts until the batch is
+ * settled (daemon.h). Forming a batch is batch.c's; sending and replacing
+ * are tx.c's. Payments' settlement transactions (settle.c) fly the same way.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -11,161 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "chain/abi.h"
-#include "chain/batch.h"
-#include "chain/fee.h"
-#include "chain/l1fee.h"
-#include "chain/tx.h"
 #include "daemon.h"
 #include "ogsubmit.h"
-#include "proof/merkle.h"
 #include "util/err.h"
-
-static void take_pending(struct ogs *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		s->pend_bytes -= s->pend[i].len;
-		free(s->pend[i].data);
-	}
-	memmove(s->pend, s->pend + n, (s->n_pend - n) * sizeof(*s->pend));
-	s->n_pend -= n;
-	if (s->n_pend)
-		s->pend_since_ms = now_ms();
-}
-
-int form_batch(struct ogs *s)
-{
-	struct ogx_batch b = { 0 };
-	struct ogx_fees fees;
-	struct ogx_tx tx = { 0 };
-	struct jbatch jb = { 0 }, *grown;
-	struct jtx jt = { 0 };
-	uint8_t (*digests)[OGX_DIGEST_LEN] = NULL, *enc = NULL, *call = NULL;
-	const uint8_t **recs = NULL;
-	size_t *lens = NULL, n = 0, bytes = 0, elen, i;
-	uint64_t gas;
-	int err;
-
-	/* The byte limit is on calldata: root-only batches carry no records. */
-	while (n < s->n_pend && n < s->c.batch_records &&
-	       (n == 0 || s->c.da == OGX_DA_ROOT || bytes + s->pend[n].len <= s->c.batch_bytes))
-		bytes += s->pend[n++].len;
-	digests = malloc(n * sizeof(*digests));
-	recs = malloc(n * sizeof(*recs));
-	lens = malloc(n * sizeof(*lens));
-	if (!digests || !recs || !lens) {
-		err = -ENOMEM;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		memcpy(digests[i], s->pend[i].digest, OGX_DIGEST_LEN);
-		recs[i] = s->pend[i].data;
-		lens[i] = s->pend[i].len;
-	}
-	b.version = OGX_BATCH_VERSION;
-	memcpy(b.node, s->pend[0].node, OGX_PK_LEN);
-	b.first_seq = s->pend[0].seq;
-	b.last_seq = s->pend[n - 1].seq;
-	b.count = n;
-	ogx_merkle_root(digests, n, b.root);
-	b.da = s->c.da;
-	if (b.da == OGX_DA_CALLDATA) {
-		b.n_records = n;
-		b.records = recs;
-		b.record_lens = lens;
-	}
-	if ((err = ogx_batch_sign(&b, &s->op, &enc, &elen)))
-		goto out;
-	if (s->c.contract) {
-		/* submit(seq, root, count, batch): the contract checks seq. */
-		if (b.count > UINT32_MAX) {
-			err = -EOVERFLOW;
-			goto out;
-		}
-		if ((err = ogx_abi_submit_encode(b.first_seq, b.root, b.count, enc, elen, &call,
-						 &elen)))
-			goto out;
-		free(enc);
-		enc = call;
-		call = NULL;
-	}
-
-	tx.chain_id = s->c.chain_id;
-	tx.nonce = s->st.next_nonce;
-	tx.has_to = true;
-	memcpy(tx.to, s->c.target, OGX_ETH_ADDR_LEN);
-	tx.data = enc;
-	tx.data_len = elen;
-	if (!s->target_has_code)
-		gas = ogx_tx_calldata_gas(enc, elen);
-	if ((err = ogx_fee_suggest(s->rpc, &fees)) ||
-	    (s->target_has_code &&
-	     (err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, enc, elen, &gas)))) {
-		if (ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED) {
-			/* The contract refuses this batch (a wrong seq): no retry mends that. */
-			snprintf(s->stalled, sizeof(s->stalled),
-				 "the contract rejects the batch of seq %" PRIu64 "..%" PRIu64 ": %s",
-				 b.first_seq, b.last_seq, ogx_errmsg(err));
-			fprintf(stderr, "%s: %s\n", prog, s->stalled);
-			goto out;
-		}
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch: %s",
-			ogx_errmsg(err));
-		back_off(s);
-		goto out;
-	}
-	rpc_ok(s);
-	cap_fees(s, &fees);
-	/* A margin where the node estimated execution; calldata gas is exact. */
-	tx.gas = s->target_has_code ? gas + gas / 10 : gas;
-	tx.max_priority_fee = fees.max_priority_fee;
-	tx.max_fee = fees.max_fee;
-	if (s->l1_fee && (err = budget(s, &tx)))
-		goto out;
-	if ((err = sign_tx(s, &tx, &jt)))
-		goto out;
-
-	jb.id = s->st.next_batch;
-	jb.first_index = s->pend[0].index;
-	jb.end_index = s->pend[n - 1].index + 1;
-	jb.first_seq = b.first_seq;
-	jb.last_seq = b.last_seq;
-	memcpy(jb.last_digest, s->pend[n - 1].digest, OGX_DIGEST_LEN);
-	if ((err = journal_batch(s->j, &jb, &jt))) {
-		fprintf(stderr, "%s: journal: %s\n", prog, ogx_errmsg(err));
-		goto out;
-	}
-	grown = realloc(s->st.batches, (s->st.n_batches + 1) * sizeof(*grown));
-	if (!grown) {
-		err = -ENOMEM;
-		goto out;
-	}
-	s->st.batches = grown;
-	jb.txs = malloc(sizeof(*jb.txs));
-	if (!jb.txs) {
-		err = -ENOMEM;
-		goto out;
-	}
-	jb.txs[0] = jt;
-	jt.raw = NULL;
-	jb.n_txs = 1;
-	jb.bumped_ms = now_ms();
-	s->st.batches[s->st.n_batches++] = jb;
-	s->st.next_batch++;
-	s->st.next_nonce++;
-	s->st.have_last = true;
-	s->st.last_seq = jb.last_seq;
-	memcpy(s->st.last_digest, jb.last_digest, OGX_DIGEST_LEN);
-	take_pending(s, n);
-	broadcast(s, &s->st.batches[s->st.n_batches - 1]);
-out:
-	free(jt.raw);
-	free(enc);
-	free(digests);
-	free(recs);
-	free(lens);
-	return err;
-}
 
 /*
  * One flight: a receipt (then N confirmations settle it), a vanished receipt
