@@ -1,11 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
- * each — time, problems and back-off (health.c), reading and checking spool
- * records (spool_read.c), forming batches (batch.c), watching them
- * (flight.c), their transactions (tx.c), x402
- * payments found in records and their settlement transactions (settle.c),
- * the loop, start and systemd (run.c).
+ * each, each calling only the ones after it:
+ *
+ *   run.c         the loop, start, systemd;
+ *   spool_read.c  reading and checking spool records (also ogsubmit check);
+ *   batch.c       forming a batch and its transaction, journaled, then sent;
+ *   watch.c       confirmations and reorgs of what is in flight;
+ *   settle.c      x402 payments found in records: queue, send, outcome;
+ *   tx.c          signing, fee caps, budget, broadcast, replacement;
+ *   health.c      the clock, problems, back-off, RPC health.
+ *
  * The design and the crash-safety argument are at the top of run.c.
  */
 #ifndef OGSUBMIT_DAEMON_H
@@ -117,7 +122,11 @@ void continue_chain(struct ogs *s, const struct prec *p);
 /* batch.c: when a batch is due, form it, journal it and send it. */
 int form_batch(struct ogs *s);
 
-/* flight.c */
+/*
+ * watch.c: every batch and payment in flight, then the settled batches
+ * leave (the cursor moves) and the journal is compacted. RPC trouble backs
+ * off; a journal failure is returned.
+ */
 int watch(struct ogs *s);
 
 /* tx.c */

@@ -16,7 +16,7 @@
  *           unless the authorization has expired or its nonce is already
  *           used on chain (authorizationState), or the token refuses the
  *           call (gas estimation reverts): then an X line says why, for good;
- *   watch   as batches (flight.c): rebroadcast, fee bump, new nonce,
+ *   watch   as batches (watch.c): rebroadcast, fee bump, new nonce,
  *           reorgs, N confirmations (C); a reverted one is an X line.
  *
  * An authorization can be settled only once on chain (the token marks its

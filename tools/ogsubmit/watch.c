@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ogsubmit run: batches in flight — watching receipts until the batch is
- * settled (daemon.h). Forming a batch is batch.c's; sending and replacing
- * are tx.c's. Payments' settlement transactions (settle.c) fly the same way.
+ * ogsubmit run: watching what is in flight, batches and payments alike,
+ * until it has its confirmations — receipts, reorgs (a receipt that
+ * vanished: send again), a nonce another transaction took (a new one), no
+ * receipt for a while (a bumped fee), a dropped transaction (the same bytes
+ * again); then the settled prefix moves the cursor and the journal is
+ * compacted (daemon.h). A payment's outcome goes to settle.c.
  */
 #include <errno.h>
 #include <inttypes.h>
