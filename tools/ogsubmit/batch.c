@@ -149,16 +149,16 @@ static void take_pending(struct ogs *s, size_t n)
  */
 static int fly_batch(struct ogs *s, size_t n, struct jtx *jt)
 {
-	struct jbatch jb = { 0 }, *grown;
+	struct flight fl = { 0 }, *grown;
 	int err;
 
-	jb.id = s->st.next_batch;
-	jb.first_index = s->pend[0].index;
-	jb.end_index = s->pend[n - 1].index + 1;
-	jb.first_seq = s->pend[0].seq;
-	jb.last_seq = s->pend[n - 1].seq;
-	memcpy(jb.last_digest, s->pend[n - 1].digest, OGX_DIGEST_LEN);
-	if ((err = journal_batch(s->j, &jb, jt))) {
+	fl.id = s->st.next_batch;
+	fl.first_index = s->pend[0].index;
+	fl.end_index = s->pend[n - 1].index + 1;
+	fl.first_seq = s->pend[0].seq;
+	fl.last_seq = s->pend[n - 1].seq;
+	memcpy(fl.last_digest, s->pend[n - 1].digest, OGX_DIGEST_LEN);
+	if ((err = journal_batch(s->j, &fl, jt))) {
 		fprintf(stderr, "%s: journal: %s\n", prog, ogx_errmsg(err));
 		return err;
 	}
@@ -166,19 +166,19 @@ static int fly_batch(struct ogs *s, size_t n, struct jtx *jt)
 	if (!grown)
 		return -ENOMEM;
 	s->st.batches = grown;
-	jb.txs = malloc(sizeof(*jb.txs));
-	if (!jb.txs)
+	fl.txs = malloc(sizeof(*fl.txs));
+	if (!fl.txs)
 		return -ENOMEM;
-	jb.txs[0] = *jt;
+	fl.txs[0] = *jt;
 	jt->raw = NULL;
-	jb.n_txs = 1;
-	jb.bumped_ms = now_ms();
-	s->st.batches[s->st.n_batches++] = jb;
+	fl.n_txs = 1;
+	fl.bumped_ms = now_ms();
+	s->st.batches[s->st.n_batches++] = fl;
 	s->st.next_batch++;
 	s->st.next_nonce++;
 	s->st.have_last = true;
-	s->st.last_seq = jb.last_seq;
-	memcpy(s->st.last_digest, jb.last_digest, OGX_DIGEST_LEN);
+	s->st.last_seq = fl.last_seq;
+	memcpy(s->st.last_digest, fl.last_digest, OGX_DIGEST_LEN);
 	take_pending(s, n);
 	broadcast(s, &s->st.batches[s->st.n_batches - 1]);
 	return 0;

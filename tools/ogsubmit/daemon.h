@@ -136,17 +136,17 @@ int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
 void cap_fees(const struct ogs *s, struct ogx_fees *f);
 /* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
 int budget(struct ogs *s, const struct ogx_tx *tx);
-/* Send b's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
-void broadcast(struct ogs *s, struct jbatch *b);
+/* Send fl's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
+void broadcast(struct ogs *s, struct flight *fl);
 /*
- * Journal and send a replacement of b's latest transaction: higher fees, or
- * (new_nonce) the next nonce, when another transaction took b's.
+ * Journal and send a replacement of fl's latest transaction: higher fees,
+ * or (new_nonce) the next nonce, when another transaction took fl's.
  */
-int replace_tx(struct ogs *s, struct jbatch *b, bool new_nonce);
+int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce);
 /* "batch" or "payment", for messages. */
-static inline const char *flight_kind(const struct jbatch *b)
+static inline const char *flight_kind(const struct flight *fl)
 {
-	return b->pay ? "payment" : "batch";
+	return fl->pay ? "payment" : "batch";
 }
 
 /* settle.c */
@@ -159,15 +159,15 @@ int queue_payment(struct ogs *s, struct prec *p);
  * (or skip it, saying why). Only a journal failure is returned.
  */
 int settle_payments(struct ogs *s);
-/* Payment b will not be settled by us, for reason (a journal word): say why. */
-int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
+/* Payment fl will not be settled by us, for reason (a journal word): say why. */
+int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /*
  * At start: say again why journaled payments were not settled (the log line
  * follows the journal append, and a crash can come between the two).
  */
 void report_skipped_again(const struct ogs *s);
-/* Payment b has its confirmations. */
-void payment_settled(struct ogs *s, const struct jbatch *b);
+/* Payment fl has its confirmations. */
+void payment_settled(struct ogs *s, const struct flight *fl);
 
 #endif

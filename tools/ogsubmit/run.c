@@ -133,12 +133,12 @@ static int start(struct ogs *s)
 	s->tip_pending = s->st.have_last && s->read_index > 0;
 	/* Whatever was pending when we stopped goes out again at once. */
 	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
-		struct jbatch *b = i < s->st.n_batches ? &s->st.batches[i] :
+		struct flight *fl = i < s->st.n_batches ? &s->st.batches[i] :
 				   &s->st.pays[i - s->st.n_batches];
 
-		b->bumped_ms = now_ms();
-		if (!b->confirmed && b->n_txs && !(b->pay && b->pay->skipped[0]))
-			broadcast(s, b);
+		fl->bumped_ms = now_ms();
+		if (!fl->confirmed && fl->n_txs && !(fl->pay && fl->pay->skipped[0]))
+			broadcast(s, fl);
 	}
 	fprintf(stderr, "%s: from %s as %s, spool index %" PRIu64 ", nonce %" PRIu64
 		", %zu batches in flight, %zu payments open\n", prog, s->c.rpc, "account",

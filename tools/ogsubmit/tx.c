@@ -73,9 +73,9 @@ int budget(struct ogs *s, const struct ogx_tx *tx)
 }
 
 /* A replacement with higher fees (or, when the nonce went to someone else, a new nonce). */
-int replace_tx(struct ogs *s, struct jbatch *b, bool new_nonce)
+int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce)
 {
-	struct jtx *last = &b->txs[b->n_txs - 1], nt = { 0 }, *grown;
+	struct jtx *last = &fl->txs[fl->n_txs - 1], nt = { 0 }, *grown;
 	struct ogx_fees old, fresh, f;
 	struct ogx_tx tx;
 	int err;
@@ -95,9 +95,9 @@ int replace_tx(struct ogs *s, struct jbatch *b, bool new_nonce)
 		old.max_fee = last->max_fee;
 		err = ogx_fee_replace(&old, &fresh, s->c.fee_cap, &f);
 		if (err) {
-			problem(s, false, "%s %" PRIu64 ": %s", flight_kind(b), b->id,
+			problem(s, false, "%s %" PRIu64 ": %s", flight_kind(fl), fl->id,
 				ogx_errmsg(err));
-			b->bumped_ms = now_ms();
+			fl->bumped_ms = now_ms();
 			return err;
 		}
 	}
@@ -106,37 +106,37 @@ int replace_tx(struct ogs *s, struct jbatch *b, bool new_nonce)
 	if ((err = sign_tx(s, &tx, &nt)))
 		return err;
 	/* Journal first: a crash after the broadcast must know this hash. */
-	if ((err = journal_tx(s->j, b->id, &nt))) {
+	if ((err = journal_tx(s->j, fl->id, &nt))) {
 		free(nt.raw);
 		return err;
 	}
-	grown = realloc(b->txs, (b->n_txs + 1) * sizeof(*grown));
+	grown = realloc(fl->txs, (fl->n_txs + 1) * sizeof(*grown));
 	if (!grown) {
 		free(nt.raw);
 		return -ENOMEM;
 	}
-	b->txs = grown;
-	b->txs[b->n_txs++] = nt;
+	fl->txs = grown;
+	fl->txs[fl->n_txs++] = nt;
 	if (new_nonce)
 		s->st.next_nonce++;
-	b->bumped_ms = now_ms();
-	b->nonce_taken = 0;
+	fl->bumped_ms = now_ms();
+	fl->nonce_taken = 0;
 	fprintf(stderr, "%s: %s %" PRIu64 ": %s, nonce %" PRIu64 ", max fee %" PRIu64
-		" wei/gas, tip %" PRIu64 "\n", prog, flight_kind(b), b->id,
+		" wei/gas, tip %" PRIu64 "\n", prog, flight_kind(fl), fl->id,
 		new_nonce ? "nonce taken by another transaction; new nonce" : "fee bumped",
 		nt.nonce, nt.max_fee, nt.tip);
-	broadcast(s, b);
+	broadcast(s, fl);
 	return 0;
 }
 
-void broadcast(struct ogs *s, struct jbatch *b)
+void broadcast(struct ogs *s, struct flight *fl)
 {
-	struct jtx *t = &b->txs[b->n_txs - 1];
+	struct jtx *t = &fl->txs[fl->n_txs - 1];
 	uint8_t hash[32];
 	int err;
 
 	err = ogx_rpc_send_raw(s->rpc, t->raw, t->raw_len, hash);
-	b->sent_ms = now_ms();
+	fl->sent_ms = now_ms();
 	if (!err) {
 		rpc_ok(s);
 		clear_problem(s);
@@ -147,12 +147,12 @@ void broadcast(struct ogs *s, struct jbatch *b)
 	case OGX_RPC_NONCE_TOO_LOW: /* mined, most likely: the receipt will say */
 		return;
 	case OGX_RPC_UNDERPRICED:
-		if (now_ms() - b->bumped_ms >= 1000)
-			replace_tx(s, b, false);
+		if (now_ms() - fl->bumped_ms >= 1000)
+			replace_tx(s, fl, false);
 		return;
 	default:
 		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s %" PRIu64 ": %s",
-			flight_kind(b), b->id, ogx_errmsg(err));
+			flight_kind(fl), fl->id, ogx_errmsg(err));
 		back_off(s);
 	}
 }

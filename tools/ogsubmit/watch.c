@@ -23,25 +23,25 @@
  * another transaction (a new nonce). An RPC failure is returned; a journal
  * failure, which stops the daemon, goes to *fatal.
  */
-static int watch_one(struct ogs *s, struct jbatch *b, uint64_t head, uint64_t now, int *fatal)
+static int watch_one(struct ogs *s, struct flight *fl, uint64_t head, uint64_t now, int *fatal)
 {
 	struct ogx_receipt r;
 	uint64_t chain_nonce;
 	bool found = false;
 	int err;
 
-	for (size_t k = b->n_txs; k-- > 0 && !found;) {
-		if ((err = ogx_rpc_receipt(s->rpc, b->txs[k].hash, &r)))
+	for (size_t k = fl->n_txs; k-- > 0 && !found;) {
+		if ((err = ogx_rpc_receipt(s->rpc, fl->txs[k].hash, &r)))
 			return err;
 		found = r.found;
 	}
 	if (found) {
-		if (!b->mined || r.block_number != b->block)
-			b->block = r.block_number;
-		b->mined = true;
-		if (!r.success && b->pay) {
+		if (!fl->mined || r.block_number != fl->block)
+			fl->block = r.block_number;
+		fl->mined = true;
+		if (!r.success && fl->pay) {
 			/* The token refused it when it ran (expired, used meanwhile). */
-			*fatal = skip_payment(s, b, "reverted", "transaction reverted in block %"
+			*fatal = skip_payment(s, fl, "reverted", "transaction reverted in block %"
 					      PRIu64, r.block_number);
 			return 0;
 		}
@@ -50,52 +50,52 @@ static int watch_one(struct ogs *s, struct jbatch *b, uint64_t head, uint64_t no
 			if (!s->stalled[0]) {
 				snprintf(s->stalled, sizeof(s->stalled),
 					 "batch %" PRIu64 ": transaction reverted in block %"
-					 PRIu64, b->id, r.block_number);
+					 PRIu64, fl->id, r.block_number);
 				fprintf(stderr, "%s: %s\n", prog, s->stalled);
 			}
 			return 0;
 		}
-		if (head >= b->block && head - b->block + 1 >= s->c.confirmations) {
-			if ((*fatal = journal_confirm(s->j, b->id, b->block)))
+		if (head >= fl->block && head - fl->block + 1 >= s->c.confirmations) {
+			if ((*fatal = journal_confirm(s->j, fl->id, fl->block)))
 				return 0;
-			b->confirmed = true;
-			if (b->pay)
-				payment_settled(s, b);
+			fl->confirmed = true;
+			if (fl->pay)
+				payment_settled(s, fl);
 			else
 				fprintf(stderr, "%s: batch %" PRIu64 ": records seq %" PRIu64 "..%"
-					PRIu64 " settled in block %" PRIu64 "\n", prog, b->id,
-					b->first_seq, b->last_seq, b->block);
+					PRIu64 " settled in block %" PRIu64 "\n", prog, fl->id,
+					fl->first_seq, fl->last_seq, fl->block);
 		}
 		return 0;
 	}
-	if (b->mined) {
+	if (fl->mined) {
 		fprintf(stderr, "%s: %s %" PRIu64 ": receipt gone (reorg); sending again\n", prog,
-			flight_kind(b), b->id);
-		b->mined = false;
-		broadcast(s, b);
+			flight_kind(fl), fl->id);
+		fl->mined = false;
+		broadcast(s, fl);
 		return 0;
 	}
 	/* Not mined. Is its nonce used up by a transaction we did not send? */
 	if ((err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)))
 		return err;
-	if (chain_nonce > b->txs[b->n_txs - 1].nonce) {
+	if (chain_nonce > fl->txs[fl->n_txs - 1].nonce) {
 		/* Receipts lag blocks on some nodes: be sure before moving on. */
-		if (++b->nonce_taken >= 3)
-			replace_tx(s, b, true);
+		if (++fl->nonce_taken >= 3)
+			replace_tx(s, fl, true);
 		return 0;
 	}
-	b->nonce_taken = 0;
-	if (now - b->bumped_ms >= s->c.bump_after_ms)
-		replace_tx(s, b, false);
-	else if (now - b->sent_ms >= s->c.rebroadcast_ms)
-		broadcast(s, b);
+	fl->nonce_taken = 0;
+	if (now - fl->bumped_ms >= s->c.bump_after_ms)
+		replace_tx(s, fl, false);
+	else if (now - fl->sent_ms >= s->c.rebroadcast_ms)
+		broadcast(s, fl);
 	return 0;
 }
 
 int watch(struct ogs *s)
 {
 	uint64_t head, now = now_ms();
-	struct jbatch *b;
+	struct flight *fl;
 	size_t i, k, done = 0, pruned;
 	int err, fatal = 0;
 
@@ -104,10 +104,10 @@ int watch(struct ogs *s)
 	if ((err = ogx_rpc_block_number(s->rpc, &head)))
 		goto rpc_fail;
 	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
-		b = i < s->st.n_batches ? &s->st.batches[i] : &s->st.pays[i - s->st.n_batches];
-		if (b->confirmed || !b->n_txs || (b->pay && b->pay->skipped[0]))
+		fl = i < s->st.n_batches ? &s->st.batches[i] : &s->st.pays[i - s->st.n_batches];
+		if (fl->confirmed || !fl->n_txs || (fl->pay && fl->pay->skipped[0]))
 			continue;
-		err = watch_one(s, b, head, now, &fatal);
+		err = watch_one(s, fl, head, now, &fatal);
 		if (fatal)
 			return fatal;
 		if (err)
@@ -116,12 +116,12 @@ int watch(struct ogs *s)
 	rpc_ok(s);
 	/* Settle the confirmed prefix: the cursor moves past its records. */
 	while (done < s->st.n_batches && s->st.batches[done].confirmed) {
-		b = &s->st.batches[done];
-		s->st.settled_index = b->end_index;
-		s->settled_records += b->last_seq - b->first_seq + 1;
-		for (k = 0; k < b->n_txs; k++)
-			free(b->txs[k].raw);
-		free(b->txs);
+		fl = &s->st.batches[done];
+		s->st.settled_index = fl->end_index;
+		s->settled_records += fl->last_seq - fl->first_seq + 1;
+		for (k = 0; k < fl->n_txs; k++)
+			free(fl->txs[k].raw);
+		free(fl->txs);
 		done++;
 	}
 	if (done) {
