@@ -171,47 +171,50 @@ static void run_usage(FILE *f)
 	ogs_config_usage(f);
 }
 
-int run_main(int argc, char **argv)
+/* Options are the configuration's keys (config.h). */
+static int parse_run_args(int argc, char **argv, struct ogs_config *c)
 {
-	struct ogs *s;
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t now;
-	int err = 0;
+	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		run_usage(stdout);
 		return 0;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return 1;
-	if ((err = ogs_config_load(&s->c, argc, argv))) {
+	if ((err = ogs_config_load(c, argc, argv))) {
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-		free(s);
 		return 2;
 	}
-	if (s->c.check) {
+	if (c->check) {
 		printf("%s: configuration is valid\n", prog);
-		free(s);
 		return 0;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if ((err = start(s)))
-		goto out;
-	sd_notify(0, "READY=1");
+	return ARGS_OK;
+}
+
+/* A batch is due: full, or its oldest record has waited batch_delay_ms. */
+static bool batch_due(const struct ogs *s)
+{
+	return s->n_pend && open_batches(s) < s->c.max_inflight &&
+	       now_ms() >= s->backoff_until_ms &&
+	       (s->n_pend >= s->c.batch_records ||
+		(s->c.da == OGX_DA_CALLDATA && s->pend_bytes >= s->c.batch_bytes) ||
+		now_ms() - s->pend_since_ms >= s->c.batch_delay_ms);
+}
+
+/*
+ * Until a signal, a journal failure, or (--once) a drained spool with
+ * everything settled; a record the daemon cannot accept stops --once too.
+ */
+static int loop(struct ogs *s)
+{
+	int err = 0;
+
 	while (!stop) {
-		now = now_ms();
-		if (now >= s->backoff_until_ms) {
+		if (now_ms() >= s->backoff_until_ms) {
 			if ((err = read_spool(s)) && s->c.once)
 				break;
 			err = 0;
-			while (s->n_pend && open_batches(s) < s->c.max_inflight &&
-			       now_ms() >= s->backoff_until_ms &&
-			       (s->n_pend >= s->c.batch_records ||
-				(s->c.da == OGX_DA_CALLDATA && s->pend_bytes >= s->c.batch_bytes) ||
-				now_ms() - s->pend_since_ms >= s->c.batch_delay_ms) &&
-			       !form_batch(s))
+			while (batch_due(s) && !form_batch(s))
 				;
 			if ((err = settle_payments(s)) || (err = watch(s)))
 				break;
@@ -225,11 +228,37 @@ int run_main(int argc, char **argv)
 	}
 	if (s->stalled[0])
 		err = ogx_fail(-EBADMSG, "%s", s->stalled);
-out:
+	return err;
+}
+
+static int run_daemon(struct ogs *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (!(err = start(s))) {
+		sd_notify(0, "READY=1");
+		err = loop(s);
+	}
 	sd_notify(0, "STOPPING=1");
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 	cleanup(s);
-	free(s);
 	return err ? 1 : 0;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct ogs *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return 1;
+	rc = parse_run_args(argc, argv, &s->c);
+	if (rc == ARGS_OK)
+		rc = run_daemon(s);
+	free(s);
+	return rc;
 }
