@@ -3,16 +3,18 @@
  * ogsubmit run: the daemon. One loop, one thread:
  *
  *   read    new spool records, check each (CBOR schema, node signature, the
- *           node's hash chain: seq + 1 and prev = digest of the one before);
+ *           node's hash chain: seq + 1 and prev = digest of the one before;
+ *           spool_read.c);
  *   batch   when a batch is full or its oldest record has waited long enough:
  *           Merkle root, operator signature, a type-2 transaction with the
- *           next nonce, journaled and fdatasync'ed, then broadcast;
+ *           next nonce, journaled and fdatasync'ed, then broadcast (batch.c,
+ *           tx.c);
+ *   settle  x402 payments found in records: one transferWithAuthorization
+ *           transaction each, journaled and watched like a batch (settle.c);
  *   watch   every batch in flight: a receipt (then N confirmations settle it
  *           and move the cursor), a vanished receipt (reorg: send again), no
  *           receipt for a while (replace with a bumped fee), a dropped
- *           transaction (send the same bytes again);
- *   settle  x402 payments found in records: one transferWithAuthorization
- *           transaction each, journaled and watched like a batch (settle.c);
+ *           transaction (send the same bytes again; watch.c);
  *   report  STATUS= and WATCHDOG=1 to systemd.
  *
  * Crash safety comes from the order of things: nothing reaches the chain
