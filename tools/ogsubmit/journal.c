@@ -174,6 +174,20 @@ int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char
 	return append(j, s, fmt_skip(s, pay, reason, why));
 }
 
+int flight_add_tx(struct flight *fl, struct jtx *t)
+{
+	struct jtx *grown = realloc(fl->txs, (fl->n_txs + 1) * sizeof(*grown));
+
+	if (!grown) {
+		free(t->raw);
+		t->raw = NULL;
+		return -ENOMEM;
+	}
+	fl->txs = grown;
+	fl->txs[fl->n_txs++] = *t;
+	return 0;
+}
+
 static void flight_free(struct flight *b)
 {
 	for (size_t k = 0; k < b->n_txs; k++)
@@ -260,7 +274,7 @@ static int apply_pay(struct jstate *st, const char *line, unsigned int lineno)
 static int apply(struct jstate *st, char *line, unsigned int lineno)
 {
 	struct flight b = { 0 }, *p, *nb;
-	struct jtx t = { 0 }, *nt;
+	struct jtx t = { 0 };
 	char hex[2 * OGX_DIGEST_LEN + 2], *rawhex, reason[16];
 	uint64_t id, block;
 	int n = 0;
@@ -316,14 +330,7 @@ static int apply(struct jstate *st, char *line, unsigned int lineno)
 			free(t.raw);
 			return bad_line(lineno, "malformed raw transaction");
 		}
-		nt = realloc(p->txs, (p->n_txs + 1) * sizeof(*nt));
-		if (!nt) {
-			free(t.raw);
-			return -ENOMEM;
-		}
-		p->txs = nt;
-		p->txs[p->n_txs++] = t;
-		return 0;
+		return flight_add_tx(p, &t);
 	case 'C':
 		if (sscanf(line, "C %" SCNu64 " %" SCNu64 "%n", &id, &block, &n) != 2 || line[n])
 			return bad_line(lineno, "malformed confirmation line");

@@ -121,6 +121,9 @@ int journal_confirm(struct journal *j, uint64_t batch, uint64_t block);
 int journal_pay(struct journal *j, const struct flight *p);
 int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char *why);
 
+/* Append t to fl's transactions: t->raw is fl's from now on (freed on failure). */
+int flight_add_tx(struct flight *fl, struct jtx *t);
+
 /* Forget finished payments whose record cannot be read again; how many. */
 size_t jstate_prune_pays(struct jstate *st);
 

@@ -75,7 +75,7 @@ int budget(struct ogs *s, const struct ogx_tx *tx)
 /* A replacement with higher fees (or, when the nonce went to someone else, a new nonce). */
 int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce)
 {
-	struct jtx *last = &fl->txs[fl->n_txs - 1], nt = { 0 }, *grown;
+	struct jtx *last = &fl->txs[fl->n_txs - 1], nt = { 0 };
 	struct ogx_fees old, fresh, f;
 	struct ogx_tx tx;
 	int err;
@@ -110,13 +110,8 @@ int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce)
 		free(nt.raw);
 		return err;
 	}
-	grown = realloc(fl->txs, (fl->n_txs + 1) * sizeof(*grown));
-	if (!grown) {
-		free(nt.raw);
-		return -ENOMEM;
-	}
-	fl->txs = grown;
-	fl->txs[fl->n_txs++] = nt;
+	if ((err = flight_add_tx(fl, &nt)))
+		return err;
 	if (new_nonce)
 		s->st.next_nonce++;
 	fl->bumped_ms = now_ms();
