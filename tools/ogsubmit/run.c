@@ -71,24 +71,17 @@ static int prefixed(int err, const char *what)
 	return ogx_fail(err, "%s: %s", what, detail);
 }
 
-static int start(struct ogs *s)
+/*
+ * Wait for the node (RPC trouble is waited out, anything else is fatal),
+ * then check it is the configured chain and take what start needs from it:
+ * the account's nonce, whether target (and settle_asset) have code.
+ */
+static int meet_chain(struct ogs *s)
 {
 	uint64_t id, chain_nonce;
-	size_t cut, i, code;
+	size_t code;
 	int err;
 
-	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
-		return prefixed(err, s->c.key);
-	if ((err = ogx_key_load(s->c.operator_key, &s->op)))
-		return prefixed(err, s->c.operator_key);
-	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
-		return prefixed(err, s->c.state_dir);
-
-	if (cut)
-		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
-	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
-		return prefixed(err, "rpc");
-	/* The node must be up to check the chain id; wait for it. */
 	while ((err = ogx_rpc_chain_id(s->rpc, &id)) ||
 	       (err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)) ||
 	       (err = ogx_rpc_code_size(s->rpc, s->c.target, &code))) {
@@ -124,6 +117,14 @@ static int start(struct ogs *s)
 			return ogx_fail(-EINVAL, "settle_asset %s has no code: it must be the "
 					"EIP-3009 token contract", a);
 	}
+	return 0;
+}
+
+/* Go on where the journal left off: the next spool record, and everything in flight. */
+static void resume(struct ogs *s)
+{
+	size_t i;
+
 	/* Records after the last journaled batch are next; earlier ones are taken. */
 	s->read_index = s->st.settled_index;
 	for (i = 0; i < s->st.n_batches; i++)
@@ -146,6 +147,29 @@ static int start(struct ogs *s)
 		", %zu batches in flight, %zu payments open\n", prog, s->c.rpc, "account",
 		s->read_index, s->st.next_nonce, s->st.n_batches, open_pays(s));
 	report_skipped_again(s);
+}
+
+/* Keys, journal, the node: what cleanup() releases, whether this fails or not. */
+static int start(struct ogs *s)
+{
+	size_t cut;
+	int err;
+
+	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
+		return prefixed(err, s->c.key);
+	if ((err = ogx_key_load(s->c.operator_key, &s->op)))
+		return prefixed(err, s->c.operator_key);
+	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
+		return prefixed(err, s->c.state_dir);
+
+	if (cut)
+		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
+	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
+		return prefixed(err, "rpc");
+	/* The node must be up to check the chain id; wait for it. */
+	if ((err = meet_chain(s)))
+		return err;
+	resume(s);
 	return 0;
 }
 
