@@ -89,20 +89,6 @@ static inline size_t open_batches(const struct ogs *s)
 	return s->st.n_batches;
 }
 
-/* health.c */
-uint64_t now_ms(void);
-/*
- * Log a problem once until it changes (no log flood while a node is down).
- * transport: the RPC endpoint's (over as soon as a call succeeds), not one
- * of a batch (over when a transaction is accepted).
- */
-void problem(struct ogs *s, bool transport, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void clear_problem(struct ogs *s);
-/* RPC trouble: wait, doubling up to 30 s, with jitter so restarts do not align. */
-void back_off(struct ogs *s);
-void rpc_ok(struct ogs *s);
-
 /* spool_read.c: new records into s->pend, checked; a bad one stalls reading. */
 int read_spool(struct ogs *s);
 /*
@@ -119,7 +105,7 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 /* The chain goes on from checked record p. */
 void continue_chain(struct ogs *s, const struct prec *p);
 
-/* batch.c: when a batch is due, form it, journal it and send it. */
+/* batch.c: the next batch of pending records, journaled, then sent (when one is due). */
 int form_batch(struct ogs *s);
 
 /*
@@ -128,26 +114,6 @@ int form_batch(struct ogs *s);
  * off; a journal failure is returned.
  */
 int watch(struct ogs *s);
-
-/* tx.c */
-/* Sign tx and fill the journal entry (raw malloc'd). */
-int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
-/* Fees within fee_cap. */
-void cap_fees(const struct ogs *s, struct ogx_fees *f);
-/* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
-int budget(struct ogs *s, const struct ogx_tx *tx);
-/* Send fl's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
-void broadcast(struct ogs *s, struct flight *fl);
-/*
- * Journal and send a replacement of fl's latest transaction: higher fees,
- * or (new_nonce) the next nonce, when another transaction took fl's.
- */
-int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce);
-/* "batch" or "payment", for messages. */
-static inline const char *flight_kind(const struct flight *fl)
-{
-	return fl->pay ? "payment" : "batch";
-}
 
 /* settle.c */
 /* Payments not finished (queued, or sent and not yet confirmed). */
@@ -169,5 +135,39 @@ int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const cha
 void report_skipped_again(const struct ogs *s);
 /* Payment fl has its confirmations. */
 void payment_settled(struct ogs *s, const struct flight *fl);
+
+/* tx.c */
+/* Sign tx and fill the journal entry (raw malloc'd). */
+int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
+/* Fees within fee_cap. */
+void cap_fees(const struct ogs *s, struct ogx_fees *f);
+/* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
+int budget(struct ogs *s, const struct ogx_tx *tx);
+/* Send fl's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
+void broadcast(struct ogs *s, struct flight *fl);
+/*
+ * Journal and send a replacement of fl's latest transaction: higher fees,
+ * or (new_nonce) the next nonce, when another transaction took fl's.
+ */
+int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce);
+/* "batch" or "payment", for messages. */
+static inline const char *flight_kind(const struct flight *fl)
+{
+	return fl->pay ? "payment" : "batch";
+}
+
+/* health.c */
+uint64_t now_ms(void);
+/*
+ * Log a problem once until it changes (no log flood while a node is down).
+ * transport: the RPC endpoint's (over as soon as a call succeeds), not one
+ * of a batch (over when a transaction is accepted).
+ */
+void problem(struct ogs *s, bool transport, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void clear_problem(struct ogs *s);
+/* RPC trouble: wait, doubling up to 30 s, with jitter so restarts do not align. */
+void back_off(struct ogs *s);
+void rpc_ok(struct ogs *s);
 
 #endif
