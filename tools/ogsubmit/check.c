@@ -36,7 +36,7 @@ static void check_usage(FILE *f)
 }
 
 /* Options: --from and --require are ours; --spool alone, or everything else to the config. */
-static int parse(struct ogs *s, int argc, char **argv, uint64_t *from)
+static int parse_options(struct ogs *s, int argc, char **argv, uint64_t *from)
 {
 	char **cargv, *end;
 	const char *spool = NULL;
@@ -134,33 +134,32 @@ static int check_spool(struct ogs *s, uint64_t from)
 	return 0;
 }
 
-int check_main(int argc, char **argv)
+static int parse_check_args(int argc, char **argv, struct ogs *s, uint64_t *from)
 {
-	const struct ogx_verify_tally *t;
-	struct ogs *s;
-	uint64_t from = 0;
-	int err, rc;
+	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		check_usage(stdout);
 		return 0;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return 1;
-	if ((err = parse(s, argc, argv, &from))) {
+	if ((err = parse_options(s, argc, argv, from))) {
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-		free(s);
 		return 2;
 	}
+	return ARGS_OK;
+}
+
+/* Every record from index from, then the summary; the exit status. */
+static int run_check(struct ogs *s, uint64_t from)
+{
+	const struct ogx_verify_tally *t = &s->tally;
+	int err, rc;
+
 	err = check_spool(s, from);
 	if (err)
 		/* No spool, or a damaged one: nothing after this point can be read. */
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-	t = &s->tally;
-	rc = ogx_tally_exit(t);
-	if (err)
-		rc = OGX_EXIT_FAILED;
+	rc = err ? OGX_EXIT_FAILED : ogx_tally_exit(t);
 	if (!err || t->verified + t->unchecked + t->failed)
 		printf("%s: %" PRIu64 " records: %" PRIu64 " verified at their level, %" PRIu64
 		       " not checkable here, %" PRIu64 " failed; kernel MACs: %" PRIu64
@@ -169,6 +168,20 @@ int check_main(int argc, char **argv)
 		       t->verified, t->unchecked, t->failed, s->kc.checked, OGX_KMOD_DEV,
 		       s->kc.other_boot, s->kc.unavailable, OGX_KMOD_DEV);
 	ogx_kmod_checker_close(&s->kc);
+	return rc;
+}
+
+int check_main(int argc, char **argv)
+{
+	struct ogs *s = calloc(1, sizeof(*s));
+	uint64_t from = 0;
+	int rc;
+
+	if (!s)
+		return 1;
+	rc = parse_check_args(argc, argv, s, &from);
+	if (rc == ARGS_OK)
+		rc = run_check(s, from);
 	free(s);
 	return rc;
 }

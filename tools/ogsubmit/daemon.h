@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * ogsubmit run, the daemon: its state and the parts of its loop, one file
- * each — reading and checking spool records (spool_read.c), batches and
- * their transactions (flight.c), x402 payments found in records and their
- * settlement transactions (settle.c), the loop, start and systemd (run.c).
+ * each, each calling only the ones after it:
+ *
+ *   run.c         the loop, start, systemd;
+ *   spool_read.c  reading and checking spool records (also ogsubmit check);
+ *   batch.c       forming a batch and its transaction, journaled, then sent;
+ *   watch.c       confirmations and reorgs of what is in flight;
+ *   settle.c      x402 payments found in records: queue, send, outcome;
+ *   tx.c          signing, fee caps, budget, broadcast, replacement;
+ *   health.c      the clock, problems, back-off, RPC health.
+ *
  * The design and the crash-safety argument are at the top of run.c.
  */
 #ifndef OGSUBMIT_DAEMON_H
@@ -82,19 +89,6 @@ static inline size_t open_batches(const struct ogs *s)
 	return s->st.n_batches;
 }
 
-uint64_t now_ms(void);
-/*
- * Log a problem once until it changes (no log flood while a node is down).
- * transport: the RPC endpoint's (over as soon as a call succeeds), not one
- * of a batch (over when a transaction is accepted).
- */
-void problem(struct ogs *s, bool transport, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-void clear_problem(struct ogs *s);
-/* RPC trouble: wait, doubling up to 30 s, with jitter so restarts do not align. */
-void back_off(struct ogs *s);
-void rpc_ok(struct ogs *s);
-
 /* spool_read.c: new records into s->pend, checked; a bad one stalls reading. */
 int read_spool(struct ogs *s);
 /*
@@ -111,21 +105,15 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 /* The chain goes on from checked record p. */
 void continue_chain(struct ogs *s, const struct prec *p);
 
-/* flight.c */
+/* batch.c: the next batch of pending records, journaled, then sent (when one is due). */
 int form_batch(struct ogs *s);
-void broadcast(struct ogs *s, struct jbatch *b);
+
+/*
+ * watch.c: every batch and payment in flight, then the settled batches
+ * leave (the cursor moves) and the journal is compacted. RPC trouble backs
+ * off; a journal failure is returned.
+ */
 int watch(struct ogs *s);
-/* Sign tx and fill the journal entry (raw malloc'd). */
-int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
-/* Fees within fee_cap. */
-void cap_fees(const struct ogs *s, struct ogx_fees *f);
-/* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
-int budget(struct ogs *s, const struct ogx_tx *tx);
-/* "batch" or "payment", for messages. */
-static inline const char *flight_kind(const struct jbatch *b)
-{
-	return b->pay ? "payment" : "batch";
-}
 
 /* settle.c */
 /* Payments not finished (queued, or sent and not yet confirmed). */
@@ -137,15 +125,49 @@ int queue_payment(struct ogs *s, struct prec *p);
  * (or skip it, saying why). Only a journal failure is returned.
  */
 int settle_payments(struct ogs *s);
-/* Payment b will not be settled by us, for reason (a journal word): say why. */
-int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
+/* Payment fl will not be settled by us, for reason (a journal word): say why. */
+int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /*
  * At start: say again why journaled payments were not settled (the log line
  * follows the journal append, and a crash can come between the two).
  */
 void report_skipped_again(const struct ogs *s);
-/* Payment b has its confirmations. */
-void payment_settled(struct ogs *s, const struct jbatch *b);
+/* Payment fl has its confirmations. */
+void payment_settled(struct ogs *s, const struct flight *fl);
+
+/* tx.c */
+/* Sign tx and fill the journal entry (raw malloc'd). */
+int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt);
+/* Fees within fee_cap. */
+void cap_fees(const struct ogs *s, struct ogx_fees *f);
+/* OP Stack chains: can the account pay gas and the L1 data fee of tx? */
+int budget(struct ogs *s, const struct ogx_tx *tx);
+/* Send fl's latest transaction; "underpriced" replaces it (RPC trouble backs off). */
+void broadcast(struct ogs *s, struct flight *fl);
+/*
+ * Journal and send a replacement of fl's latest transaction: higher fees,
+ * or (new_nonce) the next nonce, when another transaction took fl's.
+ */
+int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce);
+/* "batch" or "payment", for messages. */
+static inline const char *flight_kind(const struct flight *fl)
+{
+	return fl->pay ? "payment" : "batch";
+}
+
+/* health.c */
+uint64_t now_ms(void);
+/*
+ * Log a problem once until it changes (no log flood while a node is down).
+ * transport: the RPC endpoint's (over as soon as a call succeeds), not one
+ * of a batch (over when a transaction is accepted).
+ */
+void problem(struct ogs *s, bool transport, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void clear_problem(struct ogs *s);
+/* RPC trouble: wait, doubling up to 30 s, with jitter so restarts do not align. */
+void back_off(struct ogs *s);
+void rpc_ok(struct ogs *s);
 
 #endif

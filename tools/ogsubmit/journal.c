@@ -47,7 +47,7 @@ static int append(struct journal *j, const char *buf, size_t len)
 	return err;
 }
 
-static char *fmt_batch(const struct jbatch *b, size_t *len)
+static char *fmt_batch(const struct flight *b, size_t *len)
 {
 	char d[2 * OGX_DIGEST_LEN + 1], *s;
 	int n;
@@ -80,7 +80,7 @@ static char *fmt_tx(uint64_t batch, const struct jtx *t, size_t *len)
 	return s;
 }
 
-int journal_batch(struct journal *j, const struct jbatch *b, const struct jtx *tx)
+int journal_batch(struct journal *j, const struct flight *b, const struct jtx *tx)
 {
 	size_t bl, tl;
 	char *bs = fmt_batch(b, &bl), *ts = fmt_tx(b->id, tx, &tl), *both = NULL;
@@ -127,7 +127,7 @@ int journal_confirm(struct journal *j, uint64_t batch, uint64_t block)
 
 /* The P line of a payment, sealed, into buf (room for PAY_LINE_MAX bytes). */
 #define PAY_LINE_MAX 640
-static size_t fmt_pay(char *buf, const struct jbatch *p)
+static size_t fmt_pay(char *buf, const struct flight *p)
 {
 	const struct jpay *y = p->pay;
 	const struct ogx_eip3009_auth *a = &y->auth;
@@ -147,7 +147,7 @@ static size_t fmt_pay(char *buf, const struct jbatch *p)
 	return seal(buf, n);
 }
 
-int journal_pay(struct journal *j, const struct jbatch *p)
+int journal_pay(struct journal *j, const struct flight *p)
 {
 	char s[PAY_LINE_MAX];
 
@@ -174,7 +174,21 @@ int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char
 	return append(j, s, fmt_skip(s, pay, reason, why));
 }
 
-static void flight_free(struct jbatch *b)
+int flight_add_tx(struct flight *fl, struct jtx *t)
+{
+	struct jtx *grown = realloc(fl->txs, (fl->n_txs + 1) * sizeof(*grown));
+
+	if (!grown) {
+		free(t->raw);
+		t->raw = NULL;
+		return -ENOMEM;
+	}
+	fl->txs = grown;
+	fl->txs[fl->n_txs++] = *t;
+	return 0;
+}
+
+static void flight_free(struct flight *b)
 {
 	for (size_t k = 0; k < b->n_txs; k++)
 		free(b->txs[k].raw);
@@ -187,7 +201,7 @@ size_t jstate_prune_pays(struct jstate *st)
 	size_t i, n = 0;
 
 	for (i = 0; i < st->n_pays; i++) {
-		struct jbatch *p = &st->pays[i];
+		struct flight *p = &st->pays[i];
 
 		if (jpay_done(p) && p->pay->record_index < st->settled_index)
 			flight_free(p);
@@ -207,7 +221,7 @@ static int bad_line(unsigned int lineno, const char *why)
 }
 
 /* The batch or payment of that id (a flight not yet compacted away). */
-static struct jbatch *find_batch(struct jstate *st, uint64_t id)
+static struct flight *find_batch(struct jstate *st, uint64_t id)
 {
 	for (size_t i = 0; i < st->n_batches; i++)
 		if (st->batches[i].id == id)
@@ -223,7 +237,7 @@ static int apply_pay(struct jstate *st, const char *line, unsigned int lineno)
 {
 	char id[2 * OGX_DIGEST_LEN + 2], asset[42], from[42], to[42], value[80], nonce[66];
 	char sig[132];
-	struct jbatch b = { 0 }, *nb;
+	struct flight b = { 0 }, *nb;
 	struct jpay *y = calloc(1, sizeof(*y));
 	struct ogx_eip3009_auth *a;
 	int n = 0;
@@ -259,8 +273,8 @@ static int apply_pay(struct jstate *st, const char *line, unsigned int lineno)
 /* Apply one verified line (without its CRC) to st. */
 static int apply(struct jstate *st, char *line, unsigned int lineno)
 {
-	struct jbatch b = { 0 }, *p, *nb;
-	struct jtx t = { 0 }, *nt;
+	struct flight b = { 0 }, *p, *nb;
+	struct jtx t = { 0 };
 	char hex[2 * OGX_DIGEST_LEN + 2], *rawhex, reason[16];
 	uint64_t id, block;
 	int n = 0;
@@ -316,14 +330,7 @@ static int apply(struct jstate *st, char *line, unsigned int lineno)
 			free(t.raw);
 			return bad_line(lineno, "malformed raw transaction");
 		}
-		nt = realloc(p->txs, (p->n_txs + 1) * sizeof(*nt));
-		if (!nt) {
-			free(t.raw);
-			return -ENOMEM;
-		}
-		p->txs = nt;
-		p->txs[p->n_txs++] = t;
-		return 0;
+		return flight_add_tx(p, &t);
 	case 'C':
 		if (sscanf(line, "C %" SCNu64 " %" SCNu64 "%n", &id, &block, &n) != 2 || line[n])
 			return bad_line(lineno, "malformed confirmation line");
@@ -513,7 +520,7 @@ static int grow(char **buf, size_t *len, const char *s, size_t n)
 }
 
 /* The T lines of flight b and its C line, if confirmed. */
-static int grow_flight(char **buf, size_t *blen, const struct jbatch *b)
+static int grow_flight(char **buf, size_t *blen, const struct flight *b)
 {
 	char c[80], *s;
 	size_t len;
@@ -550,7 +557,7 @@ int journal_compact(struct journal *j, const struct jstate *st)
 	 * one atomically, so a crash leaves one or the other, never half.
 	 */
 	for (i = 0; i < st->n_batches && !err; i++) {
-		const struct jbatch *b = &st->batches[i];
+		const struct flight *b = &st->batches[i];
 
 		if (b->end_index <= st->settled_index)
 			continue;
@@ -561,7 +568,7 @@ int journal_compact(struct journal *j, const struct jstate *st)
 			err = grow_flight(&buf, &blen, b);
 	}
 	for (i = 0; i < st->n_pays && !err; i++) {
-		const struct jbatch *p = &st->pays[i];
+		const struct flight *p = &st->pays[i];
 		char line[PAY_LINE_MAX];
 
 		err = grow(&buf, &blen, line, fmt_pay(line, p));

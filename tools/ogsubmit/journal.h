@@ -58,8 +58,12 @@ struct jpay {
 	char why[320]; /* the X line's sentence, as logged */
 };
 
-/* A flight: a batch, or (pay set) one payment's settlement. */
-struct jbatch {
+/*
+ * A flight: a promise the journal holds until the chain keeps it — a batch
+ * of spool records, or (pay set) one payment's settlement — with every
+ * transaction sent for it.
+ */
+struct flight {
 	uint64_t id;
 	struct jpay *pay; /* malloc'd; NULL for a batch */
 	uint64_t first_index, end_index;
@@ -83,19 +87,19 @@ struct jstate {
 	bool have_last; /* a record has been batched: the chain continues from it */
 	uint64_t last_seq;
 	uint8_t last_digest[OGX_DIGEST_LEN];
-	struct jbatch *batches; /* not yet compacted away, id order */
+	struct flight *batches; /* not yet compacted away, id order */
 	size_t n_batches;
 	/*
 	 * Payments: open ones, and finished ones whose record may be read
 	 * again after a restart (index >= settled_index), so that a payment
 	 * is queued once only.
 	 */
-	struct jbatch *pays;
+	struct flight *pays;
 	size_t n_pays;
 };
 
 /* A payment that will not change any more (confirmed or skipped). */
-static inline bool jpay_done(const struct jbatch *p)
+static inline bool jpay_done(const struct flight *p)
 {
 	return p->confirmed || p->pay->skipped[0];
 }
@@ -113,11 +117,14 @@ void journal_close(struct journal *j);
 void jstate_free(struct jstate *st);
 
 /* Append lines and fdatasync them. */
-int journal_batch(struct journal *j, const struct jbatch *b, const struct jtx *tx);
+int journal_batch(struct journal *j, const struct flight *b, const struct jtx *tx);
 int journal_tx(struct journal *j, uint64_t batch, const struct jtx *tx);
 int journal_confirm(struct journal *j, uint64_t batch, uint64_t block);
-int journal_pay(struct journal *j, const struct jbatch *p);
+int journal_pay(struct journal *j, const struct flight *p);
 int journal_skip(struct journal *j, uint64_t pay, const char *reason, const char *why);
+
+/* Append t to fl's transactions: t->raw is fl's from now on (freed on failure). */
+int flight_add_tx(struct flight *fl, struct jtx *t);
 
 /* Forget finished payments whose record cannot be read again; how many. */
 size_t jstate_prune_pays(struct jstate *st);

@@ -2,6 +2,7 @@
 /* ogsubmit key gen FILE | ogsubmit key show FILE: the account that pays for batches. */
 #include <libgen.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,33 +20,50 @@ static int key_usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-int key_main(int argc, char **argv)
+/* key gen FILE | key show FILE: *gen says which. */
+static int parse_key_args(int argc, char **argv, bool *gen)
+{
+	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
+		return key_usage(stdout);
+	if (argc != 3)
+		return key_usage(stderr);
+	*gen = !strcmp(argv[1], "gen");
+	if (!*gen && strcmp(argv[1], "show")) {
+		fprintf(stderr, "%s: key: '%s' is not a key command\n", prog, argv[1]);
+		return key_usage(stderr);
+	}
+	return ARGS_OK;
+}
+
+/* Generate (gen) or load the key in path, and print its address. */
+static int run_key(const char *path, bool gen)
 {
 	char dir[PATH_MAX], addr[OGX_ETH_ADDR_STRLEN];
 	struct ogx_eth_key key;
 	int err;
 
-	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")))
-		return key_usage(stdout);
-	if (argc != 3)
-		return key_usage(stderr);
-	if (!strcmp(argv[1], "gen")) {
-		snprintf(dir, sizeof(dir), "%s", argv[2]);
+	if (gen) {
+		snprintf(dir, sizeof(dir), "%s", path);
 		err = ogx_mkdirs(dirname(dir), 0700);
 		if (!err)
-			err = ogx_eth_key_generate(argv[2], &key);
-	} else if (!strcmp(argv[1], "show")) {
-		err = ogx_eth_key_load(argv[2], &key);
+			err = ogx_eth_key_generate(path, &key);
 	} else {
-		fprintf(stderr, "%s: key: '%s' is not a key command\n", prog, argv[1]);
-		return key_usage(stderr);
+		err = ogx_eth_key_load(path, &key);
 	}
 	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[2], ogx_errmsg(err));
+		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
 		return 1;
 	}
 	ogx_eth_addr_str(addr, key.addr);
 	printf("%s\n", addr);
 	ogx_eth_key_free(&key);
 	return 0;
+}
+
+int key_main(int argc, char **argv)
+{
+	bool gen;
+	int rc = parse_key_args(argc, argv, &gen);
+
+	return rc == ARGS_OK ? run_key(argv[2], gen) : rc;
 }

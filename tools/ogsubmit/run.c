@@ -3,16 +3,18 @@
  * ogsubmit run: the daemon. One loop, one thread:
  *
  *   read    new spool records, check each (CBOR schema, node signature, the
- *           node's hash chain: seq + 1 and prev = digest of the one before);
+ *           node's hash chain: seq + 1 and prev = digest of the one before;
+ *           spool_read.c);
  *   batch   when a batch is full or its oldest record has waited long enough:
  *           Merkle root, operator signature, a type-2 transaction with the
- *           next nonce, journaled and fdatasync'ed, then broadcast;
+ *           next nonce, journaled and fdatasync'ed, then broadcast (batch.c,
+ *           tx.c);
+ *   settle  x402 payments found in records: one transferWithAuthorization
+ *           transaction each, journaled and watched like a batch (settle.c);
  *   watch   every batch in flight: a receipt (then N confirmations settle it
  *           and move the cursor), a vanished receipt (reorg: send again), no
  *           receipt for a while (replace with a bumped fee), a dropped
- *           transaction (send the same bytes again);
- *   settle  x402 payments found in records: one transferWithAuthorization
- *           transaction each, journaled and watched like a batch (settle.c);
+ *           transaction (send the same bytes again; watch.c);
  *   report  STATUS= and WATCHDOG=1 to systemd.
  *
  * Crash safety comes from the order of things: nothing reaches the chain
@@ -24,13 +26,11 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <systemd/sd-daemon.h>
-#include <sodium.h>
 
 #include "chain/l1fee.h"
 #include "daemon.h"
@@ -43,54 +43,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-void problem(struct ogs *s, bool transport, const char *fmt, ...)
-{
-	char msg[sizeof(s->last_problem)];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	if (strcmp(msg, s->last_problem)) {
-		fprintf(stderr, "%s: %s\n", prog, msg);
-		snprintf(s->last_problem, sizeof(s->last_problem), "%s", msg);
-	}
-	s->problem_transport = transport;
-}
-
-void clear_problem(struct ogs *s)
-{
-	if (s->last_problem[0]) {
-		fprintf(stderr, "%s: recovered\n", prog);
-		s->last_problem[0] = '\0';
-	}
-}
-
-void back_off(struct ogs *s)
-{
-	uint64_t d = s->backoff_ms ? s->backoff_ms * 2 : 100;
-
-	if (d > 30000)
-		d = 30000;
-	s->backoff_ms = d;
-	s->backoff_until_ms = now_ms() + d / 2 + randombytes_uniform(d / 2 + 1);
-}
-
-void rpc_ok(struct ogs *s)
-{
-	s->backoff_ms = 0;
-	if (s->problem_transport)
-		clear_problem(s);
 }
 
 static void notify_status(struct ogs *s)
@@ -119,24 +71,17 @@ static int prefixed(int err, const char *what)
 	return ogx_fail(err, "%s: %s", what, detail);
 }
 
-static int start(struct ogs *s)
+/*
+ * Wait for the node (RPC trouble is waited out, anything else is fatal),
+ * then check it is the configured chain and take what start needs from it:
+ * the account's nonce, whether target (and settle_asset) have code.
+ */
+static int meet_chain(struct ogs *s)
 {
 	uint64_t id, chain_nonce;
-	size_t cut, i, code;
+	size_t code;
 	int err;
 
-	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
-		return prefixed(err, s->c.key);
-	if ((err = ogx_key_load(s->c.operator_key, &s->op)))
-		return prefixed(err, s->c.operator_key);
-	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
-		return prefixed(err, s->c.state_dir);
-
-	if (cut)
-		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
-	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
-		return prefixed(err, "rpc");
-	/* The node must be up to check the chain id; wait for it. */
 	while ((err = ogx_rpc_chain_id(s->rpc, &id)) ||
 	       (err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)) ||
 	       (err = ogx_rpc_code_size(s->rpc, s->c.target, &code))) {
@@ -172,6 +117,14 @@ static int start(struct ogs *s)
 			return ogx_fail(-EINVAL, "settle_asset %s has no code: it must be the "
 					"EIP-3009 token contract", a);
 	}
+	return 0;
+}
+
+/* Go on where the journal left off: the next spool record, and everything in flight. */
+static void resume(struct ogs *s)
+{
+	size_t i;
+
 	/* Records after the last journaled batch are next; earlier ones are taken. */
 	s->read_index = s->st.settled_index;
 	for (i = 0; i < s->st.n_batches; i++)
@@ -183,17 +136,40 @@ static int start(struct ogs *s)
 	s->tip_pending = s->st.have_last && s->read_index > 0;
 	/* Whatever was pending when we stopped goes out again at once. */
 	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
-		struct jbatch *b = i < s->st.n_batches ? &s->st.batches[i] :
+		struct flight *fl = i < s->st.n_batches ? &s->st.batches[i] :
 				   &s->st.pays[i - s->st.n_batches];
 
-		b->bumped_ms = now_ms();
-		if (!b->confirmed && b->n_txs && !(b->pay && b->pay->skipped[0]))
-			broadcast(s, b);
+		fl->bumped_ms = now_ms();
+		if (!fl->confirmed && fl->n_txs && !(fl->pay && fl->pay->skipped[0]))
+			broadcast(s, fl);
 	}
 	fprintf(stderr, "%s: from %s as %s, spool index %" PRIu64 ", nonce %" PRIu64
 		", %zu batches in flight, %zu payments open\n", prog, s->c.rpc, "account",
 		s->read_index, s->st.next_nonce, s->st.n_batches, open_pays(s));
 	report_skipped_again(s);
+}
+
+/* Keys, journal, the node: what cleanup() releases, whether this fails or not. */
+static int start(struct ogs *s)
+{
+	size_t cut;
+	int err;
+
+	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
+		return prefixed(err, s->c.key);
+	if ((err = ogx_key_load(s->c.operator_key, &s->op)))
+		return prefixed(err, s->c.operator_key);
+	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
+		return prefixed(err, s->c.state_dir);
+
+	if (cut)
+		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
+	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
+		return prefixed(err, "rpc");
+	/* The node must be up to check the chain id; wait for it. */
+	if ((err = meet_chain(s)))
+		return err;
+	resume(s);
 	return 0;
 }
 
@@ -221,47 +197,50 @@ static void run_usage(FILE *f)
 	ogs_config_usage(f);
 }
 
-int run_main(int argc, char **argv)
+/* Options are the configuration's keys (config.h). */
+static int parse_run_args(int argc, char **argv, struct ogs_config *c)
 {
-	struct ogs *s;
-	struct sigaction sa = { .sa_handler = on_signal };
-	uint64_t now;
-	int err = 0;
+	int err;
 
 	if (argc == 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		run_usage(stdout);
 		return 0;
 	}
-	s = calloc(1, sizeof(*s));
-	if (!s)
-		return 1;
-	if ((err = ogs_config_load(&s->c, argc, argv))) {
+	if ((err = ogs_config_load(c, argc, argv))) {
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-		free(s);
 		return 2;
 	}
-	if (s->c.check) {
+	if (c->check) {
 		printf("%s: configuration is valid\n", prog);
-		free(s);
 		return 0;
 	}
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	if ((err = start(s)))
-		goto out;
-	sd_notify(0, "READY=1");
+	return ARGS_OK;
+}
+
+/* A batch is due: full, or its oldest record has waited batch_delay_ms. */
+static bool batch_due(const struct ogs *s)
+{
+	return s->n_pend && open_batches(s) < s->c.max_inflight &&
+	       now_ms() >= s->backoff_until_ms &&
+	       (s->n_pend >= s->c.batch_records ||
+		(s->c.da == OGX_DA_CALLDATA && s->pend_bytes >= s->c.batch_bytes) ||
+		now_ms() - s->pend_since_ms >= s->c.batch_delay_ms);
+}
+
+/*
+ * Until a signal, a journal failure, or (--once) a drained spool with
+ * everything settled; a record the daemon cannot accept stops --once too.
+ */
+static int loop(struct ogs *s)
+{
+	int err = 0;
+
 	while (!stop) {
-		now = now_ms();
-		if (now >= s->backoff_until_ms) {
+		if (now_ms() >= s->backoff_until_ms) {
 			if ((err = read_spool(s)) && s->c.once)
 				break;
 			err = 0;
-			while (s->n_pend && open_batches(s) < s->c.max_inflight &&
-			       now_ms() >= s->backoff_until_ms &&
-			       (s->n_pend >= s->c.batch_records ||
-				(s->c.da == OGX_DA_CALLDATA && s->pend_bytes >= s->c.batch_bytes) ||
-				now_ms() - s->pend_since_ms >= s->c.batch_delay_ms) &&
-			       !form_batch(s))
+			while (batch_due(s) && !form_batch(s))
 				;
 			if ((err = settle_payments(s)) || (err = watch(s)))
 				break;
@@ -275,11 +254,37 @@ int run_main(int argc, char **argv)
 	}
 	if (s->stalled[0])
 		err = ogx_fail(-EBADMSG, "%s", s->stalled);
-out:
+	return err;
+}
+
+static int run_daemon(struct ogs *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	int err;
+
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	if (!(err = start(s))) {
+		sd_notify(0, "READY=1");
+		err = loop(s);
+	}
 	sd_notify(0, "STOPPING=1");
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 	cleanup(s);
-	free(s);
 	return err ? 1 : 0;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct ogs *s = calloc(1, sizeof(*s));
+	int rc;
+
+	if (!s)
+		return 1;
+	rc = parse_run_args(argc, argv, &s->c);
+	if (rc == ARGS_OK)
+		rc = run_daemon(s);
+	free(s);
+	return rc;
 }

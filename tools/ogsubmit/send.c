@@ -65,7 +65,40 @@ static int wait_receipt(struct ogx_rpc *rpc, const uint8_t hash[32], uint64_t se
 	}
 }
 
-int send_main(int argc, char **argv)
+/* What the command line asks for; data is malloc'd. */
+struct send_args {
+	const char *url, *keyfile, *to;
+	uint8_t to_addr[OGX_ETH_ADDR_LEN];
+	uint8_t *data;
+	size_t data_len;
+	uint64_t want_chain, gas, wait, value;
+};
+
+/* --data-file FILE, or --data HEX (default none): exit 1 or 2 on failure. */
+static int load_data(struct send_args *a, const char *data_file, const char *data_hex)
+{
+	int err;
+
+	if (data_file) {
+		/* Calldata past the kernel's 128 KiB limit on one argument. */
+		if ((err = ogx_read_file(data_file, 16u << 20, &a->data, &a->data_len))) {
+			fprintf(stderr, "%s: %s: %s\n", prog, data_file, ogx_errmsg(err));
+			return 1;
+		}
+		return 0;
+	}
+	if (!strncmp(data_hex, "0x", 2))
+		data_hex += 2;
+	a->data_len = strlen(data_hex) / 2;
+	a->data = malloc(a->data_len + 1);
+	if (!a->data || strlen(data_hex) % 2 || ogx_unhex(a->data, a->data_len, data_hex)) {
+		fprintf(stderr, "%s: send: --data is not hex bytes\n", prog);
+		return 2;
+	}
+	return 0;
+}
+
+static int parse_send_args(int argc, char **argv, struct send_args *a)
 {
 	static const struct option opts[] = {
 		{ "rpc", required_argument, NULL, 'r' }, { "key", required_argument, NULL, 'k' },
@@ -76,112 +109,131 @@ int send_main(int argc, char **argv)
 		{ "gas", required_argument, NULL, 'g' }, { "wait", required_argument, NULL, 'w' },
 		{ "help", no_argument, NULL, 'h' }, {},
 	};
-	const char *url = NULL, *keyfile = NULL, *to = NULL, *data_hex = "", *data_file = NULL;
-	uint64_t want_chain = 0, gas = 0, wait = 0, chain_id, value = 0;
-	struct ogx_eth_key key = {};
-	struct ogx_rpc *rpc = NULL;
-	struct ogx_fees fees;
-	struct ogx_receipt rc;
-	struct ogx_tx tx = {};
-	uint8_t *data = NULL, *raw = NULL, hash[32], sent[32];
-	size_t raw_len, n;
-	char hx[65];
-	const char *what = NULL;
+	const char *data_hex = "", *data_file = NULL;
 	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'r': url = optarg; break;
-		case 'k': keyfile = optarg; break;
-		case 't': to = optarg; break;
+		case 'r': a->url = optarg; break;
+		case 'k': a->keyfile = optarg; break;
+		case 't': a->to = optarg; break;
 		case 'd': data_hex = optarg; break;
 		case 'D': data_file = optarg; break;
-		case 'v': if (parse_u64("value", optarg, &value)) return 2; break;
-		case 'c': if (parse_u64("chain-id", optarg, &want_chain)) return 2; break;
-		case 'g': if (parse_u64("gas", optarg, &gas)) return 2; break;
-		case 'w': if (parse_u64("wait", optarg, &wait)) return 2; break;
+		case 'v': if (parse_u64("value", optarg, &a->value)) return 2; break;
+		case 'c': if (parse_u64("chain-id", optarg, &a->want_chain)) return 2; break;
+		case 'g': if (parse_u64("gas", optarg, &a->gas)) return 2; break;
+		case 'w': if (parse_u64("wait", optarg, &a->wait)) return 2; break;
 		case 'h': return send_usage(stdout);
 		default: return send_usage(stderr);
 		}
 	}
-	if (!url || !keyfile || optind != argc)
+	if (!a->url || !a->keyfile || optind != argc)
 		return send_usage(stderr);
-	if (data_file) {
-		/* Calldata past the kernel's 128 KiB limit on one argument. */
-		if ((err = ogx_read_file(data_file, 16u << 20, &data, &n))) {
-			fprintf(stderr, "%s: %s: %s\n", prog, data_file, ogx_errmsg(err));
-			return 1;
-		}
-		goto have_data;
-	}
-	if (!strncmp(data_hex, "0x", 2))
-		data_hex += 2;
-	n = strlen(data_hex) / 2;
-	data = malloc(n + 1);
-	if (!data || strlen(data_hex) % 2 || ogx_unhex(data, n, data_hex)) {
-		fprintf(stderr, "%s: send: --data is not hex bytes\n", prog);
-		free(data);
-		return 2;
-	}
-have_data:
-	if (to && (err = ogx_eth_addr_parse(tx.to, to))) {
+	if ((err = load_data(a, data_file, data_hex)))
+		return err;
+	if (a->to && (err = ogx_eth_addr_parse(a->to_addr, a->to))) {
 		fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
-		free(data);
 		return 2;
 	}
-	if ((err = ogx_eth_key_load(keyfile, &key))) {
-		what = keyfile;
-		goto out;
-	}
-	what = url;
-	if ((err = ogx_rpc_open(&rpc, url, 10000)) || (err = ogx_rpc_chain_id(rpc, &chain_id)))
-		goto out;
-	if (want_chain && want_chain != chain_id) {
-		err = ogx_fail(-EINVAL, "chain id is %llu, not %llu as --chain-id says",
-			       (unsigned long long)chain_id, (unsigned long long)want_chain);
-		goto out;
-	}
-	tx.chain_id = chain_id;
-	tx.has_to = to != NULL;
-	tx.value = value;
-	tx.data = data;
-	tx.data_len = n;
-	if ((err = ogx_rpc_nonce(rpc, key.addr, "pending", &tx.nonce)) ||
+	return ARGS_OK;
+}
+
+/* The unsigned transaction: the node's chain id (as --chain-id says), nonce, fees, gas. */
+static int prepare_tx(struct ogx_rpc *rpc, const struct ogx_eth_key *key,
+		      const struct send_args *a, struct ogx_tx *tx)
+{
+	uint64_t chain_id, gas = a->gas;
+	struct ogx_fees fees;
+	int err;
+
+	if ((err = ogx_rpc_chain_id(rpc, &chain_id)))
+		return err;
+	if (a->want_chain && a->want_chain != chain_id)
+		return ogx_fail(-EINVAL, "chain id is %llu, not %llu as --chain-id says",
+				(unsigned long long)chain_id, (unsigned long long)a->want_chain);
+	tx->chain_id = chain_id;
+	tx->has_to = a->to != NULL;
+	memcpy(tx->to, a->to_addr, OGX_ETH_ADDR_LEN);
+	tx->value = a->value;
+	tx->data = a->data;
+	tx->data_len = a->data_len;
+	if ((err = ogx_rpc_nonce(rpc, key->addr, "pending", &tx->nonce)) ||
 	    (err = ogx_fee_suggest(rpc, &fees)) ||
-	    (!gas && (err = ogx_rpc_estimate_gas(rpc, key.addr, to ? tx.to : NULL, data, n,
-						 &gas))))
-		goto out;
-	tx.gas = gas;
-	tx.max_priority_fee = fees.max_priority_fee;
-	tx.max_fee = fees.max_fee;
-	what = "transaction";
-	if ((err = ogx_tx_sign(&tx, &key)) || (err = ogx_tx_raw(&tx, &raw, &raw_len)))
-		goto out;
+	    (!gas && (err = ogx_rpc_estimate_gas(rpc, key->addr, a->to ? tx->to : NULL, a->data,
+						 a->data_len, &gas))))
+		return err;
+	tx->gas = gas;
+	tx->max_priority_fee = fees.max_priority_fee;
+	tx->max_fee = fees.max_fee;
+	return 0;
+}
+
+/* Broadcast raw, print its hash, and with --wait its receipt. */
+static int send_raw(struct ogx_rpc *rpc, const uint8_t *raw, size_t raw_len, uint64_t wait)
+{
+	uint8_t hash[32], sent[32];
+	struct ogx_receipt rc;
+	char hx[65];
+	int err;
+
 	ogx_tx_hash(raw, raw_len, hash);
-	what = url;
 	if ((err = ogx_rpc_send_raw(rpc, raw, raw_len, sent)))
-		goto out;
+		return err;
 	ogx_hex(hx, hash, 32);
-	if (memcmp(sent, hash, 32)) {
-		err = ogx_fail(-EPROTO, "node answered a hash other than 0x%s", hx);
-		goto out;
-	}
+	if (memcmp(sent, hash, 32))
+		return ogx_fail(-EPROTO, "node answered a hash other than 0x%s", hx);
 	printf("0x%s\n", hx);
 	fflush(stdout);
-	if (wait) {
-		if ((err = wait_receipt(rpc, hash, wait, &rc)))
-			goto out;
-		printf("block %llu status %s gas %llu\n", (unsigned long long)rc.block_number,
-		       rc.success ? "success" : "reverted", (unsigned long long)rc.gas_used);
-		if (!rc.success)
-			err = ogx_fail(-EREMOTEIO, "transaction reverted");
-	}
-out:
+	if (!wait)
+		return 0;
+	if ((err = wait_receipt(rpc, hash, wait, &rc)))
+		return err;
+	printf("block %llu status %s gas %llu\n", (unsigned long long)rc.block_number,
+	       rc.success ? "success" : "reverted", (unsigned long long)rc.gas_used);
+	return rc.success ? 0 : ogx_fail(-EREMOTEIO, "transaction reverted");
+}
+
+static int run_send(const struct send_args *a)
+{
+	struct ogx_eth_key key;
+	struct ogx_rpc *rpc;
+	struct ogx_tx tx = {};
+	uint8_t *raw = NULL;
+	size_t raw_len;
+	const char *what = a->keyfile;
+	int err;
+
+	if ((err = ogx_eth_key_load(a->keyfile, &key)))
+		goto fail;
+	what = a->url;
+	if ((err = ogx_rpc_open(&rpc, a->url, 10000)))
+		goto free_key;
+	if ((err = prepare_tx(rpc, &key, a, &tx)))
+		goto close_rpc;
+	what = "transaction";
+	if ((err = ogx_tx_sign(&tx, &key)) || (err = ogx_tx_raw(&tx, &raw, &raw_len)))
+		goto free_raw;
+	what = a->url;
+	err = send_raw(rpc, raw, raw_len, a->wait);
+free_raw:
+	free(raw);
+close_rpc:
+	ogx_rpc_close(rpc);
+free_key:
+	ogx_eth_key_free(&key);
+fail:
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", prog, what, ogx_errmsg(err));
-	free(raw);
-	free(data);
-	ogx_rpc_close(rpc);
-	ogx_eth_key_free(&key);
 	return err ? 1 : 0;
+}
+
+int send_main(int argc, char **argv)
+{
+	struct send_args a = {};
+	int rc = parse_send_args(argc, argv, &a);
+
+	if (rc == ARGS_OK)
+		rc = run_send(&a);
+	free(a.data);
+	return rc;
 }

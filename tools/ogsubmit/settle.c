@@ -16,7 +16,7 @@
  *           unless the authorization has expired or its nonce is already
  *           used on chain (authorizationState), or the token refuses the
  *           call (gas estimation reverts): then an X line says why, for good;
- *   watch   as batches (flight.c): rebroadcast, fee bump, new nonce,
+ *   watch   as batches (watch.c): rebroadcast, fee bump, new nonce,
  *           reorgs, N confirmations (C); a reverted one is an X line.
  *
  * An authorization can be settled only once on chain (the token marks its
@@ -46,20 +46,20 @@ size_t open_pays(const struct ogs *s)
 }
 
 /* "payment 4 (record seq 17, 1000 from 0xAb..)" */
-static void describe(char *out, size_t len, const struct jbatch *b)
+static void describe(char *out, size_t len, const struct flight *fl)
 {
 	char from[OGX_ETH_ADDR_STRLEN];
 
-	ogx_eth_addr_str(from, b->pay->auth.from);
-	snprintf(out, len, "payment %" PRIu64 " (record seq %" PRIu64 ", %s from %s)", b->id,
-		 b->pay->record_seq, b->pay->auth.value, from);
+	ogx_eth_addr_str(from, fl->pay->auth.from);
+	snprintf(out, len, "payment %" PRIu64 " (record seq %" PRIu64 ", %s from %s)", fl->id,
+		 fl->pay->record_seq, fl->pay->auth.value, from);
 }
 
 int queue_payment(struct ogs *s, struct prec *p)
 {
 	char a[OGX_ETH_ADDR_STRLEN], c[OGX_ETH_ADDR_STRLEN], what[200];
 	const struct ogx_eip3009_auth *au = &p->auth;
-	struct jbatch b = { 0 }, *grown;
+	struct flight fl = { 0 }, *grown;
 	int err;
 
 	if (!p->paid)
@@ -88,55 +88,55 @@ int queue_payment(struct ogs *s, struct prec *p)
 		    !memcmp(q->asset, au->asset, 20))
 			return 0; /* read again after a restart: queued already */
 	}
-	b.id = s->st.next_batch;
-	b.pay = calloc(1, sizeof(*b.pay));
+	fl.id = s->st.next_batch;
+	fl.pay = calloc(1, sizeof(*fl.pay));
 	grown = realloc(s->st.pays, (s->st.n_pays + 1) * sizeof(*grown));
-	if (!b.pay || !grown) {
-		free(b.pay);
+	if (!fl.pay || !grown) {
+		free(fl.pay);
 		if (grown)
 			s->st.pays = grown;
 		return -ENOMEM;
 	}
 	s->st.pays = grown;
-	b.pay->record_index = p->index;
-	b.pay->record_seq = p->seq;
-	memcpy(b.pay->record_id, p->digest, OGX_DIGEST_LEN);
-	b.pay->auth = *au;
-	if ((err = journal_pay(s->j, &b))) {
-		free(b.pay);
+	fl.pay->record_index = p->index;
+	fl.pay->record_seq = p->seq;
+	memcpy(fl.pay->record_id, p->digest, OGX_DIGEST_LEN);
+	fl.pay->auth = *au;
+	if ((err = journal_pay(s->j, &fl))) {
+		free(fl.pay);
 		return ogx_fail(err, "journal: %s", strerror(-err));
 	}
-	s->st.pays[s->st.n_pays++] = b;
+	s->st.pays[s->st.n_pays++] = fl;
 	s->st.next_batch++;
-	describe(what, sizeof(what), &b);
+	describe(what, sizeof(what), &fl);
 	fprintf(stderr, "%s: %s: queued\n", prog, what);
 	return 0;
 }
 
-static void report_skipped(const struct jbatch *b)
+static void report_skipped(const struct flight *fl)
 {
 	char what[200];
 
-	describe(what, sizeof(what), b);
-	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, b->pay->why);
+	describe(what, sizeof(what), fl);
+	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, fl->pay->why);
 }
 
-int skip_payment(struct ogs *s, struct jbatch *b, const char *reason, const char *fmt, ...)
+int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
 {
-	struct jpay *y = b->pay;
+	struct jpay *y = fl->pay;
 	va_list ap;
 	int err;
 
 	va_start(ap, fmt);
 	vsnprintf(y->why, sizeof(y->why), fmt, ap);
 	va_end(ap);
-	if ((err = journal_skip(s->j, b->id, reason, y->why))) {
+	if ((err = journal_skip(s->j, fl->id, reason, y->why))) {
 		y->why[0] = '\0';
 		return ogx_fail(err, "journal: %s", strerror(-err));
 	}
 	snprintf(y->skipped, sizeof(y->skipped), "%s", reason);
 	s->pays_unsettled++;
-	report_skipped(b);
+	report_skipped(fl);
 	return 0;
 }
 
@@ -147,14 +147,14 @@ void report_skipped_again(const struct ogs *s)
 			report_skipped(&s->st.pays[i]);
 }
 
-void payment_settled(struct ogs *s, const struct jbatch *b)
+void payment_settled(struct ogs *s, const struct flight *fl)
 {
 	char what[200], to[OGX_ETH_ADDR_STRLEN];
 
 	s->pays_settled++;
-	describe(what, sizeof(what), b);
-	ogx_eth_addr_str(to, b->pay->auth.to);
-	fprintf(stderr, "%s: %s: settled to %s in block %" PRIu64 "\n", prog, what, to, b->block);
+	describe(what, sizeof(what), fl);
+	ogx_eth_addr_str(to, fl->pay->auth.to);
+	fprintf(stderr, "%s: %s: settled to %s in block %" PRIu64 "\n", prog, what, to, fl->block);
 }
 
 /* The token's authorizationState(from, nonce): 1 used, 0 not, or an RPC error. */
@@ -176,24 +176,24 @@ static int nonce_used(struct ogs *s, const struct ogx_eip3009_auth *a)
 }
 
 /* RPC trouble while preparing a payment: say so, wait, try again later. */
-static void rpc_trouble(struct ogs *s, const struct jbatch *b, int err)
+static void rpc_trouble(struct ogs *s, const struct flight *fl, int err)
 {
 	char what[200];
 
-	describe(what, sizeof(what), b);
+	describe(what, sizeof(what), fl);
 	problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s: %s", what,
 		ogx_errmsg(err));
 	back_off(s);
 }
 
 /*
- * The first transaction of payment b, or its X line. RPC trouble backs off
- * (b stays queued); only a journal failure, which stops the daemon, is
+ * The first transaction of payment fl, or its X line. RPC trouble backs off
+ * (fl stays queued); only a journal failure, which stops the daemon, is
  * returned.
  */
-static int send_payment(struct ogs *s, struct jbatch *b, uint64_t now_s)
+static int send_payment(struct ogs *s, struct flight *fl, uint64_t now_s)
 {
-	const struct ogx_eip3009_auth *a = &b->pay->auth;
+	const struct ogx_eip3009_auth *a = &fl->pay->auth;
 	uint8_t call[OGX_EIP3009_TRANSFER_LEN];
 	struct ogx_tx tx = { 0 };
 	struct ogx_fees fees;
@@ -203,28 +203,28 @@ static int send_payment(struct ogs *s, struct jbatch *b, uint64_t now_s)
 	int err;
 
 	if (now_s >= a->valid_before)
-		return skip_payment(s, b, "expired", "authorization expired (validBefore %" PRIu64
+		return skip_payment(s, fl, "expired", "authorization expired (validBefore %" PRIu64
 				    "); not sent", a->valid_before);
 	if (now_s <= a->valid_after)
 		return 0; /* the token wants block time > validAfter: later */
 	err = nonce_used(s, a);
 	if (err < 0) {
-		rpc_trouble(s, b, err);
+		rpc_trouble(s, fl, err);
 		return 0;
 	}
 	if (err) {
 		ogx_hex(n, a->nonce, 32);
-		return skip_payment(s, b, "used", "nonce 0x%s is already used on chain "
+		return skip_payment(s, fl, "used", "nonce 0x%s is already used on chain "
 				    "(authorizationState); not sent", n);
 	}
 	if ((err = ogx_eip3009_transfer_call(a, call)))
-		return skip_payment(s, b, "rejected", "value %s is not a uint256", a->value);
+		return skip_payment(s, fl, "rejected", "value %s is not a uint256", a->value);
 	err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, a->asset, call, sizeof(call), &gas);
 	if (err && ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED)
-		return skip_payment(s, b, "rejected", "the token rejects the transfer (%s); not "
+		return skip_payment(s, fl, "rejected", "the token rejects the transfer (%s); not "
 				    "sent", ogx_errmsg(err));
 	if (err || (err = ogx_fee_suggest(s->rpc, &fees))) {
-		rpc_trouble(s, b, err);
+		rpc_trouble(s, fl, err);
 		return 0;
 	}
 	rpc_ok(s);
@@ -242,26 +242,26 @@ static int send_payment(struct ogs *s, struct jbatch *b, uint64_t now_s)
 		return 0; /* said, and backed off */
 	if ((err = sign_tx(s, &tx, &jt)))
 		return err;
-	b->txs = malloc(sizeof(*b->txs));
-	if (!b->txs) {
+	fl->txs = malloc(sizeof(*fl->txs));
+	if (!fl->txs) {
 		free(jt.raw);
 		return -ENOMEM;
 	}
 	/* Journal first: a crash after the broadcast must know this hash. */
-	if ((err = journal_tx(s->j, b->id, &jt))) {
-		free(b->txs);
-		b->txs = NULL;
+	if ((err = journal_tx(s->j, fl->id, &jt))) {
+		free(fl->txs);
+		fl->txs = NULL;
 		free(jt.raw);
 		return ogx_fail(err, "journal: %s", strerror(-err));
 	}
-	b->txs[0] = jt;
-	b->n_txs = 1;
-	b->bumped_ms = now_ms();
+	fl->txs[0] = jt;
+	fl->n_txs = 1;
+	fl->bumped_ms = now_ms();
 	s->st.next_nonce++;
 	ogx_hex(n, jt.hash, 32);
 	fprintf(stderr, "%s: payment %" PRIu64 ": transferWithAuthorization sent, nonce %" PRIu64
-		", transaction 0x%s\n", prog, b->id, jt.nonce, n);
-	broadcast(s, b);
+		", transaction 0x%s\n", prog, fl->id, jt.nonce, n);
+	broadcast(s, fl);
 	return 0;
 }
 
@@ -282,14 +282,14 @@ int settle_payments(struct ogs *s)
 		flying += s->st.pays[i].n_txs && !jpay_done(&s->st.pays[i]);
 	for (i = 0; i < s->st.n_pays && flying < s->c.settle_inflight && sent < SENDS_PER_TURN &&
 		    now_ms() >= s->backoff_until_ms; i++) {
-		struct jbatch *b = &s->st.pays[i];
+		struct flight *fl = &s->st.pays[i];
 
-		if (b->n_txs || jpay_done(b))
+		if (fl->n_txs || jpay_done(fl))
 			continue;
-		if ((err = send_payment(s, b, now_s)))
+		if ((err = send_payment(s, fl, now_s)))
 			return err;
-		flying += b->n_txs;
-		sent += b->n_txs;
+		flying += fl->n_txs;
+		sent += fl->n_txs;
 	}
 	return 0;
 }
