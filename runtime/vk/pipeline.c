@@ -7,6 +7,7 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/pipeline.h"
+#include "vk/result.h"
 #include "vk/shaders.h"
 
 #define SPIRV_MAGIC 0x07230203u
