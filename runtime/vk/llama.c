@@ -12,22 +12,17 @@
 #include "vk/ops.h"
 #include "vk/prog.h"
 
-static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_vk_wtype *t)
+static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_wtype *t)
 {
-	static const char *const names[] = { "F32", "F16", "Q8_0", "Q4_0" };
-	const char *n = ogx_wtype_name(m->type);
-
-	for (unsigned i = 0; i < 4; i++)
-		if (n && !strcmp(n, names[i])) {
-			*t = (enum ogx_vk_wtype)i;
-			return 0;
-		}
-	return ogx_fail(-ENOTSUP, "tensor '%s': type %s has no Vulkan kernel", name,
-			n ? n : "?");
+	if (!ogx_vk_wtype_supported(m->type))
+		return ogx_fail(-ENOTSUP, "tensor '%s': type %s has no Vulkan kernel", name,
+				ogx_wtype_name(m->type));
+	*t = m->type;
+	return 0;
 }
 
 static int upload_matrix(struct ogx_vk_upload *up, const struct ogx_matrix *m, const char *name,
-			 unsigned l, struct ogx_vk_buf *b, enum ogx_vk_wtype *t)
+			 unsigned l, struct ogx_vk_buf *b, enum ogx_wtype *t)
 {
 	char what[64];
 	int err;

@@ -20,7 +20,7 @@
 
 struct vk_layer {
 	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3;
-	enum ogx_vk_wtype tq, tk, tv, to, t1, t2, t3;
+	enum ogx_wtype tq, tk, tv, to, t1, t2, t3;
 };
 
 /*
@@ -44,7 +44,7 @@ struct ogx_vk_llama {
 	uint32_t head_size, kv_dim;
 	struct vk_layer *layers;
 	struct ogx_vk_buf out_norm, output;
-	enum ogx_vk_wtype tout;
+	enum ogx_wtype tout;
 	uint32_t nt;			/* prompt tokens per batch submission; 0: none */
 	struct ogx_vk_llama_seq *seq0;	/* ogx_vk_llama_init()'s, or NULL */
 	struct vk_streams st;		/* buffers only when nt */

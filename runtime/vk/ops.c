@@ -10,22 +10,36 @@
 /* kv_store_streams and attention_streams: 3 buffers, then a K and a V cache per stream. */
 #define VK_STREAMS_NBIND (3 + 2 * OGX_VK_MAX_STREAMS)
 
-const char *ogx_vk_wtype_name(enum ogx_vk_wtype t)
-{
-	static const char *const n[] = { "F32", "F16", "Q8_0", "Q4_0" };
+/* The shaders of each weight type, and the elements a row holds a multiple of. */
+struct vk_wtype {
+	const char *matvec, *matmul;
+	uint32_t block;
+};
 
-	return (unsigned)t < 4 ? n[t] : "?";
+static const struct vk_wtype vk_wtypes[] = {
+	[OGX_WTYPE_F32] = { "matvec_f32", "matmul_f32", 4 },
+	[OGX_WTYPE_F16] = { "matvec_f16", "matmul_f16", 4 },
+	[OGX_WTYPE_Q8_0] = { "matvec_q8_0", "matmul_q8_0", 32 },
+	[OGX_WTYPE_Q4_0] = { "matvec_q4_0", "matmul_q4_0", 32 },
+};
+
+static const struct vk_wtype *vk_wtype(enum ogx_wtype t)
+{
+	if ((unsigned)t >= sizeof(vk_wtypes) / sizeof(vk_wtypes[0]) || !vk_wtypes[t].matvec)
+		return NULL;
+	return &vk_wtypes[t];
 }
 
-size_t ogx_vk_row_bytes(enum ogx_vk_wtype t, uint32_t k)
+bool ogx_vk_wtype_supported(enum ogx_wtype t)
 {
-	switch (t) {
-	case OGX_VK_F32: return k % 4 ? 0 : (size_t)k * 4;
-	case OGX_VK_F16: return k % 4 ? 0 : (size_t)k * 2;
-	case OGX_VK_Q8_0: return k % 32 ? 0 : (size_t)k / 32 * 34;
-	case OGX_VK_Q4_0: return k % 32 ? 0 : (size_t)k / 32 * 18;
-	}
-	return 0;
+	return vk_wtype(t);
+}
+
+size_t ogx_vk_row_bytes(enum ogx_wtype t, uint32_t k)
+{
+	const struct vk_wtype *vt = vk_wtype(t);
+
+	return vt && k % vt->block == 0 ? ogx_wtype_row_bytes(t, k) : 0;
 }
 
 static size_t gcd(size_t a, size_t b)
@@ -38,10 +52,6 @@ static size_t gcd(size_t a, size_t b)
 	}
 	return a;
 }
-
-static const char *const mv_shader[] = {
-	"matvec_f32", "matvec_f16", "matvec_q8_0", "matvec_q4_0",
-};
 
 static uint32_t f2u(float f)
 {
@@ -100,17 +110,17 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params)
 {
+	const struct vk_wtype *vt = vk_wtype(mv->type);
 	struct ogx_vk *vk = p->vk;
 	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk, wg_rows;
 	uint64_t yend;
 	int err;
 
-	if ((unsigned)mv->type > OGX_VK_Q4_0)
+	if (!vt)
 		return ogx_fail(-EINVAL, "mat-vec: unknown weight type %d", mv->type);
 	if (!mv->k || !mv->m || !rb)
 		return ogx_fail(-EINVAL, "mat-vec: a %s row of %u elements is not a whole number "
-				"of blocks (%u)", ogx_vk_wtype_name(mv->type), mv->k,
-				mv->type >= OGX_VK_Q8_0 ? 32 : 4);
+				"of blocks (%u)", ogx_wtype_name(mv->type), mv->k, vt->block);
 	if ((mv->flags & OGX_VK_MV_NORM) && (mv->flags & OGX_VK_MV_GLU))
 		return ogx_fail(-EINVAL, "mat-vec: NORM and GLU share the aux input");
 	if ((mv->flags & OGX_VK_MV_ROPE) && (mv->m % 2 || !mv->head || mv->head % 2))
@@ -121,7 +131,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 	if (w->size < (uint64_t)rb * mv->m)
 		return ogx_fail(-EINVAL, "mat-vec: weights hold %llu bytes, %u x %u %s needs %zu",
 				(unsigned long long)w->size, mv->m, mv->k,
-				ogx_vk_wtype_name(mv->type), rb * mv->m);
+				ogx_wtype_name(mv->type), rb * mv->m);
 	if (x->size < (uint64_t)mv->k * 4)
 		return ogx_fail(-EINVAL, "mat-vec: input holds %llu bytes, needs %u floats",
 				(unsigned long long)x->size, mv->k);
@@ -147,7 +157,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 			/* Cache the input in shared memory when it fits in 16 KiB. */
 			mv->k <= 4096 ? mv->k / 4 : 1,
 		};
-		err = weight_dispatch(p, mv_shader[mv->type], spec, 13, mv, w, x, y, aux, params, r0,
+		err = weight_dispatch(p, vt->matvec, spec, 13, mv, w, x, y, aux, params, r0,
 				      rows, rb, (uint32_t)((rows + wg_rows - 1) / wg_rows));
 		if (err)
 			return err;
@@ -396,10 +406,6 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 	return p->err;
 }
 
-static const char *const mm_shader[] = {
-	"matmul_f32", "matmul_f16", "matmul_q8_0", "matmul_q4_0",
-};
-
 /* Shared memory of matmul.glsl: NT x K inputs, 64 x NT outputs, 64 + NT floats. */
 static uint64_t matmul_shared(uint32_t nt, uint32_t k)
 {
@@ -420,13 +426,14 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params)
 {
+	const struct vk_wtype *vt = vk_wtype(mv->type);
 	struct ogx_vk *vk = p->vk;
 	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk;
 	int err;
 
-	if ((unsigned)mv->type > OGX_VK_Q4_0 || !mv->k || !mv->m || !rb)
+	if (!vt || !mv->k || !mv->m || !rb)
 		return ogx_fail(-EINVAL, "mat-mat: a %s row of %u elements is not a whole number "
-				"of blocks", ogx_vk_wtype_name(mv->type), mv->k);
+				"of blocks", ogx_wtype_name(mv->type), mv->k);
 	if (!nt || matmul_shared(nt, mv->k) > vk->props.limits.maxComputeSharedMemorySize)
 		return ogx_fail(-EINVAL, "mat-mat: %u tokens of %u inputs exceed the shared memory "
 				"of %s", nt, mv->k, vk->desc.name);
@@ -440,7 +447,7 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 	    y->size < ((uint64_t)mv->yoff + (uint64_t)(nt - 1) * mv->ystride + mv->m) * 4 ||
 	    params->size < (mv->flags & OGX_VK_MV_POSTAB ? 2ull + nt : 2ull) * 4)
 		return ogx_fail(-EINVAL, "mat-mat: buffers too small for %u x %u %s, %u tokens",
-				mv->m, mv->k, ogx_vk_wtype_name(mv->type), nt);
+				mv->m, mv->k, ogx_wtype_name(mv->type), nt);
 	chunk = row_chunk(vk, rb, 64);
 	if (!chunk)
 		return ogx_fail(-EINVAL, "mat-mat: a row of %zu bytes exceeds the device's "
@@ -457,7 +464,7 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 			/* The mat-vec's lanes per row: its sums, in its order. */
 			vk->row_per_invocation ? 1 : 64 / MV_ROWS,
 		};
-		err = weight_dispatch(p, mm_shader[mv->type], spec, 14, mv, w, x, y, aux, params, r0,
+		err = weight_dispatch(p, vt->matmul, spec, 14, mv, w, x, y, aux, params, r0,
 				      rows, rb, (rows + 63) / 64);
 		if (err)
 			return err;
