@@ -449,7 +449,7 @@ TEST(device_description_and_cache)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	setenv("OGX_HOME", dir, 1);
 	ASSERT_EQ(0, ogx_vk_open(&o, &vk));
-	ASSERT_EQ(0, ogx_vk_pipe_get(vk, "argmax", 2, &n, 1, &pipe));
+	ASSERT_EQ(0, ogx_vk_pipe_get(vk, "argmax", 2, &n, sizeof(n), &pipe));
 	ogx_hex(uuid, vk->desc.uuid, 16);
 	snprintf(path, sizeof(path), "%s/cache/vk-%s.bin", dir, uuid);
 	ogx_vk_close(vk);
