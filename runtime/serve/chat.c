@@ -18,11 +18,10 @@
  * step the same way: one submission for all of them (up to the device's
  * mat-mat width, ogx_vk_llama_streams_max(); more in as many submissions),
  * each weight row read once for all, each stream's attention over its own
- * cache (ogx_vk_llama_forward_streams() on the model's m->streams.joint).
- * Each stream's logits are bit for
- * bit those of its lone step on the device, so its tokens are `ogrun
- * generate --device`'s. The device's queue is shared with the other models'
- * workers (srv->vk_lock).
+ * cache (ogx_vk_llama_forward_streams() on the model's joint-step state,
+ * m->streams.joint). Each stream's logits are bit for bit those of its lone
+ * step on the device, so its tokens are `ogrun generate --device`'s. The
+ * device's queue is shared with the other models' workers (srv->vk_lock).
  *
  * The record is the one `ogrun generate` writes (the recipe is proof/job.h:
  * the token ids, the canonical sampling text with the tokenizer's SHA-256).

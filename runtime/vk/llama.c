@@ -69,23 +69,25 @@ static int upload(struct ogx_vk_llama *m, struct ogx_vk_upload *up)
 	return err ?: upload_matrix(up, &m->w->output, "output", &m->output);
 }
 
+/* prefix + part in what: a buffer's name in errors ("batch hb"). */
+static const char *named(char what[32], const char *prefix, const char *part)
+{
+	snprintf(what, 32, "%s%s", prefix, part);
+	return what;
+}
+
 int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
 		  const char *prefix, struct vk_acts *a)
 {
 	size_t d = (size_t)nt * m->cfg.dim * 4, h = (size_t)nt * m->cfg.hidden_dim * 4;
-	char what[5][32];
+	char what[32];
 	int err;
 
-	snprintf(what[0], sizeof(what[0]), "%sx", prefix);
-	snprintf(what[1], sizeof(what[1]), "%sq", prefix);
-	snprintf(what[2], sizeof(what[2]), "%sxb", prefix);
-	snprintf(what[3], sizeof(what[3]), "%shb", prefix);
-	snprintf(what[4], sizeof(what[4]), "%shb2", prefix);
-	err = ogx_vk_buf_alloc(m->vk, d, what[0], &a->x);
-	err = err ?: ogx_vk_buf_scratch(up, d, what[1], &a->q);
-	err = err ?: ogx_vk_buf_scratch(up, d, what[2], &a->xb);
-	err = err ?: ogx_vk_buf_scratch(up, h, what[3], &a->hb);
-	return err ?: ogx_vk_buf_scratch(up, h, what[4], &a->hb2);
+	err = ogx_vk_buf_alloc(m->vk, d, named(what, prefix, "x"), &a->x);
+	err = err ?: ogx_vk_buf_scratch(up, d, named(what, prefix, "q"), &a->q);
+	err = err ?: ogx_vk_buf_scratch(up, d, named(what, prefix, "xb"), &a->xb);
+	err = err ?: ogx_vk_buf_scratch(up, h, named(what, prefix, "hb"), &a->hb);
+	return err ?: ogx_vk_buf_scratch(up, h, named(what, prefix, "hb2"), &a->hb2);
 }
 
 void vk_acts_free(struct ogx_vk *vk, struct vk_acts *a)
