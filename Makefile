@@ -145,7 +145,7 @@ TEST_ENV = OGX_BUILD=$(abspath $(B)) OGX_SRC=$(CURDIR) OGX_MODELS=$(OGX_MODELS) 
 check: check-deps
 	$(MAKE) --no-print-directory check-run
 
-check-run: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke check-native
+check-run: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke check-native check-layers
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN) $(E2E)
 
 # The layer table of Documentation/architecture.md, and no file cycle in a folder.

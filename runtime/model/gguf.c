@@ -19,6 +19,19 @@
 
 _Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "GGUF is read in place: little-endian hosts only");
 
+static const char *const vtype_names[OGX_GGUF_VTYPE_COUNT] = {
+	[OGX_GGUF_U8] = "u8", [OGX_GGUF_I8] = "i8", [OGX_GGUF_U16] = "u16",
+	[OGX_GGUF_I16] = "i16", [OGX_GGUF_U32] = "u32", [OGX_GGUF_I32] = "i32",
+	[OGX_GGUF_F32] = "f32", [OGX_GGUF_BOOL] = "bool", [OGX_GGUF_STRING] = "string",
+	[OGX_GGUF_ARRAY] = "array", [OGX_GGUF_U64] = "u64", [OGX_GGUF_I64] = "i64",
+	[OGX_GGUF_F64] = "f64",
+};
+
+const char *ogx_gguf_vtype_name(enum ogx_gguf_vtype t)
+{
+	return (unsigned int)t < OGX_GGUF_VTYPE_COUNT ? vtype_names[t] : "?";
+}
+
 struct cursor {
 	const uint8_t *base;
 	size_t size;

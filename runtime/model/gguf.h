@@ -47,6 +47,9 @@ enum ogx_gguf_vtype {
 	OGX_GGUF_VTYPE_COUNT
 };
 
+/* "u32", "array", ...; "?" for a number that is no type. */
+const char *ogx_gguf_vtype_name(enum ogx_gguf_vtype t);
+
 /* Tensor types (ggml numbering); only these are accepted. */
 enum ogx_ggml_type {
 	OGX_GGML_F32 = 0,
@@ -143,8 +146,6 @@ int ogx_gguf_array_elem(const struct ogx_gguf_value *arr, uint64_t i, struct ogx
 int ogx_gguf_value_u64(const struct ogx_gguf_value *v, uint64_t *out);
 int ogx_gguf_value_i64(const struct ogx_gguf_value *v, int64_t *out);
 int ogx_gguf_value_f64(const struct ogx_gguf_value *v, double *out);
-
-const char *ogx_gguf_vtype_name(enum ogx_gguf_vtype t);
 
 /* Tensors. */
 const struct ogx_gguf_tensor *ogx_gguf_find_tensor(const struct ogx_gguf *g, const char *name);

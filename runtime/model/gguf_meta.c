@@ -6,19 +6,6 @@
 #include "model/gguf.h"
 #include "util/err.h"
 
-static const char *const vtype_names[OGX_GGUF_VTYPE_COUNT] = {
-	[OGX_GGUF_U8] = "u8", [OGX_GGUF_I8] = "i8", [OGX_GGUF_U16] = "u16",
-	[OGX_GGUF_I16] = "i16", [OGX_GGUF_U32] = "u32", [OGX_GGUF_I32] = "i32",
-	[OGX_GGUF_F32] = "f32", [OGX_GGUF_BOOL] = "bool", [OGX_GGUF_STRING] = "string",
-	[OGX_GGUF_ARRAY] = "array", [OGX_GGUF_U64] = "u64", [OGX_GGUF_I64] = "i64",
-	[OGX_GGUF_F64] = "f64",
-};
-
-const char *ogx_gguf_vtype_name(enum ogx_gguf_vtype t)
-{
-	return (unsigned int)t < OGX_GGUF_VTYPE_COUNT ? vtype_names[t] : "?";
-}
-
 int ogx_gguf_value_u64(const struct ogx_gguf_value *v, uint64_t *out)
 {
 	int64_t s;

@@ -18,10 +18,10 @@
  * step the same way: one submission for all of them (up to the device's
  * mat-mat width, ogx_vk_llama_streams_max(); more in as many submissions),
  * each weight row read once for all, each stream's attention over its own
- * cache (ogx_vk_llama_forward_streams()). Each stream's logits are bit for
- * bit those of its lone step on the device, so its tokens are `ogrun
- * generate --device`'s. The device's queue is shared with the other models'
- * workers (srv->vk_lock).
+ * cache (ogx_vk_llama_forward_streams() on the model's joint-step state,
+ * m->streams.joint). Each stream's logits are bit for bit those of its lone
+ * step on the device, so its tokens are `ogrun generate --device`'s. The
+ * device's queue is shared with the other models' workers (srv->vk_lock).
  *
  * The record is the one `ogrun generate` writes (the recipe is proof/job.h:
  * the token ids, the canonical sampling text with the tokenizer's SHA-256).
@@ -41,6 +41,7 @@
 #include "serve/server.h"
 #include "util/err.h"
 #include "util/hex.h"
+#include "vk/llama_streams.h"
 
 struct gen_ctx {
 	struct model *m;
@@ -398,8 +399,8 @@ static void step_device(struct model *m, struct ogx_vk_llama_seq **seqs, const u
 
 		pthread_mutex_lock(&m->srv->vk_lock);
 		t = ogx_mono_ns();
-		err = ogx_vk_llama_forward_streams(m->vl, seqs + k0, tokens + k0, pos + k0, cnt,
-						   &logits, NULL);
+		err = ogx_vk_llama_forward_streams(m->streams.joint, seqs + k0, tokens + k0,
+						   pos + k0, cnt, &logits, NULL);
 		t = ogx_mono_ns() - t;
 		pthread_mutex_unlock(&m->srv->vk_lock);
 		for (unsigned int k = k0; k < k0 + cnt; k++) {
@@ -473,9 +474,14 @@ int ogx_chat_slots_init(struct model *m, unsigned int n, unsigned int threads)
 	if (m->vl) {
 		/* Whole device batches per chunk: the prompt is cut where ogrun generate's is. */
 		uint32_t nt = ogx_vk_llama_batch(m->vl);
+		int err;
 
 		if (nt && nt < OGX_LLAMA_BATCH)
 			m->streams.prefill_chunk = OGX_LLAMA_BATCH / nt * nt;
+		/* The joint step of up to ogx_vk_llama_streams_max() streams. */
+		err = ogx_vk_llama_streams_new(m->vl, &m->streams.joint);
+		if (err)
+			return err;
 	}
 	for (unsigned int i = 0; i < n; i++) {
 		struct slot *sl = &m->streams.slot[i];
@@ -506,6 +512,8 @@ void ogx_chat_slots_free(struct model *m)
 			ogx_llama_fini(&m->streams.slot[i].llama);
 		ogx_vk_llama_seq_free(m->streams.slot[i].seq);
 	}
+	ogx_vk_llama_streams_free(m->streams.joint);
+	m->streams.joint = NULL;
 	free(m->streams.slot);
 	m->streams.slot = NULL;
 }

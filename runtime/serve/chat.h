@@ -10,12 +10,14 @@
 
 struct model;
 struct slot;
+struct ogx_vk_llama_streams;
 
 /* A Llama model's generation slots (chat.c's; the worker's alone once it runs). */
 struct streams {
 	struct slot *slot;		/* one per concurrent stream */
 	unsigned int n;
 	uint32_t prefill_chunk;		/* prompt tokens a stream takes between two steps */
+	struct ogx_vk_llama_streams *joint;	/* Vulkan: the joint step's buffers and programs */
 };
 
 /*

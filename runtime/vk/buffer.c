@@ -6,6 +6,7 @@
 #include "util/err.h"
 #include "vk/buffer.h"
 #include "vk/device.h"
+#include "vk/result.h"
 
 #define DL VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT
 #define HV VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT
@@ -36,40 +37,6 @@ static int pick_memory(struct ogx_vk *vk, uint32_t bits, const struct mem_pref *
 			return (int)i;
 	}
 	return -1;
-}
-
-/* A device-local heap the host can map whole: the device shares the host's memory. */
-static int unified(const struct ogx_vk *vk)
-{
-	const VkPhysicalDeviceMemoryProperties *m = &vk->mem;
-	int big = -1;
-
-	if (vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
-		return 1;
-	for (uint32_t h = 0; h < m->memoryHeapCount; h++)
-		if ((m->memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
-		    (big < 0 || m->memoryHeaps[h].size > m->memoryHeaps[big].size))
-			big = (int)h;
-	if (big < 0)
-		return 1;	/* no device-local memory: everything is host memory anyway */
-	for (uint32_t i = 0; i < m->memoryTypeCount; i++)
-		if (m->memoryTypes[i].heapIndex == (uint32_t)big &&
-		    (m->memoryTypes[i].propertyFlags & (DL | HV | HC)) == (DL | HV | HC))
-			return 1;
-	return 0;
-}
-
-int ogx_vk_mem_policy(struct ogx_vk *vk, const char *want)
-{
-	if (!want || !*want || !strcmp(want, "auto"))
-		vk->staged = !unified(vk);
-	else if (!strcmp(want, "staging"))
-		vk->staged = true;
-	else if (!strcmp(want, "direct"))
-		vk->staged = false;
-	else
-		return ogx_fail(-EINVAL, "OGX_VK_UPLOAD=%s: want staging, direct or auto", want);
-	return 0;
 }
 
 static int out_of_memory(struct ogx_vk *vk, const char *kind, const char *what,

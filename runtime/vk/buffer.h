@@ -12,7 +12,7 @@
  * cache are device-local and never mapped, and only the small buffers the
  * host writes (inputs, parameters) or reads (results) are host-visible.
  * OGX_VK_UPLOAD=staging|direct (or ogx_vk_opts.upload) forces one policy;
- * vk->staged records the choice.
+ * vk->staged records the choice, made when the device is opened (device.c).
  */
 #ifndef OGX_VK_BUFFER_H
 #define OGX_VK_BUFFER_H
@@ -28,12 +28,6 @@ struct ogx_vk_buf {
 	VkDeviceSize size;
 	void *map;		/* NULL for device-local memory the host cannot see */
 };
-
-/*
- * Decide the policy for vk from its memory properties and want ("staging",
- * "direct", "auto"; NULL or "" mean auto): 0, or -EINVAL with a detail.
- */
-int ogx_vk_mem_policy(struct ogx_vk *vk, const char *want);
 
 /*
  * A host-visible, mapped buffer of size bytes for what the host writes

@@ -10,6 +10,7 @@
 #include "util/hex.h"
 #include "vk/cache.h"
 #include "vk/device.h"
+#include "vk/result.h"
 
 #define OGX_VK_CACHE_MAX (256u << 20)
 

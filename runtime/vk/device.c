@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Vulkan instance and device: selection, the compute queue, validation-layer
- * error counting (the test suite fails on any), and the device description
- * for proof records. The pipeline cache lives in cache.c, pipelines in
- * pipeline.c.
+ * error counting (the test suite fails on any), the device description for
+ * proof records, and the memory policy (buffer.h) decided at open. The
+ * pipeline cache lives in cache.c, pipelines in pipeline.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,42 +16,13 @@
 #include <xf86drm.h>
 
 #include "util/err.h"
-#include "vk/buffer.h"
 #include "vk/cache.h"
 #include "vk/device.h"
 #include "vk/pipeline.h"
+#include "vk/result.h"
 
 /* A dispatch that runs longer than this is a hang, not a slow model. */
 #define OGX_VK_FENCE_TIMEOUT_NS (120ull * 1000 * 1000 * 1000)
-
-const char *ogx_vk_result_name(VkResult r)
-{
-	switch (r) {
-#define R(x) case x: return #x
-	R(VK_SUCCESS); R(VK_NOT_READY); R(VK_TIMEOUT); R(VK_INCOMPLETE);
-	R(VK_ERROR_OUT_OF_HOST_MEMORY); R(VK_ERROR_OUT_OF_DEVICE_MEMORY);
-	R(VK_ERROR_INITIALIZATION_FAILED); R(VK_ERROR_DEVICE_LOST);
-	R(VK_ERROR_MEMORY_MAP_FAILED); R(VK_ERROR_LAYER_NOT_PRESENT);
-	R(VK_ERROR_EXTENSION_NOT_PRESENT); R(VK_ERROR_FEATURE_NOT_PRESENT);
-	R(VK_ERROR_INCOMPATIBLE_DRIVER); R(VK_ERROR_TOO_MANY_OBJECTS);
-	R(VK_ERROR_FORMAT_NOT_SUPPORTED); R(VK_ERROR_FRAGMENTED_POOL);
-	R(VK_ERROR_OUT_OF_POOL_MEMORY); R(VK_ERROR_INVALID_SHADER_NV);
-	R(VK_ERROR_UNKNOWN);
-#undef R
-	default: return "VK_ERROR_(other)";
-	}
-}
-
-int ogx_vk_fail(VkResult r, const char *what)
-{
-	int err = -EIO;
-
-	if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
-		err = -ENOMEM;
-	else if (r == VK_TIMEOUT)
-		err = -ETIMEDOUT;
-	return ogx_fail(err, "vulkan: %s: %s", what, ogx_vk_result_name(r));
-}
 
 static const char *type_name(VkPhysicalDeviceType t)
 {
@@ -425,6 +396,51 @@ static int open_device(struct ogx_vk *vk)
 	return 0;
 }
 
+/*
+ * A device-local heap the host can map whole: the device shares the host's
+ * memory (a CPU implementation, an integrated GPU, resizable BAR).
+ */
+static bool unified(const struct ogx_vk *vk)
+{
+	const VkMemoryPropertyFlags shared = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT |
+					     VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+					     VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
+	const VkPhysicalDeviceMemoryProperties *m = &vk->mem;
+	int big = -1;
+
+	if (vk->props.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU)
+		return true;
+	for (uint32_t h = 0; h < m->memoryHeapCount; h++)
+		if ((m->memoryHeaps[h].flags & VK_MEMORY_HEAP_DEVICE_LOCAL_BIT) &&
+		    (big < 0 || m->memoryHeaps[h].size > m->memoryHeaps[big].size))
+			big = (int)h;
+	if (big < 0)
+		return true;	/* no device-local memory: everything is host memory anyway */
+	for (uint32_t i = 0; i < m->memoryTypeCount; i++)
+		if (m->memoryTypes[i].heapIndex == (uint32_t)big &&
+		    (m->memoryTypes[i].propertyFlags & shared) == shared)
+			return true;
+	return false;
+}
+
+/*
+ * Where buffers live (buffer.h): staged into device-local memory or mapped
+ * whole, from the memory properties or want ("staging", "direct", "auto";
+ * NULL or "" mean auto).
+ */
+static int mem_policy(struct ogx_vk *vk, const char *want)
+{
+	if (!want || !*want || !strcmp(want, "auto"))
+		vk->staged = !unified(vk);
+	else if (!strcmp(want, "staging"))
+		vk->staged = true;
+	else if (!strcmp(want, "direct"))
+		vk->staged = false;
+	else
+		return ogx_fail(-EINVAL, "OGX_VK_UPLOAD=%s: want staging, direct or auto", want);
+	return 0;
+}
+
 int ogx_vk_open(const struct ogx_vk_opts *opts, struct ogx_vk **out)
 {
 	static const struct ogx_vk_opts none;
@@ -466,7 +482,7 @@ int ogx_vk_open(const struct ogx_vk_opts *opts, struct ogx_vk **out)
 	err = open_device(vk);
 	if (err)
 		goto fail;
-	err = ogx_vk_mem_policy(vk, opts->upload ? opts->upload : getenv("OGX_VK_UPLOAD"));
+	err = mem_policy(vk, opts->upload ? opts->upload : getenv("OGX_VK_UPLOAD"));
 	if (err)
 		goto fail;
 	err = ogx_vk_cache_open(vk, !opts->no_cache);

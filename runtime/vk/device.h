@@ -90,9 +90,4 @@ void ogx_vk_close(struct ogx_vk *vk);
 /* Submit one recorded command buffer and wait for it (with a time limit). */
 int ogx_vk_submit_wait(struct ogx_vk *vk, VkCommandBuffer cb);
 
-/* "-EIO: vulkan: <what>: VK_ERROR_..." as an ogx_fail() detail. */
-int ogx_vk_fail(VkResult r, const char *what);
-
-const char *ogx_vk_result_name(VkResult r);
-
 #endif

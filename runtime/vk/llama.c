@@ -2,7 +2,6 @@
 /* The Llama-2 forward step on Vulkan; see llama.h. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "util/err.h"
 #include "vk/buffer.h"
@@ -12,32 +11,28 @@
 #include "vk/ops.h"
 #include "vk/prog.h"
 
-static int wtype_of(const struct ogx_matrix *m, const char *name, enum ogx_vk_wtype *t)
+/* Matrix src as the device's dst; what names it in errors. */
+static int upload_matrix(struct ogx_vk_upload *up, const struct ogx_matrix *src, const char *what,
+			 struct vk_matrix *dst)
 {
-	static const char *const names[] = { "F32", "F16", "Q8_0", "Q4_0" };
-	const char *n = ogx_wtype_name(m->type);
-
-	for (unsigned i = 0; i < 4; i++)
-		if (n && !strcmp(n, names[i])) {
-			*t = (enum ogx_vk_wtype)i;
-			return 0;
-		}
-	return ogx_fail(-ENOTSUP, "tensor '%s': type %s has no Vulkan kernel", name,
-			n ? n : "?");
+	if (!ogx_vk_wtype_supported(src->type))
+		return ogx_fail(-ENOTSUP, "tensor '%s': type %s has no Vulkan kernel", what,
+				ogx_wtype_name(src->type));
+	dst->type = src->type;
+	dst->rows = src->rows;
+	dst->cols = src->cols;
+	return ogx_vk_buf_weights(up, src->data, ogx_wtype_row_bytes(src->type, src->cols) *
+				  src->rows, what, &dst->buf);
 }
 
-static int upload_matrix(struct ogx_vk_upload *up, const struct ogx_matrix *m, const char *name,
-			 unsigned l, struct ogx_vk_buf *b, enum ogx_vk_wtype *t)
+/* Layer l's matrix src, named as in GGUF files ("blk.<l>.<name>"). */
+static int upload_layer_matrix(struct ogx_vk_upload *up, const struct ogx_matrix *src,
+			       const char *name, unsigned l, struct vk_matrix *dst)
 {
 	char what[64];
-	int err;
 
 	snprintf(what, sizeof(what), "blk.%u.%s", l, name);
-	err = wtype_of(m, what, t);
-	if (err)
-		return err;
-	return ogx_vk_buf_weights(up, m->data, ogx_wtype_row_bytes(m->type, m->cols) * m->rows,
-				  what, b);
+	return upload_matrix(up, src, what, dst);
 }
 
 static int upload_floats(struct ogx_vk_upload *up, const float *f, uint32_t n, const char *what,
@@ -62,22 +57,45 @@ static int upload(struct ogx_vk_llama *m, struct ogx_vk_upload *up)
 
 		err = upload_floats(up, s->attn_norm, c->dim, "attn_norm", &d->attn_norm);
 		err = err ?: upload_floats(up, s->ffn_norm, c->dim, "ffn_norm", &d->ffn_norm);
-		err = err ?: upload_matrix(up, &s->wq, "attn_q", l, &d->wq, &d->tq);
-		err = err ?: upload_matrix(up, &s->wk, "attn_k", l, &d->wk, &d->tk);
-		err = err ?: upload_matrix(up, &s->wv, "attn_v", l, &d->wv, &d->tv);
-		err = err ?: upload_matrix(up, &s->wo, "attn_output", l, &d->wo, &d->to);
-		err = err ?: upload_matrix(up, &s->w1, "ffn_gate", l, &d->w1, &d->t1);
-		err = err ?: upload_matrix(up, &s->w2, "ffn_down", l, &d->w2, &d->t2);
-		err = err ?: upload_matrix(up, &s->w3, "ffn_up", l, &d->w3, &d->t3);
+		err = err ?: upload_layer_matrix(up, &s->wq, "attn_q", l, &d->wq);
+		err = err ?: upload_layer_matrix(up, &s->wk, "attn_k", l, &d->wk);
+		err = err ?: upload_layer_matrix(up, &s->wv, "attn_v", l, &d->wv);
+		err = err ?: upload_layer_matrix(up, &s->wo, "attn_output", l, &d->wo);
+		err = err ?: upload_layer_matrix(up, &s->w1, "ffn_gate", l, &d->w1);
+		err = err ?: upload_layer_matrix(up, &s->w2, "ffn_down", l, &d->w2);
+		err = err ?: upload_layer_matrix(up, &s->w3, "ffn_up", l, &d->w3);
 	}
 	err = err ?: upload_floats(up, m->w->out_norm, c->dim, "output_norm", &m->out_norm);
-	if (!err) {
-		err = wtype_of(&m->w->output, "output", &m->tout);
-		err = err ?: ogx_vk_buf_weights(up, m->w->output.data,
-						ogx_wtype_row_bytes(m->w->output.type, c->dim) *
-						c->vocab_size, "output", &m->output);
-	}
-	return err;
+	return err ?: upload_matrix(up, &m->w->output, "output", &m->output);
+}
+
+/* prefix + part in what: a buffer's name in errors ("batch hb"). */
+static const char *named(char what[32], const char *prefix, const char *part)
+{
+	snprintf(what, 32, "%s%s", prefix, part);
+	return what;
+}
+
+int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
+		  const char *prefix, struct vk_acts *a)
+{
+	size_t d = (size_t)nt * m->cfg.dim * 4, h = (size_t)nt * m->cfg.hidden_dim * 4;
+	char what[32];
+	int err;
+
+	err = ogx_vk_buf_alloc(m->vk, d, named(what, prefix, "x"), &a->x);
+	err = err ?: ogx_vk_buf_scratch(up, d, named(what, prefix, "q"), &a->q);
+	err = err ?: ogx_vk_buf_scratch(up, d, named(what, prefix, "xb"), &a->xb);
+	err = err ?: ogx_vk_buf_scratch(up, h, named(what, prefix, "hb"), &a->hb);
+	return err ?: ogx_vk_buf_scratch(up, h, named(what, prefix, "hb2"), &a->hb2);
+}
+
+void vk_acts_free(struct ogx_vk *vk, struct vk_acts *a)
+{
+	struct ogx_vk_buf *bufs[] = { &a->x, &a->q, &a->xb, &a->hb, &a->hb2 };
+
+	for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
+		ogx_vk_buf_free(vk, bufs[i]);
 }
 
 /* A sequence's buffers: its KV cache, the step's and the prompt batch's activations. */
@@ -85,7 +103,7 @@ static int seq_buffers(struct ogx_vk_llama_seq *s, struct ogx_vk_upload *up)
 {
 	const struct ogx_vk_llama *m = s->m;
 	const struct ogx_llama_config *c = &m->cfg;
-	size_t cache = (size_t)c->seq_len * m->kv_dim * 4, nt = m->nt;
+	size_t cache = (size_t)c->seq_len * m->kv_dim * 4;
 	struct ogx_vk *vk = m->vk;
 	int err = 0;
 
@@ -93,151 +111,31 @@ static int seq_buffers(struct ogx_vk_llama_seq *s, struct ogx_vk_upload *up)
 		err = ogx_vk_buf_scratch(up, cache, "key cache", &s->k[l]);
 		err = err ?: ogx_vk_buf_scratch(up, cache, "value cache", &s->v[l]);
 	}
-	err = err ?: ogx_vk_buf_alloc(vk, (size_t)c->dim * 4, "x", &s->x);
-	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->dim * 4, "xb", &s->xb);
-	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->dim * 4, "q", &s->q);
-	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->hidden_dim * 4, "hb", &s->hb);
-	err = err ?: ogx_vk_buf_scratch(up, (size_t)c->hidden_dim * 4, "hb2", &s->hb2);
+	err = err ?: vk_acts_alloc(m, up, 1, "", &s->step);
 	err = err ?: ogx_vk_buf_readback(vk, (size_t)c->vocab_size * 4, "logits", &s->logits);
 	err = err ?: ogx_vk_buf_readback(vk, 4, "argmax", &s->best);
 	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &s->params);
-	if (!err && nt) {
-		/* The batch's [nt][...] activations: x is written by the host. */
-		size_t d = c->dim, h = c->hidden_dim;
-
-		err = ogx_vk_buf_alloc(vk, nt * d * 4, "batch x", &s->bx);
-		err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch q", &s->bq);
-		err = err ?: ogx_vk_buf_scratch(up, nt * d * 4, "batch xb", &s->bxb);
-		err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb", &s->bhb);
-		err = err ?: ogx_vk_buf_scratch(up, nt * h * 4, "batch hb2", &s->bhb2);
-	}
+	if (!err && m->nt)
+		err = vk_acts_alloc(m, up, m->nt, "batch ", &s->batch);
 	return err;
 }
 
-static int record(struct ogx_vk_llama_seq *s)
+/* The step, and the prompt batch of m->nt tokens (layers only: the last token is a step). */
+static int record_seq(struct ogx_vk_llama_seq *s)
 {
-	const struct ogx_vk_llama *m = s->m;
-	const struct ogx_llama_config *c = &m->cfg;
-	struct ogx_vk_prog *p = &s->prog;
-	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
-				    .head = m->head_size };
-	int err = ogx_vk_prog_begin(m->vk, c->n_layers * 8 + 2, p);
+	struct vk_rows step = {
+		.kind = VK_ROWS_STEP, .nt = 1, .a = &s->step, .params = &s->params,
+		.logits = &s->logits, .best = &s->best, .seq = s,
+	};
+	struct vk_rows batch = {
+		.kind = VK_ROWS_PROMPT, .nt = s->m->nt, .a = &s->batch, .params = &s->params,
+		.seq = s,
+	};
+	int err = vk_record(&s->prog, s->m, &step);
 
-	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		const struct vk_layer *L = &m->layers[l];
-
-		/* q, k, v of the normalised x; k and v straight into the cache row. */
-		mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE;
-		mv.type = L->tq, mv.k = c->dim, mv.m = c->dim, mv.ypos = 0;
-		err = ogx_vk_op_matvec(p, &mv, &L->wq, &s->x, &s->q, &L->attn_norm, &s->params);
-		mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = m->kv_dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wk, &s->x, &s->k[l], &L->attn_norm,
-					      &s->params);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->tv;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wv, &s->x, &s->v[l], &L->attn_norm,
-					      &s->params);
-		ogx_vk_prog_barrier(p);
-		err = err ?: ogx_vk_op_attention(p, c->n_heads, c->n_kv_heads, m->head_size,
-						 c->seq_len, &s->q, &s->k[l], &s->v[l], &s->xb,
-						 &s->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_ACC;
-		mv.type = L->to, mv.k = c->dim, mv.m = c->dim, mv.ypos = 0;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->wo, &s->xb, &s->x, NULL, &s->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_NORM;
-		mv.type = L->t1, mv.m = c->hidden_dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w1, &s->x, &s->hb, &L->ffn_norm,
-					      &s->params);
-		mv.type = L->t3;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w3, &s->x, &s->hb2, &L->ffn_norm,
-					      &s->params);
-		ogx_vk_prog_barrier(p);
-		mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
-		mv.type = L->t2, mv.k = c->hidden_dim, mv.m = c->dim;
-		err = err ?: ogx_vk_op_matvec(p, &mv, &L->w2, &s->hb, &s->x, &s->hb2, &s->params);
-		ogx_vk_prog_barrier(p);
-	}
-	mv.flags = OGX_VK_MV_NORM;
-	mv.type = m->tout, mv.k = c->dim, mv.m = c->vocab_size, mv.ypos = 0;
-	err = err ?: ogx_vk_op_matvec(p, &mv, &m->output, &s->x, &s->logits, &m->out_norm,
-				      &s->params);
-	ogx_vk_prog_barrier(p);
-	err = err ?: ogx_vk_op_argmax(p, c->vocab_size, &s->logits, &s->best);
-	return err ?: ogx_vk_prog_end(p);
-}
-
-int vk_record_qkv(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
-		  const struct vk_rows *r, unsigned flags, uint32_t kv_ypos, uint32_t kv_ystride)
-{
-	const struct ogx_llama_config *c = &m->cfg;
-	const struct vk_layer *L = &m->layers[l];
-	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
-				    .head = m->head_size };
-	int err;
-
-	mv.flags = OGX_VK_MV_NORM | OGX_VK_MV_ROPE | flags;
-	mv.type = L->tq, mv.k = c->dim, mv.m = c->dim, mv.ystride = c->dim;
-	err = ogx_vk_op_matmul(p, &mv, nt, &L->wq, r->x, r->q, &L->attn_norm, r->params);
-	mv.type = L->tk, mv.m = m->kv_dim, mv.ypos = kv_ypos, mv.ystride = kv_ystride;
-	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wk, r->x, r->k, &L->attn_norm, r->params);
-	mv.flags = OGX_VK_MV_NORM | flags;
-	mv.type = L->tv;
-	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->wv, r->x, r->v, &L->attn_norm, r->params);
-	ogx_vk_prog_barrier(p);
+	if (!err && s->m->nt)
+		err = vk_record(&s->bprog, s->m, &batch);
 	return err;
-}
-
-int vk_record_ffn(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
-		  const struct vk_rows *r)
-{
-	const struct ogx_llama_config *c = &m->cfg;
-	const struct vk_layer *L = &m->layers[l];
-	uint32_t d = c->dim, h = c->hidden_dim;
-	struct ogx_vk_matvec mv = { .eps = c->norm_eps, .theta = c->rope_theta,
-				    .head = m->head_size };
-	int err;
-
-	mv.flags = OGX_VK_MV_ACC;
-	mv.type = L->to, mv.k = d, mv.m = d, mv.ystride = d;
-	err = ogx_vk_op_matmul(p, &mv, nt, &L->wo, r->xb, r->x, NULL, r->params);
-	ogx_vk_prog_barrier(p);
-	mv.flags = OGX_VK_MV_NORM;
-	mv.type = L->t1, mv.m = h, mv.ystride = h;
-	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w1, r->x, r->hb, &L->ffn_norm, r->params);
-	mv.type = L->t3;
-	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w3, r->x, r->hb2, &L->ffn_norm, r->params);
-	ogx_vk_prog_barrier(p);
-	mv.flags = OGX_VK_MV_GLU | OGX_VK_MV_ACC;
-	mv.type = L->t2, mv.k = h, mv.m = d, mv.ystride = d;
-	err = err ?: ogx_vk_op_matmul(p, &mv, nt, &L->w2, r->hb, r->x, r->hb2, r->params);
-	ogx_vk_prog_barrier(p);
-	return err;
-}
-
-/* A prompt batch: k and v straight into the cache rows of positions p0 + t. */
-static int record_batch(struct ogx_vk_llama_seq *s)
-{
-	const struct ogx_vk_llama *m = s->m;
-	const struct ogx_llama_config *c = &m->cfg;
-	struct ogx_vk_prog *p = &s->bprog;
-	uint32_t nt = m->nt;
-	int err;
-
-	err = ogx_vk_prog_begin(m->vk, c->n_layers * 8, p);
-	for (uint32_t l = 0; !err && l < c->n_layers; l++) {
-		struct vk_rows r = { &s->bx, &s->bq, &s->k[l], &s->v[l], &s->bxb, &s->bhb,
-				     &s->bhb2, &s->params };
-
-		err = vk_record_qkv(p, m, l, nt, &r, 0, m->kv_dim, 0);
-		err = err ?: ogx_vk_op_attention_batch(p, c->n_heads, c->n_kv_heads, m->head_size,
-						       c->seq_len, nt, &s->bq, &s->k[l], &s->v[l],
-						       &s->bxb, &s->params);
-		ogx_vk_prog_barrier(p);
-		err = err ?: vk_record_ffn(p, m, l, nt, &r);
-	}
-	return err ?: ogx_vk_prog_end(p);
 }
 
 int ogx_vk_llama_seq_prefill(struct ogx_vk_llama_seq *s, const uint32_t *tokens, uint32_t n,
@@ -265,7 +163,7 @@ int ogx_vk_llama_seq_prefill(struct ogx_vk_llama_seq *s, const uint32_t *tokens,
 				return ogx_fail(-EINVAL, "token %u is outside the vocabulary (%u)",
 						tokens[done + t], m->cfg.vocab_size);
 			ogx_matrix_row(&m->w->tok_embd, tokens[done + t],
-				       (float *)s->bx.map + (size_t)t * m->cfg.dim);
+				       (float *)s->batch.x.map + (size_t)t * m->cfg.dim);
 		}
 		((uint32_t *)s->params.map)[0] = pos0 + done;
 		((uint32_t *)s->params.map)[1] = cnt;
@@ -319,8 +217,7 @@ static int load(struct ogx_vk *vk, const struct ogx_llama_weights *w, struct ogx
 		m->nt = a < b ? a : b;
 	}
 	*out = m;
-	err = upload(m, up);
-	return err ?: vk_streams_buffers(m, up);
+	return upload(m, up);
 }
 
 /* A sequence of m, its buffers in up; record_seq() once up has ended. */
@@ -333,20 +230,12 @@ static int seq_alloc(struct ogx_vk_llama *m, struct ogx_vk_upload *up,
 	if (!s)
 		return -ENOMEM;
 	s->m = m;
+	s->id = m->seqs_made++;
 	s->k = calloc(m->cfg.n_layers, sizeof(*s->k));
 	s->v = calloc(m->cfg.n_layers, sizeof(*s->v));
 	if (!s->k || !s->v)
 		return -ENOMEM;
 	return seq_buffers(s, up);
-}
-
-static int record_seq(struct ogx_vk_llama_seq *s)
-{
-	int err = record(s);
-
-	if (!err && s->m->nt)
-		err = record_batch(s);
-	return err;
 }
 
 int ogx_vk_llama_load(struct ogx_vk *vk, const struct ogx_llama_weights *w,
@@ -413,7 +302,7 @@ int ogx_vk_llama_seq_forward(struct ogx_vk_llama_seq *s, uint32_t token, uint32_
 	if (pos >= m->cfg.seq_len)
 		return ogx_fail(-EINVAL, "position %u is past the context (%u)", pos,
 				m->cfg.seq_len);
-	ogx_matrix_row(&m->w->tok_embd, token, s->x.map);
+	ogx_matrix_row(&m->w->tok_embd, token, s->step.x.map);
 	((uint32_t *)s->params.map)[0] = pos;
 	err = ogx_vk_prog_run(&s->prog);
 	if (err)
@@ -475,21 +364,17 @@ void ogx_vk_llama_seq_free(struct ogx_vk_llama_seq *s)
 	if (!s)
 		return;
 	vk = s->m->vk;
-	vk_streams_forget(s->m, s);
 	ogx_vk_prog_free(&s->prog);
 	ogx_vk_prog_free(&s->bprog);
 	for (uint32_t l = 0; s->k && s->v && l < s->m->cfg.n_layers; l++) {
 		ogx_vk_buf_free(vk, &s->k[l]);
 		ogx_vk_buf_free(vk, &s->v[l]);
 	}
-	{
-		struct ogx_vk_buf *bufs[] = { &s->x, &s->xb, &s->q, &s->hb, &s->hb2, &s->logits,
-					      &s->best, &s->params, &s->bx, &s->bq, &s->bxb,
-					      &s->bhb, &s->bhb2 };
-
-		for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
-			ogx_vk_buf_free(vk, bufs[i]);
-	}
+	vk_acts_free(vk, &s->step);
+	vk_acts_free(vk, &s->batch);
+	ogx_vk_buf_free(vk, &s->logits);
+	ogx_vk_buf_free(vk, &s->best);
+	ogx_vk_buf_free(vk, &s->params);
 	free(s->k);
 	free(s->v);
 	free(s);
@@ -503,17 +388,17 @@ void ogx_vk_llama_free(struct ogx_vk_llama *m)
 		return;
 	vk = m->vk;
 	ogx_vk_llama_seq_free(m->seq0);
-	vk_streams_free(m);
 	for (uint32_t l = 0; m->layers && l < m->cfg.n_layers; l++) {
 		struct vk_layer *d = &m->layers[l];
-		struct ogx_vk_buf *bufs[] = { &d->attn_norm, &d->ffn_norm, &d->wq, &d->wk, &d->wv,
-					      &d->wo, &d->w1, &d->w2, &d->w3 };
+		struct ogx_vk_buf *bufs[] = { &d->attn_norm, &d->ffn_norm, &d->wq.buf, &d->wk.buf,
+					      &d->wv.buf, &d->wo.buf, &d->w1.buf, &d->w2.buf,
+					      &d->w3.buf };
 
 		for (unsigned i = 0; i < sizeof(bufs) / sizeof(bufs[0]); i++)
 			ogx_vk_buf_free(vk, bufs[i]);
 	}
 	ogx_vk_buf_free(vk, &m->out_norm);
-	ogx_vk_buf_free(vk, &m->output);
+	ogx_vk_buf_free(vk, &m->output.buf);
 	free(m->layers);
 	free(m);
 }

@@ -12,8 +12,9 @@
  * activations and recorded programs: a server runs several generations over
  * one copy of the weights. ogx_vk_llama_init() is the one-sequence case: the
  * weights with a first sequence that the functions taking the model use.
- * ogx_vk_llama_forward_streams() steps several sequences in one submission
- * (continuous batching: each weight row read once for all of them).
+ * Several sequences step in one submission through a joint step's state
+ * (vk/llama_streams.h: continuous batching, each weight row read once for
+ * all of them).
  * Submissions go to the device's one queue: the caller serializes them.
  */
 #ifndef OGX_VK_LLAMA_H
@@ -45,31 +46,6 @@ int ogx_vk_llama_seq_forward(struct ogx_vk_llama_seq *s, uint32_t token, uint32_
 int ogx_vk_llama_seq_prefill(struct ogx_vk_llama_seq *s, const uint32_t *tokens, uint32_t n,
 			     uint32_t pos0);
 void ogx_vk_llama_seq_attach(struct ogx_vk_llama_seq *s, struct ogx_llama *m);
-
-/*
- * One token of each of n sequences of m (seqs distinct, each at its own
- * position pos[i], with its own KV cache) in one submission: every weight
- * matmul reads its rows once for all n (mat-mat over an [n][dim] batch),
- * then per sequence its K/V rows go into its cache and its attention runs
- * over it (llama_streams.c). *logits (if asked) points at n * vocab_size
- * floats, stream i's at i * vocab_size, valid until the next call on m or
- * on seqs[0]; argmax (if asked) gets n greedy choices. Stream i's logits
- * are bit for bit those of ogx_vk_llama_seq_forward(seqs[i], tokens[i],
- * pos[i]): the mat-mat sums each row in the mat-vec's order, for either of
- * its splits (one row per invocation, or lanes per row and a tree; both
- * checked on lavapipe, the second not on a GPU's compiler, none here).
- * n = 1 is seqs[0]'s own step. Errors: -EINVAL for n = 0, a sequence of
- * another model or twice in seqs, a token outside the vocabulary or a
- * position past the context (the stream named); -E2BIG for n above
- * ogx_vk_llama_streams_max(). The program is recorded once per set of
- * sequences and kept for the next step with the same n and seqs.
- */
-int ogx_vk_llama_forward_streams(struct ogx_vk_llama *m, struct ogx_vk_llama_seq *const *seqs,
-				 const uint32_t *tokens, const uint32_t *pos, unsigned int n,
-				 const float **logits, uint32_t *argmax);
-
-/* The most sequences one ogx_vk_llama_forward_streams() takes (the mat-mat's tokens; >= 1). */
-unsigned int ogx_vk_llama_streams_max(const struct ogx_vk_llama *m);
 
 /* ogx_vk_llama_load() and a first sequence, which the calls below on m use. */
 int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
@@ -107,7 +83,7 @@ void ogx_vk_llama_attach(struct ogx_vk_llama *vm, struct ogx_llama *m);
 void ogx_vk_llama_counts(const struct ogx_vk_llama *m, unsigned *dispatches,
 			 unsigned *barriers);
 
-/* The weights and the first sequence (other sequences are freed before). */
+/* The weights and the first sequence (other sequences and joint steps are freed before). */
 void ogx_vk_llama_free(struct ogx_vk_llama *m);
 
 #endif

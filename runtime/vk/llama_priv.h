@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The Llama engine's state, shared by llama.c (the weights, a sequence's
- * step and prompt batches) and llama_streams.c (one step for several
- * sequences). Not for other users: they go through vk/llama.h.
+ * The Llama engine's state, shared by llama.c (the weights, a sequence and
+ * its step and prompt batches), llama_streams.c (the joint step of several
+ * sequences) and llama_record.c (the program of each, recorded by one
+ * function). Not for other users: they go through vk/llama.h and
+ * vk/llama_streams.h.
  */
 #ifndef OGX_VK_LLAMA_PRIV_H
 #define OGX_VK_LLAMA_PRIV_H
@@ -18,22 +20,16 @@
  */
 #define VK_LLAMA_MAX_NT OGX_VK_MAX_STREAMS
 
-struct vk_layer {
-	struct ogx_vk_buf attn_norm, ffn_norm, wq, wk, wv, wo, w1, w2, w3;
-	enum ogx_vk_wtype tq, tk, tv, to, t1, t2, t3;
+/* A weight matrix on the device: rows of cols elements of type, as on the host. */
+struct vk_matrix {
+	struct ogx_vk_buf buf;
+	enum ogx_wtype type;
+	uint32_t rows, cols;
 };
 
-/*
- * The joint step of several sequences (llama_streams.c): [nt][...] rows of
- * activations, one per stream, and a program per stream count n, recorded
- * for the sequences it was last asked with (their caches are bound in it).
- * params: word 1 the stream count, word 2 + t stream t's position (the
- * mat-mats' RoPE, kv_store_streams and attention_streams read it there).
- */
-struct vk_streams {
-	struct ogx_vk_buf x, q, k, v, xb, hb, hb2, logits, best, params;
-	struct ogx_vk_prog prog[VK_LLAMA_MAX_NT + 1];
-	struct ogx_vk_llama_seq *seqs[VK_LLAMA_MAX_NT + 1][VK_LLAMA_MAX_NT];
+struct vk_layer {
+	struct ogx_vk_buf attn_norm, ffn_norm;
+	struct vk_matrix wq, wk, wv, wo, w1, w2, w3;
 };
 
 /* The weights on the device, shared by every sequence. */
@@ -43,48 +39,70 @@ struct ogx_vk_llama {
 	struct ogx_llama_config cfg;
 	uint32_t head_size, kv_dim;
 	struct vk_layer *layers;
-	struct ogx_vk_buf out_norm, output;
-	enum ogx_vk_wtype tout;
+	struct ogx_vk_buf out_norm;
+	struct vk_matrix output;
 	uint32_t nt;			/* prompt tokens per batch submission; 0: none */
+	uint64_t seqs_made;		/* the next sequence's id */
 	struct ogx_vk_llama_seq *seq0;	/* ogx_vk_llama_init()'s, or NULL */
-	struct vk_streams st;		/* buffers only when nt */
+};
+
+/* Activations of nt token rows ([nt][dim], hb and hb2 [nt][hidden_dim]); the host writes x. */
+struct vk_acts {
+	struct ogx_vk_buf x, q, xb, hb, hb2;
 };
 
 /*
  * One sequence: its KV cache, its activations and its two programs (their
  * descriptor sets bind this sequence's buffers with the shared weights).
+ * params: word 0 the position (a prompt batch's first), word 1 the batch's
+ * token count.
  */
 struct ogx_vk_llama_seq {
 	struct ogx_vk_llama *m;
+	uint64_t id;			/* unique among m's sequences, never reused */
 	struct ogx_vk_buf *k, *v;	/* per layer */
-	struct ogx_vk_buf x, xb, q, hb, hb2, logits, best, params;
+	struct vk_acts step;
+	struct ogx_vk_buf logits, best, params;
 	struct ogx_vk_prog prog;
-	/* Prompt batches of m->nt tokens: [nt][...] activations, a program of layers only. */
-	struct ogx_vk_buf bx, bq, bxb, bhb, bhb2;
+	/* Prompt batches of m->nt tokens (when m->nt): a program of layers only. */
+	struct vk_acts batch;
 	struct ogx_vk_prog bprog;
 };
 
-/* The [nt][...] rows a layer's mat-mats read and write (k, v: see vk_record_qkv()). */
-struct vk_rows {
-	const struct ogx_vk_buf *x, *q, *k, *v, *xb, *hb, *hb2, *params;
+/* The nt token rows of activations, what prefix says in errors ("batch ", ...), into up. */
+int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
+		  const char *prefix, struct vk_acts *a);
+void vk_acts_free(struct ogx_vk *vk, struct vk_acts *a);
+
+/* What a program is recorded for (llama_record.c). */
+enum vk_rows_kind {
+	VK_ROWS_STEP,		/* one token at position params[0]: mat-vecs */
+	VK_ROWS_PROMPT,		/* tokens t < params[1] of a batch at params[0] + t: mat-mats */
+	VK_ROWS_STREAMS,	/* token t of sequence seqs[t], at params[2 + t]: mat-mats */
 };
 
 /*
- * llama.c: a layer's mat-mats for nt token rows (prompt batches and the
- * joint step). vk_record_qkv(): q, k, v of the normalised x, flags added
- * (POSTAB), token t's k and v rows at t * kv_ystride + pos * kv_ypos (cache
- * rows, or a row per token). vk_record_ffn(), after attention into xb: x +=
- * wo xb, then the SwiGLU FFN into x. Each ends with a barrier.
+ * The nt token rows a program runs over. A sequence's step and prompt batch
+ * write K and V straight into its cache rows; the joint step writes them
+ * into rows of its own (k, v: [nt][kv_dim]), then each into its sequence's
+ * cache, and each row attends over its own sequence's cache.
  */
-int vk_record_qkv(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
-		  const struct vk_rows *r, unsigned flags, uint32_t kv_ypos, uint32_t kv_ystride);
-int vk_record_ffn(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, uint32_t l, uint32_t nt,
-		  const struct vk_rows *r);
+struct vk_rows {
+	enum vk_rows_kind kind;
+	uint32_t nt;				/* 1 for a step */
+	const struct vk_acts *a;
+	const struct ogx_vk_buf *params;
+	const struct ogx_vk_buf *logits, *best;	/* nt rows of each; NULL: layers only */
+	const struct ogx_vk_llama_seq *seq;	/* STEP, PROMPT: whose KV cache */
+	const struct ogx_vk_buf *k, *v;		/* STREAMS: the K and V rows */
+	struct ogx_vk_llama_seq *const *seqs;	/* STREAMS: row t's sequence */
+};
 
-/* llama_streams.c: the joint step's buffers at load (into up), and their end. */
-int vk_streams_buffers(struct ogx_vk_llama *m, struct ogx_vk_upload *up);
-void vk_streams_free(struct ogx_vk_llama *m);
-/* Drop the joint-step programs that bind s (s is being freed). */
-void vk_streams_forget(struct ogx_vk_llama *m, const struct ogx_vk_llama_seq *s);
+/*
+ * Record into p the program of m's layers for r, then (when r->logits) the
+ * classifier and each row's argmax: the one place the layer program is
+ * written, for the step, the prompt batch and the joint step alike.
+ */
+int vk_record(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, const struct vk_rows *r);
 
 #endif

@@ -5,27 +5,42 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/ops.h"
+#include "vk/spec.h"
 
 #define MV_ROWS 8	/* rows per workgroup: 8 lanes per row of 64 */
 /* kv_store_streams and attention_streams: 3 buffers, then a K and a V cache per stream. */
 #define VK_STREAMS_NBIND (3 + 2 * OGX_VK_MAX_STREAMS)
 
-const char *ogx_vk_wtype_name(enum ogx_vk_wtype t)
-{
-	static const char *const n[] = { "F32", "F16", "Q8_0", "Q4_0" };
+/* The shaders of each weight type, and the elements a row holds a multiple of. */
+struct vk_wtype {
+	const char *matvec, *matmul;
+	uint32_t block;
+};
 
-	return (unsigned)t < 4 ? n[t] : "?";
+static const struct vk_wtype vk_wtypes[] = {
+	[OGX_WTYPE_F32] = { "matvec_f32", "matmul_f32", 4 },
+	[OGX_WTYPE_F16] = { "matvec_f16", "matmul_f16", 4 },
+	[OGX_WTYPE_Q8_0] = { "matvec_q8_0", "matmul_q8_0", 32 },
+	[OGX_WTYPE_Q4_0] = { "matvec_q4_0", "matmul_q4_0", 32 },
+};
+
+static const struct vk_wtype *vk_wtype(enum ogx_wtype t)
+{
+	if ((unsigned)t >= sizeof(vk_wtypes) / sizeof(vk_wtypes[0]) || !vk_wtypes[t].matvec)
+		return NULL;
+	return &vk_wtypes[t];
 }
 
-size_t ogx_vk_row_bytes(enum ogx_vk_wtype t, uint32_t k)
+bool ogx_vk_wtype_supported(enum ogx_wtype t)
 {
-	switch (t) {
-	case OGX_VK_F32: return k % 4 ? 0 : (size_t)k * 4;
-	case OGX_VK_F16: return k % 4 ? 0 : (size_t)k * 2;
-	case OGX_VK_Q8_0: return k % 32 ? 0 : (size_t)k / 32 * 34;
-	case OGX_VK_Q4_0: return k % 32 ? 0 : (size_t)k / 32 * 18;
-	}
-	return 0;
+	return vk_wtype(t);
+}
+
+size_t ogx_vk_row_bytes(enum ogx_wtype t, uint32_t k)
+{
+	const struct vk_wtype *vt = vk_wtype(t);
+
+	return vt && k % vt->block == 0 ? ogx_wtype_row_bytes(t, k) : 0;
 }
 
 static size_t gcd(size_t a, size_t b)
@@ -39,16 +54,25 @@ static size_t gcd(size_t a, size_t b)
 	return a;
 }
 
-static const char *const mv_shader[] = {
-	"matvec_f32", "matvec_f16", "matvec_q8_0", "matvec_q4_0",
-};
-
-static uint32_t f2u(float f)
+/* Constants 0..8 of matvec.glsl and matmul.glsl for rows rows of mv's weights. */
+static struct vk_spec_fused fused_spec(const struct ogx_vk_matvec *mv, uint32_t rows)
 {
-	uint32_t u;
+	return (struct vk_spec_fused){
+		.k = mv->k,
+		.m = rows,
+		.norm = !!(mv->flags & OGX_VK_MV_NORM),
+		.glu = !!(mv->flags & OGX_VK_MV_GLU),
+		.rope = !!(mv->flags & OGX_VK_MV_ROPE),
+		.acc = !!(mv->flags & OGX_VK_MV_ACC),
+		.ypos = mv->ypos,
+		.head = mv->head ? mv->head : 2,
+		.eps = mv->eps ? mv->eps : 1e-5f,
+	};
+}
 
-	memcpy(&u, &f, 4);
-	return u;
+static float rope_theta(const struct ogx_vk_matvec *mv)
+{
+	return mv->theta ? mv->theta : 10000.0f;
 }
 
 /*
@@ -70,8 +94,8 @@ static size_t row_chunk(const struct ogx_vk *vk, size_t rb, size_t wg_rows)
 }
 
 /* Rows r0.. (rows of them) of weight w through shader: the mat-vec/mat-mat bindings. */
-static int weight_dispatch(struct ogx_vk_prog *p, const char *shader, const uint32_t *spec,
-			   uint32_t nspec, const struct ogx_vk_matvec *mv,
+static int weight_dispatch(struct ogx_vk_prog *p, const char *shader, const void *spec,
+			   size_t spec_size, const struct ogx_vk_matvec *mv,
 			   const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 			   const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 			   const struct ogx_vk_buf *params, uint32_t r0, uint32_t rows, size_t rb,
@@ -87,7 +111,7 @@ static int weight_dispatch(struct ogx_vk_prog *p, const char *shader, const uint
 	};
 	uint32_t push[2] = { mv->yoff, r0 };
 	struct ogx_vk_pipe *pipe;
-	int err = ogx_vk_pipe_get(p->vk, shader, 5, spec, nspec, &pipe);
+	int err = ogx_vk_pipe_get(p->vk, shader, 5, spec, spec_size, &pipe);
 
 	if (err)
 		return err;
@@ -100,17 +124,17 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params)
 {
+	const struct vk_wtype *vt = vk_wtype(mv->type);
 	struct ogx_vk *vk = p->vk;
 	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk, wg_rows;
 	uint64_t yend;
 	int err;
 
-	if ((unsigned)mv->type > OGX_VK_Q4_0)
+	if (!vt)
 		return ogx_fail(-EINVAL, "mat-vec: unknown weight type %d", mv->type);
 	if (!mv->k || !mv->m || !rb)
 		return ogx_fail(-EINVAL, "mat-vec: a %s row of %u elements is not a whole number "
-				"of blocks (%u)", ogx_vk_wtype_name(mv->type), mv->k,
-				mv->type >= OGX_VK_Q8_0 ? 32 : 4);
+				"of blocks (%u)", ogx_wtype_name(mv->type), mv->k, vt->block);
 	if ((mv->flags & OGX_VK_MV_NORM) && (mv->flags & OGX_VK_MV_GLU))
 		return ogx_fail(-EINVAL, "mat-vec: NORM and GLU share the aux input");
 	if ((mv->flags & OGX_VK_MV_ROPE) && (mv->m % 2 || !mv->head || mv->head % 2))
@@ -121,7 +145,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 	if (w->size < (uint64_t)rb * mv->m)
 		return ogx_fail(-EINVAL, "mat-vec: weights hold %llu bytes, %u x %u %s needs %zu",
 				(unsigned long long)w->size, mv->m, mv->k,
-				ogx_vk_wtype_name(mv->type), rb * mv->m);
+				ogx_wtype_name(mv->type), rb * mv->m);
 	if (x->size < (uint64_t)mv->k * 4)
 		return ogx_fail(-EINVAL, "mat-vec: input holds %llu bytes, needs %u floats",
 				(unsigned long long)x->size, mv->k);
@@ -139,15 +163,15 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 				(size_t)vk->props.limits.maxStorageBufferRange);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
-		uint32_t spec[14] = {
-			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
-			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
-			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), MV_ROWS,
-			f2u(mv->theta ? mv->theta : 10000.0f), vk->row_per_invocation,
+		struct vk_spec_matvec spec = {
+			.f = fused_spec(mv, rows),
+			.rows = MV_ROWS,
+			.theta = rope_theta(mv),
+			.rowmode = vk->row_per_invocation,
 			/* Cache the input in shared memory when it fits in 16 KiB. */
-			mv->k <= 4096 ? mv->k / 4 : 1,
+			.xs = mv->k <= 4096 ? mv->k / 4 : 1,
 		};
-		err = weight_dispatch(p, mv_shader[mv->type], spec, 13, mv, w, x, y, aux, params, r0,
+		err = weight_dispatch(p, vt->matvec, &spec, sizeof(spec), mv, w, x, y, aux, params, r0,
 				      rows, rb, (uint32_t)((rows + wg_rows - 1) / wg_rows));
 		if (err)
 			return err;
@@ -175,7 +199,7 @@ static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, u
 		     const struct ogx_vk_buf *out, const struct ogx_vk_buf *params)
 {
 	struct ogx_vk *vk = p->vk;
-	uint32_t spec[5] = { heads, kv_heads, head, seq, nt ? 1 : 0 };
+	struct vk_spec_attention spec = { { heads, kv_heads, head, seq }, .batch = nt ? 1 : 0 };
 	uint64_t tokens = (nt ? nt : 1) + (uint64_t)row;
 	struct ogx_vk_bind b[5] = { { q, 0, 0 }, { k, 0, 0 }, { v, 0, 0 }, { out, 0, 0 },
 				    { params, 0, 0 } };
@@ -189,7 +213,7 @@ static int attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads, u
 	    out->size < (uint64_t)tokens * heads * head * 4)
 		return ogx_fail(-EINVAL, "attention: buffers too small for %u heads of %u over "
 				"%u positions", heads, head, seq);
-	err = ogx_vk_pipe_get(vk, "attention", 5, spec, 5, &pipe);
+	err = ogx_vk_pipe_get(vk, "attention", 5, &spec, sizeof(spec), &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, heads, nt ? nt : 1, 1);
@@ -236,7 +260,7 @@ int ogx_vk_op_argmax_row(struct ogx_vk_prog *p, uint32_t n, uint32_t row,
 	if (out->size < ((uint64_t)row + 1) * 4)
 		return ogx_fail(-EINVAL, "argmax: output holds %llu bytes, needs %u words",
 				(unsigned long long)out->size, row + 1);
-	err = ogx_vk_pipe_get(p->vk, "argmax", 2, &n, 1, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "argmax", 2, &n, sizeof(n), &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, 1, 1, 1);
@@ -264,7 +288,7 @@ int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uin
 	    vc->size < cache)
 		return ogx_fail(-EINVAL, "KV store: buffers too small for row %u of %u floats "
 				"into %u positions", row, kv_dim, seq);
-	err = ogx_vk_pipe_get(p->vk, "kv_store", 5, &kv_dim, 1, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "kv_store", 5, &kv_dim, sizeof(kv_dim), &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, &row, 1, (kv_dim + 63) / 64, 1, 1);
@@ -332,7 +356,8 @@ int ogx_vk_op_kv_store_streams(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t 
 	if (ks->size < rows || vs->size < rows)
 		return ogx_fail(-EINVAL, "KV store: buffers too small for %u rows of %u floats",
 				n, kv_dim);
-	err = ogx_vk_pipe_get(p->vk, "kv_store_streams", VK_STREAMS_NBIND, &kv_dim, 1, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "kv_store_streams", VK_STREAMS_NBIND, &kv_dim,
+			      sizeof(kv_dim), &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (kv_dim + 63) / 64, n, 1);
@@ -345,7 +370,7 @@ int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t 
 				const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *out,
 				const struct ogx_vk_buf *params)
 {
-	uint32_t spec[4] = { heads, kv_heads, head, seq };
+	struct vk_spec_heads spec = { heads, kv_heads, head, seq };
 	struct ogx_vk_bind b[VK_STREAMS_NBIND] = { { q, 0, 0 }, { out, 0, 0 },
 						  { params, 0, 0 } };
 	uint64_t rows = (uint64_t)n * heads * head * 4;
@@ -358,7 +383,8 @@ int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t 
 	if (q->size < rows || out->size < rows)
 		return ogx_fail(-EINVAL, "attention: buffers too small for %u rows of %u heads "
 				"of %u", n, heads, head);
-	err = ogx_vk_pipe_get(p->vk, "attention_streams", VK_STREAMS_NBIND, spec, 4, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "attention_streams", VK_STREAMS_NBIND, &spec, sizeof(spec),
+			      &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, heads, n, 1);
@@ -371,7 +397,7 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 		     const struct ogx_vk_buf *shift, const struct ogx_vk_buf *out,
 		     const struct ogx_vk_buf *params)
 {
-	uint32_t spec[5] = { n_in, n_out, !!hidden, MV_ROWS, p->vk->row_per_invocation };
+	struct vk_spec_mlp spec = { n_in, n_out, !!hidden, MV_ROWS, p->vk->row_per_invocation };
 	uint32_t wg_rows = p->vk->row_per_invocation ? 64 : MV_ROWS;
 	struct ogx_vk_bind b[7] = { { w, 0, 0 }, { x, 0, 0 }, { bias, 0, 0 },
 				    { hidden ? mult : bias, 0, 0 },
@@ -389,16 +415,12 @@ int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int h
 	    (hidden && (mult->size < (uint64_t)n_out * 4 || shift->size < (uint64_t)n_out * 4)))
 		return ogx_fail(-EINVAL, "classifier layer: buffers too small for %u x %u, "
 				"batch %u", n_out, n_in, batch);
-	err = ogx_vk_pipe_get(p->vk, "mlp_q8", 7, spec, 5, &pipe);
+	err = ogx_vk_pipe_get(p->vk, "mlp_q8", 7, &spec, sizeof(spec), &pipe);
 	if (err)
 		return err;
 	ogx_vk_prog_dispatch(p, pipe, b, NULL, 0, (n_out + wg_rows - 1) / wg_rows, batch, 1);
 	return p->err;
 }
-
-static const char *const mm_shader[] = {
-	"matmul_f32", "matmul_f16", "matmul_q8_0", "matmul_q4_0",
-};
 
 /* Shared memory of matmul.glsl: NT x K inputs, 64 x NT outputs, 64 + NT floats. */
 static uint64_t matmul_shared(uint32_t nt, uint32_t k)
@@ -420,13 +442,14 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
 		     const struct ogx_vk_buf *params)
 {
+	const struct vk_wtype *vt = vk_wtype(mv->type);
 	struct ogx_vk *vk = p->vk;
 	size_t rb = ogx_vk_row_bytes(mv->type, mv->k), chunk;
 	int err;
 
-	if ((unsigned)mv->type > OGX_VK_Q4_0 || !mv->k || !mv->m || !rb)
+	if (!vt || !mv->k || !mv->m || !rb)
 		return ogx_fail(-EINVAL, "mat-mat: a %s row of %u elements is not a whole number "
-				"of blocks", ogx_vk_wtype_name(mv->type), mv->k);
+				"of blocks", ogx_wtype_name(mv->type), mv->k);
 	if (!nt || matmul_shared(nt, mv->k) > vk->props.limits.maxComputeSharedMemorySize)
 		return ogx_fail(-EINVAL, "mat-mat: %u tokens of %u inputs exceed the shared memory "
 				"of %s", nt, mv->k, vk->desc.name);
@@ -440,7 +463,7 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 	    y->size < ((uint64_t)mv->yoff + (uint64_t)(nt - 1) * mv->ystride + mv->m) * 4 ||
 	    params->size < (mv->flags & OGX_VK_MV_POSTAB ? 2ull + nt : 2ull) * 4)
 		return ogx_fail(-EINVAL, "mat-mat: buffers too small for %u x %u %s, %u tokens",
-				mv->m, mv->k, ogx_vk_wtype_name(mv->type), nt);
+				mv->m, mv->k, ogx_wtype_name(mv->type), nt);
 	chunk = row_chunk(vk, rb, 64);
 	if (!chunk)
 		return ogx_fail(-EINVAL, "mat-mat: a row of %zu bytes exceeds the device's "
@@ -448,16 +471,16 @@ int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint
 				(size_t)vk->props.limits.maxStorageBufferRange);
 	for (uint32_t r0 = 0; r0 < mv->m; r0 += (uint32_t)chunk) {
 		uint32_t rows = mv->m - r0 < chunk ? mv->m - r0 : (uint32_t)chunk;
-		uint32_t spec[14] = {
-			mv->k, rows, !!(mv->flags & OGX_VK_MV_NORM), !!(mv->flags & OGX_VK_MV_GLU),
-			!!(mv->flags & OGX_VK_MV_ROPE), !!(mv->flags & OGX_VK_MV_ACC), mv->ypos,
-			mv->head ? mv->head : 2, f2u(mv->eps ? mv->eps : 1e-5f), nt,
-			f2u(mv->theta ? mv->theta : 10000.0f), mv->ystride,
-			!!(mv->flags & OGX_VK_MV_POSTAB),
+		struct vk_spec_matmul spec = {
+			.f = fused_spec(mv, rows),
+			.nt = nt,
+			.theta = rope_theta(mv),
+			.ystride = mv->ystride,
+			.postab = !!(mv->flags & OGX_VK_MV_POSTAB),
 			/* The mat-vec's lanes per row: its sums, in its order. */
-			vk->row_per_invocation ? 1 : 64 / MV_ROWS,
+			.lanes = vk->row_per_invocation ? 1 : 64 / MV_ROWS,
 		};
-		err = weight_dispatch(p, mm_shader[mv->type], spec, 14, mv, w, x, y, aux, params, r0,
+		err = weight_dispatch(p, vt->matmul, &spec, sizeof(spec), mv, w, x, y, aux, params, r0,
 				      rows, rb, (rows + 63) / 64);
 		if (err)
 			return err;

@@ -10,17 +10,12 @@
 #ifndef OGX_VK_OPS_H
 #define OGX_VK_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/matvec.h"
 #include "vk/prog.h"
-
-enum ogx_vk_wtype {
-	OGX_VK_F32,
-	OGX_VK_F16,
-	OGX_VK_Q8_0,
-	OGX_VK_Q4_0,
-};
 
 /* Fused modes of a mat-vec; see shaders/matvec.glsl. */
 #define OGX_VK_MV_NORM (1u << 0)	/* RMSNorm x, times aux */
@@ -30,7 +25,7 @@ enum ogx_vk_wtype {
 #define OGX_VK_MV_POSTAB (1u << 4)	/* mat-mat: token t's position is params[2 + t] */
 
 struct ogx_vk_matvec {
-	enum ogx_vk_wtype type;
+	enum ogx_wtype type;	/* the CPU's and GGUF's: F32, F16, Q8_0 or Q4_0 here */
 	uint32_t k, m;		/* W is m rows of k */
 	unsigned flags;
 	uint32_t yoff;		/* first output element in y */
@@ -41,10 +36,15 @@ struct ogx_vk_matvec {
 	uint32_t ystride;	/* mat-mat: token t's output at + t * ystride (0: KV rows) */
 };
 
-const char *ogx_vk_wtype_name(enum ogx_vk_wtype t);
+/* Whether the engine has shaders for weights of type t. */
+bool ogx_vk_wtype_supported(enum ogx_wtype t);
 
-/* Bytes of one row of k elements of type t; 0 when k doesn't fit the type. */
-size_t ogx_vk_row_bytes(enum ogx_vk_wtype t, uint32_t k);
+/*
+ * Bytes of one row of k elements of type t as the shaders read it; 0 when
+ * the type has no shader or k doesn't fit it (whole blocks; F32 and F16
+ * rows in whole groups of 4, read as vectors).
+ */
+size_t ogx_vk_row_bytes(enum ogx_wtype t, uint32_t k);
 
 /*
  * y = W x (with mv->flags); aux is the norm weight (NORM) or the gate's

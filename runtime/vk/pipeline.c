@@ -7,6 +7,7 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/pipeline.h"
+#include "vk/result.h"
 #include "vk/shaders.h"
 
 #define SPIRV_MAGIC 0x07230203u
@@ -92,9 +93,10 @@ static void pipe_free(struct ogx_vk *vk, struct ogx_vk_pipe *p)
 }
 
 int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *code,
-			  size_t size, unsigned nbind, const uint32_t *spec, unsigned nspec,
+			  size_t size, unsigned nbind, const void *spec, size_t spec_size,
 			  struct ogx_vk_pipe **out)
 {
+	unsigned nspec = (unsigned)(spec_size / 4);
 	VkDescriptorSetLayoutBinding b[OGX_VK_MAX_BIND];
 	VkSpecializationMapEntry map[OGX_VK_MAX_SPEC];
 	VkPushConstantRange push = {
@@ -106,11 +108,11 @@ int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *c
 	int err;
 
 	*out = NULL;
-	if (nbind > OGX_VK_MAX_BIND || nspec > OGX_VK_MAX_SPEC)
+	if (nbind > OGX_VK_MAX_BIND || spec_size > OGX_VK_MAX_SPEC * 4 || spec_size % 4)
 		return ogx_fail(-EINVAL, "vulkan: shader '%s': too many bindings or constants", name);
 	for (p = vk->pipes; p; p = p->next)
 		if (!strcmp(p->name, name) && p->nspec == nspec && p->nbind == nbind &&
-		    !memcmp(p->spec, spec, nspec * 4)) {
+		    !memcmp(p->spec, spec, spec_size)) {
 			*out = p;
 			return 0;
 		}
@@ -121,7 +123,7 @@ int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *c
 	if (!p)
 		return -ENOMEM;
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	memcpy(p->spec, spec, nspec * 4);
+	memcpy(p->spec, spec, spec_size);
 	p->nspec = nspec;
 	p->nbind = nbind;
 
@@ -192,7 +194,7 @@ vkfail:
 }
 
 int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
-		    const uint32_t *spec, unsigned nspec, struct ogx_vk_pipe **out)
+		    const void *spec, size_t spec_size, struct ogx_vk_pipe **out)
 {
 	struct ogx_vk_shader s;
 
@@ -200,7 +202,7 @@ int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
 		*out = NULL;
 		return ogx_fail(-ENOENT, "vulkan: no shader '%s' in this build", name);
 	}
-	return ogx_vk_pipe_from_code(vk, name, s.code, s.size, nbind, spec, nspec, out);
+	return ogx_vk_pipe_from_code(vk, name, s.code, s.size, nbind, spec, spec_size, out);
 }
 
 void ogx_vk_pipes_destroy(struct ogx_vk *vk)

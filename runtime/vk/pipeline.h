@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Compute pipelines made from the embedded shaders, specialised per shape
- * with specialization constants (ids 0..n-1, 32-bit each), created once per
- * (shader, constants) and kept on the device for reuse. Every pipeline binds
+ * with specialization constants, created once per (shader, constants) and
+ * kept on the device for reuse. The constants are given as one struct of
+ * 32-bit members (uint32_t, float) in constant_id order: ids 0..size/4 - 1
+ * (spec.h holds the engine's). Every pipeline binds
  * nbind storage buffers (set 0, bindings 0..nbind-1) and up to
  * OGX_VK_PUSH_WORDS words of push constants.
  */
@@ -31,9 +33,9 @@ struct ogx_vk_pipe {
 	VkPipeline pipeline;
 };
 
-/* The pipeline for the embedded shader name with these constants. */
+/* The pipeline for the embedded shader name with the spec_size bytes of constants at spec. */
 int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
-		    const uint32_t *spec, unsigned nspec, struct ogx_vk_pipe **out);
+		    const void *spec, size_t spec_size, struct ogx_vk_pipe **out);
 
 /*
  * The same from SPIR-V code given by the caller. The header and the
@@ -41,7 +43,7 @@ int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
  * that cannot run on this device is a clear error, not a driver crash.
  */
 int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *code,
-			  size_t size, unsigned nbind, const uint32_t *spec, unsigned nspec,
+			  size_t size, unsigned nbind, const void *spec, size_t spec_size,
 			  struct ogx_vk_pipe **out);
 
 void ogx_vk_pipes_destroy(struct ogx_vk *vk);

@@ -4,6 +4,7 @@
 
 #include "util/err.h"
 #include "vk/device.h"
+#include "vk/result.h"
 #include "vk/prog.h"
 
 int ogx_vk_prog_begin(struct ogx_vk *vk, unsigned max_dispatch, struct ogx_vk_prog *prog)

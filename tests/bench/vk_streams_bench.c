@@ -31,6 +31,7 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/llama.h"
+#include "vk/llama_streams.h"
 
 #define RUNS 3
 #define CTX 16
@@ -44,7 +45,7 @@ static void die(const char *what, int err)
 }
 
 /* STEPS steps of nb sequences, separately (joint 0) or jointly (1). */
-static void steps(struct ogx_vk_llama *m, struct ogx_vk_llama_seq **seqs, uint32_t nb,
+static void steps(struct ogx_vk_llama_streams *js, struct ogx_vk_llama_seq **seqs, uint32_t nb,
 		  uint32_t vocab, int joint)
 {
 	uint32_t tokens[MAXB], pos[MAXB];
@@ -56,7 +57,7 @@ static void steps(struct ogx_vk_llama *m, struct ogx_vk_llama_seq **seqs, uint32
 			pos[b] = p;
 		}
 		if (joint)
-			err = ogx_vk_llama_forward_streams(m, seqs, tokens, pos, nb, NULL, NULL);
+			err = ogx_vk_llama_forward_streams(js, seqs, tokens, pos, nb, NULL, NULL);
 		for (uint32_t b = 0; !joint && !err && b < nb; b++)
 			err = ogx_vk_llama_seq_forward(seqs[b], tokens[b], pos[b], NULL, NULL);
 	}
@@ -72,14 +73,16 @@ static double clock_s(clockid_t c)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-/* A model upload with nb sequences of CTX tokens each. */
+/* A model upload with nb sequences of CTX tokens each, and a joint step's state. */
 static struct ogx_vk_llama *upload(struct ogx_vk *vk, const struct ogx_llama_weights *w,
-				   uint32_t nb, struct ogx_vk_llama_seq **seqs)
+				   uint32_t nb, struct ogx_vk_llama_seq **seqs,
+				   struct ogx_vk_llama_streams **js)
 {
 	struct ogx_vk_llama *m;
 	uint32_t ctx[CTX];
 	int err = ogx_vk_llama_load(vk, w, &m);
 
+	err = err ?: ogx_vk_llama_streams_new(m, js);
 	if (err)
 		die("load", err);
 	for (uint32_t b = 0; b < nb; b++) {
@@ -101,19 +104,21 @@ static void measure(struct ogx_vk *vk, const struct ogx_llama_weights *w, uint32
 		    double best[3][2])
 {
 	struct ogx_vk_llama_seq *seqs[2][MAXB];
-	struct ogx_vk_llama *m[2] = { upload(vk, w, nb, seqs[0]), upload(vk, w, nb, seqs[1]) };
+	struct ogx_vk_llama_streams *js[2];
+	struct ogx_vk_llama *m[2] = { upload(vk, w, nb, seqs[0], &js[0]),
+				      upload(vk, w, nb, seqs[1], &js[1]) };
 
-	steps(m[0], seqs[0], nb, w->cfg.vocab_size, 0);
-	steps(m[0], seqs[0], nb, w->cfg.vocab_size, 1);
+	steps(js[0], seqs[0], nb, w->cfg.vocab_size, 0);
+	steps(js[0], seqs[0], nb, w->cfg.vocab_size, 1);
 	vk->streams_apart = true;	/* read when the program is recorded: now */
-	steps(m[1], seqs[1], nb, w->cfg.vocab_size, 1);
+	steps(js[1], seqs[1], nb, w->cfg.vocab_size, 1);
 	vk->streams_apart = false;
 	for (int r = 0; r < RUNS; r++)
 		for (int way = 0; way < 3; way++) {
 			double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
 			double wall, cpu;
 
-			steps(m[way / 2], seqs[way / 2], nb, w->cfg.vocab_size, !!way);
+			steps(js[way / 2], seqs[way / 2], nb, w->cfg.vocab_size, !!way);
 			wall = nb * STEPS / (clock_s(CLOCK_MONOTONIC) - t0);
 			cpu = nb * STEPS / (clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0);
 			if (!r || wall > best[way][0])
@@ -124,6 +129,7 @@ static void measure(struct ogx_vk *vk, const struct ogx_llama_weights *w, uint32
 	for (int k = 0; k < 2; k++) {
 		for (uint32_t b = 0; b < nb; b++)
 			ogx_vk_llama_seq_free(seqs[k][b]);
+		ogx_vk_llama_streams_free(js[k]);
 		ogx_vk_llama_free(m[k]);
 	}
 }

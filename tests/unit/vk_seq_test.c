@@ -18,6 +18,7 @@
 #include "util/err.h"
 #include "vk/device.h"
 #include "vk/llama.h"
+#include "vk/llama_streams.h"
 #include "vk/ops.h"
 
 #define NSEQ 3
@@ -297,7 +298,7 @@ static void stream_end(struct stream *s)
  * One joint step of the streams sel[0..n) against each one's lone step:
  * logits and argmax equal bit for bit; the greedy token is fed back.
  */
-static void joint_step(struct __test_metadata *_metadata, struct ogx_vk_llama *m,
+static void joint_step(struct __test_metadata *_metadata, struct ogx_vk_llama_streams *js,
 		       struct stream *s, const unsigned *sel, unsigned n, uint32_t vocab)
 {
 	struct ogx_vk_llama_seq *seqs[MAXS];
@@ -311,7 +312,7 @@ static void joint_step(struct __test_metadata *_metadata, struct ogx_vk_llama *m
 		tok[k] = s[sel[k]].tok;
 		pos[k] = s[sel[k]].pos;
 	}
-	ASSERT_EQ(0, ogx_vk_llama_forward_streams(m, seqs, tok, pos, n, &lg, am));
+	ASSERT_EQ(0, ogx_vk_llama_forward_streams(js, seqs, tok, pos, n, &lg, am));
 	memcpy(joint, lg, (size_t)n * vocab * sizeof(float));
 	for (unsigned k = 0; k < n; k++) {
 		struct stream *st = &s[sel[k]];
@@ -335,18 +336,21 @@ static void streams_case(struct __test_metadata *_metadata, struct ogx_vk *vk,
 	uint32_t vocab = w->cfg.vocab_size;
 	struct stream s[MAXS];
 	unsigned sel[MAXS];
+	struct ogx_vk_llama_streams *js;
 	struct ogx_vk_llama *m;
 
 	ASSERT_EQ(0, ogx_vk_llama_load(vk, w, &m));
 	ASSERT_EQ(MAXS, ogx_vk_llama_streams_max(m));
+	ASSERT_EQ(0, ogx_vk_llama_streams_new(m, &js));
 	for (unsigned i = 0; i < n; i++) {
 		ASSERT_EQ(0, stream_start(m, &s[i], i, vocab));
 		sel[i] = i;
 	}
 	for (unsigned t = 0; t < JSTEPS; t++)
-		joint_step(_metadata, m, s, sel, n, vocab);
+		joint_step(_metadata, js, s, sel, n, vocab);
 	for (unsigned i = 0; i < n; i++)
 		stream_end(&s[i]);
+	ogx_vk_llama_streams_free(js);
 	ogx_vk_llama_free(m);
 }
 
@@ -398,21 +402,24 @@ TEST_F(seq, streams_changing_sets_equal_alone)
 	uint32_t vocab = self->vocab;
 	static const unsigned all[] = { 0, 1, 2 }, two[] = { 2, 0 }, back[] = { 1, 0, 2 };
 	struct stream s[3];
+	struct ogx_vk_llama_streams *js;
 	struct ogx_vk_llama *m;
 
 	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &m));
+	ASSERT_EQ(0, ogx_vk_llama_streams_new(m, &js));
 	for (unsigned i = 0; i < 3; i++)
 		ASSERT_EQ(0, stream_start(m, &s[i], i, vocab));
-	joint_step(_metadata, m, s, all, 3, vocab);
-	joint_step(_metadata, m, s, two, 2, vocab);
-	joint_step(_metadata, m, s, all, 3, vocab);
+	joint_step(_metadata, js, s, all, 3, vocab);
+	joint_step(_metadata, js, s, two, 2, vocab);
+	joint_step(_metadata, js, s, all, 3, vocab);
 	stream_end(&s[1]);
 	ASSERT_EQ(0, stream_start(m, &s[1], 4, vocab));
-	joint_step(_metadata, m, s, back, 3, vocab);
-	joint_step(_metadata, m, s, two, 2, vocab);
-	joint_step(_metadata, m, s, back, 3, vocab);
+	joint_step(_metadata, js, s, back, 3, vocab);
+	joint_step(_metadata, js, s, two, 2, vocab);
+	joint_step(_metadata, js, s, back, 3, vocab);
 	for (unsigned i = 0; i < 3; i++)
 		stream_end(&s[i]);
+	ogx_vk_llama_streams_free(js);
 	ogx_vk_llama_free(m);
 }
 
@@ -420,12 +427,14 @@ TEST_F(seq, streams_refusals)
 {
 	struct ogx_vk_llama *m, *other;
 	struct ogx_vk_llama_seq *seqs[MAXS + 1], *foreign, *keep;
+	struct ogx_vk_llama_streams *js;
 	uint32_t ctx = self->ck.w.cfg.seq_len, vocab = self->vocab;
 	uint32_t tok[MAXS + 1], pos[MAXS + 1];
 	char want[512];
 	int err;
 
 	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &m));
+	ASSERT_EQ(0, ogx_vk_llama_streams_new(m, &js));
 	ASSERT_EQ(0, ogx_vk_llama_load(self->vk, &self->ck.w, &other));
 	ASSERT_EQ(0, ogx_vk_llama_seq_new(other, &foreign));
 	for (unsigned i = 0; i <= MAXS; i++) {
@@ -434,11 +443,11 @@ TEST_F(seq, streams_refusals)
 		pos[i] = i;
 	}
 
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 0, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 0, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	ASSERT_STREQ("a joint step of no streams", ogx_errmsg(err));
 
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, MAXS + 1, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, MAXS + 1, NULL, NULL);
 	ASSERT_EQ(-E2BIG, err);
 	snprintf(want, sizeof(want), "%u streams in one step, %s takes %u at most", MAXS + 1,
 		 self->vk->desc.name, MAXS);
@@ -446,24 +455,24 @@ TEST_F(seq, streams_refusals)
 
 	keep = seqs[1];
 	seqs[1] = foreign;
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 2, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 2, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	ASSERT_STREQ("stream 1: not a sequence of this model", ogx_errmsg(err));
 	seqs[1] = seqs[0];
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 2, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 2, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	ASSERT_STREQ("streams 0 and 1: the same sequence", ogx_errmsg(err));
 	seqs[1] = keep;
 
 	pos[2] = ctx;
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 3, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 3, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	snprintf(want, sizeof(want), "stream 2: position %u is past the context (%u)", ctx, ctx);
 	ASSERT_STREQ(want, ogx_errmsg(err));
 	pos[2] = 2;
 
 	tok[0] = vocab;
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 3, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 3, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	snprintf(want, sizeof(want), "stream 0: token %u is outside the vocabulary (%u)", vocab,
 		 vocab);
@@ -472,7 +481,7 @@ TEST_F(seq, streams_refusals)
 
 	/* One stream is its own step, with its own checks. */
 	pos[0] = ctx;
-	err = ogx_vk_llama_forward_streams(m, seqs, tok, pos, 1, NULL, NULL);
+	err = ogx_vk_llama_forward_streams(js, seqs, tok, pos, 1, NULL, NULL);
 	ASSERT_EQ(-EINVAL, err);
 	snprintf(want, sizeof(want), "stream 0: position %u is past the context (%u)", ctx, ctx);
 	ASSERT_STREQ(want, ogx_errmsg(err));
@@ -480,6 +489,7 @@ TEST_F(seq, streams_refusals)
 	for (unsigned i = 0; i <= MAXS; i++)
 		ogx_vk_llama_seq_free(seqs[i]);
 	ogx_vk_llama_seq_free(foreign);
+	ogx_vk_llama_streams_free(js);
 	ogx_vk_llama_free(other);
 	ogx_vk_llama_free(m);
 }
@@ -490,20 +500,23 @@ static unsigned long joint_dispatches(struct __test_metadata *_metadata, struct 
 {
 	struct ogx_vk_llama_seq *seqs[MAXS];
 	uint32_t tok[MAXS], pos[MAXS];
+	struct ogx_vk_llama_streams *js;
 	struct ogx_vk_llama *m;
 	unsigned long before;
 
 	ASSERT_EQ(0, ogx_vk_llama_load(vk, w, &m));
+	ASSERT_EQ(0, ogx_vk_llama_streams_new(m, &js));
 	for (unsigned i = 0; i < n; i++) {
 		ASSERT_EQ(0, ogx_vk_llama_seq_new(m, &seqs[i]));
 		tok[i] = 1 + i;
 		pos[i] = i;
 	}
 	before = vk->dispatches;
-	ASSERT_EQ(0, ogx_vk_llama_forward_streams(m, seqs, tok, pos, n, NULL, NULL));
+	ASSERT_EQ(0, ogx_vk_llama_forward_streams(js, seqs, tok, pos, n, NULL, NULL));
 	before = vk->dispatches - before;
 	for (unsigned i = 0; i < n; i++)
 		ogx_vk_llama_seq_free(seqs[i]);
+	ogx_vk_llama_streams_free(js);
 	ogx_vk_llama_free(m);
 	return before;
 }

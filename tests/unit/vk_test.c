@@ -55,7 +55,7 @@ static uint16_t rnd_half(void)
 }
 
 /* Random weights of type t, and the same as floats for the CPU. */
-static void *make_weights(enum ogx_vk_wtype t, uint32_t m, uint32_t k, float *f)
+static void *make_weights(enum ogx_wtype t, uint32_t m, uint32_t k, float *f)
 {
 	size_t rb = ogx_vk_row_bytes(t, k);
 	uint8_t *w = malloc(rb * m);
@@ -65,18 +65,18 @@ static void *make_weights(enum ogx_vk_wtype t, uint32_t m, uint32_t k, float *f)
 		float *fr = f + (size_t)r * k;
 
 		for (uint32_t i = 0; i < k; i++) {
-			if (t == OGX_VK_F32) {
+			if (t == OGX_WTYPE_F32) {
 				fr[i] = rndf();
 				memcpy(row + 4 * i, &fr[i], 4);
-			} else if (t == OGX_VK_F16) {
+			} else if (t == OGX_WTYPE_F16) {
 				uint16_t h = rnd_half();
 
 				memcpy(row + 2 * i, &h, 2);
 				fr[i] = half_to_float(h);
 			}
 		}
-		for (uint32_t b = 0; t >= OGX_VK_Q8_0 && b < k / 32; b++) {
-			size_t bs = t == OGX_VK_Q8_0 ? 34 : 18;
+		for (uint32_t b = 0; (t == OGX_WTYPE_Q8_0 || t == OGX_WTYPE_Q4_0) && b < k / 32; b++) {
+			size_t bs = t == OGX_WTYPE_Q8_0 ? 34 : 18;
 			uint8_t *blk = row + b * bs;
 			uint16_t d = (uint16_t)(0x2000 | (rnd() & 0x3ff) | (rnd() & 0x8000));
 			float df = half_to_float(d);
@@ -87,7 +87,7 @@ static void *make_weights(enum ogx_vk_wtype t, uint32_t m, uint32_t k, float *f)
 			for (uint32_t j = 0; j < 32; j++) {
 				float q;
 
-				if (t == OGX_VK_Q8_0)
+				if (t == OGX_WTYPE_Q8_0)
 					q = (float)(int8_t)blk[2 + j];
 				else
 					q = (float)((j < 16 ? blk[2 + j] & 15 : blk[2 + j - 16] >> 4)) - 8;
@@ -132,7 +132,7 @@ FIXTURE_TEARDOWN(vk)
 }
 
 /* Run one mat-vec on the device and on the CPU; the largest relative error. */
-static double matvec_case(struct ogx_vk *vk, struct ogx_vk_buf *params, enum ogx_vk_wtype t,
+static double matvec_case(struct ogx_vk *vk, struct ogx_vk_buf *params, enum ogx_wtype t,
 			  uint32_t m, uint32_t k, unsigned flags, uint32_t pos, int *err)
 {
 	struct ogx_vk_matvec mv = { .type = t, .k = k, .m = m, .flags = flags, .head = 8,
@@ -219,14 +219,14 @@ static double matvec_case(struct ogx_vk *vk, struct ogx_vk_buf *params, enum ogx
 		}                                                                       \
 	}
 
-MATVEC_TEST(matvec_f32, OGX_VK_F32, 37, 92, 0, 0)
-MATVEC_TEST(matvec_f16, OGX_VK_F16, 40, 64, 0, 0)
-MATVEC_TEST(matvec_q8_0, OGX_VK_Q8_0, 45, 96, 0, 0)
-MATVEC_TEST(matvec_q4_0, OGX_VK_Q4_0, 45, 128, 0, 0)
-MATVEC_TEST(matvec_rmsnorm, OGX_VK_F32, 24, 64, OGX_VK_MV_NORM, 0)
-MATVEC_TEST(matvec_rmsnorm_rope, OGX_VK_Q8_0, 32, 64, OGX_VK_MV_NORM | OGX_VK_MV_ROPE, 7)
-MATVEC_TEST(matvec_swiglu_add, OGX_VK_F16, 16, 172, OGX_VK_MV_GLU | OGX_VK_MV_ACC, 0)
-MATVEC_TEST(matvec_add_q4_0, OGX_VK_Q4_0, 20, 64, OGX_VK_MV_ACC, 0)
+MATVEC_TEST(matvec_f32, OGX_WTYPE_F32, 37, 92, 0, 0)
+MATVEC_TEST(matvec_f16, OGX_WTYPE_F16, 40, 64, 0, 0)
+MATVEC_TEST(matvec_q8_0, OGX_WTYPE_Q8_0, 45, 96, 0, 0)
+MATVEC_TEST(matvec_q4_0, OGX_WTYPE_Q4_0, 45, 128, 0, 0)
+MATVEC_TEST(matvec_rmsnorm, OGX_WTYPE_F32, 24, 64, OGX_VK_MV_NORM, 0)
+MATVEC_TEST(matvec_rmsnorm_rope, OGX_WTYPE_Q8_0, 32, 64, OGX_VK_MV_NORM | OGX_VK_MV_ROPE, 7)
+MATVEC_TEST(matvec_swiglu_add, OGX_WTYPE_F16, 16, 172, OGX_VK_MV_GLU | OGX_VK_MV_ACC, 0)
+MATVEC_TEST(matvec_add_q4_0, OGX_WTYPE_Q4_0, 20, 64, OGX_VK_MV_ACC, 0)
 
 /* Weights larger than the storage-buffer range go in aligned row chunks. */
 TEST_F(vk, matvec_split_rows)
@@ -238,13 +238,13 @@ TEST_F(vk, matvec_split_rows)
 		/* Chunks of 8 (or 64) rows of 68 bytes, then of 144 bytes. */
 		self->vk->row_per_invocation = mode;
 		self->vk->props.limits.maxStorageBufferRange = mode ? 4500 : 1024;
-		e = matvec_case(self->vk, &self->params, OGX_VK_Q8_0, 200, 64, 0, 0, &err);
+		e = matvec_case(self->vk, &self->params, OGX_WTYPE_Q8_0, 200, 64, 0, 0, &err);
 		if (err)
 			TH_LOG("%s", ogx_errmsg(err));
 		ASSERT_EQ(0, err);
 		ASSERT_LT(e, 1e-4);
 		self->vk->props.limits.maxStorageBufferRange = mode ? 9300 : 1200;
-		e = matvec_case(self->vk, &self->params, OGX_VK_F32, 100, 36, OGX_VK_MV_NORM, 0,
+		e = matvec_case(self->vk, &self->params, OGX_WTYPE_F32, 100, 36, OGX_VK_MV_NORM, 0,
 				&err);
 		ASSERT_EQ(0, err);
 		ASSERT_LT(e, 1e-4);
@@ -335,7 +335,7 @@ TEST_F(vk, argmax_lowest_of_ties)
 
 TEST_F(vk, matvec_shape_errors)
 {
-	struct ogx_vk_matvec mv = { .type = OGX_VK_Q8_0, .k = 48, .m = 8 };
+	struct ogx_vk_matvec mv = { .type = OGX_WTYPE_Q8_0, .k = 48, .m = 8 };
 	struct ogx_vk_buf b;
 	struct ogx_vk_prog p;
 	int err;
@@ -346,7 +346,7 @@ TEST_F(vk, matvec_shape_errors)
 	ASSERT_EQ(-EINVAL, err);
 	ASSERT_STREQ("mat-vec: a Q8_0 row of 48 elements is not a whole number of blocks (32)",
 		     ogx_errmsg(err));
-	mv = (struct ogx_vk_matvec){ .type = OGX_VK_F32, .k = 64, .m = 64 };
+	mv = (struct ogx_vk_matvec){ .type = OGX_WTYPE_F32, .k = 64, .m = 64 };
 	err = ogx_vk_op_matvec(&p, &mv, &b, &b, &b, &b, &self->params);
 	ASSERT_EQ(-EINVAL, err);
 	ASSERT_STREQ("mat-vec: weights hold 4096 bytes, 64 x 64 F32 needs 16384", ogx_errmsg(err));
@@ -449,7 +449,7 @@ TEST(device_description_and_cache)
 	ASSERT_NE(NULL, mkdtemp(dir));
 	setenv("OGX_HOME", dir, 1);
 	ASSERT_EQ(0, ogx_vk_open(&o, &vk));
-	ASSERT_EQ(0, ogx_vk_pipe_get(vk, "argmax", 2, &n, 1, &pipe));
+	ASSERT_EQ(0, ogx_vk_pipe_get(vk, "argmax", 2, &n, sizeof(n), &pipe));
 	ogx_hex(uuid, vk->desc.uuid, 16);
 	snprintf(path, sizeof(path), "%s/cache/vk-%s.bin", dir, uuid);
 	ogx_vk_close(vk);

@@ -59,35 +59,6 @@ int model_main(int argc, char **argv)
 	return model_usage(stderr);
 }
 
-int model_resolve(const char *ref, char *path, size_t size, char *id)
-{
-	struct ogx_store s;
-	int err = ogx_store_init(&s, NULL);
-
-	if (!err)
-		err = ogx_store_resolve(&s, ref, path, size, id);
-	if (err)
-		fprintf(stderr, "%s: %s: %s\n", prog, ref, ogx_errmsg(err));
-	return err;
-}
-
-void model_format_size(char *buf, size_t size, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	double v = (double)bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, size, "%llu B", (unsigned long long)bytes);
-		return;
-	}
-	while (v >= 1024 && u < 3) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, "%.1f %s", v, units[u]);
-}
-
 int model_add_main(int argc, char **argv)
 {
 	static const struct option opts[] = {

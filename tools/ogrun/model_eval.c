@@ -19,19 +19,6 @@
 #include "ogrun.h"
 #include "util/err.h"
 
-int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtoul(s, &end, 10);
-	if (errno || end == s || *end || *s == '-' || *out > max) {
-		fprintf(stderr, "%s: %s '%s' is not a number from 0 to %lu\n", prog, what, s, max);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int eval_usage(FILE *f)
 {
 	fprintf(f, "Usage: %s model eval REF --images IDX3 --labels IDX1 [--limit N]\n"

@@ -27,22 +27,6 @@ static int synth_usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-int model_parse_wtype(const char *s, enum ogx_wtype *t)
-{
-	static const struct { const char *name; enum ogx_wtype t; } types[] = {
-		{ "f32", OGX_WTYPE_F32 }, { "f16", OGX_WTYPE_F16 },
-		{ "q8_0", OGX_WTYPE_Q8_0 }, { "q4_0", OGX_WTYPE_Q4_0 },
-	};
-
-	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (!strcasecmp(s, types[i].name)) {
-			*t = types[i].t;
-			return 0;
-		}
-	fprintf(stderr, "%s: model: type '%s' is not f32, f16, q8_0 or q4_0\n", prog, s);
-	return -EINVAL;
-}
-
 int model_synth_main(int argc, char **argv)
 {
 	static const struct option opts[] = {

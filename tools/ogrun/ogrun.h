@@ -22,11 +22,6 @@ int model_add_main(int argc, char **argv);
 int model_list_main(int argc, char **argv);
 int model_show_main(int argc, char **argv);
 
-/* Resolve a model reference (file, name, id, id prefix); prints the error. */
-int model_resolve(const char *ref, char *path, size_t size, char *id);
-/* "1.5 MiB" */
-void model_format_size(char *buf, size_t size, uint64_t bytes);
-
 /* ogrun model train|quantize|eval: the MLP classifier (model_*.c). */
 int model_train_main(int argc, char **argv);
 int model_quantize_main(int argc, char **argv);
@@ -34,11 +29,17 @@ int model_eval_main(int argc, char **argv);
 /* ogrun model synth|convert: Llama-2 GGUF files (model_synth.c, model_convert.c). */
 int model_synth_main(int argc, char **argv);
 int model_convert_main(int argc, char **argv);
+
+/* Resolve a model reference (file, name, id, id prefix); prints the error (model_ref.c). */
+int model_resolve(const char *ref, char *path, size_t size, char *id);
+
+/* The model commands' option values (model_opts.c). */
 /* f32|f16|q8_0|q4_0 (any case) for --type; prints the error. */
 int model_parse_wtype(const char *s, enum ogx_wtype *t);
-
 /* Parse a decimal count from 0 to max for option what; prints the error. */
 int model_parse_count(const char *what, const char *s, unsigned long max, unsigned long *out);
+/* "1.5 MiB" */
+void model_format_size(char *buf, size_t size, uint64_t bytes);
 
 #include "proof/signer.h"
 
