@@ -144,11 +144,29 @@ static int kev_bytes(const struct ogx_ext *m, uint32_t key, const char *name, vo
 	return err;
 }
 
+void ogx_kmod_event_digest(const struct ogx_record *r, uint64_t seq, uint64_t time_ns,
+			   uint32_t type, uint32_t flags, const uint8_t exe[OGX_DIGEST_SIZE],
+			   const uint8_t pipeline[OGX_DIGEST_SIZE], uint8_t out[OGX_DIGEST_SIZE])
+{
+	struct ogx_event e = { 0 };
+
+	e.seq = htole64(seq);
+	e.time_ns = htole64(time_ns);
+	e.type = htole32(type);
+	e.flags = htole32(flags);
+	memcpy(e.exe, exe, 32);
+	memcpy(e.model, r->model, 32);
+	memcpy(e.input, r->input, 32);
+	memcpy(e.output, r->output, 32);
+	memcpy(e.params, r->params, 32);
+	memcpy(e.pipeline, pipeline, 32);
+	ogx_sha256(out, &e, offsetof(struct ogx_event, digest));
+}
+
 int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence *out)
 {
 	const struct ogx_ext *m = &r->kernel;
 	struct ogx_kmod_evidence ev = { 0 };
-	struct ogx_event e = { 0 };
 	uint8_t digest[OGX_DIGEST_SIZE];
 	const uint8_t *label = NULL;
 	size_t label_len = 0, want = 11;
@@ -192,17 +210,8 @@ int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence
 		return ogx_fail(-EBADMSG, "kernel evidence: %zu entries, want %zu", m->n, want);
 
 	/* The event the kernel hashed is the record's. */
-	e.seq = htole64(ev.seq);
-	e.time_ns = htole64(ev.time_ns);
-	e.type = htole32(ev.type);
-	e.flags = htole32(ev.flags);
-	memcpy(e.exe, ev.exe, 32);
-	memcpy(e.model, r->model, 32);
-	memcpy(e.input, r->input, 32);
-	memcpy(e.output, r->output, 32);
-	memcpy(e.params, r->params, 32);
-	memcpy(e.pipeline, ev.pipeline, 32);
-	ogx_sha256(digest, &e, offsetof(struct ogx_event, digest));
+	ogx_kmod_event_digest(r, ev.seq, ev.time_ns, ev.type, ev.flags, ev.exe, ev.pipeline,
+			      digest);
 	if (memcmp(digest, ev.digest, 32))
 		return ogx_fail(-EBADMSG, "kernel evidence: digest is not the record's event");
 	if (memcmp(ev.exe, r->runtime, 32))

@@ -101,6 +101,15 @@ int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
 			   const struct ogx_extend *x);
 
 /*
+ * The digest ogx.ko computes for the event of record r (its model, input,
+ * output, params) with these kernel fields: the one recipe, for the check
+ * below and for tests that build evidence.
+ */
+void ogx_kmod_event_digest(const struct ogx_record *r, uint64_t seq, uint64_t time_ns,
+			   uint32_t type, uint32_t flags, const uint8_t exe[OGX_DIGEST_SIZE],
+			   const uint8_t pipeline[OGX_DIGEST_SIZE], uint8_t out[OGX_DIGEST_SIZE]);
+
+/*
  * Checks the form of r->kernel (every key, its type and size, a known label)
  * and that its digest is the event digest of r's fields: -EBADMSG with a
  * detail otherwise. With ev non-NULL, returns the parsed evidence.

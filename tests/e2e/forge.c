@@ -176,7 +176,6 @@ static size_t edit_not_utf8(uint8_t *b, size_t len, size_t cap)
 /* Kernel evidence in the form ogx.ko writes it, under a made-up boot id and MAC. */
 static void tee_evidence(struct ogx_record *r, bool tpm, bool event_is_the_records)
 {
-	struct ogx_event e = { 0 };
 	struct ogx_extend x = { .type = OGX_EVENT_JOB, .seq = 7, .time_ns = 123456789 };
 	struct ogx_info info = { 0 };
 	int err;
@@ -189,15 +188,7 @@ static void tee_evidence(struct ogx_record *r, bool tpm, bool event_is_the_recor
 	memcpy(x.exe, r->runtime, 32);
 	memset(x.head, 0x4d, 32);
 	memset(x.mac, 0x3a, 32);
-	e.seq = htole64(x.seq);
-	e.time_ns = htole64(x.time_ns);
-	e.type = htole32(x.type);
-	memcpy(e.exe, r->runtime, 32);
-	memcpy(e.model, r->model, 32);
-	memcpy(e.input, r->input, 32);
-	memcpy(e.output, r->output, 32);
-	memcpy(e.params, r->params, 32);
-	ogx_sha256(x.digest, &e, offsetof(struct ogx_event, digest));
+	ogx_kmod_event_digest(r, x.seq, x.time_ns, x.type, x.flags, x.exe, x.pipeline, x.digest);
 	if (!event_is_the_records)
 		x.digest[0] ^= 1;
 	r->level = OGX_LEVEL_TEE;

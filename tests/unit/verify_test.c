@@ -130,21 +130,7 @@ static void fill_event(struct ogx_record *r, bool tpm)
 	x.seq = 5;
 	x.time_ns = 1000;
 	/* digest as the kernel computes it: ogx_kmod_evidence_check() recomputes it */
-	{
-		struct ogx_event e = { 0 };
-
-		e.seq = htole64(x.seq);
-		e.time_ns = htole64(x.time_ns);
-		e.type = htole32(x.type);
-		e.flags = htole32(x.flags);
-		memcpy(e.exe, x.exe, 32);
-		memcpy(e.model, r->model, 32);
-		memcpy(e.input, r->input, 32);
-		memcpy(e.output, r->output, 32);
-		memcpy(e.params, r->params, 32);
-		memcpy(e.pipeline, x.pipeline, 32);
-		ogx_sha256(x.digest, &e, offsetof(struct ogx_event, digest));
-	}
+	ogx_kmod_event_digest(r, x.seq, x.time_ns, x.type, x.flags, x.exe, x.pipeline, x.digest);
 	if (tpm)
 		info.flags |= OGX_INFO_F_TPM;
 	if (ogx_kmod_evidence_fill(r, &info, &x))
