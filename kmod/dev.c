@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/minmax.h>
@@ -159,22 +160,40 @@ static int ogx_cmd_verify(union ogx_args *a)
 	return 0;
 }
 
+/*
+ * Indexed by _IOC_NR() of the command; a hole (a number never published) has
+ * no ->fn and is -ENOTTY, as is anything past the end.
+ */
 static const struct ogx_command {
-	unsigned int cmd;
 	size_t size;		/* the struct as this module knows it */
 	size_t min_size;	/* its first published version */
 	size_t out;		/* where its Out fields begin: they end it */
 	int (*fn)(union ogx_args *a);
 } ogx_commands[] = {
-	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info), 0,
-	  ogx_cmd_info },
-	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend), OGX_EXTEND_SIZE_VER0,
-	  offsetof(struct ogx_extend, seq), ogx_cmd_extend },
-	{ OGX_IOCTL_VERIFY, sizeof(struct ogx_verify),
-	  sizeof(struct ogx_verify), sizeof(struct ogx_verify), ogx_cmd_verify },
-	{ OGX_IOCTL_EXTEND_VEC, sizeof(struct ogx_extend_vec),
-	  sizeof(struct ogx_extend_vec), offsetof(struct ogx_extend_vec, done),
-	  ogx_cmd_extend_vec },
+	[_IOC_NR(OGX_IOCTL_INFO)] = {
+		.size = sizeof(struct ogx_info),
+		.min_size = sizeof(struct ogx_info),
+		.out = 0,
+		.fn = ogx_cmd_info,
+	},
+	[_IOC_NR(OGX_IOCTL_EXTEND)] = {
+		.size = sizeof(struct ogx_extend),
+		.min_size = OGX_EXTEND_SIZE_VER0,
+		.out = offsetof(struct ogx_extend, seq),
+		.fn = ogx_cmd_extend,
+	},
+	[_IOC_NR(OGX_IOCTL_VERIFY)] = {
+		.size = sizeof(struct ogx_verify),
+		.min_size = sizeof(struct ogx_verify),
+		.out = sizeof(struct ogx_verify),
+		.fn = ogx_cmd_verify,
+	},
+	[_IOC_NR(OGX_IOCTL_EXTEND_VEC)] = {
+		.size = sizeof(struct ogx_extend_vec),
+		.min_size = sizeof(struct ogx_extend_vec),
+		.out = offsetof(struct ogx_extend_vec, done),
+		.fn = ogx_cmd_extend_vec,
+	},
 };
 
 long ogx_command(unsigned int cmd, void __user *uarg)
@@ -189,6 +208,8 @@ long ogx_command(unsigned int cmd, void __user *uarg)
 	    _IOC_NR(cmd) >= ARRAY_SIZE(ogx_commands))
 		return -ENOTTY;
 	c = &ogx_commands[_IOC_NR(cmd)];
+	if (!c->fn)
+		return -ENOTTY;
 	if (usize < c->min_size || usize % sizeof(__u64))
 		return -EINVAL;
 	ret = copy_struct_from_user(&a, c->size, uarg, usize);
@@ -241,12 +262,24 @@ static struct miscdevice ogx_misc = {
 	.fops = &ogx_fops,
 };
 
-int ogx_dev_init(void)
+int __init ogx_dev_init(void)
 {
+	/*
+	 * The argument structs are ABI: their sizes are in the command
+	 * numbers userspace was built with, and the Out fields ogx_command()
+	 * writes back must all lie in the first published version of each.
+	 */
+	BUILD_BUG_ON(sizeof(struct ogx_info) != 80);
+	BUILD_BUG_ON(sizeof(struct ogx_extend) != 312);
+	BUILD_BUG_ON(OGX_EXTEND_SIZE_VER0 != 280);
+	BUILD_BUG_ON(offsetof(struct ogx_extend, seq) != 168);
+	BUILD_BUG_ON(sizeof(struct ogx_verify) != 112);
+	BUILD_BUG_ON(sizeof(struct ogx_extend_vec) != 24);
+	BUILD_BUG_ON(offsetof(struct ogx_extend_vec, done) != 20);
 	return misc_register(&ogx_misc);
 }
 
-void ogx_dev_exit(void)
+void __exit ogx_dev_exit(void)
 {
 	misc_deregister(&ogx_misc);
 }

@@ -12,6 +12,7 @@
 
 #include <crypto/sha2.h>
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
@@ -33,14 +34,26 @@ static unsigned int ogx_ring_events = 4096;
 module_param_named(ring_events, ogx_ring_events, uint, 0444);
 MODULE_PARM_DESC(ring_events, "events kept for read() (default 4096)");
 
-/* Protects ogx_chain_events, ogx_chain_head and ogx_ring. */
+/*
+ * Protects ogx_chain_events, ogx_chain_head and ogx_ring.
+ *
+ * Lock order: ogx_chain_lock, then ogx_tpm_digests_lock (tpm.c), then the
+ * TPM chip's own lock (inside tpm_pcr_extend()). With pcr= set, each event
+ * is extended into the PCR under ogx_chain_lock, so that the PCR advances
+ * in the chain's order; ogx_chain_lock is then held across a TPM command,
+ * which sleeps. Without a TPM no holder sleeps. ogx_exe_cache_lock
+ * (measure.c) is never held together with either.
+ */
 static DEFINE_MUTEX(ogx_chain_lock);
 static u64 ogx_chain_events;
 static u8 ogx_chain_head[OGX_DIGEST_SIZE];
 static struct ogx_event *ogx_ring;
 
-int ogx_log_init(void)
+int __init ogx_log_init(void)
 {
+	/* The read() record: ABI, and what the event digest covers. */
+	BUILD_BUG_ON(sizeof(struct ogx_event) != 280);
+	BUILD_BUG_ON(offsetof(struct ogx_event, digest) != 216);
 	if (!ogx_ring_events || ogx_ring_events > OGX_RING_EVENTS_MAX) {
 		pr_err("ring_events must be 1..%lu\n", OGX_RING_EVENTS_MAX);
 		return -EINVAL;

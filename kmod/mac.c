@@ -67,7 +67,7 @@ void ogx_mac(u8 out[OGX_MAC_SIZE], u64 seq, const u8 head[OGX_DIGEST_SIZE],
 	memzero_explicit(&state, sizeof(state));
 }
 
-int ogx_mac_init(void)
+int __init ogx_mac_init(void)
 {
 	u8 key[BLAKE2S_KEY_SIZE], msg[2 * BLAKE2S_BLOCK_SIZE];
 	u8 want[OGX_MAC_SIZE], got[OGX_MAC_SIZE], test[OGX_DIGEST_SIZE];

@@ -171,7 +171,7 @@ int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
 	return ret;
 }
 
-void ogx_measure_exit(void)
+void __exit ogx_measure_exit(void)
 {
 	spin_lock(&ogx_exe_cache_lock);
 	memset(ogx_exe_cache, 0, sizeof(ogx_exe_cache));

@@ -14,6 +14,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 
 #include "compat.h"
@@ -26,6 +27,8 @@ int ogx_uring_cmd(struct io_uring_cmd *ioucmd, unsigned int issue_flags)
 	const struct ogx_uring_cmd *payload;
 	u64 addr, pad;
 
+	/* The command area of a 64-byte SQE: ABI. */
+	BUILD_BUG_ON(sizeof(struct ogx_uring_cmd) != 16);
 	if (issue_flags & IO_URING_F_SQE128)
 		return -EINVAL;
 	/* The argument is a user pointer, never a registered buffer. */
