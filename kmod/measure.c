@@ -147,7 +147,11 @@ static struct file *ogx_exe_file(void)
 	return current->mm ? ogx_mm_exe_file(current->mm) : NULL;
 }
 
-int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
+/*
+ * With @nowait, a digest not in the cache is -EAGAIN: hashing reads the
+ * file, which may wait for I/O (the caller retries where it may block).
+ */
+int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE], bool nowait)
 {
 	struct ogx_exe_stamp before, after;
 	struct file *exe;
@@ -160,6 +164,10 @@ int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
 	if (ogx_exe_cache_lookup(&before, out)) {
 		fput(exe);
 		return 0;
+	}
+	if (nowait) {
+		fput(exe);
+		return -EAGAIN;
 	}
 	ret = ogx_hash_file(exe, out);
 	if (!ret) {

@@ -114,8 +114,14 @@ int ogx_tpm_extend(const u8 digest[OGX_DIGEST_SIZE])
 	return ret;
 }
 
-bool ogx_tpm_anchored(u32 *pcr)
+/* Whether events are extended into a PCR: then EXTEND sleeps in the TPM. */
+bool ogx_tpm_anchored(void)
 {
-	*pcr = ogx_tpm_chip ? ogx_pcr : 0;
-	return !!ogx_tpm_chip;
+	return ogx_tpm_chip;
+}
+
+/* The PCR extended, or 0 when none is. */
+u32 ogx_tpm_pcr(void)
+{
+	return ogx_tpm_chip ? ogx_pcr : 0;
 }
