@@ -13,6 +13,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/minmax.h>
@@ -35,19 +36,17 @@ union ogx_args {
 	struct ogx_extend_vec extend_vec;
 };
 
-static int ogx_cmd_info(union ogx_args *a)
+static int ogx_cmd_info(union ogx_args *a, bool nowait)
 {
 	struct ogx_info *info = &a->info;
-	u32 pcr;
 
 	memset(info, 0, sizeof(*info));
 	info->abi_version = OGX_ABI_VERSION;
-	if (ogx_tpm_anchored(&pcr))
+	if (ogx_tpm_anchored())
 		info->flags |= OGX_INFO_F_TPM;
-	info->pcr = pcr;
+	info->pcr = ogx_tpm_pcr();
 	ogx_mac_boot_id(info->boot_id);
-	ogx_log_info(info);
-	return 0;
+	return ogx_log_info(info, nowait);
 }
 
 static int ogx_extend_check(const struct ogx_extend *x)
@@ -62,20 +61,21 @@ static int ogx_extend_check(const struct ogx_extend *x)
 /*
  * Measures the caller's executable once for xs[0..n), appends them and MACs
  * those appended (outside the chain lock: the MAC needs only the event).
- * Returns how many were appended, or -errno when none was.
+ * Returns how many were appended, or -errno when none was: -EAGAIN with
+ * @nowait when hashing the executable or extending the TPM would sleep.
  */
-static int ogx_extend(struct ogx_extend *xs, unsigned int n)
+static int ogx_extend(struct ogx_extend *xs, unsigned int n, bool nowait)
 {
 	u8 exe[OGX_DIGEST_SIZE];
 	unsigned int i;
 	int ret;
 
-	ret = ogx_measure_exe(exe);
+	ret = ogx_measure_exe(exe, nowait);
 	if (ret)
 		return ret;
 	for (i = 0; i < n; i++)
 		memcpy(xs[i].exe, exe, OGX_DIGEST_SIZE);
-	ret = ogx_log_append(xs, n);
+	ret = ogx_log_append(xs, n, nowait);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < ret; i++)
@@ -83,14 +83,14 @@ static int ogx_extend(struct ogx_extend *xs, unsigned int n)
 	return ret;
 }
 
-static int ogx_cmd_extend(union ogx_args *a)
+static int ogx_cmd_extend(union ogx_args *a, bool nowait)
 {
 	int ret;
 
 	ret = ogx_extend_check(&a->extend);
 	if (ret)
 		return ret;
-	ret = ogx_extend(&a->extend, 1);
+	ret = ogx_extend(&a->extend, 1, nowait);
 	return ret < 0 ? ret : 0;
 }
 
@@ -101,7 +101,7 @@ static int ogx_cmd_extend(union ogx_args *a)
  * ogx_extend, in that order. An element longer than the struct (a newer
  * userspace) is taken while its tail is zero.
  */
-static int ogx_cmd_extend_vec(union ogx_args *a)
+static int ogx_cmd_extend_vec(union ogx_args *a, bool nowait)
 {
 	const size_t in = offsetof(struct ogx_extend, seq);
 	const size_t size = sizeof(struct ogx_extend);
@@ -133,7 +133,7 @@ static int ogx_cmd_extend_vec(union ogx_args *a)
 	}
 	if (ret)
 		goto out;
-	ret = ogx_extend(xs, v->count);
+	ret = ogx_extend(xs, v->count, nowait);
 	if (ret < 0)
 		goto out;
 	v->done = ret;
@@ -147,37 +147,69 @@ out:
 	return ret;
 }
 
-static int ogx_cmd_verify(union ogx_args *a)
+static int ogx_cmd_verify(union ogx_args *a, bool nowait)
 {
 	struct ogx_verify *v = &a->verify;
+	u64 events;
+	int ret;
 
 	if (v->flags || v->pad)
 		return -EINVAL;
-	if (v->seq >= ogx_log_events() ||
+	ret = ogx_log_events(&events, nowait);
+	if (ret)
+		return ret;
+	if (v->seq >= events ||
 	    !ogx_mac_valid(v->mac, v->seq, v->head, v->digest))
 		return -EBADMSG;
 	return 0;
 }
 
+/*
+ * Indexed by _IOC_NR() of the command; a hole (a number never published) has
+ * no ->fn and is -ENOTTY, as is anything past the end.
+ */
 static const struct ogx_command {
-	unsigned int cmd;
 	size_t size;		/* the struct as this module knows it */
 	size_t min_size;	/* its first published version */
 	size_t out;		/* where its Out fields begin: they end it */
-	int (*fn)(union ogx_args *a);
+	int (*fn)(union ogx_args *a, bool nowait);
 } ogx_commands[] = {
-	{ OGX_IOCTL_INFO, sizeof(struct ogx_info), sizeof(struct ogx_info), 0,
-	  ogx_cmd_info },
-	{ OGX_IOCTL_EXTEND, sizeof(struct ogx_extend), OGX_EXTEND_SIZE_VER0,
-	  offsetof(struct ogx_extend, seq), ogx_cmd_extend },
-	{ OGX_IOCTL_VERIFY, sizeof(struct ogx_verify),
-	  sizeof(struct ogx_verify), sizeof(struct ogx_verify), ogx_cmd_verify },
-	{ OGX_IOCTL_EXTEND_VEC, sizeof(struct ogx_extend_vec),
-	  sizeof(struct ogx_extend_vec), offsetof(struct ogx_extend_vec, done),
-	  ogx_cmd_extend_vec },
+	[_IOC_NR(OGX_IOCTL_INFO)] = {
+		.size = sizeof(struct ogx_info),
+		.min_size = sizeof(struct ogx_info),
+		.out = 0,
+		.fn = ogx_cmd_info,
+	},
+	[_IOC_NR(OGX_IOCTL_EXTEND)] = {
+		.size = sizeof(struct ogx_extend),
+		.min_size = OGX_EXTEND_SIZE_VER0,
+		.out = offsetof(struct ogx_extend, seq),
+		.fn = ogx_cmd_extend,
+	},
+	[_IOC_NR(OGX_IOCTL_VERIFY)] = {
+		.size = sizeof(struct ogx_verify),
+		.min_size = sizeof(struct ogx_verify),
+		.out = sizeof(struct ogx_verify),
+		.fn = ogx_cmd_verify,
+	},
+	[_IOC_NR(OGX_IOCTL_EXTEND_VEC)] = {
+		.size = sizeof(struct ogx_extend_vec),
+		.min_size = sizeof(struct ogx_extend_vec),
+		.out = offsetof(struct ogx_extend_vec, done),
+		.fn = ogx_cmd_extend_vec,
+	},
 };
 
-long ogx_command(unsigned int cmd, void __user *uarg)
+/*
+ * Runs command @cmd on the argument at @uarg. With @nowait (a uring_cmd
+ * issued with IO_URING_F_NONBLOCK) a command that would sleep - hashing an
+ * executable not yet cached, a TPM extend, waiting for the chain lock
+ * while its holder is in the TPM - returns -EAGAIN having changed nothing
+ * and written nothing back, and io_uring issues it again from a worker.
+ * Faulting in the argument and EXTEND_VEC's buffer allocation may still
+ * sleep, as they may in any uring_cmd.
+ */
+long ogx_command(unsigned int cmd, void __user *uarg, bool nowait)
 {
 	const struct ogx_command *c;
 	size_t usize = _IOC_SIZE(cmd);
@@ -189,12 +221,14 @@ long ogx_command(unsigned int cmd, void __user *uarg)
 	    _IOC_NR(cmd) >= ARRAY_SIZE(ogx_commands))
 		return -ENOTTY;
 	c = &ogx_commands[_IOC_NR(cmd)];
+	if (!c->fn)
+		return -ENOTTY;
 	if (usize < c->min_size || usize % sizeof(__u64))
 		return -EINVAL;
 	ret = copy_struct_from_user(&a, c->size, uarg, usize);
 	if (ret)
 		return ret;
-	ret = c->fn(&a);
+	ret = c->fn(&a, nowait);
 	if (ret)
 		return ret;
 	/*
@@ -211,7 +245,7 @@ long ogx_command(unsigned int cmd, void __user *uarg)
 
 static long ogx_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
-	return ogx_command(cmd, (void __user *)arg);
+	return ogx_command(cmd, (void __user *)arg, false);
 }
 
 static int ogx_open(struct inode *inode, struct file *file)
@@ -241,12 +275,24 @@ static struct miscdevice ogx_misc = {
 	.fops = &ogx_fops,
 };
 
-int ogx_dev_init(void)
+int __init ogx_dev_init(void)
 {
+	/*
+	 * The argument structs are ABI: their sizes are in the command
+	 * numbers userspace was built with, and the Out fields ogx_command()
+	 * writes back must all lie in the first published version of each.
+	 */
+	BUILD_BUG_ON(sizeof(struct ogx_info) != 80);
+	BUILD_BUG_ON(sizeof(struct ogx_extend) != 312);
+	BUILD_BUG_ON(OGX_EXTEND_SIZE_VER0 != 280);
+	BUILD_BUG_ON(offsetof(struct ogx_extend, seq) != 168);
+	BUILD_BUG_ON(sizeof(struct ogx_verify) != 112);
+	BUILD_BUG_ON(sizeof(struct ogx_extend_vec) != 24);
+	BUILD_BUG_ON(offsetof(struct ogx_extend_vec, done) != 20);
 	return misc_register(&ogx_misc);
 }
 
-void ogx_dev_exit(void)
+void __exit ogx_dev_exit(void)
 {
 	misc_deregister(&ogx_misc);
 }

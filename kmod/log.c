@@ -12,6 +12,7 @@
 
 #include <crypto/sha2.h>
 #include <linux/bits.h>
+#include <linux/build_bug.h>
 #include <linux/kernel.h>
 #include <linux/lockdep.h>
 #include <linux/minmax.h>
@@ -33,14 +34,26 @@ static unsigned int ogx_ring_events = 4096;
 module_param_named(ring_events, ogx_ring_events, uint, 0444);
 MODULE_PARM_DESC(ring_events, "events kept for read() (default 4096)");
 
-/* Protects ogx_chain_events, ogx_chain_head and ogx_ring. */
+/*
+ * Protects ogx_chain_events, ogx_chain_head and ogx_ring.
+ *
+ * Lock order: ogx_chain_lock, then ogx_tpm_digests_lock (tpm.c), then the
+ * TPM chip's own lock (inside tpm_pcr_extend()). With pcr= set, each event
+ * is extended into the PCR under ogx_chain_lock, so that the PCR advances
+ * in the chain's order; ogx_chain_lock is then held across a TPM command,
+ * which sleeps. Without a TPM no holder sleeps. ogx_exe_cache_lock
+ * (measure.c) is never held together with either.
+ */
 static DEFINE_MUTEX(ogx_chain_lock);
 static u64 ogx_chain_events;
 static u8 ogx_chain_head[OGX_DIGEST_SIZE];
 static struct ogx_event *ogx_ring;
 
-int ogx_log_init(void)
+int __init ogx_log_init(void)
 {
+	/* The read() record: ABI, and what the event digest covers. */
+	BUILD_BUG_ON(sizeof(struct ogx_event) != 280);
+	BUILD_BUG_ON(offsetof(struct ogx_event, digest) != 216);
 	if (!ogx_ring_events || ogx_ring_events > OGX_RING_EVENTS_MAX) {
 		pr_err("ring_events must be 1..%lu\n", OGX_RING_EVENTS_MAX);
 		return -EINVAL;
@@ -53,6 +66,20 @@ void ogx_log_exit(void)
 {
 	kvfree(ogx_ring);
 	ogx_ring = NULL;
+}
+
+/*
+ * Takes ogx_chain_lock. With @nowait, where a holder may be asleep in a TPM
+ * command (pcr= set), it only tries: -EAGAIN says that it would have had
+ * to wait. Without a TPM no holder sleeps, and the wait is not blocking in
+ * the sense of IO_URING_F_NONBLOCK.
+ */
+static int ogx_chain_lock_nowait(bool nowait)
+{
+	if (nowait && ogx_tpm_anchored())
+		return mutex_trylock(&ogx_chain_lock) ? 0 : -EAGAIN;
+	mutex_lock(&ogx_chain_lock);
+	return 0;
 }
 
 static u64 ogx_ring_oldest(void)
@@ -111,12 +138,16 @@ static int ogx_log_append_one(struct ogx_extend *x)
  * Appends xs[0..n) in order under one hold of the lock, so that they get
  * consecutive seqs. Returns how many were appended: all of them, or those
  * before the first TPM failure; the error itself when the first one failed.
+ * With @nowait and a TPM it appends nothing and returns -EAGAIN: the TPM
+ * command sleeps, so it is for a caller that may block to make.
  */
-int ogx_log_append(struct ogx_extend *xs, unsigned int n)
+int ogx_log_append(struct ogx_extend *xs, unsigned int n, bool nowait)
 {
 	unsigned int i;
 	int ret = 0;
 
+	if (nowait && ogx_tpm_anchored())
+		return -EAGAIN;
 	mutex_lock(&ogx_chain_lock);
 	for (i = 0; i < n; i++) {
 		ret = ogx_log_append_one(&xs[i]);
@@ -127,24 +158,31 @@ int ogx_log_append(struct ogx_extend *xs, unsigned int n)
 	return i ? i : ret;
 }
 
-void ogx_log_info(struct ogx_info *info)
+int ogx_log_info(struct ogx_info *info, bool nowait)
 {
-	mutex_lock(&ogx_chain_lock);
+	int ret;
+
+	ret = ogx_chain_lock_nowait(nowait);
+	if (ret)
+		return ret;
 	info->events = ogx_chain_events;
 	info->dropped = ogx_ring_oldest();
 	memcpy(info->head, ogx_chain_head, OGX_DIGEST_SIZE);
 	mutex_unlock(&ogx_chain_lock);
 	info->ring_events = ogx_ring_events;
+	return 0;
 }
 
-u64 ogx_log_events(void)
+int ogx_log_events(u64 *events, bool nowait)
 {
-	u64 events;
+	int ret;
 
-	mutex_lock(&ogx_chain_lock);
-	events = ogx_chain_events;
+	ret = ogx_chain_lock_nowait(nowait);
+	if (ret)
+		return ret;
+	*events = ogx_chain_events;
 	mutex_unlock(&ogx_chain_lock);
-	return events;
+	return 0;
 }
 
 /*

@@ -147,7 +147,11 @@ static struct file *ogx_exe_file(void)
 	return current->mm ? ogx_mm_exe_file(current->mm) : NULL;
 }
 
-int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
+/*
+ * With @nowait, a digest not in the cache is -EAGAIN: hashing reads the
+ * file, which may wait for I/O (the caller retries where it may block).
+ */
+int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE], bool nowait)
 {
 	struct ogx_exe_stamp before, after;
 	struct file *exe;
@@ -161,6 +165,10 @@ int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
 		fput(exe);
 		return 0;
 	}
+	if (nowait) {
+		fput(exe);
+		return -EAGAIN;
+	}
 	ret = ogx_hash_file(exe, out);
 	if (!ret) {
 		ogx_exe_stamp(file_inode(exe), &after);
@@ -171,7 +179,7 @@ int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE])
 	return ret;
 }
 
-void ogx_measure_exit(void)
+void __exit ogx_measure_exit(void)
 {
 	spin_lock(&ogx_exe_cache_lock);
 	memset(ogx_exe_cache, 0, sizeof(ogx_exe_cache));

@@ -6,7 +6,7 @@
 
 #include "uapi/linux/ogx.h"
 
-int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE]);
+int ogx_measure_exe(u8 out[OGX_DIGEST_SIZE], bool nowait);
 void ogx_measure_exit(void);
 
 #endif /* _OGX_MEASURE_H */

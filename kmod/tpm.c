@@ -12,6 +12,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/lockdep.h>
 #include <linux/minmax.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
@@ -29,11 +30,15 @@ module_param_named(pcr, ogx_pcr, int, 0444);
 MODULE_PARM_DESC(pcr, "TPM PCR to extend with each event (default -1: none)");
 
 static struct tpm_chip *ogx_tpm_chip;
-/* Protects ogx_tpm_digests, the per-bank scratch tpm_pcr_extend() reads. */
+/*
+ * Protects ogx_tpm_digests, the per-bank scratch tpm_pcr_extend() reads.
+ * It nests inside ogx_chain_lock (log.c), under which ogx_tpm_extend() is
+ * called: the chain lock first, this one second (see log.c).
+ */
 static DEFINE_MUTEX(ogx_tpm_digests_lock);
 static struct tpm_digest *ogx_tpm_digests;
 
-int ogx_tpm_init(void)
+int __init ogx_tpm_init(void)
 {
 	struct tpm_chip *chip;
 	u32 i;
@@ -72,15 +77,13 @@ void ogx_tpm_exit(void)
 	ogx_tpm_digests = NULL;
 }
 
-int ogx_tpm_extend(const u8 digest[OGX_DIGEST_SIZE])
+/* Each bank gets @digest, truncated or zero-padded to its size. */
+static void ogx_tpm_fill(struct tpm_chip *chip,
+			 const u8 digest[OGX_DIGEST_SIZE])
 {
-	struct tpm_chip *chip = ogx_tpm_chip;
 	u32 i;
-	int ret;
 
-	if (!chip)
-		return 0;
-	mutex_lock(&ogx_tpm_digests_lock);
+	lockdep_assert_held(&ogx_tpm_digests_lock);
 	for (i = 0; i < chip->nr_allocated_banks; i++) {
 		u16 size = chip->allocated_banks[i].digest_size;
 
@@ -89,6 +92,18 @@ int ogx_tpm_extend(const u8 digest[OGX_DIGEST_SIZE])
 		memcpy(ogx_tpm_digests[i].digest, digest,
 		       min_t(u16, size, OGX_DIGEST_SIZE));
 	}
+}
+
+/* Called under ogx_chain_lock (log.c), which orders the extends. */
+int ogx_tpm_extend(const u8 digest[OGX_DIGEST_SIZE])
+{
+	struct tpm_chip *chip = ogx_tpm_chip;
+	int ret;
+
+	if (!chip)
+		return 0;
+	mutex_lock(&ogx_tpm_digests_lock);
+	ogx_tpm_fill(chip, digest);
 	ret = tpm_pcr_extend(chip, ogx_pcr, ogx_tpm_digests);
 	mutex_unlock(&ogx_tpm_digests_lock);
 	if (ret > 0)	/* a TPM response code */
@@ -99,8 +114,14 @@ int ogx_tpm_extend(const u8 digest[OGX_DIGEST_SIZE])
 	return ret;
 }
 
-bool ogx_tpm_anchored(u32 *pcr)
+/* Whether events are extended into a PCR: then EXTEND sleeps in the TPM. */
+bool ogx_tpm_anchored(void)
 {
-	*pcr = ogx_tpm_chip ? ogx_pcr : 0;
-	return !!ogx_tpm_chip;
+	return ogx_tpm_chip;
+}
+
+/* The PCR extended, or 0 when none is. */
+u32 ogx_tpm_pcr(void)
+{
+	return ogx_tpm_chip ? ogx_pcr : 0;
 }

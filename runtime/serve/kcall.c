@@ -3,9 +3,10 @@
  * ogx.ko commands on the loop's ring: the loop owns all I/O, /dev/ogx
  * included. A worker that needs the kernel's evidence for a batch hands the
  * loop a kcall, a chain of IORING_OP_URING_CMD commands linked in order, and
- * waits for their completions. ogx.ko runs a command in the task that issues
- * it, here the loop thread: the executable it measures is this process's,
- * as with an ioctl from the worker. The worker waits holding the signer's
+ * waits for their completions. ogx.ko runs a command in the loop thread, or
+ * where it would sleep there (the TPM with pcr= set) on an io-wq worker of
+ * it: either way the executable it measures is this process's, as with an
+ * ioctl from the worker, and the link keeps the commands in order. The worker waits holding the signer's
  * lock (the module's log and the spool must list the events in one order),
  * so the loop never takes that lock (ogx_records_attest() reads a snapshot).
  *

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * What every ogx.ko test binary shares: raw ioctl and uring_cmd helpers and
- * the ogx fixture, which opens /dev/ogx and fails the test when the kernel
- * log gains a WARNING:, BUG: or Oops while it runs.
+ * What every ogx.ko test binary shares: raw ioctl and uring_cmd helpers,
+ * loading and unloading the module with other parameters, reading a PCR,
+ * and the ogx fixture, which opens /dev/ogx and fails the test when the
+ * kernel log gains a WARNING:, BUG: or Oops while it runs.
  */
 #ifndef OGX_TESTS_KMOD_FIXTURE_H
 #define OGX_TESTS_KMOD_FIXTURE_H
@@ -15,6 +16,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -76,6 +78,112 @@ static inline int uring_cmd_once(int fd, unsigned int ring_flags, unsigned int c
 	}
 	io_uring_queue_exit(&ring);
 	return ret;
+}
+
+/* The parameters the guest loads the module with (tests/kmod/guest-init). */
+#define BASE_PARAMS "ring_events=16384"
+
+static inline int unload(void)
+{
+	return syscall(SYS_delete_module, "ogx", O_NONBLOCK) ? -errno : 0;
+}
+
+/* io_uring tears a ring down in a worker: its files go a little later. */
+static inline int unload_settled(void)
+{
+	int i, ret = -EWOULDBLOCK;
+
+	for (i = 0; i < 500 && ret == -EWOULDBLOCK; i++) {
+		ret = unload();
+		if (ret == -EWOULDBLOCK)
+			usleep(10000);
+	}
+	return ret;
+}
+
+static inline int load(const char *params)
+{
+	const char *ko = getenv("OGX_KO");
+	int fd, ret;
+
+	if (!ko)
+		return -ENOENT;
+	fd = open(ko, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* Closes the fixture's file, then reloads with params. */
+static inline int reload(int *fd, const char *params)
+{
+	int ret;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	ret = unload_settled();
+	if (ret)
+		return ret;
+	ret = load(params);
+	if (!ret)
+		*fd = open("/dev/ogx", O_RDWR);
+	return ret;
+}
+
+/* The SHA-256 bank's PCR pcr, from sysfs. */
+static inline int read_pcr(int pcr, uint8_t out[32])
+{
+	char path[64], hex[80] = { 0 };
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/tpm/tpm0/pcr-sha256/%d", pcr);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, hex, sizeof(hex) - 1);
+	close(fd);
+	if (n < 64)
+		return -EIO;
+	hex[64] = 0;
+	return ogx_unhex(out, 32, hex);
+}
+
+/*
+ * Reloads with pcr=$OGX_PCR, the guest's swtpm, having read that PCR into
+ * before; *pcr gets its number.
+ */
+static inline int reload_anchored(int *fd, int *pcr, uint8_t before[32])
+{
+	const char *env = getenv("OGX_PCR");
+	char params[64];
+	int ret;
+
+	if (!env)
+		return -ENOENT;
+	*pcr = atoi(env);
+	ret = read_pcr(*pcr, before);
+	if (ret)
+		return ret;
+	snprintf(params, sizeof(params), "%s pcr=%d", BASE_PARAMS, *pcr);
+	ret = reload(fd, params);
+	return ret ? ret : *fd < 0 ? -errno : 0;
+}
+
+/* What the PCR becomes from pcr when the events' digests are extended into it. */
+static inline void pcr_fold(uint8_t pcr[32], const struct ogx_event *ev, size_t n)
+{
+	uint8_t buf[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		memcpy(buf, pcr, 32);
+		memcpy(buf + 32, ev[i].digest, 32);
+		ogx_sha256(pcr, buf, 64);
+	}
 }
 
 /* 1 when the kernel log gained a line with WARNING:, BUG: or Oops. */

@@ -7,61 +7,7 @@
  * equals the replay of the read() log. Each test leaves the module loaded
  * as the guest loaded it (ring_events=16384, no PCR).
  */
-#include <sys/syscall.h>
-
 #include "fixture.h"
-
-#define BASE_PARAMS "ring_events=16384"
-
-static int unload(void)
-{
-	return syscall(SYS_delete_module, "ogx", O_NONBLOCK) ? -errno : 0;
-}
-
-/* io_uring tears a ring down in a worker: its files go a little later. */
-static int unload_settled(void)
-{
-	int i, ret = -EWOULDBLOCK;
-
-	for (i = 0; i < 500 && ret == -EWOULDBLOCK; i++) {
-		ret = unload();
-		if (ret == -EWOULDBLOCK)
-			usleep(10000);
-	}
-	return ret;
-}
-
-static int load(const char *params)
-{
-	const char *ko = getenv("OGX_KO");
-	int fd, ret;
-
-	if (!ko)
-		return -ENOENT;
-	fd = open(ko, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
-/* Closes the fixture's file, then reloads with params. */
-static int reload(int *fd, const char *params)
-{
-	int ret;
-
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-	ret = unload();
-	if (ret)
-		return ret;
-	ret = load(params);
-	if (!ret)
-		*fd = open("/dev/ogx", O_RDWR);
-	return ret;
-}
 
 TEST_F(ogx, unload_refused_while_open)
 {
@@ -166,42 +112,17 @@ TEST_F(ogx, ring_drops_oldest)
 	ASSERT_LE(0, self->fd);
 }
 
-static int read_pcr(int pcr, uint8_t out[32])
-{
-	char path[64], hex[80] = { 0 };
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/sys/class/tpm/tpm0/pcr-sha256/%d", pcr);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, hex, sizeof(hex) - 1);
-	close(fd);
-	if (n < 64)
-		return -EIO;
-	hex[64] = 0;
-	return ogx_unhex(out, 32, hex);
-}
-
 /* PCR N read back == the replay of the log, through ioctl and uring_cmd. */
 TEST_F_TIMEOUT(ogx, tpm_anchor, 300)
 {
-	const char *pcr_env = getenv("OGX_PCR");
 	struct ogx_kmod k;
 	struct ogx_extend xs[24];
 	struct ogx_event ev[24];
 	struct ogx_info info;
-	uint8_t pcr_before[32], pcr_after[32], fold[32], buf[64], head[32] = { 0 };
-	char params[64];
+	uint8_t pcr_before[32], pcr_after[32], fold[32], head[32] = { 0 };
 	int pcr, res[24], i;
 
-	ASSERT_NE(NULL, pcr_env);
-	pcr = atoi(pcr_env);
-	ASSERT_EQ(0, read_pcr(pcr, pcr_before));
-	snprintf(params, sizeof(params), "%s pcr=%d", BASE_PARAMS, pcr);
-	ASSERT_EQ(0, reload(&self->fd, params));
-	ASSERT_LE(0, self->fd);
+	ASSERT_EQ(0, reload_anchored(&self->fd, &pcr, pcr_before));
 	ASSERT_EQ(0, ogx_ioctl(self->fd, OGX_IOCTL_INFO, &info));
 	ASSERT_EQ(OGX_INFO_F_TPM, info.flags);
 	ASSERT_EQ(pcr, info.pcr);
@@ -224,19 +145,12 @@ TEST_F_TIMEOUT(ogx, tpm_anchor, 300)
 	ASSERT_EQ(0, memcmp(head, info.head, 32));
 	/* The PCR is the same chain, started from its value before. */
 	memcpy(fold, pcr_before, 32);
-	for (i = 0; i < 24; i++) {
-		memcpy(buf, fold, 32);
-		memcpy(buf + 32, ev[i].digest, 32);
-		ogx_sha256(fold, buf, 64);
-	}
+	pcr_fold(fold, ev, 24);
 	ASSERT_EQ(0, memcmp(fold, pcr_after, 32));
 	ASSERT_NE(0, memcmp(pcr_before, pcr_after, 32));
 
-	close(self->fd);
-	self->fd = -1;
-	ASSERT_EQ(0, unload_settled());
-	ASSERT_EQ(0, load(BASE_PARAMS));
-	self->fd = open("/dev/ogx", O_RDWR);
+	/* Back to the parameters the guest loaded it with. */
+	ASSERT_EQ(0, reload(&self->fd, BASE_PARAMS));
 	ASSERT_LE(0, self->fd);
 }
 

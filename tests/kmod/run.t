@@ -164,7 +164,7 @@ for kdir in $kdirs; do
 		progs=$build/tests/kmod/extend_bench
 	else
 		# C tests are built; shell tests (*.sh) run from the source tree.
-		for t in ${OGX_KMOD_TESTS:-ogx_test extend_vec_test stress_test tee_test.sh serve_tee_test.sh module_test}; do
+		for t in ${OGX_KMOD_TESTS:-ogx_test extend_vec_test stress_test tee_test.sh serve_tee_test.sh uring_nonblock_test module_test}; do
 			case "$t" in
 			*.sh) progs="$progs $src/tests/kmod/$t" ;;
 			*) progs="$progs $build/tests/kmod/$t" ;;

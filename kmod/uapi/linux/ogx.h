@@ -13,6 +13,46 @@
  * the first published version.  Unknown flags and non-zero padding are
  * rejected with -EINVAL.  In fields come first in each struct, Out fields
  * last; on success only the Out fields are written back.
+ *
+ * Usage (each ioctl() returns 0, or -1 with errno set):
+ *
+ *	int fd = open("/dev/ogx", O_RDWR | O_CLOEXEC);
+ *
+ *	struct ogx_info info = { 0 };
+ *	ioctl(fd, OGX_IOCTL_INFO, &info);
+ *		-> info.abi_version (check it is OGX_ABI_VERSION), boot_id,
+ *		   events, head, and OGX_INFO_F_TPM with the PCR
+ *
+ *	struct ogx_extend x = { .type = OGX_EVENT_JOB };
+ *	memcpy(x.model, model_sha256, OGX_DIGEST_SIZE);
+ *		(and input, output, params, pipeline: digests, zero if none)
+ *	ioctl(fd, OGX_IOCTL_EXTEND, &x);
+ *		-> x.seq, x.time_ns, x.exe, x.digest, x.head, x.mac
+ *
+ *	struct ogx_extend xs[64];	(up to OGX_EXTEND_VEC_MAX, filled as x)
+ *	struct ogx_extend_vec v = {
+ *		.events = (__u64)(uintptr_t)xs,
+ *		.count = 64,
+ *		.stride = sizeof(xs[0]),
+ *	};
+ *	ioctl(fd, OGX_IOCTL_EXTEND_VEC, &v);
+ *		-> v.done events appended with consecutive seqs, each element's
+ *		   Out fields filled as by EXTEND
+ *
+ *	struct ogx_verify q = { .seq = x.seq };
+ *	memcpy(q.digest, x.digest, OGX_DIGEST_SIZE);	(and head, mac)
+ *	ioctl(fd, OGX_IOCTL_VERIFY, &q);
+ *		-> 0 if this kernel instance issued it, else errno EBADMSG
+ *
+ *	struct ogx_event ev[64];
+ *	ssize_t n = read(fd, ev, sizeof(ev));
+ *		-> n / sizeof(ev[0]) whole records, oldest first, from the
+ *		   file position (a seq, 0 after open); 0 when caught up
+ *
+ * Through io_uring: an IORING_OP_URING_CMD SQE on fd with cmd_op set to the
+ * OGX_IOCTL_* number and its command area holding
+ * struct ogx_uring_cmd { .addr = (__u64)(uintptr_t)&x }; the CQE's res is
+ * 0 or -errno, as the ioctl() would have returned.
  */
 #ifndef _UAPI_LINUX_OGX_H
 #define _UAPI_LINUX_OGX_H
