@@ -142,6 +142,22 @@ OGX_HOME=$TMP/home2 "$OGRUN" attest quote --ak "$TMP/ak-copy" --nonce "$n2" --pc
 fail_quote "a quote naming another node key than the enrolment's" node \
 	"the quote is another node's than the enrolment record's" "$TMP/q-node2" "$n2"
 
+# A reboot (swtpm re-initialised, TPM2_Startup): resetCount goes up, the
+# PCRs start again at zero, so does the reloaded module's log; each boot's
+# log is checked on its own, the counters across them.
+swtpm_ioctl --tcp "127.0.0.1:$CTRL_A" -i && "$ATTEST_PCR" startup
+ok $? "the TPM reboots"
+gen_log 3 "$TMP/log-boot2"
+"$ATTEST_PCR" extend 23 "$TMP/log-boot2"
+n4=$(head -c 32 /dev/urandom | xxd -p -c 64)
+"$OGRUN" attest quote --nonce "$n4" --pcr 23 --log "$TMP/log-boot2" -o "$TMP/q-boot2" >/dev/null
+out=$("$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q2" "$n2" "$TMP/q-boot2" "$n4")
+[ $? = 0 ] && grep -Eq "^$TMP/q-boot2: verified: PCR 23 covers events seq 0..2 \(3 of the 3 exported, from boot\); clock [0-9]* ms, resetCount $((reset + 1)), restartCount 0( \(clock not safe\))?$" <<<"$out"
+ok $? "a quote of the next boot follows one of the boot before (resetCount + 1)"
+expect_fail "a quote of the earlier boot given after one of the later" \
+	"ogverify: $TMP/q2: FAILED quote [clockInfo]: resetCount $reset after $((reset + 1)): it never goes back" \
+	"$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q-boot2" "$n4" "$TMP/q2" "$n2"
+
 # The node's errors.
 expect_fail "--pcr among the boot PCRs" "ogrun: attest quote: --pcr: want 8..23 (PCRs 0-7 are the boot's)" \
 	"$OGRUN" attest quote --nonce "$n2" --pcr 7 -o "$TMP/x"

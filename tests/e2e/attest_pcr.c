@@ -9,6 +9,8 @@
  *	attest_pcr extend PCR LOG [FIRST [COUNT]]
  *	attest_pcr extend-raw PCR HEX        one digest (a boot PCR's measurement)
  *	attest_pcr read PCR                  prints the SHA-256 bank's value
+ *	attest_pcr startup                   TPM2_Startup(CLEAR), after swtpm_ioctl -i
+ *	                                     (a reboot: resetCount + 1, PCRs reset)
  *
  * tests/kmod runs the real module against swtpm in qemu; this lets the
  * quote tests run on the host with the same log format and the same digests.
@@ -38,12 +40,16 @@ int main(int argc, char **argv)
 	uint32_t pcr;
 	int err;
 
-	if (argc < 3)
+	if (argc < 2 || (argc < 3 && strcmp(argv[1], "startup")))
 		goto usage;
-	pcr = strtoul(argv[2], NULL, 10);
+	pcr = argc > 2 ? strtoul(argv[2], NULL, 10) : 0;
 	if ((err = ogx_tpm_open(&t, NULL)))
 		return die("TPM", err);
-	if (!strcmp(argv[1], "read") && argc == 3) {
+	if (!strcmp(argv[1], "startup") && argc == 2) {
+		TSS2_RC rc = Esys_Startup(t.esys, TPM2_SU_CLEAR);
+
+		err = rc ? ogx_fail(-EIO, "Startup: %s", ogx_tpm_rc(rc)) : 0;
+	} else if (!strcmp(argv[1], "read") && argc == 3) {
 		err = ogx_tpm_pcr_read(&t, pcr, d);
 		ogx_hex(hex, d, 32);
 		if (!err)
@@ -72,6 +78,6 @@ int main(int argc, char **argv)
 	return err ? die(argv[1], err) : 0;
 usage:
 	fprintf(stderr, "usage: attest_pcr extend PCR LOG [FIRST [COUNT]] | extend-raw PCR HEX | "
-		"read PCR\n");
+		"read PCR | startup\n");
 	return 2;
 }
