@@ -318,27 +318,53 @@ int ogx_tpm_quote(struct ogx_tpm *t, uint32_t pcr, const uint8_t qual[32], uint8
 	return err;
 }
 
-int ogx_tpm_pcr_read(struct ogx_tpm *t, uint32_t index, uint8_t out[32])
+int ogx_tpm_pcr_read_set(struct ogx_tpm *t, uint32_t mask, uint8_t out[][32])
 {
 	TPML_PCR_SELECTION sel, *got = NULL;
 	TPML_DIGEST *vals = NULL;
+	uint32_t left = mask & 0xffffff, done;
 	TSS2_RC rc;
 	int err = 0;
 
+	if (mask != left)
+		return ogx_fail(-EINVAL, "PCRs 0x%08x: there are 24", mask);
+	/* a TPM answers up to 8 digests per PCR_Read: ask again for the rest */
+	while (left && !err) {
+		size_t k = 0;
+
+		pcr_select(&sel, left, 24);
+		rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL,
+				   &got, &vals);
+		if (rc)
+			return tss_fail(rc, "PCR_Read");
+		done = 0;
+		if (got->count == 1 && got->pcrSelections[0].hash == TPM2_ALG_SHA256)
+			for (unsigned int b = 0; b < 3; b++)
+				done |= (uint32_t)got->pcrSelections[0].pcrSelect[b] << (8 * b);
+		done &= left;
+		for (uint32_t i = 0; i < 24 && !err; i++) {
+			if (!(done & (1u << i)))
+				continue;
+			if (k >= vals->count || vals->digests[k].size != 32)
+				err = ogx_fail(-EIO, "TPM: PCR_Read: PCR %u has no SHA-256 bank", i);
+			else
+				memcpy(out[__builtin_popcount(mask & ((1u << i) - 1))],
+				       vals->digests[k++].buffer, 32);
+		}
+		if (!done && !err)
+			err = ogx_fail(-EIO, "TPM: PCR_Read: no SHA-256 bank");
+		left &= ~done;
+		Esys_Free(got);
+		Esys_Free(vals);
+	}
+	return err;
+}
+
+int ogx_tpm_pcr_read(struct ogx_tpm *t, uint32_t index, uint8_t out[32])
+{
 	if (index > 23)
 		return ogx_fail(-EINVAL, "PCR %u: there are 24", index);
-	pcr_select(&sel, 0, index);
-	rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &sel, NULL, &got,
-			   &vals);
-	if (rc)
-		return tss_fail(rc, "PCR_Read");
-	if (vals->count != 1 || vals->digests[0].size != 32)
-		err = ogx_fail(-EIO, "TPM: PCR_Read: PCR %u has no SHA-256 bank", index);
-	else
-		memcpy(out, vals->digests[0].buffer, 32);
-	Esys_Free(got);
-	Esys_Free(vals);
-	return err;
+	return ogx_tpm_pcr_read_set(t, 1u << index, (uint8_t (*)[32])out);
 }
 
 int ogx_tpm_pcr_extend(struct ogx_tpm *t, uint32_t index, const uint8_t digest[32])

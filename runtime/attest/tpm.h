@@ -60,6 +60,11 @@ int ogx_tpm_activate(struct ogx_tpm *t, const TPM2B_ID_OBJECT *blob,
 int ogx_tpm_quote(struct ogx_tpm *t, uint32_t pcr, const uint8_t qual[32], uint8_t **attest,
 		  size_t *attest_len, uint8_t **sig, size_t *sig_len);
 
+/*
+ * The SHA-256 bank's values of the PCRs of mask (bit i: PCR i), in
+ * ascending order into out (one 32-byte row per PCR).
+ */
+int ogx_tpm_pcr_read_set(struct ogx_tpm *t, uint32_t mask, uint8_t out[][32]);
 /* The SHA-256 bank's value of PCR index. */
 int ogx_tpm_pcr_read(struct ogx_tpm *t, uint32_t index, uint8_t out[32]);
 /* Extends PCR index's SHA-256 bank with digest (tests drive swtpm so). */

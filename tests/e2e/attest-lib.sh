@@ -35,7 +35,7 @@ tpm_new() {
 		--overwrite >"$st/setup.log" 2>&1 || { cat "$st/setup.log" >&2; return 1; }
 	cat "$ca/swtpm-localca-rootca-cert.pem" "$ca/issuercert.pem" >"$ca/ca.pem"
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		port=$((20000 + RANDOM % 20000 * 2))
+		port=$((10000 + RANDOM % 10000 * 2))	# below the ephemeral range
 		if swtpm socket --tpm2 --tpmstate dir="$st" --flags startup-clear \
 			--server type=tcp,port=$port,bindaddr=127.0.0.1 \
 			--ctrl type=tcp,port=$((port + 1)),bindaddr=127.0.0.1 \

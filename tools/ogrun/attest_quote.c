@@ -96,9 +96,7 @@ static int quote(struct ogx_tpm *t, struct ogx_quote *q, const uint8_t nonce[32]
 	uint8_t qual[32];
 	int err = 0;
 
-	for (uint32_t i = 0; !err && i < OGX_PCR_BOOT_COUNT; i++)
-		err = ogx_tpm_pcr_read(t, i, q->boot[i]);
-	if (err)
+	if ((err = ogx_tpm_pcr_read_set(t, (1u << OGX_PCR_BOOT_COUNT) - 1, q->boot)))
 		return err;
 	ogx_quote_qualifying(qual, q->node, nonce);
 	err = ogx_tpm_quote(t, q->pcr, qual, &q->attest, &q->attest_len, &q->sig, &q->sig_len);
