@@ -2,7 +2,7 @@
 /*
  * The attestation files (enrolment record, challenge, quote bundle) are
  * CBOR maps with the keys 0..n-1 in order, each an unsigned integer or a
- * byte string: decoded here with libcbor (cbor_load), strictly — a definite
+ * byte string: decoded here with libcbor's streaming decoder, strictly — a definite
  * map of exactly those keys, each of its type and size — and canonically:
  * the caller re-encodes what it decoded and compares bytes, so every file
  * has one encoding.

@@ -358,7 +358,7 @@ TEST_F(quote, bundle_roundtrip_and_strictness)
 	memcpy(b2, buf, len);
 	b2[len] = 0;
 	ASSERT_EQ(-EBADMSG, ogx_quote_decode(b2, len + 1, &d));
-	ASSERT_STREQ("quote: 1 bytes after the CBOR item", ogx_errmsg(-EBADMSG));
+	ASSERT_STREQ("quote: 1 bytes after the CBOR map", ogx_errmsg(-EBADMSG));
 	/* the pcr (key 2, at byte 38) as a two-byte uint: not the shortest head */
 	ASSERT_EQ(0x02, buf[38]);
 	ASSERT_EQ(23, buf[39]);
@@ -370,8 +370,11 @@ TEST_F(quote, bundle_roundtrip_and_strictness)
 	ASSERT_STREQ("quote: not in canonical CBOR (shortest heads)", ogx_errmsg(-EBADMSG));
 	buf[0] = 0xa7;	/* a map of 7 */
 	ASSERT_EQ(-EBADMSG, ogx_quote_decode(buf, len, &d));
-	/* libcbor reads 7 pairs; the 8th (key 7, the 1,400-byte log) is left over */
-	ASSERT_STREQ("quote: 1404 bytes after the CBOR item", ogx_errmsg(-EBADMSG));
+	ASSERT_STREQ("quote: 7 entries, want 8", ogx_errmsg(-EBADMSG));
+	buf[0] = 0x9b;	/* an array of 2^64 - 1 items: refused at its head, nothing allocated */
+	memset(buf + 1, 0xff, 8);
+	ASSERT_EQ(-EBADMSG, ogx_quote_decode(buf, len, &d));
+	ASSERT_STREQ("quote: not a definite CBOR map", ogx_errmsg(-EBADMSG));
 	free(buf);
 	free(b2);
 	self->q.pcr = 7;
