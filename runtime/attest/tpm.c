@@ -25,6 +25,12 @@ int ogx_tpm_open(struct ogx_tpm *t, const char *tcti)
 
 	memset(t, 0, sizeof(*t));
 	t->ek = t->ak = ESYS_TR_NONE;
+	/*
+	 * tpm2-tss logs its own WARNING/ERROR lines to stderr; the error this
+	 * returns names the command and the decoded code in one line. A user's
+	 * TSS2_LOG still wins.
+	 */
+	setenv("TSS2_LOG", "all+NONE", 0);
 	if (!tcti)
 		tcti = getenv("OGX_TCTI");
 	if (!tcti || !*tcti)
