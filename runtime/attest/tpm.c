@@ -154,7 +154,14 @@ int ogx_tpm_ek_cert(struct ogx_tpm *t, uint8_t **der, size_t *len)
 				  n, off, &part);
 		if (rc)
 			goto fail;
-		memcpy(buf + off, part->buffer, part->size < n ? part->size : n);
+		if (part->size != n) {
+			Esys_Free(part);
+			free(buf);
+			Esys_TR_Close(t->esys, &nv);
+			return ogx_fail(-EIO, "TPM: NV 0x%08x: %u bytes read where %u were asked",
+					OGX_EK_NV_INDEX, part->size, n);
+		}
+		memcpy(buf + off, part->buffer, n);
 		Esys_Free(part);
 		off += n;
 	}

@@ -3,7 +3,7 @@
 # TPM quotes of the real ogx.ko's PCR, in the qemu guest of tests/kmod/run.t,
 # whose swtpm run.t manufactured with an EK certificate from a local CA
 # ($OGX_BUILD/kmod-ca). The module is reloaded with pcr=23; `ogrun run
-# --level tee` appends 5 events, which the kernel extends into PCR 23; the
+# --level tee` appends 20 events, which the kernel extends into PCR 23; the
 # node enrols its AK (ogrun attest enroll / ogverify enroll, over
 # /dev/tpmrm0), quotes PCRs 0-7 and 23 with the log from /dev/ogx, and
 # ogverify quote replays the module's PCR from the value it had before the
@@ -27,8 +27,8 @@ ok $? "ogx.ko reloaded with pcr=23 (PCR 23 was $from)"
 
 "$build/ogrun" key gen >/dev/null
 "$build/ogrun" run -m "$models/mnist-fc/mnist-fc-f32.gguf" \
-	-i "$models/mnist-fc/t10k-images-idx3-ubyte.gz" --limit 5 --level tee -q 2>&1 | note
-ok "${PIPESTATUS[0]}" "ogrun run --level tee: 5 events, each extended into PCR 23 by the kernel"
+	-i "$models/mnist-fc/t10k-images-idx3-ubyte.gz" --limit 20 --level tee -q 2>&1 | note
+ok "${PIPESTATUS[0]}" "ogrun run --level tee: 20 events, each extended into PCR 23 by the kernel"
 
 "$build/ogrun" attest enroll -o "$OGX_HOME/req" | note &&
 	"$build/ogverify" enroll "$OGX_HOME/req" --ca "$ca" --challenge "$OGX_HOME/chal" | note &&
@@ -44,8 +44,8 @@ out=$("$build/ogverify" quote --enrolment "$OGX_HOME/enrol" --ca "$ca" --checkpo
 	"$OGX_HOME/quote" "$nonce" 2>&1)
 rc=$?
 echo "$out" | note
-[ $rc = 0 ] && grep -Eq "^$OGX_HOME/quote: verified: PCR 23 covers events seq 0\.\.4 \(5 of the 5 exported(, from boot)?\); " <<<"$out"
-ok $? "ogverify quote replays the real module's PCR over its real log: all 5 events covered"
+[ $rc = 0 ] && grep -Eq "^$OGX_HOME/quote: verified: PCR 23 covers events seq 0\.\.19 \(20 of the 20 exported(, from boot)?\); " <<<"$out"
+ok $? "ogverify quote replays the real module's PCR over its real log: all 20 events covered"
 grep -qx "  checkpoint: PCR 23 = $(pcr_now)" <<<"$out"
 ok $? "and its checkpoint is the PCR's value as the kernel reports it"
 

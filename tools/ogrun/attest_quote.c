@@ -13,6 +13,7 @@
  * the log from a file (`cat /dev/ogx`) instead of /dev/ogx.
  */
 #include <endian.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -39,34 +40,69 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
-/* The log (a file, or /dev/ogx read from its start), from seq since on. */
+/*
+ * The log (a file, or /dev/ogx read from its start), from seq since on.
+ * Every read() asks for whole events: the device refuses a buffer smaller
+ * than one (-EINVAL) and hands out whole records only.
+ */
 static int read_log(const char *path, uint64_t since, struct ogx_quote *q)
 {
-	uint8_t *buf = NULL;
-	size_t len, n, skip = 0;
-	const struct ogx_event *ev;
-	int err;
+	const size_t ev_size = sizeof(struct ogx_event), chunk = 64 * sizeof(struct ogx_event);
+	const size_t max = (size_t)OGX_QUOTE_LOG_MAX * sizeof(struct ogx_event);
+	const char *name = path ? path : OGX_KMOD_DEV;
+	size_t len = 0, cap = 0, skip = 0, n;
+	uint8_t *buf = NULL, *nb;
+	int fd, err = 0;
 
-	err = ogx_read_file(path ? path : OGX_KMOD_DEV,
-			    (size_t)OGX_QUOTE_LOG_MAX * sizeof(struct ogx_event), &buf, &len);
-	if (err)
-		return ogx_fail(err, "%s: %s", path ? path : OGX_KMOD_DEV, ogx_errmsg(err));
-	if (len % sizeof(struct ogx_event)) {
-		free(buf);
-		return ogx_fail(-EBADMSG, "%s: %zu bytes is not a whole number of events",
-				path ? path : OGX_KMOD_DEV, len);
+	fd = open(name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ogx_fail(-errno, "%s: %s", name, strerror(errno));
+	for (;;) {
+		ssize_t r;
+
+		if (cap - len < chunk) {
+			nb = realloc(buf, cap + 16 * chunk);
+			if (!nb) {
+				err = -ENOMEM;
+				break;
+			}
+			buf = nb;
+			cap += 16 * chunk;
+		}
+		r = read(fd, buf + len, (cap - len) / ev_size * ev_size);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			err = ogx_fail(-errno, "%s: %s", name, strerror(errno));
+			break;
+		}
+		if (!r)
+			break;
+		len += r;
+		if (len > max) {
+			err = ogx_fail(-EFBIG, "%s: more than %u events (export from a later "
+				       "--since)", name, OGX_QUOTE_LOG_MAX);
+			break;
+		}
 	}
-	ev = (const struct ogx_event *)buf;
-	n = len / sizeof(*ev);
-	while (skip < n && le64toh(ev[skip].seq) < since)
+	close(fd);
+	if (!err && len % ev_size)
+		err = ogx_fail(-EBADMSG, "%s: %zu bytes is not a whole number of events", name,
+			       len);
+	if (err) {
+		free(buf);
+		return err;
+	}
+	n = len / ev_size;
+	while (skip < n && le64toh(((const struct ogx_event *)buf)[skip].seq) < since)
 		skip++;
 	q->n = n - skip;
-	q->log = malloc(q->n ? q->n * sizeof(*ev) : 1);
+	q->log = malloc(q->n ? q->n * ev_size : 1);
 	if (!q->log) {
 		free(buf);
 		return -ENOMEM;
 	}
-	memcpy(q->log, ev + skip, q->n * sizeof(*ev));
+	memcpy(q->log, buf + skip * ev_size, q->n * ev_size);
 	free(buf);
 	return 0;
 }
