@@ -92,4 +92,24 @@ expect_fail "a CA file that holds no certificate" \
 expect_fail "a TPM that is not there" \
 	"ogrun: attest enroll: TPM: TCTI \"swtpm:host=127.0.0.1,port=1\": tcti:IO failure" \
 	"$OGRUN" attest enroll --tcti swtpm:host=127.0.0.1,port=1 -o "$TMP/x.cbor"
+# The other error paths a user can reach.
+"$OGRUN" attest sign 2>"$TMP/err" >/dev/null
+[ $? = 2 ] && [ "$(head -1 "$TMP/err")" = "ogrun: attest: 'sign' is not an attest command" ]
+ok $? "ogrun attest: an unknown command (exit 2, then the usage)"
+printf '\xa2\x00\x41\x00\x01\x41\x00' >"$TMP/bad-chal"
+expect_fail "a challenge that is not one" \
+	"ogrun: attest enroll: $TMP/bad-chal: challenge: credentialBlob: 1 bytes, want 2..134" \
+	"$OGRUN" attest enroll --tcti "$TCTI_A" --activate "$TMP/bad-chal" -o "$TMP/x"
+expect_fail "an answer without the verifier's secret" \
+	"ogverify: $TMP/a.cbor: FAILED enrolment [activation]: $TMP/none.secret: No such file or directory" \
+	"$OGVERIFY" enroll "$TMP/a.cbor" --ca "$CA1" --challenge "$TMP/none" --answer "$TMP/ans"
+echo zz >"$TMP/bad-ans"
+expect_fail "an answer that is not a credential" \
+	"ogverify: $TMP/a.cbor: FAILED enrolment [activation]: $TMP/bad-ans: not a 32-byte credential in hex" \
+	"$OGVERIFY" enroll "$TMP/a.cbor" --ca "$CA1" --challenge "$TMP/chal" --answer "$TMP/bad-ans"
+expect_fail "no record" "ogverify: $TMP/none: No such file or directory" \
+	"$OGVERIFY" enroll "$TMP/none" --ca "$CA1" --challenge "$TMP/chal"
+"$OGVERIFY" enroll "$TMP/a.cbor" --ca "$CA1" --challenge "$TMP/chal" --keep "$TMP/k" 2>/dev/null
+[ $? = 2 ] && [ ! -e "$TMP/k" ]
+ok $? "--keep without --answer is a usage error (exit 2)"
 done_testing

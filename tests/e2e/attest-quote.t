@@ -175,4 +175,25 @@ expect_fail "a short nonce" \
 expect_fail "the verifier's nonce, short" \
 	"ogverify: quote: abcd: a nonce (or batch root) is 64 hex digits" \
 	"$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q1" abcd
+expect_fail "--since not a seq" "ogrun: attest quote: --since: want a seq" \
+	"$OGRUN" attest quote --nonce "$n2" --pcr 23 --since x -o "$TMP/x"
+expect_fail "--from not a PCR value" "ogrun: attest quote: --from wants 64 hex digits" \
+	"$OGRUN" attest quote --nonce "$n2" --pcr 23 --from x -o "$TMP/x"
+expect_fail "no log file" "ogrun: attest quote: $TMP/none: No such file or directory" \
+	"$OGRUN" attest quote --nonce "$n2" --pcr 23 --log "$TMP/none" -o "$TMP/x"
+head -c 1000 "$TMP/log" >"$TMP/torn"
+expect_fail "a torn log" "ogrun: attest quote: $TMP/torn: 1000 bytes is not a whole number of events" \
+	"$OGRUN" attest quote --nonce "$n2" --pcr 23 --log "$TMP/torn" -o "$TMP/x"
+expect_fail "the verifier: no enrolment record" "ogverify: $TMP/none: No such file or directory" \
+	"$OGVERIFY" quote --enrolment "$TMP/none" "$TMP/q1" "$n1"
+expect_fail "the verifier: an enrolment record that is not one" \
+	"ogverify: $TMP/log: FAILED enrolment [record]: enrolment record: not a definite CBOR map" \
+	"$OGVERIFY" quote --enrolment "$TMP/log" "$TMP/q1" "$n1"
+expect_fail "the verifier: --checkpoint not a PCR value" "ogverify: quote: --checkpoint wants 64 hex digits" \
+	"$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" --checkpoint x "$TMP/q1" "$n1"
+expect_fail "the verifier: no quote file" "ogverify: $TMP/none: No such file or directory" \
+	"$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/none" "$n1"
+"$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q1" 2>/dev/null
+[ $? = 2 ]
+ok $? "the verifier: a quote without its nonce is a usage error (exit 2)"
 done_testing
