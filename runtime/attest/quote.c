@@ -298,6 +298,21 @@ int ogx_quote_verify(const struct ogx_quote *q, const struct ogx_enrolment *e,
 	return 0;
 }
 
+int ogx_quote_covers(const struct ogx_quote *q, const struct ogx_quote_result *res,
+		     uint64_t seq, const uint8_t digest[32], const uint8_t head[32])
+{
+	uint64_t k;
+
+	if (!res->covered || seq < res->first_seq || seq - res->first_seq >= res->covered ||
+	    res->covered > q->n)
+		return -ENOENT;
+	k = seq - res->first_seq;
+	if (le64toh(q->log[k].seq) != seq || memcmp(q->log[k].digest, digest, 32) ||
+	    memcmp(q->log[k].head, head, 32))
+		return -ENOENT;
+	return 0;
+}
+
 int ogx_quote_follows(const struct ogx_quote_result *a, const struct ogx_quote_result *b)
 {
 	if (b->reset_count < a->reset_count)

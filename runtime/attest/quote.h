@@ -84,6 +84,16 @@ int ogx_quote_verify(const struct ogx_quote *q, const struct ogx_enrolment *e,
 		     const uint8_t nonce[OGX_QUOTE_NONCE_LEN], struct ogx_quote_result *res);
 
 /*
+ * 0 when the event (seq, digest, head: a record's kernel evidence) is one
+ * of the log events a verified quote covers (res from ogx_quote_verify() of
+ * q), -ENOENT when it is not among them (not yet quoted, or not this log's).
+ * The building block for counting a record as tee/kmod-tpm; the rest of
+ * that rule (exe allow-list, boot PCR policy) is not here.
+ */
+int ogx_quote_covers(const struct ogx_quote *q, const struct ogx_quote_result *res,
+		     uint64_t seq, const uint8_t digest[32], const uint8_t head[32]);
+
+/*
  * b, a later quote of the same TPM than a: resetCount never goes back,
  * restartCount not within one resetCount, and the clock goes forward
  * within one resetCount. -EBADMSG with detail.

@@ -284,6 +284,22 @@ TEST_F(quote, verifies_at_a_prefix)
 	ASSERT_EQ(4, r.reset_count);
 }
 
+TEST_F(quote, covers_the_prefix_only)
+{
+	struct ogx_quote_result r;
+	const struct ogx_event *l = self->q.log;
+
+	ASSERT_EQ(0, ogx_quote_verify(&self->q, &self->e, self->nonce, &r));
+	ASSERT_EQ(0, ogx_quote_covers(&self->q, &r, 0, l[0].digest, l[0].head));
+	ASSERT_EQ(0, ogx_quote_covers(&self->q, &r, 2, l[2].digest, l[2].head));
+	/* exported, but after the quote */
+	ASSERT_EQ(-ENOENT, ogx_quote_covers(&self->q, &r, 3, l[3].digest, l[3].head));
+	/* another digest or head at a covered seq */
+	ASSERT_EQ(-ENOENT, ogx_quote_covers(&self->q, &r, 1, l[2].digest, l[1].head));
+	ASSERT_EQ(-ENOENT, ogx_quote_covers(&self->q, &r, 1, l[1].digest, l[2].head));
+	ASSERT_EQ(-ENOENT, ogx_quote_covers(&self->q, &r, 99, l[1].digest, l[1].head));
+}
+
 TEST_F(quote, magic_checked)
 {
 	self->att.magic ^= 1;
