@@ -52,12 +52,12 @@ struct ogx_spool {
 };
 
 /* Fail the handle for good with err, detail naming what. Returns err. */
-int spool_failed(struct ogx_spool *sp, int err, const char *what);
+int ogx_spool_failed(struct ogx_spool *sp, int err, const char *what);
 
 /* Create the segment for records from first on, durably; its fd into *fdp. */
-int spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp);
+int ogx_spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp);
 
 /* Rewrite the ack mark to acked (one pwrite); a failure fails the handle. */
-int spool_write_mark(struct ogx_spool *sp, uint64_t acked);
+int ogx_spool_write_mark(struct ogx_spool *sp, uint64_t acked);
 
 #endif
