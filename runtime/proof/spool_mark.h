@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "proof/spool.h"
+#include "util/err.h"
 
 #define SPOOL_MARK_NAME "acked"
 #define SPOOL_MARK_TMP "acked.tmp"
@@ -35,15 +36,19 @@ void ogx_spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark 
  * wrong size, bad magic, checksum mismatch, reserved field set) or -ENOTSUP
  * (another version), with detail naming the file.
  */
+OGX_MUST_CHECK
 int ogx_spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m);
 
 /* Open DIR/acked with flags: -ENOENT (no detail) when there is none. */
+OGX_MUST_CHECK
 int ogx_spool_mark_open(int dirfd, int flags, int *fdp);
 
 /* Read and check the mark in fd. */
+OGX_MUST_CHECK
 int ogx_spool_mark_read(int fd, struct spool_mark *m);
 
 /* Rewrite the mark in fd in place: one pwrite, no sync. */
+OGX_MUST_CHECK
 int ogx_spool_mark_write(int fd, const struct spool_mark *m);
 
 /*
@@ -51,6 +56,7 @@ int ogx_spool_mark_write(int fd, const struct spool_mark *m);
  * file, fsync, rename without replacing, fsync of the directory); an O_RDWR
  * descriptor of it into *fdp.
  */
+OGX_MUST_CHECK
 int ogx_spool_mark_create(int dirfd, const struct spool_mark *m, int *fdp);
 
 #endif
