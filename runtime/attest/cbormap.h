@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "util/cbor_enc.h"
+#include "util/err.h"
 
 enum ogx_cbormap_kind { OGX_CBORMAP_UINT, OGX_CBORMAP_BYTES };
 
@@ -32,11 +33,13 @@ struct ogx_cbormap_field {
  * Decodes buf into f[0..n) (key i into f[i]); -EBADMSG naming what and the
  * field on any deviation. On failure nothing stays allocated.
  */
+OGX_MUST_CHECK
 int ogx_cbormap_decode(const uint8_t *buf, size_t len, struct ogx_cbormap_field *f, size_t n,
 		       const char *what);
 void ogx_cbormap_free(struct ogx_cbormap_field *f, size_t n);
 
 /* -EBADMSG unless enc (a re-encoding of what was decoded) is buf. */
+OGX_MUST_CHECK
 int ogx_cbormap_canonical(const struct ogx_cbor_enc *enc, const uint8_t *buf, size_t len,
 			  const char *what);
 

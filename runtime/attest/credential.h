@@ -21,17 +21,20 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "attest/tpmpub.h"
+#include "util/err.h"
 
 /*
  * credentialBlob and secret for TPM2_ActivateCredential, protecting cred
  * (1..64 bytes) to ek (an RSA EK of the L-1 template) for the object named
  * name.
  */
+OGX_MUST_CHECK
 int ogx_make_credential(const TPM2B_PUBLIC *ek, const uint8_t name[OGX_TPM_NAME_LEN],
 			const uint8_t *cred, size_t cred_len, TPM2B_ID_OBJECT *blob,
 			TPM2B_ENCRYPTED_SECRET *secret);
 
 /* TPM KDFa (SHA-256) as OpenSSL's KBKDF: bits/8 bytes of key into out. */
+OGX_MUST_CHECK
 int ogx_kdfa_sha256(const uint8_t *key, size_t key_len, const char *label,
 		    const uint8_t *context, size_t context_len, uint8_t *out, size_t bits);
 

@@ -33,6 +33,7 @@
 
 #include "attest/tpmpub.h"
 #include "proof/key.h"
+#include "util/err.h"
 
 #define OGX_ENROL_VERSION 1
 #define OGX_ENROL_SIG_CONTEXT "ogx enrolment v1"	/* signed with its NUL */
@@ -51,9 +52,11 @@ struct ogx_enrolment {
 };
 
 /* Fills e->node, signs and encodes (ek_cert, ek, ak set by the caller). */
+OGX_MUST_CHECK
 int ogx_enrolment_sign(struct ogx_enrolment *e, const struct ogx_key *key, uint8_t **out,
 		       size_t *len);
 /* Strict, canonical decode; the AK name computed. Signature not checked. */
+OGX_MUST_CHECK
 int ogx_enrolment_decode(const uint8_t *buf, size_t len, struct ogx_enrolment *e);
 void ogx_enrolment_free(struct ogx_enrolment *e);
 
@@ -70,14 +73,18 @@ struct ogx_enrol_check {
  * for a record this verifier enrolled). -EBADMSG with detail; c->field
  * names the part.
  */
+OGX_MUST_CHECK
 int ogx_enrolment_check(const struct ogx_enrolment *e, X509_STORE *cas,
 			struct ogx_enrol_check *c);
 
 /* A CA store from PEM files (each may hold several certificates). */
+OGX_MUST_CHECK
 int ogx_ca_store_load(const char *const *files, size_t n, X509_STORE **out);
 
+OGX_MUST_CHECK
 int ogx_challenge_encode(const TPM2B_ID_OBJECT *blob, const TPM2B_ENCRYPTED_SECRET *secret,
 			 uint8_t **out, size_t *len);
+OGX_MUST_CHECK
 int ogx_challenge_decode(const uint8_t *buf, size_t len, TPM2B_ID_OBJECT *blob,
 			 TPM2B_ENCRYPTED_SECRET *secret);
 

@@ -31,6 +31,7 @@
 
 #include "attest/enrol.h"
 #include "proof/key.h"
+#include "util/err.h"
 
 #define OGX_QUOTE_VERSION 1
 #define OGX_QUOTE_DOMAIN "ogx tpm quote v1"	/* hashed with its NUL */
@@ -52,8 +53,10 @@ struct ogx_quote {
 void ogx_quote_qualifying(uint8_t out[32], const uint8_t node[OGX_PK_LEN],
 			  const uint8_t nonce[OGX_QUOTE_NONCE_LEN]);
 
+OGX_MUST_CHECK
 int ogx_quote_encode(const struct ogx_quote *q, uint8_t **out, size_t *len);
 /* Strict, canonical decode. Nothing is verified. */
+OGX_MUST_CHECK
 int ogx_quote_decode(const uint8_t *buf, size_t len, struct ogx_quote *q);
 void ogx_quote_free(struct ogx_quote *q);
 
@@ -80,6 +83,7 @@ struct ogx_quote_result {
  * checkpoint is accepted, and res->covered says which). -EBADMSG with
  * detail; res->field names the part.
  */
+OGX_MUST_CHECK
 int ogx_quote_verify(const struct ogx_quote *q, const struct ogx_enrolment *e,
 		     const uint8_t nonce[OGX_QUOTE_NONCE_LEN], struct ogx_quote_result *res);
 
@@ -90,6 +94,7 @@ int ogx_quote_verify(const struct ogx_quote *q, const struct ogx_enrolment *e,
  * The building block for counting a record as tee/kmod-tpm; the rest of
  * that rule (exe allow-list, boot PCR policy) is not here.
  */
+OGX_MUST_CHECK
 int ogx_quote_covers(const struct ogx_quote *q, const struct ogx_quote_result *res,
 		     uint64_t seq, const uint8_t digest[32], const uint8_t head[32]);
 
@@ -98,6 +103,7 @@ int ogx_quote_covers(const struct ogx_quote *q, const struct ogx_quote_result *r
  * restartCount not within one resetCount, and the clock goes forward
  * within one resetCount. -EBADMSG with detail.
  */
+OGX_MUST_CHECK
 int ogx_quote_follows(const struct ogx_quote_result *a, const struct ogx_quote_result *b);
 
 #endif

@@ -20,6 +20,7 @@
 #include <tss2/tss2_esys.h>
 
 #include "attest/tpmpub.h"
+#include "util/err.h"
 
 #define OGX_TPM_DEFAULT_TCTI "device:/dev/tpmrm0"
 #define OGX_TPM_AK_FILE "tpm-ak"
@@ -34,21 +35,26 @@ struct ogx_tpm {
 };
 
 /* Opens the TPM: tcti NULL means $OGX_TCTI, else OGX_TPM_DEFAULT_TCTI. */
+OGX_MUST_CHECK
 int ogx_tpm_open(struct ogx_tpm *t, const char *tcti);
 void ogx_tpm_close(struct ogx_tpm *t);
 
 /* The EK: the persistent one at OGX_EK_HANDLE, else created from its template. */
+OGX_MUST_CHECK
 int ogx_tpm_load_ek(struct ogx_tpm *t);
 /* The EK certificate (DER) from NV OGX_EK_NV_INDEX, malloc'd. */
+OGX_MUST_CHECK
 int ogx_tpm_ek_cert(struct ogx_tpm *t, uint8_t **der, size_t *len);
 
 /*
  * The AK of path (loaded under the EK, which it loads): with create and no
  * file, a new AK is created and its blobs written to path (0600).
  */
+OGX_MUST_CHECK
 int ogx_tpm_load_ak(struct ogx_tpm *t, const char *path, bool create);
 
 /* TPM2_ActivateCredential with the AK and the EK: the credential, ≤ 64 bytes. */
+OGX_MUST_CHECK
 int ogx_tpm_activate(struct ogx_tpm *t, const TPM2B_ID_OBJECT *blob,
 		     const TPM2B_ENCRYPTED_SECRET *secret, uint8_t cred[64], size_t *len);
 
@@ -57,6 +63,7 @@ int ogx_tpm_activate(struct ogx_tpm *t, const TPM2B_ID_OBJECT *blob,
  * qualifyingData qual: the TPMS_ATTEST and the TPMT_SIGNATURE, marshalled
  * and malloc'd.
  */
+OGX_MUST_CHECK
 int ogx_tpm_quote(struct ogx_tpm *t, uint32_t pcr, const uint8_t qual[32], uint8_t **attest,
 		  size_t *attest_len, uint8_t **sig, size_t *sig_len);
 
@@ -64,10 +71,13 @@ int ogx_tpm_quote(struct ogx_tpm *t, uint32_t pcr, const uint8_t qual[32], uint8
  * The SHA-256 bank's values of the PCRs of mask (bit i: PCR i), in
  * ascending order into out (one 32-byte row per PCR).
  */
+OGX_MUST_CHECK
 int ogx_tpm_pcr_read_set(struct ogx_tpm *t, uint32_t mask, uint8_t out[][32]);
 /* The SHA-256 bank's value of PCR index. */
+OGX_MUST_CHECK
 int ogx_tpm_pcr_read(struct ogx_tpm *t, uint32_t index, uint8_t out[32]);
 /* Extends PCR index's SHA-256 bank with digest (tests drive swtpm so). */
+OGX_MUST_CHECK
 int ogx_tpm_pcr_extend(struct ogx_tpm *t, uint32_t index, const uint8_t digest[32]);
 
 #endif

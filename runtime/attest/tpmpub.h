@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <openssl/evp.h>
 #include <tss2/tss2_tpm2_types.h>
+#include "util/err.h"
 
 /* A name of a SHA-256 object: the algorithm id (0x000b), then the digest. */
 #define OGX_TPM_NAME_LEN 34
@@ -38,14 +39,18 @@ void ogx_tpmpub_ek_template(TPM2B_PUBLIC *t);
 void ogx_tpmpub_ak_template(TPM2B_PUBLIC *t);
 
 /* Parse a marshalled TPM2B_PUBLIC that must fill len exactly; -EBADMSG. */
+OGX_MUST_CHECK
 int ogx_tpmpub_parse(const uint8_t *buf, size_t len, TPM2B_PUBLIC *pub, const char *what);
 /* Marshal pub into a malloc'd buffer. */
+OGX_MUST_CHECK
 int ogx_tpmpub_marshal(const TPM2B_PUBLIC *pub, uint8_t **out, size_t *len);
 
 /* The name: nameAlg (SHA-256 only) ‖ SHA-256(marshalled TPMT_PUBLIC). */
+OGX_MUST_CHECK
 int ogx_tpmpub_name(const TPM2B_PUBLIC *pub, uint8_t name[OGX_TPM_NAME_LEN]);
 
 /* The public key as OpenSSL's (RSA or ECC P-256); free with EVP_PKEY_free. */
+OGX_MUST_CHECK
 int ogx_tpmpub_pkey(const TPM2B_PUBLIC *pub, EVP_PKEY **out);
 
 /*
@@ -54,9 +59,11 @@ int ogx_tpmpub_pkey(const TPM2B_PUBLIC *pub, EVP_PKEY **out);
  * sensitiveDataOrigin set, decrypt clear. -EBADMSG naming the first
  * attribute that is not so.
  */
+OGX_MUST_CHECK
 int ogx_tpmpub_check_ak(const TPM2B_PUBLIC *pub);
 
 /* An EK of the L-1 template (what MakeCredential encrypts to); -EBADMSG. */
+OGX_MUST_CHECK
 int ogx_tpmpub_check_ek(const TPM2B_PUBLIC *pub);
 
 /* A TSS2 return code as text, for details ("TPM: Quote: tpm:...: ..."). */

@@ -175,7 +175,7 @@ int quote_main(int argc, char **argv)
 			bad++;
 			continue;
 		}
-		ogx_unhex(nonce, sizeof(nonce), argv[i + 1]);
+		ogx_cannot_fail(ogx_unhex(nonce, sizeof(nonce), argv[i + 1])); /* checked above */
 		err = ogx_quote_decode(buf, len, &q);
 		free(buf);
 		if (err) {
