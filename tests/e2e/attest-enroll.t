@@ -72,7 +72,7 @@ ok $? "but TPM B cannot activate a credential made to TPM A's EK"
 expect_fail "and TPM A cannot activate it for an AK it does not hold" \
 	"ogrun: attest enroll: TPM: ActivateCredential: tpm:parameter(1):integrity check failed" \
 	"$OGRUN" attest enroll --tcti "$TCTI_A" --activate "$TMP/chal-f" -o "$TMP/ans-f"
-head -c 32 /dev/urandom | xxd -p -c 64 >"$TMP/ans-f"
+rand32 >"$TMP/ans-f"
 expect_fail "a guessed answer" \
 	"ogverify: $TMP/f-ek.cbor: FAILED enrolment [activation]: the answer is not the challenge's credential: the AK is not in the TPM of the certified EK" \
 	"$OGVERIFY" enroll "$TMP/f-ek.cbor" --ca "$CA1" --challenge "$TMP/chal-f" --answer "$TMP/ans-f"

@@ -76,3 +76,6 @@ gen_log() {
 	open(out, "wb").write(data)
 	PY
 }
+
+# 32 random bytes in hex: a nonce, a batch root, a guessed credential.
+rand32() { head -c 32 /dev/urandom | od -An -tx1 -v | tr -d ' \n'; echo; }

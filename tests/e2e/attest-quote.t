@@ -22,7 +22,7 @@ for i in 0 1 2 3 4 5 6 7; do
 done
 gen_log 10 "$TMP/log"
 "$ATTEST_PCR" extend 23 "$TMP/log" 0 7
-n1=$(head -c 32 /dev/urandom | xxd -p -c 64)
+n1=$(rand32)
 "$OGRUN" attest quote --nonce "$n1" --pcr 23 --log "$TMP/log" -o "$TMP/q1" >/dev/null
 ok $? "ogrun attest quote quotes PCRs 0-7 and 23 and exports the log"
 
@@ -36,7 +36,7 @@ ok $? "at the log prefix the PCR covers (PCR and log are not extended atomically
 ok $? "and with --ca, the enrolment's EK chain again"
 
 "$ATTEST_PCR" extend 23 "$TMP/log" 7
-n2=$(head -c 32 /dev/urandom | xxd -p -c 64)
+n2=$(rand32)
 "$OGRUN" attest quote --nonce "$n2" --pcr 23 --log "$TMP/log" -o "$TMP/q2" >/dev/null
 out=$("$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q1" "$n1" "$TMP/q2" "$n2")
 [ $? = 0 ] && grep -q "^$TMP/q2: verified: PCR 23 covers events seq 0..9 (10 of the 10 exported, from boot)" <<<"$out"
@@ -51,7 +51,7 @@ fail_quote() { # DESC FIELD DETAIL QUOTE NONCE [ENROLMENT]
 	expect_fail "$1" "ogverify: $4: FAILED quote [$2]: $3" \
 		"$OGVERIFY" quote --enrolment "${6:-$TMP/enrol.cbor}" "$4" "$5"
 }
-n3=$(head -c 32 /dev/urandom | xxd -p -c 64)
+n3=$(rand32)
 fail_quote "a quote replayed for a new nonce" extraData \
 	"extraData is not the qualifyingData of this node and nonce (a quote for another nonce, or replayed)" \
 	"$TMP/q1" "$n3"
@@ -149,7 +149,7 @@ swtpm_ioctl --tcp "127.0.0.1:$CTRL_A" -i && "$ATTEST_PCR" startup
 ok $? "the TPM reboots"
 gen_log 3 "$TMP/log-boot2"
 "$ATTEST_PCR" extend 23 "$TMP/log-boot2"
-n4=$(head -c 32 /dev/urandom | xxd -p -c 64)
+n4=$(rand32)
 "$OGRUN" attest quote --nonce "$n4" --pcr 23 --log "$TMP/log-boot2" -o "$TMP/q-boot2" >/dev/null
 out=$("$OGVERIFY" quote --enrolment "$TMP/enrol.cbor" "$TMP/q2" "$n2" "$TMP/q-boot2" "$n4")
 [ $? = 0 ] && grep -Eq "^$TMP/q-boot2: verified: PCR 23 covers events seq 0..2 \(3 of the 3 exported, from boot\); clock [0-9]* ms, resetCount $((reset + 1)), restartCount 0( \(clock not safe\))?$" <<<"$out"
