@@ -340,10 +340,51 @@ int ogx_x402_upto_evidence(const struct ogx_x402_config *cfg, const struct x402_
 	err = err ?: ogx_ext_add_uint(x, 9, p->a.deadline);
 	err = err ?: ogx_ext_add_bytes(x, 10, OGX_EXT_BYTES, p->a.nonce, 32);
 	err = err ?: ogx_ext_add_bytes(x, 11, OGX_EXT_BYTES, p->a.sig, 65);
-	err = err ?: ogx_ext_add_bytes(x, 12, OGX_EXT_BYTES, p->digest, 32);
+	/* 12: Permit2 (the digest's verifyingContract), not the digest: 16 entries at most */
+	err = err ?: ogx_ext_add_bytes(x, 12, OGX_EXT_BYTES, p->a.permit2, 20);
 	err = err ?: ogx_ext_add_bytes(x, 13, OGX_EXT_TEXT, p->a.amount, strlen(p->a.amount));
 	err = err ?: ogx_ext_add_bytes(x, 14, OGX_EXT_BYTES, p->a.spender, 20);
 	err = err ?: ogx_ext_add_bytes(x, 15, OGX_EXT_BYTES, p->a.facilitator, 20);
-	err = err ?: ogx_ext_add_bytes(x, 16, OGX_EXT_BYTES, p->a.permit2, 20);
 	return err;
+}
+
+void ogx_x402_upto_required_json(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+				 const struct ogx_x402_upto_config *u, uint64_t price,
+				 uint64_t max_cost, const char *resource, const char *error)
+{
+	ogx_buf_printf(b, "{\"x402Version\":2,\"error\":\"%s\",\"resource\":{\"url\":", error);
+	ogx_buf_json_str(b, resource, strlen(resource));
+	ogx_buf_str(b, "},\"accepts\":[");
+	if (price)
+		ogx_x402_requirement(b, cfg, price, resource, 2);
+	if (price && max_cost)
+		ogx_buf_str(b, ",");
+	if (max_cost)
+		ogx_x402_upto_requirement(b, cfg, u, max_cost);
+	ogx_buf_str(b, "]}");
+}
+
+void ogx_x402_upto_response_headers(struct ogx_buf *b, const struct x402_upto *p,
+				    const uint8_t *record_id)
+{
+	struct ogx_buf j = { 0 };
+	char payer[OGX_ETH_ADDR_STRLEN];
+
+	ogx_eth_addr_str(payer, p->a.from);
+	/* as for exact: accepted, nothing on chain yet; the charge once it is known */
+	ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
+		       "\"payer\":\"%s\"", p->network, payer);
+	if (record_id) {
+		ogx_buf_printf(&j, ",\"amount\":\"%s\",\"settlement\":\"%s\",\"record\":\"",
+			       p->charged, strcmp(p->charged, "0") ? "queued" : "none");
+		ogx_buf_hex(&j, record_id, OGX_DIGEST_LEN);
+		ogx_buf_str(&j, "\"");
+	} else {
+		ogx_buf_str(&j, ",\"settlement\":\"pending\"");
+	}
+	ogx_buf_str(&j, "}");
+	ogx_buf_str(b, "PAYMENT-RESPONSE: ");
+	ogx_x402_base64(b, &j);
+	ogx_buf_str(b, "\r\n");
+	ogx_buf_free(&j);
 }

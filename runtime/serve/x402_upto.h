@@ -23,20 +23,8 @@
 #include "chain/permit2.h"
 #include "proof/record.h"
 #include "serve/buf.h"
+#include "serve/serve.h"
 #include "serve/x402.h"
-
-struct ogx_x402_config;
-
-/* The upto offer; pay_to, chain id and max timeout are the x402 config's. */
-struct ogx_x402_upto_config {
-	bool enabled;
-	uint8_t asset[20];		/* the token paid through Permit2 (e.g. OPG) */
-	char asset_name[64];		/* its EIP-712 name and version, for extra */
-	char asset_version[16];
-	uint8_t facilitator[20];	/* ogsubmit's account: witness.facilitator */
-	uint8_t permit2[20];		/* default OGX_PERMIT2_ADDRESS */
-	uint8_t proxy[20];		/* default OGX_X402_UPTO_PROXY_ADDRESS */
-};
 
 /* Deadlines closer than this are refused, as by the x402 reference facilitator. */
 #define OGX_X402_UPTO_DEADLINE_MARGIN_S 6
@@ -74,6 +62,22 @@ int ogx_x402_upto_charge(struct x402_upto *p, uint64_t cost, struct x402_reject 
 /* One entry of a v2 `accepts` array: the upto offer for a cap of max_cost. */
 void ogx_x402_upto_requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 			       const struct ogx_x402_upto_config *u, uint64_t max_cost);
+
+/*
+ * The v2 PaymentRequired JSON (base64 it for PAYMENT-REQUIRED): accepts the
+ * `exact` offer when price > 0 and the upto one when max_cost > 0.
+ */
+void ogx_x402_upto_required_json(struct ogx_buf *b, const struct ogx_x402_config *cfg,
+				 const struct ogx_x402_upto_config *u, uint64_t price,
+				 uint64_t max_cost, const char *resource, const char *error);
+
+/*
+ * The PAYMENT-RESPONSE header line (with CRLF): with record_id, the charge
+ * ("amount") and settlement "queued" (or "none" for a charge of 0: nothing
+ * to settle); without (a stream's headers), "pending".
+ */
+void ogx_x402_upto_response_headers(struct ogx_buf *b, const struct x402_upto *p,
+				    const uint8_t *record_id);
 
 /* The record's payment evidence (key 15) of a charged upto payment. */
 int ogx_x402_upto_evidence(const struct ogx_x402_config *cfg, const struct x402_upto *p,

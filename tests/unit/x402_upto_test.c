@@ -281,6 +281,36 @@ TEST(nonce_replay_refused_across_restart)
 	json_decref(v);
 }
 
+TEST(evidence_holds_the_charge_and_fits_a_record)
+{
+	json_t *v = load_vectors(), *g;
+	struct ogx_x402_upto_config u;
+	struct ogx_x402_config c;
+	struct x402_reject rej = { 0 };
+	struct ogx_ext x = { 0 };
+	struct x402_upto p;
+
+	ASSERT_NE(NULL, v);
+	g = json_array_get(json_object_get(v, "good"), 0);
+	config(v, 8453, &c, &u);
+	ASSERT_EQ(0, ogx_x402_upto_decode(str(g, "header"), &p, &rej));
+	ASSERT_EQ(0, ogx_x402_upto_check(&c, &u, &p, 1000,
+					 (uint64_t)json_integer_value(json_object_get(v, "now")), &rej));
+	ASSERT_EQ(0, ogx_x402_upto_charge(&p, 1234, &rej));
+	ASSERT_EQ(0, ogx_x402_upto_evidence(&c, &p, &x));
+	ASSERT_EQ(OGX_EXT_MAX, x.n);
+	ASSERT_EQ(7, x.e[7].key);
+	ASSERT_EQ(4, x.e[7].len);
+	ASSERT_EQ(0, memcmp("1234", x.e[7].data, 4));
+	ASSERT_EQ(1, x.e[1].key);
+	ASSERT_EQ(0, memcmp("upto", x.e[1].data, 4));
+	ASSERT_EQ(13, x.e[13].key);
+	ASSERT_EQ(0, memcmp("1000000", x.e[13].data, 7));
+	for (size_t i = 0; i < x.n; i++)
+		free(x.e[i].data);
+	json_decref(v);
+}
+
 TEST(requirement_is_what_the_client_reads)
 {
 	json_t *v = load_vectors(), *r;
