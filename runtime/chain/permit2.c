@@ -13,6 +13,7 @@
 #include "chain/abi.h"
 #include "chain/keccak.h"
 #include "chain/permit2.h"
+#include "util/err.h"
 
 static const char domain_type[] = "EIP712Domain(string name,uint256 chainId,address "
 				  "verifyingContract)";
@@ -101,4 +102,107 @@ bool ogx_permit2_nonce_used(const uint8_t nonce[32], const uint8_t word[32])
 	unsigned int bit = nonce[31];
 
 	return word[31 - bit / 8] >> (bit % 8) & 1;
+}
+
+/* Upto payment evidence keys (Documentation/proof-record.md, key 15). */
+enum {
+	UP_VERSION, UP_SCHEME, UP_NETWORK, UP_CHAIN_ID, UP_TOKEN, UP_TO, UP_FROM, UP_CHARGED,
+	UP_VALID_AFTER, UP_DEADLINE, UP_NONCE, UP_SIG, UP_PERMIT2, UP_CAP, UP_SPENDER,
+	UP_FACILITATOR,
+};
+
+static const char *const up_names[] = {
+	"version", "scheme", "network", "chain id", "token", "payTo", "from", "charged amount",
+	"validAfter", "deadline", "nonce", "signature", "Permit2", "cap", "spender",
+	"facilitator",
+};
+
+static const struct ogx_ext *find(const struct ogx_ext *x, uint32_t key,
+				  enum ogx_ext_type type, size_t *i)
+{
+	for (*i = 0; *i < x->n; (*i)++)
+		if (x->e[*i].key == key)
+			return x->e[*i].type == type ? x : NULL;
+	return NULL;
+}
+
+bool ogx_permit2_is_upto(const struct ogx_record *r)
+{
+	size_t i;
+
+	return r->payment.present && find(&r->payment, UP_SCHEME, OGX_EXT_TEXT, &i) &&
+	       r->payment.e[i].len == 4 && !memcmp(r->payment.e[i].data, "upto", 4);
+}
+
+static int up_missing(uint32_t key)
+{
+	return ogx_fail(-EBADMSG, "upto payment evidence: %s missing or malformed", up_names[key]);
+}
+
+/* A decimal uint256 text entry into out (80 bytes). */
+static int dec_entry(const struct ogx_ext *x, uint32_t key, char out[80])
+{
+	uint8_t w[32];
+	size_t i;
+
+	if (!find(x, key, OGX_EXT_TEXT, &i) || !x->e[i].len || x->e[i].len >= 80)
+		return up_missing(key);
+	memcpy(out, x->e[i].data, x->e[i].len);
+	out[x->e[i].len] = 0;
+	if (strspn(out, "0123456789") != x->e[i].len || (out[0] == '0' && out[1]) ||
+	    ogx_abi_put_udec(w, out))
+		return up_missing(key);
+	return 0;
+}
+
+int ogx_permit2_upto_from_record(const struct ogx_record *r, struct ogx_permit2_upto *a,
+				 char charged[80])
+{
+	const struct ogx_ext *x = &r->payment;
+	uint8_t cap[32], amt[32];
+	size_t i;
+	int err;
+
+	memset(a, 0, sizeof(*a));
+	if (!x->present)
+		return -ENOENT;
+	if (!ogx_permit2_is_upto(r))
+		return ogx_fail(-EBADMSG, "payment evidence: scheme is not 'upto'");
+#define UINT(key, field)                                                        \
+	do {                                                                    \
+		if (!find(x, key, OGX_EXT_UINT, &i))                            \
+			return up_missing(key);                                 \
+		a->field = x->e[i].u;                                           \
+	} while (0)
+#define BYTES(key, field)                                                       \
+	do {                                                                    \
+		if (!find(x, key, OGX_EXT_BYTES, &i) ||                         \
+		    x->e[i].len != sizeof(a->field))                            \
+			return up_missing(key);                                 \
+		memcpy(a->field, x->e[i].data, sizeof(a->field));               \
+	} while (0)
+	UINT(UP_CHAIN_ID, chain_id);
+	UINT(UP_VALID_AFTER, valid_after);
+	UINT(UP_DEADLINE, deadline);
+	BYTES(UP_TOKEN, token);
+	BYTES(UP_TO, to);
+	BYTES(UP_FROM, from);
+	BYTES(UP_NONCE, nonce);
+	BYTES(UP_SIG, sig);
+	BYTES(UP_PERMIT2, permit2);
+	BYTES(UP_SPENDER, spender);
+	BYTES(UP_FACILITATOR, facilitator);
+#undef UINT
+#undef BYTES
+	if ((err = dec_entry(x, UP_CAP, a->amount)) || (err = dec_entry(x, UP_CHARGED, charged)))
+		return err;
+	ogx_abi_put_udec(cap, a->amount);
+	ogx_abi_put_udec(amt, charged);
+	if (memcmp(amt, cap, 32) > 0)
+		return ogx_fail(-EBADMSG, "upto payment evidence: charged %s is above the cap %s",
+				charged, a->amount);
+	if (a->sig[64] != 27 && a->sig[64] != 28)
+		return ogx_fail(-EBADMSG, "upto payment evidence: signature v %u is not 27 or 28",
+				a->sig[64]);
+	return 0;
 }

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proof/record.h"
+
 /* Canonical addresses, the same on every EVM chain (CREATE2), Base included. */
 #define OGX_PERMIT2_ADDRESS "0x000000000022D473030F116dDEE9F6B43aC78BA3"
 #define OGX_X402_UPTO_PROXY_ADDRESS "0x4020A4f3b7b90ccA423B9fabCc0CE57C6C240002"
@@ -46,6 +48,20 @@ struct ogx_permit2_upto {
 	uint64_t valid_after;		/* witness.validAfter */
 	uint8_t sig[65];		/* r ‖ s ‖ v */
 };
+
+/*
+ * Record payment evidence (key 15) of scheme "upto": the keys are
+ * Documentation/proof-record.md's (ogrun serve writes them, serve/x402_upto.c).
+ */
+bool ogx_permit2_is_upto(const struct ogx_record *r);
+
+/*
+ * The permit in r's upto payment evidence and the amount the node charged
+ * (decimal, ≤ the cap): 0, -ENOENT without a payment, -EBADMSG with detail
+ * when it is not an upto payment with every field.
+ */
+int ogx_permit2_upto_from_record(const struct ogx_record *r, struct ogx_permit2_upto *a,
+				 char charged[80]);
 
 /* The EIP-712 digest the owner signed. -ERANGE: amount is no uint256. */
 int ogx_permit2_upto_digest(const struct ogx_permit2_upto *a, uint8_t out[32]);
