@@ -128,6 +128,14 @@ int queue_payment(struct ogs *s, struct prec *p);
  * (or skip it, saying why). Only a journal failure is returned.
  */
 int settle_payments(struct ogs *s);
+/* Payment fl has its confirmations. */
+void payment_settled(struct ogs *s, const struct flight *fl);
+
+/* settle_permit2.c: x402 upto payments (Permit2, through the x402 upto proxy) */
+int queue_upto(struct ogs *s, const struct prec *p);
+int send_upto(struct ogs *s, struct flight *fl, uint64_t now_s);
+
+/* pay.c: what settling a payment takes, whatever its scheme */
 /* Payment fl will not be settled by us, for reason (a journal word): say why. */
 int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -136,8 +144,6 @@ int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const cha
  * follows the journal append, and a crash can come between the two).
  */
 void report_skipped_again(const struct ogs *s);
-/* Payment fl has its confirmations. */
-void payment_settled(struct ogs *s, const struct flight *fl);
 /* "payment N (record seq S, ...)" for the log. */
 void describe(char *out, size_t len, const struct flight *fl);
 /* Journal y, the payment of record p, as a new flight (queued). */
@@ -150,10 +156,6 @@ void rpc_trouble(struct ogs *s, const struct flight *fl, int err);
  */
 int send_settlement(struct ogs *s, struct flight *fl, const uint8_t to[20], uint8_t *call,
 		    size_t call_len, const char *who, const char *what);
-
-/* settle_permit2.c: x402 upto payments (Permit2, through the x402 upto proxy) */
-int queue_upto(struct ogs *s, const struct prec *p);
-int send_upto(struct ogs *s, struct flight *fl, uint64_t now_s);
 
 /* tx.c */
 /* Sign tx and fill the journal entry (raw malloc'd). */
