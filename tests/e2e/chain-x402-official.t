@@ -67,7 +67,15 @@ for mt in 4 9 16; do
 done
 check "3 chats paid exact by @x402/fetch: 200, PAYMENT-RESPONSE queued for the answer's record" 3 $n_exact
 check "3 chats paid upto/Permit2 in OPG: 200, amount = 7 x completion tokens, for the record" 3 $n_upto
-echo "# charged: exact $EXACT_SUM, upto $UPTO_SUM (caps: $((TOKEN_PRICE * (4 + 9 + 16))))"
+# max_tokens = the context (the 400 names it): the prompt's tokens leave less room, so the
+# generation ends before max_tokens and the charge is below the signed cap
+req -H 'Content-Type: application/json' --data "$(body 100000000)" "$URL/v1/chat/completions"
+SEQ=$(jget "$BODY" error.message | sed -n 's/.* from 1 to \([0-9]*\)$/\1/p')
+read -r st set amt same ct <<<"$(pay upto "$SEQ")"
+check "upto with max_tokens $SEQ: charged 7 x completion tokens, below the cap 7 x $SEQ" \
+	"200 queued same $((TOKEN_PRICE * ct)) yes" "$st $set $same $amt $([ "$ct" -lt "$SEQ" ] && echo yes)"
+UPTO_SUM=$((UPTO_SUM + amt))
+echo "# charged: exact $EXACT_SUM, upto $UPTO_SUM"
 
 req -H 'Content-Type: application/json' --data "$(body 8)" "$URL/v1/chat/completions"
 v2=$(grep -i '^PAYMENT-REQUIRED: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
@@ -86,6 +94,17 @@ EXACT_SUM=$((EXACT_SUM + PRICE))
 serve_stop
 check "ogrun serve stops cleanly" 0 $?
 
+# First an ogsubmit whose account is not the facilitator the permits name.
+ANVIL_KEY2=5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
+ANVIL_ADDR2=0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC
+(umask 077 && echo "$ANVIL_KEY2" >"$ANVIL_TMP/eth2.key")
+sed -e "s|^key = .*|key = $ANVIL_TMP/eth2.key|" -e "s|^state_dir = .*|state_dir = $ANVIL_TMP/state-other|" \
+	"$ANVIL_TMP/conf" >"$ANVIL_TMP/conf-other"
+echo "settle_upto_asset = $OPG" >>"$ANVIL_TMP/conf-other"
+timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf-other" --once 2>"$TMP/other.log"
+check "another account: each upto payment reported as not settled (it is not the facilitator)" \
+	"0 5 0" "$? $(grep -c "not settled: witness.facilitator is $ANVIL_ADDR0, not this account $ANVIL_ADDR2; not sent" "$TMP/other.log") $(balance "$OPG")"
+
 cat >>"$ANVIL_TMP/conf" <<EOC
 settle_asset = $TOKEN
 settle_upto_asset = $OPG
@@ -93,14 +112,18 @@ EOC
 LOG=$ANVIL_TMP/run.log
 timeout 180 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>"$LOG"
 check "ogsubmit run --once: every payment settled, exit 0" 0 $?
-check "4 transferWithAuthorization and 4 upto settle() transactions" "4 4" \
+check "4 transferWithAuthorization and 5 upto settle() transactions" "4 5" \
 	"$(grep -c 'transferWithAuthorization sent' "$LOG") $(grep -c 'upto settle sent' "$LOG")"
 check "payTo's token balance rose by exactly the exact payments" "$EXACT_SUM" "$(balance "$TOKEN")"
 check "payTo's OPG balance rose by exactly the upto charges (not the caps)" "$UPTO_SUM" "$(balance "$OPG")"
 check "nothing reported as not settled" 0 "$(grep -c 'not settled' "$LOG")"
 timeout 60 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once 2>"$LOG.2"
 check "run again: nothing sent twice, balances unchanged" "0 0 $UPTO_SUM" \
-	"$? $(grep -c ' sent' "$LOG.2") $(balance "$OPG")"
+	"$? $(grep -c ' sent, nonce' "$LOG.2") $(balance "$OPG")"
+timeout 60 "$OGSUBMIT" run --config "$ANVIL_TMP/conf" --state-dir "$ANVIL_TMP/state-fresh" --once \
+	2>"$LOG.3"
+check "a fresh journal: the upto nonces are found used in Permit2's bitmap, not sent" "0 5 4 0" \
+	"$? $(grep -c 'not settled: Permit2 nonce 0x[0-9a-f]* is already used on chain (nonceBitmap); not sent' "$LOG.3") $(grep -c 'already used on chain (authorizationState)' "$LOG.3") $(grep -c ' sent, nonce' "$LOG.3")"
 if [ $FAILED -ne 0 ]; then
 	echo "# ogsubmit's log:"
 	sed 's/^/#   /' "$LOG"
