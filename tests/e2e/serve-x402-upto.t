@@ -55,6 +55,17 @@ check "the record's payment: scheme upto, the charge (key 7), the cap (key 13), 
 	"upto $((3 * CT)) 15 ${FAC#0x}" \
 	"$(jget "$BODY" payment.1) $(jget "$BODY" payment.7) $(jget "$BODY" payment.13) $(jget "$BODY" payment.15)"
 refused "the same header again" permit2_invalid_nonce "$GOOD"
+# a stream: the headers leave before the charge is known ("pending"); the record has it
+curl -s -N -D "$TMP/sh" -o "$TMP/stream" "${JSON[@]}" -H "PAYMENT-SIGNATURE: $(sign)" \
+	--data '{"model":"stories","stream":true,"messages":[{"role":"user","content":"Once"}],"max_tokens":5}' \
+	"$URL/v1/chat/completions"
+sresp=$(grep -i '^PAYMENT-RESPONSE: ' "$TMP/sh" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
+SID=$(grep '"og"' "$TMP/stream" | tail -1 | sed 's/^data: //' | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).og.id))')
+NOUT=$(grep -c '"delta":{"content"' "$TMP/stream")
+req -H 'Accept: application/json' "$URL/v1/records/$SID"
+check "a paid stream: PAYMENT-RESPONSE pending (no amount); its record holds the charge" \
+	"pending undefined upto yes" \
+	"$(jget "$sresp" settlement) $(jget "$sresp" amount) $(jget "$BODY" payment.1) $([ "$(jget "$BODY" payment.7)" -gt 0 ] && [ "$(jget "$BODY" payment.7)" -le 15 ] && echo yes)"
 refused "signed for another facilitator" upto_facilitator_mismatch "$(sign facilitator=0x4444444444444444444444444444444444444444)"
 refused "signed to another payee" invalid_permit2_recipient_mismatch "$(sign payTo=0x4444444444444444444444444444444444444444)"
 refused "another token" permit2_token_mismatch "$(sign asset=$ASSET)"
