@@ -215,7 +215,7 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 
 	if (!cfg->enabled || (!price && !max_cost))
 		return 0;
-	if (r->payment_version > 0)
+	if (r->payment_version > 0 && s->cfg->upto.enabled)
 		u = take_upto(s, r, j, max_cost, &rej);
 	if (!u)
 		return 0;

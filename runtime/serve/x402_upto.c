@@ -159,16 +159,15 @@ out:
 	return err;
 }
 
-/* The decimal string (≤ 78 digits, no leading zero) is ≥ v. */
+/* The decimal uint256 (checked by ogx_x402_upto_decode) is ≥ v: compared as ABI words. */
 static bool dec_ge(const char *dec, uint64_t v)
 {
-	uint64_t x = 0;
+	uint8_t a[32], b[32];
 
-	if (strlen(dec) > 19)
-		return true;
-	for (; *dec; dec++)
-		x = x * 10 + (uint64_t)(*dec - '0');
-	return x >= v;
+	if (ogx_abi_put_udec(a, dec))
+		return false;
+	ogx_abi_put_uint(b, v);
+	return memcmp(a, b, 32) >= 0;
 }
 
 /* s above n/2 (secp256k1): a malleable twin of a valid signature. */

@@ -20,6 +20,7 @@
 #include "chain/permit2.h"
 #include "serve/serve.h"
 #include "serve/x402_upto.h"
+#include "util/err.h"
 #include "util/hex.h"
 
 static json_t *load_vectors(void)
@@ -165,6 +166,12 @@ TEST(charge_above_the_cap_is_refused)
 	ASSERT_STREQ("invalid_upto_evm_payload_settlement_exceeds_amount", rej.code);
 	ASSERT_STREQ("cost 1000001 is above the signed cap 1000000", rej.msg);
 	ASSERT_STREQ("", p.charged);
+	/* 20 digits, below 2^64 - 1: compared as numbers, not by length */
+	strcpy(p.a.amount, "10000000000000000000");
+	ASSERT_EQ(-EPERM, ogx_x402_upto_charge(&p, UINT64_MAX, &rej));
+	ASSERT_EQ(0, ogx_x402_upto_charge(&p, 10000000000000000000ull, &rej));
+	ASSERT_STREQ("10000000000000000000", p.charged);
+	strcpy(p.a.amount, "1000000");
 	/* a cap below this request's most is refused before any work */
 	ASSERT_EQ(-EPERM, ogx_x402_upto_check(&c, &u, &p, 1000001,
 					      (uint64_t)json_integer_value(json_object_get(v, "now")),
@@ -306,6 +313,62 @@ TEST(evidence_holds_the_charge_and_fits_a_record)
 	ASSERT_EQ(0, memcmp("upto", x.e[1].data, 4));
 	ASSERT_EQ(13, x.e[13].key);
 	ASSERT_EQ(0, memcmp("1000000", x.e[13].data, 7));
+	for (size_t i = 0; i < x.n; i++)
+		free(x.e[i].data);
+	json_decref(v);
+}
+
+/* What ogsubmit reads back from the record: the same permit and charge; refusals. */
+TEST(ogsubmit_reads_back_the_evidence)
+{
+	json_t *v = load_vectors(), *g;
+	struct ogx_x402_upto_config u;
+	struct ogx_x402_config c;
+	struct x402_reject rej = { 0 };
+	struct ogx_ext x = { 0 };
+	struct x402_upto p;
+
+	ASSERT_NE(NULL, v);
+	g = json_array_get(json_object_get(v, "good"), 0);
+	config(v, 8453, &c, &u);
+	ASSERT_EQ(0, ogx_x402_upto_decode(str(g, "header"), &p, &rej));
+	ASSERT_EQ(0, ogx_x402_upto_check(&c, &u, &p, 1000,
+					 (uint64_t)json_integer_value(json_object_get(v, "now")), &rej));
+	ASSERT_EQ(0, ogx_x402_upto_charge(&p, 1234, &rej));
+	ASSERT_EQ(0, ogx_x402_upto_evidence(&c, &p, &x));
+	struct ogx_record r = { 0 };
+	struct ogx_permit2_upto a;
+	char charged[80];
+	uint8_t d[32];
+
+	r.payment = x;
+	ASSERT_TRUE(ogx_permit2_is_upto(&r));
+	ASSERT_EQ(0, ogx_permit2_upto_from_record(&r, &a, charged));
+	ASSERT_STREQ("1234", charged);
+	ASSERT_STREQ("1000000", a.amount);
+	ASSERT_EQ(0, memcmp(&a, &p.a, sizeof(a)));
+	ASSERT_EQ(0, ogx_permit2_upto_digest(&a, d));
+	ASSERT_EQ(0, memcmp(d, p.digest, 32));
+	/* a record charging more than the cap is refused, as is a v of 0/1 */
+	memcpy(r.payment.e[7].data, "9999", 4);
+	memcpy(r.payment.e[13].data, "1000", 4);
+	r.payment.e[13].len = 4;
+	ASSERT_EQ(-EBADMSG, ogx_permit2_upto_from_record(&r, &a, charged));
+	ASSERT_STREQ("upto payment evidence: charged 9999 is above the cap 1000",
+		     ogx_errmsg(-EBADMSG));
+	memcpy(r.payment.e[7].data, "0999", 4);
+	ASSERT_EQ(-EBADMSG, ogx_permit2_upto_from_record(&r, &a, charged));
+	ASSERT_STREQ("upto payment evidence: charged amount missing or malformed",
+		     ogx_errmsg(-EBADMSG));
+	memcpy(r.payment.e[7].data, "1000", 4); /* = the cap: fine */
+	ASSERT_EQ(0, ogx_permit2_upto_from_record(&r, &a, charged));
+	r.payment.e[11].data[64] = 1;
+	ASSERT_EQ(-EBADMSG, ogx_permit2_upto_from_record(&r, &a, charged));
+	ASSERT_STREQ("upto payment evidence: signature v 1 is not 27 or 28",
+		     ogx_errmsg(-EBADMSG));
+	memcpy(r.payment.e[1].data, "uptp", 4);
+	ASSERT_FALSE(ogx_permit2_is_upto(&r));
+	ASSERT_EQ(-EBADMSG, ogx_permit2_upto_from_record(&r, &a, charged));
 	for (size_t i = 0; i < x.n; i++)
 		free(x.e[i].data);
 	json_decref(v);
