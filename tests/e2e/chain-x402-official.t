@@ -105,6 +105,15 @@ timeout 120 "$OGSUBMIT" run --config "$ANVIL_TMP/conf-other" --once 2>"$TMP/othe
 check "another account: each upto payment reported as not settled (it is not the facilitator)" \
 	"0 5 0" "$? $(grep -c "not settled: witness.facilitator is $ANVIL_ADDR0, not this account $ANVIL_ADDR2; not sent" "$TMP/other.log") $(balance "$OPG")"
 
+"$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once --settle-upto-asset 0x12 2>"$TMP/err"
+check "settle_upto_asset not an address: exit 2, the key named" \
+	"2 ogsubmit: --settle-upto-asset: settle_upto_asset: '0x12' is not 0x and 40 hex digits" \
+	"$? $(head -1 "$TMP/err")"
+"$OGSUBMIT" run --config "$ANVIL_TMP/conf" --once \
+	--settle-upto-asset 0x000000000000000000000000000000000000bEEF 2>"$TMP/err"
+check "settle_upto_asset without code: refused at start" \
+	"1 ogsubmit: settle_upto_asset 0x000000000000000000000000000000000000bEEF has no code: it must be the token contract" \
+	"$? $(tail -1 "$TMP/err")"
 cat >>"$ANVIL_TMP/conf" <<EOC
 settle_asset = $TOKEN
 settle_upto_asset = $OPG
