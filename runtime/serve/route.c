@@ -241,16 +241,24 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 		*j->paid = p;
 		return 0;
 	}
+	/* the sentence goes in the v1 body's error; the code is what clients test */
+	ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
 	if (max_cost) {
-		/* upto offered: v2 only (PAYMENT-REQUIRED; the body is the same JSON) */
-		ogx_x402_upto_required_json(&body, cfg, &s->cfg->upto, price, max_cost, r->path,
+		/* upto is offered in v2 only: PAYMENT-REQUIRED lists exact (if priced) and upto */
+		struct ogx_buf j2 = { 0 };
+
+		ogx_x402_upto_required_json(&j2, cfg, &s->cfg->upto, price, max_cost, r->path,
 					    rej.code);
-		ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
-		ogx_x402_base64(&hdr, &body);
-		ogx_buf_str(&body, "\n");
+		ogx_x402_base64(&hdr, &j2);
+		/* the body: the v1 exact offer for v1 clients, or (upto only) the v2 JSON */
+		if (price)
+			ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
+		else
+			ogx_buf_printf(&body, "%.*s\n", (int)j2.len, j2.p ? j2.p : "");
+		body.oom |= j2.oom;
+		ogx_buf_free(&j2);
 	} else {
 		ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
-		ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
 		ogx_x402_required_header(&hdr, cfg, price, r->path, rej.code);
 	}
 	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej.msg);

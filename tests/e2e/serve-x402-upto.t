@@ -32,7 +32,8 @@ v2=$(echo "$PR" | base64 -d)
 check "402: PAYMENT-REQUIRED offers exact then upto (cap 3 x max_tokens 5, Permit2)" \
 	"402 exact upto 15 $OPG permit2 $FAC" \
 	"$STATUS $(jget "$v2" accepts.0.scheme) $(jget "$v2" accepts.1.scheme) $(jget "$v2" accepts.1.amount) $(jget "$v2" accepts.1.asset) $(jget "$v2" accepts.1.extra.assetTransferMethod) $(jget "$v2" accepts.1.extra.facilitatorAddress)"
-check "and the body is the same v2 JSON" "$v2" "$BODY"
+check "and the body is the v1 exact offer, for v1 clients" "1 exact 1000 1" \
+	"$(jget "$BODY" x402Version) $(jget "$BODY" accepts.0.scheme) $(jget "$BODY" accepts.0.maxAmountRequired) $(jget "$BODY" accepts.length)"
 
 sign() { node "$OGX_SRC/tests/e2e/x402-upto-sign.mjs" "$PR" "$KEY" "$@"; }
 # paid MODEL HEADER: the chat with that payment
@@ -78,8 +79,9 @@ req "${JSON[@]}" --data "$(body exactonly)" "$URL/v1/chat/completions"
 check "a model without token_price offers exact only, in v1 and v2" "402 1 exact" \
 	"$STATUS $(jget "$BODY" x402Version) $(jget "$BODY" accepts.0.scheme)"
 req "${JSON[@]}" --data "$(body uptoonly)" "$URL/v1/chat/completions"
-check "a model priced in upto only: the 402 offers upto only" "402 2 upto 1" \
-	"$STATUS $(jget "$BODY" x402Version) $(jget "$BODY" accepts.0.scheme) $(jget "$BODY" accepts.length)"
+check "a model priced in upto only: the 402 offers upto only, the body is the v2 JSON" \
+	"402 2 upto 1 $(grep -i '^PAYMENT-REQUIRED: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)" \
+	"$STATUS $(jget "$BODY" x402Version) $(jget "$BODY" accepts.0.scheme) $(jget "$BODY" accepts.length) $BODY"
 req "${JSON[@]}" -H "X-PAYMENT: eyJ4NDAyVmVyc2lvbiI6MX0=" --data "$(body uptoonly)" "$URL/v1/chat/completions"
 check "an exact (v1) payment for a model priced in upto only: unsupported_scheme" \
 	"402 unsupported_scheme X-OG-Payment-Error: this request is priced in scheme upto only" \
