@@ -21,6 +21,7 @@
 #include "serve/records.h"
 #include "serve/route.h"
 #include "serve/server.h"
+#include "serve/x402_upto.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -143,23 +144,92 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 	return 0;
 }
 
+/*
+ * The most a job can cost under upto: a generation token_price × max_tokens
+ * (saturated), a classification token_price; 0 when upto is not offered.
+ */
+static uint64_t upto_max_cost(const struct srv *s, const struct job *j)
+{
+	uint64_t tp = j->model->cfg->token_price, cost;
+
+	if (!s->cfg->upto.enabled || !tp)
+		return 0;
+	if (j->kind == JOB_INFER)
+		return tp;
+	return __builtin_mul_overflow(tp, (uint64_t)j->gp.max_tokens, &cost) ? UINT64_MAX : cost;
+}
+
+/*
+ * An upto payment (PAYMENT-SIGNATURE whose accepted.scheme is "upto"): 1 not
+ * one (the exact path decides), 0 accepted (j->upto set; charged with the
+ * record), -1 refused (rej filled).
+ */
+static int take_upto(struct srv *s, struct ogx_http_req *r, struct job *j, uint64_t max_cost,
+		     struct x402_reject *rej)
+{
+	struct x402_upto *p;
+
+	if (r->payment_version != 2)
+		return 1;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		rej->code = "unexpected_verify_error";
+		snprintf(rej->msg, sizeof(rej->msg), "out of memory");
+		return -1;
+	}
+	if (ogx_x402_upto_decode(r->payment, p, rej)) {
+		free(p);
+		return rej->code && !strcmp(rej->code, "invalid_upto_evm_scheme") ? 1 : -1;
+	}
+	if (!max_cost) {
+		free(p);
+		rej->code = "unsupported_scheme";
+		snprintf(rej->msg, sizeof(rej->msg), "scheme upto is not offered for this request");
+		return -1;
+	}
+	if (ogx_x402_upto_accept(&s->x402, &s->cfg->upto, p, max_cost, (uint64_t)time(NULL), rej)) {
+		free(p);
+		return -1;
+	}
+	j->upto = p;
+	/* a classification costs what it says: charged now, its evidence ready for the record */
+	if (j->kind == JOB_INFER &&
+	    (ogx_x402_upto_charge(p, max_cost, rej) ||
+	     ogx_x402_upto_evidence(&s->cfg->x402, p, &j->payment))) {
+		rej->code = "unexpected_verify_error";
+		snprintf(rej->msg, sizeof(rej->msg), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
 /* x402: 0 when the model is free or the payment is good (j gets its evidence). */
 static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j)
 {
 	const struct ogx_x402_config *cfg = &s->cfg->x402;
-	uint64_t price = j->model->cfg->price;
+	uint64_t price = j->model->cfg->price, max_cost = upto_max_cost(s, j);
 	struct x402_payment p;
 	struct x402_reject rej = { 0 };
 	struct ogx_buf body = { 0 }, hdr = { 0 };
+	int u = 1;
 
-	if (!cfg->enabled || !price)
+	if (!cfg->enabled || (!price && !max_cost))
 		return 0;
-	if (!r->payment_version) {
+	if (r->payment_version > 0 && s->cfg->upto.enabled)
+		u = take_upto(s, r, j, max_cost, &rej);
+	if (!u)
+		return 0;
+	if (u < 0) {
+		/* refused as upto: the 402 below */
+	} else if (!r->payment_version) {
 		rej.code = "payment_required";
 		snprintf(rej.msg, sizeof(rej.msg), "X-PAYMENT header is required");
 	} else if (r->payment_version < 0) {
 		rej.code = "invalid_payload";
 		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
+	} else if (!price) {
+		rej.code = "unsupported_scheme";
+		snprintf(rej.msg, sizeof(rej.msg), "this request is priced in scheme upto only");
 	} else if (!ogx_x402_decode(r->payment, r->payment_version, &p, &rej) &&
 		   !ogx_x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
 		/* X-PAYMENT-RESPONSE is written with the answer: it names the record */
@@ -171,10 +241,26 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 		*j->paid = p;
 		return 0;
 	}
-	ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
 	/* the sentence goes in the v1 body's error; the code is what clients test */
 	ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
-	ogx_x402_required_header(&hdr, cfg, price, r->path, rej.code);
+	if (max_cost) {
+		/* upto is offered in v2 only: PAYMENT-REQUIRED lists exact (if priced) and upto */
+		struct ogx_buf j2 = { 0 };
+
+		ogx_x402_upto_required_json(&j2, cfg, &s->cfg->upto, price, max_cost, r->path,
+					    rej.code);
+		ogx_x402_base64(&hdr, &j2);
+		/* the body: the v1 exact offer for v1 clients, or (upto only) the v2 JSON */
+		if (price)
+			ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
+		else
+			ogx_buf_printf(&body, "%.*s\n", (int)j2.len, j2.p ? j2.p : "");
+		body.oom |= j2.oom;
+		ogx_buf_free(&j2);
+	} else {
+		ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
+		ogx_x402_required_header(&hdr, cfg, price, r->path, rej.code);
+	}
 	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej.msg);
 	if (hdr.oom || body.oom)
 		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");

@@ -28,6 +28,8 @@ struct ogx_serve_model {
 	char path[PATH_MAX];		/* resolved model file */
 	char tokenizer[PATH_MAX];	/* Llama models: tokenizer.bin ("" = beside the model) */
 	uint64_t price;			/* x402, in the asset's smallest unit; 0 = free */
+	uint64_t token_price;		/* x402 upto (generation): per completion token, in
+					   the upto asset's smallest unit; 0 = not offered */
 };
 
 struct ogx_x402_config {
@@ -39,6 +41,17 @@ struct ogx_x402_config {
 	char asset_name[64];		/* EIP-712 domain name, e.g. "USDC" */
 	char asset_version[16];		/* EIP-712 domain version, e.g. "2" */
 	uint32_t max_timeout_s;		/* longest validity window accepted */
+};
+
+/* x402 v2 `upto` through Permit2 (serve/x402_upto.h); pay_to, chain id: ogx_x402_config's. */
+struct ogx_x402_upto_config {
+	bool enabled;			/* some model has a token_price */
+	uint8_t asset[20];		/* the token paid through Permit2 (e.g. OPG) */
+	char asset_name[64];		/* its EIP-712 name and version, for extra */
+	char asset_version[16];
+	uint8_t facilitator[20];	/* ogsubmit's account: witness.facilitator */
+	uint8_t permit2[20];		/* default OGX_PERMIT2_ADDRESS */
+	uint8_t proxy[20];		/* default OGX_X402_UPTO_PROXY_ADDRESS */
 };
 
 struct ogx_serve_config {
@@ -60,6 +73,7 @@ struct ogx_serve_config {
 	size_t max_body;
 	bool no_record;			/* benchmarks only: answer without proof records */
 	struct ogx_x402_config x402;
+	struct ogx_x402_upto_config upto;
 };
 
 void ogx_serve_config_init(struct ogx_serve_config *c);

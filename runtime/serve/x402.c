@@ -253,7 +253,7 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 	return 0;
 }
 
-static void requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+void ogx_x402_requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
 			const char *resource, int version)
 {
 	char pay_to[OGX_ETH_ADDR_STRLEN], asset[OGX_ETH_ADDR_STRLEN];
@@ -281,11 +281,11 @@ void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg
 			    const char *resource, const char *error)
 {
 	ogx_buf_printf(b, "{\"x402Version\":1,\"error\":\"%s\",\"accepts\":[", error);
-	requirement(b, cfg, price, resource, 1);
+	ogx_x402_requirement(b, cfg, price, resource, 1);
 	ogx_buf_str(b, "]}\n");
 }
 
-static void base64_of(struct ogx_buf *out, const struct ogx_buf *in)
+void ogx_x402_base64(struct ogx_buf *out, const struct ogx_buf *in)
 {
 	size_t n = sodium_base64_ENCODED_LEN(in->len, sodium_base64_VARIANT_ORIGINAL);
 	char *tmp = malloc(n);
@@ -309,9 +309,9 @@ void ogx_x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *c
 	ogx_buf_printf(&j, "{\"x402Version\":2,\"error\":\"%s\",\"resource\":{\"url\":", error);
 	ogx_buf_json_str(&j, resource, strlen(resource));
 	ogx_buf_str(&j, "},\"accepts\":[");
-	requirement(&j, cfg, price, resource, 2);
+	ogx_x402_requirement(&j, cfg, price, resource, 2);
 	ogx_buf_str(&j, "]}");
-	base64_of(b, &j);
+	ogx_x402_base64(b, &j);
 	ogx_buf_free(&j);
 }
 
@@ -338,7 +338,7 @@ void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *
 	ogx_buf_str(&j, "}");
 	(void)cfg;
 	ogx_buf_str(b, p->version == 1 ? "X-PAYMENT-RESPONSE: " : "PAYMENT-RESPONSE: ");
-	base64_of(b, &j);
+	ogx_x402_base64(b, &j);
 	ogx_buf_str(b, "\r\n");
 	ogx_buf_free(&j);
 }

@@ -83,6 +83,12 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
 		     uint8_t out[32]);
 
+/* One `exact` entry of an accepts array (version 1 or 2 field names). */
+void ogx_x402_requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			  const char *resource, int version);
+/* Append the base64 (standard alphabet, padded) of in to out. */
+void ogx_x402_base64(struct ogx_buf *out, const struct ogx_buf *in);
+
 /* The 402 answer's body (v1 JSON) and the v2 PAYMENT-REQUIRED header value. */
 void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
 			    const char *resource, const char *error);

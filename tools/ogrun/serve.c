@@ -18,6 +18,7 @@
 #include "ogrun.h"
 #include "proof/key.h"
 #include "serve/serve.h"
+#include "serve/x402_upto.h"
 #include "util/home.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -26,6 +27,7 @@ enum {
 	O_LISTEN = 256, O_MODEL, O_PRICE, O_CONFIG, O_KEY, O_SPOOL, O_STATE, O_QUEUE, O_BATCH,
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
 	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
+	O_UPTO_ASSET, O_UPTO_NAME, O_UPTO_VERSION, O_FACILITATOR, O_PERMIT2, O_UPTO_PROXY,
 };
 
 static const struct option opts[] = {
@@ -53,6 +55,12 @@ static const struct option opts[] = {
 	{ "asset-name", required_argument, NULL, O_ASSET_NAME },
 	{ "asset-version", required_argument, NULL, O_ASSET_VERSION },
 	{ "max-timeout", required_argument, NULL, O_MAX_TIMEOUT },
+	{ "upto-asset", required_argument, NULL, O_UPTO_ASSET },
+	{ "upto-asset-name", required_argument, NULL, O_UPTO_NAME },
+	{ "upto-asset-version", required_argument, NULL, O_UPTO_VERSION },
+	{ "facilitator", required_argument, NULL, O_FACILITATOR },
+	{ "permit2", required_argument, NULL, O_PERMIT2 },
+	{ "upto-proxy", required_argument, NULL, O_UPTO_PROXY },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 }
 };
@@ -60,7 +68,8 @@ static const struct option opts[] = {
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s serve --model NAME=REF[,tokenizer=PATH][,price=N] ... [options]\n"
+		"Usage: %s serve --model NAME=REF[,tokenizer=PATH][,price=N][,token_price=N] ...\n"
+		"        [options]\n"
 		"  --listen HOST:PORT    IPv4 address and port (default 127.0.0.1:8402; port 0: any)\n"
 		"  --model NAME=REF      serve model REF (store name, id or path) as NAME: an MLP\n"
 		"                        classifier GGUF (/v1/infer) or a llama2.c checkpoint\n"
@@ -69,6 +78,12 @@ static int usage(FILE *f)
 		"  --pay-to ADDR --asset ADDR --chain-id N --network NAME\n"
 		"  --asset-name NAME --asset-version V   the token's EIP-712 domain (USDC: \"USDC\", \"2\")\n"
 		"  --max-timeout S       longest payment validity window accepted (default 3600)\n"
+		"  token_price=N         x402 v2 upto (Permit2) price per generated token, in\n"
+		"                        the upto asset's smallest unit; needs:\n"
+		"  --upto-asset ADDR --facilitator ADDR   the token (e.g. OPG) and the account\n"
+		"                        that settles (ogsubmit's key)\n"
+		"  --upto-asset-name NAME --upto-asset-version V   its EIP-712 domain (OPG, 1)\n"
+		"  --permit2 ADDR --upto-proxy ADDR   (default: the canonical addresses)\n"
 		"  --config FILE         options as \"name = value\" lines\n"
 		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
 		"                        (defaults under $OGX_HOME)\n"
@@ -143,6 +158,10 @@ static int add_model(struct ogx_serve_config *c, const char *arg)
 			if (parse_u64("model price", o + 6, 0, UINT64_MAX, &v))
 				return -EINVAL;
 			m->price = v;
+		} else if (!strncmp(o, "token_price=", 12)) {
+			if (parse_u64("model token_price", o + 12, 0, UINT64_MAX, &v))
+				return -EINVAL;
+			m->token_price = v;
 		} else {
 			fprintf(stderr, "%s: serve: --model: unknown option '%s'\n", prog, o);
 			return -EINVAL;
@@ -231,6 +250,27 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 		return 0;
 	case O_MAX_TIMEOUT: err = parse_u64(name, arg, 1, 86400 * 7, &v);
 		c->x402.max_timeout_s = v; return err;
+	case O_UPTO_ASSET:
+		if (ogx_eth_addr_parse(c->upto.asset, arg))
+			goto bad;
+		return 0;
+	case O_UPTO_NAME: snprintf(c->upto.asset_name, sizeof(c->upto.asset_name), "%s", arg);
+		return 0;
+	case O_UPTO_VERSION:
+		snprintf(c->upto.asset_version, sizeof(c->upto.asset_version), "%s", arg);
+		return 0;
+	case O_FACILITATOR:
+		if (ogx_eth_addr_parse(c->upto.facilitator, arg))
+			goto bad;
+		return 0;
+	case O_PERMIT2:
+		if (ogx_eth_addr_parse(c->upto.permit2, arg))
+			goto bad;
+		return 0;
+	case O_UPTO_PROXY:
+		if (ogx_eth_addr_parse(c->upto.proxy, arg))
+			goto bad;
+		return 0;
 	}
 bad:
 	fprintf(stderr, "%s: serve: --%s: bad value '%s'\n", prog, name, arg);
@@ -296,6 +336,9 @@ int serve_main(int argc, char **argv)
 	ogx_serve_config_init(c);
 	snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "2");
 	snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "USDC");
+	ogx_x402_upto_config_init(&c->upto);
+	snprintf(c->upto.asset_name, sizeof(c->upto.asset_name), "OPG");
+	snprintf(c->upto.asset_version, sizeof(c->upto.asset_version), "1");
 	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
 		if (opt == 'h' || opt == O_HELP) {
 			rc = usage(stdout);
@@ -313,15 +356,24 @@ int serve_main(int argc, char **argv)
 		usage(stderr);
 		goto out;
 	}
-	for (size_t i = 0; i < c->n_models; i++)
+	for (size_t i = 0; i < c->n_models; i++) {
 		priced |= c->models[i].price > 0;
-	if (priced) {
+		c->upto.enabled |= c->models[i].token_price > 0;
+	}
+	if (priced || c->upto.enabled) {
 		static const uint8_t zero[20];
 
-		if (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
-		    !c->x402.chain_id || !c->x402.network[0]) {
+		if (priced && (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
+			       !c->x402.chain_id || !c->x402.network[0])) {
 			fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
 				"--network\n", prog);
+			goto out;
+		}
+		if (c->upto.enabled && (!memcmp(c->x402.pay_to, zero, 20) || !c->x402.chain_id ||
+					!memcmp(c->upto.asset, zero, 20) ||
+					!memcmp(c->upto.facilitator, zero, 20))) {
+			fprintf(stderr, "%s: serve: a token_price needs --pay-to, --chain-id, "
+				"--upto-asset and --facilitator\n", prog);
 			goto out;
 		}
 		if (c->no_record) {
