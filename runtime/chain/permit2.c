@@ -196,8 +196,9 @@ int ogx_permit2_upto_from_record(const struct ogx_record *r, struct ogx_permit2_
 #undef BYTES
 	if ((err = dec_entry(x, UP_CAP, a->amount)) || (err = dec_entry(x, UP_CHARGED, charged)))
 		return err;
-	ogx_abi_put_udec(cap, a->amount);
-	ogx_abi_put_udec(amt, charged);
+	/* Both were checked as decimal quantities by dec_entry(). */
+	ogx_cannot_fail(ogx_abi_put_udec(cap, a->amount));
+	ogx_cannot_fail(ogx_abi_put_udec(amt, charged));
 	if (memcmp(amt, cap, 32) > 0)
 		return ogx_fail(-EBADMSG, "upto payment evidence: charged %s is above the cap %s",
 				charged, a->amount);

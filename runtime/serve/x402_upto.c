@@ -45,8 +45,9 @@ static int reject(struct x402_reject *rej, int err, const char *code, const char
 void ogx_x402_upto_config_init(struct ogx_x402_upto_config *u)
 {
 	memset(u, 0, sizeof(*u));
-	ogx_eth_addr_parse(u->permit2, OGX_PERMIT2_ADDRESS);
-	ogx_eth_addr_parse(u->proxy, OGX_X402_UPTO_PROXY_ADDRESS);
+	/* Constants, valid by construction. */
+	ogx_cannot_fail(ogx_eth_addr_parse(u->permit2, OGX_PERMIT2_ADDRESS));
+	ogx_cannot_fail(ogx_eth_addr_parse(u->proxy, OGX_X402_UPTO_PROXY_ADDRESS));
 }
 
 static int addr_field(json_t *o, const char *name, uint8_t out[20])

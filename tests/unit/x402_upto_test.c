@@ -48,11 +48,11 @@ static void config(json_t *v, uint64_t chain_id, struct ogx_x402_config *c,
 	c->enabled = true;
 	c->chain_id = chain_id;
 	c->max_timeout_s = 300;
-	ogx_eth_addr_parse(c->pay_to, str(v, "payTo"));
+	ogx_cannot_fail(ogx_eth_addr_parse(c->pay_to, str(v, "payTo")));
 	ogx_x402_upto_config_init(u);
 	u->enabled = true;
-	ogx_eth_addr_parse(u->asset, str(v, "asset"));
-	ogx_eth_addr_parse(u->facilitator, str(v, "facilitator"));
+	ogx_cannot_fail(ogx_eth_addr_parse(u->asset, str(v, "asset")));
+	ogx_cannot_fail(ogx_eth_addr_parse(u->facilitator, str(v, "facilitator")));
 	strcpy(u->asset_name, "OPG");
 	strcpy(u->asset_version, "1");
 }
