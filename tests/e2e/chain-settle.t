@@ -144,6 +144,8 @@ for i in $(seq 0 $((N - 1))); do
 	[ "$(call "$TOKEN" "0xe94a0102$(pad "$PAYER")${n#0x}")" = 1 ] && nonces_used=$((nonces_used + 1))
 done
 check "authorizationState: every paid nonce is used on chain" $N $nonces_used
+check "those include two whose headers said v 0/1 (accepted as 27/28, settled as such)" \
+	"yes yes" "$([ "$(jget "$P" good.0.v)" -lt 27 ] && echo yes) $([ "$(jget "$P" good.1.v)" -lt 27 ] && echo yes)"
 settled=$(grep "^ogsubmit: payment [0-9]* (record seq [0-9]*, [0-9]* from $PAYER): settled to $PAYTO in block" "$LOG" | cut -d' ' -f3)
 check "ogsubmit's log: no payment settled twice across the restarts" \
 	"$(echo "$settled" | sort -u | wc -l)" "$(echo "$settled" | wc -l)"
