@@ -352,7 +352,13 @@ static void on_event(struct srv *s)
 	while (m) {
 		struct msg *next = m->next;
 
-		if (m->kc) {
+		if (m->xc) {
+			struct conn *c = m->xc->conn;
+
+			ogx_route_payment_checked(s, m->xc);
+			free(m);
+			resume(c);
+		} else if (m->kc) {
 			ogx_kcall_submit(s, m->kc);
 			free(m);
 		} else if (!m->conn) {

@@ -37,6 +37,15 @@ struct ogx_x402_config {
 	char asset_name[64];		/* EIP-712 domain name, e.g. "USDC" */
 	char asset_version[16];		/* EIP-712 domain version, e.g. "2" */
 	uint32_t max_timeout_s;		/* longest validity window accepted */
+	uint32_t settle_margin_s;	/* validBefore at least this far ahead */
+	/* checks on chain before an answer (x402_chain.c); none without rpc */
+	char rpc[256];			/* JSON-RPC URL of the asset's chain, or "" */
+	uint32_t rpc_budget_ms;		/* a new payer's check waits at most this */
+	uint32_t payer_ttl_ms;		/* a payer's balance is read again after this */
+	uint32_t retry_after_s;		/* RPC down: 503 with this Retry-After */
+	uint64_t at_risk_cap;		/* RPC down: serve a payer up to this, unchecked */
+	unsigned int rpc_threads;	/* RPC clients checking at once */
+	bool simulate;			/* eth_call transferWithAuthorization per payment */
 };
 
 struct ogx_serve_config {

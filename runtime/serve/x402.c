@@ -205,7 +205,7 @@ static bool covers(const char *value, uint64_t price)
 	return v >= price;
 }
 
-int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+int ogx_x402_verify(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
 		    struct x402_reject *rej)
 {
 	const struct ogx_x402_config *cfg = x->cfg;
@@ -234,6 +234,10 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
 			      "authorization expired (validBefore %llu)",
 			      (unsigned long long)p->valid_before);
+	if (p->valid_before - now < cfg->settle_margin_s)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			      "validBefore %llu leaves less than the settlement margin (%u s)",
+			      (unsigned long long)p->valid_before, cfg->settle_margin_s);
 	if (p->valid_before - now > cfg->max_timeout_s)
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
 			      "validBefore is more than %u s ahead", cfg->max_timeout_s);
@@ -254,11 +258,28 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 	if (ogx_x402_nonce_seen(x, p, false))
 		return reject(rej, -EPERM, "nonce_already_used",
 			      "this authorization's nonce was already used");
-	err = ogx_x402_log(x, p);
+	return 0;
+}
+
+int ogx_x402_commit(struct x402_state *x, const struct x402_payment *p, bool at_risk,
+		    struct x402_reject *rej)
+{
+	int err;
+
+	if (ogx_x402_nonce_seen(x, p, false))
+		return reject(rej, -EPERM, "nonce_already_used",
+			      "this authorization's nonce was already used");
+	err = ogx_x402_log(x, p, at_risk);
 	if (err)
 		return reject(rej, -EPERM, "unexpected_verify_error",
 			      "cannot record the nonce: %s", strerror(-err));
 	return 0;
+}
+
+int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		    struct x402_reject *rej)
+{
+	return ogx_x402_verify(x, p, price, now, rej) ?: ogx_x402_commit(x, p, false, rej);
 }
 
 static void requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,

@@ -26,6 +26,7 @@ enum {
 	O_LISTEN = 256, O_MODEL, O_PRICE, O_CONFIG, O_KEY, O_SPOOL, O_STATE, O_QUEUE, O_BATCH,
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
 	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
+	O_X_RPC, O_X_MARGIN, O_X_BUDGET, O_X_TTL, O_X_RETRY, O_X_RISK, O_X_THREADS, O_X_SIMULATE,
 };
 
 static const struct option opts[] = {
@@ -53,6 +54,14 @@ static const struct option opts[] = {
 	{ "asset-name", required_argument, NULL, O_ASSET_NAME },
 	{ "asset-version", required_argument, NULL, O_ASSET_VERSION },
 	{ "max-timeout", required_argument, NULL, O_MAX_TIMEOUT },
+	{ "x402-rpc", required_argument, NULL, O_X_RPC },
+	{ "x402-settle-margin", required_argument, NULL, O_X_MARGIN },
+	{ "x402-rpc-budget-ms", required_argument, NULL, O_X_BUDGET },
+	{ "x402-payer-ttl-ms", required_argument, NULL, O_X_TTL },
+	{ "x402-retry-after", required_argument, NULL, O_X_RETRY },
+	{ "x402-at-risk-cap", required_argument, NULL, O_X_RISK },
+	{ "x402-rpc-threads", required_argument, NULL, O_X_THREADS },
+	{ "x402-simulate", no_argument, NULL, O_X_SIMULATE },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 }
 };
@@ -69,6 +78,15 @@ static int usage(FILE *f)
 		"  --pay-to ADDR --asset ADDR --chain-id N --network NAME\n"
 		"  --asset-name NAME --asset-version V   the token's EIP-712 domain (USDC: \"USDC\", \"2\")\n"
 		"  --max-timeout S       longest payment validity window accepted (default 3600)\n"
+		"  --x402-settle-margin S  validBefore at least S ahead, for settlement (default 60)\n"
+		"  --x402-rpc URL        check payments on chain before answering (balance covers\n"
+		"                        it and the payer's unsettled payments, nonce unused)\n"
+		"  --x402-rpc-budget-ms N  a new payer's check waits at most N ms (default 2000)\n"
+		"  --x402-payer-ttl-ms N   a payer's balance is cached N ms (default 5000)\n"
+		"  --x402-retry-after S  RPC down: 503 with Retry-After S (default 5)\n"
+		"  --x402-at-risk-cap N  RPC down: serve a payer unchecked up to N (default 0: 503)\n"
+		"  --x402-rpc-threads N  checks at once (default 2)\n"
+		"  --x402-simulate       also eth_call each transferWithAuthorization (an RPC each)\n"
 		"  --config FILE         options as \"name = value\" lines\n"
 		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
 		"                        (defaults under $OGX_HOME)\n"
@@ -231,6 +249,25 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 		return 0;
 	case O_MAX_TIMEOUT: err = parse_u64(name, arg, 1, 86400 * 7, &v);
 		c->x402.max_timeout_s = v; return err;
+	case O_X_RPC:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+			goto bad;
+		if (strlen(arg) >= sizeof(c->x402.rpc))
+			goto bad;
+		snprintf(c->x402.rpc, sizeof(c->x402.rpc), "%s", arg);
+		return 0;
+	case O_X_MARGIN: err = parse_u64(name, arg, 0, 86400, &v);
+		c->x402.settle_margin_s = v; return err;
+	case O_X_BUDGET: err = parse_u64(name, arg, 10, 600000, &v);
+		c->x402.rpc_budget_ms = v; return err;
+	case O_X_TTL: err = parse_u64(name, arg, 0, 3600000, &v);
+		c->x402.payer_ttl_ms = v; return err;
+	case O_X_RETRY: err = parse_u64(name, arg, 1, 3600, &v);
+		c->x402.retry_after_s = v; return err;
+	case O_X_RISK: return parse_u64(name, arg, 0, UINT64_MAX, &c->x402.at_risk_cap);
+	case O_X_THREADS: err = parse_u64(name, arg, 1, 64, &v);
+		c->x402.rpc_threads = v; return err;
+	case O_X_SIMULATE: c->x402.simulate = true; return 0;
 	}
 bad:
 	fprintf(stderr, "%s: serve: --%s: bad value '%s'\n", prog, name, arg);
@@ -327,6 +364,12 @@ int serve_main(int argc, char **argv)
 		if (c->no_record) {
 			fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
 				"payments from them): drop --no-record\n", prog);
+			goto out;
+		}
+		if (c->x402.settle_margin_s >= c->x402.max_timeout_s) {
+			fprintf(stderr, "%s: serve: --x402-settle-margin %u leaves no validity window "
+				"under --max-timeout %u\n", prog, c->x402.settle_margin_s,
+				c->x402.max_timeout_s);
 			goto out;
 		}
 		c->x402.enabled = true;
