@@ -177,6 +177,16 @@ check "counted as at risk" 1 "$(m ogx_x402_at_risk_accepted_total)"
 kill -USR2 "$PROXY"
 serve_stop
 
+# --x402-simulate: the transfer itself is run (eth_call) before the answer; the token's
+# own refusal is the reason.
+serve_start "${SERVE_ARGS[@]}" --x402-simulate
+refused "--x402-simulate, a payer without tokens: the token's revert" "$(sign "$BROKE_KEY" $PRICE 600)" \
+	$PRICE invalid_transaction_state \
+	"the token refuses the transfer (eth_call: execution reverted: ERC20: transfer amount exceeds balance)"
+pay "$(sign "$PAYER_KEY" $PRICE 600)" $PRICE
+check "--x402-simulate, a funded payer: 200" 200 "$STATUS"
+serve_stop
+
 # Everything accepted is settled.
 timeout 120 "$OGX_BUILD/ogsubmit" run --config "$ANVIL_TMP/conf" --once 2>"$TMP/submit2.log"
 check "ogsubmit --once: exit 0, nothing left unsettled" "0 0" \
