@@ -46,6 +46,7 @@ struct ogx_x402_config {
 	uint64_t at_risk_cap;		/* RPC down: serve a payer up to this, unchecked */
 	unsigned int rpc_threads;	/* RPC clients checking at once */
 	bool simulate;			/* eth_call transferWithAuthorization per payment */
+	char shared_nonces[PATH_MAX];	/* nonces claimed with other nodes (x402_shared.h), or "" */
 };
 
 struct ogx_serve_config {

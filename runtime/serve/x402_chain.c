@@ -100,12 +100,34 @@ static uint64_t mono_ns(void)
 	return ogx_mono_ns();
 }
 
+/* The pair claimed among the nodes sharing the nonces, last: after every other check. */
+static void claim(struct x402_chain *ch, struct x402_check *k)
+{
+	int r;
+
+	if (!ch->sharing || k->err || k->nonce_used || k->reverted)
+		return;
+	if (!k->claim_only && k->balance < k->exposure + k->value && !k->n_retired)
+		return; /* refused for funds on the loop: the nonce stays free */
+	r = ogx_x402_shared_claim(&ch->shared, &k->p);
+	if (r < 0) {
+		k->err = r;
+		k->claim_failed = true;
+		snprintf(k->why, sizeof(k->why), "%s", ogx_errmsg(r));
+	}
+	k->claimed_elsewhere = r == 1;
+}
+
 static void run_check(struct x402_chain *ch, struct ogx_rpc *rpc, struct x402_check *k)
 {
 	const struct ogx_x402_config *cfg = ch->cfg;
 	uint64_t t0 = mono_ns();
 	int err;
 
+	if (k->claim_only) {
+		claim(ch, k);
+		return;
+	}
 	err = balance_of(rpc, cfg, k->p.from, &k->balance);
 	k->calls++;
 	/* short: what was settled since left the balance; it leaves the ledger too */
@@ -135,6 +157,7 @@ static void run_check(struct x402_chain *ch, struct ogx_rpc *rpc, struct x402_ch
 		snprintf(k->why, sizeof(k->why), "%s", ogx_errmsg(err));
 	}
 	k->rpc_ns = mono_ns() - t0;
+	claim(ch, k);
 }
 
 struct thread_arg {
@@ -164,7 +187,7 @@ static void *rpc_thread(void *arg)
 			ch->tail = &ch->head;
 		down = ch->thread_down_until_ns;
 		pthread_mutex_unlock(&ch->lock);
-		if (mono_ns() < down) {
+		if (!k->claim_only && mono_ns() < down) {
 			/* down a moment ago: not another timeout per queued check */
 			k->err = -ECONNREFUSED;
 			snprintf(k->why, sizeof(k->why), "the RPC failed a moment ago");
@@ -176,7 +199,7 @@ static void *rpc_thread(void *arg)
 			abort(); /* the request would wait forever: fail loudly */
 		m->xc = k;
 		pthread_mutex_lock(&ch->lock);
-		if (k->err && ogx_rpc_last_kind(rpc) == OGX_RPC_TRANSPORT)
+		if (k->err && rpc && ogx_rpc_last_kind(rpc) == OGX_RPC_TRANSPORT)
 			ch->thread_down_until_ns = mono_ns() + ch->cfg->retry_after_s * 1000000000ull;
 		pthread_mutex_unlock(&ch->lock);
 		ogx_mailbox_post(ch->mb, m);
@@ -198,7 +221,14 @@ int ogx_x402_chain_start(struct x402_chain *ch, const struct ogx_x402_config *cf
 	ch->tail = &ch->head;
 	pthread_mutex_init(&ch->lock, NULL);
 	pthread_cond_init(&ch->wake, NULL);
-	if (!cfg->rpc[0])
+	ch->shared.fd = -1;
+	if (cfg->shared_nonces[0]) {
+		err = ogx_x402_shared_open(&ch->shared, cfg->shared_nonces);
+		if (err)
+			return err;
+		ch->sharing = true;
+	}
+	if (!cfg->rpc[0] && !ch->sharing)
 		return 0;
 	/* balanceOf and authorizationState (and the simulation) within the budget */
 	per_call = (long)cfg->rpc_budget_ms / (cfg->simulate ? 3 : 2);
@@ -212,7 +242,8 @@ int ogx_x402_chain_start(struct x402_chain *ch, const struct ogx_x402_config *cf
 		/* opened here, on one thread: libcurl's global set-up happens once */
 		if (!a)
 			return -ENOMEM;
-		err = ogx_rpc_open(&ch->rpcs[i], cfg->rpc, per_call > 50 ? per_call : 50);
+		err = cfg->rpc[0] ? ogx_rpc_open(&ch->rpcs[i], cfg->rpc, per_call > 50 ? per_call : 50)
+				  : 0;
 		if (err) {
 			free(a);
 			return ogx_fail(err, "--x402-rpc %s: %s", cfg->rpc, ogx_errmsg(err));
@@ -248,6 +279,9 @@ void ogx_x402_chain_stop(struct x402_chain *ch)
 		ch->head = k->next;
 		check_free(k);
 	}
+	if (ch->sharing)
+		ogx_x402_shared_close(&ch->shared);
+	ch->sharing = false;
 	free(ch->threads);
 	free(ch->rpcs);
 	ch->threads = NULL;
@@ -318,24 +352,37 @@ int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x40
 	struct x402_check *k;
 	size_t n;
 
+	bool claim_only = false;
+	int err;
+
 	*at_risk = false;
-	if (!cfg->rpc[0])
+	if (!cfg->rpc[0] && !ch->sharing)
 		return 0;
 	py = ogx_x402_ledger_payer(&x->ledger, p->from, true);
 	if (!py)
 		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	exposure = ogx_x402_ledger_exposure(py, now, &n, NULL);
-	if (!cfg->simulate && py->have_balance &&
-	    now_ns - py->balance_ns < cfg->payer_ttl_ms * 1000000ull &&
-	    exposure + value >= exposure && py->balance >= exposure + value) {
+	if (!cfg->rpc[0]) {
+		claim_only = true;
+	} else if (!cfg->simulate && py->have_balance &&
+		   now_ns - py->balance_ns < cfg->payer_ttl_ms * 1000000ull &&
+		   exposure + value >= exposure && py->balance >= exposure + value) {
 		ch->cache_hits++;
-		return 0;
+		if (!ch->sharing)
+			return 0;
+		claim_only = true;
+	} else if (now_ns < ch->down_until_ns) {
+		err = rpc_down(ch, py, value, at_risk, rej, "the RPC failed a moment ago");
+		if (err || !ch->sharing)
+			return err;
+		claim_only = true; /* at risk, but claimed among the nodes all the same */
 	}
-	if (now_ns < ch->down_until_ns)
-		return rpc_down(ch, py, value, at_risk, rej, "the RPC failed a moment ago");
 	k = calloc(1, sizeof(*k));
 	if (!k)
 		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
+	k->claim_only = claim_only;
+	k->at_risk = *at_risk;
+	*at_risk = false;
 	k->conn = c;
 	k->job = j;
 	k->p = *p;
@@ -382,9 +429,19 @@ int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x4
 		latency(ch, k->rpc_ns);
 	if (!py)
 		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
+	if (k->claim_failed)
+		return reject(rej, -EAGAIN, "shared_nonces_unavailable", "cannot claim the nonce "
+			      "among the nodes (%s); retry after %u s", k->why, cfg->retry_after_s);
 	if (k->err) {
 		ch->down_until_ns = mono_ns() + cfg->retry_after_s * 1000000000ull;
 		return rpc_down(ch, py, k->value, at_risk, rej, k->why);
+	}
+	if (k->claimed_elsewhere)
+		return reject(rej, -EPERM, "nonce_already_used", "this authorization's nonce was "
+			      "already used (claimed by a node sharing --x402-shared-nonces)");
+	if (k->claim_only) {
+		*at_risk = k->at_risk;
+		return 0;
 	}
 	for (size_t i = 0; i < k->n_retired; i++)
 		ogx_x402_ledger_retire(py, k->retired[i]);

@@ -37,6 +37,7 @@
 
 #include "chain/rpc.h"
 #include "serve/x402.h"
+#include "serve/x402_shared.h"
 
 struct conn;
 struct job;
@@ -53,6 +54,8 @@ struct x402_check {
 	struct job *job;		/* owned until resumed */
 	struct x402_payment p;
 	/* in */
+	bool claim_only;		/* no RPC: only the claim in the shared nonces */
+	bool at_risk;			/* with claim_only: accepted unchecked (RPC down) */
 	ogx_u128 value, exposure;
 	size_t n_open;
 	uint8_t open[X402_LOOKUP_MAX][32];	/* the payer's open nonces, oldest first */
@@ -61,6 +64,8 @@ struct x402_check {
 	char why[200];
 	ogx_u128 balance;
 	bool nonce_used, reverted;
+	bool claimed_elsewhere;		/* the shared nonces had it: another node took it */
+	bool claim_failed;		/* err is the shared nonces', not the RPC's */
 	size_t n_retired;
 	uint8_t retired[X402_LOOKUP_MAX][32];
 	uint64_t rpc_ns;		/* the calls' time */
@@ -83,6 +88,8 @@ struct x402_chain {
 	pthread_t *threads;
 	struct ogx_rpc **rpcs;
 	unsigned int n_threads;
+	struct x402_shared shared;	/* --x402-shared-nonces */
+	bool sharing;
 	/* loop thread only */
 	uint64_t down_until_ns;		/* RPC down: 503 without trying until then */
 	uint64_t checks, cache_hits, at_risk_accepted, in_flight;

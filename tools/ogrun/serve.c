@@ -27,6 +27,7 @@ enum {
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
 	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
 	O_X_RPC, O_X_MARGIN, O_X_BUDGET, O_X_TTL, O_X_RETRY, O_X_RISK, O_X_THREADS, O_X_SIMULATE,
+	O_X_SHARED,
 };
 
 static const struct option opts[] = {
@@ -62,6 +63,7 @@ static const struct option opts[] = {
 	{ "x402-at-risk-cap", required_argument, NULL, O_X_RISK },
 	{ "x402-rpc-threads", required_argument, NULL, O_X_THREADS },
 	{ "x402-simulate", no_argument, NULL, O_X_SIMULATE },
+	{ "x402-shared-nonces", required_argument, NULL, O_X_SHARED },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 }
 };
@@ -87,6 +89,8 @@ static int usage(FILE *f)
 		"  --x402-at-risk-cap N  RPC down: serve a payer unchecked up to N (default 0: 503)\n"
 		"  --x402-rpc-threads N  checks at once (default 2)\n"
 		"  --x402-simulate       also eth_call each transferWithAuthorization (an RPC each)\n"
+		"  --x402-shared-nonces PATH  claim each nonce in PATH, shared by the nodes of one\n"
+		"                        pay-to address (flock): one header, one answer\n"
 		"  --config FILE         options as \"name = value\" lines\n"
 		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
 		"                        (defaults under $OGX_HOME)\n"
@@ -268,6 +272,11 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 	case O_X_THREADS: err = parse_u64(name, arg, 1, 64, &v);
 		c->x402.rpc_threads = v; return err;
 	case O_X_SIMULATE: c->x402.simulate = true; return 0;
+	case O_X_SHARED:
+		if (strlen(arg) >= sizeof(c->x402.shared_nonces))
+			goto bad;
+		snprintf(c->x402.shared_nonces, sizeof(c->x402.shared_nonces), "%s", arg);
+		return 0;
 	}
 bad:
 	fprintf(stderr, "%s: serve: --%s: bad value '%s'\n", prog, name, arg);
