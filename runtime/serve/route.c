@@ -146,6 +146,7 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 }
 
 static void submit(struct srv *s, struct conn *c, struct job *j);
+static void refuse_full(struct srv *s, struct conn *c, struct model *m);
 
 /* An accepted payment: recorded, and j carries its evidence. 0, or -EPERM (rej). */
 static int accept_payment(struct srv *s, struct job *j, const struct x402_payment *p,
@@ -258,6 +259,10 @@ void ogx_route_payment_checked(struct srv *s, struct x402_check *k)
 	err = ogx_x402_chain_finish(&s->x402c, &s->x402, k, &at_risk, &rej);
 	if (c->closing) {
 		/* the client went away: nothing accepted, its nonce stays free */
+		ogx_job_free(j);
+	} else if (!err && ogx_queue_full(&j->model->q)) {
+		/* filled while the check ran: refused before the payment is taken */
+		refuse_full(s, c, j->model);
 		ogx_job_free(j);
 	} else if (!err && !(err = accept_payment(s, j, &k->p, at_risk, &rej))) {
 		submit(s, c, j);
