@@ -232,7 +232,8 @@ static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, s
 		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
 	} else if (!ogx_x402_decode(r->payment, r->payment_version, &p, &rej) &&
 		   !ogx_x402_verify(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
-		err = ogx_x402_chain_begin(&s->x402c, &s->x402, &p, c, j, &at_risk, &rej);
+		err = ogx_x402_chain_begin(&s->x402c, &s->x402, &p, c, j,
+					   j->model->cfg->settle_before, &at_risk, &rej);
 		if (err == 1) {
 			c->refs++; /* the check holds the connection */
 			return 1;

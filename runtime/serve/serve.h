@@ -26,6 +26,7 @@ struct ogx_serve_model {
 	char path[PATH_MAX];		/* resolved model file */
 	char tokenizer[PATH_MAX];	/* Llama models: tokenizer.bin ("" = beside the model) */
 	uint64_t price;			/* x402, in the asset's smallest unit; 0 = free */
+	bool settle_before;		/* settle=before: the answer waits for the transfer mined */
 };
 
 struct ogx_x402_config {
@@ -47,6 +48,8 @@ struct ogx_x402_config {
 	unsigned int rpc_threads;	/* RPC clients checking at once */
 	bool simulate;			/* eth_call transferWithAuthorization per payment */
 	char shared_nonces[PATH_MAX];	/* nonces claimed with other nodes (x402_shared.h), or "" */
+	char settle_key[PATH_MAX];	/* settle=before: the account that sends the transfers */
+	uint32_t settle_timeout_s;	/* settle=before: mined within this, or refused */
 };
 
 struct ogx_serve_config {

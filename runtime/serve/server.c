@@ -42,6 +42,7 @@ void ogx_serve_config_init(struct ogx_serve_config *c)
 	c->x402.payer_ttl_ms = 5000;
 	c->x402.retry_after_s = 5;
 	c->x402.rpc_threads = 2;
+	c->x402.settle_timeout_s = 60;
 }
 
 static void close_llama(struct model *m)

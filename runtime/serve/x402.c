@@ -352,13 +352,23 @@ void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *
 
 	ogx_eth_addr_str(payer, p->from);
 	/*
-	 * Accepted, not yet on chain: no transaction hash. "success" is the
+	 * Answer first: accepted, not yet on chain, no transaction hash.
+	 * settle=before: mined before the answer, its hash. "success" is the
 	 * verification's (x402 clients test it); "settlement" says how far the
 	 * transfer is.
 	 */
-	ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
-		       "\"payer\":\"%s\",\"settlement\":\"%s\"", p->network, payer,
-		       record_id ? "queued" : "pending");
+	if (p->settled) {
+		char tx[65];
+
+		ogx_hex(tx, p->settle_tx, 32);
+		ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"0x%s\",\"network\":"
+			       "\"%s\",\"payer\":\"%s\",\"settlement\":\"settled\"", tx,
+			       p->network, payer);
+	} else {
+		ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
+			       "\"payer\":\"%s\",\"settlement\":\"%s\"", p->network, payer,
+			       record_id ? "queued" : "pending");
+	}
 	if (record_id) {
 		ogx_buf_str(&j, ",\"record\":\"");
 		ogx_buf_hex(&j, record_id, OGX_DIGEST_LEN);

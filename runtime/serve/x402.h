@@ -34,6 +34,8 @@ struct x402_payment {
 	uint8_t sig[65];		/* r ‖ s ‖ v */
 	uint8_t digest[32];		/* the EIP-712 digest (set by ogx_x402_accept) */
 	char network[64];
+	bool settled;			/* settle=before: mined, in settle_tx */
+	uint8_t settle_tx[32];
 };
 
 struct x402_state {

@@ -10,15 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "chain/abi.h"
 #include "chain/eip3009.h"
+#include "chain/fee.h"
+#include "chain/tx.h"
 #include "proof/signer.h"
 #include "serve/job.h"
 #include "serve/mailbox.h"
 #include "serve/serve.h"
 #include "serve/x402_chain.h"
 #include "util/err.h"
+#include "util/hex.h"
 
 static const char *payer_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t a[20])
 {
@@ -27,6 +31,22 @@ static const char *payer_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t a[20])
 }
 
 /* ---- the RPC threads ---- */
+
+static void auth_of(const struct ogx_x402_config *cfg, const struct x402_payment *p,
+		    struct ogx_eip3009_auth *a)
+{
+	memset(a, 0, sizeof(*a));
+	a->chain_id = cfg->chain_id;
+	memcpy(a->asset, cfg->asset, 20);
+	memcpy(a->from, p->from, 20);
+	memcpy(a->to, p->to, 20);
+	snprintf(a->value, sizeof(a->value), "%s", p->value);
+	a->valid_after = p->valid_after;
+	a->valid_before = p->valid_before;
+	memcpy(a->nonce, p->nonce, 32);
+	memcpy(a->sig, p->sig, 65);
+}
+
 
 /* The token's balanceOf(who): 0 or an RPC error. */
 static int balance_of(struct ogx_rpc *rpc, const struct ogx_x402_config *cfg,
@@ -69,20 +89,12 @@ static int nonce_used(struct ogx_rpc *rpc, const struct ogx_x402_config *cfg,
 static int simulate(struct ogx_rpc *rpc, const struct ogx_x402_config *cfg,
 		    const struct x402_payment *p, char *why, size_t why_len)
 {
-	struct ogx_eip3009_auth a = { 0 };
+	struct ogx_eip3009_auth a;
 	uint8_t call[OGX_EIP3009_TRANSFER_LEN], *res = NULL;
 	size_t len = 0;
 	int err;
 
-	a.chain_id = cfg->chain_id;
-	memcpy(a.asset, cfg->asset, 20);
-	memcpy(a.from, p->from, 20);
-	memcpy(a.to, p->to, 20);
-	snprintf(a.value, sizeof(a.value), "%s", p->value);
-	a.valid_after = p->valid_after;
-	a.valid_before = p->valid_before;
-	memcpy(a.nonce, p->nonce, 32);
-	memcpy(a.sig, p->sig, 65);
+	auth_of(cfg, p, &a);
 	err = ogx_eip3009_transfer_call(&a, call);
 	if (err)
 		return err;
@@ -100,6 +112,89 @@ static uint64_t mono_ns(void)
 	return ogx_mono_ns();
 }
 
+/*
+ * settle=before: send the transfer from the settlement account and wait for
+ * its receipt. 0 with k->p.settled, or k->reverted / k->settle_failed with
+ * why, or an RPC error.
+ */
+static int settle(struct x402_chain *ch, struct ogx_rpc *rpc, struct x402_check *k)
+{
+	const struct ogx_x402_config *cfg = ch->cfg;
+	uint8_t call[OGX_EIP3009_TRANSFER_LEN], *raw = NULL, hash[32];
+	struct ogx_eip3009_auth a;
+	struct ogx_tx tx = { 0 };
+	struct ogx_fees fees;
+	uint64_t gas = 0, deadline;
+	size_t len = 0;
+	char h[65];
+	int err;
+
+	auth_of(cfg, &k->p, &a);
+	if ((err = ogx_eip3009_transfer_call(&a, call)))
+		return err;
+	pthread_mutex_lock(&ch->settle_lock);
+	err = ogx_rpc_estimate_gas(rpc, ch->key.addr, cfg->asset, call, sizeof(call), &gas);
+	if (err && ogx_rpc_last_kind(rpc) == OGX_RPC_REVERTED) {
+		k->reverted = true;
+		snprintf(k->why, sizeof(k->why), "%s", ogx_errmsg(err));
+		pthread_mutex_unlock(&ch->settle_lock);
+		return 0;
+	}
+	if (!err && !ch->nonce_known)
+		err = ogx_rpc_nonce(rpc, ch->key.addr, "pending", &ch->settle_nonce);
+	ch->nonce_known = !err;
+	err = err ?: ogx_fee_suggest(rpc, &fees);
+	if (!err) {
+		tx.chain_id = cfg->chain_id;
+		tx.nonce = ch->settle_nonce;
+		tx.has_to = true;
+		memcpy(tx.to, cfg->asset, 20);
+		tx.data = call;
+		tx.data_len = sizeof(call);
+		tx.gas = gas + gas / 10;
+		tx.max_priority_fee = fees.max_priority_fee;
+		tx.max_fee = fees.max_fee;
+		err = ogx_tx_sign(&tx, &ch->key) ?: ogx_tx_raw(&tx, &raw, &len);
+	}
+	if (!err) {
+		ogx_tx_hash(raw, len, hash);
+		err = ogx_rpc_send_raw(rpc, raw, len, hash);
+		free(raw);
+	}
+	if (!err)
+		ch->settle_nonce++;
+	else
+		ch->nonce_known = false; /* asked again next time */
+	pthread_mutex_unlock(&ch->settle_lock);
+	if (err)
+		return err;
+	ogx_hex(h, hash, 32);
+	deadline = mono_ns() + cfg->settle_timeout_s * 1000000000ull;
+	for (;;) {
+		struct ogx_receipt r;
+
+		err = ogx_rpc_receipt(rpc, hash, &r);
+		if (!err && r.found) {
+			if (!r.success) {
+				k->settle_failed = true;
+				snprintf(k->why, sizeof(k->why), "the transfer reverted when mined "
+					 "(transaction 0x%s)", h);
+				return 0;
+			}
+			k->p.settled = true;
+			memcpy(k->p.settle_tx, hash, 32);
+			return 0;
+		}
+		if (mono_ns() >= deadline) {
+			k->settle_failed = true;
+			snprintf(k->why, sizeof(k->why), "the transfer was not mined within %u s "
+				 "(transaction 0x%s; it may still be)", cfg->settle_timeout_s, h);
+			return 0;
+		}
+		usleep(50000);
+	}
+}
+
 /* The pair claimed among the nodes sharing the nonces, last: after every other check. */
 static void claim(struct x402_chain *ch, struct x402_check *k)
 {
@@ -107,7 +202,7 @@ static void claim(struct x402_chain *ch, struct x402_check *k)
 
 	if (!ch->sharing || k->err || k->nonce_used || k->reverted)
 		return;
-	if (!k->claim_only && k->balance < k->exposure + k->value && !k->n_retired)
+	if (!k->claim_only && !k->settle && k->balance < k->exposure + k->value && !k->n_retired)
 		return; /* refused for funds on the loop: the nonce stays free */
 	r = ogx_x402_shared_claim(&ch->shared, &k->p);
 	if (r < 0) {
@@ -152,12 +247,22 @@ static void run_check(struct x402_chain *ch, struct ogx_rpc *rpc, struct x402_ch
 		k->reverted = err > 0;
 		err = err < 0 ? err : 0;
 	}
+	/* claimed among the nodes before the money moves */
+	if (!err) {
+		claim(ch, k);
+		if (k->err)
+			return;
+	}
+	if (!err && k->settle && !k->nonce_used && !k->reverted && !k->claimed_elsewhere &&
+	    k->balance >= k->value) {
+		err = settle(ch, rpc, k);
+		k->calls++;
+	}
 	if (err) {
 		k->err = err;
 		snprintf(k->why, sizeof(k->why), "%s", ogx_errmsg(err));
 	}
 	k->rpc_ns = mono_ns() - t0;
-	claim(ch, k);
 }
 
 struct thread_arg {
@@ -221,7 +326,15 @@ int ogx_x402_chain_start(struct x402_chain *ch, const struct ogx_x402_config *cf
 	ch->tail = &ch->head;
 	pthread_mutex_init(&ch->lock, NULL);
 	pthread_cond_init(&ch->wake, NULL);
+	pthread_mutex_init(&ch->settle_lock, NULL);
 	ch->shared.fd = -1;
+	if (cfg->settle_key[0]) {
+		err = ogx_eth_key_load(cfg->settle_key, &ch->key);
+		if (err)
+			return ogx_fail(err, "--x402-settle-key %s: %s", cfg->settle_key,
+					ogx_errmsg(err));
+		ch->have_key = true;
+	}
 	if (cfg->shared_nonces[0]) {
 		err = ogx_x402_shared_open(&ch->shared, cfg->shared_nonces);
 		if (err)
@@ -281,6 +394,10 @@ void ogx_x402_chain_stop(struct x402_chain *ch)
 	}
 	if (ch->sharing)
 		ogx_x402_shared_close(&ch->shared);
+	if (ch->have_key)
+		ogx_eth_key_free(&ch->key);
+	ch->have_key = false;
+	pthread_mutex_destroy(&ch->settle_lock);
 	ch->sharing = false;
 	free(ch->threads);
 	free(ch->rpcs);
@@ -343,7 +460,8 @@ static int rpc_down(struct x402_chain *ch, struct x402_payer *py, ogx_u128 value
 }
 
 int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x402_payment *p,
-			 struct conn *c, struct job *j, bool *at_risk, struct x402_reject *rej)
+			 struct conn *c, struct job *j, bool settle_before, bool *at_risk,
+			 struct x402_reject *rej)
 {
 	const struct ogx_x402_config *cfg = ch->cfg;
 	uint64_t now_ns = mono_ns(), now = (uint64_t)time(NULL);
@@ -362,7 +480,12 @@ int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x40
 	if (!py)
 		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	exposure = ogx_x402_ledger_exposure(py, now, &n, NULL);
-	if (!cfg->rpc[0]) {
+	if (settle_before) {
+		if (now_ns < ch->down_until_ns)
+			return reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
+				      "on chain (the RPC failed a moment ago); retry after %u s",
+				      cfg->retry_after_s);
+	} else if (!cfg->rpc[0]) {
 		claim_only = true;
 	} else if (!cfg->simulate && py->have_balance &&
 		   now_ns - py->balance_ns < cfg->payer_ttl_ms * 1000000ull &&
@@ -381,6 +504,7 @@ int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x40
 	if (!k)
 		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	k->claim_only = claim_only;
+	k->settle = settle_before;
 	k->at_risk = *at_risk;
 	*at_risk = false;
 	k->conn = c;
@@ -434,6 +558,9 @@ int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x4
 			      "among the nodes (%s); retry after %u s", k->why, cfg->retry_after_s);
 	if (k->err) {
 		ch->down_until_ns = mono_ns() + cfg->retry_after_s * 1000000000ull;
+		if (k->settle)
+			return reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
+				      "on chain (%s); retry after %u s", k->why, cfg->retry_after_s);
 		return rpc_down(ch, py, k->value, at_risk, rej, k->why);
 	}
 	if (k->claimed_elsewhere)
@@ -454,6 +581,16 @@ int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x4
 	if (k->reverted)
 		return reject(rej, -EPERM, "invalid_transaction_state", "the token refuses the "
 			      "transfer (%s)", k->why);
+	if (k->settle_failed)
+		return reject(rej, -EPERM, "unexpected_settle_error", "%s", k->why);
+	if (k->settle) {
+		if (!k->p.settled)
+			return reject(rej, -EPERM, "insufficient_funds", "payer %s holds %s, less "
+				      "than this payment (%s)", payer_str(a, k->p.from),
+				      ogx_u128_str(bal, py->balance), ogx_u128_str(val, k->value));
+		ch->settled_before++;
+		return 0; /* paid: no exposure */
+	}
 	/* now, not when the check left: others of this payer may have been accepted since */
 	exposure = ogx_x402_ledger_exposure(py, now, &n, NULL);
 	if (exposure + k->value < exposure || py->balance < exposure + k->value)
@@ -492,12 +629,15 @@ void ogx_x402_chain_metrics(struct x402_chain *ch, struct x402_state *x, struct 
 		       "ogx_x402_payer_cache_hits_total %llu\n"
 		       "# TYPE ogx_x402_at_risk_accepted_total counter\n"
 		       "ogx_x402_at_risk_accepted_total %llu\n"
+		       "# TYPE ogx_x402_settled_before_total counter\n"
+		       "ogx_x402_settled_before_total %llu\n"
 		       "# TYPE ogx_x402_refusals_total counter\n",
 		       exp, n, cfg->rpc[0] ? 1 : 0, cfg->settle_margin_s,
 		       cfg->rpc_budget_ms / 1000.0, cfg->payer_ttl_ms / 1000.0, cfg->retry_after_s,
 		       (unsigned long long)cfg->at_risk_cap, cfg->max_timeout_s,
 		       (unsigned long long)ch->checks, (unsigned long long)ch->cache_hits,
-		       (unsigned long long)ch->at_risk_accepted);
+		       (unsigned long long)ch->at_risk_accepted,
+		       (unsigned long long)ch->settled_before);
 	for (int i = 0; i < X402_REASONS_MAX && ch->refused[i].code; i++)
 		ogx_buf_printf(b, "ogx_x402_refusals_total{reason=\"%s\"} %llu\n",
 			       ch->refused[i].code, (unsigned long long)ch->refused[i].n);

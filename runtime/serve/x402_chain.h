@@ -22,6 +22,12 @@
  * resumes the request (ogx_x402_chain_finish). Each RPC call is bounded by
  * the budget, so a new payer waits at most about rpc_budget_ms.
  *
+ * settle=before (a model's option): after the checks the RPC thread sends
+ * the transferWithAuthorization itself (the --x402-settle-key account,
+ * gas estimated first: a transfer that would revert is refused with the
+ * token's reason) and waits for its receipt; only a mined, successful
+ * transfer lets the request run, and its hash goes in X-PAYMENT-RESPONSE.
+ *
  * RPC down (a transport error, or the node's own error): refused with 503
  * and Retry-After for retry_after_s, during which no call is tried; or,
  * with at_risk_cap, served unchecked while the payer's payments accepted so
@@ -55,6 +61,7 @@ struct x402_check {
 	struct x402_payment p;
 	/* in */
 	bool claim_only;		/* no RPC: only the claim in the shared nonces */
+	bool settle;			/* settle=before: send the transfer, wait until mined */
 	bool at_risk;			/* with claim_only: accepted unchecked (RPC down) */
 	ogx_u128 value, exposure;
 	size_t n_open;
@@ -66,6 +73,7 @@ struct x402_check {
 	bool nonce_used, reverted;
 	bool claimed_elsewhere;		/* the shared nonces had it: another node took it */
 	bool claim_failed;		/* err is the shared nonces', not the RPC's */
+	bool settle_failed;		/* sent, and reverted or not mined in time (why) */
 	size_t n_retired;
 	uint8_t retired[X402_LOOKUP_MAX][32];
 	uint64_t rpc_ns;		/* the calls' time */
@@ -90,6 +98,12 @@ struct x402_chain {
 	unsigned int n_threads;
 	struct x402_shared shared;	/* --x402-shared-nonces */
 	bool sharing;
+	/* settle=before: the account that sends the transfers, its next nonce */
+	pthread_mutex_t settle_lock;	/* settle_nonce, nonce_known */
+	struct ogx_eth_key key;
+	bool have_key, nonce_known;
+	uint64_t settle_nonce;
+	uint64_t settled_before;	/* loop: answers released after their transfer */
 	/* loop thread only */
 	uint64_t down_until_ns;		/* RPC down: 503 without trying until then */
 	uint64_t checks, cache_hits, at_risk_accepted, in_flight;
@@ -114,7 +128,8 @@ void ogx_x402_chain_stop(struct x402_chain *ch);
  *   -EAGAIN  the RPC is down (rej->msg says why): 503 with Retry-After.
  */
 int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x402_payment *p,
-			 struct conn *c, struct job *j, bool *at_risk, struct x402_reject *rej);
+			 struct conn *c, struct job *j, bool settle_before, bool *at_risk,
+			 struct x402_reject *rej);
 /* A check came back (loop thread): the same answers as begin, never 1. */
 int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x402_check *k,
 			  bool *at_risk, struct x402_reject *rej);

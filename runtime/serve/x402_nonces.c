@@ -97,7 +97,7 @@ int ogx_x402_log(struct x402_state *x, const struct x402_payment *p, bool at_ris
 
 	pair_key(p->from, p->nonce, key);
 	err = set_add(x, key);
-	if (!err)
+	if (!err && !p->settled) /* settle=before: paid already, no exposure */
 		err = ogx_x402_ledger_add(&x->ledger, p->from, p->nonce,
 					  ogx_x402_value_u128(p->value), p->valid_before, at_risk);
 	if (err)

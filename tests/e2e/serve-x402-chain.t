@@ -64,7 +64,7 @@ ACCEPTED=0 # the sum of the payments answered 200: ogsubmit must settle exactly 
 # pay JSON: /v1/infer paid with that payment's header
 pay() {
 	req -H 'Content-Type: application/json' -H "X-PAYMENT: $(jget "$1" header)" \
-		--data @"$TMP/infer0.json" "$URL/v1/infer"
+		--data @"${BODYFILE:-$TMP/infer0.json}" "$URL/v1/infer"
 	[ "$STATUS" = 200 ] && ACCEPTED=$((ACCEPTED + $2))
 }
 # refused DESC JSON VALUE CODE MESSAGE: 402 with that error and reason
@@ -187,10 +187,39 @@ pay "$(sign "$PAYER_KEY" $PRICE 600)" $PRICE
 check "--x402-simulate, a funded payer: 200" 200 "$STATUS"
 serve_stop
 
+# settle=before: the answer waits for the transfer, sent by the node's settlement account
+# (anvil's third dev account) and mined; its hash is in X-PAYMENT-RESPONSE.
+(umask 077 && echo 5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a \
+	>"$ANVIL_TMP/settle.key")
+infer_body fsb "$TMP/img0" >"$TMP/infer_sb.json"
+"$OGRUN" serve --listen 127.0.0.1:0 "${SERVE_ARGS[@]}" --model "fsb=$MODEL,price=$PRICE,settle=before" \
+	>/dev/null 2>"$TMP/err"
+check "settle=before without --x402-settle-key: refused at start" \
+	"2 ogrun: serve: --model fsb: settle=before needs --x402-rpc and --x402-settle-key" "$? $(cat "$TMP/err")"
+serve_start "${SERVE_ARGS[@]}" --model "fsb=$MODEL,price=$PRICE,settle=before" \
+	--x402-settle-key "$ANVIL_TMP/settle.key"
+b0=$(balance $PAYTO)
+P=$(sign "$PAYER_KEY" $PRICE 600)
+SB_NONCE=$(jget "$P" nonce)
+BODYFILE=$TMP/infer_sb.json pay "$P" $PRICE
+resp=$(grep -i '^X-PAYMENT-RESPONSE: ' "$TMP/headers" | cut -d' ' -f2 | tr -d '\r' | base64 -d)
+tx=$(jget "$resp" transaction)
+check "settle=before: 200 once payTo is paid, X-PAYMENT-RESPONSE settled" \
+	"200 settled $((b0 + PRICE))" "$STATUS $(jget "$resp" settlement) $(balance $PAYTO)"
+check "its transaction: mined, successful, the authorization used" "0x1 1" \
+	"$(rpc_get eth_getTransactionReceipt "[\"$tx\"]" 'r["status"]') $(call "$TOKEN" "0xe94a0102$(pad "$PAYER")${SB_NONCE#0x}")"
+BODYFILE=$TMP/infer_sb.json refused "settle=before, a payer without tokens: refused, nothing sent" \
+	"$(sign "$BROKE_KEY" $PRICE 600)" $PRICE insufficient_funds \
+	"payer $BROKE holds 0, less than this payment (1000)"
+req "$URL/metrics"
+check "/metrics: one answer settled before" 1 "$(m ogx_x402_settled_before_total)"
+serve_stop
+
 # Everything accepted is settled.
 timeout 120 "$OGX_BUILD/ogsubmit" run --config "$ANVIL_TMP/conf" --once 2>"$TMP/submit2.log"
-check "ogsubmit --once: exit 0, nothing left unsettled" "0 0" \
-	"$? $(grep -c 'not settled' "$TMP/submit2.log")"
+check "ogsubmit --once: exit 0; only the payment settled before its answer is 'already used', nothing else unsettled" \
+	"0 1 1" \
+	"$? $(grep -c 'not settled' "$TMP/submit2.log") $(grep -c "not settled: nonce $SB_NONCE is already used on chain" "$TMP/submit2.log")"
 check "payTo holds exactly the sum of every payment answered 200 (and the one sent directly)" \
 	"$((ACCEPTED + PRICE))" "$(balance $PAYTO)"
 echo "1..$T"

@@ -27,7 +27,7 @@ enum {
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
 	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
 	O_X_RPC, O_X_MARGIN, O_X_BUDGET, O_X_TTL, O_X_RETRY, O_X_RISK, O_X_THREADS, O_X_SIMULATE,
-	O_X_SHARED,
+	O_X_SHARED, O_X_SETTLE_KEY, O_X_SETTLE_TMO,
 };
 
 static const struct option opts[] = {
@@ -64,6 +64,8 @@ static const struct option opts[] = {
 	{ "x402-rpc-threads", required_argument, NULL, O_X_THREADS },
 	{ "x402-simulate", no_argument, NULL, O_X_SIMULATE },
 	{ "x402-shared-nonces", required_argument, NULL, O_X_SHARED },
+	{ "x402-settle-key", required_argument, NULL, O_X_SETTLE_KEY },
+	{ "x402-settle-timeout", required_argument, NULL, O_X_SETTLE_TMO },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 }
 };
@@ -91,6 +93,9 @@ static int usage(FILE *f)
 		"  --x402-simulate       also eth_call each transferWithAuthorization (an RPC each)\n"
 		"  --x402-shared-nonces PATH  claim each nonce in PATH, shared by the nodes of one\n"
 		"                        pay-to address (flock): one header, one answer\n"
+		"  --model ...,settle=before  the answer waits for the transfer mined (needs\n"
+		"                        --x402-rpc and --x402-settle-key FILE, an Ethereum key\n"
+		"                        that pays the gas; --x402-settle-timeout S, default 60)\n"
 		"  --config FILE         options as \"name = value\" lines\n"
 		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
 		"                        (defaults under $OGX_HOME)\n"
@@ -161,6 +166,8 @@ static int add_model(struct ogx_serve_config *c, const char *arg)
 
 		if (!strncmp(o, "tokenizer=", 10)) {
 			snprintf(m->tokenizer, sizeof(m->tokenizer), "%s", o + 10);
+		} else if (!strcmp(o, "settle=before") || !strcmp(o, "settle=after")) {
+			m->settle_before = !strcmp(o, "settle=before");
 		} else if (!strncmp(o, "price=", 6)) {
 			if (parse_u64("model price", o + 6, 0, UINT64_MAX, &v))
 				return -EINVAL;
@@ -272,6 +279,13 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 	case O_X_THREADS: err = parse_u64(name, arg, 1, 64, &v);
 		c->x402.rpc_threads = v; return err;
 	case O_X_SIMULATE: c->x402.simulate = true; return 0;
+	case O_X_SETTLE_KEY:
+		if (strlen(arg) >= sizeof(c->x402.settle_key))
+			goto bad;
+		snprintf(c->x402.settle_key, sizeof(c->x402.settle_key), "%s", arg);
+		return 0;
+	case O_X_SETTLE_TMO: err = parse_u64(name, arg, 1, 3600, &v);
+		c->x402.settle_timeout_s = v; return err;
 	case O_X_SHARED:
 		if (strlen(arg) >= sizeof(c->x402.shared_nonces))
 			goto bad;
@@ -373,6 +387,14 @@ int serve_main(int argc, char **argv)
 		if (c->no_record) {
 			fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
 				"payments from them): drop --no-record\n", prog);
+			goto out;
+		}
+		for (size_t i = 0; i < c->n_models; i++) {
+			if (!c->models[i].settle_before || !c->models[i].price ||
+			    (c->x402.rpc[0] && c->x402.settle_key[0]))
+				continue;
+			fprintf(stderr, "%s: serve: --model %s: settle=before needs --x402-rpc and "
+				"--x402-settle-key\n", prog, c->models[i].name);
 			goto out;
 		}
 		if (c->x402.settle_margin_s >= c->x402.max_timeout_s) {
