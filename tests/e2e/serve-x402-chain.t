@@ -60,6 +60,11 @@ SERVE_ARGS=(--model "fashion=$MODEL,price=$PRICE" --pay-to $PAYTO --asset "$TOKE
 serve_start "${SERVE_ARGS[@]}"
 check "ogrun serve starts, checking payments on chain through $RPC" 0 $?
 
+# stop: SIGTERM, and the server's exit status (a sanitizer build's findings make it non-zero)
+stop() {
+	serve_stop
+	check "ogrun serve stops cleanly" 0 $?
+}
 ACCEPTED=0 # the sum of the payments answered 200: ogsubmit must settle exactly that
 # pay JSON: /v1/infer paid with that payment's header
 pay() {
@@ -109,7 +114,7 @@ check "/metrics: refusals by reason, exposure, limits" \
 	"$(m 'ogx_x402_refusals_total{reason="insufficient_funds"}') $(m 'ogx_x402_refusals_total{reason="nonce_already_used"}') $(m 'ogx_x402_refusals_total{reason="invalid_exact_evm_payload_authorization_valid_before"}') $(m ogx_x402_exposure) $(m ogx_x402_open_payments) $(m ogx_x402_settle_margin_seconds) $(m ogx_x402_rpc_budget_seconds) $(m ogx_x402_payer_ttl_seconds) $(m ogx_x402_retry_after_seconds) $(m ogx_x402_at_risk_cap)"
 n=$(m ogx_x402_rpc_seconds_count)
 check "/metrics: the RPC latency of each of the 4 checks that reached the chain" 4 "$n"
-serve_stop
+stop
 serve_start "${SERVE_ARGS[@]}"
 refused "after a restart: the ledger is rebuilt from the nonce log" "$(sign "$PAYER_KEY" $PRICE 600)" \
 	$PRICE insufficient_funds \
@@ -151,7 +156,7 @@ check "RPC back, after Retry-After: 200" 200 "$STATUS"
 req "$URL/metrics"
 check "/metrics: the three 503s counted as rpc_unavailable" 3 \
 	"$(m 'ogx_x402_refusals_total{reason="rpc_unavailable"}')"
-serve_stop
+stop
 
 # A warm payer: its cached balance answers (no RPC), the exposure still counted.
 serve_start "${SERVE_ARGS[@]}" --x402-payer-ttl-ms 60000
@@ -162,7 +167,7 @@ pay "$(sign "$PAYER_KEY" $PRICE 600)" $PRICE
 check "a returning payer within the TTL: 200 with the RPC down (cached balance)" "200 200" "$st1 $STATUS"
 req "$URL/metrics"
 check "one cache hit" 1 "$(m ogx_x402_payer_cache_hits_total)"
-serve_stop
+stop
 
 # At risk: with the RPC down, a payer is served unchecked up to the cap.
 serve_start "${SERVE_ARGS[@]}" --x402-at-risk-cap 1000
@@ -175,7 +180,7 @@ check "--x402-at-risk-cap 1000, RPC down: one payment served at risk, the next 5
 req "$URL/metrics"
 check "counted as at risk" 1 "$(m ogx_x402_at_risk_accepted_total)"
 kill -USR2 "$PROXY"
-serve_stop
+stop
 
 # --x402-simulate: the transfer itself is run (eth_call) before the answer; the token's
 # own refusal is the reason.
@@ -185,7 +190,7 @@ refused "--x402-simulate, a payer without tokens: the token's revert" "$(sign "$
 	"the token refuses the transfer (eth_call: execution reverted: ERC20: transfer amount exceeds balance)"
 pay "$(sign "$PAYER_KEY" $PRICE 600)" $PRICE
 check "--x402-simulate, a funded payer: 200" 200 "$STATUS"
-serve_stop
+stop
 
 # settle=before: the answer waits for the transfer, sent by the node's settlement account
 # (anvil's third dev account) and mined; its hash is in X-PAYMENT-RESPONSE.
@@ -213,7 +218,7 @@ BODYFILE=$TMP/infer_sb.json refused "settle=before, a payer without tokens: refu
 	"payer $BROKE holds 0, less than this payment (1000)"
 req "$URL/metrics"
 check "/metrics: one answer settled before" 1 "$(m ogx_x402_settled_before_total)"
-serve_stop
+stop
 
 # Everything accepted is settled.
 timeout 120 "$OGX_BUILD/ogsubmit" run --config "$ANVIL_TMP/conf" --once 2>"$TMP/submit2.log"
