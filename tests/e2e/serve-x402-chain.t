@@ -219,13 +219,30 @@ BODYFILE=$TMP/infer_sb.json refused "settle=before, a payer without tokens: refu
 req "$URL/metrics"
 check "/metrics: one answer settled before" 1 "$(m ogx_x402_settled_before_total)"
 stop
+# Not mined in time (anvil stops mining): refused, and the risk documented for this mode:
+# the transfer may still be mined later (here it is: paid, not answered).
+serve_start "${SERVE_ARGS[@]}" --model "fsb=$MODEL,price=$PRICE,settle=before" \
+	--x402-settle-key "$ANVIL_TMP/settle.key" --x402-settle-timeout 1
+rpc evm_setAutomine '[false]' >/dev/null
+BODYFILE=$TMP/infer_sb.json pay "$(sign "$PAYER_KEY" $PRICE 600)" $PRICE
+why=$(grep -i '^X-OG-Payment-Error' "$TMP/headers" | tr -d '\r')
+tx=$(echo "$why" | sed -n 's/.*(transaction \(0x[0-9a-f]\{64\}\); it may still be)$/\1/p')
+check "settle=before, not mined within --x402-settle-timeout 1: 402 unexpected_settle_error" \
+	"402 unexpected_settle_error X-OG-Payment-Error: the transfer was not mined within 1 s (transaction $tx; it may still be)" \
+	"$STATUS $(jget "$BODY" error) $why"
+rpc evm_mine '[]' >/dev/null
+rpc evm_setAutomine '[true]' >/dev/null
+check "mined later: paid without an answer (the bound: one payment per timeout)" 0x1 \
+	"$(rpc_get eth_getTransactionReceipt "[\"$tx\"]" 'r["status"]')"
+LATE_PAID=$PRICE
+stop
 
 # Everything accepted is settled.
 timeout 120 "$OGX_BUILD/ogsubmit" run --config "$ANVIL_TMP/conf" --once 2>"$TMP/submit2.log"
 check "ogsubmit --once: exit 0; only the payment settled before its answer is 'already used', nothing else unsettled" \
 	"0 1 1" \
 	"$? $(grep -c 'not settled' "$TMP/submit2.log") $(grep -c "not settled: nonce $SB_NONCE is already used on chain" "$TMP/submit2.log")"
-check "payTo holds exactly the sum of every payment answered 200 (and the one sent directly)" \
-	"$((ACCEPTED + PRICE))" "$(balance $PAYTO)"
+check "payTo holds exactly the sum of every payment answered 200 (and the one sent directly, and the one mined after its timeout)" \
+	"$((ACCEPTED + PRICE + LATE_PAID))" "$(balance $PAYTO)"
 echo "1..$T"
 exit $FAILED
