@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain/abi.h"
+#include "chain/eth_key.h"
 #include "chain/keccak.h"
 #include "chain/permit2.h"
 #include "util/err.h"
@@ -159,6 +160,7 @@ int ogx_permit2_upto_from_record(const struct ogx_record *r, struct ogx_permit2_
 				 char charged[80])
 {
 	const struct ogx_ext *x = &r->payment;
+	struct ogx_eth_sig sig;
 	uint8_t cap[32], amt[32];
 	size_t i;
 	int err;
@@ -202,8 +204,8 @@ int ogx_permit2_upto_from_record(const struct ogx_record *r, struct ogx_permit2_
 	if (memcmp(amt, cap, 32) > 0)
 		return ogx_fail(-EBADMSG, "upto payment evidence: charged %s is above the cap %s",
 				charged, a->amount);
-	if (a->sig[64] != 27 && a->sig[64] != 28)
-		return ogx_fail(-EBADMSG, "upto payment evidence: signature v %u is not 27 or 28",
-				a->sig[64]);
+	/* the one signature rule, as at acceptance (v 0/1 settled as 27/28) */
+	if (ogx_eth_sig65_normalize(a->sig, &sig))
+		return ogx_fail(-EBADMSG, "upto payment evidence: %s", ogx_errmsg(-EBADMSG));
 	return 0;
 }

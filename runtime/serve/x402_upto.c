@@ -171,18 +171,6 @@ static bool dec_ge(const char *dec, uint64_t v)
 	return memcmp(a, b, 32) >= 0;
 }
 
-/* s above n/2 (secp256k1): a malleable twin of a valid signature. */
-static bool high_s(const uint8_t s[32])
-{
-	static const uint8_t half[32] = {
-		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9,
-		0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
-	};
-
-	return memcmp(s, half, 32) > 0;
-}
-
 int ogx_x402_upto_check(const struct ogx_x402_config *cfg, const struct ogx_x402_upto_config *u,
 			struct x402_upto *p, uint64_t max_cost, uint64_t now,
 			struct x402_reject *rej)
@@ -230,16 +218,14 @@ int ogx_x402_upto_check(const struct ogx_x402_config *cfg, const struct ogx_x402
 		return reject(rej, -EPERM, "permit2_not_yet_valid",
 			      "witness.validAfter %llu is in the future",
 			      (unsigned long long)p->a.valid_after);
-	memcpy(sig.r, p->a.sig, 32);
-	memcpy(sig.s, p->a.sig + 32, 32);
-	/* Permit2 passes v to ecrecover as is: only 27/28 can ever settle */
-	if (p->a.sig[64] != 27 && p->a.sig[64] != 28)
-		return reject(rej, -EPERM, "invalid_permit2_signature",
-			      "signature v must be 27 or 28");
-	if (high_s(sig.s))
-		return reject(rej, -EPERM, "invalid_permit2_signature",
-			      "signature has a high s (malleable form; EIP-2 wants s <= n/2)");
-	sig.y_parity = p->a.sig[64] - 27;
+	/*
+	 * The one signature rule (chain/eth_key.h): low s, v 0/1 normalised to
+	 * 27/28 in place, the form Permit2's ecrecover takes when ogsubmit
+	 * settles what was accepted here.
+	 */
+	if (ogx_eth_sig65_normalize(p->a.sig, &sig))
+		return reject(rej, -EPERM, "invalid_permit2_signature", "%s",
+			      ogx_errmsg(-EBADMSG));
 	p->a.chain_id = cfg->chain_id;
 	memcpy(p->a.permit2, u->permit2, 20);
 	if (ogx_permit2_upto_digest(&p->a, p->digest) || ogx_eth_recover(p->digest, &sig, signer) ||
@@ -288,7 +274,13 @@ int ogx_x402_upto_accept(struct x402_state *x, const struct ogx_x402_upto_config
 	if (ogx_x402_nonce_seen(x, &k, false))
 		return reject(rej, -EPERM, "permit2_invalid_nonce",
 			      "this permit's nonce was already used");
-	err = ogx_x402_log(x, &k);
+	/*
+	 * Its cap also opens in the exposure ledger of the exact asset (the log
+	 * has one kind of line, and a reopen rebuilds the ledger from it): a
+	 * payer who pays both ways is held to the larger exposure until the
+	 * permit's deadline passes (Documentation/serve.md, "Checks on chain").
+	 */
+	err = ogx_x402_log(x, &k, false);
 	if (err)
 		return reject(rej, -EPERM, "unexpected_verify_error",
 			      "cannot record the nonce: %s", strerror(-err));

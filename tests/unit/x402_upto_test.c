@@ -362,9 +362,13 @@ TEST(ogsubmit_reads_back_the_evidence)
 		     ogx_errmsg(-EBADMSG));
 	memcpy(r.payment.e[7].data, "1000", 4); /* = the cap: fine */
 	ASSERT_EQ(0, ogx_permit2_upto_from_record(&r, &a, charged));
-	r.payment.e[11].data[64] = 1;
+	/* the one signature rule: v 0/1 is settled as 27/28, anything else refused */
+	r.payment.e[11].data[64] -= 27;
+	ASSERT_EQ(0, ogx_permit2_upto_from_record(&r, &a, charged));
+	ASSERT_TRUE(a.sig[64] == 27 || a.sig[64] == 28);
+	r.payment.e[11].data[64] = 5;
 	ASSERT_EQ(-EBADMSG, ogx_permit2_upto_from_record(&r, &a, charged));
-	ASSERT_STREQ("upto payment evidence: signature v 1 is not 27 or 28",
+	ASSERT_STREQ("upto payment evidence: signature v 5 is not 27, 28, 0 or 1",
 		     ogx_errmsg(-EBADMSG));
 	memcpy(r.payment.e[1].data, "uptp", 4);
 	ASSERT_FALSE(ogx_permit2_is_upto(&r));
