@@ -73,11 +73,64 @@ static int get_text(char *out, size_t cap, cbor_item_t *it, const char *what)
 	return 0;
 }
 
+/*
+ * libcbor 0.8's cbor_load() allocates (and zeroes) a definite array or map
+ * by the count in its head, before reading one item of it: 9 bytes could
+ * cost it 32 GiB. Each item takes a byte at least, so every count must fit
+ * in the bytes left; its streaming decoder, which allocates nothing, checks
+ * that first.
+ */
+struct bound {
+	size_t left;
+	bool too_many;
+};
+
+static void bound_array(void *ctx, size_t n)
+{
+	struct bound *b = ctx;
+
+	b->too_many |= n > b->left;
+}
+
+static void bound_map(void *ctx, size_t n)
+{
+	struct bound *b = ctx;
+
+	b->too_many |= n > b->left / 2;
+}
+
+static int bounded(const uint8_t *buf, size_t len, const char *what)
+{
+	struct cbor_callbacks cb = cbor_empty_callbacks;
+	size_t pos = 0;
+
+	cb.array_start = bound_array;
+	cb.map_start = bound_map;
+	while (pos < len) {
+		struct bound b = { .left = len - pos };
+		struct cbor_decoder_result r = cbor_stream_decode(buf + pos, len - pos, &cb, &b);
+
+		if (b.too_many)
+			return ogx_fail(-EBADMSG, "nitro document: %s: an array or map with more "
+					"items than bytes left (at byte %zu)", what, pos);
+		if (r.status != CBOR_DECODER_FINISHED)
+			break; /* cbor_load() says what is wrong */
+		pos += r.read;
+	}
+	return 0;
+}
+
 /* One item of len bytes and nothing after it. */
 static int load(cbor_item_t **out, const uint8_t *buf, size_t len, const char *what)
 {
 	struct cbor_load_result res;
+	int err;
 
+	*out = NULL;
+	if (!len) /* cbor_load() would leave res.error.position unset */
+		return ogx_fail(-EBADMSG, "nitro document: %s is empty", what);
+	if ((err = bounded(buf, len, what)))
+		return err;
 	*out = cbor_load(buf, len, &res);
 	if (!*out || res.error.code != CBOR_ERR_NONE)
 		return ogx_fail(-EBADMSG, "nitro document: %s is not well-formed CBOR (at byte "
@@ -238,6 +291,17 @@ int ogx_nitro_parse(struct ogx_nitro_doc *d, const uint8_t *buf, size_t len)
 	if (len > OGX_NITRO_DOC_MAX)
 		return ogx_fail(-EBADMSG, "nitro document: %zu bytes (at most %d)", len,
 				OGX_NITRO_DOC_MAX);
+	/*
+	 * Debian 12's libcbor (0.8) rejects the one-byte tags 6..20 (0xc6..0xd4),
+	 * COSE's among them (PJK/libcbor#307): take the tag 18 byte off here.
+	 */
+	if (len && buf[0] >= 0xc6 && buf[0] <= 0xd4) {
+		if (buf[0] != 0xc0 + COSE_TAG_SIGN1)
+			return ogx_fail(-EBADMSG, "nitro document: CBOR tag %d, not 18 (COSE_Sign1)",
+					buf[0] - 0xc0);
+		buf++;
+		len--;
+	}
 	if ((err = load(&top, buf, len, "COSE_Sign1")))
 		return err;
 	d->cose = top;
