@@ -25,8 +25,8 @@
  * https://kdsintf.amd.com/vcek/v1/Milan/cert_chain and .../Genoa/cert_chain
  * (ASK then ARK, PEM); the digests were computed from two independent copies
  * of them that agree: virtee/sev src/certs/snp/builtin/{milan,genoa}/ark.pem
- * (commit 4f459345) and google/go-sev-guest verify/trust/ask_ark_{milan,
- * genoa}.pem (commit af1c107a). Check with `openssl x509 -in ark.pem
+ * (snapshot 9cf2adbf) and google/go-sev-guest verify/trust/ask_ark_{milan,
+ * genoa}.pem (snapshot af1c107a). Check with `openssl x509 -in ark.pem
  * -outform der | sha256sum`.
  */
 static const struct ogx_attest_root amd_roots[] = {
