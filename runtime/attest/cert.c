@@ -19,6 +19,7 @@ static const char *const step_names[] = {
 	[OGX_ATTEST_CHAIN] = "chain",
 	[OGX_ATTEST_SIGNATURE] = "signature",
 	[OGX_ATTEST_TCB] = "tcb",
+	[OGX_ATTEST_POLICY] = "policy",
 	[OGX_ATTEST_BINDING] = "binding",
 };
 

@@ -26,6 +26,7 @@ enum ogx_attest_step {
 	OGX_ATTEST_CHAIN,	/* certificates up to a pinned (or configured) root, at a time */
 	OGX_ATTEST_SIGNATURE,	/* the report's own signature by the chain's leaf */
 	OGX_ATTEST_TCB,		/* SEV-SNP: the VCEK's TCB and chip id are the report's */
+	OGX_ATTEST_POLICY,	/* not a debuggable guest (SNP policy) or enclave (Nitro) */
 	OGX_ATTEST_BINDING,	/* the report data binds the node key (bind.h) */
 };
 

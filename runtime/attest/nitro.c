@@ -373,6 +373,15 @@ static int sig_structure(const struct ogx_nitro_doc *d, struct ogx_cbor_enc *e)
 	return 0;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < n; i++)
+		acc |= p[i];
+	return !acc;
+}
+
 static int fail_at(struct ogx_nitro_verify *v, enum ogx_attest_step step, int err)
 {
 	v->failed = step;
@@ -441,6 +450,13 @@ int ogx_nitro_verify(struct ogx_nitro_verify *v, const uint8_t *buf, size_t len)
 	free(e.buf);
 	if (err) {
 		err = ogx_fail(-EKEYREJECTED, "nitro: COSE_Sign1: %s", ogx_errmsg(err));
+		goto out;
+	}
+	/* A debug-mode enclave (its console readable by the parent) reports PCRs of zeros. */
+	v->failed = OGX_ATTEST_POLICY;
+	if (!(d->pcr_mask & 1) || all_zero(d->pcr[0].data, d->pcr[0].len)) {
+		err = ogx_fail(-EPROTO, "nitro: PCR0 is %s: a debug-mode enclave (its image is "
+			       "not measured)", d->pcr_mask & 1 ? "all zero" : "absent");
 		goto out;
 	}
 	v->failed = OGX_ATTEST_OK;

@@ -73,9 +73,10 @@ struct ogx_nitro_verify {
 
 /*
  * Parse buf, check the chain cabundle[0] (pinned) .. certificate at the
- * time, and the COSE signature under the certificate's P-384 key. 0, or
- * -errno with detail and v->failed naming the step: -EBADMSG format,
- * -EKEYREJECTED chain or signature. v->doc holds the document whenever the
+ * time, the COSE signature under the certificate's P-384 key, and that the
+ * enclave is not in debug mode (PCR0 all zero, AWS: "Nitro Enclaves
+ * concepts", debug mode). 0, or -errno with detail and v->failed naming the
+ * step: -EBADMSG format, -EKEYREJECTED chain or signature, -EPROTO policy. v->doc holds the document whenever the
  * format step passed (free it with ogx_nitro_free() whatever the result).
  * The binding (user_data) is the caller's (bind.h).
  */

@@ -69,6 +69,7 @@ enum {
 };
 
 #define SIG_FIELD 72
+#define POLICY_DEBUG (1ull << 19)	/* the ABI's "Guest Policy Structure" */
 #define SIG_ALGO_ECDSA_P384_SHA384 1
 
 static uint32_t le32(const uint8_t *p)
@@ -309,6 +310,13 @@ int ogx_snp_verify(struct ogx_snp_verify *v, const uint8_t *buf, size_t len)
 	v->failed = OGX_ATTEST_TCB;
 	if ((err = check_tcb(v, vcek)))
 		goto out;
+	v->failed = OGX_ATTEST_POLICY;
+	if (v->report.policy & POLICY_DEBUG) {
+		err = ogx_fail(-EPROTO, "sev-snp: the guest policy 0x%llx allows debugging (bit "
+			       "19): the host can read and write the guest's memory",
+			       (unsigned long long)v->report.policy);
+		goto out;
+	}
 	v->failed = OGX_ATTEST_OK;
 out:
 	ERR_clear_error();

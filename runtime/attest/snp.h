@@ -68,9 +68,11 @@ struct ogx_snp_verify {
  * v->at, the report's signature under the VCEK's P-384 key, and that the
  * VCEK's TCB extensions (blSPL, teeSPL, snpSPL, ucodeSPL) and hwID are the
  * report's reported_tcb and chip_id wherever the certificate carries them
- * (the Milan/Genoa TCB_VERSION layout). 0, or -errno with detail and
- * v->failed naming the step: -EBADMSG format, -EKEYREJECTED chain or
- * signature, -EPROTO tcb. The binding is the caller's (bind.h).
+ * (the Milan/Genoa TCB_VERSION layout), and that the guest policy does not
+ * allow debugging (bit 19: the host could read and write the guest). 0, or
+ * -errno with detail and v->failed naming the step: -EBADMSG format,
+ * -EKEYREJECTED chain or signature, -EPROTO tcb or policy. The binding is
+ * the caller's (bind.h).
  */
 int ogx_snp_verify(struct ogx_snp_verify *v, const uint8_t *buf, size_t len);
 

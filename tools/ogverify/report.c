@@ -181,12 +181,15 @@ static int check_snp(const char *path, const uint8_t *buf, size_t len, const cha
 	}
 	if (v.failed > OGX_ATTEST_SIGNATURE || !v.failed)
 		printf("ok  signature (ECDSA P-384 by the VCEK over bytes 0x000..0x29f)\n");
+	if (v.failed > OGX_ATTEST_TCB || !v.failed)
+		printf("ok  tcb: %d of the VCEK's TCB extensions match reported_tcb; chip_id %s\n",
+		       v.tcb_checked, v.chip_id_checked ? "matches its hwID" :
+		       "masked (not compared)");
 	if (err) {
 		verdict_line(path, OGX_FAILED, v.failed, ogx_errmsg(err));
 		return OGX_EXIT_FAILED;
 	}
-	printf("ok  tcb: %d of the VCEK's TCB extensions match reported_tcb; chip_id %s\n",
-	       v.tcb_checked, v.chip_id_checked ? "matches its hwID" : "masked (not compared)");
+	printf("ok  policy: debugging not allowed\n");
 	rc = finish(path, OGX_EVIDENCE_TEE_SNP, b, r->report_data, 64, "report_data");
 	return rc;
 }
@@ -224,12 +227,14 @@ static int check_nitro(const char *path, const uint8_t *buf, size_t len, time_t 
 		printf("ok  chain: %s (pinned) -> %zu certificates -> certificate, valid at %s%s\n",
 		       v.root, d->n_cabundle - 1, t, at_report ? " (the document's time)" : "");
 	}
+	if (v.failed > OGX_ATTEST_SIGNATURE || !v.failed)
+		printf("ok  signature (COSE_Sign1 ES384 by the certificate)\n");
 	if (err) {
 		verdict_line(path, OGX_FAILED, v.failed, ogx_errmsg(err));
 		ogx_nitro_free(&v.doc);
 		return OGX_EXIT_FAILED;
 	}
-	printf("ok  signature (COSE_Sign1 ES384 by the certificate)\n");
+	printf("ok  policy: PCR0 measured (not a debug-mode enclave)\n");
 	rc = finish(path, OGX_EVIDENCE_TEE_NITRO, b, d->user_data.data, d->user_data.len,
 		    "user_data");
 	ogx_nitro_free(&v.doc);
