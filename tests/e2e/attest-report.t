@@ -75,4 +75,19 @@ expect_fail "a bad --at" "ogverify: --at: want Unix seconds, YYYY-MM-DDTHH:MM:SS
 expect_fail "--vcek with a Nitro document" \
 	"ogverify: $NITRO: a Nitro document carries its chain; --vcek and --chain are for SEV-SNP reports" \
 	"$OGVERIFY" report "$NITRO" --vcek "$V/snp-milan-virtee-vcek.der"
+
+# The node side: ogrun tee-report, whose real path needs an SEV-SNP or TDX guest.
+"$OGRUN" key gen >/dev/null
+expect_fail "ogrun tee-report without configfs-tsm names it" \
+	"ogrun: $TMP/no-tsm: no configfs-tsm report interface (it needs Linux 6.7+ in an SEV-SNP or TDX guest, and configfs mounted)" \
+	"$OGRUN" tee-report -o "$TMP/r.bin" --nonce $NONCE --tsm "$TMP/no-tsm"
+[ ! -e "$TMP/r.bin" ]
+ok $? "and writes nothing"
+mkdir "$TMP/plain"
+"$OGRUN" tee-report -o "$TMP/r.bin" --nonce $NONCE --tsm "$TMP/plain" 2>"$TMP/err"
+[ $? -eq 1 ] && grep -qx "ogrun: $TMP/plain/ogx-[0-9]*-0/generation: No such file or directory" "$TMP/err" &&
+	[ -z "$(ls "$TMP/plain")" ]
+ok $? "a directory that is not configfs-tsm: its missing attribute named, the entry removed"
+expect_fail "ogrun tee-report --nonce wants 32 bytes" "ogrun: --nonce: want 64 hex digits" \
+	"$OGRUN" tee-report -o "$TMP/r.bin" --nonce 00
 done_testing
