@@ -393,7 +393,7 @@ int ogx_nitro_verify(struct ogx_nitro_verify *v, const uint8_t *buf, size_t len)
 	const struct ogx_attest_roots *roots = v->roots ? v->roots : &ogx_nitro_aws_roots;
 	struct ogx_nitro_doc *d = &v->doc;
 	X509 *chain[OGX_NITRO_CABUNDLE_MAX + 1] = { NULL };
-	char names[OGX_NITRO_CABUNDLE_MAX + 1][16];
+	char names[OGX_NITRO_CABUNDLE_MAX + 1][32];
 	const char *namep[OGX_NITRO_CABUNDLE_MAX + 1];
 	const struct ogx_attest_root *root;
 	struct ogx_cbor_enc e;
