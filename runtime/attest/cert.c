@@ -192,11 +192,22 @@ int ogx_x509_chain_check(X509 *const *certs, const char *const *names, size_t n,
 			return ogx_fail(-EKEYREJECTED, "the %s (%s): its signature does not verify "
 					"under the %s's (%s) key", names[i], subject, upname, issuer);
 		}
+		if (X509_get_extension_flags(certs[i]) & EXFLAG_CRITICAL) {
+			ERR_clear_error();
+			return ogx_fail(-EKEYREJECTED, "the %s (%s) has a critical extension this "
+					"verifier does not know", names[i], subject);
+		}
 		if (i + 1 < n && X509_check_ca(certs[i]) != 1) {
 			ERR_clear_error();
 			return ogx_fail(-EKEYREJECTED, "the %s (%s) is not a CA (basic constraints), "
 					"but it signs the %s", names[i], subject, names[i + 1]);
 		}
+		/* pathlen: how many CAs may follow it, the leaf not counted. */
+		if (i + 1 < n && X509_get_pathlen(certs[i]) >= 0 &&
+		    (long)(n - i - 2) > X509_get_pathlen(certs[i]))
+			return ogx_fail(-EKEYREJECTED, "the %s (%s) allows %ld CAs below it, the chain "
+					"has %zu", names[i], subject, X509_get_pathlen(certs[i]),
+					n - i - 2);
 		if ((err = valid_at(certs[i], names[i], subject, at)))
 			return err;
 	}

@@ -7,7 +7,8 @@
  * A chain is walked by hand, root first, so that a failure names the
  * certificate and the reason ("the ASK (CN=SEV-Milan) is not signed by the
  * ARK"); every certificate's signature by the one above it, its validity at
- * the verification time, every issuer a CA allowed to sign certificates.
+ * the verification time, every issuer a CA allowed to sign certificates
+ * (basic constraints, key usage, path length), no unknown critical extension.
  */
 #ifndef OGX_ATTEST_CERT_H
 #define OGX_ATTEST_CERT_H
@@ -72,7 +73,8 @@ int ogx_x509_load_pem_all(X509 **certs, size_t max, size_t *n, const uint8_t *da
  * The chain certs[0] (the root: self-signed) .. certs[n - 1] (the leaf),
  * named by names[i] in messages: each certificate signed by the one before
  * it (the root by itself), its issuer's name, each valid at at, every
- * certificate but the leaf a CA. -EKEYREJECTED with detail.
+ * certificate but the leaf a CA within its pathlen, no unknown critical
+ * extension. -EKEYREJECTED with detail.
  */
 int ogx_x509_chain_check(X509 *const *certs, const char *const *names, size_t n, time_t at);
 

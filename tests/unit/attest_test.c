@@ -546,19 +546,24 @@ static void add_ext(X509 *x, X509 *issuer, int nid, const char *value)
 }
 
 /* An AMD-style extension: oid with DER contents der. */
-static void add_raw_ext(X509 *x, const char *oid, const uint8_t *der, int len)
+static void add_raw_ext_crit(X509 *x, const char *oid, const uint8_t *der, int len, int crit)
 {
 	ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
 	ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
 	X509_EXTENSION *e;
 
 	ASN1_OCTET_STRING_set(os, der, len);
-	e = X509_EXTENSION_create_by_OBJ(NULL, obj, 0, os);
+	e = X509_EXTENSION_create_by_OBJ(NULL, obj, crit, os);
 	if (!e || !X509_add_ext(x, e, -1))
 		abort();
 	X509_EXTENSION_free(e);
 	ASN1_OCTET_STRING_free(os);
 	ASN1_OBJECT_free(obj);
+}
+
+static void add_raw_ext(X509 *x, const char *oid, const uint8_t *der, int len)
+{
+	add_raw_ext_crit(x, oid, der, len, 0);
 }
 
 static X509 *cert(const char *cn, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key, bool ca,
@@ -887,6 +892,61 @@ TEST(nitro_synthetic_binding)
 	X509_free(root);
 	X509_free(leaf);
 	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(leaf_key);
+}
+
+/* A root whose pathlen forbids the intermediate; a critical extension no one knows. */
+TEST(nitro_synthetic_constraints)
+{
+	EVP_PKEY *root_key = p384(), *mid_key = p384(), *leaf_key = p384();
+	time_t from = AT_NITRO - 3600, to = AT_NITRO + 3600;
+	X509 *root = cert("synthetic root, pathlen 0", root_key, NULL, NULL, false, from, to);
+	X509 *mid, *leaf;
+	static const uint8_t null_der[] = { 0x05, 0x00 };
+	struct ogx_nitro_verify v = { 0 };
+	struct ogx_attest_root tr;
+	struct ogx_attest_roots trs = { &tr, 1 };
+	struct blob bundle[2], leafb, doc;
+
+	add_ext(root, NULL, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+	add_ext(root, NULL, NID_key_usage, "critical,keyCertSign");
+	sign_cert(root, root_key);
+	mid = cert("synthetic intermediate", mid_key, root, root_key, true, from, to);
+	sign_cert(mid, root_key);
+	leaf = cert("synthetic leaf", leaf_key, mid, mid_key, false, from, to);
+	add_raw_ext_crit(leaf, "1.3.6.1.4.1.55555.1", null_der, 2, 1);
+	sign_cert(leaf, mid_key);
+	tr = synthetic_root(root, "synthetic root");
+	bundle[0] = der_of(root);
+	bundle[1] = der_of(mid);
+	leafb = der_of(leaf);
+	doc = nitro_doc(bundle, 2, &leafb, leaf_key, NULL, 0, (uint64_t)AT_NITRO * 1000);
+	EXPECT_ERR(nitro_check(&v, &doc, AT_NITRO, &trs), -EKEYREJECTED,
+		   "nitro: the cabundle[0] (CN=synthetic root, pathlen 0) allows 0 CAs below it, "
+		   "the chain has 1");
+	free(doc.data);
+	/* The leaf straight under the root: its critical extension. */
+	X509_free(leaf);
+	leaf = cert("synthetic leaf", leaf_key, root, root_key, false, from, to);
+	add_raw_ext_crit(leaf, "1.3.6.1.4.1.55555.1", null_der, 2, 1);
+	sign_cert(leaf, root_key);
+	free(leafb.data);
+	leafb = der_of(leaf);
+	doc = nitro_doc(bundle, 1, &leafb, leaf_key, NULL, 0, (uint64_t)AT_NITRO * 1000);
+	EXPECT_ERR(nitro_check(&v, &doc, AT_NITRO, &trs), -EKEYREJECTED,
+		   "nitro: the certificate (CN=synthetic leaf) has a critical extension this "
+		   "verifier does not know");
+	free(doc.data);
+
+	ogx_nitro_free(&v.doc);
+	free(bundle[0].data);
+	free(bundle[1].data);
+	free(leafb.data);
+	X509_free(root);
+	X509_free(mid);
+	X509_free(leaf);
+	EVP_PKEY_free(root_key);
+	EVP_PKEY_free(mid_key);
 	EVP_PKEY_free(leaf_key);
 }
 
