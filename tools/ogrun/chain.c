@@ -102,8 +102,12 @@ int chain_main(int argc, char **argv)
 		return 2;
 	}
 	if (!key) {
-		if (ogx_default_path(kbuf, sizeof(kbuf), "node.key"))
+		int err = ogx_default_path(kbuf, sizeof(kbuf), "node.key");
+
+		if (err) {
+			fprintf(stderr, "%s: chain: %s\n", prog, ogx_errmsg(err));
 			return 1;
+		}
 		key = kbuf;
 	}
 	if (!strcmp(cmd, "show"))

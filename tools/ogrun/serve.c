@@ -331,13 +331,18 @@ int serve_main(int argc, char **argv)
 		}
 		c->x402.enabled = true;
 	}
+	err = 0;
 	if (!c->key[0])
-		ogx_default_path(c->key, sizeof(c->key), "node.key");
-	if (!c->spool[0])
-		ogx_default_path(c->spool, sizeof(c->spool), "spool");
-	if (!c->state[0])
-		ogx_default_path(c->state, sizeof(c->state), "serve");
+		err = ogx_default_path(c->key, sizeof(c->key), "node.key");
+	if (!err && !c->spool[0])
+		err = ogx_default_path(c->spool, sizeof(c->spool), "spool");
+	if (!err && !c->state[0])
+		err = ogx_default_path(c->state, sizeof(c->state), "serve");
 	rc = 1;
+	if (err) {
+		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
+		goto out;
+	}
 	if (key_missing(c->key))
 		goto out;
 	err = ogx_serve(c);
