@@ -16,7 +16,10 @@
 #ifndef OGX_ATTEST_BIND_H
 #define OGX_ATTEST_BIND_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include "util/err.h"
 
 #define OGX_BIND_TAG "ogx/tee-report-data/v1"
 #define OGX_BIND_LEN 64
@@ -31,6 +34,7 @@ void ogx_attest_binding(uint8_t out[OGX_BIND_LEN], const uint8_t node[OGX_BIND_N
  * "user_data") is the binding of node and context; -EACCES with detail
  * otherwise (-EACCES also when len is not 64).
  */
+OGX_MUST_CHECK
 int ogx_attest_binding_check(const uint8_t *data, size_t len, const char *what,
 			     const uint8_t node[OGX_BIND_NODE_LEN],
 			     const uint8_t context[OGX_BIND_CONTEXT_LEN]);

@@ -20,6 +20,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "util/err.h"
+
 /* The check a report failed, in the order they are made. */
 enum ogx_attest_step {
 	OGX_ATTEST_OK = 0,
@@ -54,18 +56,22 @@ const struct ogx_attest_root *ogx_attest_root_find(const struct ogx_attest_roots
 						   X509 *cert);
 
 /* The SHA-256 of cert's DER encoding. */
+OGX_MUST_CHECK
 int ogx_x509_sha256(X509 *cert, uint8_t out[32]);
 
 /* One DER certificate; -EBADMSG with detail naming what. */
+OGX_MUST_CHECK
 int ogx_x509_from_der(X509 **out, const uint8_t *der, size_t len, const char *what);
 
 /* One certificate, DER or PEM (by its first bytes). */
+OGX_MUST_CHECK
 int ogx_x509_load(X509 **out, const uint8_t *data, size_t len, const char *what);
 
 /*
  * Every PEM certificate of data, in order, into certs (at most max);
  * -EBADMSG when there is none or anything else than certificates.
  */
+OGX_MUST_CHECK
 int ogx_x509_load_pem_all(X509 **certs, size_t max, size_t *n, const uint8_t *data,
 			  size_t len, const char *what);
 
@@ -76,6 +82,7 @@ int ogx_x509_load_pem_all(X509 **certs, size_t max, size_t *n, const uint8_t *da
  * certificate but the leaf a CA within its pathlen, no unknown critical
  * extension. -EKEYREJECTED with detail.
  */
+OGX_MUST_CHECK
 int ogx_x509_chain_check(X509 *const *certs, const char *const *names, size_t n, time_t at);
 
 /*
@@ -83,10 +90,12 @@ int ogx_x509_chain_check(X509 *const *certs, const char *const *names, size_t n,
  * big-endian bytes each. pkey must be a P-384 key. 0, or -EKEYREJECTED
  * with detail naming what was signed and by whom.
  */
+OGX_MUST_CHECK
 int ogx_p384_verify(EVP_PKEY *pkey, const char *signer, const uint8_t *msg, size_t len,
 		    const uint8_t r[48], const uint8_t s[48]);
 
 /* 0 when pkey is an EC key on P-384, else -EKEYREJECTED naming what. */
+OGX_MUST_CHECK
 int ogx_p384_check(EVP_PKEY *pkey, const char *what);
 
 /* at as "2026-02-12T17:56:02Z" (out: at least 21 bytes). */

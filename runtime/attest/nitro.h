@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "attest/cert.h"
+#include "util/err.h"
 
 #define OGX_NITRO_DOC_MAX 32768
 #define OGX_NITRO_CABUNDLE_MAX 8
@@ -53,6 +54,7 @@ struct ogx_nitro_doc {
  * writes it with indefinite length). -EBADMSG with detail; on success
  * free with ogx_nitro_free().
  */
+OGX_MUST_CHECK
 int ogx_nitro_parse(struct ogx_nitro_doc *d, const uint8_t *buf, size_t len);
 void ogx_nitro_free(struct ogx_nitro_doc *d);
 
@@ -80,6 +82,7 @@ struct ogx_nitro_verify {
  * format step passed (free it with ogx_nitro_free() whatever the result).
  * The binding (user_data) is the caller's (bind.h).
  */
+OGX_MUST_CHECK
 int ogx_nitro_verify(struct ogx_nitro_verify *v, const uint8_t *buf, size_t len);
 
 #endif

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "attest/cert.h"
+#include "util/err.h"
 
 #define OGX_SNP_REPORT_SIZE 1184
 #define OGX_SNP_SIGNED_SIZE 0x2a0	/* the bytes the signature covers */
@@ -41,6 +42,7 @@ struct ogx_snp_report {
  * not cover zero but r and s (the high 24 bytes of r and s, the reserved
  * tail). -EBADMSG with detail.
  */
+OGX_MUST_CHECK
 int ogx_snp_parse(struct ogx_snp_report *r, const uint8_t *buf, size_t len);
 
 /* The pinned AMD roots: ARK-Milan and ARK-Genoa. */
@@ -74,6 +76,7 @@ struct ogx_snp_verify {
  * -EKEYREJECTED chain or signature, -EPROTO tcb or policy. The binding is
  * the caller's (bind.h).
  */
+OGX_MUST_CHECK
 int ogx_snp_verify(struct ogx_snp_verify *v, const uint8_t *buf, size_t len);
 
 #endif

@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_TSM_REPORT_DIR "/sys/kernel/config/tsm/report"
 #define OGX_TSM_OUTBLOB_MAX (64 * 1024)
 
@@ -33,6 +35,7 @@ struct ogx_tsm_report {
  * read, else -errno of the step, each with detail. Free with
  * ogx_tsm_report_free().
  */
+OGX_MUST_CHECK
 int ogx_tsm_report_get(const char *dir, const uint8_t report_data[64],
 		       struct ogx_tsm_report *out);
 void ogx_tsm_report_free(struct ogx_tsm_report *r);
