@@ -49,6 +49,11 @@ expect_fail "after the VCEK expired" \
 [ $? -eq 3 ] && grep -qx "ok  signature (COSE_Sign1 ES384 by the certificate)" "$TMP/out" &&
 	grep -qx "ok  chain: AWS Nitro Enclaves root G1 (pinned) -> 3 certificates -> certificate, valid at 2026-02-12T17:56:02Z (the document's time)" "$TMP/out"
 ok $? "the OpenGradient Nitro sample verifies at its own time (exit 3: no binding checked)"
+base64 -w 76 "$NITRO" >"$TMP/doc.b64"
+"$OGVERIFY" report "$TMP/doc.b64" --at report >"$TMP/out" 2>/dev/null
+[ $? -eq 3 ] && grep -qx "$TMP/doc.b64: base64, decoded to 4556 bytes" "$TMP/out" &&
+	grep -qx "ok  signature (COSE_Sign1 ES384 by the certificate)" "$TMP/out"
+ok $? "the same document in base64 (as OpenGradient registers it on chain)"
 expect_fail "its user_data is nitriding's, not an ogx binding" \
 	"ogverify: $NITRO: FAILED tee [binding]: user_data has 68 bytes, not the 64 of an ogx binding" \
 	"$OGVERIFY" report "$NITRO" --at report --node-key $NODE --nonce $NONCE

@@ -13,6 +13,7 @@
  * binding could not be checked (no --node-key and --nonce), 2 on usage.
  */
 #include <getopt.h>
+#include <sodium.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,8 @@ static int usage(FILE *f)
 		   "                        [--at TIME|report]\n"
 		   "Checks a hardware TEE report: an AMD SEV-SNP attestation report (with its\n"
 		   "VCEK, DER or PEM, and the ASK + ARK chain, PEM, as AMD's KDS serves them)\n"
-		   "or an AWS Nitro Enclaves attestation document (binary CBOR). The chain must\n"
+		   "or an AWS Nitro Enclaves attestation document (CBOR, or its base64). The chain\n"
+		   "must "
 		   "end in a pinned vendor root and be valid at --at (Unix seconds,\n"
 		   "YYYY-MM-DDTHH:MM:SSZ, or \"report\": a Nitro document's own timestamp;\n"
 		   "default now); with --node-key (Ed25519, 64 hex digits) and --nonce (32\n"
@@ -241,6 +243,30 @@ static int check_nitro(const char *path, const uint8_t *buf, size_t len, time_t 
 	return rc;
 }
 
+/*
+ * Nitro documents travel as base64 too (NSM clients, OpenGradient's on-chain
+ * registrations): a file that is base64 text of a COSE_Sign1 ("hEShATgi...",
+ * "0oRE...") is decoded in place. Returns whether it was.
+ */
+static bool base64_doc(uint8_t **buf, size_t *len)
+{
+	size_t n = 0;
+	uint8_t *bin;
+
+	if (*len < 4 || (memcmp(*buf, "hE", 2) && memcmp(*buf, "0oR", 3)))
+		return false;
+	bin = malloc(*len);
+	if (!bin || sodium_base642bin(bin, *len, (const char *)*buf, *len, " \t\r\n", &n, NULL,
+				      sodium_base64_VARIANT_ORIGINAL)) {
+		free(bin);
+		return false;
+	}
+	free(*buf);
+	*buf = bin;
+	*len = n;
+	return true;
+}
+
 int report_main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -300,11 +326,13 @@ int report_main(int argc, char **argv)
 		}
 		b.have = true;
 	}
-	rc = ogx_read_file(path, OGX_NITRO_DOC_MAX + 1, &buf, &len);
+	rc = ogx_read_file(path, 2 * OGX_NITRO_DOC_MAX, &buf, &len);
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(rc));
 		return OGX_EXIT_FAILED;
 	}
+	if (base64_doc(&buf, &len))
+		printf("%s: base64, decoded to %zu bytes\n", path, len);
 	/* A COSE_Sign1 starts with tag 18 (0xd2) or its array (0x84); an SNP report with its version. */
 	if (len && (buf[0] == 0xd2 || buf[0] == 0x84)) {
 		if (vcek || chain) {
