@@ -54,6 +54,10 @@ base64 -w 76 "$NITRO" >"$TMP/doc.b64"
 [ $? -eq 3 ] && grep -qx "$TMP/doc.b64: base64, decoded to 4556 bytes" "$TMP/out" &&
 	grep -qx "ok  signature (COSE_Sign1 ES384 by the certificate)" "$TMP/out"
 ok $? "the same document in base64 (as OpenGradient registers it on chain)"
+head -c 100 "$TMP/doc.b64" >"$TMP/cut.b64"; printf '!' >>"$TMP/cut.b64"
+expect_fail "base64 that does not decode" \
+	"ogverify: $TMP/cut.b64: FAILED tee [format]: nitro document: base64 text (\"hE...\") that does not decode" \
+	"$OGVERIFY" report "$TMP/cut.b64"
 expect_fail "its user_data is nitriding's, not an ogx binding" \
 	"ogverify: $NITRO: FAILED tee [binding]: user_data has 68 bytes, not the 64 of an ogx binding" \
 	"$OGVERIFY" report "$NITRO" --at report --node-key $NODE --nonce $NONCE

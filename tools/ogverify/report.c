@@ -12,6 +12,7 @@
  * when all held, 1 on a failed check, 3 when the report verified but its
  * binding could not be checked (no --node-key and --nonce), 2 on usage.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <sodium.h>
 #include <inttypes.h>
@@ -246,25 +247,29 @@ static int check_nitro(const char *path, const uint8_t *buf, size_t len, time_t 
 /*
  * Nitro documents travel as base64 too (NSM clients, OpenGradient's on-chain
  * registrations): a file that is base64 text of a COSE_Sign1 ("hEShATgi...",
- * "0oRE...") is decoded in place. Returns whether it was.
+ * "0oRE...") is decoded in place. 1 when it was, 0 when the file is not
+ * base64 (an SNP report never starts so), -EBADMSG when it starts as one
+ * but does not decode.
  */
-static bool base64_doc(uint8_t **buf, size_t *len)
+static int base64_doc(uint8_t **buf, size_t *len)
 {
 	size_t n = 0;
 	uint8_t *bin;
 
 	if (*len < 4 || (memcmp(*buf, "hE", 2) && memcmp(*buf, "0oR", 3)))
-		return false;
+		return 0;
 	bin = malloc(*len);
-	if (!bin || sodium_base642bin(bin, *len, (const char *)*buf, *len, " \t\r\n", &n, NULL,
-				      sodium_base64_VARIANT_ORIGINAL)) {
+	if (!bin)
+		return -ENOMEM;
+	if (sodium_base642bin(bin, *len, (const char *)*buf, *len, " \t\r\n", &n, NULL,
+			      sodium_base64_VARIANT_ORIGINAL)) {
 		free(bin);
-		return false;
+		return -EBADMSG;
 	}
 	free(*buf);
 	*buf = bin;
 	*len = n;
-	return true;
+	return 1;
 }
 
 int report_main(int argc, char **argv)
@@ -331,7 +336,15 @@ int report_main(int argc, char **argv)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(rc));
 		return OGX_EXIT_FAILED;
 	}
-	if (base64_doc(&buf, &len))
+	rc = base64_doc(&buf, &len);
+	if (rc < 0) {
+		verdict_line(path, OGX_FAILED, OGX_ATTEST_FORMAT, rc == -EBADMSG ?
+			     "nitro document: base64 text (\"hE...\") that does not decode" :
+			     strerror(-rc));
+		free(buf);
+		return OGX_EXIT_FAILED;
+	}
+	if (rc)
 		printf("%s: base64, decoded to %zu bytes\n", path, len);
 	/* A COSE_Sign1 starts with tag 18 (0xd2) or its array (0x84); an SNP report with its version. */
 	if (len && (buf[0] == 0xd2 || buf[0] == 0x84)) {
