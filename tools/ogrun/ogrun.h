@@ -16,6 +16,7 @@ int chain_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int model_main(int argc, char **argv);
+int tee_report_main(int argc, char **argv);
 int attest_main(int argc, char **argv);
 
 /* ogrun attest enroll|quote: the node's TPM (attest_*.c, table in attest.c). */
