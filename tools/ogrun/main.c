@@ -17,6 +17,7 @@ static const struct ogx_subcommand subcommands[] = {
 	{ "chain", chain_main, "show the key's chain (spool, epoch), or start a new epoch" },
 	{ "model", model_main, "add, list and show models in the node's store" },
 	{ "tee-report", tee_report_main, "fetch an SEV-SNP/TDX report binding the node key (configfs-tsm)" },
+	{ "attest", attest_main, "the node's TPM: enrol its attestation key, quote ogx.ko's PCR" },
 };
 
 int main(int argc, char **argv)

@@ -17,6 +17,11 @@ int run_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int model_main(int argc, char **argv);
 int tee_report_main(int argc, char **argv);
+int attest_main(int argc, char **argv);
+
+/* ogrun attest enroll|quote: the node's TPM (attest_*.c, table in attest.c). */
+int attest_enroll_main(int argc, char **argv);
+int attest_quote_main(int argc, char **argv);
 
 /* ogrun model <command>: one file each (model_<command>.c), table in model.c. */
 int model_add_main(int argc, char **argv);

@@ -16,6 +16,8 @@ static const struct ogx_subcommand subcommands[] = {
 	{ "batch", batch_main, "check one batch file offline (signature, Merkle root, records)" },
 	{ "log", log_main, "replay an ogx.ko event log to its head; match a spool's kernel evidence" },
 	{ "report", report_main, "check a hardware TEE report (SEV-SNP, Nitro) and its node binding" },
+	{ "enroll", enroll_main, "check a node's TPM enrolment record; challenge its AK, keep it" },
+	{ "quote", quote_main, "check TPM quotes of ogx.ko's PCR against an enrolment and the log" },
 };
 
 int main(int argc, char **argv)
