@@ -146,7 +146,7 @@ static int parse_check_args(int argc, char **argv, struct ogs *s, uint64_t *from
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 		return 2;
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* Every record from index from, then the summary; the exit status. */
@@ -180,7 +180,7 @@ int check_main(int argc, char **argv)
 	if (!s)
 		return 1;
 	rc = parse_check_args(argc, argv, s, &from);
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_check(s, from);
 	free(s);
 	return rc;

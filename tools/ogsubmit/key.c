@@ -32,7 +32,7 @@ static int parse_key_args(int argc, char **argv, bool *gen)
 		fprintf(stderr, "%s: key: '%s' is not a key command\n", prog, argv[1]);
 		return key_usage(stderr);
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* Generate (gen) or load the key in path, and print its address. */
@@ -65,5 +65,5 @@ int key_main(int argc, char **argv)
 	bool gen;
 	int rc = parse_key_args(argc, argv, &gen);
 
-	return rc == ARGS_OK ? run_key(argv[2], gen) : rc;
+	return rc == OGX_ARGS_OK ? run_key(argv[2], gen) : rc;
 }

@@ -214,7 +214,7 @@ static int parse_run_args(int argc, char **argv, struct ogs_config *c)
 		printf("%s: configuration is valid\n", prog);
 		return 0;
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* A batch is due: full, or its oldest record has waited batch_delay_ms. */
@@ -283,7 +283,7 @@ int run_main(int argc, char **argv)
 	if (!s)
 		return 1;
 	rc = parse_run_args(argc, argv, &s->c);
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_daemon(s);
 	free(s);
 	return rc;

@@ -135,7 +135,7 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 		fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
 		return 2;
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* The unsigned transaction: the node's chain id (as --chain-id says), nonce, fees, gas. */
@@ -232,7 +232,7 @@ int send_main(int argc, char **argv)
 	struct send_args a = {};
 	int rc = parse_send_args(argc, argv, &a);
 
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_send(&a);
 	free(a.data);
 	return rc;
