@@ -21,6 +21,7 @@
 #include "ogverify.h"
 #include "proof/kmod_evidence.h"
 #include "proof/spool.h"
+#include "util/cli.h"
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/file.h"
@@ -94,7 +95,14 @@ static uint64_t check_spool(const char *dir, const struct ogx_event *log, size_t
 	return bad;
 }
 
-int log_main(int argc, char **argv)
+/* What the command line asks for. */
+struct log_opts {
+	const char *path, *from_hex, *head_hex, *spool;
+	uint8_t from[OGX_DIGEST_LEN], want[OGX_DIGEST_LEN];
+	int verbose;
+};
+
+static int parse_log_args(int argc, char **argv, struct log_opts *o)
 {
 	static const struct option opts[] = {
 		{ "from", required_argument, NULL, 'f' },
@@ -104,76 +112,121 @@ int log_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	uint8_t from[OGX_DIGEST_LEN], want[OGX_DIGEST_LEN], head[OGX_DIGEST_LEN] = { 0 };
-	const char *path, *from_hex = NULL, *head_hex = NULL, *spool = NULL;
-	const struct ogx_event *log;
-	uint64_t bad = 0, first = 0;
-	char h[2 * OGX_DIGEST_LEN + 1];
-	size_t len, n, start = 0;
-	uint8_t *buf = NULL;
-	int c, err, verbose = 0;
+	int c;
 
 	while ((c = getopt_long(argc, argv, "vh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'f': from_hex = optarg; break;
-		case 'H': head_hex = optarg; break;
-		case 's': spool = optarg; break;
-		case 'v': verbose = 1; break;
+		case 'f': o->from_hex = optarg; break;
+		case 'H': o->head_hex = optarg; break;
+		case 's': o->spool = optarg; break;
+		case 'v': o->verbose = 1; break;
 		case 'h': return usage(stdout);
 		default: return usage(stderr);
 		}
 	}
 	if (optind != argc - 1)
 		return usage(stderr);
-	path = argv[optind];
-	if ((from_hex && ogx_unhex(from, OGX_DIGEST_LEN, from_hex)) ||
-	    (head_hex && ogx_unhex(want, OGX_DIGEST_LEN, head_hex))) {
+	o->path = argv[optind];
+	if ((o->from_hex && ogx_unhex(o->from, OGX_DIGEST_LEN, o->from_hex)) ||
+	    (o->head_hex && ogx_unhex(o->want, OGX_DIGEST_LEN, o->head_hex))) {
 		fprintf(stderr, "%s: --from and --head want %d hex digits\n", prog,
 			2 * OGX_DIGEST_LEN);
 		return 2;
 	}
-	err = ogx_read_file(strcmp(path, "-") ? path : "/dev/stdin", LOG_MAX, &buf, &len);
-	if (!err && len % sizeof(struct ogx_event))
+	return OGX_ARGS_OK;
+}
+
+/* The log's bytes (path, or - for stdin) as n >= 1 whole events; prints the error line. */
+static int load_log(const char *path, uint8_t **buf, size_t *n)
+{
+	size_t len;
+	int err;
+
+	*buf = NULL;
+	err = ogx_read_file(strcmp(path, "-") ? path : "/dev/stdin", LOG_MAX, buf, &len);
+	if (err)
+		goto fail;
+	if (len % sizeof(struct ogx_event)) {
 		err = ogx_fail(-EBADMSG, "%zu bytes is not a whole number of %zu-byte events",
 			       len, sizeof(struct ogx_event));
-	if (!err && !len)
-		err = ogx_fail(-EBADMSG, "no events");
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
-		free(buf);
-		return 1;
+		goto fail;
 	}
-	log = (const struct ogx_event *)buf;
-	n = len / sizeof(*log);
-	first = le64toh(log[0].seq);
-	if (from_hex) {
-		memcpy(head, from, OGX_DIGEST_LEN);
+	if (!len) {
+		err = ogx_fail(-EBADMSG, "no events");
+		goto fail;
+	}
+	*n = len / sizeof(struct ogx_event);
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+	free(*buf);
+	*buf = NULL;
+	return err;
+}
+
+/* Replay the n events from --from's head, the zero head, or a window's first event's. */
+static int replay_log(const struct log_opts *o, const struct ogx_event *log, size_t n,
+		      uint8_t head[OGX_DIGEST_LEN])
+{
+	uint64_t first = le64toh(log[0].seq);
+	uint8_t d[OGX_DIGEST_LEN];
+	size_t start = 0;
+	int err;
+
+	memset(head, 0, OGX_DIGEST_LEN);
+	if (o->from_hex) {
+		memcpy(head, o->from, OGX_DIGEST_LEN);
 	} else if (first) {
 		/* A window: its first link cannot be checked; anchor on it. */
-		uint8_t d[OGX_DIGEST_LEN];
-
 		ogx_sha256(d, &log[0], offsetof(struct ogx_event, digest));
 		if (memcmp(d, log[0].digest, OGX_DIGEST_LEN))
-			err = ogx_fail(-EBADMSG, "event log: seq %" PRIu64 ": digest mismatch", first);
+			return ogx_fail(-EBADMSG, "event log: seq %" PRIu64 ": digest mismatch",
+					first);
 		memcpy(head, log[0].head, OGX_DIGEST_LEN);
 		start = 1;
 	}
-	if (!err)
-		err = ogx_kmod_replay(log + start, n - start, first + start, head);
-	if (!err && head_hex && memcmp(head, want, OGX_DIGEST_LEN))
-		err = ogx_fail(-EBADMSG, "event log: replays to a head other than --head");
-	ogx_hex(h, head, OGX_DIGEST_LEN);
+	err = ogx_kmod_replay(log + start, n - start, first + start, head);
+	if (err)
+		return err;
+	if (o->head_hex && memcmp(head, o->want, OGX_DIGEST_LEN))
+		return ogx_fail(-EBADMSG, "event log: replays to a head other than --head");
+	return 0;
+}
+
+static int run_log(const struct log_opts *o)
+{
+	uint8_t head[OGX_DIGEST_LEN], *buf;
+	char h[2 * OGX_DIGEST_LEN + 1];
+	const struct ogx_event *log;
+	uint64_t bad = 0, first;
+	size_t n = 0;
+	int err;
+
+	if (load_log(o->path, &buf, &n))
+		return 1;
+	log = (const struct ogx_event *)buf;
+	first = le64toh(log[0].seq);
+	err = replay_log(o, log, n, head);
 	if (err) {
-		fprintf(stderr, "%s: %s: FAILED %s\n", prog, path, ogx_errmsg(err));
+		fprintf(stderr, "%s: %s: FAILED %s\n", prog, o->path, ogx_errmsg(err));
 		bad++;
 	} else {
+		ogx_hex(h, head, OGX_DIGEST_LEN);
 		printf("%s: %zu events, seq %" PRIu64 "..%" PRIu64 "%s, replay reaches head %s%s\n",
-		       path, n, first, first + n - 1,
-		       first && !from_hex ? " (a window: the link before it was not checked)" : "",
-		       h, head_hex ? " = --head" : "");
+		       o->path, n, first, first + n - 1,
+		       first && !o->from_hex ? " (a window: the link before it was not checked)" :
+		       "", h, o->head_hex ? " = --head" : "");
 	}
-	if (spool)
-		bad += check_spool(spool, log, err ? 0 : n, verbose);
+	if (o->spool)
+		bad += check_spool(o->spool, log, err ? 0 : n, o->verbose);
 	free(buf);
 	return bad ? 1 : 0;
+}
+
+int log_main(int argc, char **argv)
+{
+	struct log_opts o = { 0 };
+	int rc = parse_log_args(argc, argv, &o);
+
+	return rc == OGX_ARGS_OK ? run_log(&o) : rc;
 }
