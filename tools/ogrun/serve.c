@@ -19,6 +19,7 @@
 #include "proof/key.h"
 #include "serve/serve.h"
 #include "util/home.h"
+#include "util/cli.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -285,67 +286,84 @@ static int parse_config(struct ogx_serve_config *c, const char *path)
 	return 0;
 }
 
-int serve_main(int argc, char **argv)
+/* Options and the config file into c; OGX_ARGS_OK, or the exit status. */
+static int parse_serve_args(int argc, char **argv, struct ogx_serve_config *c)
 {
-	struct ogx_serve_config *c = malloc(sizeof(*c));
-	int opt, idx, err, rc = 2;
-	bool priced = false;
+	int opt, idx;
 
-	if (!c)
-		return 1;
-	ogx_serve_config_init(c);
-	snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "2");
-	snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "USDC");
 	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-		if (opt == 'h' || opt == O_HELP) {
-			rc = usage(stdout);
-			goto out;
-		}
-		if (opt == '?') {
-			usage(stderr);
-			goto out;
-		}
+		if (opt == 'h' || opt == O_HELP)
+			return usage(stdout);
+		if (opt == '?')
+			return usage(stderr);
 		if (apply(c, opt, opts[idx].name, optarg))
-			goto out;
+			return 2;
 	}
 	if (optind != argc || !c->n_models) {
 		fprintf(stderr, "%s: serve: at least one --model NAME=REF is needed\n", prog);
-		usage(stderr);
-		goto out;
+		return usage(stderr);
 	}
+	return OGX_ARGS_OK;
+}
+
+/* A price on any model turns x402 on, which needs the payee, the asset and records. */
+static int check_x402(struct ogx_serve_config *c)
+{
+	static const uint8_t zero[20];
+	bool priced = false;
+
 	for (size_t i = 0; i < c->n_models; i++)
 		priced |= c->models[i].price > 0;
-	if (priced) {
-		static const uint8_t zero[20];
-
-		if (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
-		    !c->x402.chain_id || !c->x402.network[0]) {
-			fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
-				"--network\n", prog);
-			goto out;
-		}
-		if (c->no_record) {
-			fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
-				"payments from them): drop --no-record\n", prog);
-			goto out;
-		}
-		c->x402.enabled = true;
+	if (!priced)
+		return 0;
+	if (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
+	    !c->x402.chain_id || !c->x402.network[0]) {
+		fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
+			"--network\n", prog);
+		return -EINVAL;
 	}
+	if (c->no_record) {
+		fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
+			"payments from them): drop --no-record\n", prog);
+		return -EINVAL;
+	}
+	c->x402.enabled = true;
+	return 0;
+}
+
+static int run_serve(struct ogx_serve_config *c)
+{
+	int err;
+
 	if (!c->key[0])
 		ogx_default_path(c->key, sizeof(c->key), "node.key");
 	if (!c->spool[0])
 		ogx_default_path(c->spool, sizeof(c->spool), "spool");
 	if (!c->state[0])
 		ogx_default_path(c->state, sizeof(c->state), "serve");
-	rc = 1;
 	if (key_missing(c->key))
-		goto out;
+		return 1;
 	err = ogx_serve(c);
-	if (err)
+	if (err) {
 		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
-	else
-		rc = 0;
-out:
+		return 1;
+	}
+	return 0;
+}
+
+int serve_main(int argc, char **argv)
+{
+	struct ogx_serve_config *c = malloc(sizeof(*c));
+	int rc;
+
+	if (!c)
+		return 1;
+	ogx_serve_config_init(c);
+	snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "2");
+	snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "USDC");
+	rc = parse_serve_args(argc, argv, c);
+	if (rc == OGX_ARGS_OK)
+		rc = check_x402(c) ? 2 : run_serve(c);
 	free(c);
 	return rc;
 }
