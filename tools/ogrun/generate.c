@@ -121,18 +121,20 @@ static int write_record(struct ogx_signer *p, struct ogx_record *r, const char *
 	r->level = OGX_LEVEL_VANILLA;
 	r->infer_ns = gen->prompt_ns + gen->gen_ns;
 	err = ogx_sha256_file(r->model, model);
-	if (!err)
-		err = ogx_sha256_file(jg.tokenizer, tok_path);
 	if (err)
-		return ogx_fail(err, "hashing %s: %s", err ? model : tok_path, ogx_errmsg(err));
+		return ogx_fail(err, "hashing %s: %s", model, ogx_errmsg(err));
+	err = ogx_sha256_file(jg.tokenizer, tok_path);
+	if (err)
+		return ogx_fail(err, "hashing %s: %s", tok_path, ogx_errmsg(err));
 	err = ogx_job_record_generate(r, gen->input, gen->n_input, gen->output, gen->n_output,
 				      &jg);
 	if (err)
 		return err;
 	r->job_ns = job_ns;
 	err = ogx_signer_add(p, r, id);
-	if (!err)
-		err = ogx_signer_commit(p);
+	if (err)
+		return err;
+	err = ogx_signer_commit(p);
 	if (err)
 		return err;
 	ogx_hex(hex, id, OGX_DIGEST_LEN);

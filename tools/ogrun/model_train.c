@@ -109,6 +109,28 @@ static int report(const char *what, const struct ogx_mlp *m, const struct ogx_id
 	return 0;
 }
 
+/* --f32's file when asked for, then the int8 model's; prints the error line. */
+static int save_models(const struct ogx_mlp *f, const struct ogx_mlp *q, const char *f32_path,
+		       const char *out_path)
+{
+	const char *path = f32_path;
+	int err;
+
+	if (f32_path) {
+		err = ogx_mlp_save(f, f32_path);
+		if (err)
+			goto fail;
+	}
+	path = out_path;
+	err = ogx_mlp_save(q, out_path);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+	return err;
+}
+
 static int train_and_write(const struct ogx_mlp_train_opts *o, const struct ogx_idx *train,
 			   const struct ogx_idx *train_labels, size_t n,
 			   const struct ogx_idx *test, const struct ogx_idx *test_labels,
@@ -131,31 +153,26 @@ static int train_and_write(const struct ogx_mlp_train_opts *o, const struct ogx_
 	err = ogx_mlp_quantize(&f, train->data, calib, &q);
 	if (err) {
 		fprintf(stderr, "%s: quantizing: %s\n", prog, ogx_errmsg(err));
-		ogx_mlp_free(&f);
-		return err;
+		goto err_f32;
 	}
 	printf("quantized to int8: activation scales calibrated on the first %zu training "
 	       "images\n", calib);
 	if (test->count) {
 		err = report("f32 ", &f, test, test_labels);
-		if (!err)
-			err = report("int8", &q, test, test_labels);
-	}
-	if (!err && f32_path) {
-		err = ogx_mlp_save(&f, f32_path);
 		if (err)
-			fprintf(stderr, "%s: %s: %s\n", prog, f32_path, ogx_errmsg(err));
-	}
-	if (!err) {
-		err = ogx_mlp_save(&q, out_path);
+			goto err_q8;
+		err = report("int8", &q, test, test_labels);
 		if (err)
-			fprintf(stderr, "%s: %s: %s\n", prog, out_path, ogx_errmsg(err));
+			goto err_q8;
 	}
-	if (!err) {
-		ogx_mlp_describe(&q, desc, sizeof(desc));
-		printf("wrote %s (%s) in %.1f s in all\n", out_path, desc, now() - t0);
-	}
+	err = save_models(&f, &q, f32_path, out_path);
+	if (err)
+		goto err_q8;
+	ogx_mlp_describe(&q, desc, sizeof(desc));
+	printf("wrote %s (%s) in %.1f s in all\n", out_path, desc, now() - t0);
+err_q8:
 	ogx_mlp_free(&q);
+err_f32:
 	ogx_mlp_free(&f);
 	return err;
 }

@@ -155,23 +155,19 @@ static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t 
 	r.job_ns = ogx_mono_ns() - t0;
 	if (o->kmod) {
 		err = ogx_kmod_evidence_add(o->kmod, &r, NULL);
-		if (!err)
-			err = ogx_signer_add(p, &r, j->id);
-		if (err) {
-			ogx_record_free(&r);
-			return err;
-		}
-	} else {
-		err = ogx_signer_add(p, &r, j->id);
 		if (err)
-			return err;
+			goto err_record;
 	}
+	err = ogx_signer_add(p, &r, j->id);
+	if (err)
+		goto err_record;
 	j->seq = r.seq;
 	j->evidence = ogx_evidence_label(&r);
 	*compute_ns += t1 - t0;
 	*proof_ns += ogx_mono_ns() - t1;
 	if (o->save)
 		err = save_job_files(o->save, &r, pixels, n_in, &out, out_len);
+err_record:
 	ogx_record_free(&r);
 	return err;
 }
@@ -321,22 +317,29 @@ static int load_inputs(struct run_opts *o, struct run_state *s)
 		goto fail;
 	what = o->input;
 	err = load_images(o->input, ogx_mlp_n_in(&s->m), &s->img);
-	if (!err && s->img.count == 0)
-		err = ogx_fail(-EINVAL, "no images");
 	if (err)
 		goto fail;
+	if (s->img.count == 0) {
+		err = ogx_fail(-EINVAL, "no images");
+		goto fail;
+	}
 	what = o->labels;
 	if (o->labels) {
 		err = ogx_idx_load(o->labels, 1, &s->lab);
-		if (!err && s->lab.count < s->img.count)
+		if (err)
+			goto fail;
+		if (s->lab.count < s->img.count) {
 			err = ogx_fail(-EINVAL, "%zu labels for %zu images", s->lab.count,
 				       s->img.count);
+			goto fail;
+		}
+	}
+	what = o->save;
+	if (o->save) {
+		err = ogx_mkdirs(o->save, 0755);
 		if (err)
 			goto fail;
 	}
-	what = o->save;
-	if (o->save && (err = ogx_mkdirs(o->save, 0755)))
-		goto fail;
 	return 0;
 fail:
 	fprintf(stderr, "%s: %s: %s\n", prog, what, ogx_errmsg(err));
@@ -360,13 +363,11 @@ static int open_engine(struct run_opts *o, struct run_state *s)
 		struct ogx_vk_opts vo = { .device = o->device };
 
 		err = ogx_vk_open(&vo, &s->vk);
-		if (!err)
-			err = ogx_vk_mlp_init(s->vk, &s->m, 1, &o->vm);
-		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, s->vk ? o->model : "vulkan",
-				ogx_errmsg(err));
-			return err;
-		}
+		if (err)
+			goto err_vulkan;
+		err = ogx_vk_mlp_init(s->vk, &s->m, 1, &o->vm);
+		if (err)
+			goto err_vulkan;
 		ogx_vk_record_device(&s->vk->desc, &s->proto.device);
 	}
 	if (!o->save)
@@ -376,6 +377,10 @@ static int open_engine(struct run_opts *o, struct run_state *s)
 				    sizeof(OGX_JOB_CLASSIFY_TEXT) - 1, 0644, 0);
 	if (err)
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+	return err;
+
+err_vulkan:
+	fprintf(stderr, "%s: %s: %s\n", prog, s->vk ? o->model : "vulkan", ogx_errmsg(err));
 	return err;
 }
 
