@@ -35,21 +35,30 @@ static int parse_key_args(int argc, char **argv, bool *gen)
 	return OGX_ARGS_OK;
 }
 
+/* A new key in path, its folder made if need be. */
+static int generate_key(const char *path, struct ogx_eth_key *key)
+{
+	char dir[PATH_MAX];
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	err = ogx_mkdirs(dirname(dir), 0700);
+	if (err)
+		return err;
+	return ogx_eth_key_generate(path, key);
+}
+
 /* Generate (gen) or load the key in path, and print its address. */
 static int run_key(const char *path, bool gen)
 {
-	char dir[PATH_MAX], addr[OGX_ETH_ADDR_STRLEN];
+	char addr[OGX_ETH_ADDR_STRLEN];
 	struct ogx_eth_key key;
 	int err;
 
-	if (gen) {
-		snprintf(dir, sizeof(dir), "%s", path);
-		err = ogx_mkdirs(dirname(dir), 0700);
-		if (!err)
-			err = ogx_eth_key_generate(path, &key);
-	} else {
+	if (gen)
+		err = generate_key(path, &key);
+	else
 		err = ogx_eth_key_load(path, &key);
-	}
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
 		return 1;
