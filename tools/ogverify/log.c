@@ -35,14 +35,54 @@ static int usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
+/* What check_spool() found so far, and the evidence the next record's must follow. */
+struct spool_tally {
+	uint64_t bad, found, outside, none;
+	struct ogx_kmod_evidence prev;
+	bool have_prev;
+};
+
+/*
+ * One record's kernel evidence: its form, its link to the previous record's,
+ * and the log's event when it falls in the window lo..hi. 1: none to check.
+ */
+static int check_evidence(const uint8_t *data, size_t len, struct spool_tally *t,
+			  const struct ogx_event *log, uint64_t lo, uint64_t hi,
+			  struct ogx_kmod_evidence *ev, uint64_t *seq)
+{
+	struct ogx_record r;
+	int err;
+
+	err = ogx_record_decode(data, len, &r);
+	if (err)
+		return err;
+	*seq = r.seq;
+	if (!r.kernel.present) {
+		err = 1;
+		goto out;
+	}
+	err = ogx_kmod_evidence_check(&r, ev);
+	if (err)
+		goto out;
+	if (t->have_prev && ogx_kmod_evidence_follows(&t->prev, ev) < 0) {
+		err = -EBADMSG;
+		goto out;
+	}
+	if (ev->seq >= lo && ev->seq <= hi)
+		err = ogx_kmod_evidence_in_log(ev, log + (ev->seq - lo), 1);
+out:
+	ogx_record_free(&r);
+	return err;
+}
+
 /* The spool's kernel evidences against the log window. Returns failures. */
 static uint64_t check_spool(const char *dir, const struct ogx_event *log, size_t n, int verbose)
 {
-	struct ogx_kmod_evidence prev, ev;
-	struct ogx_spool_iter *it;
-	uint64_t index, bad = 0, found = 0, outside = 0, none = 0;
 	uint64_t lo = n ? le64toh(log[0].seq) : 1, hi = n ? le64toh(log[n - 1].seq) : 0;
-	bool have_prev = false;
+	struct spool_tally t = { 0 };
+	struct ogx_kmod_evidence ev;
+	struct ogx_spool_iter *it;
+	uint64_t index, seq;
 	const uint8_t *data;
 	size_t len;
 	int err;
@@ -53,46 +93,36 @@ static uint64_t check_spool(const char *dir, const struct ogx_event *log, size_t
 		return 1;
 	}
 	while ((err = ogx_spool_iter_next(it, &index, &data, &len)) == 1) {
-		struct ogx_record r;
-
-		err = ogx_record_decode(data, len, &r);
-		if (!err && !r.kernel.present) {
-			none++;
-			have_prev = false;
-			ogx_record_free(&r);
+		err = check_evidence(data, len, &t, log, lo, hi, &ev, &seq);
+		if (err == 1) {
+			t.none++;
+			t.have_prev = false;
 			continue;
 		}
-		if (!err)
-			err = ogx_kmod_evidence_check(&r, &ev);
-		if (!err && have_prev && ogx_kmod_evidence_follows(&prev, &ev) < 0)
-			err = -EBADMSG;
-		if (!err && ev.seq >= lo && ev.seq <= hi)
-			err = ogx_kmod_evidence_in_log(&ev, log + (ev.seq - lo), 1);
 		if (err) {
 			fprintf(stderr, "%s: %s: index %" PRIu64 ": FAILED %s\n", prog, dir, index,
 				ogx_errmsg(err));
-			bad++;
+			t.bad++;
 		} else if (ev.seq >= lo && ev.seq <= hi) {
-			found++;
+			t.found++;
 			if (verbose)
-				printf("ok  record seq %" PRIu64 " = kernel event %" PRIu64 "\n", r.seq,
+				printf("ok  record seq %" PRIu64 " = kernel event %" PRIu64 "\n", seq,
 				       ev.seq);
 		} else {
-			outside++;
+			t.outside++;
 		}
-		have_prev = !err;
-		prev = ev;
-		ogx_record_free(&r);
+		t.have_prev = !err;
+		t.prev = ev;
 	}
 	ogx_spool_iter_close(it);
 	if (err < 0) {
 		fprintf(stderr, "%s: %s: FAILED reading the spool: %s\n", prog, dir, ogx_errmsg(err));
-		bad++;
+		t.bad++;
 	}
 	printf("%s: %" PRIu64 " records' kernel evidence in the log, %" PRIu64
 	       " outside its window, %" PRIu64 " without kernel evidence, %" PRIu64 " failed\n",
-	       dir, found, outside, none, bad);
-	return bad;
+	       dir, t.found, t.outside, t.none, t.bad);
+	return t.bad;
 }
 
 /* What the command line asks for. */
