@@ -26,7 +26,8 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	int err;
 
 	p->chain = s->chain;
-	if ((err = ogx_verify_next(&p->chain, data, len, &vo, &r, p->digest, v)))
+	err = ogx_verify_next(&p->chain, data, len, &vo, &r, p->digest, v);
+	if (err)
 		return err;
 	p->index = index;
 	p->seq = r.seq;
@@ -103,10 +104,13 @@ int read_spool(struct ogs *s)
 			return rc == -ENOENT ? 0 : rc;
 		}
 	}
-	if (s->tip_pending && (rc = read_tip(s))) {
-		snprintf(s->stalled, sizeof(s->stalled), "spool: %s", ogx_errmsg(rc));
-		fprintf(stderr, "%s: %s: %s\n", prog, s->c.spool, s->stalled);
-		return rc;
+	if (s->tip_pending) {
+		rc = read_tip(s);
+		if (rc) {
+			snprintf(s->stalled, sizeof(s->stalled), "spool: %s", ogx_errmsg(rc));
+			fprintf(stderr, "%s: %s: %s\n", prog, s->c.spool, s->stalled);
+			return rc;
+		}
 	}
 	/* Read ahead at most a few batches' worth. */
 	while (s->n_pend < 4 * s->c.batch_records) {
@@ -120,7 +124,8 @@ int read_spool(struct ogs *s)
 		if (!rc)
 			return 0;
 		memset(&p, 0, sizeof(p));
-		if ((rc = check_record(s, index, data, len, &p, &v))) {
+		rc = check_record(s, index, data, len, &p, &v);
+		if (rc) {
 			snprintf(s->stalled, sizeof(s->stalled), "spool record %" PRIu64 ": %s",
 				 index, rc == -EBADMSG && v.outcome == OGX_FAILED &&
 				 v.rule == OGX_RULE_SCHEMA ? "FAILED schema [record]: " : "");
@@ -131,7 +136,8 @@ int read_spool(struct ogs *s)
 			return rc;
 		}
 		/* Before its record can be batched: a restart reads on after the batch. */
-		if ((rc = queue_payment(s, &p))) {
+		rc = queue_payment(s, &p);
+		if (rc) {
 			snprintf(s->stalled, sizeof(s->stalled), "spool record %" PRIu64 ": %s",
 				 index, ogx_errmsg(rc));
 			fprintf(stderr, "%s: %s\n", prog, s->stalled);
