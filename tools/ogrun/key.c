@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ogrun key gen [FILE] | ogrun key show [FILE]: the node's signing key. */
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,11 +22,9 @@ static int key_usage(FILE *f)
 /* A new key in path, its folder made if need be. */
 static int generate_key(const char *path, struct ogx_key *key)
 {
-	char dir[PATH_MAX];
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	err = ogx_mkdirs(dirname(dir), 0700);
+	err = ogx_mkdirs_parent(path, 0700);
 	if (err)
 		return err;
 	return ogx_key_generate(path, key);

@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ogsubmit key gen FILE | ogsubmit key show FILE: the account that pays for batches. */
-#include <libgen.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -38,11 +36,9 @@ static int parse_key_args(int argc, char **argv, bool *gen)
 /* A new key in path, its folder made if need be. */
 static int generate_key(const char *path, struct ogx_eth_key *key)
 {
-	char dir[PATH_MAX];
 	int err;
 
-	snprintf(dir, sizeof(dir), "%s", path);
-	err = ogx_mkdirs(dirname(dir), 0700);
+	err = ogx_mkdirs_parent(path, 0700);
 	if (err)
 		return err;
 	return ogx_eth_key_generate(path, key);
