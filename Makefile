@@ -150,7 +150,7 @@ check-run: all $(UNIT_BIN) $(CHECK_TARGETS) fuzz-smoke check-native check-layers
 
 # The layer table of Documentation/architecture.md, and no file cycle in a folder.
 check-layers: all $(UNIT_BIN)
-	tools/layers --table Documentation/architecture.md $(B)/obj
+	tools/layers --table Documentation/architecture.md --prefix runtime=ogx_ $(B)/obj
 
 check-unit: all $(UNIT_BIN)
 	$(TEST_ENV) prove --exec '' $(UNIT_BIN)

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_ABI_SUBMIT_SIG "submit(uint64,bytes32,uint32,bytes)"
 
 /* First 4 bytes of keccak256 of a function signature. */
@@ -28,12 +30,15 @@ void ogx_abi_put_addr(uint8_t w[32], const uint8_t addr[20]);
  * x402 and EIP-712 carry token amounts. -ERANGE when it does not fit in 256
  * bits, -EINVAL when it is not a decimal number.
  */
+OGX_MUST_CHECK
 int ogx_abi_put_udec(uint8_t w[32], const char *dec);
 
+OGX_MUST_CHECK
 int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,
 			  const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
 
 /* data points into in. -EBADMSG with detail for anything else. */
+OGX_MUST_CHECK
 int ogx_abi_submit_decode(const uint8_t *in, size_t len, uint64_t *seq, uint8_t root[32],
 			  uint32_t *count, const uint8_t **data, size_t *data_len);
 

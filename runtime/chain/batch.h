@@ -22,6 +22,7 @@
 
 #include "proof/key.h"
 #include "util/digest.h"
+#include "util/err.h"
 
 #define OGX_BATCH_VERSION 1
 #define OGX_BATCH_SIG_CONTEXT "ogx-batch-v1"
@@ -47,9 +48,11 @@ struct ogx_batch {
 };
 
 /* Encode (with sig: the whole batch; without: the signed body). out is malloc'd. */
+OGX_MUST_CHECK
 int ogx_batch_encode(const struct ogx_batch *b, bool with_sig, uint8_t **out, size_t *len);
 
 /* Set operator_pk, sign, and return the full encoding. */
+OGX_MUST_CHECK
 int ogx_batch_sign(struct ogx_batch *b, const struct ogx_key *operator_key, uint8_t **out,
 		   size_t *len);
 
@@ -57,12 +60,15 @@ int ogx_batch_sign(struct ogx_batch *b, const struct ogx_key *operator_key, uint
  * Strict decode: deterministic CBOR only, every key present and in order,
  * nothing trailing. Records point into buf. -EBADMSG with detail.
  */
+OGX_MUST_CHECK
 int ogx_batch_decode(const uint8_t *buf, size_t len, struct ogx_batch *b);
 
 /* Check the operator signature. -EBADMSG when it does not verify. */
+OGX_MUST_CHECK
 int ogx_batch_verify_sig(const struct ogx_batch *b);
 
 /* Check that the Merkle root commits to these record digests. */
+OGX_MUST_CHECK
 int ogx_batch_check_root(const struct ogx_batch *b, const uint8_t (*digests)[OGX_DIGEST_LEN],
 			 size_t n);
 

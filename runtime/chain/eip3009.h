@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "proof/record.h"
+#include "util/err.h"
 
 #define OGX_EIP3009_TRANSFER_SIG "transferWithAuthorization(address,address,uint256,uint256," \
 				 "uint256,bytes32,uint8,bytes32,bytes32)"
@@ -37,9 +38,11 @@ struct ogx_eip3009_auth {
  * payment, -EBADMSG with detail when the evidence is not an `exact` EVM
  * payment with every field this needs.
  */
+OGX_MUST_CHECK
 int ogx_eip3009_from_record(const struct ogx_record *r, struct ogx_eip3009_auth *a);
 
 /* Calldata of the two calls (fixed sizes above). -ERANGE: value is no uint256. */
+OGX_MUST_CHECK
 int ogx_eip3009_transfer_call(const struct ogx_eip3009_auth *a,
 			      uint8_t out[OGX_EIP3009_TRANSFER_LEN]);
 void ogx_eip3009_state_call(const uint8_t from[20], const uint8_t nonce[32],

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_ETH_SECRET_LEN 32
 #define OGX_ETH_ADDR_LEN 20
 /* "0x" and 40 hex digits and a NUL. */
@@ -31,23 +33,28 @@ struct ogx_eth_sig {
 };
 
 /* From a raw secret; -EINVAL when it is zero or not below the curve order. */
+OGX_MUST_CHECK
 int ogx_eth_key_from_secret(struct ogx_eth_key *key, const uint8_t secret[OGX_ETH_SECRET_LEN]);
 
 /* Generate a key into path (0600, never over an existing file). */
+OGX_MUST_CHECK
 int ogx_eth_key_generate(const char *path, struct ogx_eth_key *key);
 
 /*
  * Load a key file: -EPERM when group/other can read it, -EBADMSG with detail
  * when its content is not a key. An optional "0x" prefix is accepted.
  */
+OGX_MUST_CHECK
 int ogx_eth_key_load(const char *path, struct ogx_eth_key *key);
 
 void ogx_eth_key_free(struct ogx_eth_key *key);
 
 /* Sign a 32-byte hash (RFC 6979 nonce, so deterministic). */
+OGX_MUST_CHECK
 int ogx_eth_sign(const struct ogx_eth_key *key, const uint8_t hash[32], struct ogx_eth_sig *sig);
 
 /* Recover the signer's address; -EBADMSG when the signature is invalid or high-s. */
+OGX_MUST_CHECK
 int ogx_eth_recover(const uint8_t hash[32], const struct ogx_eth_sig *sig,
 		    uint8_t addr[OGX_ETH_ADDR_LEN]);
 
@@ -55,6 +62,7 @@ int ogx_eth_recover(const uint8_t hash[32], const struct ogx_eth_sig *sig,
 void ogx_eth_addr_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t addr[OGX_ETH_ADDR_LEN]);
 
 /* Parse "0x" + 40 hex digits (any case; the checksum is not enforced). */
+OGX_MUST_CHECK
 int ogx_eth_addr_parse(uint8_t addr[OGX_ETH_ADDR_LEN], const char *s);
 
 #endif

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "chain/rpc.h"
+#include "util/err.h"
 
 struct ogx_fees {
 	uint64_t max_priority_fee;
@@ -18,6 +19,7 @@ struct ogx_fees {
 	uint64_t base_fee; /* of the latest block */
 };
 
+OGX_MUST_CHECK
 int ogx_fee_suggest(struct ogx_rpc *rpc, struct ogx_fees *fees);
 
 /*
@@ -25,6 +27,7 @@ int ogx_fee_suggest(struct ogx_rpc *rpc, struct ogx_fees *fees);
  * least ogx_fee_bump() of the old one, and at least the fresh suggestion.
  * -EDQUOT when that would exceed cap (wei per gas; 0: no cap).
  */
+OGX_MUST_CHECK
 int ogx_fee_replace(const struct ogx_fees *old, const struct ogx_fees *fresh, uint64_t cap,
 		    struct ogx_fees *out);
 

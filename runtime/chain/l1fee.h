@@ -14,6 +14,7 @@
 
 #include "chain/rpc.h"
 #include "chain/tx.h"
+#include "util/err.h"
 
 /* 0x420000000000000000000000000000000000000F on every OP Stack chain. */
 extern const uint8_t ogx_gas_price_oracle[OGX_ETH_ADDR_LEN];
@@ -22,6 +23,7 @@ extern const uint8_t ogx_gas_price_oracle[OGX_ETH_ADDR_LEN];
 bool ogx_chain_has_l1_fee(uint64_t chain_id);
 
 /* The L1 data fee of tx (unsigned fields suffice) from the oracle, in wei. */
+OGX_MUST_CHECK
 int ogx_l1_fee(struct ogx_rpc *rpc, const struct ogx_tx *tx, ogx_u128 *fee);
 
 #endif

@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct ogx_rlp {
 	uint8_t *data;
 	size_t len, cap;
@@ -37,6 +39,7 @@ size_t ogx_rlp_list_begin(struct ogx_rlp *b);
 void ogx_rlp_list_end(struct ogx_rlp *b, size_t mark);
 
 /* 0 with the encoding in data/len, or -ENOMEM if any append failed. */
+OGX_MUST_CHECK
 int ogx_rlp_finish(struct ogx_rlp *b);
 
 /* One decoded item: a string or a list, with its payload inside the input. */
@@ -50,15 +53,18 @@ struct ogx_rlp_item {
  * Decode the item at the start of in[0..len); *used is its encoded size.
  * -EBADMSG with detail on truncated or non-canonical input.
  */
+OGX_MUST_CHECK
 int ogx_rlp_decode(const uint8_t *in, size_t len, struct ogx_rlp_item *item, size_t *used);
 
 /*
  * Iterate over the items of a list payload: call with *off = 0, then again
  * while it returns 1. Returns 0 at the end of the payload, or -EBADMSG.
  */
+OGX_MUST_CHECK
 int ogx_rlp_next(const struct ogx_rlp_item *list, size_t *off, struct ogx_rlp_item *item);
 
 /* A canonical unsigned integer item of at most 8 bytes; -EBADMSG otherwise. */
+OGX_MUST_CHECK
 int ogx_rlp_get_uint(const struct ogx_rlp_item *item, uint64_t *v);
 
 #endif

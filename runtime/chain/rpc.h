@@ -18,6 +18,7 @@
 
 #include "chain/eth_key.h"
 #include "chain/keccak.h"
+#include "util/err.h"
 
 enum ogx_rpc_kind {
 	OGX_RPC_OK = 0,
@@ -40,6 +41,7 @@ enum ogx_rpc_kind ogx_rpc_classify(const char *message);
 struct ogx_rpc;
 
 /* timeout_ms bounds each call, connect included. */
+OGX_MUST_CHECK
 int ogx_rpc_open(struct ogx_rpc **rpc, const char *url, long timeout_ms);
 void ogx_rpc_close(struct ogx_rpc *rpc);
 
@@ -53,20 +55,27 @@ enum ogx_rpc_kind ogx_rpc_last_kind(const struct ogx_rpc *rpc);
  * for a malformed response; the detail (the node's message) is in
  * ogx_errmsg() and the kind in ogx_rpc_last_kind().
  */
+OGX_MUST_CHECK
 int ogx_rpc_call(struct ogx_rpc *rpc, const char *method, json_t *params, json_t **result);
 
 /* Parse an Ethereum QUANTITY ("0x1a") into 64 bits; -EPROTO otherwise. */
+OGX_MUST_CHECK
 int ogx_rpc_quantity(const json_t *v, uint64_t *out);
 /* Parse DATA of exactly len bytes ("0x" + 2·len hex digits); -EPROTO otherwise. */
+OGX_MUST_CHECK
 int ogx_rpc_data_fixed(const json_t *v, uint8_t *out, size_t len);
 /* Parse DATA of any length into a malloc'd buffer. */
+OGX_MUST_CHECK
 int ogx_rpc_data(const json_t *v, uint8_t **out, size_t *len);
 
 /* eth_chainId, eth_blockNumber. */
+OGX_MUST_CHECK
 int ogx_rpc_chain_id(struct ogx_rpc *rpc, uint64_t *id);
+OGX_MUST_CHECK
 int ogx_rpc_block_number(struct ogx_rpc *rpc, uint64_t *n);
 
 /* eth_getTransactionCount at "latest" or "pending". */
+OGX_MUST_CHECK
 int ogx_rpc_nonce(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], const char *tag,
 		  uint64_t *nonce);
 
@@ -74,6 +83,7 @@ int ogx_rpc_nonce(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], con
 typedef unsigned __int128 ogx_u128;
 
 /* eth_getBalance at "latest", saturated at 2^128 - 1 wei. */
+OGX_MUST_CHECK
 int ogx_rpc_balance(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], ogx_u128 *wei);
 
 /* A big-endian unsigned integer (e.g. a uint256 word), saturated at 2^128 - 1. */
@@ -83,6 +93,7 @@ ogx_u128 ogx_u128_from_be(const uint8_t *be, size_t len);
 const char *ogx_u128_str(char out[40], ogx_u128 v);
 
 /* eth_sendRawTransaction; hash is the node's answer. */
+OGX_MUST_CHECK
 int ogx_rpc_send_raw(struct ogx_rpc *rpc, const uint8_t *raw, size_t len,
 		     uint8_t hash[OGX_KECCAK256_LEN]);
 
@@ -96,6 +107,7 @@ struct ogx_receipt {
 };
 
 /* eth_getTransactionReceipt. */
+OGX_MUST_CHECK
 int ogx_rpc_receipt(struct ogx_rpc *rpc, const uint8_t hash[OGX_KECCAK256_LEN],
 		    struct ogx_receipt *r);
 
@@ -109,10 +121,12 @@ struct ogx_block {
 };
 
 /* eth_getBlockByNumber(number, false); tag when number is UINT64_MAX ("latest"). */
+OGX_MUST_CHECK
 int ogx_rpc_block(struct ogx_rpc *rpc, uint64_t number, struct ogx_block *b);
 void ogx_block_free(struct ogx_block *b);
 
 /* eth_maxPriorityFeePerGas. */
+OGX_MUST_CHECK
 int ogx_rpc_priority_fee(struct ogx_rpc *rpc, uint64_t *wei);
 
 struct ogx_rpc_tx {
@@ -128,18 +142,22 @@ struct ogx_rpc_tx {
 };
 
 /* eth_getTransactionByHash. */
+OGX_MUST_CHECK
 int ogx_rpc_tx_by_hash(struct ogx_rpc *rpc, const uint8_t hash[OGX_KECCAK256_LEN],
 		       struct ogx_rpc_tx *tx);
 void ogx_rpc_tx_free(struct ogx_rpc_tx *tx);
 
 /* eth_call at "latest": the returned bytes, malloc'd. */
+OGX_MUST_CHECK
 int ogx_rpc_eth_call(struct ogx_rpc *rpc, const uint8_t to[OGX_ETH_ADDR_LEN],
 		     const uint8_t *data, size_t len, uint8_t **out, size_t *out_len);
 
 /* eth_getCode at "latest": the size of the code at addr (0: an account without code). */
+OGX_MUST_CHECK
 int ogx_rpc_code_size(struct ogx_rpc *rpc, const uint8_t addr[OGX_ETH_ADDR_LEN], size_t *size);
 
 /* eth_estimateGas of a call from `from` to `to` (NULL: a contract creation) with data. */
+OGX_MUST_CHECK
 int ogx_rpc_estimate_gas(struct ogx_rpc *rpc, const uint8_t from[OGX_ETH_ADDR_LEN],
 			 const uint8_t to[OGX_ETH_ADDR_LEN], const uint8_t *data, size_t len,
 			 uint64_t *gas);

@@ -16,6 +16,7 @@
 
 #include "chain/eth_key.h"
 #include "chain/keccak.h"
+#include "util/err.h"
 
 #define OGX_TX_TYPE_EIP1559 0x02
 
@@ -35,15 +36,19 @@ struct ogx_tx {
 };
 
 /* keccak256(0x02 ‖ rlp(unsigned fields)): what the sender signs. */
+OGX_MUST_CHECK
 int ogx_tx_signing_hash(const struct ogx_tx *tx, uint8_t hash[OGX_KECCAK256_LEN]);
 
 /* 0x02 ‖ rlp(unsigned fields), malloc'd: what an L1-fee oracle prices. */
+OGX_MUST_CHECK
 int ogx_tx_unsigned(const struct ogx_tx *tx, uint8_t **out, size_t *len);
 
 /* Sign tx with key (fills tx->sig, sets tx->signed_). */
+OGX_MUST_CHECK
 int ogx_tx_sign(struct ogx_tx *tx, const struct ogx_eth_key *key);
 
 /* The signed transaction's raw bytes (malloc'd); -EINVAL if unsigned. */
+OGX_MUST_CHECK
 int ogx_tx_raw(const struct ogx_tx *tx, uint8_t **raw, size_t *len);
 
 /* keccak256 of raw bytes: the transaction hash nodes index it by. */
@@ -54,9 +59,11 @@ void ogx_tx_hash(const uint8_t *raw, size_t len, uint8_t hash[OGX_KECCAK256_LEN]
  * detail for anything that is not a canonical signed type-2 transaction with
  * an empty access list and 64-bit quantities.
  */
+OGX_MUST_CHECK
 int ogx_tx_parse(struct ogx_tx *tx, const uint8_t *raw, size_t len);
 
 /* The sender of a signed transaction, by recovery. */
+OGX_MUST_CHECK
 int ogx_tx_sender(const struct ogx_tx *tx, uint8_t addr[OGX_ETH_ADDR_LEN]);
 
 /*
@@ -73,6 +80,7 @@ uint64_t ogx_tx_calldata_gas(const uint8_t *data, size_t len);
  * ceil(old × 1.1) + 1 wei so that rounding never leaves us a wei short.
  * -EOVERFLOW when that does not fit in 64 bits.
  */
+OGX_MUST_CHECK
 int ogx_fee_bump(uint64_t old, uint64_t *bumped);
 
 #endif

@@ -18,6 +18,7 @@
 #include "model/llama.h"
 #include "model/sampler.h"
 #include "model/tokenizer.h"
+#include "util/err.h"
 
 struct ogx_generate_params {
 	struct ogx_sampler_params sampling;
@@ -47,6 +48,7 @@ typedef int (*ogx_token_cb)(void *ctx, uint32_t token, const char *piece, size_t
  * The model's KV cache is reused from position 0. On error *g is freed and
  * zeroed; on success free it with ogx_generation_free().
  */
+OGX_MUST_CHECK
 int ogx_llama_generate(struct ogx_llama *m, const struct ogx_tokenizer *t, const char *prompt,
 		       const struct ogx_generate_params *p, ogx_token_cb cb, void *ctx,
 		       struct ogx_generation *g);

@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_GGUF_MAGIC "GGUF"
 #define OGX_GGUF_MAX_DIMS 4
 #define OGX_GGUF_MAX_NAME 64		/* tensor name bytes, as in the GGUF spec */
@@ -117,9 +119,11 @@ struct ogx_gguf {
 };
 
 /* Map and parse path. On error *out is untouched and ogx_errmsg() says why. */
+OGX_MUST_CHECK
 int ogx_gguf_open(const char *path, struct ogx_gguf **out);
 
 /* Parse a file image in memory; data is borrowed and must outlive the result. */
+OGX_MUST_CHECK
 int ogx_gguf_open_mem(const void *data, size_t size, struct ogx_gguf **out);
 
 void ogx_gguf_close(struct ogx_gguf *g);
@@ -128,23 +132,35 @@ void ogx_gguf_close(struct ogx_gguf *g);
  * when its type does not fit, each with a detail for ogx_errmsg(). Integer
  * getters accept any integer type whose value fits; f32 accepts f32 and f64. */
 const struct ogx_gguf_kv *ogx_gguf_find_kv(const struct ogx_gguf *g, const char *key);
+OGX_MUST_CHECK
 int ogx_gguf_get_u32(const struct ogx_gguf *g, const char *key, uint32_t *out);
+OGX_MUST_CHECK
 int ogx_gguf_get_i32(const struct ogx_gguf *g, const char *key, int32_t *out);
+OGX_MUST_CHECK
 int ogx_gguf_get_u64(const struct ogx_gguf *g, const char *key, uint64_t *out);
+OGX_MUST_CHECK
 int ogx_gguf_get_f32(const struct ogx_gguf *g, const char *key, float *out);
+OGX_MUST_CHECK
 int ogx_gguf_get_bool(const struct ogx_gguf *g, const char *key, bool *out);
 /* The string is not NUL-terminated: use len. */
+OGX_MUST_CHECK
 int ogx_gguf_get_str(const struct ogx_gguf *g, const char *key, const char **s, size_t *len);
 /* Copies the string NUL-terminated into buf; -ENAMETOOLONG when it does not fit. */
+OGX_MUST_CHECK
 int ogx_gguf_get_strz(const struct ogx_gguf *g, const char *key, char *buf, size_t size);
+OGX_MUST_CHECK
 int ogx_gguf_get_array(const struct ogx_gguf *g, const char *key, struct ogx_gguf_value *arr);
 
 /* Element i of an array (i < arr->n); -ERANGE otherwise. */
+OGX_MUST_CHECK
 int ogx_gguf_array_elem(const struct ogx_gguf_value *arr, uint64_t i, struct ogx_gguf_value *out);
 
 /* Scalar conversions of a value; -EINVAL when the type or value does not fit. */
+OGX_MUST_CHECK
 int ogx_gguf_value_u64(const struct ogx_gguf_value *v, uint64_t *out);
+OGX_MUST_CHECK
 int ogx_gguf_value_i64(const struct ogx_gguf_value *v, int64_t *out);
+OGX_MUST_CHECK
 int ogx_gguf_value_f64(const struct ogx_gguf_value *v, double *out);
 
 /* Tensors. */
@@ -156,6 +172,7 @@ uint32_t ogx_ggml_block_elems(uint32_t type);
 uint32_t ogx_ggml_block_bytes(uint32_t type);
 
 /* Bytes of n elements of type (n a multiple of the block); -EINVAL/-EOVERFLOW. */
+OGX_MUST_CHECK
 int ogx_ggml_bytes(uint32_t type, uint64_t n, size_t *bytes);
 
 /* IEEE half <-> single, round to nearest even (as ggml's reference). */
@@ -166,12 +183,15 @@ uint16_t ogx_f32_to_f16(float f);
  * Convert n elements of F32, F16, Q8_0 or Q4_0 (n a multiple of the block) at
  * src to floats. -EINVAL for a type that is not a float or quantized float.
  */
+OGX_MUST_CHECK
 int ogx_dequant_row(uint32_t type, const void *src, float *dst, uint64_t n);
 
 /* ggml's reference quantization of n floats (a multiple of 32) to Q8_0 or Q4_0. */
+OGX_MUST_CHECK
 int ogx_quant_row(uint32_t type, const float *src, void *dst, uint64_t n);
 
 /* Whole tensor to floats; dst holds t->n_elements floats. */
+OGX_MUST_CHECK
 int ogx_gguf_tensor_to_f32(const struct ogx_gguf_tensor *t, float *dst);
 
 #endif

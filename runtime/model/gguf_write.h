@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "model/gguf.h"
+#include "util/err.h"
 
 struct ogx_gguf_wtensor {
 	char name[OGX_GGUF_MAX_NAME + 1];
@@ -68,9 +69,11 @@ int ogx_gguf_writer_tensor(struct ogx_gguf_writer *w, const char *name, uint32_t
 			   uint32_t n_dims, const uint64_t *ne, const void *data);
 
 /* Atomically create or replace path (mode applies to a new file). */
+OGX_MUST_CHECK
 int ogx_gguf_writer_write(struct ogx_gguf_writer *w, const char *path, mode_t mode);
 
 /* The whole file in a malloc'd buffer. */
+OGX_MUST_CHECK
 int ogx_gguf_writer_to_mem(struct ogx_gguf_writer *w, uint8_t **buf, size_t *len);
 
 #endif

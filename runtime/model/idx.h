@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 /* Largest file (compressed or not) and largest decompressed payload accepted. */
 #define OGX_IDX_MAX_BYTES (512u << 20)
 
@@ -28,15 +30,18 @@ struct ogx_idx {
  * The element count must match the payload exactly. On success *out owns
  * a copy of the elements; release it with ogx_idx_free().
  */
+OGX_MUST_CHECK
 int ogx_idx_parse(const uint8_t *buf, size_t len, unsigned int ndim, struct ogx_idx *out);
 
 /* Read and parse a file: ogx_idx_parse() of its contents. */
+OGX_MUST_CHECK
 int ogx_idx_load(const char *path, unsigned int ndim, struct ogx_idx *out);
 
 /*
  * Images and their labels, checked against each other: same count, every
  * label below n_classes. Either is left empty on failure.
  */
+OGX_MUST_CHECK
 int ogx_idx_load_set(const char *images_path, const char *labels_path, unsigned int n_classes,
 		     struct ogx_idx *images, struct ogx_idx *labels);
 

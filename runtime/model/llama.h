@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "model/matvec.h"
+#include "util/err.h"
 
 struct ogx_pool;
 
@@ -92,9 +93,11 @@ struct ogx_llama {
  * Check that every shape in w agrees with w->cfg (a loader's last step and a
  * guard against mismatched files): -EINVAL with the offending tensor named.
  */
+OGX_MUST_CHECK
 int ogx_llama_check(const struct ogx_llama_weights *w);
 
 /* Allocate the state (KV cache for cfg.seq_len positions) and threads. */
+OGX_MUST_CHECK
 int ogx_llama_init(struct ogx_llama *m, const struct ogx_llama_weights *w, unsigned int threads);
 void ogx_llama_fini(struct ogx_llama *m);
 

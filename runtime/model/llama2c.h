@@ -21,6 +21,7 @@
 
 #include "model/llama.h"
 #include "model/tokenizer.h"
+#include "util/err.h"
 
 #define OGX_LLAMA2C_HEADER_BYTES 28
 
@@ -40,9 +41,11 @@ struct ogx_llama2c {
 };
 
 /* Map and check path; fill ck->w. */
+OGX_MUST_CHECK
 int ogx_llama2c_open(struct ogx_llama2c *ck, const char *path);
 
 /* Check an in-memory checkpoint (4-byte aligned, kept alive by the caller). */
+OGX_MUST_CHECK
 int ogx_llama2c_parse(struct ogx_llama2c *ck, const void *data, size_t size);
 
 void ogx_llama2c_close(struct ogx_llama2c *ck);
@@ -52,11 +55,14 @@ void ogx_llama2c_close(struct ogx_llama2c *ck);
  * in +-1/sqrt(fan-in), norms 1), as a malloc'd buffer: models for tests and
  * benchmarks, whose speed depends on shapes, not values.
  */
+OGX_MUST_CHECK
 int ogx_llama2c_synth(const struct ogx_llama_config *c, int shared_classifier, uint64_t seed,
 		      uint8_t **data, size_t *size);
 
 /* Read a tokenizer.bin of vocab_size tokens. */
+OGX_MUST_CHECK
 int ogx_llama2c_tokenizer_load(struct ogx_tokenizer *t, const char *path, uint32_t vocab_size);
+OGX_MUST_CHECK
 int ogx_llama2c_tokenizer_parse(struct ogx_tokenizer *t, const void *data, size_t size,
 				uint32_t vocab_size);
 

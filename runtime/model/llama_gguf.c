@@ -194,7 +194,9 @@ int ogx_llama_gguf_tokenizer(const struct ogx_llama_gguf *m, struct ogx_tokenize
 		return err;
 	blob = 0;
 	for (uint32_t i = 0; i < n; i++) {
-		ogx_gguf_array_elem(&toks, i, &e);
+		err = ogx_gguf_array_elem(&toks, i, &e);
+		if (err)
+			break;
 		t->offset[i] = (uint32_t)blob;
 		t->len[i] = (uint32_t)e.n;
 		memcpy(t->blob + blob, e.p, e.n);
@@ -202,7 +204,7 @@ int ogx_llama_gguf_tokenizer(const struct ogx_llama_gguf *m, struct ogx_tokenize
 		blob += e.n + 1;
 		memcpy(&t->score[i], scores.p + 4 * i, 4);
 	}
-	err = ogx_tokenizer_index(t);
+	err = err ?: ogx_tokenizer_index(t);
 	if (!err && !ogx_gguf_get_u32(m->g, "tokenizer.ggml.bos_token_id", &id) && id < n)
 		t->bos_id = id;
 	if (!err && !ogx_gguf_get_u32(m->g, "tokenizer.ggml.eos_token_id", &id) && id < n)

@@ -17,6 +17,7 @@
 #include "model/gguf.h"
 #include "model/llama.h"
 #include "model/tokenizer.h"
+#include "util/err.h"
 
 struct ogx_llama_gguf {
 	struct ogx_gguf *g;
@@ -24,10 +25,12 @@ struct ogx_llama_gguf {
 };
 
 /* Map path and describe its weights; shapes checked (ogx_llama_check()). */
+OGX_MUST_CHECK
 int ogx_llama_gguf_open(struct ogx_llama_gguf *m, const char *path);
 void ogx_llama_gguf_close(struct ogx_llama_gguf *m);
 
 /* The tokenizer stored in the file (tokenizer.ggml.*). */
+OGX_MUST_CHECK
 int ogx_llama_gguf_tokenizer(const struct ogx_llama_gguf *m, struct ogx_tokenizer *t);
 
 /*
@@ -36,6 +39,7 @@ int ogx_llama_gguf_tokenizer(const struct ogx_llama_gguf *m, struct ogx_tokenize
  * quantizer falls back), counted in *kept_f32 when given. t NULL writes a
  * synthetic vocabulary (<unk>, <s>, </s>, the 256 byte tokens, then t<N>).
  */
+OGX_MUST_CHECK
 int ogx_llama_gguf_save(const struct ogx_llama_weights *w, const struct ogx_tokenizer *t,
 			enum ogx_wtype type, const char *name, const char *path,
 			unsigned *kept_f32);

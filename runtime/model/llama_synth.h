@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model/llama.h"
+#include "util/err.h"
 
 /* The stories15M shape: dim 288, hidden 768, 6 layers, 6 heads, vocab 32000. */
 extern const struct ogx_llama_config ogx_llama_shape_15m;
@@ -16,6 +17,7 @@ extern const struct ogx_llama_config ogx_llama_shape_15m;
 extern const struct ogx_llama_config ogx_llama_shape_260k;
 
 /* Allocate and fill w (output tied to the embedding); -EINVAL for a bad shape. */
+OGX_MUST_CHECK
 int ogx_llama_synth(const struct ogx_llama_config *c, uint64_t seed,
 		    struct ogx_llama_weights *w);
 void ogx_llama_synth_free(struct ogx_llama_weights *w);

@@ -228,19 +228,20 @@ OGX_AVX2 static float qdot_q4_0_avx2(const void *row, const struct ogx_q8x *x, u
 }
 #endif
 
+/* Rows of whole blocks (ogx_llama_check() refuses other matrices): these cannot fail. */
 static void dequant_f16(const void *row, float *out, uint32_t n)
 {
-	ogx_dequant_row(OGX_GGML_F16, row, out, n);
+	ogx_cannot_fail(ogx_dequant_row(OGX_GGML_F16, row, out, n));
 }
 
 static void dequant_q8_0(const void *row, float *out, uint32_t n)
 {
-	ogx_dequant_row(OGX_GGML_Q8_0, row, out, n);
+	ogx_cannot_fail(ogx_dequant_row(OGX_GGML_Q8_0, row, out, n));
 }
 
 static void dequant_q4_0(const void *row, float *out, uint32_t n)
 {
-	ogx_dequant_row(OGX_GGML_Q4_0, row, out, n);
+	ogx_cannot_fail(ogx_dequant_row(OGX_GGML_Q4_0, row, out, n));
 }
 
 static const struct wtype_ops {
@@ -475,7 +476,7 @@ void ogx_quant_x_q8_0(const float *x, struct ogx_q8x *out, uint32_t n)
 #endif
 	/* ggml's quantize_row_q8_0_reference, block by block; d kept as F32 of the F16. */
 	for (uint32_t k = 0; k < n / 32; k++) {
-		ogx_quant_row(OGX_GGML_Q8_0, x + 32 * k, &blk, 32);
+		ogx_cannot_fail(ogx_quant_row(OGX_GGML_Q8_0, x + 32 * k, &blk, 32));
 		out[k].d = ogx_f16_to_f32(blk.d);
 		memcpy(out[k].q, blk.qs, 32);
 		lane8(&out[k]);

@@ -30,6 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct ogx_pool;
 
 /* Values are ggml's type ids, so a GGUF tensor's type converts directly. */
@@ -97,6 +99,7 @@ const char *ogx_wtype_name(enum ogx_wtype type);
  * is -ENOTSUP. The environment variable OGX_CPU_ISA=portable|avx2|avx512
  * overrides AUTO (tests and benchmarks force each level with it).
  */
+OGX_MUST_CHECK
 int ogx_matvec_set_isa(enum ogx_cpu_isa isa);
 enum ogx_cpu_isa ogx_matvec_isa(void);
 const char *ogx_cpu_isa_name(enum ogx_cpu_isa isa);
@@ -128,6 +131,7 @@ void ogx_matmul_multi(struct ogx_pool *pool, unsigned int count, float *const *o
  * (the model loader) calls ogx_matrix_free_packing() before m->data goes.
  * 0 or -ENOMEM.
  */
+OGX_MUST_CHECK
 int ogx_matrix_enable_packing(struct ogx_matrix *m);
 void ogx_matrix_free_packing(struct ogx_matrix *m);
 

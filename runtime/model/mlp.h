@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_MLP_ARCH_F32 "mnist-fc"
 #define OGX_MLP_ARCH_Q8 "ogx-mlp-q8"
 
@@ -81,6 +83,7 @@ unsigned int ogx_argmax_i32(const int32_t *v, unsigned int n);
 unsigned int ogx_argmax_f32(const float *v, unsigned int n);
 
 /* Allocate the arrays of every layer for dims[0..n_layers] (zeroed). */
+OGX_MUST_CHECK
 int ogx_mlp_alloc(struct ogx_mlp *m, enum ogx_mlp_kind kind, unsigned int n_layers,
 		  const uint32_t *dims);
 
@@ -88,6 +91,7 @@ int ogx_mlp_alloc(struct ogx_mlp *m, enum ogx_mlp_kind kind, unsigned int n_laye
  * Check a model's invariants: layer sizes chain and stay within limits;
  * for q8 also every weight, bias, multiplier and shift in range.
  */
+OGX_MUST_CHECK
 int ogx_mlp_check(const struct ogx_mlp *m);
 
 void ogx_mlp_free(struct ogx_mlp *m);
@@ -106,18 +110,21 @@ static inline uint32_t ogx_mlp_n_out(const struct ogx_mlp *m)
  * f32 forward of n inputs x (n rows of n_in floats, pixels / 255): probs gets
  * n rows of n_out softmax probabilities. Each row's result is independent of n.
  */
+OGX_MUST_CHECK
 int ogx_mlp_f32_forward(const struct ogx_mlp *m, const float *x, size_t n, float *probs);
 
 /*
  * The largest output of each hidden layer (amax[0..n_layers-2]) over n f32
  * inputs: what calibration needs.
  */
+OGX_MUST_CHECK
 int ogx_mlp_f32_activation_max(const struct ogx_mlp *m, const float *x, size_t n, float *amax);
 
 /*
  * q8 forward of n inputs (n rows of n_in uint8 pixels): logits gets n rows
  * of n_out int32 accumulators of the last layer. Exact integer arithmetic.
  */
+OGX_MUST_CHECK
 int ogx_mlp_q8_forward(const struct ogx_mlp *m, const uint8_t *x, size_t n, int32_t *logits);
 
 /*
@@ -128,10 +135,12 @@ void ogx_mlp_q8_layer(const struct ogx_mlp_layer *l, const uint8_t *x, size_t n,
 		      uint8_t *out);
 
 /* Classes of n images of uint8 pixels, with either kind of model. */
+OGX_MUST_CHECK
 int ogx_mlp_classify(const struct ogx_mlp *m, const uint8_t *pixels, size_t n,
 		     unsigned int *classes);
 
 /* How many of n images are classified as their labels say. */
+OGX_MUST_CHECK
 int ogx_mlp_count_correct(const struct ogx_mlp *m, const uint8_t *pixels, const uint8_t *labels,
 			  size_t n, size_t *correct);
 

@@ -16,20 +16,25 @@
 #define OGX_MODEL_MLP_GGUF_H
 
 #include "model/mlp.h"
+#include "util/err.h"
 
 struct ogx_gguf;
 struct ogx_gguf_writer;
 
 /* The model in an open GGUF file; the kind follows general.architecture. */
+OGX_MUST_CHECK
 int ogx_mlp_from_gguf(const struct ogx_gguf *g, struct ogx_mlp *m);
 
 /* ogx_mlp_from_gguf() of the file at path. */
+OGX_MUST_CHECK
 int ogx_mlp_load(const char *path, struct ogx_mlp *m);
 
 /* Add m's metadata and tensors to w; the tensor data stays borrowed from m. */
+OGX_MUST_CHECK
 int ogx_mlp_to_gguf(const struct ogx_mlp *m, struct ogx_gguf_writer *w);
 
 /* Write m to path atomically (mode 0644). */
+OGX_MUST_CHECK
 int ogx_mlp_save(const struct ogx_mlp *m, const char *path);
 
 #endif

@@ -14,12 +14,14 @@
 #include <stdint.h>
 
 #include "model/mlp.h"
+#include "util/err.h"
 
 /*
  * The fixed-point form of a positive real multiplier m: mult in [2^30, 2^31)
  * and shift with m ~= mult / 2^shift, rounded to nearest. When m is too small
  * for shift 62, mult is smaller (down to 0); -ERANGE when m >= 2^30.
  */
+OGX_MUST_CHECK
 int ogx_requant_params(double m, int32_t *mult, int32_t *shift);
 
 /*
@@ -27,6 +29,7 @@ int ogx_requant_params(double m, int32_t *mult, int32_t *shift);
  * scale on n images (n rows of n_in uint8 pixels): the largest activation
  * seen maps to 255.
  */
+OGX_MUST_CHECK
 int ogx_mlp_quantize(const struct ogx_mlp *f, const uint8_t *images, size_t n,
 		     struct ogx_mlp *q);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "model/mlp.h"
+#include "util/err.h"
 
 #define OGX_TRAIN_MAX_THREADS 16
 
@@ -49,6 +50,7 @@ void ogx_mlp_train_defaults(struct ogx_mlp_train_opts *o);
  * Train on n images (n rows of n_in uint8) with labels below n_classes into
  * an f32 model (two layers).
  */
+OGX_MUST_CHECK
 int ogx_mlp_train(const uint8_t *images, const uint8_t *labels, size_t n, uint32_t n_in,
 		  uint32_t n_classes, const struct ogx_mlp_train_opts *o, struct ogx_mlp *out);
 

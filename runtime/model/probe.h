@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "model/llama.h"
+#include "util/err.h"
 
 enum ogx_model_format {
 	OGX_FORMAT_GGUF = 1,
@@ -27,6 +28,7 @@ struct ogx_model_probe {
 };
 
 /* -EBADMSG/-EINVAL with a detail when the file is neither, or is broken. */
+OGX_MUST_CHECK
 int ogx_model_probe(const char *path, struct ogx_model_probe *p);
 
 /* "gguf/<arch>" or "llama2c": the short format shown in listings. */

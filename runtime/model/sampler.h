@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct ogx_sampler_params {
 	float temperature;	/* 0: greedy; > 0: divide logits by it */
 	float top_p;		/* 0..1: nucleus mass; 0 greedy, 1 off */
@@ -33,7 +35,9 @@ struct ogx_sampler {
 	struct ogx_prob_index *sorted;	/* as many: the sort's scratch */
 };
 
+OGX_MUST_CHECK
 int ogx_sampler_check(const struct ogx_sampler_params *p);
+OGX_MUST_CHECK
 int ogx_sampler_init(struct ogx_sampler *s, uint32_t vocab_size,
 		     const struct ogx_sampler_params *p);
 void ogx_sampler_free(struct ogx_sampler *s);

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "model/probe.h"
+#include "util/err.h"
 
 #define OGX_MODEL_ID_LEN 64		/* hex digits */
 #define OGX_MODEL_ID_MIN_PREFIX 8
@@ -38,6 +39,7 @@ struct ogx_store_entry {
 };
 
 /* The store under home (NULL: ogx_home()); nothing is created until add. */
+OGX_MUST_CHECK
 int ogx_store_init(struct ogx_store *s, const char *home);
 
 /*
@@ -47,6 +49,7 @@ int ogx_store_init(struct ogx_store *s, const char *home);
  * names another model, -EINVAL for a name that is not [A-Za-z0-9._-]{1,64}
  * or could be read as an id prefix.
  */
+OGX_MUST_CHECK
 int ogx_store_add(struct ogx_store *s, const char *path, const char *name,
 		  char id[OGX_MODEL_ID_LEN + 1]);
 
@@ -56,13 +59,16 @@ int ogx_store_add(struct ogx_store *s, const char *path, const char *name,
  * -ENOENT "no such model file, name or id" when nothing matches, -EINVAL for an
  * ambiguous id prefix.
  */
+OGX_MUST_CHECK
 int ogx_store_resolve(struct ogx_store *s, const char *ref, char *path, size_t size,
 		      char id[OGX_MODEL_ID_LEN + 1]);
 
 /* Every stored model, sorted by id; free *entries with free(). */
+OGX_MUST_CHECK
 int ogx_store_list(struct ogx_store *s, struct ogx_store_entry **entries, size_t *n);
 
 /* Validation of a model name, as add does it. */
+OGX_MUST_CHECK
 int ogx_store_check_name(const char *name);
 
 #endif

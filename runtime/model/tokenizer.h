@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_TOKEN_NONE UINT32_MAX
 
 struct ogx_tokenizer {
@@ -33,9 +35,11 @@ struct ogx_tokenizer {
 };
 
 /* Allocate room for vocab_size pieces of blob_bytes bytes in all (NULs included). */
+OGX_MUST_CHECK
 int ogx_tokenizer_alloc(struct ogx_tokenizer *t, uint32_t vocab_size, size_t blob_bytes);
 
 /* Build the lookup tables once every piece, length and score is set. */
+OGX_MUST_CHECK
 int ogx_tokenizer_index(struct ogx_tokenizer *t);
 
 void ogx_tokenizer_free(struct ogx_tokenizer *t);
@@ -52,6 +56,7 @@ uint32_t ogx_tokenizer_lookup(const struct ogx_tokenizer *t, const char *s, size
  * Encode text into a malloc'd array of *n token ids (*tokens, free()d by the
  * caller), with BOS first when bos and EOS last when eos.
  */
+OGX_MUST_CHECK
 int ogx_tokenizer_encode(const struct ogx_tokenizer *t, const char *text, int bos, int eos,
 			 uint32_t **tokens, size_t *n);
 
@@ -59,6 +64,7 @@ int ogx_tokenizer_encode(const struct ogx_tokenizer *t, const char *text, int bo
  * The bytes token stands for when it follows prev (prev = OGX_TOKEN_NONE at
  * the start): *piece points into the tokenizer and stays valid while it lives.
  */
+OGX_MUST_CHECK
 int ogx_tokenizer_decode(const struct ogx_tokenizer *t, uint32_t prev, uint32_t token,
 			 const char **piece, size_t *len);
 

@@ -28,6 +28,7 @@
 
 #include "proof/key.h"
 #include "proof/spool.h"
+#include "util/err.h"
 
 struct ogx_binding {
 	uint8_t node[OGX_PK_LEN];
@@ -38,12 +39,15 @@ struct ogx_binding {
 };
 
 /* KEY.chain for key_path, into out (PATH_MAX). -ENAMETOOLONG. */
+OGX_MUST_CHECK
 int ogx_binding_path(const char *key_path, char *out);
 
 /* Read key_path's binding. -ENOENT when there is none; -EBADMSG with detail when malformed. */
+OGX_MUST_CHECK
 int ogx_binding_load(const char *key_path, struct ogx_binding *b);
 
 /* Write it (temp file, fsync, rename, directory fsync). */
+OGX_MUST_CHECK
 int ogx_binding_save(const char *key_path, const struct ogx_binding *b);
 
 #endif

@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "proof/record.h"
+#include "util/err.h"
 
 enum ogx_job_kind {
 	OGX_JOB_CLASSIFY = 1,
@@ -53,6 +54,7 @@ void ogx_job_record_classify(struct ogx_record *r, const uint8_t *image, size_t 
 			     const void *out_words, size_t n_out);
 
 /* A generation's: the prompt's and the generated token ids; -EINVAL when g is out of range. */
+OGX_MUST_CHECK
 int ogx_job_record_generate(struct ogx_record *r, const uint32_t *input, size_t n_input,
 			    const uint32_t *output, size_t n_output,
 			    const struct ogx_job_generate *g);
@@ -66,6 +68,7 @@ void ogx_job_digest_le32(uint8_t out[OGX_DIGEST_LEN], const void *words, size_t 
  * its SHA-256. -EBADMSG with a detail otherwise. kind and g may be NULL; g is
  * filled for a generation.
  */
+OGX_MUST_CHECK
 int ogx_job_check(const struct ogx_record *r, enum ogx_job_kind *kind,
 		  struct ogx_job_generate *g);
 

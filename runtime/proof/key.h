@@ -11,6 +11,8 @@
 #include <stdint.h>
 #include <sodium.h>
 
+#include "util/err.h"
+
 #define OGX_PK_LEN crypto_sign_PUBLICKEYBYTES
 #define OGX_SIG_LEN crypto_sign_BYTES
 
@@ -20,15 +22,18 @@ struct ogx_key {
 };
 
 /* Generate a key and write it to path (0600, never over an existing file). */
+OGX_MUST_CHECK
 int ogx_key_generate(const char *path, struct ogx_key *key);
 
 /*
  * Load a key file: -EPERM when group/other can read it, -EBADMSG with detail
  * when its content is not a key.
  */
+OGX_MUST_CHECK
 int ogx_key_load(const char *path, struct ogx_key *key);
 
 /* The key of a 32-byte seed (tests and golden vectors use fixed seeds). */
+OGX_MUST_CHECK
 int ogx_key_from_seed(struct ogx_key *key, const uint8_t *seed);
 
 void ogx_key_free(struct ogx_key *key);
@@ -37,6 +42,7 @@ void ogx_key_free(struct ogx_key *key);
 void ogx_key_sign(const struct ogx_key *key, uint8_t sig[OGX_SIG_LEN], const void *msg,
 		  size_t len);
 
+OGX_MUST_CHECK
 int ogx_sig_verify(const uint8_t pk[OGX_PK_LEN], const uint8_t sig[OGX_SIG_LEN],
 		   const void *msg, size_t len);
 

@@ -24,6 +24,7 @@
 
 #include "proof/kmod.h"
 #include "proof/record.h"
+#include "util/err.h"
 
 enum ogx_kev_key {
 	OGX_KEV_LABEL = 0,
@@ -87,6 +88,7 @@ struct ogx_kmod_evidence {
  * EXTENDs the event of record r (its model, input, output, params; pipeline
  * may be NULL for none) and fills r->kernel. The caller signs r afterwards.
  */
+OGX_MUST_CHECK
 int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
 			  const uint8_t *pipeline);
 
@@ -97,6 +99,7 @@ int ogx_kmod_evidence_add(struct ogx_kmod *k, struct ogx_record *r,
  * taken before it.
  */
 void ogx_kmod_event_of(struct ogx_extend *x, const struct ogx_record *r, const uint8_t *pipeline);
+OGX_MUST_CHECK
 int ogx_kmod_evidence_fill(struct ogx_record *r, const struct ogx_info *info,
 			   const struct ogx_extend *x);
 
@@ -114,6 +117,7 @@ void ogx_kmod_event_digest(const struct ogx_record *r, uint64_t seq, uint64_t ti
  * and that its digest is the event digest of r's fields: -EBADMSG with a
  * detail otherwise. With ev non-NULL, returns the parsed evidence.
  */
+OGX_MUST_CHECK
 int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence *ev);
 
 /*
@@ -123,14 +127,17 @@ int ogx_kmod_evidence_check(const struct ogx_record *r, struct ogx_kmod_evidence
  * b.seq skips events (the read() log closes the gap: ogx_kmod_evidence_in_log)
  * or b starts a new boot, -EBADMSG when broken.
  */
+OGX_MUST_CHECK
 int ogx_kmod_evidence_follows(const struct ogx_kmod_evidence *a,
 			      const struct ogx_kmod_evidence *b);
 
 /* 0 when the log holds ev's event (same seq, digest, head), else -EBADMSG. */
+OGX_MUST_CHECK
 int ogx_kmod_evidence_in_log(const struct ogx_kmod_evidence *ev,
 			     const struct ogx_event *log, size_t n);
 
 /* Asks the kernel (VERIFY) whether ev's MAC is genuine on this boot. */
+OGX_MUST_CHECK
 int ogx_kmod_evidence_verify(struct ogx_kmod *k, const struct ogx_kmod_evidence *ev);
 
 #endif

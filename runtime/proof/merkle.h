@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "util/digest.h"
+#include "util/err.h"
 
 /* Enough for 2^64 leaves. */
 #define OGX_MERKLE_MAX_PATH 64
@@ -23,10 +24,12 @@ void ogx_merkle_root(const uint8_t (*leaves)[OGX_DIGEST_LEN], size_t n,
 		     uint8_t root[OGX_DIGEST_LEN]);
 
 /* Audit path for leaf index of n: *len hashes, leaf side first. -EINVAL if index >= n. */
+OGX_MUST_CHECK
 int ogx_merkle_path(const uint8_t (*leaves)[OGX_DIGEST_LEN], size_t n, size_t index,
 		    uint8_t path[OGX_MERKLE_MAX_PATH][OGX_DIGEST_LEN], size_t *len);
 
 /* 0 when leaf at index of n and path give root; -EBADMSG otherwise. */
+OGX_MUST_CHECK
 int ogx_merkle_verify(const uint8_t leaf[OGX_DIGEST_LEN], size_t index, size_t n,
 		      const uint8_t (*path)[OGX_DIGEST_LEN], size_t len,
 		      const uint8_t root[OGX_DIGEST_LEN]);

@@ -16,6 +16,7 @@
 
 #include "proof/key.h"
 #include "util/digest.h"
+#include "util/err.h"
 
 #define OGX_RECORD_VERSION 2
 #define OGX_RECORD_MAX 65536 /* bytes of one encoded record */
@@ -115,12 +116,14 @@ struct ogx_record {
  * Encode. With sig false, the encoding of everything but the signature: the
  * bytes that are signed (after the context prefix below). out is malloc'd.
  */
+OGX_MUST_CHECK
 int ogx_record_encode(const struct ogx_record *r, bool with_sig, uint8_t **out, size_t *len);
 
 /* Domain separation: the signed message is this prefix, then the body. */
 #define OGX_RECORD_SIG_CONTEXT "ogx-record-v2"
 
 /* Set r->node from key, sign, and return the full encoding (malloc'd). */
+OGX_MUST_CHECK
 int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **out,
 		    size_t *len);
 
@@ -130,9 +133,11 @@ int ogx_record_sign(struct ogx_record *r, const struct ogx_key *key, uint8_t **o
  * naming the problem. This is the schema rule only: proof/verify.h applies
  * the rest (signature, recipe, level, chain).
  */
+OGX_MUST_CHECK
 int ogx_record_decode(const uint8_t *buf, size_t len, struct ogx_record *r);
 
 /* Check r->sig against r->node over the body. -EBADMSG when it fails. */
+OGX_MUST_CHECK
 int ogx_record_verify(const struct ogx_record *r);
 
 /* The record's digest: SHA-256 of its full encoding; its id in hex. */
@@ -141,10 +146,13 @@ void ogx_record_digest(const uint8_t *buf, size_t len, uint8_t out[OGX_DIGEST_LE
 void ogx_record_free(struct ogx_record *r);
 
 const char *ogx_level_name(uint32_t level);
+OGX_MUST_CHECK
 int ogx_level_parse(const char *s, uint32_t *level);
 
 /* Add an entry to an extension map (copies data). */
+OGX_MUST_CHECK
 int ogx_ext_add_uint(struct ogx_ext *x, uint32_t key, uint64_t v);
+OGX_MUST_CHECK
 int ogx_ext_add_bytes(struct ogx_ext *x, uint32_t key, enum ogx_ext_type type,
 		      const void *data, size_t len);
 

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include "proof/record.h"
+#include "util/err.h"
 
 struct ogx_spool;
 
@@ -40,6 +41,7 @@ struct ogx_signer {
  * open (spool.h: an acknowledged record is never cut), so a seq is never
  * signed twice.
  */
+OGX_MUST_CHECK
 int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spool_dir);
 
 /*
@@ -62,6 +64,7 @@ struct ogx_new_epoch {
 	char old_path[PATH_MAX];
 };
 
+OGX_MUST_CHECK
 int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint64_t *start,
 			 struct ogx_new_epoch *ne);
 
@@ -70,6 +73,7 @@ int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint
  * spool, not yet durable. id receives the record's digest. r keeps the values
  * it was given for the job fields.
  */
+OGX_MUST_CHECK
 int ogx_signer_add(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN]);
 
 /*
@@ -78,6 +82,7 @@ int ogx_signer_add(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DI
  * to the spool, after every record signed before it (the server's loop does,
  * on its ring: runtime/serve/commit.c).
  */
+OGX_MUST_CHECK
 int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_DIGEST_LEN],
 		    uint8_t **out, size_t *len);
 
@@ -89,6 +94,7 @@ int ogx_signer_sign(struct ogx_signer *p, struct ogx_record *r, uint8_t id[OGX_D
 int ogx_signer_recovery(const struct ogx_signer *p, char *buf, size_t size);
 
 /* Make every added record durable (one fdatasync for all of them). */
+OGX_MUST_CHECK
 int ogx_signer_commit(struct ogx_signer *p);
 
 /* Close; records added after the last commit are not promised to survive. */

@@ -21,7 +21,7 @@
 #include "util/err.h"
 #include "util/file.h"
 
-int spool_failed(struct ogx_spool *sp, int err, const char *what)
+int ogx_spool_failed(struct ogx_spool *sp, int err, const char *what)
 {
 	sp->failed = err;
 	return ogx_fail(err, "%s: %s; reopen the spool to recover", what, strerror(-err));
@@ -34,15 +34,15 @@ int spool_failed(struct ogx_spool *sp, int err, const char *what)
  * a whole header, never a half-written one (a leftover .tmp is removed at the
  * next open).
  */
-int spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp)
+int ogx_spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp)
 {
 	char name[SPOOL_NAME_LEN + 1], tmp[SPOOL_NAME_LEN + 5];
 	uint8_t hdr[SPOOL_HDR_LEN];
 	int fd, err;
 
-	spool_seg_name(name, first);
+	ogx_spool_seg_name(name, first);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
-	spool_hdr_encode(hdr, first);
+	ogx_spool_hdr_encode(hdr, first);
 	fd = openat(sp->dirfd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return -errno;
@@ -68,19 +68,19 @@ static int open_segment(struct ogx_spool *sp, uint64_t first, int flags, int *fd
 {
 	char name[SPOOL_NAME_LEN + 1];
 
-	return spool_seg_open(sp->dirfd, first, flags, name, fdp);
+	return ogx_spool_seg_open(sp->dirfd, first, flags, name, fdp);
 }
 
 /* Write the ack mark: the records before index acked are acknowledged. */
-int spool_write_mark(struct ogx_spool *sp, uint64_t acked)
+int ogx_spool_write_mark(struct ogx_spool *sp, uint64_t acked)
 {
 	struct spool_mark m = { .acked = acked };
 	int err;
 
 	memcpy(m.id, sp->id, sizeof(m.id));
-	err = spool_mark_write(sp->markfd, &m);
+	err = ogx_spool_mark_write(sp->markfd, &m);
 	if (err)
-		return spool_failed(sp, err, "writing the ack mark");
+		return ogx_spool_failed(sp, err, "writing the ack mark");
 	sp->acked = acked;
 	return 0;
 }
@@ -108,10 +108,10 @@ static int roll(struct ogx_spool *sp)
 	int fd, err;
 
 	if (fdatasync(sp->fd))
-		return spool_failed(sp, -errno, "fdatasync before a segment roll");
-	err = spool_create_segment(sp, sp->next, &fd);
+		return ogx_spool_failed(sp, -errno, "fdatasync before a segment roll");
+	err = ogx_spool_create_segment(sp, sp->next, &fd);
 	if (err)
-		return spool_failed(sp, err, "creating a segment");
+		return ogx_spool_failed(sp, err, "creating a segment");
 	close(sp->fd);
 	sp->fd = fd;
 	sp->seg_first = sp->next;
@@ -175,7 +175,7 @@ static void frame_meta(struct spool_frame_meta *m, const struct iovec *rec)
 	m->len_le[1] = len >> 8;
 	m->len_le[2] = len >> 16;
 	m->len_le[3] = len >> 24;
-	spool_frame_sum(m->sum, m->len_le, rec->iov_base, len);
+	ogx_spool_frame_sum(m->sum, m->len_le, rec->iov_base, len);
 }
 
 /*
@@ -253,7 +253,7 @@ int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 		}
 		err = pwritev_all(sp->fd, sp->iov, cnt, off);
 		if (err)
-			return spool_failed(sp, err, "writing records");
+			return ogx_spool_failed(sp, err, "writing records");
 		i += j;
 	}
 	return 0;
@@ -298,7 +298,7 @@ int ogx_spool_io_failed(struct ogx_spool *sp, int err, const char *what)
 {
 	if (sp->failed)
 		return refuse_failed(sp);
-	return spool_failed(sp, err, what);
+	return ogx_spool_failed(sp, err, what);
 }
 
 int ogx_spool_sync(struct ogx_spool *sp)
@@ -312,14 +312,14 @@ int ogx_spool_sync(struct ogx_spool *sp)
 	 * the last good sync can be trusted, hence the sticky failure.
 	 */
 	if (fdatasync(sp->fd))
-		return spool_failed(sp, -errno, "fdatasync");
+		return ogx_spool_failed(sp, -errno, "fdatasync");
 	/*
 	 * The mark before the caller reports anything done. Planned writes
 	 * may still be in flight, so a handle that planned leaves the mark to
 	 * its caller (ogx_spool_mark_acked()).
 	 */
 	if (!sp->planned && sp->next > sp->acked)
-		return spool_write_mark(sp, sp->next);
+		return ogx_spool_write_mark(sp, sp->next);
 	return 0;
 }
 
@@ -332,7 +332,7 @@ int ogx_spool_mark_acked(struct ogx_spool *sp, uint64_t next_index)
 	if (next_index > sp->next)
 		return ogx_fail(-EINVAL, "cannot acknowledge the records before index %" PRIu64
 				": the next index is %" PRIu64, next_index, sp->next);
-	return spool_write_mark(sp, next_index);
+	return ogx_spool_write_mark(sp, next_index);
 }
 
 int ogx_spool_append_sync(struct ogx_spool *sp, const struct iovec *recs, size_t n,
@@ -385,7 +385,7 @@ int ogx_spool_last(struct ogx_spool *sp, uint64_t *index, uint8_t **data, size_t
 			return err;
 	}
 	buf = malloc(sp->last_len);
-	err = buf ? spool_pread_all(fd, buf, sp->last_len, sp->last_off + SPOOL_LEN_BYTES)
+	err = buf ? ogx_spool_pread_all(fd, buf, sp->last_len, sp->last_off + SPOOL_LEN_BYTES)
 		  : -ENOMEM;
 	if (fd != sp->fd)
 		close(fd);

@@ -29,6 +29,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "util/err.h"
+
 /* The largest record, a property of the format: readers rely on it. */
 #define OGX_SPOOL_MAX_RECORD (1u << 20)
 #define OGX_SPOOL_SEGMENT_SIZE_DEFAULT (64ull << 20)
@@ -62,6 +64,7 @@ struct ogx_spool;
  * spool that has no ack mark yet), -ENOTSUP (another format version),
  * -EINVAL (bad opts). A refused open changes nothing on disk.
  */
+OGX_MUST_CHECK
 int ogx_spool_open(struct ogx_spool **sp, const char *dir, const struct ogx_spool_opts *opts);
 
 /* Close without syncing: records appended since the last sync may be lost. */
@@ -75,6 +78,7 @@ void ogx_spool_close(struct ogx_spool *sp);
  * every further call with -EIO: close it and open the spool again, which
  * keeps whatever of the failed batch reached the disk whole.
  */
+OGX_MUST_CHECK
 int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 		     uint64_t *first);
 
@@ -84,9 +88,11 @@ int ogx_spool_append(struct ogx_spool *sp, const struct iovec *recs, size_t n,
  * done once this returns 0. On a handle that ogx_spool_plan() was used on,
  * the mark is left to ogx_spool_mark_acked().
  */
+OGX_MUST_CHECK
 int ogx_spool_sync(struct ogx_spool *sp);
 
 /* ogx_spool_append() then ogx_spool_sync(). */
+OGX_MUST_CHECK
 int ogx_spool_append_sync(struct ogx_spool *sp, const struct iovec *recs, size_t n,
 			  uint64_t *first);
 
@@ -125,6 +131,7 @@ struct ogx_spool_write {
  * write is done. -EIO after a failure, -EINVAL/-EMSGSIZE for a bad record,
  * or a roll's error (which fails the handle).
  */
+OGX_MUST_CHECK
 int ogx_spool_plan(struct ogx_spool *sp, const struct iovec *recs, size_t n, bool may_roll,
 		   struct ogx_spool_write *w);
 
@@ -143,6 +150,7 @@ int ogx_spool_io_failed(struct ogx_spool *sp, int err, const char *what);
  * no-op). -EINVAL past the records planned or appended; a failed write fails
  * the handle (-EIO from then on), and the records must not be reported done.
  */
+OGX_MUST_CHECK
 int ogx_spool_mark_acked(struct ogx_spool *sp, uint64_t next_index);
 
 /* The ack mark: the index after the last record acknowledged as durable. */
@@ -166,6 +174,7 @@ uint64_t ogx_spool_torn_bytes(const struct ogx_spool *sp);
  * would sign next) may append them again rather than sign another record for
  * that seq. -ENOENT otherwise. Valid until ogx_spool_close().
  */
+OGX_MUST_CHECK
 int ogx_spool_torn_record(const struct ogx_spool *sp, const uint8_t **data, size_t *len);
 
 /*
@@ -173,6 +182,7 @@ int ogx_spool_torn_record(const struct ogx_spool *sp, const uint8_t **data, size
  * and a malloc'd copy of its bytes. -ENOENT when the spool has no records.
  * Costs one pread: the position is known from open and every append.
  */
+OGX_MUST_CHECK
 int ogx_spool_last(struct ogx_spool *sp, uint64_t *index, uint8_t **data, size_t *len);
 
 /* ogx_spool_iter_open() flags. */
@@ -194,6 +204,7 @@ struct ogx_spool_iter;
  * directory, or no segment file in it), or when from is before its first
  * segment; -EBADMSG or -ENOTSUP for a bad ack mark.
  */
+OGX_MUST_CHECK
 int ogx_spool_iter_open(struct ogx_spool_iter **it, const char *dir, uint64_t from,
 			unsigned int flags);
 
@@ -206,6 +217,7 @@ int ogx_spool_iter_open(struct ogx_spool_iter **it, const char *dir, uint64_t fr
  * (ogx_spool_iter_tail() describes it); called again after 0, it yields what
  * a writer has appended since.
  */
+OGX_MUST_CHECK
 int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_t **data,
 			size_t *len);
 
@@ -226,6 +238,7 @@ struct ogx_spool_tail {
  * saw it: bytes > 0 is a torn tail past the ack mark (or a frame a writer is
  * still writing). -EINVAL when the last call did not return 0.
  */
+OGX_MUST_CHECK
 int ogx_spool_iter_tail(struct ogx_spool_iter *it, struct ogx_spool_tail *t);
 
 /*
@@ -233,12 +246,14 @@ int ogx_spool_iter_tail(struct ogx_spool_iter *it, struct ogx_spool_tail *t);
  * -ENOENT when the spool has no mark (written by an older ogx; its next
  * writer open creates one).
  */
+OGX_MUST_CHECK
 int ogx_spool_iter_id(struct ogx_spool_iter *it, uint8_t id[OGX_SPOOL_ID_LEN]);
 
 /*
  * The ack mark as the iterator last read it (also after an error): the index
  * after the last record acknowledged as durable. -ENOENT without a mark.
  */
+OGX_MUST_CHECK
 int ogx_spool_iter_acked(struct ogx_spool_iter *it, uint64_t *acked);
 
 void ogx_spool_iter_close(struct ogx_spool_iter *it);

@@ -53,12 +53,12 @@ static int read_mark(struct ogx_spool_iter *it)
 	int err;
 
 	if (it->markfd < 0) {
-		err = spool_mark_open(it->dirfd, O_RDONLY, &it->markfd);
+		err = ogx_spool_mark_open(it->dirfd, O_RDONLY, &it->markfd);
 		if (err)
 			return err == -ENOENT ? 0 : err;
 	}
 	for (int tries = 1;; tries++) {
-		err = spool_mark_read(it->markfd, &m);
+		err = ogx_spool_mark_read(it->markfd, &m);
 		if (err != -EBADMSG || tries == 10)
 			break;
 		usleep(1000);
@@ -76,12 +76,12 @@ static int enter_segment(struct ogx_spool_iter *it, uint64_t first)
 	char name[SPOOL_NAME_LEN + 1];
 	int fd, err;
 
-	err = spool_seg_open(it->dirfd, first, O_RDONLY, name, &fd);
+	err = ogx_spool_seg_open(it->dirfd, first, O_RDONLY, name, &fd);
 	if (err)
 		return err;
 	if (it->r.fd >= 0)
 		close(it->r.fd);
-	spool_reader_attach(&it->r, fd, name);
+	ogx_spool_reader_attach(&it->r, fd, name);
 	it->seg_first = first;
 	it->off = SPOOL_HDR_LEN;
 	it->index = first;
@@ -96,7 +96,7 @@ static int find_start(struct ogx_spool_iter *it)
 	size_t n, k;
 	int err;
 
-	err = spool_list_segments(it->dirfd, &firsts, &n);
+	err = ogx_spool_list_segments(it->dirfd, &firsts, &n);
 	if (err)
 		return err;
 	if (!n)
@@ -129,7 +129,7 @@ static int next_segment(struct ogx_spool_iter *it)
 	size_t n;
 	int rc;
 
-	rc = spool_list_segments(it->dirfd, &firsts, &n);
+	rc = ogx_spool_list_segments(it->dirfd, &firsts, &n);
 	if (rc)
 		return rc;
 	for (size_t k = 0; k < n && !found; k++) {
@@ -146,7 +146,7 @@ static int next_segment(struct ogx_spool_iter *it)
 	 * now that the next exists, this one's end is final: look again.
 	 */
 	it->r.buf_len = 0;
-	rc = spool_read_frame(&it->r, it->off, &f);
+	rc = ogx_spool_read_frame(&it->r, it->off, &f);
 	if (rc < 0 || rc == SPOOL_FRAME_OK)
 		return rc;
 	if (rc == SPOOL_FRAME_BAD)
@@ -156,7 +156,7 @@ static int next_segment(struct ogx_spool_iter *it)
 	if (next != it->index) {
 		char name[SPOOL_NAME_LEN + 1];
 
-		spool_seg_name(name, next);
+		ogx_spool_seg_name(name, next);
 		return ogx_fail(-EBADMSG, "segment %s ends before index %" PRIu64 ", but the next"
 				" segment is %s (records missing)", it->r.name, it->index, name);
 	}
@@ -193,7 +193,7 @@ int ogx_spool_iter_open(struct ogx_spool_iter **itp, const char *dir, uint64_t f
 	it->flags = flags;
 	it->from = from;
 	it->markfd = -1;
-	err = spool_reader_init(&it->r);
+	err = ogx_spool_reader_init(&it->r);
 	if (err) {
 		free(it);
 		return err;
@@ -259,7 +259,7 @@ int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_
 		uint64_t end;
 		int rc;
 
-		rc = spool_read_frame(&it->r, it->off, &f);
+		rc = ogx_spool_read_frame(&it->r, it->off, &f);
 		if (rc == SPOOL_FRAME_END || rc == SPOOL_FRAME_BAD) {
 			/*
 			 * Before judging where the records end: the mark
@@ -272,12 +272,12 @@ int ogx_spool_iter_next(struct ogx_spool_iter *it, uint64_t *index, const uint8_
 			if (rc)
 				return rc;
 			it->r.buf_len = 0;
-			rc = spool_read_frame(&it->r, it->off, &f);
+			rc = ogx_spool_read_frame(&it->r, it->off, &f);
 		}
 		if (rc == SPOOL_FRAME_BAD && it->index < it->acked)
 			return damaged(it, &f);
 		if (rc == SPOOL_FRAME_BAD)
-			rc = spool_judge_bad_frame(&it->r, &f);
+			rc = ogx_spool_judge_bad_frame(&it->r, &f);
 		if (rc < 0)
 			return rc;
 		if (rc != SPOOL_FRAME_OK) {
@@ -353,6 +353,6 @@ void ogx_spool_iter_close(struct ogx_spool_iter *it)
 		close(it->markfd);
 	if (it->dirfd >= 0)
 		close(it->dirfd);
-	spool_reader_free(&it->r);
+	ogx_spool_reader_free(&it->r);
 	free(it);
 }

@@ -18,7 +18,7 @@ static void mark_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t *buf)
 	crypto_generichash(sum, SPOOL_SUM_LEN, buf, SPOOL_MARK_SUMMED, NULL, 0);
 }
 
-void spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark *m)
+void ogx_spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark *m)
 {
 	memcpy(buf, SPOOL_MARK_MAGIC, 8);
 	put_le32(buf + 8, SPOOL_MARK_VERSION);
@@ -28,7 +28,7 @@ void spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark *m)
 	mark_sum(buf + SPOOL_MARK_SUMMED, buf);
 }
 
-int spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m)
+int ogx_spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m)
 {
 	uint8_t sum[SPOOL_SUM_LEN];
 	uint32_t version;
@@ -57,7 +57,7 @@ int spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m)
 	return 0;
 }
 
-int spool_mark_open(int dirfd, int flags, int *fdp)
+int ogx_spool_mark_open(int dirfd, int flags, int *fdp)
 {
 	int fd = openat(dirfd, SPOOL_MARK_NAME, flags | O_CLOEXEC);
 
@@ -69,7 +69,7 @@ int spool_mark_open(int dirfd, int flags, int *fdp)
 	return 0;
 }
 
-int spool_mark_read(int fd, struct spool_mark *m)
+int ogx_spool_mark_read(int fd, struct spool_mark *m)
 {
 	uint8_t buf[SPOOL_MARK_LEN + 1];
 	ssize_t got;
@@ -79,15 +79,15 @@ int spool_mark_read(int fd, struct spool_mark *m)
 	while (got < 0 && errno == EINTR);
 	if (got < 0)
 		return ogx_fail(-errno, "ack mark file " SPOOL_MARK_NAME ": %s", strerror(errno));
-	return spool_mark_decode(buf, (size_t)got, m);
+	return ogx_spool_mark_decode(buf, (size_t)got, m);
 }
 
-int spool_mark_write(int fd, const struct spool_mark *m)
+int ogx_spool_mark_write(int fd, const struct spool_mark *m)
 {
 	uint8_t buf[SPOOL_MARK_LEN];
 	ssize_t w;
 
-	spool_mark_encode(buf, m);
+	ogx_spool_mark_encode(buf, m);
 	do
 		w = pwrite(fd, buf, sizeof(buf), 0);
 	while (w < 0 && errno == EINTR);
@@ -96,12 +96,12 @@ int spool_mark_write(int fd, const struct spool_mark *m)
 	return w == sizeof(buf) ? 0 : -EIO;
 }
 
-int spool_mark_create(int dirfd, const struct spool_mark *m, int *fdp)
+int ogx_spool_mark_create(int dirfd, const struct spool_mark *m, int *fdp)
 {
 	uint8_t buf[SPOOL_MARK_LEN];
 	int fd, err;
 
-	spool_mark_encode(buf, m);
+	ogx_spool_mark_encode(buf, m);
 	fd = openat(dirfd, SPOOL_MARK_TMP, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 	if (fd < 0)
 		return ogx_fail(-errno, "ack mark file " SPOOL_MARK_TMP ": %s", strerror(errno));

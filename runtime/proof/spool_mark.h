@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "proof/spool.h"
+#include "util/err.h"
 
 #define SPOOL_MARK_NAME "acked"
 #define SPOOL_MARK_TMP "acked.tmp"
@@ -28,29 +29,34 @@ struct spool_mark {
 	uint64_t acked;			/* the index after the last acknowledged record */
 };
 
-void spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark *m);
+void ogx_spool_mark_encode(uint8_t buf[SPOOL_MARK_LEN], const struct spool_mark *m);
 
 /*
  * Check got bytes read from the mark file against the format: -EBADMSG (a
  * wrong size, bad magic, checksum mismatch, reserved field set) or -ENOTSUP
  * (another version), with detail naming the file.
  */
-int spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m);
+OGX_MUST_CHECK
+int ogx_spool_mark_decode(const uint8_t *buf, size_t got, struct spool_mark *m);
 
 /* Open DIR/acked with flags: -ENOENT (no detail) when there is none. */
-int spool_mark_open(int dirfd, int flags, int *fdp);
+OGX_MUST_CHECK
+int ogx_spool_mark_open(int dirfd, int flags, int *fdp);
 
 /* Read and check the mark in fd. */
-int spool_mark_read(int fd, struct spool_mark *m);
+OGX_MUST_CHECK
+int ogx_spool_mark_read(int fd, struct spool_mark *m);
 
 /* Rewrite the mark in fd in place: one pwrite, no sync. */
-int spool_mark_write(int fd, const struct spool_mark *m);
+OGX_MUST_CHECK
+int ogx_spool_mark_write(int fd, const struct spool_mark *m);
 
 /*
  * Create DIR/acked holding m durably, as segments are created (a temporary
  * file, fsync, rename without replacing, fsync of the directory); an O_RDWR
  * descriptor of it into *fdp.
  */
-int spool_mark_create(int dirfd, const struct spool_mark *m, int *fdp);
+OGX_MUST_CHECK
+int ogx_spool_mark_create(int dirfd, const struct spool_mark *m, int *fdp);
 
 #endif

@@ -70,11 +70,11 @@ static int take_lock(struct ogx_spool *sp, unsigned int flags)
 static int load_mark(struct ogx_spool *sp)
 {
 	struct spool_mark m;
-	int err = spool_mark_open(sp->dirfd, O_RDWR, &sp->markfd);
+	int err = ogx_spool_mark_open(sp->dirfd, O_RDWR, &sp->markfd);
 
 	if (err)
 		return err == -ENOENT ? 0 : err;
-	err = spool_mark_read(sp->markfd, &m);
+	err = ogx_spool_mark_read(sp->markfd, &m);
 	if (err)
 		return err;
 	memcpy(sp->id, m.id, sizeof(sp->id));
@@ -89,7 +89,7 @@ static int create_mark(struct ogx_spool *sp, uint64_t acked)
 	int err;
 
 	randombytes_buf(m.id, sizeof(m.id));
-	err = spool_mark_create(sp->dirfd, &m, &sp->markfd);
+	err = ogx_spool_mark_create(sp->dirfd, &m, &sp->markfd);
 	if (err)
 		return err;
 	memcpy(sp->id, m.id, sizeof(sp->id));
@@ -147,7 +147,7 @@ static int settle_mark(struct ogx_spool *sp, const char *name, bool synced)
 		return ogx_fail(-errno, "segment %s: fdatasync: %s", name, strerror(errno));
 	if (sp->markfd < 0)
 		return create_mark(sp, sp->next);
-	return spool_write_mark(sp, sp->next);
+	return ogx_spool_write_mark(sp, sp->next);
 }
 
 /* The torn tail's first frame, when its length and payload are whole (see spool.h). */
@@ -189,15 +189,15 @@ static int recover(struct ogx_spool *sp, const char *dir, const uint64_t *firsts
 	struct spool_reader r;
 	int err, fd;
 
-	err = spool_reader_init(&r);
+	err = ogx_spool_reader_init(&r);
 	if (err)
 		return err;
 	sp->seg_first = firsts[n - 1];
-	err = spool_seg_open(sp->dirfd, sp->seg_first, O_RDWR, name, &sp->fd);
+	err = ogx_spool_seg_open(sp->dirfd, sp->seg_first, O_RDWR, name, &sp->fd);
 	if (err)
 		goto out;
-	spool_reader_attach(&r, sp->fd, name);
-	err = spool_scan_segment(&r, &s);
+	ogx_spool_reader_attach(&r, sp->fd, name);
+	err = ogx_spool_scan_segment(&r, &s);
 	if (err)
 		goto out;
 	sp->seg_size = s.end;
@@ -209,11 +209,11 @@ static int recover(struct ogx_spool *sp, const char *dir, const uint64_t *firsts
 		sp->last_off = s.last_off;
 		sp->last_len = s.last_len;
 	} else if (n > 1) {
-		err = spool_seg_open(sp->dirfd, firsts[n - 2], O_RDONLY, prev_name, &fd);
+		err = ogx_spool_seg_open(sp->dirfd, firsts[n - 2], O_RDONLY, prev_name, &fd);
 		if (err)
 			goto out;
-		spool_reader_attach(&r, fd, prev_name);
-		err = spool_scan_segment(&r, &prev);
+		ogx_spool_reader_attach(&r, fd, prev_name);
+		err = ogx_spool_scan_segment(&r, &prev);
 		close(fd);
 		if (err)
 			goto out;
@@ -256,7 +256,7 @@ static int recover(struct ogx_spool *sp, const char *dir, const uint64_t *firsts
 	}
 	err = settle_mark(sp, name, s.torn);
 out:
-	spool_reader_free(&r);
+	ogx_spool_reader_free(&r);
 	return err;
 }
 
@@ -275,7 +275,7 @@ static int start_spool(struct ogx_spool *sp)
 			return err;
 	}
 	sp->seg_size = SPOOL_HDR_LEN;
-	return spool_create_segment(sp, 0, &sp->fd);
+	return ogx_spool_create_segment(sp, 0, &sp->fd);
 }
 
 int ogx_spool_open(struct ogx_spool **spp, const char *dir, const struct ogx_spool_opts *opts)
@@ -319,7 +319,7 @@ int ogx_spool_open(struct ogx_spool **spp, const char *dir, const struct ogx_spo
 	if (!err)
 		err = load_mark(sp);
 	if (!err)
-		err = spool_list_segments(sp->dirfd, &firsts, &n);
+		err = ogx_spool_list_segments(sp->dirfd, &firsts, &n);
 	if (err)
 		goto fail;
 	err = n ? recover(sp, dir, firsts, n) : start_spool(sp);

@@ -22,7 +22,7 @@
  */
 #define SPOOL_READ_BUF (2u << 20)
 
-void spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first)
+void ogx_spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first)
 {
 	snprintf(name, SPOOL_NAME_LEN + 1, "%016" PRIx64 ".seg", first);
 }
@@ -32,7 +32,7 @@ static void hdr_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t *hdr)
 	crypto_generichash(sum, SPOOL_SUM_LEN, hdr, SPOOL_HDR_SUMMED, NULL, 0);
 }
 
-void spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first)
+void ogx_spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first)
 {
 	memcpy(hdr, SPOOL_MAGIC, SPOOL_MAGIC_LEN);
 	put_le32(hdr + 8, SPOOL_VERSION);
@@ -41,7 +41,7 @@ void spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first)
 	hdr_sum(hdr + SPOOL_HDR_SUMMED, hdr);
 }
 
-int spool_hdr_check(const uint8_t *hdr, size_t got, const char *name, uint64_t want_first)
+int ogx_spool_hdr_check(const uint8_t *hdr, size_t got, const char *name, uint64_t want_first)
 {
 	uint8_t sum[SPOOL_SUM_LEN];
 	uint32_t version;
@@ -68,7 +68,7 @@ int spool_hdr_check(const uint8_t *hdr, size_t got, const char *name, uint64_t w
 	return 0;
 }
 
-void spool_frame_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t len_le[SPOOL_LEN_BYTES],
+void ogx_spool_frame_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t len_le[SPOOL_LEN_BYTES],
 		     const void *payload, size_t len)
 {
 	crypto_generichash_state st;
@@ -107,7 +107,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-int spool_list_segments(int dirfd, uint64_t **firsts, size_t *n)
+int ogx_spool_list_segments(int dirfd, uint64_t **firsts, size_t *n)
 {
 	int fd = openat(dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	uint64_t *v = NULL, first;
@@ -152,21 +152,21 @@ int spool_list_segments(int dirfd, uint64_t **firsts, size_t *n)
 	return 0;
 }
 
-int spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
+int ogx_spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
 		   int *fdp)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 	ssize_t got;
 	int fd, err;
 
-	spool_seg_name(name, first);
+	ogx_spool_seg_name(name, first);
 	fd = openat(dirfd, name, flags | O_CLOEXEC);
 	if (fd < 0)
 		return ogx_fail(-errno, "segment %s: %s", name, strerror(errno));
 	do
 		got = pread(fd, hdr, sizeof(hdr), 0);
 	while (got < 0 && errno == EINTR);
-	err = got < 0 ? -errno : spool_hdr_check(hdr, (size_t)got, name, first);
+	err = got < 0 ? -errno : ogx_spool_hdr_check(hdr, (size_t)got, name, first);
 	if (err) {
 		close(fd);
 		return err;
@@ -175,7 +175,7 @@ int spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LE
 	return 0;
 }
 
-int spool_pread_all(int fd, void *buf, size_t len, uint64_t off)
+int ogx_spool_pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
 	uint8_t *p = buf;
 
@@ -196,7 +196,7 @@ int spool_pread_all(int fd, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-int spool_reader_init(struct spool_reader *r)
+int ogx_spool_reader_init(struct spool_reader *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
@@ -205,13 +205,13 @@ int spool_reader_init(struct spool_reader *r)
 	return r->buf ? 0 : -ENOMEM;
 }
 
-void spool_reader_free(struct spool_reader *r)
+void ogx_spool_reader_free(struct spool_reader *r)
 {
 	free(r->buf);
 	r->buf = NULL;
 }
 
-void spool_reader_attach(struct spool_reader *r, int fd, const char *name)
+void ogx_spool_reader_attach(struct spool_reader *r, int fd, const char *name)
 {
 	r->fd = fd;
 	snprintf(r->name, sizeof(r->name), "%s", name);
@@ -249,7 +249,7 @@ static ssize_t reader_fill(struct spool_reader *r, uint64_t off, size_t n, bool 
 	return (ssize_t)(r->buf_len < n ? r->buf_len : n);
 }
 
-/* Judge the bytes at off once; see spool_read_frame(). */
+/* Judge the bytes at off once; see ogx_spool_read_frame(). */
 static int read_frame_once(struct spool_reader *r, uint64_t off, struct spool_frame *f,
 			   bool *fresh)
 {
@@ -285,7 +285,7 @@ static int read_frame_once(struct spool_reader *r, uint64_t off, struct spool_fr
 		return SPOOL_FRAME_BAD;
 	}
 	p = r->buf + (off - r->buf_off);
-	spool_frame_sum(sum, p, p + SPOOL_LEN_BYTES, f->len);
+	ogx_spool_frame_sum(sum, p, p + SPOOL_LEN_BYTES, f->len);
 	if (sodium_memcmp(sum, p + SPOOL_LEN_BYTES + f->len, SPOOL_SUM_LEN)) {
 		f->bad = "checksum mismatch";
 		return SPOOL_FRAME_BAD;
@@ -294,7 +294,7 @@ static int read_frame_once(struct spool_reader *r, uint64_t off, struct spool_fr
 	return SPOOL_FRAME_OK;
 }
 
-int spool_read_frame(struct spool_reader *r, uint64_t off, struct spool_frame *f)
+int ogx_spool_read_frame(struct spool_reader *r, uint64_t off, struct spool_frame *f)
 {
 	bool fresh = false;
 	int rc = read_frame_once(r, off, f, &fresh);
@@ -349,7 +349,7 @@ static int tail_is_torn(struct spool_reader *r, uint64_t off, uint64_t *valid_of
 		if ((size_t)got < SPOOL_FRAME_OVERHEAD + len)
 			continue;
 		p = r->buf + (o - r->buf_off);
-		spool_frame_sum(sum, p, p + SPOOL_LEN_BYTES, len);
+		ogx_spool_frame_sum(sum, p, p + SPOOL_LEN_BYTES, len);
 		if (!sodium_memcmp(sum, p + SPOOL_LEN_BYTES + len, SPOOL_SUM_LEN)) {
 			*valid_off = o;
 			return 0;
@@ -365,7 +365,7 @@ static int corrupt(const struct spool_reader *r, const struct spool_frame *f, ui
 			r->name, f->off, f->bad, valid_off);
 }
 
-int spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f)
+int ogx_spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f)
 {
 	uint64_t valid_off = 0;
 	int rc = tail_is_torn(r, f->off, &valid_off);
@@ -378,13 +378,13 @@ int spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f)
 	 * them corrupt.
 	 */
 	r->buf_len = 0;
-	rc = spool_read_frame(r, f->off, f);
+	rc = ogx_spool_read_frame(r, f->off, f);
 	if (rc != SPOOL_FRAME_BAD)
 		return rc;
 	return corrupt(r, f, valid_off);
 }
 
-int spool_scan_segment(struct spool_reader *r, struct spool_scan *s)
+int ogx_spool_scan_segment(struct spool_reader *r, struct spool_scan *s)
 {
 	uint64_t off = SPOOL_HDR_LEN;
 	struct spool_frame f;
@@ -392,10 +392,10 @@ int spool_scan_segment(struct spool_reader *r, struct spool_scan *s)
 
 	memset(s, 0, sizeof(*s));
 	for (;;) {
-		int rc = spool_read_frame(r, off, &f);
+		int rc = ogx_spool_read_frame(r, off, &f);
 
 		if (rc == SPOOL_FRAME_BAD)
-			rc = spool_judge_bad_frame(r, &f);
+			rc = ogx_spool_judge_bad_frame(r, &f);
 		if (rc < 0)
 			return rc;
 		if (rc != SPOOL_FRAME_OK) {

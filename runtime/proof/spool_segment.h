@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define SPOOL_MAGIC "OGXSPOOL"
 #define SPOOL_MAGIC_LEN 8
 #define SPOOL_VERSION 1
@@ -50,17 +52,18 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 }
 
 /* "%016" PRIx64 ".seg" for first into name (SPOOL_NAME_LEN + 1 bytes). */
-void spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first);
+void ogx_spool_seg_name(char name[SPOOL_NAME_LEN + 1], uint64_t first);
 
 /*
  * Open segment first in dirfd with flags (O_RDONLY or O_RDWR), its header
  * checked; its file name into name. -errno with the segment named.
  */
-int spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
+OGX_MUST_CHECK
+int ogx_spool_seg_open(int dirfd, uint64_t first, int flags, char name[SPOOL_NAME_LEN + 1],
 		   int *fdp);
 
 /* The header of a segment whose first record has index first. */
-void spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first);
+void ogx_spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first);
 
 /*
  * Check the got bytes read from the start of segment name against the
@@ -68,10 +71,11 @@ void spool_hdr_encode(uint8_t hdr[SPOOL_HDR_LEN], uint64_t first);
  * first index not the one its name says) or -ENOTSUP (another format
  * version), each with detail naming the segment.
  */
-int spool_hdr_check(const uint8_t *hdr, size_t got, const char *name, uint64_t want_first);
+OGX_MUST_CHECK
+int ogx_spool_hdr_check(const uint8_t *hdr, size_t got, const char *name, uint64_t want_first);
 
 /* The frame checksum: BLAKE2b-128 over the 4 length bytes and the payload. */
-void spool_frame_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t len_le[SPOOL_LEN_BYTES],
+void ogx_spool_frame_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t len_le[SPOOL_LEN_BYTES],
 		     const void *payload, size_t len);
 
 /*
@@ -79,7 +83,8 @@ void spool_frame_sum(uint8_t sum[SPOOL_SUM_LEN], const uint8_t len_le[SPOOL_LEN_
  * 0 when there are none). Names that are not exactly 16 lower-case hex digits
  * and ".seg" are not segments and are ignored.
  */
-int spool_list_segments(int dirfd, uint64_t **firsts, size_t *n);
+OGX_MUST_CHECK
+int ogx_spool_list_segments(int dirfd, uint64_t **firsts, size_t *n);
 
 /* Buffered pread of one segment's frames. */
 struct spool_reader {
@@ -91,10 +96,11 @@ struct spool_reader {
 	size_t buf_len;		/* bytes valid in buf */
 };
 
-int spool_reader_init(struct spool_reader *r);
-void spool_reader_free(struct spool_reader *r);
+OGX_MUST_CHECK
+int ogx_spool_reader_init(struct spool_reader *r);
+void ogx_spool_reader_free(struct spool_reader *r);
 /* Start reading segment fd (not owned) named name; drops buffered bytes. */
-void spool_reader_attach(struct spool_reader *r, int fd, const char *name);
+void ogx_spool_reader_attach(struct spool_reader *r, int fd, const char *name);
 
 struct spool_frame {
 	uint64_t off;		/* where the frame starts */
@@ -110,7 +116,8 @@ enum {
 };
 
 /* Read the frame at off: SPOOL_FRAME_* or a negative errno from the read. */
-int spool_read_frame(struct spool_reader *r, uint64_t off, struct spool_frame *f);
+OGX_MUST_CHECK
+int ogx_spool_read_frame(struct spool_reader *r, uint64_t off, struct spool_frame *f);
 
 /*
  * The frame at f->off read bad: is it a torn tail or corruption? Returns
@@ -119,7 +126,8 @@ int spool_read_frame(struct spool_reader *r, uint64_t off, struct spool_frame *f
  * we looked and it is whole now, -EBADMSG with detail naming the segment and
  * both offsets when a valid frame follows it (corruption), or -errno.
  */
-int spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f);
+OGX_MUST_CHECK
+int ogx_spool_judge_bad_frame(struct spool_reader *r, struct spool_frame *f);
 
 /* What a scan of a whole segment found. */
 struct spool_scan {
@@ -137,9 +145,11 @@ struct spool_scan {
  * end. A bad frame followed by a valid one is -EBADMSG; a bad frame with
  * nothing valid after it ends the scan with s->torn set.
  */
-int spool_scan_segment(struct spool_reader *r, struct spool_scan *s);
+OGX_MUST_CHECK
+int ogx_spool_scan_segment(struct spool_reader *r, struct spool_scan *s);
 
 /* pread exactly len bytes at off: 0, -EIO on a short file, or -errno. */
-int spool_pread_all(int fd, void *buf, size_t len, uint64_t off);
+OGX_MUST_CHECK
+int ogx_spool_pread_all(int fd, void *buf, size_t len, uint64_t off);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "proof/spool.h"
 #include "proof/spool_segment.h"
+#include "util/err.h"
 
 /* Records per pwritev: three iovecs each (length, payload, checksum). */
 #define SPOOL_CHUNK (IOV_MAX / 3)
@@ -52,12 +53,14 @@ struct ogx_spool {
 };
 
 /* Fail the handle for good with err, detail naming what. Returns err. */
-int spool_failed(struct ogx_spool *sp, int err, const char *what);
+int ogx_spool_failed(struct ogx_spool *sp, int err, const char *what);
 
 /* Create the segment for records from first on, durably; its fd into *fdp. */
-int spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp);
+OGX_MUST_CHECK
+int ogx_spool_create_segment(struct ogx_spool *sp, uint64_t first, int *fdp);
 
 /* Rewrite the ack mark to acked (one pwrite); a failure fails the handle. */
-int spool_write_mark(struct ogx_spool *sp, uint64_t acked);
+OGX_MUST_CHECK
+int ogx_spool_write_mark(struct ogx_spool *sp, uint64_t acked);
 
 #endif

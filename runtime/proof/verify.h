@@ -25,6 +25,7 @@
 
 #include "proof/kmod.h"
 #include "proof/record.h"
+#include "util/err.h"
 
 /* The rules, by the name every verifier prints ("FAILED chain-prev"). */
 enum ogx_rule {
@@ -82,6 +83,7 @@ void ogx_kmod_checker_close(struct ogx_kmod_checker *c);
 #define OGX_REQUIRE(level) (1u << (level))
 
 /* "--require tee" (a level name, or several joined by commas) as OGX_REQUIRE bits. */
+OGX_MUST_CHECK
 int ogx_require_parse(const char *s, uint32_t *require);
 
 struct ogx_verify_opts {
@@ -96,6 +98,7 @@ struct ogx_verify_opts {
  * whatever the verdict; -EBADMSG when it could not be decoded (rule schema).
  * v tells the outcome.
  */
+OGX_MUST_CHECK
 int ogx_verify_record(const uint8_t *buf, size_t len, const struct ogx_verify_opts *o,
 		      struct ogx_record *r, struct ogx_verdict *v);
 
@@ -127,6 +130,7 @@ void ogx_verify_link(struct ogx_chain_state *st, const struct ogx_record *r,
  * record's digest. Returns as ogx_verify_record(). Every command that walks
  * records in order uses this, so all of them judge a stream alike.
  */
+OGX_MUST_CHECK
 int ogx_verify_next(struct ogx_chain_state *st, const uint8_t *buf, size_t len,
 		    const struct ogx_verify_opts *o, struct ogx_record *r,
 		    uint8_t digest[OGX_DIGEST_LEN], struct ogx_verdict *v);

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct model;
 struct slot;
 struct ogx_vk_llama_streams;
@@ -24,6 +26,7 @@ struct streams {
  * m's --streams slots, on its engine: device sequences when m->vl is set,
  * CPU states with threads each otherwise. Errors with detail.
  */
+OGX_MUST_CHECK
 int ogx_chat_slots_init(struct model *m, unsigned int n, unsigned int threads);
 void ogx_chat_slots_free(struct model *m);
 /* A Llama model's worker (ogx_queue_start()'s work; arg: its struct model). */

@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct job;
 struct json_t;
 
@@ -22,6 +24,7 @@ struct chat_parse_error {
  * Fill j (kind set) from body: prompt, sampling, max_tokens (1..seq_len),
  * stream, response id. 0, or -EINVAL / -ENOMEM with e filled.
  */
+OGX_MUST_CHECK
 int ogx_chat_parse(struct job *j, struct json_t *body, uint32_t seq_len,
 		   struct chat_parse_error *e);
 

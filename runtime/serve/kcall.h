@@ -14,6 +14,7 @@
 
 #include "proof/kmod.h"
 #include "serve/ring.h"
+#include "util/err.h"
 
 struct srv;
 struct ogx_record;
@@ -47,6 +48,7 @@ struct kcall {
  * Called under the signer's lock. Errors with detail; -ESHUTDOWN when the
  * loop has stopped.
  */
+OGX_MUST_CHECK
 int ogx_kcall_evidence(struct srv *s, struct ogx_record **rs, unsigned int n);
 
 /* Loop: a kcall taken from the mailbox onto the ring, and its completions. */

@@ -14,6 +14,7 @@
 
 #include "serve/recvbuf.h"
 #include "serve/ring.h"
+#include "util/err.h"
 
 struct srv;
 struct conn;
@@ -35,6 +36,7 @@ struct loop {
  * loop until a stop signal; then close every connection still open. The
  * workers must be running. Errors with detail.
  */
+OGX_MUST_CHECK
 int ogx_loop_run(struct srv *s);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "serve/buf.h"
+#include "util/err.h"
 
 struct conn;
 struct job;
@@ -47,6 +48,7 @@ struct mailbox {
 	bool loop_gone;
 };
 
+OGX_MUST_CHECK
 int ogx_mailbox_init(struct mailbox *mb);
 /* Close the eventfd and free the messages the loop never took. */
 void ogx_mailbox_destroy(struct mailbox *mb);
@@ -58,6 +60,7 @@ void ogx_mailbox_post(struct mailbox *mb, struct msg *m);
  * -ESHUTDOWN when the loop has stopped (then m was never taken, or its work
  * never completed).
  */
+OGX_MUST_CHECK
 int ogx_mailbox_call(struct mailbox *mb, struct msg *m, bool *done);
 
 /* Loop: every message posted so far, oldest first. */

@@ -20,6 +20,7 @@
 #include "proof/signer.h"
 #include "serve/buf.h"
 #include "util/digest.h"
+#include "util/err.h"
 
 struct srv;
 struct job;
@@ -48,6 +49,7 @@ struct prover {
  * names the evidence from the records' kernel maps), then, whatever it
  * returned, ogx_prove_release() the records.
  */
+OGX_MUST_CHECK
 int ogx_prove_commit(struct srv *s, struct ogx_record *recs, uint8_t (*ids)[OGX_DIGEST_LEN],
 		     size_t n, bool paid);
 /* Free the kernel maps ogx_prove_commit() added to the records. */

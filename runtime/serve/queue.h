@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 struct job;
 
 struct queue {
@@ -35,11 +37,13 @@ struct queue {
 
 void ogx_queue_init(struct queue *q, unsigned int max);
 /* Run work(arg) on the queue's thread. Errors with detail. */
+OGX_MUST_CHECK
 int ogx_queue_start(struct queue *q, void (*work)(void *arg), void *arg);
 /* Stop the worker (jobs still queued are dropped: their clients are being disconnected). */
 void ogx_queue_stop(struct queue *q);
 
 /* Queue j; -EAGAIN when the queue is full. */
+OGX_MUST_CHECK
 int ogx_queue_submit(struct queue *q, struct job *j);
 /* Is the queue full (a submit now would be refused)? */
 bool ogx_queue_full(struct queue *q);

@@ -12,6 +12,7 @@
 
 #include "serve/buf.h"
 #include "util/digest.h"
+#include "util/err.h"
 
 struct srv;
 struct ogx_info;
@@ -25,9 +26,11 @@ struct records_index {
 };
 
 /* The record with this id: its CBOR bytes, or (json) a JSON rendering. -ENOENT. */
+OGX_MUST_CHECK
 int ogx_records_get(struct srv *s, const uint8_t id[OGX_DIGEST_LEN], bool json,
 		    struct ogx_buf *out);
 /* The signed attestation for nonce; info: the module's INFO, NULL without one. */
+OGX_MUST_CHECK
 int ogx_records_attest(struct srv *s, const char *nonce, const struct ogx_info *info,
 		       struct ogx_buf *out);
 void ogx_records_free(struct records_index *ri);

@@ -14,6 +14,8 @@
 #include <liburing.h>
 #include <stddef.h>
 
+#include "util/err.h"
+
 #define RECV_BGID 0
 #define RECV_BUFS 512		/* sizes: recvbuf.c says why */
 #define RECV_BUF_SIZE 8192
@@ -27,6 +29,7 @@ struct recv_ring {
 };
 
 /* Map and register the group on ring. Errors with detail. */
+OGX_MUST_CHECK
 int ogx_recvbuf_init(struct recv_ring *r, struct io_uring *ring);
 const char *ogx_recvbuf_data(struct recv_ring *r, unsigned int bid);
 /* Give buffer bid back to the ring. */

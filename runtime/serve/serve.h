@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 #define OGX_SERVE_MAX_MODELS 16
 #define OGX_SERVE_NAME_MAX 64
 
@@ -66,6 +68,7 @@ void ogx_serve_config_init(struct ogx_serve_config *c);
  * Load the models, open the signer, listen, print "listening on HOST:PORT",
  * tell systemd READY=1, serve until SIGTERM/SIGINT. Errors with detail.
  */
+OGX_MUST_CHECK
 int ogx_serve(const struct ogx_serve_config *cfg);
 
 #endif

@@ -161,7 +161,7 @@ void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_paymen
 	ogx_keccak256(enc, msg_type, sizeof(msg_type) - 1);
 	ogx_abi_put_addr(enc + 32, p->from);
 	ogx_abi_put_addr(enc + 64, p->to);
-	ogx_abi_put_udec(enc + 96, p->value); /* checked by ogx_x402_decode */
+	ogx_cannot_fail(ogx_abi_put_udec(enc + 96, p->value)); /* checked by ogx_x402_decode */
 	ogx_abi_put_uint(enc + 128, p->valid_after);
 	ogx_abi_put_uint(enc + 160, p->valid_before);
 	memcpy(enc + 192, p->nonce, 32);

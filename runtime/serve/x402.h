@@ -21,6 +21,7 @@
 
 #include "proof/record.h"
 #include "serve/buf.h"
+#include "util/err.h"
 
 struct ogx_x402_config;
 
@@ -52,17 +53,21 @@ struct x402_reject {
 	char msg[200];
 };
 
+OGX_MUST_CHECK
 int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const char *state_dir);
 void ogx_x402_close(struct x402_state *x);
 /* Make the nonces recorded so far durable. */
+OGX_MUST_CHECK
 int ogx_x402_sync(struct x402_state *x);
 
 /* x402_nonces.c: has (from, nonce) been used (with add: mark it used)? */
 bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add);
 /* Mark p's nonce used and append its line to the log (durable at ogx_x402_sync). */
+OGX_MUST_CHECK
 int ogx_x402_log(struct x402_state *x, const struct x402_payment *p);
 
 /* Decode a header value (base64 of JSON). 0, or -EINVAL with rej filled. */
+OGX_MUST_CHECK
 int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 		    struct x402_reject *rej);
 
@@ -70,6 +75,7 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
  * Check p against the configuration, the price and the clock (seconds since
  * the epoch), then record its nonce as used. 0, or -EPERM with rej filled.
  */
+OGX_MUST_CHECK
 int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
 		    struct x402_reject *rej);
 
@@ -92,6 +98,7 @@ void ogx_x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *c
 void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *cfg,
 			       const struct x402_payment *p, const uint8_t *record_id);
 /* The record's payment evidence (key 15); Documentation/serve.md lists the entries. */
+OGX_MUST_CHECK
 int ogx_x402_evidence(const struct ogx_x402_config *cfg, const struct x402_payment *p,
 		      struct ogx_ext *ext);
 

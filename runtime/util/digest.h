@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <nettle/sha2.h>
 
+#include "util/err.h"
+
 #define OGX_DIGEST_LEN 32
 
 void ogx_sha256(uint8_t out[OGX_DIGEST_LEN], const void *data, size_t len);
@@ -38,9 +40,11 @@ static inline void ogx_sha256_final(struct ogx_sha256_ctx *ctx, uint8_t out[OGX_
 }
 
 /* SHA-256 of a file's contents, streamed. */
+OGX_MUST_CHECK
 int ogx_sha256_file(uint8_t out[OGX_DIGEST_LEN], const char *path);
 
 /* SHA-256 of the running executable (/proc/self/exe): the runtime measurement. */
+OGX_MUST_CHECK
 int ogx_sha256_self(uint8_t out[OGX_DIGEST_LEN]);
 
 #endif

@@ -9,6 +9,25 @@
 #define OGX_UTIL_ERR_H
 
 #include <errno.h>
+#include <stdlib.h>
+
+/*
+ * On each int ogx_*() whose result says whether it worked (0 or -errno, or a count, index or
+ * fd that may be one); not where the error is kept for a later call (gguf_write.h's adders)
+ * or dropping it is the documented use (ogx_prove_payment_headers()).
+ */
+#define OGX_MUST_CHECK __attribute__((warn_unused_result))
+
+/*
+ * For a call that cannot fail because its caller already checked what it would
+ * refuse (the call site says which check): a failure there is a bug, and stops
+ * the process rather than let it go on with what the call never wrote.
+ */
+static inline void ogx_cannot_fail(int err)
+{
+	if (err)
+		abort();
+}
 
 /* Record a detail message for the current thread and return err (< 0). */
 int ogx_fail(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

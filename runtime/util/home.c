@@ -21,6 +21,7 @@ const char *ogx_home(void)
 int ogx_default_path(char *out, size_t size, const char *leaf)
 {
 	if ((size_t)snprintf(out, size, "%s/%s", ogx_home(), leaf) >= size)
-		return -ENAMETOOLONG;
+		return ogx_fail(-ENAMETOOLONG, "%s: its path in the node's home ($OGX_HOME) is "
+				"longer than %zu bytes", leaf, size - 1);
 	return 0;
 }

@@ -10,9 +10,12 @@
 
 #include <stddef.h>
 
+#include "util/err.h"
+
 const char *ogx_home(void);
 
-/* $OGX_HOME/leaf into out. -ENAMETOOLONG when it does not fit. */
+/* $OGX_HOME/leaf into out. -ENAMETOOLONG (with detail) when it does not fit. */
+OGX_MUST_CHECK
 int ogx_default_path(char *out, size_t size, const char *leaf);
 
 #endif

@@ -13,6 +13,8 @@
 #ifndef OGX_UTIL_POOL_H
 #define OGX_UTIL_POOL_H
 
+#include "util/err.h"
+
 struct ogx_pool;
 
 typedef void (*ogx_pool_fn)(void *arg, unsigned int part, unsigned int nparts);
@@ -21,6 +23,7 @@ typedef void (*ogx_pool_fn)(void *arg, unsigned int part, unsigned int nparts);
 #define OGX_POOL_MAX_THREADS 256
 
 /* A pool of nthreads (1..OGX_POOL_MAX_THREADS) threads, the caller included. */
+OGX_MUST_CHECK
 int ogx_pool_create(struct ogx_pool **pool, unsigned int nthreads);
 void ogx_pool_destroy(struct ogx_pool *pool);
 unsigned int ogx_pool_threads(const struct ogx_pool *pool);

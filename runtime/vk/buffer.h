@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <vulkan/vulkan.h>
 
+#include "util/err.h"
+
 struct ogx_vk;
 
 struct ogx_vk_buf {
@@ -34,13 +36,16 @@ struct ogx_vk_buf {
  * (what names the tensor or role, for errors): -ENOMEM with a detail when
  * the device cannot hold it.
  */
+OGX_MUST_CHECK
 int ogx_vk_buf_alloc(struct ogx_vk *vk, size_t size, const char *what, struct ogx_vk_buf *b);
 
 /* The same, filled with a copy of data. */
+OGX_MUST_CHECK
 int ogx_vk_buf_upload(struct ogx_vk *vk, const void *data, size_t size, const char *what,
 		      struct ogx_vk_buf *b);
 
 /* A zeroed host-visible buffer the host reads results from (cached where it can be). */
+OGX_MUST_CHECK
 int ogx_vk_buf_readback(struct ogx_vk *vk, size_t size, const char *what, struct ogx_vk_buf *b);
 
 void ogx_vk_buf_free(struct ogx_vk *vk, struct ogx_vk_buf *b);
@@ -72,18 +77,22 @@ void ogx_vk_upload_begin(struct ogx_vk *vk, struct ogx_vk_upload *up);
  * Weights of size bytes: *dst is where the host writes them (zeroed, valid
  * until ogx_vk_upload_end()), the mapped buffer itself or a staging copy.
  */
+OGX_MUST_CHECK
 int ogx_vk_buf_weights_map(struct ogx_vk_upload *up, size_t size, const char *what,
 			   struct ogx_vk_buf *b, void **dst);
 
 /* Weights from data. */
+OGX_MUST_CHECK
 int ogx_vk_buf_weights(struct ogx_vk_upload *up, const void *data, size_t size,
 		       const char *what, struct ogx_vk_buf *b);
 
 /* Zeroed scratch only the device touches (activations, KV cache). */
+OGX_MUST_CHECK
 int ogx_vk_buf_scratch(struct ogx_vk_upload *up, size_t size, const char *what,
 		       struct ogx_vk_buf *b);
 
 /* Submit what is recorded, wait, free the staging memory: the first error. */
+OGX_MUST_CHECK
 int ogx_vk_upload_end(struct ogx_vk_upload *up);
 
 #endif

@@ -77,8 +77,9 @@ void ogx_vk_cache_close(struct ogx_vk *vk)
 			/* Best effort: a read-only home only loses the speed-up. */
 			if (slash) {
 				*slash = '\0';
-				if (!ogx_mkdirs(dir, 0700))
-					ogx_write_file_atomic(vk->cache_path, data, len, 0600, 0);
+				if (ogx_mkdirs(dir, 0700) ||
+				    ogx_write_file_atomic(vk->cache_path, data, len, 0600, 0))
+					ogx_clearerr(); /* no stale detail for a later error */
 			}
 			free(dir);
 		}

@@ -10,9 +10,12 @@
 
 #include <stdbool.h>
 
+#include "util/err.h"
+
 struct ogx_vk;
 
 /* Create vk->cache, seeded from disk when persist is set. */
+OGX_MUST_CHECK
 int ogx_vk_cache_open(struct ogx_vk *vk, bool persist);
 
 /* Write the cache back (atomically) if it is persisted, and destroy it. */

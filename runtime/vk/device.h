@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "util/err.h"
+
 struct ogx_vk_desc {
 	char name[VK_MAX_PHYSICAL_DEVICE_NAME_SIZE];
 	const char *type;		/* "discrete", "integrated", "virtual", "cpu", "other" */
@@ -63,6 +65,7 @@ struct ogx_vk {
 };
 
 /* Number of Vulkan devices and the description of each (descs may be NULL). */
+OGX_MUST_CHECK
 int ogx_vk_list(struct ogx_vk_desc *descs, unsigned max, unsigned *n);
 
 /*
@@ -70,6 +73,7 @@ int ogx_vk_list(struct ogx_vk_desc *descs, unsigned max, unsigned *n);
  * selects N, NULL or "" the best type. -ENODEV (with detail) when there is
  * none, -EINVAL for a malformed or out-of-range want.
  */
+OGX_MUST_CHECK
 int ogx_vk_pick(const VkPhysicalDeviceType *types, unsigned n, const char *want);
 
 /*
@@ -79,15 +83,18 @@ int ogx_vk_pick(const VkPhysicalDeviceType *types, unsigned n, const char *want)
  * than a CPU implementation exists: on a host whose only Vulkan device is
  * lavapipe, the CPU backend is the faster engine.
  */
+OGX_MUST_CHECK
 int ogx_vk_engine_choice(const char *device);
 
 /* Open the selected device. On failure, 0 is not returned and *out is NULL. */
+OGX_MUST_CHECK
 int ogx_vk_open(const struct ogx_vk_opts *opts, struct ogx_vk **out);
 
 /* Save the pipeline cache and release everything. NULL is fine. */
 void ogx_vk_close(struct ogx_vk *vk);
 
 /* Submit one recorded command buffer and wait for it (with a time limit). */
+OGX_MUST_CHECK
 int ogx_vk_submit_wait(struct ogx_vk *vk, VkCommandBuffer cb);
 
 #endif

@@ -76,7 +76,7 @@ static const char *named(char what[32], const char *prefix, const char *part)
 	return what;
 }
 
-int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
+int ogx_vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
 		  const char *prefix, struct vk_acts *a)
 {
 	size_t d = (size_t)nt * m->cfg.dim * 4, h = (size_t)nt * m->cfg.hidden_dim * 4;
@@ -90,7 +90,7 @@ int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32
 	return err ?: ogx_vk_buf_scratch(up, h, named(what, prefix, "hb2"), &a->hb2);
 }
 
-void vk_acts_free(struct ogx_vk *vk, struct vk_acts *a)
+void ogx_vk_acts_free(struct ogx_vk *vk, struct vk_acts *a)
 {
 	struct ogx_vk_buf *bufs[] = { &a->x, &a->q, &a->xb, &a->hb, &a->hb2 };
 
@@ -111,12 +111,12 @@ static int seq_buffers(struct ogx_vk_llama_seq *s, struct ogx_vk_upload *up)
 		err = ogx_vk_buf_scratch(up, cache, "key cache", &s->k[l]);
 		err = err ?: ogx_vk_buf_scratch(up, cache, "value cache", &s->v[l]);
 	}
-	err = err ?: vk_acts_alloc(m, up, 1, "", &s->step);
+	err = err ?: ogx_vk_acts_alloc(m, up, 1, "", &s->step);
 	err = err ?: ogx_vk_buf_readback(vk, (size_t)c->vocab_size * 4, "logits", &s->logits);
 	err = err ?: ogx_vk_buf_readback(vk, 4, "argmax", &s->best);
 	err = err ?: ogx_vk_buf_alloc(vk, 16, "params", &s->params);
 	if (!err && m->nt)
-		err = vk_acts_alloc(m, up, m->nt, "batch ", &s->batch);
+		err = ogx_vk_acts_alloc(m, up, m->nt, "batch ", &s->batch);
 	return err;
 }
 
@@ -131,10 +131,10 @@ static int record_seq(struct ogx_vk_llama_seq *s)
 		.kind = VK_ROWS_PROMPT, .nt = s->m->nt, .a = &s->batch, .params = &s->params,
 		.seq = s,
 	};
-	int err = vk_record(&s->prog, s->m, &step);
+	int err = ogx_vk_record(&s->prog, s->m, &step);
 
 	if (!err && s->m->nt)
-		err = vk_record(&s->bprog, s->m, &batch);
+		err = ogx_vk_record(&s->bprog, s->m, &batch);
 	return err;
 }
 
@@ -370,8 +370,8 @@ void ogx_vk_llama_seq_free(struct ogx_vk_llama_seq *s)
 		ogx_vk_buf_free(vk, &s->k[l]);
 		ogx_vk_buf_free(vk, &s->v[l]);
 	}
-	vk_acts_free(vk, &s->step);
-	vk_acts_free(vk, &s->batch);
+	ogx_vk_acts_free(vk, &s->step);
+	ogx_vk_acts_free(vk, &s->batch);
 	ogx_vk_buf_free(vk, &s->logits);
 	ogx_vk_buf_free(vk, &s->best);
 	ogx_vk_buf_free(vk, &s->params);

@@ -23,12 +23,14 @@
 #include <stdint.h>
 
 #include "model/llama.h"
+#include "util/err.h"
 
 struct ogx_vk;
 struct ogx_vk_llama;
 struct ogx_vk_llama_seq;
 
 /* Check w against its config and the device, upload it (no sequence yet). */
+OGX_MUST_CHECK
 int ogx_vk_llama_load(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 		      struct ogx_vk_llama **out);
 
@@ -37,17 +39,21 @@ int ogx_vk_llama_load(struct ogx_vk *vk, const struct ogx_llama_weights *w,
  * activations on the device, its step recorded. -ENOMEM with the buffer
  * named when the device cannot hold it. Free it before m.
  */
+OGX_MUST_CHECK
 int ogx_vk_llama_seq_new(struct ogx_vk_llama *m, struct ogx_vk_llama_seq **out);
 void ogx_vk_llama_seq_free(struct ogx_vk_llama_seq *s);
 
 /* As ogx_vk_llama_forward(), ogx_vk_llama_prefill(), ogx_vk_llama_attach(), for s. */
+OGX_MUST_CHECK
 int ogx_vk_llama_seq_forward(struct ogx_vk_llama_seq *s, uint32_t token, uint32_t pos,
 			     const float **logits, uint32_t *argmax);
+OGX_MUST_CHECK
 int ogx_vk_llama_seq_prefill(struct ogx_vk_llama_seq *s, const uint32_t *tokens, uint32_t n,
 			     uint32_t pos0);
 void ogx_vk_llama_seq_attach(struct ogx_vk_llama_seq *s, struct ogx_llama *m);
 
 /* ogx_vk_llama_load() and a first sequence, which the calls below on m use. */
+OGX_MUST_CHECK
 int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
 		      struct ogx_vk_llama **out);
 
@@ -56,6 +62,7 @@ int ogx_vk_llama_init(struct ogx_vk *vk, const struct ogx_llama_weights *w,
  * *logits (if asked) points at vocab_size floats valid until the next call,
  * *argmax (if asked) is the greedy choice computed on the device.
  */
+OGX_MUST_CHECK
 int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
 			 const float **logits, uint32_t *argmax);
 
@@ -64,6 +71,7 @@ int ogx_vk_llama_forward(struct ogx_vk_llama *m, uint32_t token, uint32_t pos,
  * ogx_vk_llama_batch() tokens per submission, each weight row read once per
  * batch (mat-mat). No logits: run the last prompt token with forward().
  */
+OGX_MUST_CHECK
 int ogx_vk_llama_prefill(struct ogx_vk_llama *m, const uint32_t *tokens, uint32_t n,
 			 uint32_t pos0);
 

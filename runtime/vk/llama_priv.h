@@ -10,6 +10,7 @@
 #define OGX_VK_LLAMA_PRIV_H
 
 #include "model/llama.h"
+#include "util/err.h"
 #include "vk/buffer.h"
 #include "vk/ops.h"
 #include "vk/prog.h"
@@ -70,9 +71,10 @@ struct ogx_vk_llama_seq {
 };
 
 /* The nt token rows of activations, what prefix says in errors ("batch ", ...), into up. */
-int vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
+OGX_MUST_CHECK
+int ogx_vk_acts_alloc(const struct ogx_vk_llama *m, struct ogx_vk_upload *up, uint32_t nt,
 		  const char *prefix, struct vk_acts *a);
-void vk_acts_free(struct ogx_vk *vk, struct vk_acts *a);
+void ogx_vk_acts_free(struct ogx_vk *vk, struct vk_acts *a);
 
 /* What a program is recorded for (llama_record.c). */
 enum vk_rows_kind {
@@ -103,6 +105,7 @@ struct vk_rows {
  * classifier and each row's argmax: the one place the layer program is
  * written, for the step, the prompt batch and the joint step alike.
  */
-int vk_record(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, const struct vk_rows *r);
+OGX_MUST_CHECK
+int ogx_vk_record(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, const struct vk_rows *r);
 
 #endif

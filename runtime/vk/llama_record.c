@@ -181,7 +181,7 @@ static unsigned dispatches(const struct ogx_vk_llama *m, const struct vk_rows *r
 	return m->cfg.n_layers * (7 + attention) + (r->logits ? 1 + r->nt : 0);
 }
 
-int vk_record(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, const struct vk_rows *r)
+int ogx_vk_record(struct ogx_vk_prog *p, const struct ogx_vk_llama *m, const struct vk_rows *r)
 {
 	int err = ogx_vk_prog_begin(m->vk, dispatches(m, r), p);
 

@@ -57,7 +57,7 @@ static int buffers(struct ogx_vk_llama_streams *st, struct ogx_vk_upload *up)
 	size_t nt = m->nt, kv = m->kv_dim;
 	int err;
 
-	err = vk_acts_alloc(m, up, m->nt, "streams ", &st->a);
+	err = ogx_vk_acts_alloc(m, up, m->nt, "streams ", &st->a);
 	err = err ?: ogx_vk_buf_scratch(up, nt * kv * 4, "streams k", &st->k);
 	err = err ?: ogx_vk_buf_scratch(up, nt * kv * 4, "streams v", &st->v);
 	err = err ?: ogx_vk_buf_readback(vk, nt * m->cfg.vocab_size * 4, "streams logits",
@@ -101,7 +101,7 @@ void ogx_vk_llama_streams_free(struct ogx_vk_llama_streams *st)
 	vk = st->m->vk;
 	for (unsigned int n = 1; n <= VK_LLAMA_MAX_NT; n++)
 		ogx_vk_prog_free(&st->prog[n]);
-	vk_acts_free(vk, &st->a);
+	ogx_vk_acts_free(vk, &st->a);
 	ogx_vk_buf_free(vk, &st->k);
 	ogx_vk_buf_free(vk, &st->v);
 	ogx_vk_buf_free(vk, &st->logits);
@@ -137,7 +137,7 @@ static int program(struct ogx_vk_llama_streams *st, struct ogx_vk_llama_seq *con
 	if (recorded_for(st, seqs, n))
 		return 0;
 	ogx_vk_prog_free(p);
-	err = vk_record(p, st->m, &r);
+	err = ogx_vk_record(p, st->m, &r);
 	if (err) {
 		ogx_vk_prog_free(p);
 		return err;

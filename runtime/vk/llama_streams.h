@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct ogx_vk_llama;
 struct ogx_vk_llama_seq;
 struct ogx_vk_llama_streams;
@@ -23,6 +25,7 @@ struct ogx_vk_llama_streams;
  * takes one stream at a time). -ENOMEM with the buffer named when the
  * device cannot hold it. Free it before m.
  */
+OGX_MUST_CHECK
 int ogx_vk_llama_streams_new(struct ogx_vk_llama *m, struct ogx_vk_llama_streams **out);
 void ogx_vk_llama_streams_free(struct ogx_vk_llama_streams *st);
 
@@ -48,6 +51,7 @@ unsigned int ogx_vk_llama_streams_max(const struct ogx_vk_llama *m);
  * sequences and kept for the next step with the same n and seqs.
  * Submissions go to the device's one queue: the caller serializes them.
  */
+OGX_MUST_CHECK
 int ogx_vk_llama_forward_streams(struct ogx_vk_llama_streams *st,
 				 struct ogx_vk_llama_seq *const *seqs, const uint32_t *tokens,
 				 const uint32_t *pos, unsigned int n, const float **logits,

@@ -13,15 +13,18 @@
 #include <stdint.h>
 
 #include "model/mlp.h"
+#include "util/err.h"
 
 struct ogx_vk;
 struct ogx_vk_mlp;
 
 /* Upload a q8 model (-ENOTSUP for f32) for batches of up to max_batch. */
+OGX_MUST_CHECK
 int ogx_vk_mlp_init(struct ogx_vk *vk, const struct ogx_mlp *m, uint32_t max_batch,
 		    struct ogx_vk_mlp **out);
 
 /* n inputs of n_in uint8 pixels -> n rows of n_out int32 logits. */
+OGX_MUST_CHECK
 int ogx_vk_mlp_q8_forward(struct ogx_vk_mlp *vm, const uint8_t *x, size_t n, int32_t *logits);
 
 /* Dispatches and submissions for the last forward (benchmarks). */

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "model/matvec.h"
+#include "util/err.h"
 #include "vk/prog.h"
 
 /* Fused modes of a mat-vec; see shaders/matvec.glsl. */
@@ -51,6 +52,7 @@ size_t ogx_vk_row_bytes(enum ogx_wtype t, uint32_t k);
  * second input (GLU), params holds pos in its first word. A W larger than
  * the device's maxStorageBufferRange is bound and dispatched in row chunks.
  */
+OGX_MUST_CHECK
 int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
 		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
@@ -62,6 +64,7 @@ int ogx_vk_op_matvec(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv,
  * nt; token t's outputs go to y[yoff + t * ystride + (p0 + t) * ypos + r].
  * -EINVAL when nt tokens of k inputs do not fit the device's shared memory.
  */
+OGX_MUST_CHECK
 int ogx_vk_op_matmul(struct ogx_vk_prog *p, const struct ogx_vk_matvec *mv, uint32_t nt,
 		     const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *y, const struct ogx_vk_buf *aux,
@@ -74,6 +77,7 @@ uint32_t ogx_vk_matmul_max_tokens(const struct ogx_vk *vk, uint32_t k);
  * Attention for nt prompt tokens at positions params[0] + t (t < params[1]);
  * q and out are [nt][heads * head].
  */
+OGX_MUST_CHECK
 int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 			      uint32_t head, uint32_t seq, uint32_t nt,
 			      const struct ogx_vk_buf *q, const struct ogx_vk_buf *k,
@@ -84,6 +88,7 @@ int ogx_vk_op_attention_batch(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv
  * Attention of row row of q ([n][heads * head]) over caches k, v up to pos
  * (params[0]), into row row of out: one sequence of a joint step.
  */
+OGX_MUST_CHECK
 int ogx_vk_op_attention_row(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 			    uint32_t head, uint32_t seq, uint32_t row, const struct ogx_vk_buf *q,
 			    const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
@@ -93,6 +98,7 @@ int ogx_vk_op_attention_row(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_h
  * Row row of ks and vs ([n][kv_dim]) into the caches kc, vc ([seq][kv_dim])
  * at position params[0].
  */
+OGX_MUST_CHECK
 int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t row,
 		       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
 		       const struct ogx_vk_buf *kc, const struct ogx_vk_buf *vc,
@@ -112,12 +118,14 @@ int ogx_vk_op_kv_store(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uin
 bool ogx_vk_streams_bindable(const struct ogx_vk *vk);
 
 /* Row s of ks and vs ([n][kv_dim]) into kc[s], vc[s] at position params[2 + s]. */
+OGX_MUST_CHECK
 int ogx_vk_op_kv_store_streams(struct ogx_vk_prog *p, uint32_t kv_dim, uint32_t seq, uint32_t n,
 			       const struct ogx_vk_buf *ks, const struct ogx_vk_buf *vs,
 			       const struct ogx_vk_buf *const *kc,
 			       const struct ogx_vk_buf *const *vc, const struct ogx_vk_buf *params);
 
 /* Attention of row s of q ([n][heads * head]) over kc[s], vc[s] into row s of out. */
+OGX_MUST_CHECK
 int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 				uint32_t head, uint32_t seq, uint32_t n,
 				const struct ogx_vk_buf *q, const struct ogx_vk_buf *const *kc,
@@ -125,16 +133,19 @@ int ogx_vk_op_attention_streams(struct ogx_vk_prog *p, uint32_t heads, uint32_t 
 				const struct ogx_vk_buf *params);
 
 /* Attention of q over caches k, v ([seq][kv_heads * head]) up to pos. */
+OGX_MUST_CHECK
 int ogx_vk_op_attention(struct ogx_vk_prog *p, uint32_t heads, uint32_t kv_heads,
 			uint32_t head, uint32_t seq, const struct ogx_vk_buf *q,
 			const struct ogx_vk_buf *k, const struct ogx_vk_buf *v,
 			const struct ogx_vk_buf *out, const struct ogx_vk_buf *params);
 
 /* out[0] = index of the largest of n floats (lowest on ties). */
+OGX_MUST_CHECK
 int ogx_vk_op_argmax(struct ogx_vk_prog *p, uint32_t n, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *out);
 
 /* The same for row row of x ([rows][n]) into out[row]. */
+OGX_MUST_CHECK
 int ogx_vk_op_argmax_row(struct ogx_vk_prog *p, uint32_t n, uint32_t row,
 			 const struct ogx_vk_buf *x, const struct ogx_vk_buf *out);
 
@@ -145,6 +156,7 @@ int ogx_vk_op_argmax_row(struct ogx_vk_prog *p, uint32_t n, uint32_t row,
  * the end); hidden layers requantize to uint8 with per-row mult/shift, the
  * last writes int32 accumulators.
  */
+OGX_MUST_CHECK
 int ogx_vk_op_mlp_q8(struct ogx_vk_prog *p, uint32_t n_in, uint32_t n_out, int hidden,
 		     uint32_t batch, const struct ogx_vk_buf *w, const struct ogx_vk_buf *x,
 		     const struct ogx_vk_buf *bias, const struct ogx_vk_buf *mult,

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "util/err.h"
+
 #define OGX_VK_PUSH_WORDS 8
 #define OGX_VK_MAX_SPEC 16
 /* The joint step's KV store and attention: 3 buffers and 2 caches for each of 8 streams. */
@@ -34,6 +36,7 @@ struct ogx_vk_pipe {
 };
 
 /* The pipeline for the embedded shader name with the spec_size bytes of constants at spec. */
+OGX_MUST_CHECK
 int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
 		    const void *spec, size_t spec_size, struct ogx_vk_pipe **out);
 
@@ -42,6 +45,7 @@ int ogx_vk_pipe_get(struct ogx_vk *vk, const char *name, unsigned nbind,
  * capabilities it declares are checked before the driver sees it, so a shader
  * that cannot run on this device is a clear error, not a driver crash.
  */
+OGX_MUST_CHECK
 int ogx_vk_pipe_from_code(struct ogx_vk *vk, const char *name, const uint32_t *code,
 			  size_t size, unsigned nbind, const void *spec, size_t spec_size,
 			  struct ogx_vk_pipe **out);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <vulkan/vulkan.h>
 
+#include "util/err.h"
 #include "vk/buffer.h"
 #include "vk/pipeline.h"
 
@@ -37,6 +38,7 @@ struct ogx_vk_bind {
 };
 
 /* Start recording a program of at most max_dispatch dispatches. */
+OGX_MUST_CHECK
 int ogx_vk_prog_begin(struct ogx_vk *vk, unsigned max_dispatch, struct ogx_vk_prog *prog);
 
 /*
@@ -51,9 +53,11 @@ void ogx_vk_prog_dispatch(struct ogx_vk_prog *prog, const struct ogx_vk_pipe *pi
 /* The next dispatch reads what earlier ones wrote. */
 void ogx_vk_prog_barrier(struct ogx_vk_prog *prog);
 
+OGX_MUST_CHECK
 int ogx_vk_prog_end(struct ogx_vk_prog *prog);
 
 /* Submit the recorded program and wait for it. */
+OGX_MUST_CHECK
 int ogx_vk_prog_run(struct ogx_vk_prog *prog);
 
 void ogx_vk_prog_free(struct ogx_vk_prog *prog);

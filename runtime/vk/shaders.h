@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "util/err.h"
+
 struct ogx_vk_shader {
 	const char *name;
 	const uint32_t *code;
@@ -17,6 +19,7 @@ struct ogx_vk_shader {
 };
 
 /* Fill *out with the embedded shader called name: 0, or -ENOENT. */
+OGX_MUST_CHECK
 int ogx_vk_shader_find(const char *name, struct ogx_vk_shader *out);
 
 #endif

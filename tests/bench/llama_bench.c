@@ -47,6 +47,16 @@ static uint64_t now_ns(void)
  * Prompt: prompt_len tokens through ogx_llama_forward_batch() (logits for the
  * last); generation: gen_len more greedy steps, one forward each. Token ids are fixed so every run does the same.
  */
+static void set_isa(enum ogx_cpu_isa isa)
+{
+	int err = ogx_matvec_set_isa(isa);
+
+	if (err) {
+		fprintf(stderr, "llama_bench: %s: %s\n", ogx_cpu_isa_name(isa), ogx_errmsg(err));
+		exit(1);
+	}
+}
+
 static void bench(const char *name, const struct ogx_llama_weights *w, unsigned int threads,
 		  enum ogx_cpu_isa isa, uint32_t prompt_len, uint32_t gen_len)
 {
@@ -56,7 +66,7 @@ static void bench(const char *name, const struct ogx_llama_weights *w, unsigned 
 	struct ogx_llama m;
 	int err;
 
-	ogx_matvec_set_isa(isa);
+	set_isa(isa);
 	err = ogx_llama_init(&m, w, threads);
 	if (err) {
 		fprintf(stderr, "llama_bench: %s: %s\n", name, ogx_errmsg(err));
@@ -93,7 +103,7 @@ static void bench(const char *name, const struct ogx_llama_weights *w, unsigned 
 	printf("%-16s %-9s %7u %8u %12.0f %8u %12.0f %14.0f\n", r->model, r->isa, r->threads,
 	       r->prompt_tokens, r->prompt_tps, r->gen_tokens, r->gen_tps, r->gen_tpcpus);
 	fflush(stdout);
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	set_isa(OGX_ISA_AUTO);
 }
 
 static void bench_model(const char *name, const struct ogx_llama_weights *w, uint32_t prompt_len,

@@ -84,7 +84,8 @@ int main(void)
 		t_append[i] = ogx_mono_ns() - t2; /* the signer's add: encode, sign, append */
 		t_total[i] = t_hash[i] + t_append[i];
 	}
-	ogx_signer_commit(&p);
+	if (ogx_signer_commit(&p))
+		return 1;
 	for (size_t b = 0; b < 3; b++) {
 		uint64_t t0, total = 0;
 		int rounds = 64 / (int)batches[b] < 8 ? 8 : 64 / (int)batches[b];

@@ -114,6 +114,7 @@ int main(void)
 							   .seed = 1 };
 	static float logits[2][VOCAB];
 	const char *json = getenv("OGX_BENCH_JSON");
+	int err;
 
 	make_logits(logits[0], 1);
 	make_logits(logits[1], 0);
@@ -127,7 +128,11 @@ int main(void)
 		measure("greedy (argmax)", "peaked", logits[0], &greedy);
 		measure("greedy (argmax)", "flat", logits[1], &greedy);
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	err = ogx_matvec_set_isa(OGX_ISA_AUTO);
+	if (err) {
+		fprintf(stderr, "sampler_bench: %s\n", ogx_errmsg(err));
+		return 1;
+	}
 	for (int k = 0; k < 2; k++) {
 		measure("temperature 1, top-p 1", k ? "flat" : "peaked", logits[k], &temp);
 		measure("temperature 1, top-p 0.9", k ? "flat" : "peaked", logits[k], &nucleus);

@@ -196,8 +196,10 @@ static void bench_classifier(struct ogx_vk *vk, const char *models)
 					die("classifier", err);
 			t1 = now();
 			for (size_t i = 0; i < n; i += batch)
-				ogx_mlp_q8_forward(&q, images.data + i * 784,
-						   n - i < batch ? n - i : batch, logits + i * 10);
+				if ((err = ogx_mlp_q8_forward(&q, images.data + i * 784,
+							      n - i < batch ? n - i : batch,
+							      logits + i * 10)))
+					die("classifier", err);
 			t2 = now();
 			if (n / (t1 - t0) > cls_vk[b])
 				cls_vk[b] = n / (t1 - t0);

@@ -34,6 +34,13 @@ pk2=$("$OGRUN" key gen)
 ok $? "key gen without FILE writes \$OGX_HOME/node.key"
 [ "$("$OGRUN" key show)" = "$pk2" ] && [ -f "$OGX_HOME/node.key" ]
 ok $? "key show without FILE reads it"
+long=$TMP/$(printf 'd%.0s' {1..4100})
+expect_fail "a node home too long for the key's path is named" \
+	"ogrun: key: node.key: its path in the node's home (\$OGX_HOME) is longer than 4095 bytes" \
+	env OGX_HOME="$long" "$OGRUN" key show
+expect_fail "chain show names it too" \
+	"ogrun: chain: node.key: its path in the node's home (\$OGX_HOME) is longer than 4095 bytes" \
+	env OGX_HOME="$long" "$OGRUN" chain show
 expect_fail "unknown key command" "ogrun: key: 'rotate' is not a key command
 Usage: ogrun key gen [FILE]
        ogrun key show [FILE]

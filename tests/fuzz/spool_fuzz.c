@@ -47,7 +47,7 @@ static void setup(void)
 		 access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (!mkdtemp(dir))
 		abort();
-	spool_seg_name(name, 0);
+	ogx_spool_seg_name(name, 0);
 	snprintf(seg, sizeof(seg), "%s/%s", dir, name);
 	snprintf(mark, sizeof(mark), "%s/%s", dir, SPOOL_MARK_NAME);
 	atexit(cleanup);
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fd = open(seg, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd < 0)
 		abort();
-	spool_hdr_encode(hdr, 0);
+	ogx_spool_hdr_encode(hdr, 0);
 	if ((!(data[0] & 1) && write(fd, hdr, sizeof(hdr)) != sizeof(hdr)) ||
 	    write(fd, data + 1, size - 1) != (ssize_t)(size - 1))
 		abort();
@@ -82,7 +82,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unlink(mark);
 	if (has_mark) {
 		m.acked = (data[0] >> 2) & 7;
-		spool_mark_encode(mbuf, &m);
+		ogx_spool_mark_encode(mbuf, &m);
 		fd = open(mark, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || write(fd, mbuf, sizeof(mbuf)) != sizeof(mbuf))
 			abort();

@@ -33,7 +33,7 @@ static const char state_vector[] =
 static void auth_fixture(struct ogx_eip3009_auth *a)
 {
 	memset(a, 0, sizeof(*a));
-	ogx_unhex(a->from, 20, "19e7e376e7c213b7e7e7e46cc70a5dd086daff2a");
+	ogx_cannot_fail(ogx_unhex(a->from, 20, "19e7e376e7c213b7e7e7e46cc70a5dd086daff2a"));
 	memset(a->to, 0x11, 20);
 	strcpy(a->value, U256_MAX);
 	a->valid_after = 1700000000;
@@ -96,8 +96,8 @@ static void evidence(struct ogx_record *r, const char *scheme, int skip_key, uin
 	memcpy(sig, a.sig, 65);
 	sig[64] = v;
 	memset(r, 0, sizeof(*r));
-#define U(k, val) if (skip_key != (k)) ogx_ext_add_uint(x, k, val)
-#define B(k, t, p, n) if (skip_key != (k)) ogx_ext_add_bytes(x, k, t, p, n)
+#define U(k, val) if (skip_key != (k)) ogx_cannot_fail(ogx_ext_add_uint(x, k, val))
+#define B(k, t, p, n) if (skip_key != (k)) ogx_cannot_fail(ogx_ext_add_bytes(x, k, t, p, n))
 	U(0, 1);
 	B(1, OGX_EXT_TEXT, scheme, strlen(scheme));
 	B(2, OGX_EXT_TEXT, "anvil", 5);

@@ -53,19 +53,19 @@ static void make_evidence(struct ogx_ext *m, const struct ogx_event *e, const ch
 	uint8_t mac[32] = { 9 };
 
 	memset(m, 0, sizeof(*m));
-	ogx_ext_add_bytes(m, OGX_KEV_LABEL, OGX_EXT_TEXT, label, strlen(label));
-	ogx_ext_add_bytes(m, OGX_KEV_BOOT_ID, OGX_EXT_BYTES, boot, 16);
-	ogx_ext_add_uint(m, OGX_KEV_SEQ, le64toh(e->seq));
-	ogx_ext_add_uint(m, OGX_KEV_TIME, le64toh(e->time_ns));
-	ogx_ext_add_uint(m, OGX_KEV_TYPE, le32toh(e->type));
-	ogx_ext_add_uint(m, OGX_KEV_FLAGS, le32toh(e->flags));
-	ogx_ext_add_bytes(m, OGX_KEV_EXE, OGX_EXT_BYTES, e->exe, 32);
-	ogx_ext_add_bytes(m, OGX_KEV_PIPELINE, OGX_EXT_BYTES, e->pipeline, 32);
-	ogx_ext_add_bytes(m, OGX_KEV_DIGEST, OGX_EXT_BYTES, e->digest, 32);
-	ogx_ext_add_bytes(m, OGX_KEV_HEAD, OGX_EXT_BYTES, e->head, 32);
-	ogx_ext_add_bytes(m, OGX_KEV_MAC, OGX_EXT_BYTES, mac, 32);
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_LABEL, OGX_EXT_TEXT, label, strlen(label)));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_BOOT_ID, OGX_EXT_BYTES, boot, 16));
+	ogx_cannot_fail(ogx_ext_add_uint(m, OGX_KEV_SEQ, le64toh(e->seq)));
+	ogx_cannot_fail(ogx_ext_add_uint(m, OGX_KEV_TIME, le64toh(e->time_ns)));
+	ogx_cannot_fail(ogx_ext_add_uint(m, OGX_KEV_TYPE, le32toh(e->type)));
+	ogx_cannot_fail(ogx_ext_add_uint(m, OGX_KEV_FLAGS, le32toh(e->flags)));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_EXE, OGX_EXT_BYTES, e->exe, 32));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_PIPELINE, OGX_EXT_BYTES, e->pipeline, 32));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_DIGEST, OGX_EXT_BYTES, e->digest, 32));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_HEAD, OGX_EXT_BYTES, e->head, 32));
+	ogx_cannot_fail(ogx_ext_add_bytes(m, OGX_KEV_MAC, OGX_EXT_BYTES, mac, 32));
 	if (!strcmp(label, OGX_KEV_LABEL_TPM))
-		ogx_ext_add_uint(m, OGX_KEV_PCR, 23);
+		ogx_cannot_fail(ogx_ext_add_uint(m, OGX_KEV_PCR, 23));
 }
 
 TEST(open_missing_device)
@@ -151,7 +151,7 @@ TEST(evidence_form)
 	ASSERT_EQ(-EBADMSG, ogx_kmod_evidence_check(&r, &ev));
 	ASSERT_STREQ("kernel evidence: flags 2 out of range", ogx_errmsg(-EBADMSG));
 	r.kernel.e[5].u = 0;
-	ogx_ext_add_uint(&r.kernel, 12, 1);
+	ASSERT_EQ(0, ogx_ext_add_uint(&r.kernel, 12, 1));
 	ASSERT_EQ(-EBADMSG, ogx_kmod_evidence_check(&r, &ev));
 	ASSERT_STREQ("kernel evidence: 12 entries, want 11", ogx_errmsg(-EBADMSG));
 	ogx_record_free(&r);

@@ -195,7 +195,7 @@ static void check_matmul(struct __test_metadata *_metadata, enum ogx_cpu_isa isa
 			free(many);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST(matmul_equals_matvecs_portable)
@@ -267,7 +267,7 @@ static void check_types(struct __test_metadata *_metadata, FIXTURE_DATA(typed) *
 			check_streams(_metadata, what, &self->g[t].w, 3, counts[i], false);
 			check_streams(_metadata, what, &self->g[t].w, 1, counts[i], true);
 		}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST_F(typed, batched_step_equals_single_steps_portable)

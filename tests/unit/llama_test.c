@@ -108,7 +108,7 @@ static void check_sample(struct __test_metadata *_metadata, FIXTURE_DATA(stories
 	ogx_generation_free(&gen);
 	ogx_llama_fini(&m);
 	free(want);
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 static const struct ogx_sampler_params greedy = { .temperature = 0.0f, .top_p = 0.9f, .seed = 1 };
@@ -192,7 +192,7 @@ static void check_threads(struct __test_metadata *_metadata, const struct ogx_ll
 		free(more);
 	}
 	free(one);
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST_F(synth, threads_give_identical_logits_portable)
@@ -244,7 +244,7 @@ TEST_F(synth, avx2_within_tolerance_of_portable)
 	EXPECT_NE(0, memcmp(avx2, portable, n * sizeof(float)));	/* really another kernel */
 	free(portable);
 	free(avx2);
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 static uint64_t lcg(uint64_t *s)
@@ -290,7 +290,7 @@ TEST(matvec_kernels_agree_on_every_width)
 				TH_LOG("cols %u row %u", cols, r);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 /* Prompt batches: logits and KV cache bit for bit those of single steps. */
@@ -338,7 +338,7 @@ TEST_F(synth, prompt_batch_equals_single_steps)
 			check_batch(_metadata, &self->ck.w, 3, lens[i]);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST_F(stories, prompt_batch_equals_single_steps)
@@ -374,7 +374,7 @@ TEST(attention_avx512_equals_avx2)
 				TH_LOG("hs %u npos %u", hs, n);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST(attention_kernels_agree)
@@ -413,7 +413,7 @@ TEST(attention_kernels_agree)
 			}
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST(quantized_kernels_agree)
@@ -479,7 +479,7 @@ TEST(quantized_kernels_agree)
 			}
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 TEST(isa_from_environment)

@@ -48,7 +48,7 @@ TEST(quant_x_hand_blocks)
 		ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AVX2));
 		hand_blocks(_metadata);
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 static void hand_blocks(struct __test_metadata *_metadata)
@@ -139,7 +139,7 @@ TEST(quant_x_isas_equal_reference)
 					       q[k].q[4 * l + 3]), q[k].lane8[l]);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 /* Exact: sum over blocks of d_w * d_x * (integer dot), in double; mag: same with |.|. */
@@ -181,7 +181,7 @@ static void random_rows(uint8_t *q, int q4, uint32_t rows, uint32_t n, uint64_t 
 }
 
 /* The kernel levels this CPU has, portable first (the reference). */
-static int levels(enum ogx_cpu_isa *out)
+static int levels(struct __test_metadata *_metadata, enum ogx_cpu_isa *out)
 {
 	static const enum ogx_cpu_isa all[] = { OGX_ISA_PORTABLE, OGX_ISA_AVX2, OGX_ISA_AVX512 };
 	int n = 0;
@@ -189,7 +189,7 @@ static int levels(enum ogx_cpu_isa *out)
 	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
 		if (!ogx_matvec_set_isa(all[i]))
 			out[n++] = all[i];
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 	return n;
 }
 
@@ -217,7 +217,7 @@ TEST(integer_dots_agree_on_every_width)
 	static float x[4096], out[4][ROWS];
 	static struct ogx_q8x xq[4096 / 32];
 	enum ogx_cpu_isa isa[3];
-	int nl = levels(isa), packs = has_packing(isa, nl);
+	int nl = levels(_metadata, isa), packs = has_packing(isa, nl);
 	uint64_t s = 31;
 
 	for (int q4 = 0; q4 < 2; q4++) {
@@ -253,7 +253,7 @@ TEST(integer_dots_agree_on_every_width)
 			}
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 /*
@@ -273,7 +273,7 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 	static uint8_t q[ROWS * N / 32 * 34];
 	static float x[B * N], out[4][B * ROWS];
 	enum ogx_cpu_isa isa[3];
-	int nl = levels(isa), packs = has_packing(isa, nl);
+	int nl = levels(_metadata, isa), packs = has_packing(isa, nl);
 	struct ogx_pool *pool;
 	uint64_t s = 5;
 
@@ -325,7 +325,7 @@ TEST(every_level_gives_the_portable_bits_on_edge_blocks)
 		}
 		ogx_matrix_free_packing(&m);
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 	ogx_pool_destroy(pool);
 }
 
@@ -483,7 +483,7 @@ TEST(quantized_model_logits_equal_at_avx2_and_avx512)
 		free(l[1]);
 		ogx_llama_gguf_close(&g);
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 	unlink(tmp);
 	ogx_llama_synth_free(&w);
 }

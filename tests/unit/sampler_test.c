@@ -232,7 +232,7 @@ TEST(argmax_every_level_equals_the_loop)
 				TH_LOG("%s, edge values, round %u", ogx_cpu_isa_name(isas[a]), at);
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 	EXPECT_LE(1, levels);
 }
 
@@ -360,7 +360,7 @@ TEST(sampling_draws_the_reference_tokens)
 			}
 		}
 	}
-	ogx_matvec_set_isa(OGX_ISA_AUTO);
+	ASSERT_EQ(0, ogx_matvec_set_isa(OGX_ISA_AUTO));
 }
 
 /* Probabilities an ulp or two apart sort by value, not by index: the larger wins a small nucleus. */

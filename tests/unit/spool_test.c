@@ -172,7 +172,7 @@ static void seg_path(char *out, size_t size, const char *dir, uint64_t first)
 {
 	char name[SPOOL_NAME_LEN + 1];
 
-	spool_seg_name(name, first);
+	ogx_spool_seg_name(name, first);
 	snprintf(out, size, "%s/%s", dir, name);
 }
 
@@ -235,7 +235,7 @@ static size_t list_segments(const char *dir, uint64_t *out, size_t max)
 
 	if (dfd < 0)
 		return 0;
-	if (spool_list_segments(dfd, &firsts, &n))
+	if (ogx_spool_list_segments(dfd, &firsts, &n))
 		n = 0;
 	close(dfd);
 	if (n > max)
@@ -285,7 +285,7 @@ static int read_mark_file(const char *dir, struct spool_mark *m)
 	fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -errno;
-	err = spool_mark_read(fd, m);
+	err = ogx_spool_mark_read(fd, m);
 	close(fd);
 	return err;
 }
@@ -301,7 +301,7 @@ static uint8_t *slurp(const char *path, size_t *len)
 		return NULL;
 	buf = malloc((size_t)size + 1);
 	fd = open(path, O_RDONLY);
-	if (!buf || fd < 0 || spool_pread_all(fd, buf, (size_t)size, 0)) {
+	if (!buf || fd < 0 || ogx_spool_pread_all(fd, buf, (size_t)size, 0)) {
 		free(buf);
 		buf = NULL;
 	}
@@ -427,7 +427,7 @@ TEST_F(spool, reopen_with_empty_last_segment)
 	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
 	ASSERT_EQ(0, append_range(sp, 0, 7, 1));
 	ogx_spool_close(sp);
-	spool_hdr_encode(hdr, 7);
+	ogx_spool_hdr_encode(hdr, 7);
 	seg_path(path, sizeof(path), self->dir, 7);
 	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
 	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
@@ -580,7 +580,7 @@ TEST_F(spool, empty_last_segment_checks_previous)
 	ASSERT_EQ(0, append_range(sp, 0, 7, 1));
 	ogx_spool_close(sp);
 	/* An empty segment claiming index 9 after records 0-6: a gap. */
-	spool_hdr_encode(hdr, 9);
+	ogx_spool_hdr_encode(hdr, 9);
 	seg_path(path, sizeof(path), self->dir, 9);
 	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
 	ASSERT_EQ(-EBADMSG, ogx_spool_open(&sp, self->dir, NULL));
@@ -588,7 +588,7 @@ TEST_F(spool, empty_last_segment_checks_previous)
 		     " starts at 9 (records missing)", ogx_errmsg(-EBADMSG));
 	ASSERT_EQ(0, unlink(path));
 	/* The segment before was synced whole: a bad last frame is corruption. */
-	spool_hdr_encode(hdr, 7);
+	ogx_spool_hdr_encode(hdr, 7);
 	seg_path(path, sizeof(path), self->dir, 7);
 	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
 	seg_path(path0, sizeof(path0), self->dir, 0);
@@ -610,7 +610,7 @@ static size_t frame_bytes(uint8_t *out, uint64_t i)
 	out[2] = len >> 16;
 	out[3] = len >> 24;
 	rec_fill(i, out + SPOOL_LEN_BYTES, len);
-	spool_frame_sum(out + SPOOL_LEN_BYTES + len, out, out + SPOOL_LEN_BYTES, len);
+	ogx_spool_frame_sum(out + SPOOL_LEN_BYTES + len, out, out + SPOOL_LEN_BYTES, len);
 	return SPOOL_FRAME_OVERHEAD + len;
 }
 
@@ -913,7 +913,7 @@ TEST_F(spool, bad_header_magic)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 
-	spool_hdr_encode(hdr, 0);
+	ogx_spool_hdr_encode(hdr, 0);
 	hdr[0] = 'X';
 	bad_header_case(_metadata, self->dir, hdr, sizeof(hdr), -EBADMSG,
 			"segment 0000000000000000.seg: bad magic (not a spool segment)");
@@ -923,7 +923,7 @@ TEST_F(spool, bad_header_version)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 
-	spool_hdr_encode(hdr, 0);
+	ogx_spool_hdr_encode(hdr, 0);
 	hdr[8] = 2;
 	bad_header_case(_metadata, self->dir, hdr, sizeof(hdr), -ENOTSUP,
 			"segment 0000000000000000.seg: format version 2 (this build reads"
@@ -934,7 +934,7 @@ TEST_F(spool, bad_header_checksum)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 
-	spool_hdr_encode(hdr, 0);
+	ogx_spool_hdr_encode(hdr, 0);
 	hdr[16] = 1;
 	bad_header_case(_metadata, self->dir, hdr, sizeof(hdr), -EBADMSG,
 			"segment 0000000000000000.seg: header checksum mismatch");
@@ -944,7 +944,7 @@ TEST_F(spool, bad_header_reserved)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 
-	spool_hdr_encode(hdr, 0);
+	ogx_spool_hdr_encode(hdr, 0);
 	hdr[12] = 1;
 	crypto_generichash(hdr + SPOOL_HDR_SUMMED, SPOOL_SUM_LEN, hdr, SPOOL_HDR_SUMMED, NULL, 0);
 	bad_header_case(_metadata, self->dir, hdr, sizeof(hdr), -EBADMSG,
@@ -961,7 +961,7 @@ TEST_F(spool, bad_header_index_not_its_name)
 {
 	uint8_t hdr[SPOOL_HDR_LEN];
 
-	spool_hdr_encode(hdr, 5);
+	ogx_spool_hdr_encode(hdr, 5);
 	bad_header_case(_metadata, self->dir, hdr, sizeof(hdr), -EBADMSG,
 			"segment 0000000000000000.seg: header says first index 5, its name"
 			" says 0");
@@ -976,7 +976,7 @@ TEST_F(spool, spool_starting_later)
 	char path[160];
 
 	ASSERT_EQ(0, mkdir(self->dir, 0700));
-	spool_hdr_encode(hdr, 10);
+	ogx_spool_hdr_encode(hdr, 10);
 	seg_path(path, sizeof(path), self->dir, 10);
 	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
 	/* Our own leftover temporaries are removed; other files are left alone. */
@@ -1637,7 +1637,7 @@ TEST_F(spool, iter_from_first_segment)
 	char path[160];
 
 	ASSERT_EQ(0, mkdir(self->dir, 0700));
-	spool_hdr_encode(hdr, 1000);
+	ogx_spool_hdr_encode(hdr, 1000);
 	seg_path(path, sizeof(path), self->dir, 1000);
 	ASSERT_EQ(0, create_file(path, hdr, sizeof(hdr)));
 	ASSERT_EQ(0, ogx_spool_open(&sp, self->dir, NULL));
@@ -1667,10 +1667,10 @@ TEST_F(spool, golden_mark)
 
 	for (int i = 0; i < OGX_SPOOL_ID_LEN; i++)
 		m.id[i] = (uint8_t)i;
-	spool_mark_encode(buf, &m);
+	ogx_spool_mark_encode(buf, &m);
 	snprintf(golden, sizeof(golden), "%s/tests/vectors/spool-acked", getenv("OGX_SRC") ?: ".");
 	ASSERT_TRUE(same_file(golden, buf, sizeof(buf)));
-	ASSERT_EQ(0, spool_mark_decode(buf, sizeof(buf), &got));
+	ASSERT_EQ(0, ogx_spool_mark_decode(buf, sizeof(buf), &got));
 	ASSERT_EQ(3, got.acked);
 	ASSERT_EQ(0, memcmp(m.id, got.id, sizeof(m.id)));
 }

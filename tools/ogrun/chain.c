@@ -75,7 +75,7 @@ static int parse_chain_args(int argc, char **argv, struct chain_args *a)
 		{ 0 }
 	};
 	char *end;
-	int c;
+	int c, err;
 
 	if (argc < 2)
 		return chain_usage(stderr);
@@ -106,8 +106,11 @@ static int parse_chain_args(int argc, char **argv, struct chain_args *a)
 		return 2;
 	}
 	if (!a->key) {
-		if (ogx_default_path(a->kbuf, sizeof(a->kbuf), "node.key"))
+		err = ogx_default_path(a->kbuf, sizeof(a->kbuf), "node.key");
+		if (err) {
+			fprintf(stderr, "%s: chain: %s\n", prog, ogx_errmsg(err));
 			return 1;
+		}
 		a->key = a->kbuf;
 	}
 	return OGX_ARGS_OK;

@@ -40,10 +40,15 @@ int key_main(int argc, char **argv)
 		return key_usage(stderr);
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
 		return key_usage(stdout);
-	if (argc == 3)
+	if (argc == 3) {
 		snprintf(path, sizeof(path), "%s", argv[2]);
-	else if (ogx_default_path(path, sizeof(path), "node.key"))
-		return 1;
+	} else {
+		err = ogx_default_path(path, sizeof(path), "node.key");
+		if (err) {
+			fprintf(stderr, "%s: key: %s\n", prog, ogx_errmsg(err));
+			return 1;
+		}
+	}
 
 	if (!strcmp(argv[1], "gen")) {
 		err = generate_key(path, &key);

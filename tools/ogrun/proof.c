@@ -37,11 +37,15 @@ int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32
 		return -ENOTSUP;
 	}
 	if (!key) {
-		ogx_default_path(kbuf, sizeof(kbuf), "node.key");
+		err = ogx_default_path(kbuf, sizeof(kbuf), "node.key");
+		if (err)
+			goto fail;
 		key = kbuf;
 	}
 	if (!spool) {
-		ogx_default_path(sbuf, sizeof(sbuf), "spool");
+		err = ogx_default_path(sbuf, sizeof(sbuf), "spool");
+		if (err)
+			goto fail;
 		spool = sbuf;
 	}
 	if (spool_used)
@@ -51,8 +55,11 @@ int open_signer(struct ogx_signer *p, const char *key, const char *spool, uint32
 		return err;
 	err = ogx_signer_open(p, key, spool);
 	if (err)
-		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
-	else if (ogx_signer_recovery(p, msg, sizeof(msg)))
+		goto fail;
+	if (ogx_signer_recovery(p, msg, sizeof(msg)))
 		fprintf(stderr, "%s: %s: %s\n", prog, spool, msg);
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 	return err;
 }

@@ -331,24 +331,34 @@ static int check_x402(struct ogx_serve_config *c)
 	return 0;
 }
 
+/* buf, when no option gave it, gets $OGX_HOME/leaf. */
+static int default_path(char *buf, size_t size, const char *leaf)
+{
+	return buf[0] ? 0 : ogx_default_path(buf, size, leaf);
+}
+
 static int run_serve(struct ogx_serve_config *c)
 {
 	int err;
 
-	if (!c->key[0])
-		ogx_default_path(c->key, sizeof(c->key), "node.key");
-	if (!c->spool[0])
-		ogx_default_path(c->spool, sizeof(c->spool), "spool");
-	if (!c->state[0])
-		ogx_default_path(c->state, sizeof(c->state), "serve");
+	err = default_path(c->key, sizeof(c->key), "node.key");
+	if (err)
+		goto fail;
+	err = default_path(c->spool, sizeof(c->spool), "spool");
+	if (err)
+		goto fail;
+	err = default_path(c->state, sizeof(c->state), "serve");
+	if (err)
+		goto fail;
 	if (key_missing(c->key))
 		return 1;
 	err = ogx_serve(c);
-	if (err) {
-		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
-		return 1;
-	}
+	if (err)
+		goto fail;
 	return 0;
+fail:
+	fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
+	return 1;
 }
 
 int serve_main(int argc, char **argv)
