@@ -8,10 +8,13 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "util/err.h"
+
 /*
  * Read all of path into a malloc'd buffer (NUL-terminated past len for
  * convenience). -EFBIG when the file is larger than max. "-" reads stdin.
  */
+OGX_MUST_CHECK
 int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
 
 /*
@@ -20,6 +23,7 @@ int ogx_read_file(const char *path, size_t max, uint8_t **data, size_t *len);
  * read (-EINVAL, "not a regular file (a character device)"), a file over
  * max by its size (-EFBIG).
  */
+OGX_MUST_CHECK
 int ogx_read_regular_file(const char *path, size_t max, uint8_t **data, size_t *len);
 
 /*
@@ -27,16 +31,20 @@ int ogx_read_regular_file(const char *path, size_t max, uint8_t **data, size_t *
  * rename, fsync of the directory. Creates with mode; with excl, an existing
  * path is -EEXIST and left untouched.
  */
+OGX_MUST_CHECK
 int ogx_write_file_atomic(const char *path, const void *data, size_t len, mode_t mode,
 			  int excl);
 
 /* Write all of len bytes, retrying on EINTR and short writes. */
+OGX_MUST_CHECK
 int ogx_write_all(int fd, const void *data, size_t len);
 
 /* mkdir -p with mode for each created component. */
+OGX_MUST_CHECK
 int ogx_mkdirs(const char *path, mode_t mode);
 
 /* ogx_mkdirs() of the folder path is in: before a file is made there. */
+OGX_MUST_CHECK
 int ogx_mkdirs_parent(const char *path, mode_t mode);
 
 /*
@@ -44,6 +52,7 @@ int ogx_mkdirs_parent(const char *path, mode_t mode);
  * symlink, readable by its owner only. Returns the fd, or -errno with detail
  * (-EINVAL not a regular file, -EPERM readable by group or others).
  */
+OGX_MUST_CHECK
 int ogx_open_secret(const char *path);
 
 /*
@@ -53,9 +62,11 @@ int ogx_open_secret(const char *path);
  * memory only. -EBADMSG (no detail: the caller says what it wanted) when
  * the file holds anything else.
  */
+OGX_MUST_CHECK
 int ogx_read_secret_hex(const char *path, uint8_t *out, size_t len, bool allow_0x);
 
 /* fsync a directory by path (after a create/rename inside it). */
+OGX_MUST_CHECK
 int ogx_fsync_dir(const char *path);
 
 #endif
