@@ -177,7 +177,7 @@ static void close_model(struct gen_model *gm)
 	close_model_file(gm);
 }
 
-/* The file's first four bytes say GGUF; unreadable files are left to the reader. */
+/* 1 when the file's first four bytes say GGUF, 0 when not, -errno when it cannot be opened. */
 static int is_gguf(const char *model)
 {
 	char magic[4] = { 0 };

@@ -536,6 +536,18 @@ static int grow(char **buf, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
+/* grow() by a line a fmt_*() malloc'd (NULL: it ran out of memory); frees it. */
+static int grow_owned(char **buf, size_t *len, char *s, size_t n)
+{
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = grow(buf, len, s, n);
+	free(s);
+	return err;
+}
+
 /* The T lines of flight b and its C line, if confirmed. */
 static int grow_flight(char **buf, size_t *blen, const struct flight *b)
 {
@@ -545,10 +557,7 @@ static int grow_flight(char **buf, size_t *blen, const struct flight *b)
 
 	for (size_t k = 0; k < b->n_txs; k++) {
 		s = fmt_tx(b->id, &b->txs[k], &len);
-		if (!s)
-			return -ENOMEM;
-		err = grow(buf, blen, s, len);
-		free(s);
+		err = grow_owned(buf, blen, s, len);
 		if (err)
 			return err;
 	}
@@ -570,10 +579,7 @@ static int open_lines(const struct jstate *st, char **buf, size_t *blen)
 		if (b->end_index <= st->settled_index)
 			continue;
 		s = fmt_batch(b, &len);
-		if (!s)
-			return -ENOMEM;
-		err = grow(buf, blen, s, len);
-		free(s);
+		err = grow_owned(buf, blen, s, len);
 		if (err)
 			return err;
 		err = grow_flight(buf, blen, b);
