@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* See abi.h; the encoding is the Solidity ABI specification's. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,6 +53,63 @@ int ogx_abi_put_udec(uint8_t w[WORD], const char *dec)
 			return -ERANGE; /* 2^256 or more */
 	}
 	return 0;
+}
+
+int ogx_abi_put_uquantity(uint8_t w[WORD], const char *s)
+{
+	size_t n;
+
+	memset(w, 0, WORD);
+	if ((s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))) {
+		s += 2;
+		n = strlen(s);
+		if (!n || strspn(s, "0123456789abcdefABCDEF") != n)
+			return -EINVAL;
+		while (n > 1 && *s == '0')
+			s++, n--;
+		if (n > 2 * WORD)
+			return -ERANGE;
+		for (size_t i = 0; i < n; i++) {
+			char c = s[n - 1 - i];
+			unsigned int d = c <= '9' ? (unsigned int)(c - '0') :
+						    (unsigned int)((c | 0x20) - 'a' + 10);
+
+			w[WORD - 1 - i / 2] |= (uint8_t)(d << (4 * (i % 2)));
+		}
+		return 0;
+	}
+	n = strlen(s);
+	if (!n || strspn(s, "0123456789") != n)
+		return -EINVAL;
+	while (n > 1 && *s == '0')
+		s++, n--;
+	return n > 78 ? -ERANGE : ogx_abi_put_udec(w, s);
+}
+
+void ogx_abi_udec_str(char out[OGX_ABI_UDEC_MAX], const uint8_t w[WORD])
+{
+	uint8_t t[WORD];
+	char rev[OGX_ABI_UDEC_MAX];
+	size_t n = 0;
+	bool zero;
+
+	memcpy(t, w, WORD);
+	do {
+		unsigned int rem = 0;
+
+		zero = true;
+		for (int i = 0; i < WORD; i++) {
+			unsigned int v = rem * 256u + t[i];
+
+			t[i] = (uint8_t)(v / 10);
+			rem = v % 10;
+			zero &= !t[i];
+		}
+		rev[n++] = (char)('0' + rem);
+	} while (!zero);
+	for (size_t i = 0; i < n; i++)
+		out[i] = rev[n - 1 - i];
+	out[n] = '\0';
 }
 
 /* A word holding an unsigned integer of at most bytes bytes. */

@@ -32,6 +32,17 @@ void ogx_abi_put_addr(uint8_t w[32], const uint8_t addr[20]);
  */
 OGX_MUST_CHECK
 int ogx_abi_put_udec(uint8_t w[32], const char *dec);
+/*
+ * A uint256 quantity in either form a JavaScript BigInt() string takes, as
+ * x402 clients send them: decimal digits (leading zeros allowed), or "0x"
+ * and at least one hex digit (any case, leading zeros allowed). No sign, no
+ * space, no exponent. -ERANGE when it does not fit in 256 bits, -EINVAL when
+ * it is not such a number.
+ */
+int ogx_abi_put_uquantity(uint8_t w[32], const char *s);
+/* The canonical decimal form of a uint256 word (no leading zeros; "0"). */
+#define OGX_ABI_UDEC_MAX 79
+void ogx_abi_udec_str(char out[OGX_ABI_UDEC_MAX], const uint8_t w[32]);
 
 OGX_MUST_CHECK
 int ogx_abi_submit_encode(uint64_t seq, const uint8_t root[32], uint32_t count,

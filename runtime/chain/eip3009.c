@@ -6,6 +6,7 @@
 
 #include "chain/abi.h"
 #include "chain/eip3009.h"
+#include "chain/eth_key.h"
 #include "util/err.h"
 
 /* Payment evidence keys (Documentation/proof-record.md, key 15). */
@@ -44,6 +45,7 @@ static int missing(uint32_t key)
 int ogx_eip3009_from_record(const struct ogx_record *r, struct ogx_eip3009_auth *a)
 {
 	const struct ogx_ext *x = &r->payment;
+	struct ogx_eth_sig sig;
 	const uint8_t *p;
 	uint8_t word[32];
 	size_t len = 0;
@@ -87,9 +89,9 @@ int ogx_eip3009_from_record(const struct ogx_record *r, struct ogx_eip3009_auth 
 			memcpy(a->value, p, x->e[i].len);
 	if (ogx_abi_put_udec(word, a->value) || (a->value[0] == '0' && a->value[1]))
 		return missing(PAY_VALUE);
-	if (a->sig[64] != 27 && a->sig[64] != 28)
-		return ogx_fail(-EBADMSG, "payment evidence: signature v %u is not 27 or 28",
-				a->sig[64]);
+	/* the rule ogrun serve accepted it by (a record of an older server may say v 0/1) */
+	if (ogx_eth_sig65_normalize(a->sig, &sig))
+		return ogx_fail(-EBADMSG, "payment evidence: %s", ogx_errmsg(-EBADMSG));
 	return 0;
 }
 

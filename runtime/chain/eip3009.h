@@ -30,7 +30,7 @@ struct ogx_eip3009_auth {
 	char value[80]; /* decimal, as signed */
 	uint64_t valid_after, valid_before;
 	uint8_t nonce[32];
-	uint8_t sig[65]; /* r ‖ s ‖ v (27 or 28) */
+	uint8_t sig[65]; /* r ‖ s ‖ v (27 or 28: ogx_eth_sig65_normalize) */
 };
 
 /*

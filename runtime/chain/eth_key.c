@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -198,9 +199,43 @@ void ogx_eth_addr_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t addr[OGX_ETH_
 
 int ogx_eth_addr_parse(uint8_t addr[OGX_ETH_ADDR_LEN], const char *s)
 {
+	char want[OGX_ETH_ADDR_STRLEN];
+	bool lower = false, upper = false;
+
 	if (strncmp(s, "0x", 2) && strncmp(s, "0X", 2))
-		return ogx_fail(-EINVAL, "address '%s' does not start with 0x", s);
+		return ogx_fail(-EINVAL, "address '%.64s' does not start with 0x", s);
 	if (strlen(s + 2) != 2 * OGX_ETH_ADDR_LEN || ogx_unhex(addr, OGX_ETH_ADDR_LEN, s + 2))
-		return ogx_fail(-EINVAL, "address '%s' is not 40 hex digits", s);
+		return ogx_fail(-EINVAL, "address '%.64s' is not 40 hex digits", s);
+	for (const char *p = s + 2; *p; p++) {
+		lower |= *p >= 'a' && *p <= 'f';
+		upper |= *p >= 'A' && *p <= 'F';
+	}
+	if (!lower || !upper)
+		return 0;
+	ogx_eth_addr_str(want, addr);
+	if (strcmp(want + 2, s + 2))
+		return ogx_fail(-EINVAL, "address '%s' fails its EIP-55 checksum (want %s)", s,
+				want);
+	return 0;
+}
+
+int ogx_eth_sig65_normalize(uint8_t sig[OGX_ETH_SIG65_LEN], struct ogx_eth_sig *out)
+{
+	static const uint8_t half[32] = {
+		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9,
+		0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+	};
+	uint8_t v = sig[64];
+
+	if (memcmp(sig + 32, half, 32) > 0)
+		return ogx_fail(-EBADMSG, "signature has a high s (malleable form; EIP-2 wants "
+				"s <= n/2)");
+	if (v != 0 && v != 1 && v != 27 && v != 28)
+		return ogx_fail(-EBADMSG, "signature v %u is not 27, 28, 0 or 1", v);
+	sig[64] = v < 27 ? (uint8_t)(v + 27) : v;
+	memcpy(out->r, sig, 32);
+	memcpy(out->s, sig + 32, 32);
+	out->y_parity = (uint8_t)(sig[64] - 27);
 	return 0;
 }

@@ -61,8 +61,26 @@ int ogx_eth_recover(const uint8_t hash[32], const struct ogx_eth_sig *sig,
 /* The address in EIP-55 mixed-case checksum form. */
 void ogx_eth_addr_str(char out[OGX_ETH_ADDR_STRLEN], const uint8_t addr[OGX_ETH_ADDR_LEN]);
 
-/* Parse "0x" + 40 hex digits (any case; the checksum is not enforced). */
+/*
+ * Parse "0x" + 40 hex digits. All lower case or all upper case is taken as
+ * is; mixed case is an EIP-55 checksum and must be right: -EINVAL with
+ * detail ("fails its EIP-55 checksum") otherwise.
+ */
 OGX_MUST_CHECK
 int ogx_eth_addr_parse(uint8_t addr[OGX_ETH_ADDR_LEN], const char *s);
+
+/* A 65-byte r ‖ s ‖ v signature (EIP-712 messages: EIP-3009, Permit2). */
+#define OGX_ETH_SIG65_LEN 65
+
+/*
+ * The one rule for 65-byte signatures, for whoever accepts one (ogrun
+ * serve's x402) and whoever settles it (ogsubmit): s in the lower half of
+ * the order (EIP-2; the tokens refuse the high-s twin) and v one of 27, 28
+ * or 0, 1 (the same parity; wallets and libraries write either). v is
+ * normalised in place to 27 or 28, the form the tokens' ecrecover takes, so
+ * what was accepted is what is settled. -EBADMSG with detail otherwise.
+ */
+OGX_MUST_CHECK
+int ogx_eth_sig65_normalize(uint8_t sig[OGX_ETH_SIG65_LEN], struct ogx_eth_sig *out);
 
 #endif

@@ -53,11 +53,18 @@ enum ogx_kev_key {
  *	zkml           a succinct proof (none exists yet)
  *	tee/kmod-sw    ogx.ko's event, MAC'd with its boot key
  *	tee/kmod-tpm   the same, anchored in a TPM PCR
+ *	tee/snp        an AMD SEV-SNP report binding the node key (runtime/attest/snp.h)
+ *	tee/nitro      an AWS Nitro Enclaves document binding the node key (attest/nitro.h)
+ *
+ * tee/snp and tee/nitro are what `ogverify report` verifies today; no record
+ * carries such a report yet (Documentation/attestation.md).
  *
  * Requests still name the level alone ("tee"): the node decides the evidence.
  */
 #define OGX_EVIDENCE_TEE_SW "tee/" OGX_KEV_LABEL_SW
 #define OGX_EVIDENCE_TEE_TPM "tee/" OGX_KEV_LABEL_TPM
+#define OGX_EVIDENCE_TEE_SNP "tee/snp"
+#define OGX_EVIDENCE_TEE_NITRO "tee/nitro"
 
 /*
  * A record's label: a tee record's from its kernel map's label (form only:

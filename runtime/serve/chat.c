@@ -39,6 +39,7 @@
 #include "serve/prove.h"
 #include "serve/queue.h"
 #include "serve/server.h"
+#include "serve/x402_upto.h"
 #include "util/err.h"
 #include "util/hex.h"
 #include "vk/llama_streams.h"
@@ -141,6 +142,18 @@ static int prove(struct model *m, struct job *j, const struct ogx_generation *ge
 	r->infer_ns = compute_ns; /* this stream's own forward passes */
 	r->job_ns = ogx_mono_ns() - j->t_start;
 	r->device = m->device;
+	if (j->upto) {
+		/* upto: charge what this generation cost (≤ the cap: n_output ≤ max_tokens) */
+		struct x402_reject rej = { 0 };
+		uint64_t cost;
+
+		if (__builtin_mul_overflow(m->cfg->token_price, (uint64_t)gen->n_output, &cost))
+			cost = UINT64_MAX;
+		err = ogx_x402_upto_charge(j->upto, cost, &rej);
+		err = err ?: ogx_x402_upto_evidence(&m->srv->cfg->x402, j->upto, &j->payment);
+		if (err)
+			return ogx_fail(err, "upto payment: %s", rej.code ? rej.msg : ogx_errmsg(err));
+	}
 	r->payment = j->payment;
 	return ogx_prove_commit(m->srv, r, (uint8_t (*)[OGX_DIGEST_LEN])id, 1, j->payment.present);
 }

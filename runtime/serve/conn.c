@@ -148,9 +148,12 @@ static void request_done(struct conn *c, bool keep_alive)
 void ogx_conn_respond(struct conn *c, int status, const char *ctype, const void *body, size_t len,
 		      const char *extra)
 {
-	bool keep_alive = c->hp.req.keep_alive && status < 500 && status != 408 &&
-			  status != 413 && status != 431 && !(status == 400 && c->hp.status);
+	bool unread = status == 408 || status == 413 || status == 431 ||
+		      (status == 400 && c->hp.status);
+	bool keep_alive = c->hp.req.keep_alive && status < 500 && !unread;
 	struct ogx_buf b = { 0 };
+
+	c->linger = unread;
 
 	if (status < HTTP_STATUS_MAX)
 		c->s->st.statuses[status]++;
@@ -203,10 +206,31 @@ bool ogx_conn_sent(struct conn *c, int res)
 	}
 	arm_send(c);
 	if (!c->send_armed && c->close_after && !c->busy) {
-		ogx_conn_close(c);
+		if (c->linger && !c->lingering) {
+			/* FIN after the answer; what the client still sends is drained */
+			shutdown(c->fd, SHUT_WR);
+			c->lingering = true;
+			c->linger_start = ogx_mono_ns();
+		} else {
+			ogx_conn_close(c);
+		}
 		return false;
 	}
 	return !c->busy;
+}
+
+bool ogx_conn_drained(struct conn *c, int res)
+{
+	if (c->closing)
+		return false;
+	if (res > 0)
+		c->lingered += (size_t)res;
+	if (res <= 0 || c->lingered > CONN_LINGER_MAX ||
+	    ogx_mono_ns() - c->linger_start >= CONN_LINGER_MS * 1000000ull) {
+		ogx_conn_close(c);
+		return false;
+	}
+	return true;
 }
 
 bool ogx_conn_deliver(struct srv *s, struct msg *m)

@@ -19,6 +19,16 @@
 
 #define CONN_RBUF 16384		/* unparsed input; also the pipelining limit */
 #define CONN_OUT_MAX 65536	/* unsent answers before pipelined requests wait */
+/*
+ * Lingering close: after an error answer to a request whose rest was never
+ * read (400, 408, 413, 431), the connection stops sending (FIN after the
+ * answer) and reads and drops what the client still sends, for at most this
+ * long and this much, before it closes. Closing with unread bytes would make
+ * the kernel reset the connection, and a client still sending (a 1 MB
+ * header) would lose the answer to the reset.
+ */
+#define CONN_LINGER_MS 2000
+#define CONN_LINGER_MAX (16u << 20)
 
 struct srv;
 struct job;
@@ -31,6 +41,10 @@ struct conn {
 	unsigned int inflight;	/* ring operations not yet completed */
 	unsigned int refs;	/* a job that will still post messages */
 	bool closing, recv_armed, send_armed, busy, close_after, sent_continue;
+	bool linger;		/* the answer is an error sent with input unread */
+	bool lingering;		/* answered, shut for writing, draining (CONN_LINGER_MS) */
+	uint64_t linger_start;	/* mono ns */
+	size_t lingered;	/* bytes drained */
 	struct op recv_op, send_op, tmo_op, send_tmo_op;
 	struct __kernel_timespec ts, send_ts;
 	uint64_t req_start;	/* mono ns the current request's first bytes were seen; 0 */
@@ -67,7 +81,8 @@ void ogx_conn_error(struct conn *c, int status, const char *type, const char *co
 
 /*
  * A send completed (res: its result). True when the connection may go on
- * to its next request: the caller parses what it has.
+ * to its next request: the caller parses what it has. When it returns false
+ * with c->lingering set, the caller drains (ogx_conn_drained).
  */
 bool ogx_conn_sent(struct conn *c, int res);
 /*
@@ -76,5 +91,10 @@ bool ogx_conn_sent(struct conn *c, int res);
  * on to its next request.
  */
 bool ogx_conn_deliver(struct srv *s, struct msg *m);
+/*
+ * A lingering connection read res bytes (0 or an error: the peer is done):
+ * true while it is to read more, false once it is closed.
+ */
+bool ogx_conn_drained(struct conn *c, int res);
 
 #endif

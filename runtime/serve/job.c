@@ -13,6 +13,7 @@ void ogx_job_free(struct job *j)
 	for (size_t i = 0; i < j->payment.n; i++)
 		free(j->payment.e[i].data);
 	free(j->paid);
+	free(j->upto);
 	free(j->extra_headers);
 	free(j);
 }

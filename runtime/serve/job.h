@@ -18,6 +18,7 @@
 struct conn;
 struct model;
 struct x402_payment;
+struct x402_upto;
 
 enum job_kind { JOB_INFER, JOB_CHAT, JOB_COMPLETION };
 
@@ -38,6 +39,8 @@ struct job {
 	uint64_t created;
 	struct ogx_ext payment;		/* record key 15, when paid */
 	struct x402_payment *paid;	/* the accepted payment, malloc'd, or NULL */
+	struct x402_upto *upto;		/* an accepted upto payment (charged at the
+					   record: the evidence waits), malloc'd, or NULL */
 	char *extra_headers;		/* X-PAYMENT-RESPONSE etc., malloc'd or NULL */
 };
 

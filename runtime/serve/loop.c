@@ -149,7 +149,8 @@ static void arm_recv(struct conn *c)
 	struct io_uring_sqe *sqe;
 	unsigned int ms, want;
 
-	if (c->recv_armed || c->starved || c->closing || c->close_after || c->rlen == CONN_RBUF)
+	if (c->recv_armed || c->starved || c->closing || (c->close_after && !c->lingering) ||
+	    c->rlen == CONN_RBUF)
 		return;
 	ring_reserve(&s->loop.ring, 2);
 	sqe = ring_sqe(&s->loop.ring);
@@ -167,7 +168,11 @@ static void arm_recv(struct conn *c)
 	c->inflight++;
 	if (c->busy)
 		return; /* a job runs: no deadline for the client, only for us */
-	if (ogx_http_partial(&c->hp) || c->rlen) {
+	if (c->lingering) {
+		uint64_t used = (ogx_mono_ns() - c->linger_start) / 1000000;
+
+		ms = used < CONN_LINGER_MS ? CONN_LINGER_MS - (unsigned int)used : 1;
+	} else if (ogx_http_partial(&c->hp) || c->rlen) {
 		/* the deadline is for the whole request, not for each read:
 		 * a byte every few seconds does not keep a request alive */
 		uint64_t now = ogx_mono_ns(), used;
@@ -240,6 +245,11 @@ static void on_recv(struct conn *c, struct io_uring_cqe *cqe)
 		recv_starved(c);
 		goto out;
 	}
+	if (c->lingering) { /* answered: drain until the peer is done or time is up */
+		if (ogx_conn_drained(c, res == -ECANCELED ? 0 : res))
+			arm_recv(c);
+		goto out;
+	}
 	if (res == -ECANCELED) { /* the linked timeout fired */
 		if (ogx_http_partial(&c->hp) || c->rlen) {
 			c->busy = true;
@@ -266,6 +276,8 @@ static void on_send(struct conn *c, int res)
 {
 	if (ogx_conn_sent(c, res))
 		process_input(c, NULL, 0);
+	else if (c->lingering)
+		arm_recv(c);
 }
 
 static void arm_accept(struct srv *s)
@@ -340,7 +352,13 @@ static void on_event(struct srv *s)
 	while (m) {
 		struct msg *next = m->next;
 
-		if (m->kc) {
+		if (m->xc) {
+			struct conn *c = m->xc->conn;
+
+			ogx_route_payment_checked(s, m->xc);
+			free(m);
+			resume(c);
+		} else if (m->kc) {
 			ogx_kcall_submit(s, m->kc);
 			free(m);
 		} else if (!m->conn) {

@@ -15,6 +15,7 @@
 #include "serve/http.h"
 #include "serve/job.h"
 #include "serve/mailbox.h"
+#include "serve/x402_chain.h"
 #include "util/err.h"
 
 int ogx_mailbox_init(struct mailbox *mb)
@@ -52,6 +53,9 @@ void ogx_msg_free(struct msg *m)
 	ogx_buf_free(&m->data);
 	free(m->rec);
 	ogx_job_free(m->job);
+	if (m->xc) /* a check the loop never took back: its request's job goes too */
+		ogx_job_free(m->xc->job);
+	free(m->xc);
 	free(m);
 }
 

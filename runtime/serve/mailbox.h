@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Messages from the workers to the loop (mailbox.c): response bytes for a
- * connection, signed records for the spool, chains of ogx.ko commands. A
+ * connection, signed records for the spool, chains of ogx.ko commands,
+ * payments checked on chain by the x402 RPC threads (x402_chain.c). A
  * worker posts; the loop takes every message at once when the eventfd wakes
  * it, and handles them in the order posted. Workers never touch a socket,
  * the spool or /dev/ogx themselves.
@@ -25,6 +26,7 @@
 struct conn;
 struct job;
 struct kcall;
+struct x402_check;
 
 /* One message: an answer (conn set), a record (rec set) or a kcall (kc set). */
 struct msg {
@@ -38,6 +40,7 @@ struct msg {
 	size_t rec_len;
 	uint64_t gate;		/* commit.c: records that must be durable first */
 	struct kcall *kc;	/* a worker's ogx.ko commands for the ring (kcall.c) */
+	struct x402_check *xc;	/* a payment's check on chain, done (x402_chain.c) */
 };
 
 struct mailbox {

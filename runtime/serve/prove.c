@@ -16,6 +16,7 @@
 #include "proof/kmod_evidence.h"
 #include "serve/prove.h"
 #include "serve/server.h"
+#include "serve/x402_upto.h"
 #include "util/err.h"
 
 /*
@@ -121,9 +122,12 @@ int ogx_prove_payment_headers(struct srv *s, struct job *j, const uint8_t *id)
 {
 	struct ogx_buf b = { 0 };
 
-	if (!j->paid)
+	if (j->upto)
+		ogx_x402_upto_response_headers(&b, j->upto, id);
+	else if (j->paid)
+		ogx_x402_response_headers(&b, &s->cfg->x402, j->paid, id);
+	else
 		return 0;
-	ogx_x402_response_headers(&b, &s->cfg->x402, j->paid, id);
 	free(j->extra_headers);
 	j->extra_headers = b.oom ? NULL : strndup(b.p, b.len);
 	ogx_buf_free(&b);

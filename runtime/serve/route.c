@@ -21,6 +21,7 @@
 #include "serve/records.h"
 #include "serve/route.h"
 #include "serve/server.h"
+#include "serve/x402_upto.h"
 #include "util/err.h"
 #include "util/hex.h"
 
@@ -108,6 +109,8 @@ static void get_metrics(struct srv *s, struct conn *c)
 			       m->cfg->name, (unsigned long long)m->batches, m->cfg->name,
 			       (unsigned long long)m->rejected);
 	}
+	if (s->cfg->x402.enabled)
+		ogx_x402_chain_metrics(&s->x402c, &s->x402, &b);
 	respond_buf(c, 200, "text/plain; version=0.0.4", &b, NULL);
 }
 
@@ -143,46 +146,218 @@ static int pick_level(struct srv *s, struct conn *c, struct ogx_http_req *r, jso
 	return 0;
 }
 
-/* x402: 0 when the model is free or the payment is good (j gets its evidence). */
-static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j)
+/*
+ * The most a job can cost under upto: a generation token_price × max_tokens
+ * (saturated), a classification token_price; 0 when upto is not offered.
+ */
+static uint64_t upto_max_cost(const struct srv *s, const struct job *j)
+{
+	uint64_t tp = j->model->cfg->token_price, cost;
+
+	if (!s->cfg->upto.enabled || !tp)
+		return 0;
+	if (j->kind == JOB_INFER)
+		return tp;
+	return __builtin_mul_overflow(tp, (uint64_t)j->gp.max_tokens, &cost) ? UINT64_MAX : cost;
+}
+
+/*
+ * An upto payment (PAYMENT-SIGNATURE whose accepted.scheme is "upto"): 1 not
+ * one (the exact path decides), 0 accepted (j->upto set; charged with the
+ * record), -1 refused (rej filled).
+ */
+static int take_upto(struct srv *s, struct ogx_http_req *r, struct job *j, uint64_t max_cost,
+		     struct x402_reject *rej)
+{
+	struct x402_upto *p;
+
+	if (r->payment_version != 2)
+		return 1;
+	p = malloc(sizeof(*p));
+	if (!p) {
+		rej->code = "unexpected_verify_error";
+		snprintf(rej->msg, sizeof(rej->msg), "out of memory");
+		return -1;
+	}
+	if (ogx_x402_upto_decode(r->payment, p, rej)) {
+		free(p);
+		return rej->code && !strcmp(rej->code, "invalid_upto_evm_scheme") ? 1 : -1;
+	}
+	if (!max_cost) {
+		free(p);
+		rej->code = "unsupported_scheme";
+		snprintf(rej->msg, sizeof(rej->msg), "scheme upto is not offered for this request");
+		return -1;
+	}
+	if (ogx_x402_upto_accept(&s->x402, &s->cfg->upto, p, max_cost, (uint64_t)time(NULL), rej)) {
+		free(p);
+		return -1;
+	}
+	j->upto = p;
+	/* a classification costs what it says: charged now, its evidence ready for the record */
+	if (j->kind == JOB_INFER &&
+	    (ogx_x402_upto_charge(p, max_cost, rej) ||
+	     ogx_x402_upto_evidence(&s->cfg->x402, p, &j->payment))) {
+		rej->code = "unexpected_verify_error";
+		snprintf(rej->msg, sizeof(rej->msg), "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static void submit(struct srv *s, struct conn *c, struct job *j);
+static void refuse_full(struct srv *s, struct conn *c, struct model *m);
+
+/* An accepted payment: recorded, and j carries its evidence. 0, or -EPERM (rej). */
+static int accept_payment(struct srv *s, struct job *j, const struct x402_payment *p,
+			  bool at_risk, struct x402_reject *rej)
+{
+	int err = ogx_x402_commit(&s->x402, p, at_risk, rej);
+
+	if (err)
+		return err;
+	/* X-PAYMENT-RESPONSE is written with the answer: it names the record */
+	j->paid = malloc(sizeof(*j->paid));
+	if (!j->paid || ogx_x402_evidence(&s->cfg->x402, p, &j->payment)) {
+		rej->code = "unexpected_verify_error";
+		snprintf(rej->msg, sizeof(rej->msg), "out of memory");
+		return -ENOMEM;
+	}
+	*j->paid = *p;
+	return 0;
+}
+
+/*
+ * A payment refused: 402 with the x402 body and PAYMENT-REQUIRED; or, when
+ * the chain cannot be asked (-EAGAIN), 503 with Retry-After.
+ */
+static void refuse_payment(struct srv *s, struct conn *c, struct job *j, const char *path,
+			   const struct x402_reject *rej, int err)
 {
 	const struct ogx_x402_config *cfg = &s->cfg->x402;
-	uint64_t price = j->model->cfg->price;
-	struct x402_payment p;
-	struct x402_reject rej = { 0 };
+	uint64_t price = j->model->cfg->price, max_cost = upto_max_cost(s, j);
 	struct ogx_buf body = { 0 }, hdr = { 0 };
 
-	if (!cfg->enabled || !price)
-		return 0;
-	if (!r->payment_version) {
-		rej.code = "payment_required";
-		snprintf(rej.msg, sizeof(rej.msg), "X-PAYMENT header is required");
-	} else if (r->payment_version < 0) {
-		rej.code = "invalid_payload";
-		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
-	} else if (!ogx_x402_decode(r->payment, r->payment_version, &p, &rej) &&
-		   !ogx_x402_accept(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
-		/* X-PAYMENT-RESPONSE is written with the answer: it names the record */
-		j->paid = malloc(sizeof(*j->paid));
-		if (!j->paid || ogx_x402_evidence(cfg, &p, &j->payment)) {
-			ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
-			return -1;
-		}
-		*j->paid = p;
-		return 0;
+	ogx_x402_chain_refused(&s->x402c, rej->code);
+	if (err == -ENOMEM) {
+		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		return;
 	}
-	ogx_x402_required_body(&body, cfg, price, r->path, rej.code);
+	if (err == -EAGAIN) {
+		ogx_http_error_json(&body, "server_error", "payment_check_unavailable", rej->msg);
+		ogx_buf_str(&body, "\n");
+		ogx_buf_printf(&hdr, "Retry-After: %u\r\n", cfg->retry_after_s);
+		if (hdr.oom || body.oom)
+			ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
+		else
+			ogx_conn_respond(c, 503, "application/json", body.p, body.len, hdr.p);
+		ogx_buf_free(&body);
+		ogx_buf_free(&hdr);
+		return;
+	}
 	/* the sentence goes in the v1 body's error; the code is what clients test */
 	ogx_buf_str(&hdr, "PAYMENT-REQUIRED: ");
-	ogx_x402_required_header(&hdr, cfg, price, r->path, rej.code);
-	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej.msg);
+	if (max_cost) {
+		/* upto is offered in v2 only: PAYMENT-REQUIRED lists exact (if priced) and upto */
+		struct ogx_buf j2 = { 0 };
+
+		ogx_x402_upto_required_json(&j2, cfg, &s->cfg->upto, price, max_cost, path,
+					    rej->code);
+		ogx_x402_base64(&hdr, &j2);
+		/* the body: the v1 exact offer for v1 clients, or (upto only) the v2 JSON */
+		if (price)
+			ogx_x402_required_body(&body, cfg, price, path, rej->code);
+		else
+			ogx_buf_printf(&body, "%.*s\n", (int)j2.len, j2.p ? j2.p : "");
+		body.oom |= j2.oom;
+		ogx_buf_free(&j2);
+	} else {
+		ogx_x402_required_body(&body, cfg, price, path, rej->code);
+		ogx_x402_required_header(&hdr, cfg, price, path, rej->code);
+	}
+	ogx_buf_printf(&hdr, "\r\nX-OG-Payment-Error: %s\r\n", rej->msg);
 	if (hdr.oom || body.oom)
 		ogx_conn_error(c, 503, "server_error", "out_of_memory", "out of memory");
 	else
 		ogx_conn_respond(c, 402, "application/json", body.p, body.len, hdr.p);
 	ogx_buf_free(&body);
 	ogx_buf_free(&hdr);
+}
+
+/*
+ * x402: 0 when the model is free or the payment is accepted (j carries its
+ * evidence); 1 when its check on chain runs (j is the check's until
+ * ogx_route_payment_checked); -1 when an answer was sent.
+ */
+static int take_payment(struct srv *s, struct conn *c, struct ogx_http_req *r, struct job *j)
+{
+	const struct ogx_x402_config *cfg = &s->cfg->x402;
+	uint64_t price = j->model->cfg->price, max_cost = upto_max_cost(s, j);
+	struct x402_payment p;
+	struct x402_reject rej = { 0 };
+	bool at_risk = false;
+	int err = -EPERM;
+	int u = 1;
+
+	if (!cfg->enabled || (!price && !max_cost))
+		return 0;
+	if (r->payment_version > 0 && s->cfg->upto.enabled)
+		u = take_upto(s, r, j, max_cost, &rej);
+	if (!u)
+		return 0;
+	if (u < 0) {
+		/* refused as upto: the 402 below */
+	} else if (!r->payment_version) {
+		rej.code = "payment_required";
+		snprintf(rej.msg, sizeof(rej.msg), "X-PAYMENT header is required");
+	} else if (r->payment_version < 0) {
+		rej.code = "invalid_payload";
+		snprintf(rej.msg, sizeof(rej.msg), "more than one payment header");
+	} else if (!price) {
+		rej.code = "unsupported_scheme";
+		snprintf(rej.msg, sizeof(rej.msg), "this request is priced in scheme upto only");
+	} else if (!ogx_x402_decode(r->payment, r->payment_version, &p, &rej) &&
+		   !ogx_x402_verify(&s->x402, &p, price, (uint64_t)time(NULL), &rej)) {
+		err = ogx_x402_chain_begin(&s->x402c, &s->x402, &p, c, j,
+					   j->model->cfg->settle_before, &at_risk, &rej);
+		if (err == 1) {
+			c->refs++; /* the check holds the connection */
+			return 1;
+		}
+		if (!err)
+			err = accept_payment(s, j, &p, at_risk, &rej);
+		if (!err)
+			return 0;
+	}
+	refuse_payment(s, c, j, r->path, &rej, err);
 	return -1;
+}
+
+void ogx_route_payment_checked(struct srv *s, struct x402_check *k)
+{
+	struct conn *c = k->conn;
+	struct job *j = k->job;
+	struct x402_reject rej = { 0 };
+	bool at_risk = false;
+	int err;
+
+	c->refs--;
+	k->job = NULL;
+	err = ogx_x402_chain_finish(&s->x402c, &s->x402, k, &at_risk, &rej);
+	if (c->closing) {
+		/* the client went away: nothing accepted, its nonce stays free */
+		ogx_job_free(j);
+	} else if (!err && ogx_queue_full(&j->model->q)) {
+		/* filled while the check ran: refused before the payment is taken */
+		refuse_full(s, c, j->model);
+		ogx_job_free(j);
+	} else if (!err && !(err = accept_payment(s, j, &k->p, at_risk, &rej))) {
+		submit(s, c, j);
+	} else {
+		refuse_payment(s, c, j, c->hp.req.path, &rej, err);
+		ogx_job_free(j);
+	}
+	free(k);
 }
 
 /* Input pixels from {"value": [...], "decimals": d} or {"b64": "..."}. */
@@ -373,10 +548,15 @@ static void post_infer(struct srv *s, struct conn *c, struct ogx_http_req *r,
 		refuse_full(s, c, m);
 		goto out;
 	}
-	if (take_payment(s, c, r, j))
-		goto out;
-	submit(s, c, j);
-	j = NULL;
+	switch (take_payment(s, c, r, j)) {
+	case 0:
+		submit(s, c, j);
+		j = NULL;
+		break;
+	case 1:
+		j = NULL; /* the check on chain's, until it comes back */
+		break;
+	}
 out:
 	ogx_job_free(j);
 	json_decref(body);

@@ -16,5 +16,8 @@ struct ogx_http_req;
 void ogx_route_request(struct srv *s, struct conn *c, struct ogx_http_req *r);
 /* An attestation's INFO from the module completed: answer it (the caller resumes c). */
 void ogx_route_attest_cqe(struct op *op, int res);
+/* A payment's check on chain came back (x402_chain.c): accept and run, or refuse. */
+struct x402_check;
+void ogx_route_payment_checked(struct srv *s, struct x402_check *k);
 
 #endif

@@ -28,6 +28,9 @@ struct ogx_serve_model {
 	char path[PATH_MAX];		/* resolved model file */
 	char tokenizer[PATH_MAX];	/* Llama models: tokenizer.bin ("" = beside the model) */
 	uint64_t price;			/* x402, in the asset's smallest unit; 0 = free */
+	uint64_t token_price;		/* x402 upto (generation): per completion token, in
+					   the upto asset's smallest unit; 0 = not offered */
+	bool settle_before;		/* settle=before: the answer waits for the transfer mined */
 };
 
 struct ogx_x402_config {
@@ -39,6 +42,29 @@ struct ogx_x402_config {
 	char asset_name[64];		/* EIP-712 domain name, e.g. "USDC" */
 	char asset_version[16];		/* EIP-712 domain version, e.g. "2" */
 	uint32_t max_timeout_s;		/* longest validity window accepted */
+	uint32_t settle_margin_s;	/* validBefore at least this far ahead */
+	/* checks on chain before an answer (x402_chain.c); none without rpc */
+	char rpc[256];			/* JSON-RPC URL of the asset's chain, or "" */
+	uint32_t rpc_budget_ms;		/* a new payer's check waits at most this */
+	uint32_t payer_ttl_ms;		/* a payer's balance is read again after this */
+	uint32_t retry_after_s;		/* RPC down: 503 with this Retry-After */
+	uint64_t at_risk_cap;		/* RPC down: serve a payer up to this, unchecked */
+	unsigned int rpc_threads;	/* RPC clients checking at once */
+	bool simulate;			/* eth_call transferWithAuthorization per payment */
+	char shared_nonces[PATH_MAX];	/* nonces claimed with other nodes (x402_shared.h), or "" */
+	char settle_key[PATH_MAX];	/* settle=before: the account that sends the transfers */
+	uint32_t settle_timeout_s;	/* settle=before: mined within this, or refused */
+};
+
+/* x402 v2 `upto` through Permit2 (serve/x402_upto.h); pay_to, chain id: ogx_x402_config's. */
+struct ogx_x402_upto_config {
+	bool enabled;			/* some model has a token_price */
+	uint8_t asset[20];		/* the token paid through Permit2 (e.g. OPG) */
+	char asset_name[64];		/* its EIP-712 name and version, for extra */
+	char asset_version[16];
+	uint8_t facilitator[20];	/* ogsubmit's account: witness.facilitator */
+	uint8_t permit2[20];		/* default OGX_PERMIT2_ADDRESS */
+	uint8_t proxy[20];		/* default OGX_X402_UPTO_PROXY_ADDRESS */
 };
 
 struct ogx_serve_config {
@@ -60,6 +86,7 @@ struct ogx_serve_config {
 	size_t max_body;
 	bool no_record;			/* benchmarks only: answer without proof records */
 	struct ogx_x402_config x402;
+	struct ogx_x402_upto_config upto;
 };
 
 void ogx_serve_config_init(struct ogx_serve_config *c);

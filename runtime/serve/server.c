@@ -37,6 +37,12 @@ void ogx_serve_config_init(struct ogx_serve_config *c)
 	c->streams = 8;
 	c->max_body = 1 << 20;
 	c->x402.max_timeout_s = 3600;
+	c->x402.settle_margin_s = 60;
+	c->x402.rpc_budget_ms = 2000;
+	c->x402.payer_ttl_ms = 5000;
+	c->x402.retry_after_s = 5;
+	c->x402.rpc_threads = 2;
+	c->x402.settle_timeout_s = 60;
 }
 
 static void close_llama(struct model *m)
@@ -308,10 +314,13 @@ int ogx_serve(const struct ogx_serve_config *cfg)
 	err = ogx_mailbox_init(&s->mb);
 	if (err)
 		goto out_x402;
-	err = start_workers(s);
+	err = ogx_x402_chain_start(&s->x402c, &cfg->x402, &s->mb);
+	if (!err)
+		err = start_workers(s);
 	if (!err)
 		err = ogx_loop_run(s);
 	stop_workers(s);
+	ogx_x402_chain_stop(&s->x402c);	/* before the mailbox goes: its threads post there */
 out_x402:
 	ogx_x402_close(&s->x402);
 out_signer:

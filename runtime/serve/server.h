@@ -32,6 +32,7 @@
 #include "serve/records.h"
 #include "serve/serve.h"
 #include "serve/x402.h"
+#include "serve/x402_chain.h"
 #include "util/digest.h"
 #include "vk/device.h"
 #include "vk/llama.h"
@@ -80,6 +81,7 @@ struct srv {
 	struct prover pv;
 	struct tee tee;
 	struct x402_state x402;
+	struct x402_chain x402c;	/* checks on chain: RPC threads, refusals, latency */
 	struct records_index ri;
 	struct model models[OGX_SERVE_MAX_MODELS];
 	size_t n_models;

@@ -19,6 +19,7 @@
 #include "chain/keccak.h"
 #include "serve/serve.h"
 #include "serve/x402.h"
+#include "util/err.h"
 #include "util/hex.h"
 
 static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
@@ -44,26 +45,46 @@ static int hex_field(json_t *o, const char *name, uint8_t *out, size_t len)
 	return ogx_unhex(out, len, s + 2) ? -EINVAL : 0;
 }
 
-/* A uint64 given as a decimal string (x402's form) or a JSON integer. */
-static int u64_field(json_t *o, const char *name, uint64_t *out)
+/*
+ * A quantity as the x402 reference implementation reads one (a string that
+ * BigInt() takes: decimal, leading zeros allowed, or 0x hex; or a JSON
+ * integer), into a word. ogx_abi_put_uquantity says what it takes.
+ */
+static int quantity_field(json_t *o, const char *name, uint8_t word[32])
 {
 	json_t *v = json_object_get(o, name);
 	const char *s = json_string_value(v);
-	uint64_t x = 0;
 
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
-		*out = (uint64_t)json_integer_value(v);
+		ogx_abi_put_uint(word, (uint64_t)json_integer_value(v));
 		return 0;
 	}
-	if (!s || !*s || strlen(s) > 20)
+	return s ? ogx_abi_put_uquantity(word, s) : -EINVAL;
+}
+
+/* A time (seconds): a quantity below 2^64. */
+static int u64_field(json_t *o, const char *name, uint64_t *out)
+{
+	static const uint8_t zero[24];
+	uint8_t w[32];
+
+	if (quantity_field(o, name, w) || memcmp(w, zero, 24))
 		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || __builtin_mul_overflow(x, 10, &x) ||
-		    __builtin_add_overflow(x, (uint64_t)(*s - '0'), &x))
-			return -EINVAL;
-	}
-	*out = x;
+	*out = 0;
+	for (int i = 24; i < 32; i++)
+		*out = *out << 8 | w[i];
 	return 0;
+}
+
+/* An address: 0x + 40 hex digits, a mixed-case one with a right EIP-55 checksum. */
+static int addr_field(json_t *o, const char *name, uint8_t out[20], struct x402_reject *rej)
+{
+	const char *s = json_string_value(json_object_get(o, name));
+
+	if (s && strlen(s) == 42 && ogx_eth_addr_parse(out, s))
+		return reject(rej, -EINVAL, "invalid_payload", "authorization.%s: %s", name,
+			      ogx_errmsg(-EINVAL));
+	return s && strlen(s) == 42 ? 0 : -EINVAL;
 }
 
 int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
@@ -72,7 +93,7 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 	size_t hlen = strlen(header), len;
 	uint8_t *raw = malloc(hlen + 1);
 	json_t *root = NULL, *payload, *auth, *acc;
-	const char *scheme, *value;
+	const char *scheme;
 	uint8_t word[32];
 	json_error_t e;
 	int err = -EINVAL;
@@ -107,22 +128,25 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 	}
 	payload = json_object_get(root, "payload");
 	auth = json_object_get(payload, "authorization");
+	rej->code = NULL;
 	if (!json_is_object(auth) || hex_field(payload, "signature", p->sig, 65) ||
-	    hex_field(auth, "from", p->from, 20) || hex_field(auth, "to", p->to, 20) ||
+	    addr_field(auth, "from", p->from, rej) || addr_field(auth, "to", p->to, rej) ||
 	    hex_field(auth, "nonce", p->nonce, 32) ||
 	    u64_field(auth, "validAfter", &p->valid_after) ||
 	    u64_field(auth, "validBefore", &p->valid_before)) {
-		reject(rej, err, "invalid_payload", "payload: want signature (65 bytes hex) and "
-		       "authorization {from, to, value, validAfter, validBefore, nonce}");
+		if (!rej->code)
+			reject(rej, err, "invalid_payload", "payload: want signature (65 bytes "
+			       "hex) and authorization {from, to, value, validAfter, "
+			       "validBefore, nonce}");
 		goto out;
 	}
-	value = json_string_value(json_object_get(auth, "value"));
-	if (!value || ogx_abi_put_udec(word, value) || (value[0] == '0' && value[1])) {
-		reject(rej, err, "invalid_payload", "authorization.value: want a decimal string "
-		       "(a uint256)");
+	if (quantity_field(auth, "value", word)) {
+		reject(rej, err, "invalid_payload", "authorization.value: want a uint256 (decimal "
+		       "or 0x hex string)");
 		goto out;
 	}
-	snprintf(p->value, sizeof(p->value), "%s", value);
+	/* the signature covers the number, not its spelling: keep the canonical one */
+	ogx_abi_udec_str(p->value, word);
 	/* the network is checked against ours in ogx_x402_accept: keep it here */
 	{
 		const char *net = json_string_value(json_object_get(acc, "network"));
@@ -169,7 +193,7 @@ void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_paymen
 	ogx_keccak256(out, final, sizeof(final));
 }
 
-/* value >= price, for a decimal value of up to 78 digits. */
+/* value >= price, for a canonical decimal value of up to 78 digits. */
 static bool covers(const char *value, uint64_t price)
 {
 	uint64_t v = 0;
@@ -181,19 +205,7 @@ static bool covers(const char *value, uint64_t price)
 	return v >= price;
 }
 
-/* s above n/2 (secp256k1): a malleable twin of a valid signature. */
-static bool high_s(const uint8_t s[32])
-{
-	static const uint8_t half[32] = {
-		0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-		0xff, 0xff, 0xff, 0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9,
-		0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
-	};
-
-	return memcmp(s, half, 32) > 0;
-}
-
-int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+int ogx_x402_verify(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
 		    struct x402_reject *rej)
 {
 	const struct ogx_x402_config *cfg = x->cfg;
@@ -222,6 +234,10 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
 			      "authorization expired (validBefore %llu)",
 			      (unsigned long long)p->valid_before);
+	if (p->valid_before - now < cfg->settle_margin_s)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			      "validBefore %llu leaves less than the settlement margin (%u s)",
+			      (unsigned long long)p->valid_before, cfg->settle_margin_s);
 	if (p->valid_before - now > cfg->max_timeout_s)
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
 			      "validBefore is more than %u s ahead", cfg->max_timeout_s);
@@ -229,15 +245,11 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_after",
 			      "authorization not yet valid (validAfter %llu)",
 			      (unsigned long long)p->valid_after);
-	memcpy(sig.r, p->sig, 32);
-	memcpy(sig.s, p->sig + 32, 32);
-	if (high_s(sig.s))
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
-			      "signature has a high s (malleable form; EIP-2 wants s <= n/2)");
-	if (p->sig[64] != 27 && p->sig[64] != 28 && p->sig[64] > 1)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
-			      "signature v must be 27 or 28");
-	sig.y_parity = p->sig[64] >= 27 ? p->sig[64] - 27 : p->sig[64];
+	/* the rule ogsubmit settles by: v 0/1 becomes 27/28 here, in the record too */
+	err = ogx_eth_sig65_normalize(p->sig, &sig);
+	if (err)
+		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature", "%s",
+			      ogx_errmsg(err));
 	ogx_x402_digest(cfg, p, p->digest);
 	err = ogx_eth_recover(p->digest, &sig, signer);
 	if (err || memcmp(signer, p->from, 20))
@@ -246,14 +258,31 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 	if (ogx_x402_nonce_seen(x, p, false))
 		return reject(rej, -EPERM, "nonce_already_used",
 			      "this authorization's nonce was already used");
-	err = ogx_x402_log(x, p);
+	return 0;
+}
+
+int ogx_x402_commit(struct x402_state *x, const struct x402_payment *p, bool at_risk,
+		    struct x402_reject *rej)
+{
+	int err;
+
+	if (ogx_x402_nonce_seen(x, p, false))
+		return reject(rej, -EPERM, "nonce_already_used",
+			      "this authorization's nonce was already used");
+	err = ogx_x402_log(x, p, at_risk);
 	if (err)
 		return reject(rej, -EPERM, "unexpected_verify_error",
 			      "cannot record the nonce: %s", strerror(-err));
 	return 0;
 }
 
-static void requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		    struct x402_reject *rej)
+{
+	return ogx_x402_verify(x, p, price, now, rej) ?: ogx_x402_commit(x, p, false, rej);
+}
+
+void ogx_x402_requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
 			const char *resource, int version)
 {
 	char pay_to[OGX_ETH_ADDR_STRLEN], asset[OGX_ETH_ADDR_STRLEN];
@@ -281,11 +310,11 @@ void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg
 			    const char *resource, const char *error)
 {
 	ogx_buf_printf(b, "{\"x402Version\":1,\"error\":\"%s\",\"accepts\":[", error);
-	requirement(b, cfg, price, resource, 1);
+	ogx_x402_requirement(b, cfg, price, resource, 1);
 	ogx_buf_str(b, "]}\n");
 }
 
-static void base64_of(struct ogx_buf *out, const struct ogx_buf *in)
+void ogx_x402_base64(struct ogx_buf *out, const struct ogx_buf *in)
 {
 	size_t n = sodium_base64_ENCODED_LEN(in->len, sodium_base64_VARIANT_ORIGINAL);
 	char *tmp = malloc(n);
@@ -309,9 +338,9 @@ void ogx_x402_required_header(struct ogx_buf *b, const struct ogx_x402_config *c
 	ogx_buf_printf(&j, "{\"x402Version\":2,\"error\":\"%s\",\"resource\":{\"url\":", error);
 	ogx_buf_json_str(&j, resource, strlen(resource));
 	ogx_buf_str(&j, "},\"accepts\":[");
-	requirement(&j, cfg, price, resource, 2);
+	ogx_x402_requirement(&j, cfg, price, resource, 2);
 	ogx_buf_str(&j, "]}");
-	base64_of(b, &j);
+	ogx_x402_base64(b, &j);
 	ogx_buf_free(&j);
 }
 
@@ -323,13 +352,23 @@ void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *
 
 	ogx_eth_addr_str(payer, p->from);
 	/*
-	 * Accepted, not yet on chain: no transaction hash. "success" is the
+	 * Answer first: accepted, not yet on chain, no transaction hash.
+	 * settle=before: mined before the answer, its hash. "success" is the
 	 * verification's (x402 clients test it); "settlement" says how far the
 	 * transfer is.
 	 */
-	ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
-		       "\"payer\":\"%s\",\"settlement\":\"%s\"", p->network, payer,
-		       record_id ? "queued" : "pending");
+	if (p->settled) {
+		char tx[65];
+
+		ogx_hex(tx, p->settle_tx, 32);
+		ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"0x%s\",\"network\":"
+			       "\"%s\",\"payer\":\"%s\",\"settlement\":\"settled\"", tx,
+			       p->network, payer);
+	} else {
+		ogx_buf_printf(&j, "{\"success\":true,\"transaction\":\"\",\"network\":\"%s\","
+			       "\"payer\":\"%s\",\"settlement\":\"%s\"", p->network, payer,
+			       record_id ? "queued" : "pending");
+	}
 	if (record_id) {
 		ogx_buf_str(&j, ",\"record\":\"");
 		ogx_buf_hex(&j, record_id, OGX_DIGEST_LEN);
@@ -338,7 +377,7 @@ void ogx_x402_response_headers(struct ogx_buf *b, const struct ogx_x402_config *
 	ogx_buf_str(&j, "}");
 	(void)cfg;
 	ogx_buf_str(b, p->version == 1 ? "X-PAYMENT-RESPONSE: " : "PAYMENT-RESPONSE: ");
-	base64_of(b, &j);
+	ogx_x402_base64(b, &j);
 	ogx_buf_str(b, "\r\n");
 	ogx_buf_free(&j);
 }

@@ -22,6 +22,7 @@
 #include "proof/record.h"
 #include "serve/buf.h"
 #include "util/err.h"
+#include "serve/x402_ledger.h"
 
 struct ogx_x402_config;
 
@@ -34,6 +35,8 @@ struct x402_payment {
 	uint8_t sig[65];		/* r ‖ s ‖ v */
 	uint8_t digest[32];		/* the EIP-712 digest (set by ogx_x402_accept) */
 	char network[64];
+	bool settled;			/* settle=before: mined, in settle_tx */
+	uint8_t settle_tx[32];
 };
 
 struct x402_state {
@@ -42,6 +45,8 @@ struct x402_state {
 	/* used (from, nonce) pairs: an open-addressing set of their keccak */
 	uint8_t (*set)[32];
 	size_t n, cap;
+	/* the accepted payments that may still be settled, per payer */
+	struct x402_ledger ledger;
 };
 
 /*
@@ -62,9 +67,13 @@ int ogx_x402_sync(struct x402_state *x);
 
 /* x402_nonces.c: has (from, nonce) been used (with add: mark it used)? */
 bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, bool add);
-/* Mark p's nonce used and append its line to the log (durable at ogx_x402_sync). */
+/*
+ * Mark p's nonce used, append its line to the log (durable at
+ * ogx_x402_sync) and open it in the ledger (at_risk: accepted with no
+ * balance read).
+ */
 OGX_MUST_CHECK
-int ogx_x402_log(struct x402_state *x, const struct x402_payment *p);
+int ogx_x402_log(struct x402_state *x, const struct x402_payment *p, bool at_risk);
 
 /* Decode a header value (base64 of JSON). 0, or -EINVAL with rej filled. */
 OGX_MUST_CHECK
@@ -73,8 +82,20 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 
 /*
  * Check p against the configuration, the price and the clock (seconds since
- * the epoch), then record its nonce as used. 0, or -EPERM with rej filled.
+ * the epoch), and that its nonce is not used here: 0, or -EPERM with rej
+ * filled. Nothing is recorded: the checks on chain may follow.
  */
+OGX_MUST_CHECK
+int ogx_x402_verify(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
+		    struct x402_reject *rej);
+/*
+ * Accept a verified p: its nonce again (a twin may have been accepted while
+ * p's chain check ran), then recorded as used. 0, or -EPERM with rej.
+ */
+OGX_MUST_CHECK
+int ogx_x402_commit(struct x402_state *x, const struct x402_payment *p, bool at_risk,
+		    struct x402_reject *rej);
+/* Both at once (no chain checks). */
 OGX_MUST_CHECK
 int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price, uint64_t now,
 		    struct x402_reject *rej);
@@ -82,6 +103,12 @@ int ogx_x402_accept(struct x402_state *x, struct x402_payment *p, uint64_t price
 /* The EIP-712 digest of a transferWithAuthorization under the configured domain. */
 void ogx_x402_digest(const struct ogx_x402_config *cfg, const struct x402_payment *p,
 		     uint8_t out[32]);
+
+/* One `exact` entry of an accepts array (version 1 or 2 field names). */
+void ogx_x402_requirement(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,
+			  const char *resource, int version);
+/* Append the base64 (standard alphabet, padded) of in to out. */
+void ogx_x402_base64(struct ogx_buf *out, const struct ogx_buf *in);
 
 /* The 402 answer's body (v1 JSON) and the v2 PAYMENT-REQUIRED header value. */
 void ogx_x402_required_body(struct ogx_buf *b, const struct ogx_x402_config *cfg, uint64_t price,

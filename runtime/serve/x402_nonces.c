@@ -7,7 +7,9 @@
  *	<from> <nonce> <value> <validAfter> <validBefore> <signature> <eip712 digest>
  *
  * (hex without 0x, decimal, ...). Settlement does not read it: ogsubmit
- * takes the same authorization from the job's proof record. A line is written when the payment is accepted and made durable (fdatasync)
+ * takes the same authorization from the job's proof record. The exposure
+ * ledger (x402_ledger.h) is rebuilt from it: every line whose validBefore
+ * is still ahead is open again. A line is written when the payment is accepted and made durable (fdatasync)
  * together with the job's proof record, before the answer leaves. On start
  * the file is read back; a torn last line (a crash mid-write, so no answer
  * was sent for it) is cut.
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "chain/keccak.h"
@@ -86,7 +89,7 @@ bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, boo
 	return false;
 }
 
-int ogx_x402_log(struct x402_state *x, const struct x402_payment *p)
+int ogx_x402_log(struct x402_state *x, const struct x402_payment *p, bool at_risk)
 {
 	char line[512], from[41], nonce[65], sig[131], dig[65];
 	uint8_t key[32];
@@ -94,6 +97,9 @@ int ogx_x402_log(struct x402_state *x, const struct x402_payment *p)
 
 	pair_key(p->from, p->nonce, key);
 	err = set_add(x, key);
+	if (!err && !p->settled) /* settle=before: paid already, no exposure */
+		err = ogx_x402_ledger_add(&x->ledger, p->from, p->nonce,
+					  ogx_x402_value_u128(p->value), p->valid_before, at_risk);
 	if (err)
 		return err;
 	ogx_hex(from, p->from, 20);
@@ -118,6 +124,7 @@ int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const
 	char path[PATH_MAX];
 	uint8_t *data = NULL;
 	size_t len = 0, good = 0;
+	uint64_t now = (uint64_t)time(NULL);
 	int err;
 
 	memset(x, 0, sizeof(*x));
@@ -133,11 +140,13 @@ int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const
 	for (size_t off = 0; off < len;) {
 		uint8_t *nl = memchr(data + off, '\n', len - off);
 		uint8_t from[20], nonce[32], key[32];
-		char f[41], nn[65];
+		char f[41], nn[65], value[80];
+		unsigned long long after, before;
 
 		if (!nl)
 			break; /* a torn tail */
-		if (sscanf((char *)data + off, "%40s %64s", f, nn) != 2 || strlen(f) != 40 ||
+		if (sscanf((char *)data + off, "%40s %64s %79s %llu %llu", f, nn, value, &after,
+			   &before) != 5 || strlen(f) != 40 ||
 		    strlen(nn) != 64 || ogx_unhex(from, 20, f) || ogx_unhex(nonce, 32, nn)) {
 			free(data);
 			return ogx_fail(-EBADMSG, "%s: line at byte %zu is not a payment", path,
@@ -145,6 +154,10 @@ int ogx_x402_open(struct x402_state *x, const struct ogx_x402_config *cfg, const
 		}
 		pair_key(from, nonce, key);
 		err = set_add(x, key);
+		/* the ledger again: what may still be settled is open until seen settled */
+		if (!err && before > now)
+			err = ogx_x402_ledger_add(&x->ledger, from, nonce, ogx_x402_value_u128(value),
+						  before, false);
 		if (err) {
 			free(data);
 			return err;
@@ -170,4 +183,5 @@ void ogx_x402_close(struct x402_state *x)
 	free(x->set);
 	x->set = NULL;
 	x->n = x->cap = 0;
+	ogx_x402_ledger_free(&x->ledger);
 }

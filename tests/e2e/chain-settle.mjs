@@ -21,23 +21,30 @@ const token = createContract([{
 
 const brokeKey = '0x' + '22'.repeat(32); // a payer the token never minted to
 
-function pay(value, validBefore, key) {
+// lowV: the header carries v as 0/1 (the y parity alone), which the server
+// accepts as 27/28 (one rule with ogsubmit): such a payment must settle too.
+function pay(value, validBefore, key, lowV) {
 	const from = key ? addr.fromPrivateKey(key) : payer;
 	const a = { from, to: payTo, value: String(value), validAfter: String(now - 60),
 		    validBefore: String(validBefore), nonce: hex(randomBytes(32)) };
 	const signature = signAuthorization(a, asset, chainId, key);
+	const sent = lowV ? signature.slice(0, 130) +
+		(parseInt(signature.slice(130), 16) - 27).toString(16).padStart(2, '0') : signature;
 	const header = Buffer.from(JSON.stringify({ x402Version: 1, scheme: 'exact', network,
-		payload: { signature, authorization: a } })).toString('base64');
+		payload: { signature: sent, authorization: a } })).toString('base64');
 	const sig = Buffer.from(signature.slice(2), 'hex');
 	const calldata = hex(token.transferWithAuthorization.encodeInput({
 		from: a.from, to: a.to, value: BigInt(a.value), validAfter: BigInt(a.validAfter),
 		validBefore: BigInt(a.validBefore), nonce: Buffer.from(a.nonce.slice(2), 'hex'), v: BigInt(sig[64]),
 		r: sig.subarray(0, 32), s: sig.subarray(32, 64) }));
-	return { header, value: a.value, nonce: a.nonce, validBefore: a.validBefore, calldata };
+	return { header, value: a.value, nonce: a.nonce, validBefore: a.validBefore, calldata,
+		 v: parseInt(sent.slice(130), 16) };
 }
 
 // Values differ (price + i) so that a payment settled twice or lost shows in the sum.
-const good = [...Array(Number(count)).keys()].map((i) => pay(BigInt(price) + BigInt(i), now + 900));
+// The first two with v 0/1 in the header.
+const good = [...Array(Number(count)).keys()].map((i) => pay(BigInt(price) + BigInt(i), now + 900,
+	undefined, i < 2));
 console.log(JSON.stringify({
 	payer,
 	good,

@@ -2,7 +2,9 @@
 /*
  * libFuzzer target: the x402 payment header decoder (base64, JSON, the
  * authorization's fields). Whatever it accepts is hashed (EIP-712) and turned
- * into record evidence, which must encode; the first byte picks the version.
+ * into record evidence, which must encode, and its value is canonical decimal
+ * whatever spelling came in (0x hex, leading zeros); the first byte picks the
+ * version.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +31,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	memcpy(hdr, data + 1, len - 1);
 	hdr[len - 1] = 0;
 	if (!ogx_x402_decode(hdr, data[0] & 1 ? 2 : 1, &p, &rej)) {
+		/* whatever spelling came in, the value kept is canonical decimal */
+		if (!p.value[0] || (p.value[0] == '0' && p.value[1]) ||
+		    strspn(p.value, "0123456789") != strlen(p.value))
+			abort();
 		ogx_x402_digest(&cfg, &p, p.digest);
 		if (ogx_x402_evidence(&cfg, &p, &ext))
 			abort();

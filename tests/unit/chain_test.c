@@ -14,6 +14,7 @@
 #include <nettle/sha3.h>
 
 #include "kselftest_harness.h"
+#include "chain/abi.h"
 #include "chain/eth_key.h"
 #include "chain/keccak.h"
 #include "chain/rlp.h"
@@ -256,6 +257,84 @@ TEST(eth_addr_parse)
 		     ogx_errmsg(-EINVAL));
 	ASSERT_EQ(-EINVAL, ogx_eth_addr_parse(a, "0xf39F"));
 	ASSERT_STREQ("address '0xf39F' is not 40 hex digits", ogx_errmsg(-EINVAL));
+	/* EIP-55: one letter's case flipped fails; all lower, all upper carry no checksum */
+	ASSERT_EQ(-EINVAL, ogx_eth_addr_parse(a, "0xf39fd6e51aad88F6F4ce6aB8827279cffFb92266"));
+	ASSERT_STREQ("address '0xf39fd6e51aad88F6F4ce6aB8827279cffFb92266' fails its EIP-55 "
+		     "checksum (want 0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266)",
+		     ogx_errmsg(-EINVAL));
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"));
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0xF39FD6E51AAD88F6F4CE6AB8827279CFFFB92266"));
+	ASSERT_EQ(0x66, a[19]);
+	/* EIP-55's own examples */
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"));
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"));
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB"));
+	ASSERT_EQ(0, ogx_eth_addr_parse(a, "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb"));
+}
+
+TEST(sig65_one_rule)
+{
+	uint8_t sig[65], want[65];
+	struct ogx_eth_sig s;
+
+	memset(sig, 0x11, 64);
+	memcpy(want, sig, 64);
+	for (int v = 0; v < 256; v++) {
+		sig[64] = (uint8_t)v;
+		if (v == 0 || v == 1 || v == 27 || v == 28) {
+			ASSERT_EQ(0, ogx_eth_sig65_normalize(sig, &s));
+			ASSERT_EQ(v % 27 + 27, sig[64]);
+			ASSERT_EQ(v % 27, s.y_parity);
+			ASSERT_EQ(0, memcmp(want, sig, 64));
+			ASSERT_EQ(0, memcmp(s.r, want, 32));
+			ASSERT_EQ(0, memcmp(s.s, want + 32, 32));
+		} else {
+			ASSERT_EQ(-EBADMSG, ogx_eth_sig65_normalize(sig, &s));
+			ASSERT_EQ(v, sig[64]);
+		}
+	}
+	sig[64] = 2;
+	ASSERT_EQ(-EBADMSG, ogx_eth_sig65_normalize(sig, &s));
+	ASSERT_STREQ("signature v 2 is not 27, 28, 0 or 1", ogx_errmsg(-EBADMSG));
+	sig[64] = 27;
+	memset(sig + 32, 0x80, 32); /* above n/2 */
+	ASSERT_EQ(-EBADMSG, ogx_eth_sig65_normalize(sig, &s));
+	ASSERT_STREQ("signature has a high s (malleable form; EIP-2 wants s <= n/2)",
+		     ogx_errmsg(-EBADMSG));
+}
+
+TEST(abi_quantities)
+{
+	uint8_t w[32], one[32] = { 0 };
+	char dec[OGX_ABI_UDEC_MAX];
+
+	one[31] = 1;
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "0001"));
+	ASSERT_EQ(0, memcmp(w, one, 32));
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "0x0001"));
+	ASSERT_EQ(0, memcmp(w, one, 32));
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "0X3e8"));
+	ogx_abi_udec_str(dec, w);
+	ASSERT_STREQ("1000", dec);
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "0x0"));
+	ogx_abi_udec_str(dec, w);
+	ASSERT_STREQ("0", dec);
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "0x" "ffffffffffffffffffffffffffffffff"
+					      "ffffffffffffffffffffffffffffffff"));
+	ogx_abi_udec_str(dec, w);
+	ASSERT_STREQ("115792089237316195423570985008687907853269984665640564039457584007913129639935",
+		     dec);
+	ASSERT_EQ(0, ogx_abi_put_uquantity(w, "000115792089237316195423570985008687907853269984665640564039457584007913129639935"));
+	ASSERT_EQ(-ERANGE, ogx_abi_put_uquantity(w, "115792089237316195423570985008687907853269984665640564039457584007913129639936"));
+	ASSERT_EQ(-ERANGE, ogx_abi_put_uquantity(w, "0x1" "00000000000000000000000000000000"
+						    "00000000000000000000000000000000"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, ""));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, "0x"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, "-1"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, " 1"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, "1e3"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, "0x1g"));
+	ASSERT_EQ(-EINVAL, ogx_abi_put_uquantity(w, "0b101"));
 }
 
 FIXTURE(keydir) {

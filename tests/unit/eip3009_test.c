@@ -148,9 +148,20 @@ TEST(authorization_from_record)
 	ASSERT_EQ(-EBADMSG, ogx_eip3009_from_record(&r, &a));
 	ASSERT_STREQ("payment evidence: validBefore missing or malformed", ogx_errmsg(-EBADMSG));
 	ogx_record_free(&r);
+	/* one signature rule with ogrun serve (ogx_eth_sig65_normalize): v 0/1 is 27/28 */
 	evidence(&r, "exact", -1, 1);
+	ASSERT_EQ(0, ogx_eip3009_from_record(&r, &a));
+	ASSERT_EQ(28, a.sig[64]);
+	ASSERT_EQ(0, memcmp(want.sig, a.sig, 64));
+	ogx_record_free(&r);
+	evidence(&r, "exact", -1, 0);
+	ASSERT_EQ(0, ogx_eip3009_from_record(&r, &a));
+	ASSERT_EQ(27, a.sig[64]);
+	ogx_record_free(&r);
+	evidence(&r, "exact", -1, 29);
 	ASSERT_EQ(-EBADMSG, ogx_eip3009_from_record(&r, &a));
-	ASSERT_STREQ("payment evidence: signature v 1 is not 27 or 28", ogx_errmsg(-EBADMSG));
+	ASSERT_STREQ("payment evidence: signature v 29 is not 27, 28, 0 or 1",
+		     ogx_errmsg(-EBADMSG));
 	ogx_record_free(&r);
 }
 

@@ -16,6 +16,7 @@ static const struct ogx_subcommand subcommands[] = {
 	{ "key", key_main, "generate or show the node's signing key" },
 	{ "chain", chain_main, "show the key's chain (spool, epoch), or start a new epoch" },
 	{ "model", model_main, "add, list and show models in the node's store" },
+	{ "tee-report", tee_report_main, "fetch an SEV-SNP/TDX report binding the node key (configfs-tsm)" },
 };
 
 int main(int argc, char **argv)

@@ -16,6 +16,7 @@ int chain_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int model_main(int argc, char **argv);
+int tee_report_main(int argc, char **argv);
 
 /* ogrun model <command>: one file each (model_<command>.c), table in model.c. */
 int model_add_main(int argc, char **argv);

@@ -18,6 +18,7 @@
 #include "ogrun.h"
 #include "proof/key.h"
 #include "serve/serve.h"
+#include "serve/x402_upto.h"
 #include "util/home.h"
 #include "util/cli.h"
 #include "util/err.h"
@@ -27,6 +28,9 @@ enum {
 	O_LISTEN = 256, O_MODEL, O_PRICE, O_CONFIG, O_KEY, O_SPOOL, O_STATE, O_QUEUE, O_BATCH,
 	O_MAXCONN, O_REQ_TMO, O_IDLE_TMO, O_THREADS, O_MAXBODY, O_NORECORD, O_PAYTO, O_ASSET,
 	O_CHAIN, O_NETWORK, O_ASSET_NAME, O_ASSET_VERSION, O_MAX_TIMEOUT, O_STREAMS, O_DEVICE, O_HELP,
+	O_UPTO_ASSET, O_UPTO_NAME, O_UPTO_VERSION, O_FACILITATOR, O_PERMIT2, O_UPTO_PROXY,
+	O_X_RPC, O_X_MARGIN, O_X_BUDGET, O_X_TTL, O_X_RETRY, O_X_RISK, O_X_THREADS, O_X_SIMULATE,
+	O_X_SHARED, O_X_SETTLE_KEY, O_X_SETTLE_TMO,
 };
 
 static const struct option opts[] = {
@@ -54,6 +58,23 @@ static const struct option opts[] = {
 	{ "asset-name", required_argument, NULL, O_ASSET_NAME },
 	{ "asset-version", required_argument, NULL, O_ASSET_VERSION },
 	{ "max-timeout", required_argument, NULL, O_MAX_TIMEOUT },
+	{ "upto-asset", required_argument, NULL, O_UPTO_ASSET },
+	{ "upto-asset-name", required_argument, NULL, O_UPTO_NAME },
+	{ "upto-asset-version", required_argument, NULL, O_UPTO_VERSION },
+	{ "facilitator", required_argument, NULL, O_FACILITATOR },
+	{ "permit2", required_argument, NULL, O_PERMIT2 },
+	{ "upto-proxy", required_argument, NULL, O_UPTO_PROXY },
+	{ "x402-rpc", required_argument, NULL, O_X_RPC },
+	{ "x402-settle-margin", required_argument, NULL, O_X_MARGIN },
+	{ "x402-rpc-budget-ms", required_argument, NULL, O_X_BUDGET },
+	{ "x402-payer-ttl-ms", required_argument, NULL, O_X_TTL },
+	{ "x402-retry-after", required_argument, NULL, O_X_RETRY },
+	{ "x402-at-risk-cap", required_argument, NULL, O_X_RISK },
+	{ "x402-rpc-threads", required_argument, NULL, O_X_THREADS },
+	{ "x402-simulate", no_argument, NULL, O_X_SIMULATE },
+	{ "x402-shared-nonces", required_argument, NULL, O_X_SHARED },
+	{ "x402-settle-key", required_argument, NULL, O_X_SETTLE_KEY },
+	{ "x402-settle-timeout", required_argument, NULL, O_X_SETTLE_TMO },
 	{ "help", no_argument, NULL, O_HELP },
 	{ 0 }
 };
@@ -61,7 +82,8 @@ static const struct option opts[] = {
 static int usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s serve --model NAME=REF[,tokenizer=PATH][,price=N] ... [options]\n"
+		"Usage: %s serve --model NAME=REF[,tokenizer=PATH][,price=N][,token_price=N] ...\n"
+		"        [options]\n"
 		"  --listen HOST:PORT    IPv4 address and port (default 127.0.0.1:8402; port 0: any)\n"
 		"  --model NAME=REF      serve model REF (store name, id or path) as NAME: an MLP\n"
 		"                        classifier GGUF (/v1/infer) or a llama2.c checkpoint\n"
@@ -70,6 +92,26 @@ static int usage(FILE *f)
 		"  --pay-to ADDR --asset ADDR --chain-id N --network NAME\n"
 		"  --asset-name NAME --asset-version V   the token's EIP-712 domain (USDC: \"USDC\", \"2\")\n"
 		"  --max-timeout S       longest payment validity window accepted (default 3600)\n"
+		"  token_price=N         x402 v2 upto (Permit2) price per generated token, in\n"
+		"                        the upto asset's smallest unit; needs:\n"
+		"  --upto-asset ADDR --facilitator ADDR   the token (e.g. OPG) and the account\n"
+		"                        that settles (ogsubmit's key)\n"
+		"  --upto-asset-name NAME --upto-asset-version V   its EIP-712 domain (OPG, 1)\n"
+		"  --permit2 ADDR --upto-proxy ADDR   (default: the canonical addresses)\n"
+		"  --x402-settle-margin S  validBefore at least S ahead, for settlement (default 60)\n"
+		"  --x402-rpc URL        check payments on chain before answering (balance covers\n"
+		"                        it and the payer's unsettled payments, nonce unused)\n"
+		"  --x402-rpc-budget-ms N  a new payer's check waits at most N ms (default 2000)\n"
+		"  --x402-payer-ttl-ms N   a payer's balance is cached N ms (default 5000)\n"
+		"  --x402-retry-after S  RPC down: 503 with Retry-After S (default 5)\n"
+		"  --x402-at-risk-cap N  RPC down: serve a payer unchecked up to N (default 0: 503)\n"
+		"  --x402-rpc-threads N  checks at once (default 2)\n"
+		"  --x402-simulate       also eth_call each transferWithAuthorization (an RPC each)\n"
+		"  --x402-shared-nonces PATH  claim each nonce in PATH, shared by the nodes of one\n"
+		"                        pay-to address (flock): one header, one answer\n"
+		"  --model ...,settle=before  the answer waits for the transfer mined (needs\n"
+		"                        --x402-rpc and --x402-settle-key FILE, an Ethereum key\n"
+		"                        that pays the gas; --x402-settle-timeout S, default 60)\n"
 		"  --config FILE         options as \"name = value\" lines\n"
 		"  --key FILE --spool DIR --state DIR   node key, proof spool, x402 nonce log\n"
 		"                        (defaults under $OGX_HOME)\n"
@@ -140,10 +182,16 @@ static int add_model(struct ogx_serve_config *c, const char *arg)
 
 		if (!strncmp(o, "tokenizer=", 10)) {
 			snprintf(m->tokenizer, sizeof(m->tokenizer), "%s", o + 10);
+		} else if (!strcmp(o, "settle=before") || !strcmp(o, "settle=after")) {
+			m->settle_before = !strcmp(o, "settle=before");
 		} else if (!strncmp(o, "price=", 6)) {
 			if (parse_u64("model price", o + 6, 0, UINT64_MAX, &v))
 				return -EINVAL;
 			m->price = v;
+		} else if (!strncmp(o, "token_price=", 12)) {
+			if (parse_u64("model token_price", o + 12, 0, UINT64_MAX, &v))
+				return -EINVAL;
+			m->token_price = v;
 		} else {
 			fprintf(stderr, "%s: serve: --model: unknown option '%s'\n", prog, o);
 			return -EINVAL;
@@ -232,6 +280,58 @@ static int apply(struct ogx_serve_config *c, int opt, const char *name, const ch
 		return 0;
 	case O_MAX_TIMEOUT: err = parse_u64(name, arg, 1, 86400 * 7, &v);
 		c->x402.max_timeout_s = v; return err;
+	case O_UPTO_ASSET:
+		if (ogx_eth_addr_parse(c->upto.asset, arg))
+			goto bad;
+		return 0;
+	case O_UPTO_NAME: snprintf(c->upto.asset_name, sizeof(c->upto.asset_name), "%s", arg);
+		return 0;
+	case O_UPTO_VERSION:
+		snprintf(c->upto.asset_version, sizeof(c->upto.asset_version), "%s", arg);
+		return 0;
+	case O_FACILITATOR:
+		if (ogx_eth_addr_parse(c->upto.facilitator, arg))
+			goto bad;
+		return 0;
+	case O_PERMIT2:
+		if (ogx_eth_addr_parse(c->upto.permit2, arg))
+			goto bad;
+		return 0;
+	case O_UPTO_PROXY:
+		if (ogx_eth_addr_parse(c->upto.proxy, arg))
+			goto bad;
+		return 0;
+	case O_X_RPC:
+		if (strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8))
+			goto bad;
+		if (strlen(arg) >= sizeof(c->x402.rpc))
+			goto bad;
+		snprintf(c->x402.rpc, sizeof(c->x402.rpc), "%s", arg);
+		return 0;
+	case O_X_MARGIN: err = parse_u64(name, arg, 0, 86400, &v);
+		c->x402.settle_margin_s = v; return err;
+	case O_X_BUDGET: err = parse_u64(name, arg, 10, 600000, &v);
+		c->x402.rpc_budget_ms = v; return err;
+	case O_X_TTL: err = parse_u64(name, arg, 0, 3600000, &v);
+		c->x402.payer_ttl_ms = v; return err;
+	case O_X_RETRY: err = parse_u64(name, arg, 1, 3600, &v);
+		c->x402.retry_after_s = v; return err;
+	case O_X_RISK: return parse_u64(name, arg, 0, UINT64_MAX, &c->x402.at_risk_cap);
+	case O_X_THREADS: err = parse_u64(name, arg, 1, 64, &v);
+		c->x402.rpc_threads = v; return err;
+	case O_X_SIMULATE: c->x402.simulate = true; return 0;
+	case O_X_SETTLE_KEY:
+		if (strlen(arg) >= sizeof(c->x402.settle_key))
+			goto bad;
+		snprintf(c->x402.settle_key, sizeof(c->x402.settle_key), "%s", arg);
+		return 0;
+	case O_X_SETTLE_TMO: err = parse_u64(name, arg, 1, 3600, &v);
+		c->x402.settle_timeout_s = v; return err;
+	case O_X_SHARED:
+		if (strlen(arg) >= sizeof(c->x402.shared_nonces))
+			goto bad;
+		snprintf(c->x402.shared_nonces, sizeof(c->x402.shared_nonces), "%s", arg);
+		return 0;
 	}
 bad:
 	fprintf(stderr, "%s: serve: --%s: bad value '%s'\n", prog, name, arg);
@@ -306,25 +406,70 @@ static int parse_serve_args(int argc, char **argv, struct ogx_serve_config *c)
 	return OGX_ARGS_OK;
 }
 
-/* A price on any model turns x402 on, which needs the payee, the asset and records. */
-static int check_x402(struct ogx_serve_config *c)
+/* Whether any model has a price per request; c->upto.enabled: any a price per token. */
+static bool priced_models(struct ogx_serve_config *c)
 {
-	static const uint8_t zero[20];
 	bool priced = false;
 
-	for (size_t i = 0; i < c->n_models; i++)
+	for (size_t i = 0; i < c->n_models; i++) {
 		priced |= c->models[i].price > 0;
-	if (!priced)
-		return 0;
-	if (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
-	    !c->x402.chain_id || !c->x402.network[0]) {
+		c->upto.enabled |= c->models[i].token_price > 0;
+	}
+	return priced;
+}
+
+/* The payee, chain and assets a price (priced) or a token price needs. */
+static int check_payee(const struct ogx_serve_config *c, bool priced)
+{
+	static const uint8_t zero[20];
+
+	if (priced && (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
+		       !c->x402.chain_id || !c->x402.network[0])) {
 		fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
 			"--network\n", prog);
 		return -EINVAL;
 	}
+	if (c->upto.enabled && (!memcmp(c->x402.pay_to, zero, 20) || !c->x402.chain_id ||
+				!memcmp(c->upto.asset, zero, 20) ||
+				!memcmp(c->upto.facilitator, zero, 20))) {
+		fprintf(stderr, "%s: serve: a token_price needs --pay-to, --chain-id, "
+			"--upto-asset and --facilitator\n", prog);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A price on any model turns x402 on, which needs the payee and the asset,
+ * proof records, a settling key for settle=before, and a validity window.
+ */
+static int check_x402(struct ogx_serve_config *c)
+{
+	bool priced = priced_models(c);
+	int err;
+
+	if (!priced && !c->upto.enabled)
+		return 0;
+	err = check_payee(c, priced);
+	if (err)
+		return err;
 	if (c->no_record) {
 		fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
 			"payments from them): drop --no-record\n", prog);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_models; i++) {
+		if (!c->models[i].settle_before || !c->models[i].price ||
+		    (c->x402.rpc[0] && c->x402.settle_key[0]))
+			continue;
+		fprintf(stderr, "%s: serve: --model %s: settle=before needs --x402-rpc and "
+			"--x402-settle-key\n", prog, c->models[i].name);
+		return -EINVAL;
+	}
+	if (c->x402.settle_margin_s >= c->x402.max_timeout_s) {
+		fprintf(stderr, "%s: serve: --x402-settle-margin %u leaves no validity window "
+			"under --max-timeout %u\n", prog, c->x402.settle_margin_s,
+			c->x402.max_timeout_s);
 		return -EINVAL;
 	}
 	c->x402.enabled = true;
@@ -371,6 +516,9 @@ int serve_main(int argc, char **argv)
 	ogx_serve_config_init(c);
 	snprintf(c->x402.asset_version, sizeof(c->x402.asset_version), "2");
 	snprintf(c->x402.asset_name, sizeof(c->x402.asset_name), "USDC");
+	ogx_x402_upto_config_init(&c->upto);
+	snprintf(c->upto.asset_name, sizeof(c->upto.asset_name), "OPG");
+	snprintf(c->upto.asset_version, sizeof(c->upto.asset_version), "1");
 	rc = parse_serve_args(argc, argv, c);
 	if (rc == OGX_ARGS_OK)
 		rc = check_x402(c) ? 2 : run_serve(c);

@@ -13,7 +13,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 
-enum kind { STR, U64, ADDR, ASSET, PK, DA, MODE, L1, REQUIRE };
+enum kind { STR, U64, ADDR, ASSET, UPTO_ASSET, PK, DA, MODE, L1, REQUIRE };
 
 static const struct key {
 	const char *name;
@@ -42,6 +42,9 @@ static const struct key {
 	  "or the record is refused (unset: such records are batched, counted as unchecked)" },
 	{ "settle_asset", ASSET, F(settle_asset), 0, 0, false,
 	  "EIP-3009 token of the node's x402 payments: settle them (unset: do not)" },
+	{ "settle_upto_asset", UPTO_ASSET, F(settle_upto_asset), 0, 0, false,
+	  "token of the node's x402 upto payments (Permit2, e.g. OPG): settle them through "
+	  "the x402 upto proxy, as the facilitator they name (unset: do not)" },
 	{ "confirmations", U64, F(confirmations), 1, 1000, false,
 	  "blocks on top before records count as settled" },
 	{ "batch_records", U64, F(batch_records), 1, OGX_BATCH_MAX_RECORDS, false,
@@ -106,10 +109,12 @@ static int set_value(struct ogs_config *c, const struct key *k, const char *v, c
 		break;
 	case ADDR:
 	case ASSET:
+	case UPTO_ASSET:
 		if (ogx_eth_addr_parse((uint8_t *)p, v))
 			return ogx_fail(-EINVAL, "%s: %s: '%s' is not 0x and 40 hex digits", where,
 					k->name, v);
 		c->settle |= k->kind == ASSET;
+		c->settle_upto |= k->kind == UPTO_ASSET;
 		break;
 	case PK:
 		if (strlen(v) != 2 * OGX_PK_LEN || ogx_unhex((uint8_t *)p, OGX_PK_LEN, v))

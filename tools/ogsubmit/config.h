@@ -30,6 +30,8 @@ struct ogs_config {
 	uint8_t target[OGX_ETH_ADDR_LEN]; /* the inbox address */
 	bool settle; /* settle_asset is set: settle x402 payments */
 	uint8_t settle_asset[OGX_ETH_ADDR_LEN]; /* the EIP-3009 token they pay in */
+	bool settle_upto; /* settle_upto_asset is set: settle x402 upto payments */
+	uint8_t settle_upto_asset[OGX_ETH_ADDR_LEN]; /* the token they pay in through Permit2 */
 	bool has_node;
 	uint8_t node[OGX_PK_LEN]; /* accept records of this node only */
 	uint32_t require; /* OGX_REQUIRE(level)s whose evidence must be checked here */

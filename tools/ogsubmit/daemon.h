@@ -44,6 +44,9 @@ struct prec {
 	/* The record's x402 payment (paid), or why it cannot be settled (pay_why). */
 	bool paid;
 	struct ogx_eip3009_auth auth;
+	bool upto;			/* an upto (Permit2) payment: up, charged */
+	struct ogx_permit2_upto up;
+	char charged[80];
 	char pay_why[160];
 };
 
@@ -125,6 +128,14 @@ int queue_payment(struct ogs *s, struct prec *p);
  * (or skip it, saying why). Only a journal failure is returned.
  */
 int settle_payments(struct ogs *s);
+/* Payment fl has its confirmations. */
+void payment_settled(struct ogs *s, const struct flight *fl);
+
+/* settle_permit2.c: x402 upto payments (Permit2, through the x402 upto proxy) */
+int queue_upto(struct ogs *s, const struct prec *p);
+int send_upto(struct ogs *s, struct flight *fl, uint64_t now_s);
+
+/* pay.c: what settling a payment takes, whatever its scheme */
 /* Payment fl will not be settled by us, for reason (a journal word): say why. */
 int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -133,8 +144,18 @@ int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const cha
  * follows the journal append, and a crash can come between the two).
  */
 void report_skipped_again(const struct ogs *s);
-/* Payment fl has its confirmations. */
-void payment_settled(struct ogs *s, const struct flight *fl);
+/* "payment N (record seq S, ...)" for the log. */
+void describe(char *out, size_t len, const struct flight *fl);
+/* Journal y, the payment of record p, as a new flight (queued). */
+int enqueue_payment(struct ogs *s, const struct prec *p, const struct jpay *y);
+/* RPC trouble while preparing payment fl: say so, back off. */
+void rpc_trouble(struct ogs *s, const struct flight *fl, int err);
+/*
+ * The transaction settling fl, `call` to `to`: estimated (a revert: an X
+ * line, "WHO rejects the transfer"), priced, signed, journaled, broadcast.
+ */
+int send_settlement(struct ogs *s, struct flight *fl, const uint8_t to[20], uint8_t *call,
+		    size_t call_len, const char *who, const char *what);
 
 /* tx.c */
 /* Sign tx and fill the journal entry (raw malloc'd). */

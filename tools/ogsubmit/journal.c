@@ -129,7 +129,31 @@ int journal_confirm(struct journal *j, uint64_t batch, uint64_t block)
 }
 
 /* The P line of a payment, sealed, into buf (room for PAY_LINE_MAX bytes). */
-#define PAY_LINE_MAX 640
+#define PAY_LINE_MAX 800
+static size_t fmt_upto(char *buf, const struct flight *p)
+{
+	const struct jpay *y = p->pay;
+	const struct ogx_permit2_upto *a = &y->up;
+	char id[2 * OGX_DIGEST_LEN + 1], permit2[41], token[41], spender[41], nonce[65];
+	char from[41], to[41], fac[41], sig[131];
+	int n;
+
+	ogx_hex(id, y->record_id, OGX_DIGEST_LEN);
+	ogx_hex(permit2, a->permit2, 20);
+	ogx_hex(token, a->token, 20);
+	ogx_hex(spender, a->spender, 20);
+	ogx_hex(nonce, a->nonce, 32);
+	ogx_hex(from, a->from, 20);
+	ogx_hex(to, a->to, 20);
+	ogx_hex(fac, a->facilitator, 20);
+	ogx_hex(sig, a->sig, 65);
+	n = snprintf(buf, PAY_LINE_MAX - 12, "U %" PRIu64 " %" PRIu64 " %" PRIu64 " %s %" PRIu64
+		     " %s %s %s %s %s %" PRIu64 " %s %s %s %" PRIu64 " %s %s", p->id,
+		     y->record_index, y->record_seq, id, a->chain_id, permit2, token, a->amount,
+		     spender, nonce, a->deadline, from, to, fac, a->valid_after, y->charged, sig);
+	return seal(buf, n);
+}
+
 static size_t fmt_pay(char *buf, const struct flight *p)
 {
 	const struct jpay *y = p->pay;
@@ -137,6 +161,8 @@ static size_t fmt_pay(char *buf, const struct flight *p)
 	char id[2 * OGX_DIGEST_LEN + 1], asset[41], from[41], to[41], nonce[65], sig[131];
 	int n;
 
+	if (y->upto)
+		return fmt_upto(buf, p);
 	ogx_hex(id, y->record_id, OGX_DIGEST_LEN);
 	ogx_hex(asset, a->asset, 20);
 	ogx_hex(from, a->from, 20);
@@ -273,6 +299,47 @@ static int apply_pay(struct jstate *st, const char *line, unsigned int lineno)
 	return 0;
 }
 
+/* "U ..." into a new entry of st->pays. */
+static int apply_upto(struct jstate *st, const char *line, unsigned int lineno)
+{
+	char id[2 * OGX_DIGEST_LEN + 2], permit2[42], token[42], spender[42], nonce[66];
+	char from[42], to[42], fac[42], sig[132];
+	struct flight b = { 0 }, *nb;
+	struct jpay *y = calloc(1, sizeof(*y));
+	struct ogx_permit2_upto *a;
+	int n = 0;
+
+	if (!y)
+		return -ENOMEM;
+	a = &y->up;
+	y->upto = true;
+	if (sscanf(line, "U %" SCNu64 " %" SCNu64 " %" SCNu64 " %65s %" SCNu64 " %41s %41s %79s"
+		   " %41s %65s %" SCNu64 " %41s %41s %41s %" SCNu64 " %79s %131s%n", &b.id,
+		   &y->record_index, &y->record_seq, id, &a->chain_id, permit2, token, a->amount,
+		   spender, nonce, &a->deadline, from, to, fac, &a->valid_after, y->charged, sig,
+		   &n) != 17 || line[n] ||
+	    ogx_unhex(y->record_id, OGX_DIGEST_LEN, id) || ogx_unhex(a->permit2, 20, permit2) ||
+	    ogx_unhex(a->token, 20, token) || ogx_unhex(a->spender, 20, spender) ||
+	    ogx_unhex(a->nonce, 32, nonce) || ogx_unhex(a->from, 20, from) ||
+	    ogx_unhex(a->to, 20, to) || ogx_unhex(a->facilitator, 20, fac) ||
+	    ogx_unhex(a->sig, 65, sig) || strspn(a->amount, "0123456789") != strlen(a->amount) ||
+	    strspn(y->charged, "0123456789") != strlen(y->charged)) {
+		free(y);
+		return bad_line(lineno, "malformed upto payment line");
+	}
+	nb = realloc(st->pays, (st->n_pays + 1) * sizeof(*nb));
+	if (!nb) {
+		free(y);
+		return -ENOMEM;
+	}
+	st->pays = nb;
+	b.pay = y;
+	st->pays[st->n_pays++] = b;
+	if (b.id >= st->next_batch)
+		st->next_batch = b.id + 1;
+	return 0;
+}
+
 /* Apply one verified line (without its CRC) to st. */
 static int apply(struct jstate *st, char *line, unsigned int lineno)
 {
@@ -285,6 +352,8 @@ static int apply(struct jstate *st, char *line, unsigned int lineno)
 	switch (line[0]) {
 	case 'P':
 		return apply_pay(st, line, lineno);
+	case 'U':
+		return apply_upto(st, line, lineno);
 	case 'X':
 		if (sscanf(line, "X %" SCNu64 " %15s%n", &id, reason, &n) != 2 ||
 		    (line[n] && line[n] != ' '))

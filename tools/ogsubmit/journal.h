@@ -19,6 +19,11 @@
  *       and its confirmation a C line under its id, which comes from the
  *       same sequence as the batches' (Documentation/chain.md, "x402
  *       settlement")
+ *   U pay record_index record_seq record_id chain_id permit2 token cap spender
+ *     nonce deadline from to facilitator valid_after charged signature
+ *       an x402 upto payment (a Permit2 permit with the upto witness) read
+ *       from the record at record_index, to be settled for `charged`
+ *       through the proxy (spender); otherwise as P
  *   X pay reason sentence
  *       the payment is not settled by us, for good: expired, used (the
  *       nonce is used on chain already), rejected (the token refuses the
@@ -40,6 +45,7 @@
 #include <stdint.h>
 
 #include "chain/eip3009.h"
+#include "chain/permit2.h"
 #include "util/digest.h"
 
 struct jtx {
@@ -53,7 +59,10 @@ struct jtx {
 struct jpay {
 	uint64_t record_index, record_seq;
 	uint8_t record_id[OGX_DIGEST_LEN];
-	struct ogx_eip3009_auth auth;
+	struct ogx_eip3009_auth auth;	/* exact (EIP-3009), unless upto */
+	bool upto;			/* upto (Permit2): up and charged */
+	struct ogx_permit2_upto up;
+	char charged[80];		/* decimal, ≤ up.amount */
 	char skipped[16]; /* the X line's reason; "" while open or once confirmed */
 	char why[320]; /* the X line's sentence, as logged */
 };

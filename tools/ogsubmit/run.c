@@ -133,6 +133,16 @@ static int meet_chain(struct ogs *s)
 			return ogx_fail(-EINVAL, "settle_asset %s has no code: it must be the "
 					"EIP-3009 token contract", a);
 	}
+	if (s->c.settle_upto) {
+		char a[OGX_ETH_ADDR_STRLEN];
+
+		if ((err = ogx_rpc_code_size(s->rpc, s->c.settle_upto_asset, &code)))
+			return prefixed(err, s->c.rpc);
+		ogx_eth_addr_str(a, s->c.settle_upto_asset);
+		if (!code)
+			return ogx_fail(-EINVAL, "settle_upto_asset %s has no code: it must be the "
+					"token contract", a);
+	}
 	return 0;
 }
 

@@ -45,25 +45,16 @@ size_t open_pays(const struct ogs *s)
 	return n;
 }
 
-/* "payment 4 (record seq 17, 1000 from 0xAb..)" */
-static void describe(char *out, size_t len, const struct flight *fl)
-{
-	char from[OGX_ETH_ADDR_STRLEN];
-
-	ogx_eth_addr_str(from, fl->pay->auth.from);
-	snprintf(out, len, "payment %" PRIu64 " (record seq %" PRIu64 ", %s from %s)", fl->id,
-		 fl->pay->record_seq, fl->pay->auth.value, from);
-}
-
 int queue_payment(struct ogs *s, struct prec *p)
 {
-	char a[OGX_ETH_ADDR_STRLEN], c[OGX_ETH_ADDR_STRLEN], what[200];
+	char a[OGX_ETH_ADDR_STRLEN], c[OGX_ETH_ADDR_STRLEN];
 	const struct ogx_eip3009_auth *au = &p->auth;
-	struct flight fl = { 0 }, *grown;
-	int err;
+	struct jpay y = { 0 };
 
 	if (!p->paid)
 		return 0;
+	if (p->upto)
+		return queue_upto(s, p);
 	if (!p->pay_why[0] && !s->c.settle)
 		snprintf(p->pay_why, sizeof(p->pay_why), "settle_asset is not set");
 	if (!p->pay_why[0] && au->chain_id != s->c.chain_id)
@@ -84,67 +75,12 @@ int queue_payment(struct ogs *s, struct prec *p)
 	for (size_t i = 0; i < s->st.n_pays; i++) {
 		const struct ogx_eip3009_auth *q = &s->st.pays[i].pay->auth;
 
-		if (!memcmp(q->from, au->from, 20) && !memcmp(q->nonce, au->nonce, 32) &&
-		    !memcmp(q->asset, au->asset, 20))
+		if (!s->st.pays[i].pay->upto && !memcmp(q->from, au->from, 20) &&
+		    !memcmp(q->nonce, au->nonce, 32) && !memcmp(q->asset, au->asset, 20))
 			return 0; /* read again after a restart: queued already */
 	}
-	fl.id = s->st.next_batch;
-	fl.pay = calloc(1, sizeof(*fl.pay));
-	grown = realloc(s->st.pays, (s->st.n_pays + 1) * sizeof(*grown));
-	if (!fl.pay || !grown) {
-		free(fl.pay);
-		if (grown)
-			s->st.pays = grown;
-		return -ENOMEM;
-	}
-	s->st.pays = grown;
-	fl.pay->record_index = p->index;
-	fl.pay->record_seq = p->seq;
-	memcpy(fl.pay->record_id, p->digest, OGX_DIGEST_LEN);
-	fl.pay->auth = *au;
-	if ((err = journal_pay(s->j, &fl))) {
-		free(fl.pay);
-		return ogx_fail(err, "journal: %s", strerror(-err));
-	}
-	s->st.pays[s->st.n_pays++] = fl;
-	s->st.next_batch++;
-	describe(what, sizeof(what), &fl);
-	fprintf(stderr, "%s: %s: queued\n", prog, what);
-	return 0;
-}
-
-static void report_skipped(const struct flight *fl)
-{
-	char what[200];
-
-	describe(what, sizeof(what), fl);
-	fprintf(stderr, "%s: %s: not settled: %s\n", prog, what, fl->pay->why);
-}
-
-int skip_payment(struct ogs *s, struct flight *fl, const char *reason, const char *fmt, ...)
-{
-	struct jpay *y = fl->pay;
-	va_list ap;
-	int err;
-
-	va_start(ap, fmt);
-	vsnprintf(y->why, sizeof(y->why), fmt, ap);
-	va_end(ap);
-	if ((err = journal_skip(s->j, fl->id, reason, y->why))) {
-		y->why[0] = '\0';
-		return ogx_fail(err, "journal: %s", strerror(-err));
-	}
-	snprintf(y->skipped, sizeof(y->skipped), "%s", reason);
-	s->pays_unsettled++;
-	report_skipped(fl);
-	return 0;
-}
-
-void report_skipped_again(const struct ogs *s)
-{
-	for (size_t i = 0; i < s->st.n_pays; i++)
-		if (s->st.pays[i].pay->skipped[0])
-			report_skipped(&s->st.pays[i]);
+	y.auth = *au;
+	return enqueue_payment(s, p, &y);
 }
 
 void payment_settled(struct ogs *s, const struct flight *fl)
@@ -153,7 +89,7 @@ void payment_settled(struct ogs *s, const struct flight *fl)
 
 	s->pays_settled++;
 	describe(what, sizeof(what), fl);
-	ogx_eth_addr_str(to, fl->pay->auth.to);
+	ogx_eth_addr_str(to, fl->pay->upto ? fl->pay->up.to : fl->pay->auth.to);
 	fprintf(stderr, "%s: %s: settled to %s in block %" PRIu64 "\n", prog, what, to, fl->block);
 }
 
@@ -175,17 +111,6 @@ static int nonce_used(struct ogs *s, const struct ogx_eip3009_auth *a)
 	return err ? err : used;
 }
 
-/* RPC trouble while preparing a payment: say so, wait, try again later. */
-static void rpc_trouble(struct ogs *s, const struct flight *fl, int err)
-{
-	char what[200];
-
-	describe(what, sizeof(what), fl);
-	problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "%s: %s", what,
-		ogx_errmsg(err));
-	back_off(s);
-}
-
 /*
  * The first transaction of payment fl, or its X line. RPC trouble backs off
  * (fl stays queued); only a journal failure, which stops the daemon, is
@@ -195,13 +120,11 @@ static int send_payment(struct ogs *s, struct flight *fl, uint64_t now_s)
 {
 	const struct ogx_eip3009_auth *a = &fl->pay->auth;
 	uint8_t call[OGX_EIP3009_TRANSFER_LEN];
-	struct ogx_tx tx = { 0 };
-	struct ogx_fees fees;
-	struct jtx jt = { 0 };
 	char n[65];
-	uint64_t gas = 0;
 	int err;
 
+	if (fl->pay->upto)
+		return send_upto(s, fl, now_s);
 	if (now_s >= a->valid_before)
 		return skip_payment(s, fl, "expired", "authorization expired (validBefore %" PRIu64
 				    "); not sent", a->valid_before);
@@ -219,50 +142,8 @@ static int send_payment(struct ogs *s, struct flight *fl, uint64_t now_s)
 	}
 	if ((err = ogx_eip3009_transfer_call(a, call)))
 		return skip_payment(s, fl, "rejected", "value %s is not a uint256", a->value);
-	err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, a->asset, call, sizeof(call), &gas);
-	if (err && ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED)
-		return skip_payment(s, fl, "rejected", "the token rejects the transfer (%s); not "
-				    "sent", ogx_errmsg(err));
-	if (err || (err = ogx_fee_suggest(s->rpc, &fees))) {
-		rpc_trouble(s, fl, err);
-		return 0;
-	}
-	rpc_ok(s);
-	cap_fees(s, &fees);
-	tx.chain_id = s->c.chain_id;
-	tx.nonce = s->st.next_nonce;
-	tx.has_to = true;
-	memcpy(tx.to, a->asset, OGX_ETH_ADDR_LEN);
-	tx.data = call;
-	tx.data_len = sizeof(call);
-	tx.gas = gas + gas / 10; /* the node estimated execution: a margin */
-	tx.max_priority_fee = fees.max_priority_fee;
-	tx.max_fee = fees.max_fee;
-	if (s->l1_fee && budget(s, &tx))
-		return 0; /* said, and backed off */
-	if ((err = sign_tx(s, &tx, &jt)))
-		return err;
-	fl->txs = malloc(sizeof(*fl->txs));
-	if (!fl->txs) {
-		free(jt.raw);
-		return -ENOMEM;
-	}
-	/* Journal first: a crash after the broadcast must know this hash. */
-	if ((err = journal_tx(s->j, fl->id, &jt))) {
-		free(fl->txs);
-		fl->txs = NULL;
-		free(jt.raw);
-		return ogx_fail(err, "journal: %s", strerror(-err));
-	}
-	fl->txs[0] = jt;
-	fl->n_txs = 1;
-	fl->bumped_ms = now_ms();
-	s->st.next_nonce++;
-	ogx_hex(n, jt.hash, 32);
-	fprintf(stderr, "%s: payment %" PRIu64 ": transferWithAuthorization sent, nonce %" PRIu64
-		", transaction 0x%s\n", prog, fl->id, jt.nonce, n);
-	broadcast(s, fl);
-	return 0;
+	return send_settlement(s, fl, a->asset, call, sizeof(call), "the token",
+			       "transferWithAuthorization");
 }
 
 /*

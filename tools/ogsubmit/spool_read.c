@@ -41,7 +41,9 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	if (r.payment.present) {
 		/* A payment that cannot be read is reported, not a reason to stop. */
 		p->paid = true;
-		if (ogx_eip3009_from_record(&r, &p->auth))
+		p->upto = ogx_permit2_is_upto(&r);
+		if (p->upto ? ogx_permit2_upto_from_record(&r, &p->up, p->charged) :
+			      ogx_eip3009_from_record(&r, &p->auth))
 			snprintf(p->pay_why, sizeof(p->pay_why), "%s", ogx_errmsg(-EBADMSG));
 	}
 	ogx_record_free(&r);

@@ -15,6 +15,7 @@ static const struct ogx_subcommand subcommands[] = {
 	{ "chain", chain_main, "read batches back from the chain and check every record in them" },
 	{ "batch", batch_main, "check one batch file offline (signature, Merkle root, records)" },
 	{ "log", log_main, "replay an ogx.ko event log to its head; match a spool's kernel evidence" },
+	{ "report", report_main, "check a hardware TEE report (SEV-SNP, Nitro) and its node binding" },
 };
 
 int main(int argc, char **argv)

@@ -16,6 +16,7 @@ int batch_main(int argc, char **argv);
 int record_in_batch(const uint8_t id[OGX_DIGEST_LEN], const char *batch_path,
 		    const char *index_s, const char *path_s);
 int log_main(int argc, char **argv);
+int report_main(int argc, char **argv);
 
 /* Print a record's fields for a person (used by several subcommands). */
 void print_record(const struct ogx_record *r, const uint8_t id[OGX_DIGEST_LEN]);
