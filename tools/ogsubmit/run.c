@@ -136,7 +136,8 @@ static int meet_chain(struct ogs *s)
 	if (s->c.settle_upto) {
 		char a[OGX_ETH_ADDR_STRLEN];
 
-		if ((err = ogx_rpc_code_size(s->rpc, s->c.settle_upto_asset, &code)))
+		err = ogx_rpc_code_size(s->rpc, s->c.settle_upto_asset, &code);
+		if (err)
 			return prefixed(err, s->c.rpc);
 		ogx_eth_addr_str(a, s->c.settle_upto_asset);
 		if (!code)
