@@ -325,9 +325,10 @@ KERNEL void q4_0_rows(const uint8_t *row, size_t stride, const struct ogx_q8x *x
  */
 
 /*
- * The hardware prefetchers alone kept these kernels at about 60 GB/s from
- * the last-level cache, two thirds of what plain reads get there: the
- * weights PREFETCH_AHEAD bytes on (a few groups) are asked for now.
+ * The hardware prefetchers alone leave these kernels well below what plain
+ * reads get from the last-level cache (Documentation/benchmarks.md, "AVX-512
+ * kernels, sampling and the roofline"): the weights PREFETCH_AHEAD bytes on
+ * (a few groups) are asked for now.
  */
 #define PREFETCH_AHEAD 8192
 

@@ -2,9 +2,10 @@
 /*
  * Token sampling; see sampler.h. Greedy argmax over a 32,000-entry
  * vocabulary runs once per generated token: the scalar loop's compare waits
- * on the load of the best value so far (a loop-carried dependency of ~8
- * cycles per logit, ~130 us a token here), so the AVX2 and AVX-512 levels
- * keep a best value and index per lane instead, with the same answer.
+ * on the load of the best value so far (a loop-carried dependency through
+ * every logit), so the AVX2 and AVX-512 levels keep a best value and index
+ * per lane instead, with the same answer (the cost of each:
+ * Documentation/benchmarks.md, "AVX-512 kernels, sampling and the roofline").
  * Temperature and top-p sampling keep llama2.c's exponentials and sums in
  * index order (the token drawn depends on their bits) but divide and find
  * the max vectorized, and sort the nucleus by radix instead of qsort: the
@@ -214,8 +215,9 @@ static uint32_t sample_mult(const float *probs, uint32_t n, float coin)
 
 /*
  * The candidates in descending probability, equal ones by index (a total
- * order, so any correct sort gives the same sequence; it was qsort's, 1-6 ms
- * for a 32,000-token vocabulary). The probabilities are finite and >= +0, so
+ * order, so any correct sort gives the same sequence; radix rather than
+ * qsort for its cost: benchmarks.md, "AVX-512 kernels, sampling and the
+ * roofline"). The probabilities are finite and >= +0, so
  * their bits sort as they do: an LSD radix sort on ~bits, 11 bits a pass,
  * stable, over candidates entered in index order. Result in a (b scratch).
  */

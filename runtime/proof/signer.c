@@ -199,6 +199,8 @@ int ogx_signer_open(struct ogx_signer *p, const char *key_path, const char *spoo
 	have_last = !err;
 	if (err && err != -ENOENT)
 		goto err_spool;
+	/* An empty spool is no error: its detail must not stand for a later -ENOENT's. */
+	ogx_clearerr();
 	err = bind(p, key_path, spool_dir, have_last ? &last : NULL, &b);
 	if (err)
 		goto err_last;
@@ -331,6 +333,7 @@ int ogx_signer_new_epoch(const char *key_path, const char *spool_dir, const uint
 	ogx_spool_close(sp);
 	if (err != -ENOENT)
 		return err;
+	ogx_clearerr(); /* empty, as a new epoch's spool must be */
 	if (!realpath(spool_dir, real))
 		snprintf(real, sizeof(real), "%s", spool_dir);
 	snprintf(ne->old_path, sizeof(ne->old_path), "%s", b.path);

@@ -15,6 +15,13 @@ struct ogx_subcommand {
 };
 
 /*
+ * A subcommand is parse_<cmd>_args(), which either stops the command with its
+ * exit status (--help: 0, bad options: 2, unreadable option files: 1) or
+ * returns OGX_ARGS_OK, then a function that runs it with one way out.
+ */
+enum { OGX_ARGS_OK = -1 };
+
+/*
  * main() of a tool: usage on --help (exit 0) or without a command (exit 2),
  * libsodium initialised, then the named subcommand's status; an unknown
  * command is exit 2 with the usage on stderr.

@@ -2,9 +2,8 @@
 /*
  * SHA-256, the one hash of records, chains, inputs and models. nettle, not
  * libsodium: Debian's nettle is built "fat" and picks the x86 SHA extensions
- * (or its assembly) at run time, 5.6x libsodium's portable C on this
- * project's machine (0.54 vs 3.0 µs for a 784-byte input, 1.6 vs 0.29 GB/s
- * for a model file).
+ * (or its assembly) at run time, where libsodium has only portable C
+ * (Documentation/benchmarks.md, "Again, with SHA-256 from nettle").
  */
 #ifndef OGX_UTIL_DIGEST_H
 #define OGX_UTIL_DIGEST_H

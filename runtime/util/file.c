@@ -199,6 +199,16 @@ int ogx_mkdirs(const char *path, mode_t mode)
 	return 0;
 }
 
+int ogx_mkdirs_parent(const char *path, mode_t mode)
+{
+	char dir[PATH_MAX];
+
+	if (strlen(path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	snprintf(dir, sizeof(dir), "%s", path);
+	return ogx_mkdirs(dirname(dir), mode);
+}
+
 int ogx_open_secret(const char *path)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

@@ -43,6 +43,10 @@ int ogx_write_all(int fd, const void *data, size_t len);
 OGX_MUST_CHECK
 int ogx_mkdirs(const char *path, mode_t mode);
 
+/* ogx_mkdirs() of the folder path is in: before a file is made there. */
+OGX_MUST_CHECK
+int ogx_mkdirs_parent(const char *path, mode_t mode);
+
 /*
  * Open a file that holds a secret (a key) for reading: a regular file, not a
  * symlink, readable by its owner only. Returns the fd, or -errno with detail

@@ -54,9 +54,9 @@ static int weights(struct ogx_vk_prog *p, const struct vk_rows *r, struct ogx_vk
  * The joint step's part where the streams differ: each stream's K/V row
  * into its own caches at its own position, then its attention over them.
  * One dispatch of each for all n streams (kv_store_streams,
- * attention_streams): a layer is 9 dispatches instead of 7 + 2n (on
- * lavapipe 1.02-1.32x at 8 streams, noise at 2 and 4: a dispatch costs
- * little there next to the mat-mats' work; benchmarks.md). Each sequence
+ * attention_streams): a layer is 9 dispatches instead of 7 + 2n (a small
+ * gain on lavapipe, where a dispatch costs little next to the mat-mats'
+ * work: benchmarks.md, "On the Vulkan engine"). Each sequence
  * keeps its own cache buffers (one buffer for all of a model's caches,
  * addressed by a per-row offset, would change how sequences are made and
  * freed) and the shaders take up to 8 of them as separate bindings chosen

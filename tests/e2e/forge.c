@@ -89,6 +89,7 @@ static void job(struct ogx_record *r, uint64_t seq, const uint8_t *prev)
 static void add_bytes(struct forged *f, uint8_t *buf, size_t len, uint64_t seq)
 {
 	char path[512];
+	int err;
 
 	if (f->n == MAX_RECS)
 		die("case", -E2BIG);
@@ -98,7 +99,9 @@ static void add_bytes(struct forged *f, uint8_t *buf, size_t len, uint64_t seq)
 	f->n++;
 	ogx_record_digest(buf, len, f->last);
 	snprintf(path, sizeof(path), "%s/seeds/forged-%02u", out_dir, n_seeds++);
-	ogx_write_file_atomic(path, buf, len, 0644, 0);
+	err = ogx_write_file_atomic(path, buf, len, 0644, 0);
+	if (err)
+		die(path, err);
 }
 
 static void add(struct forged *f, struct ogx_record *r, const struct ogx_key *k)
@@ -303,7 +306,7 @@ int main(int argc, char **argv)
 	good(&f, 1);
 	job(&r, 1, f.last);
 	r.level = OGX_LEVEL_ZKML;
-	ogx_ext_add_bytes(&r.zk, 0, OGX_EXT_TEXT, "no-proof", 8);
+	ogx_cannot_fail(ogx_ext_add_bytes(&r.zk, 0, OGX_EXT_TEXT, "no-proof", 8));
 	add(&f, &r, &node);
 	write_case("zkml-text-proof", &f, "zkml", "1", 1, 0, 1);
 
@@ -394,7 +397,7 @@ int main(int argc, char **argv)
 	good(&f, 1);
 	job(&r, 1, f.last);
 	tee_evidence(&r, false, true);
-	ogx_ext_add_uint(&r.zk, 0, 1);
+	ogx_cannot_fail(ogx_ext_add_uint(&r.zk, 0, 1));
 	add(&f, &r, &node);
 	write_case("zk-on-tee", &f, "evidence", "1", 1, 0, 1);
 

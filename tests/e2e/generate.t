@@ -21,7 +21,7 @@ check() {	# name want got
 		printf '#   want: %s\n#   got:  %s\n' "$2" "$3" | head -20
 	fi
 }
-echo "1..22"
+echo "1..23"
 
 "$OGRUN" generate -m "$M/stories260K.bin" -t "$M/tok512.bin" --temp 0 -n 256 \
 	>"$TMP/greedy" 2>"$TMP/err"
@@ -71,6 +71,15 @@ check "its record is written" 1 "$(grep -c '^ogrun: record [0-9a-f]\{64\} seq [0
 
 out=$("$OGRUN" generate -m /nonexistent/model.bin -n 1 2>&1)
 check "missing model" "ogrun: /nonexistent/model.bin: No such file or directory (rc 1)" "$out (rc $?)"
+
+# A new node (its spool empty): the error is the tokenizer's, not a detail
+# the signer left behind when it found no last record.
+mkdir "$TMP/home2"
+OGX_HOME=$TMP/home2 "$OGRUN" key gen >/dev/null
+out=$(OGX_HOME=$TMP/home2 "$OGRUN" generate -m "$M/stories260K.bin" -t /nonexistent/tok.bin \
+	-n 1 2>&1)
+check "missing tokenizer, empty spool" "ogrun: /nonexistent/tok.bin: No such file or directory (rc 1)" \
+	"$out (rc $?)"
 
 head -c 1000 "$M/stories260K.bin" >"$TMP/trunc.bin"
 out=$("$OGRUN" generate -m "$TMP/trunc.bin" -t "$M/tok512.bin" -n 1 2>&1)

@@ -151,4 +151,19 @@ TEST_F(tmpdir, mkdirs_nested)
 	ASSERT_EQ(0, ogx_mkdirs(p, 0700));
 }
 
+TEST_F(tmpdir, mkdirs_parent)
+{
+	char p[PATH_MAX], d[PATH_MAX];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/x/y/node.key", self->dir);
+	snprintf(d, sizeof(d), "%s/x/y", self->dir);
+	ASSERT_EQ(0, ogx_mkdirs_parent(p, 0700));
+	ASSERT_EQ(0, stat(d, &st));
+	ASSERT_TRUE(S_ISDIR(st.st_mode));
+	ASSERT_EQ(0700, st.st_mode & 0777);
+	ASSERT_EQ(-1, stat(p, &st)); /* the file itself is not made */
+	ASSERT_EQ(0, ogx_mkdirs_parent("node.key", 0700)); /* "." */
+}
+
 TEST_HARNESS_MAIN

@@ -17,6 +17,7 @@
 
 #include "ogrun.h"
 #include "proof/binding.h"
+#include "util/cli.h"
 #include "util/home.h"
 #include "util/err.h"
 #include "util/hex.h"
@@ -56,7 +57,15 @@ static int show(const char *key)
 	return 0;
 }
 
-int chain_main(int argc, char **argv)
+/* What the command line asks for. */
+struct chain_args {
+	const char *cmd, *key, *spool;
+	uint64_t start;
+	bool has_start;
+	char kbuf[PATH_MAX];
+};
+
+static int parse_chain_args(int argc, char **argv, struct chain_args *a)
 {
 	static const struct option opts[] = {
 		{ "key", required_argument, NULL, 'k' },
@@ -65,33 +74,28 @@ int chain_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *key = NULL, *spool = NULL, *cmd;
-	char kbuf[PATH_MAX];
-	struct ogx_new_epoch ne;
-	uint64_t start = 0;
-	bool has_start = false;
 	char *end;
 	int c, err;
 
 	if (argc < 2)
 		return chain_usage(stderr);
-	cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h"))
+	a->cmd = argv[1];
+	if (!strcmp(a->cmd, "--help") || !strcmp(a->cmd, "-h"))
 		return chain_usage(stdout);
 	argc--;
 	argv++;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': key = optarg; break;
-		case 's': spool = optarg; break;
+		case 'k': a->key = optarg; break;
+		case 's': a->spool = optarg; break;
 		case 'S':
 			errno = 0;
-			start = strtoull(optarg, &end, 10);
+			a->start = strtoull(optarg, &end, 10);
 			if (errno || !*optarg || *end || *optarg == '-') {
 				fprintf(stderr, "%s: --start: '%s' is not a seq\n", prog, optarg);
 				return 2;
 			}
-			has_start = true;
+			a->has_start = true;
 			break;
 		case 'h': return chain_usage(stdout);
 		default: return chain_usage(stderr);
@@ -101,43 +105,65 @@ int chain_main(int argc, char **argv)
 		fprintf(stderr, "%s: chain: unexpected argument '%s'\n", prog, argv[optind]);
 		return 2;
 	}
-	if (!key) {
-		int err = ogx_default_path(kbuf, sizeof(kbuf), "node.key");
-
+	if (!a->key) {
+		err = ogx_default_path(a->kbuf, sizeof(a->kbuf), "node.key");
 		if (err) {
 			fprintf(stderr, "%s: chain: %s\n", prog, ogx_errmsg(err));
 			return 1;
 		}
-		key = kbuf;
+		a->key = a->kbuf;
 	}
-	if (!strcmp(cmd, "show"))
-		return show(key);
-	if (strcmp(cmd, "new")) {
-		fprintf(stderr, "%s: chain: '%s' is not a chain command\n", prog, cmd);
-		return chain_usage(stderr);
-	}
-	if (!spool) {
+	return OGX_ARGS_OK;
+}
+
+static void print_new_epoch(const struct ogx_new_epoch *ne, const char *spool)
+{
+	printf("epoch %" PRIu64 " starts at seq %" PRIu64 " in %s\n", ne->epoch, ne->start, spool);
+	if (ne->old_read && ne->have_old_last)
+		printf("epoch %" PRIu64 " ends at seq %" PRIu64 " in %s\n", ne->epoch - 1,
+		       ne->old_last_seq, ne->old_path);
+	if (ne->damage[0])
+		printf("the old spool is damaged: %s\n", ne->damage);
+	if (ne->lost)
+		printf("%" PRIu64 " acknowledged record%s past it cannot be read%s\n", ne->lost,
+		       ne->lost == 1 ? "" : "s", ne->have_old_last ? "" : " (nor any before)");
+	if (ne->old_read && ne->start > (ne->have_old_last ? ne->old_last_seq + 1 : 0))
+		printf("verifiers will report seq %" PRIu64 "..%" PRIu64 " missing (a gap before "
+		       "epoch %" PRIu64 ") unless those records are restored\n",
+		       ne->have_old_last ? ne->old_last_seq + 1 : 0, ne->start - 1, ne->epoch);
+}
+
+static int new_epoch(const struct chain_args *a)
+{
+	struct ogx_new_epoch ne;
+	int err;
+
+	if (!a->spool) {
 		fprintf(stderr, "%s: chain new: --spool DIR is required (the new epoch's spool)\n",
 			prog);
 		return 2;
 	}
-	err = ogx_signer_new_epoch(key, spool, has_start ? &start : NULL, &ne);
+	err = ogx_signer_new_epoch(a->key, a->spool, a->has_start ? &a->start : NULL, &ne);
 	if (err) {
 		fprintf(stderr, "%s: chain new: %s\n", prog, ogx_errmsg(err));
 		return 1;
 	}
-	printf("epoch %" PRIu64 " starts at seq %" PRIu64 " in %s\n", ne.epoch, ne.start, spool);
-	if (ne.old_read && ne.have_old_last)
-		printf("epoch %" PRIu64 " ends at seq %" PRIu64 " in %s\n", ne.epoch - 1,
-		       ne.old_last_seq, ne.old_path);
-	if (ne.damage[0])
-		printf("the old spool is damaged: %s\n", ne.damage);
-	if (ne.lost)
-		printf("%" PRIu64 " acknowledged record%s past it cannot be read%s\n", ne.lost,
-		       ne.lost == 1 ? "" : "s", ne.have_old_last ? "" : " (nor any before)");
-	if (ne.old_read && ne.start > (ne.have_old_last ? ne.old_last_seq + 1 : 0))
-		printf("verifiers will report seq %" PRIu64 "..%" PRIu64 " missing (a gap before "
-		       "epoch %" PRIu64 ") unless those records are restored\n",
-		       ne.have_old_last ? ne.old_last_seq + 1 : 0, ne.start - 1, ne.epoch);
+	print_new_epoch(&ne, a->spool);
 	return 0;
+}
+
+int chain_main(int argc, char **argv)
+{
+	struct chain_args a = { 0 };
+	int rc = parse_chain_args(argc, argv, &a);
+
+	if (rc != OGX_ARGS_OK)
+		return rc;
+	if (!strcmp(a.cmd, "show"))
+		return show(a.key);
+	if (strcmp(a.cmd, "new")) {
+		fprintf(stderr, "%s: chain: '%s' is not a chain command\n", prog, a.cmd);
+		return chain_usage(stderr);
+	}
+	return new_epoch(&a);
 }

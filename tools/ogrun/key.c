@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ogrun key gen [FILE] | ogrun key show [FILE]: the node's signing key. */
-#include <libgen.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,9 +19,20 @@ static int key_usage(FILE *f)
 	return f == stdout ? 0 : 2;
 }
 
+/* A new key in path, its folder made if need be. */
+static int generate_key(const char *path, struct ogx_key *key)
+{
+	int err;
+
+	err = ogx_mkdirs_parent(path, 0700);
+	if (err)
+		return err;
+	return ogx_key_generate(path, key);
+}
+
 int key_main(int argc, char **argv)
 {
-	char path[PATH_MAX], dir[PATH_MAX], pkhex[2 * OGX_PK_LEN + 1];
+	char path[PATH_MAX], pkhex[2 * OGX_PK_LEN + 1];
 	struct ogx_key key;
 	int err;
 
@@ -41,10 +51,7 @@ int key_main(int argc, char **argv)
 	}
 
 	if (!strcmp(argv[1], "gen")) {
-		snprintf(dir, sizeof(dir), "%s", path);
-		err = ogx_mkdirs(dirname(dir), 0700);
-		if (!err)
-			err = ogx_key_generate(path, &key);
+		err = generate_key(path, &key);
 	} else if (!strcmp(argv[1], "show")) {
 		err = ogx_key_load(path, &key);
 	} else {

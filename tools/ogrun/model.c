@@ -90,14 +90,16 @@ int model_add_main(int argc, char **argv)
 		return 2;
 	}
 	err = ogx_store_init(&s, NULL);
-	if (!err)
-		err = ogx_store_add(&s, argv[optind], name, id);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], ogx_errmsg(err));
-		return 1;
-	}
+	if (err)
+		goto fail;
+	err = ogx_store_add(&s, argv[optind], name, id);
+	if (err)
+		goto fail;
 	printf("%s\n", id);
 	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, argv[optind], ogx_errmsg(err));
+	return 1;
 }
 
 int model_list_main(int argc, char **argv)
@@ -113,12 +115,11 @@ int model_list_main(int argc, char **argv)
 		return 2;
 	}
 	err = ogx_store_init(&s, NULL);
-	if (!err)
-		err = ogx_store_list(&s, &e, &n);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, s.dir, ogx_errmsg(err));
-		return 1;
-	}
+	if (err)
+		goto fail;
+	err = ogx_store_list(&s, &e, &n);
+	if (err)
+		goto fail;
 	if (!n) {
 		printf("no models in %s\n", s.dir);
 		return 0;
@@ -137,4 +138,7 @@ int model_list_main(int argc, char **argv)
 	}
 	free(e);
 	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, s.dir, ogx_errmsg(err));
+	return 1;
 }

@@ -12,11 +12,16 @@
 int model_resolve(const char *ref, char *path, size_t size, char *id)
 {
 	struct ogx_store s;
-	int err = ogx_store_init(&s, NULL);
+	int err;
 
-	if (!err)
-		err = ogx_store_resolve(&s, ref, path, size, id);
+	err = ogx_store_init(&s, NULL);
 	if (err)
-		fprintf(stderr, "%s: %s: %s\n", prog, ref, ogx_errmsg(err));
+		goto fail;
+	err = ogx_store_resolve(&s, ref, path, size, id);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, ref, ogx_errmsg(err));
 	return err;
 }

@@ -21,6 +21,7 @@
 #include "model/mlp_quant.h"
 #include "model/mlp_train.h"
 #include "ogrun.h"
+#include "util/cli.h"
 #include "util/err.h"
 
 #define DEFAULT_DATA "/usr/share/datasets/fashion-mnist"
@@ -108,6 +109,28 @@ static int report(const char *what, const struct ogx_mlp *m, const struct ogx_id
 	return 0;
 }
 
+/* --f32's file when asked for, then the int8 model's; prints the error line. */
+static int save_models(const struct ogx_mlp *f, const struct ogx_mlp *q, const char *f32_path,
+		       const char *out_path)
+{
+	const char *path = f32_path;
+	int err;
+
+	if (f32_path) {
+		err = ogx_mlp_save(f, f32_path);
+		if (err)
+			goto fail;
+	}
+	path = out_path;
+	err = ogx_mlp_save(q, out_path);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+	return err;
+}
+
 static int train_and_write(const struct ogx_mlp_train_opts *o, const struct ogx_idx *train,
 			   const struct ogx_idx *train_labels, size_t n,
 			   const struct ogx_idx *test, const struct ogx_idx *test_labels,
@@ -130,36 +153,69 @@ static int train_and_write(const struct ogx_mlp_train_opts *o, const struct ogx_
 	err = ogx_mlp_quantize(&f, train->data, calib, &q);
 	if (err) {
 		fprintf(stderr, "%s: quantizing: %s\n", prog, ogx_errmsg(err));
-		ogx_mlp_free(&f);
-		return err;
+		goto err_f32;
 	}
 	printf("quantized to int8: activation scales calibrated on the first %zu training "
 	       "images\n", calib);
 	if (test->count) {
 		err = report("f32 ", &f, test, test_labels);
-		if (!err)
-			err = report("int8", &q, test, test_labels);
-	}
-	if (!err && f32_path) {
-		err = ogx_mlp_save(&f, f32_path);
 		if (err)
-			fprintf(stderr, "%s: %s: %s\n", prog, f32_path, ogx_errmsg(err));
-	}
-	if (!err) {
-		err = ogx_mlp_save(&q, out_path);
+			goto err_q8;
+		err = report("int8", &q, test, test_labels);
 		if (err)
-			fprintf(stderr, "%s: %s: %s\n", prog, out_path, ogx_errmsg(err));
+			goto err_q8;
 	}
-	if (!err) {
-		ogx_mlp_describe(&q, desc, sizeof(desc));
-		printf("wrote %s (%s) in %.1f s in all\n", out_path, desc, now() - t0);
-	}
+	err = save_models(&f, &q, f32_path, out_path);
+	if (err)
+		goto err_q8;
+	ogx_mlp_describe(&q, desc, sizeof(desc));
+	printf("wrote %s (%s) in %.1f s in all\n", out_path, desc, now() - t0);
+err_q8:
 	ogx_mlp_free(&q);
+err_f32:
 	ogx_mlp_free(&f);
 	return err;
 }
 
-int model_train_main(int argc, char **argv)
+/* What the command line asks for. */
+struct train_args {
+	const char *dir, *out_path, *f32_path;
+	unsigned long limit;
+	struct ogx_mlp_train_opts o;
+};
+
+/* One numeric option into a; 2 (printed) when its value is out of range. */
+static int train_count(struct train_args *a, int c, const char *arg)
+{
+	unsigned long v;
+
+	switch (c) {
+	case 'e':
+		if (model_parse_count("--epochs", arg, 1000, &v))
+			return 2;
+		a->o.epochs = (unsigned int)v;
+		return 0;
+	case 'H':
+		if (model_parse_count("--hidden", arg, OGX_MLP_MAX_WIDTH, &v))
+			return 2;
+		a->o.hidden = (unsigned int)v;
+		return 0;
+	case 's':
+		if (model_parse_count("--seed", arg, ULONG_MAX, &v))
+			return 2;
+		a->o.seed = v;
+		return 0;
+	case 't':
+		if (model_parse_count("--threads", arg, OGX_TRAIN_MAX_THREADS, &v))
+			return 2;
+		a->o.threads = (unsigned int)v;
+		return 0;
+	default: /* 'n' */
+		return model_parse_count("--limit", arg, UINT32_MAX, &a->limit) ? 2 : 0;
+	}
+}
+
+static int parse_train_args(int argc, char **argv, struct train_args *a)
 {
 	static const struct option opts[] = {
 		{ "data", required_argument, NULL, 'd' },
@@ -173,83 +229,71 @@ int model_train_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *dir = DEFAULT_DATA, *out_path = NULL, *f32_path = NULL;
-	struct ogx_idx train, train_labels, test, test_labels;
-	struct ogx_mlp_train_opts o;
-	unsigned long v, limit = 0;
-	size_t n;
-	int c, err;
+	int c;
 
-	ogx_mlp_train_defaults(&o);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'd':
-			dir = optarg;
-			break;
-		case 'o':
-			out_path = optarg;
-			break;
-		case 'f':
-			f32_path = optarg;
-			break;
-		case 'e':
-			if (model_parse_count("--epochs", optarg, 1000, &v))
-				return 2;
-			o.epochs = (unsigned int)v;
-			break;
-		case 'H':
-			if (model_parse_count("--hidden", optarg, OGX_MLP_MAX_WIDTH, &v))
-				return 2;
-			o.hidden = (unsigned int)v;
-			break;
-		case 's':
-			if (model_parse_count("--seed", optarg, ULONG_MAX, &v))
-				return 2;
-			o.seed = v;
-			break;
-		case 't':
-			if (model_parse_count("--threads", optarg, OGX_TRAIN_MAX_THREADS, &v))
-				return 2;
-			o.threads = (unsigned int)v;
-			break;
-		case 'n':
-			if (model_parse_count("--limit", optarg, UINT32_MAX, &limit))
+		case 'd': a->dir = optarg; break;
+		case 'o': a->out_path = optarg; break;
+		case 'f': a->f32_path = optarg; break;
+		case 'e': case 'H': case 's': case 't': case 'n':
+			if (train_count(a, c, optarg))
 				return 2;
 			break;
-		case 'h':
-			return train_usage(stdout);
-		default:
-			return train_usage(stderr);
+		case 'h': return train_usage(stdout);
+		default: return train_usage(stderr);
 		}
 	}
-	if (optind != argc || !out_path)
+	if (optind != argc || !a->out_path)
 		return train_usage(stderr);
-	if (load_set(dir, "train", &train, &train_labels, 1))
+	return OGX_ARGS_OK;
+}
+
+static int run_train(struct train_args *a)
+{
+	struct ogx_idx train, train_labels, test, test_labels;
+	struct ogx_mlp_train_opts *o = &a->o;
+	size_t n;
+	int err;
+
+	if (load_set(a->dir, "train", &train, &train_labels, 1))
 		return 1;
-	err = load_set(dir, "t10k", &test, &test_labels, 0);
+	err = load_set(a->dir, "t10k", &test, &test_labels, 0);
 	if (err)
-		goto out;
-	n = limit && limit < train.count ? limit : train.count;
+		goto err_train;
+	n = a->limit && a->limit < train.count ? a->limit : train.count;
 	if (test.count && test.item_size != train.item_size) {
 		fprintf(stderr, "%s: %s: test images have %zu pixels, training images %zu\n", prog,
-			dir, test.item_size, train.item_size);
+			a->dir, test.item_size, train.item_size);
 		err = -EINVAL;
-		goto out;
+		goto err_test;
 	}
-	o.test_images = test.data;
-	o.test_labels = test_labels.data;
-	o.n_test = test.count;
-	o.progress = print_epoch;
+	o->test_images = test.data;
+	o->test_labels = test_labels.data;
+	o->n_test = test.count;
+	o->progress = print_epoch;
 	printf("training %zu-%u-%u on %zu images of %s: %u epoch%s, batch %u, Adam lr %g "
-	       "(cosine), seed %llu\n", train.item_size, o.hidden, N_CLASSES, n, dir, o.epochs,
-	       o.epochs == 1 ? "" : "s", o.batch, o.lr, (unsigned long long)o.seed);
-	err = train_and_write(&o, &train, &train_labels, n, &test, &test_labels, out_path,
-			      f32_path);
-out:
-	ogx_idx_free(&train);
-	ogx_idx_free(&train_labels);
+	       "(cosine), seed %llu\n", train.item_size, o->hidden, N_CLASSES, n, a->dir,
+	       o->epochs, o->epochs == 1 ? "" : "s", o->batch, o->lr,
+	       (unsigned long long)o->seed);
+	err = train_and_write(o, &train, &train_labels, n, &test, &test_labels, a->out_path,
+			      a->f32_path);
+err_test:
 	ogx_idx_free(&test);
 	ogx_idx_free(&test_labels);
+err_train:
+	ogx_idx_free(&train);
+	ogx_idx_free(&train_labels);
 	return err ? 1 : 0;
+}
+
+int model_train_main(int argc, char **argv)
+{
+	struct train_args a = { .dir = DEFAULT_DATA };
+	int rc;
+
+	ogx_mlp_train_defaults(&a.o);
+	rc = parse_train_args(argc, argv, &a);
+	return rc == OGX_ARGS_OK ? run_train(&a) : rc;
 }

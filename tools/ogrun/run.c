@@ -25,6 +25,7 @@
 #include "util/digest.h"
 #include "util/err.h"
 #include "util/file.h"
+#include "util/cli.h"
 #include "util/hex.h"
 #include "proof/job.h"
 #include "vk/describe.h"
@@ -96,6 +97,27 @@ static int save_job(const char *dir, uint64_t seq, const char *leaf, const void 
 	return ogx_write_file_atomic(path, data, len, 0644, 0);
 }
 
+/* --save: the job's record, input and output, named by its seq. */
+static int save_job_files(const char *dir, const struct ogx_record *r, const void *input,
+			  size_t in_len, const void *output, size_t out_len)
+{
+	uint8_t *rec;
+	size_t len;
+	int err;
+
+	err = ogx_record_encode(r, true, &rec, &len);
+	if (err)
+		return err;
+	err = save_job(dir, r->seq, "cbor", rec, len);
+	free(rec);
+	if (err)
+		return err;
+	err = save_job(dir, r->seq, "input", input, in_len);
+	if (err)
+		return err;
+	return save_job(dir, r->seq, "output", output, out_len);
+}
+
 /* One job: infer, hash, sign, append. out gets the output bytes. */
 static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t *pixels,
 		   const struct ogx_record *proto, const struct run_opts *o, struct job *j,
@@ -133,35 +155,19 @@ static int run_one(struct ogx_signer *p, const struct ogx_mlp *m, const uint8_t 
 	r.job_ns = ogx_mono_ns() - t0;
 	if (o->kmod) {
 		err = ogx_kmod_evidence_add(o->kmod, &r, NULL);
-		if (!err)
-			err = ogx_signer_add(p, &r, j->id);
-		if (err) {
-			ogx_record_free(&r);
-			return err;
-		}
-	} else {
-		err = ogx_signer_add(p, &r, j->id);
 		if (err)
-			return err;
+			goto err_record;
 	}
+	err = ogx_signer_add(p, &r, j->id);
+	if (err)
+		goto err_record;
 	j->seq = r.seq;
 	j->evidence = ogx_evidence_label(&r);
 	*compute_ns += t1 - t0;
 	*proof_ns += ogx_mono_ns() - t1;
-	if (o->save) {
-		uint8_t *rec;
-		size_t len;
-
-		err = ogx_record_encode(&r, true, &rec, &len);
-		if (!err) {
-			err = save_job(o->save, r.seq, "cbor", rec, len);
-			free(rec);
-		}
-		if (!err)
-			err = save_job(o->save, r.seq, "input", pixels, n_in);
-		if (!err)
-			err = save_job(o->save, r.seq, "output", &out, out_len);
-	}
+	if (o->save)
+		err = save_job_files(o->save, &r, pixels, n_in, &out, out_len);
+err_record:
 	ogx_record_free(&r);
 	return err;
 }
@@ -178,7 +184,7 @@ static void print_job(const struct job *j, const struct ogx_idx *labels)
 	printf("  record %s seq %" PRIu64 "\n", h, j->seq);
 }
 
-static int parse_args(int argc, char **argv, struct run_opts *o)
+static int parse_run_args(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option opts[] = {
 		{ "model", required_argument, NULL, 'm' },
@@ -223,7 +229,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 			if (parse_size("--batch", optarg, &o->batch))
 				return 2;
 			break;
-		case 'h': return usage(stdout) - 1;
+		case 'h': return usage(stdout);
 		default: return usage(stderr);
 		}
 	}
@@ -235,7 +241,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o)
 		fprintf(stderr, "%s: run: -m MODEL and -i INPUT are required\n", prog);
 		return usage(stderr);
 	}
-	return 0;
+	return OGX_ARGS_OK;
 }
 
 /*
@@ -272,166 +278,228 @@ static int load_images(const char *path, uint32_t n_in, struct ogx_idx *img)
 	return 0;
 }
 
-int run_main(int argc, char **argv)
-{
-	struct run_opts o = { 0 };
-	struct ogx_idx img = { 0 }, lab = { 0 };
-	struct ogx_signer p = { 0 };
-	struct ogx_kmod kmod = { .fd = -1 };
-	struct ogx_mlp m = { 0 };
-	struct ogx_record proto = { 0 };
-	struct ogx_vk *vk = NULL;
-	struct job *jobs = NULL;
-	const char *model_ref, *evidence = NULL;
+/* What a run has open; run_classify() unwinds it in reverse. */
+struct run_state {
+	struct ogx_kmod kmod;
+	struct ogx_mlp m;
+	struct ogx_idx img, lab;
+	struct ogx_record proto; /* every record's model and device */
+	struct ogx_signer p;
+	struct ogx_vk *vk;
+	struct job *jobs; /* the batch waiting for its group commit */
+	const char *model_ref;
 	char spool[PATH_MAX], model_path[PATH_MAX], model_id[2 * OGX_DIGEST_LEN + 1];
-	uint64_t compute_ns = 0, proof_ns = 0, sync_ns = 0, t_start, t0;
-	size_t n, done = 0, correct = 0, pending = 0;
+	uint64_t compute_ns, proof_ns, sync_ns;
+	size_t n, done, correct;
+	const char *evidence;
+};
+
+/* The model, the images and labels, the --save folder; prints the error line. */
+static int load_inputs(struct run_opts *o, struct run_state *s)
+{
+	const char *what;
+	int err;
+
+	if (model_resolve(o->model, s->model_path, sizeof(s->model_path), s->model_id))
+		return -ENOENT;
+	s->model_ref = o->model;
+	o->model = what = s->model_path;
+	err = ogx_mlp_load(o->model, &s->m);
+	if (err)
+		goto fail;
+	if (ogx_mlp_n_out(&s->m) > MAX_CLASSES) {
+		fprintf(stderr, "%s: %s: %u classes, at most %d\n", prog, o->model,
+			ogx_mlp_n_out(&s->m), MAX_CLASSES);
+		return -EINVAL;
+	}
+	err = ogx_sha256_file(s->proto.model, o->model);
+	if (err)
+		goto fail;
+	what = o->input;
+	err = load_images(o->input, ogx_mlp_n_in(&s->m), &s->img);
+	if (err)
+		goto fail;
+	if (s->img.count == 0) {
+		err = ogx_fail(-EINVAL, "no images");
+		goto fail;
+	}
+	what = o->labels;
+	if (o->labels) {
+		err = ogx_idx_load(o->labels, 1, &s->lab);
+		if (err)
+			goto fail;
+		if (s->lab.count < s->img.count) {
+			err = ogx_fail(-EINVAL, "%zu labels for %zu images", s->lab.count,
+				       s->img.count);
+			goto fail;
+		}
+	}
+	what = o->save;
+	if (o->save) {
+		err = ogx_mkdirs(o->save, 0755);
+		if (err)
+			goto fail;
+	}
+	return 0;
+fail:
+	fprintf(stderr, "%s: %s: %s\n", prog, what, ogx_errmsg(err));
+	return err;
+}
+
+/* The batch's job slots, the Vulkan engine if chosen, --save's params file. */
+static int open_engine(struct run_opts *o, struct run_state *s)
+{
+	char path[PATH_MAX];
+	int err;
+
+	s->jobs = calloc(o->batch, sizeof(*s->jobs));
+	if (!s->jobs) {
+		fprintf(stderr, "%s: run: %s\n", prog, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	s->proto.level = o->level;
+	ogx_device_cpu(&s->proto.device);
+	if (ogx_vk_engine_choice(o->device)) {
+		struct ogx_vk_opts vo = { .device = o->device };
+
+		err = ogx_vk_open(&vo, &s->vk);
+		if (err)
+			goto err_vulkan;
+		err = ogx_vk_mlp_init(s->vk, &s->m, 1, &o->vm);
+		if (err)
+			goto err_vulkan;
+		ogx_vk_record_device(&s->vk->desc, &s->proto.device);
+	}
+	if (!o->save)
+		return 0;
+	snprintf(path, sizeof(path), "%s/params", o->save);
+	err = ogx_write_file_atomic(path, OGX_JOB_CLASSIFY_TEXT,
+				    sizeof(OGX_JOB_CLASSIFY_TEXT) - 1, 0644, 0);
+	if (err)
+		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
+	return err;
+
+err_vulkan:
+	fprintf(stderr, "%s: %s: %s\n", prog, s->vk ? o->model : "vulkan", ogx_errmsg(err));
+	return err;
+}
+
+/* Group commit, then (only then) report the jobs of the batch. */
+static int commit_batch(const struct run_opts *o, struct run_state *s, size_t pending)
+{
+	uint64_t t0 = ogx_mono_ns();
+	int err = ogx_signer_commit(&s->p);
+
+	s->sync_ns += ogx_mono_ns() - t0;
+	if (err) {
+		fprintf(stderr, "%s: %s: fdatasync: %s\n", prog, s->spool, ogx_errmsg(err));
+		return err;
+	}
+	s->evidence = s->jobs[pending - 1].evidence;
+	for (size_t k = 0; k < pending; k++) {
+		if (s->lab.data && s->lab.data[s->jobs[k].index] == s->jobs[k].cls)
+			s->correct++;
+		if (!o->quiet)
+			print_job(&s->jobs[k], s->lab.data ? &s->lab : NULL);
+	}
+	s->done += pending;
+	return 0;
+}
+
+static int run_jobs(const struct run_opts *o, struct run_state *s)
+{
+	size_t pending = 0;
+	int err;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct job *j = &s->jobs[pending];
+
+		j->index = i;
+		err = run_one(&s->p, &s->m, s->img.data + i * s->img.item_size, &s->proto, o, j,
+			      &s->compute_ns, &s->proof_ns);
+		if (err) {
+			fprintf(stderr, "%s: job %zu: %s\n", prog, i, ogx_errmsg(err));
+			return err;
+		}
+		if (++pending < o->batch && i + 1 < s->n)
+			continue;
+		err = commit_batch(o, s, pending);
+		if (err)
+			return err;
+		pending = 0;
+	}
+	return 0;
+}
+
+static void print_summary(const struct run_state *s, uint64_t total_ns)
+{
+	const struct ogx_signer *p = &s->p;
+	size_t done = s->done;
+	char id[2 * OGX_DIGEST_LEN + 1];
+
+	ogx_hex(id, s->proto.model, OGX_DIGEST_LEN);
+	printf("%zu job%s on %s (%s, %u inputs, %u classes, id %.16s...), device %s: %s\n",
+	       done, done == 1 ? "" : "s", s->model_ref, s->m.kind == OGX_MLP_Q8 ? "int8" : "f32",
+	       ogx_mlp_n_in(&s->m), ogx_mlp_n_out(&s->m), id, s->proto.device.kind,
+	       s->proto.device.name);
+	if (s->lab.data)
+		printf("  accuracy  %.2f %% (%zu of %zu correct)\n", 100.0 * s->correct / done,
+		       s->correct, done);
+	printf("  records   %zu written to %s (seq %" PRIu64 "..%" PRIu64 "), level %s, "
+	       "%" PRIu64 " group commits\n", done, s->spool, p->next_seq - done, p->next_seq - 1,
+	       s->evidence, p->commits);
+	printf("  time      %.3f ms per job: compute %.3f, proof %.3f (hash, sign, append), "
+	       "fdatasync %.3f\n", total_ns / 1e6 / done, s->compute_ns / 1e6 / done,
+	       s->proof_ns / 1e6 / done, s->sync_ns / 1e6 / done);
+}
+
+static int run_classify(struct run_opts *o, struct run_state *s)
+{
+	uint64_t t_start;
 	int err, rc = 1;
 
-	err = parse_args(argc, argv, &o);
-	if (err)
-		return err < 0 ? 0 : err;
-	if (o.level == OGX_LEVEL_TEE) {
+	if (o->level == OGX_LEVEL_TEE) {
 		/* ogx.ko's evidence (kmod-sw, or kmod-tpm); never a record without it. */
-		err = ogx_kmod_open(&kmod, NULL);
+		err = ogx_kmod_open(&s->kmod, NULL);
 		if (err) {
 			fprintf(stderr, "%s: run: level tee: %s\n", prog, ogx_errmsg(err));
 			return 1;
 		}
-		o.kmod = &kmod;
+		o->kmod = &s->kmod;
 	}
-
-	if (model_resolve(o.model, model_path, sizeof(model_path), model_id))
-		goto out;
-	model_ref = o.model;
-	o.model = model_path;
-	err = ogx_mlp_load(o.model, &m);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
-		goto out;
-	}
-	if (ogx_mlp_n_out(&m) > MAX_CLASSES) {
-		fprintf(stderr, "%s: %s: %u classes, at most %d\n", prog, o.model,
-			ogx_mlp_n_out(&m), MAX_CLASSES);
-		goto out;
-	}
-	err = ogx_sha256_file(proto.model, o.model);
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.model, ogx_errmsg(err));
-		goto out;
-	}
-	err = load_images(o.input, ogx_mlp_n_in(&m), &img);
-	if (!err && img.count == 0)
-		err = ogx_fail(-EINVAL, "no images");
-	if (err) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.input, ogx_errmsg(err));
-		goto out;
-	}
-	if (o.labels) {
-		err = ogx_idx_load(o.labels, 1, &lab);
-		if (!err && lab.count < img.count)
-			err = ogx_fail(-EINVAL, "%zu labels for %zu images", lab.count, img.count);
-		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, o.labels, ogx_errmsg(err));
-			goto out;
-		}
-	}
-	if (o.save && (err = ogx_mkdirs(o.save, 0755))) {
-		fprintf(stderr, "%s: %s: %s\n", prog, o.save, ogx_errmsg(err));
-		goto out;
-	}
-	/* tee's evidence comes from o.kmod, which run_one() adds to every record. */
-	if (open_signer(&p, o.key, o.spool, o.level,
-			OGX_LEVELS(OGX_LEVEL_VANILLA) | (o.kmod ? OGX_LEVELS(OGX_LEVEL_TEE) : 0),
-			spool, sizeof(spool)))
-		goto out;
-	n = o.limit && o.limit < img.count ? o.limit : img.count;
-	jobs = calloc(o.batch, sizeof(*jobs));
-	if (!jobs)
-		goto out_signer;
-	proto.level = o.level;
-	ogx_device_cpu(&proto.device);
-	if (ogx_vk_engine_choice(o.device)) {
-		struct ogx_vk_opts vo = { .device = o.device };
-
-		err = ogx_vk_open(&vo, &vk);
-		if (!err)
-			err = ogx_vk_mlp_init(vk, &m, 1, &o.vm);
-		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, vk ? o.model : "vulkan",
-				ogx_errmsg(err));
-			goto out_signer;
-		}
-		ogx_vk_record_device(&vk->desc, &proto.device);
-	}
-	if (o.save) {
-		char path[PATH_MAX];
-
-		snprintf(path, sizeof(path), "%s/params", o.save);
-		err = ogx_write_file_atomic(path, OGX_JOB_CLASSIFY_TEXT,
-					    sizeof(OGX_JOB_CLASSIFY_TEXT) - 1, 0644, 0);
-		if (err) {
-			fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
-			goto out_signer;
-		}
-	}
-
+	if (load_inputs(o, s))
+		goto err_inputs;
+	/* tee's evidence comes from o->kmod, which run_one() adds to every record. */
+	if (open_signer(&s->p, o->key, o->spool, o->level,
+			OGX_LEVELS(OGX_LEVEL_VANILLA) | (o->kmod ? OGX_LEVELS(OGX_LEVEL_TEE) : 0),
+			s->spool, sizeof(s->spool)))
+		goto err_inputs;
+	s->n = o->limit && o->limit < s->img.count ? o->limit : s->img.count;
+	if (open_engine(o, s))
+		goto err_engine;
 	t_start = ogx_mono_ns();
-	for (size_t i = 0; i < n; i++) {
-		struct job *j = &jobs[pending];
-
-		j->index = i;
-		err = run_one(&p, &m, img.data + i * img.item_size, &proto, &o, j, &compute_ns,
-			      &proof_ns);
-		if (err) {
-			fprintf(stderr, "%s: job %zu: %s\n", prog, i, ogx_errmsg(err));
-			goto out_signer;
-		}
-		if (++pending < o.batch && i + 1 < n)
-			continue;
-		/* Group commit, then (only then) report the jobs of the batch. */
-		t0 = ogx_mono_ns();
-		err = ogx_signer_commit(&p);
-		sync_ns += ogx_mono_ns() - t0;
-		if (err) {
-			fprintf(stderr, "%s: %s: fdatasync: %s\n", prog, spool, ogx_errmsg(err));
-			goto out_signer;
-		}
-		evidence = jobs[pending - 1].evidence;
-		for (size_t k = 0; k < pending; k++) {
-			if (lab.data && lab.data[jobs[k].index] == jobs[k].cls)
-				correct++;
-			if (!o.quiet)
-				print_job(&jobs[k], lab.data ? &lab : NULL);
-		}
-		done += pending;
-		pending = 0;
-	}
-	t0 = ogx_mono_ns() - t_start;
-	ogx_hex(model_id, proto.model, OGX_DIGEST_LEN);
-	printf("%zu job%s on %s (%s, %u inputs, %u classes, id %.16s...), device %s: %s\n",
-	       done, done == 1 ? "" : "s", model_ref, m.kind == OGX_MLP_Q8 ? "int8" : "f32",
-	       ogx_mlp_n_in(&m), ogx_mlp_n_out(&m), model_id, proto.device.kind,
-	       proto.device.name);
-	if (lab.data)
-		printf("  accuracy  %.2f %% (%zu of %zu correct)\n", 100.0 * correct / done, correct,
-		       done);
-	printf("  records   %zu written to %s (seq %" PRIu64 "..%" PRIu64 "), level %s, "
-	       "%" PRIu64 " group commits\n", done, spool, p.next_seq - done, p.next_seq - 1,
-	       evidence, p.commits);
-	printf("  time      %.3f ms per job: compute %.3f, proof %.3f (hash, sign, append), "
-	       "fdatasync %.3f\n", t0 / 1e6 / done, compute_ns / 1e6 / done, proof_ns / 1e6 / done,
-	       sync_ns / 1e6 / done);
+	if (run_jobs(o, s))
+		goto err_engine;
+	print_summary(s, ogx_mono_ns() - t_start);
 	rc = 0;
-out_signer:
-	ogx_signer_close(&p);
-out:
-	ogx_vk_mlp_free(o.vm);
-	ogx_vk_close(vk);
-	free(jobs);
-	ogx_idx_free(&img);
-	ogx_idx_free(&lab);
-	ogx_mlp_free(&m);
-	ogx_kmod_close(&kmod);
+err_engine:
+	ogx_vk_mlp_free(o->vm);
+	ogx_vk_close(s->vk);
+	free(s->jobs);
+	ogx_signer_close(&s->p);
+err_inputs:
+	ogx_idx_free(&s->img);
+	ogx_idx_free(&s->lab);
+	ogx_mlp_free(&s->m);
+	ogx_kmod_close(&s->kmod);
 	return rc;
+}
+
+int run_main(int argc, char **argv)
+{
+	struct run_opts o = { 0 };
+	struct run_state s = { .kmod = { .fd = -1 } };
+	int rc = parse_run_args(argc, argv, &o);
+
+	return rc == OGX_ARGS_OK ? run_classify(&o, &s) : rc;
 }

@@ -20,6 +20,7 @@
 #include "serve/serve.h"
 #include "serve/x402_upto.h"
 #include "util/home.h"
+#include "util/cli.h"
 #include "util/err.h"
 #include "util/file.h"
 
@@ -385,11 +386,130 @@ static int parse_config(struct ogx_serve_config *c, const char *path)
 	return 0;
 }
 
+/* Options and the config file into c; OGX_ARGS_OK, or the exit status. */
+static int parse_serve_args(int argc, char **argv, struct ogx_serve_config *c)
+{
+	int opt, idx;
+
+	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
+		if (opt == 'h' || opt == O_HELP)
+			return usage(stdout);
+		if (opt == '?')
+			return usage(stderr);
+		if (apply(c, opt, opts[idx].name, optarg))
+			return 2;
+	}
+	if (optind != argc || !c->n_models) {
+		fprintf(stderr, "%s: serve: at least one --model NAME=REF is needed\n", prog);
+		return usage(stderr);
+	}
+	return OGX_ARGS_OK;
+}
+
+/* Whether any model has a price per request; c->upto.enabled: any a price per token. */
+static bool priced_models(struct ogx_serve_config *c)
+{
+	bool priced = false;
+
+	for (size_t i = 0; i < c->n_models; i++) {
+		priced |= c->models[i].price > 0;
+		c->upto.enabled |= c->models[i].token_price > 0;
+	}
+	return priced;
+}
+
+/* The payee, chain and assets a price (priced) or a token price needs. */
+static int check_payee(const struct ogx_serve_config *c, bool priced)
+{
+	static const uint8_t zero[20];
+
+	if (priced && (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
+		       !c->x402.chain_id || !c->x402.network[0])) {
+		fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
+			"--network\n", prog);
+		return -EINVAL;
+	}
+	if (c->upto.enabled && (!memcmp(c->x402.pay_to, zero, 20) || !c->x402.chain_id ||
+				!memcmp(c->upto.asset, zero, 20) ||
+				!memcmp(c->upto.facilitator, zero, 20))) {
+		fprintf(stderr, "%s: serve: a token_price needs --pay-to, --chain-id, "
+			"--upto-asset and --facilitator\n", prog);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/*
+ * A price on any model turns x402 on, which needs the payee and the asset,
+ * proof records, a settling key for settle=before, and a validity window.
+ */
+static int check_x402(struct ogx_serve_config *c)
+{
+	bool priced = priced_models(c);
+	int err;
+
+	if (!priced && !c->upto.enabled)
+		return 0;
+	err = check_payee(c, priced);
+	if (err)
+		return err;
+	if (c->no_record) {
+		fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
+			"payments from them): drop --no-record\n", prog);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < c->n_models; i++) {
+		if (!c->models[i].settle_before || !c->models[i].price ||
+		    (c->x402.rpc[0] && c->x402.settle_key[0]))
+			continue;
+		fprintf(stderr, "%s: serve: --model %s: settle=before needs --x402-rpc and "
+			"--x402-settle-key\n", prog, c->models[i].name);
+		return -EINVAL;
+	}
+	if (c->x402.settle_margin_s >= c->x402.max_timeout_s) {
+		fprintf(stderr, "%s: serve: --x402-settle-margin %u leaves no validity window "
+			"under --max-timeout %u\n", prog, c->x402.settle_margin_s,
+			c->x402.max_timeout_s);
+		return -EINVAL;
+	}
+	c->x402.enabled = true;
+	return 0;
+}
+
+/* buf, when no option gave it, gets $OGX_HOME/leaf. */
+static int default_path(char *buf, size_t size, const char *leaf)
+{
+	return buf[0] ? 0 : ogx_default_path(buf, size, leaf);
+}
+
+static int run_serve(struct ogx_serve_config *c)
+{
+	int err;
+
+	err = default_path(c->key, sizeof(c->key), "node.key");
+	if (err)
+		goto fail;
+	err = default_path(c->spool, sizeof(c->spool), "spool");
+	if (err)
+		goto fail;
+	err = default_path(c->state, sizeof(c->state), "serve");
+	if (err)
+		goto fail;
+	if (key_missing(c->key))
+		return 1;
+	err = ogx_serve(c);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
+	return 1;
+}
+
 int serve_main(int argc, char **argv)
 {
 	struct ogx_serve_config *c = malloc(sizeof(*c));
-	int opt, idx, err, rc = 2;
-	bool priced = false;
+	int rc;
 
 	if (!c)
 		return 1;
@@ -399,84 +519,9 @@ int serve_main(int argc, char **argv)
 	ogx_x402_upto_config_init(&c->upto);
 	snprintf(c->upto.asset_name, sizeof(c->upto.asset_name), "OPG");
 	snprintf(c->upto.asset_version, sizeof(c->upto.asset_version), "1");
-	while ((opt = getopt_long(argc, argv, "h", opts, &idx)) != -1) {
-		if (opt == 'h' || opt == O_HELP) {
-			rc = usage(stdout);
-			goto out;
-		}
-		if (opt == '?') {
-			usage(stderr);
-			goto out;
-		}
-		if (apply(c, opt, opts[idx].name, optarg))
-			goto out;
-	}
-	if (optind != argc || !c->n_models) {
-		fprintf(stderr, "%s: serve: at least one --model NAME=REF is needed\n", prog);
-		usage(stderr);
-		goto out;
-	}
-	for (size_t i = 0; i < c->n_models; i++) {
-		priced |= c->models[i].price > 0;
-		c->upto.enabled |= c->models[i].token_price > 0;
-	}
-	if (priced || c->upto.enabled) {
-		static const uint8_t zero[20];
-
-		if (priced && (!memcmp(c->x402.pay_to, zero, 20) || !memcmp(c->x402.asset, zero, 20) ||
-			       !c->x402.chain_id || !c->x402.network[0])) {
-			fprintf(stderr, "%s: serve: a price needs --pay-to, --asset, --chain-id and "
-				"--network\n", prog);
-			goto out;
-		}
-		if (c->upto.enabled && (!memcmp(c->x402.pay_to, zero, 20) || !c->x402.chain_id ||
-					!memcmp(c->upto.asset, zero, 20) ||
-					!memcmp(c->upto.facilitator, zero, 20))) {
-			fprintf(stderr, "%s: serve: a token_price needs --pay-to, --chain-id, "
-				"--upto-asset and --facilitator\n", prog);
-			goto out;
-		}
-		if (c->no_record) {
-			fprintf(stderr, "%s: serve: a price needs proof records (ogsubmit settles "
-				"payments from them): drop --no-record\n", prog);
-			goto out;
-		}
-		for (size_t i = 0; i < c->n_models; i++) {
-			if (!c->models[i].settle_before || !c->models[i].price ||
-			    (c->x402.rpc[0] && c->x402.settle_key[0]))
-				continue;
-			fprintf(stderr, "%s: serve: --model %s: settle=before needs --x402-rpc and "
-				"--x402-settle-key\n", prog, c->models[i].name);
-			goto out;
-		}
-		if (c->x402.settle_margin_s >= c->x402.max_timeout_s) {
-			fprintf(stderr, "%s: serve: --x402-settle-margin %u leaves no validity window "
-				"under --max-timeout %u\n", prog, c->x402.settle_margin_s,
-				c->x402.max_timeout_s);
-			goto out;
-		}
-		c->x402.enabled = true;
-	}
-	err = 0;
-	if (!c->key[0])
-		err = ogx_default_path(c->key, sizeof(c->key), "node.key");
-	if (!err && !c->spool[0])
-		err = ogx_default_path(c->spool, sizeof(c->spool), "spool");
-	if (!err && !c->state[0])
-		err = ogx_default_path(c->state, sizeof(c->state), "serve");
-	rc = 1;
-	if (err) {
-		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
-		goto out;
-	}
-	if (key_missing(c->key))
-		goto out;
-	err = ogx_serve(c);
-	if (err)
-		fprintf(stderr, "%s: serve: %s\n", prog, ogx_errmsg(err));
-	else
-		rc = 0;
-out:
+	rc = parse_serve_args(argc, argv, c);
+	if (rc == OGX_ARGS_OK)
+		rc = check_x402(c) ? 2 : run_serve(c);
 	free(c);
 	return rc;
 }

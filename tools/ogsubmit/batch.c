@@ -66,11 +66,14 @@ static int encode_batch(struct ogs *s, size_t n, uint8_t **data, size_t *len)
 		b.records = recs;
 		b.record_lens = lens;
 	}
-	if ((err = ogx_batch_sign(&b, &s->op, data, len)) || !s->c.contract)
+	err = ogx_batch_sign(&b, &s->op, data, len);
+	if (err || !s->c.contract)
 		goto out;
 	err = -EOVERFLOW;
-	if (b.count > UINT32_MAX ||
-	    (err = ogx_abi_submit_encode(b.first_seq, b.root, b.count, *data, *len, &call, len)))
+	if (b.count > UINT32_MAX)
+		goto out;
+	err = ogx_abi_submit_encode(b.first_seq, b.root, b.count, *data, *len, &call, len);
+	if (err)
 		goto out;
 	free(*data);
 	*data = call;
@@ -106,20 +109,13 @@ static int batch_tx(struct ogs *s, size_t n, uint8_t *data, size_t len, struct o
 	tx->data_len = len;
 	if (!s->target_has_code)
 		gas = ogx_tx_calldata_gas(data, len);
-	if ((err = ogx_fee_suggest(s->rpc, &fees)) ||
-	    (s->target_has_code &&
-	     (err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, data, len, &gas)))) {
-		if (ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED) {
-			snprintf(s->stalled, sizeof(s->stalled),
-				 "the contract rejects the batch of seq %" PRIu64 "..%" PRIu64 ": %s",
-				 s->pend[0].seq, s->pend[n - 1].seq, ogx_errmsg(err));
-			fprintf(stderr, "%s: %s\n", prog, s->stalled);
-			return err;
-		}
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch: %s",
-			ogx_errmsg(err));
-		back_off(s);
-		return err;
+	err = ogx_fee_suggest(s->rpc, &fees);
+	if (err)
+		goto err_rpc;
+	if (s->target_has_code) {
+		err = ogx_rpc_estimate_gas(s->rpc, s->key.addr, s->c.target, data, len, &gas);
+		if (err)
+			goto err_rpc;
 	}
 	rpc_ok(s);
 	cap_fees(s, &fees);
@@ -128,6 +124,18 @@ static int batch_tx(struct ogs *s, size_t n, uint8_t *data, size_t len, struct o
 	tx->max_priority_fee = fees.max_priority_fee;
 	tx->max_fee = fees.max_fee;
 	return s->l1_fee ? budget(s, tx) : 0;
+
+err_rpc:
+	if (ogx_rpc_last_kind(s->rpc) == OGX_RPC_REVERTED) {
+		snprintf(s->stalled, sizeof(s->stalled),
+			 "the contract rejects the batch of seq %" PRIu64 "..%" PRIu64 ": %s",
+			 s->pend[0].seq, s->pend[n - 1].seq, ogx_errmsg(err));
+		fprintf(stderr, "%s: %s\n", prog, s->stalled);
+		return err;
+	}
+	problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "batch: %s", ogx_errmsg(err));
+	back_off(s);
+	return err;
 }
 
 static void take_pending(struct ogs *s, size_t n)
@@ -158,7 +166,8 @@ static int fly_batch(struct ogs *s, size_t n, struct jtx *jt)
 	fl.first_seq = s->pend[0].seq;
 	fl.last_seq = s->pend[n - 1].seq;
 	memcpy(fl.last_digest, s->pend[n - 1].digest, OGX_DIGEST_LEN);
-	if ((err = journal_batch(s->j, &fl, jt))) {
+	err = journal_batch(s->j, &fl, jt);
+	if (err) {
 		fprintf(stderr, "%s: journal: %s\n", prog, ogx_errmsg(err));
 		return err;
 	}
@@ -192,10 +201,17 @@ int form_batch(struct ogs *s)
 	uint8_t *data;
 	int err;
 
-	if ((err = encode_batch(s, n, &data, &len)))
+	err = encode_batch(s, n, &data, &len);
+	if (err)
 		return err;
-	if (!(err = batch_tx(s, n, data, len, &tx)) && !(err = sign_tx(s, &tx, &jt)))
-		err = fly_batch(s, n, &jt);
+	err = batch_tx(s, n, data, len, &tx);
+	if (err)
+		goto out;
+	err = sign_tx(s, &tx, &jt);
+	if (err)
+		goto out;
+	err = fly_batch(s, n, &jt);
+out:
 	free(jt.raw);
 	free(data);
 	return err;

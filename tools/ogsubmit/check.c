@@ -54,7 +54,8 @@ static int parse_options(struct ogs *s, int argc, char **argv, uint64_t *from)
 				err = ogx_fail(-EINVAL, "--require needs a value");
 				goto out;
 			}
-			if ((err = ogx_require_parse(argv[++a], &require)))
+			err = ogx_require_parse(argv[++a], &require);
+			if (err)
 				goto out;
 		} else if (!strcmp(argv[a], "--from") || !strcmp(argv[a], "--spool")) {
 			if (a + 1 >= argc) {
@@ -111,7 +112,8 @@ static int check_spool(struct ogs *s, uint64_t from)
 	size_t len;
 	int rc;
 
-	if ((rc = ogx_spool_iter_open(&it, s->c.spool, from, 0)))
+	rc = ogx_spool_iter_open(&it, s->c.spool, from, 0);
+	if (rc)
 		return ogx_fail(rc, "%s: %s", s->c.spool, ogx_errmsg(rc));
 	while ((rc = ogx_spool_iter_next(it, &index, &data, &len)) > 0) {
 		struct ogx_record r;
@@ -142,11 +144,12 @@ static int parse_check_args(int argc, char **argv, struct ogs *s, uint64_t *from
 		check_usage(stdout);
 		return 0;
 	}
-	if ((err = parse_options(s, argc, argv, from))) {
+	err = parse_options(s, argc, argv, from);
+	if (err) {
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 		return 2;
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* Every record from index from, then the summary; the exit status. */
@@ -180,7 +183,7 @@ int check_main(int argc, char **argv)
 	if (!s)
 		return 1;
 	rc = parse_check_args(argc, argv, s, &from);
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_check(s, from);
 	free(s);
 	return rc;

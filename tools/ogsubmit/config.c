@@ -247,11 +247,12 @@ int ogs_config_load(struct ogs_config *c, int argc, char **argv)
 			path = argv[a + 1];
 		else if (!strncmp(argv[a], "--config=", 9))
 			path = argv[a] + 9;
+	if (!path && !access(OGS_CONFIG_DEFAULT, F_OK))
+		path = OGS_CONFIG_DEFAULT;
 	if (path) {
-		if ((err = load_file(c, path)))
+		err = load_file(c, path);
+		if (err)
 			return err;
-	} else if (!access(OGS_CONFIG_DEFAULT, F_OK) && (err = load_file(c, OGS_CONFIG_DEFAULT))) {
-		return err;
 	}
 	for (a = 1; a < argc; a++) {
 		arg = argv[a];
@@ -280,7 +281,8 @@ int ogs_config_load(struct ogs_config *c, int argc, char **argv)
 		}
 		snprintf(where, sizeof(where), "--%.*s", (int)(eq ? eq - arg : (int)strlen(arg)),
 			 arg);
-		if ((err = set_value(c, k, val, where)))
+		err = set_value(c, k, val, where);
+		if (err)
 			return err;
 	}
 	for (i = 0; i < NKEYS; i++)

@@ -40,11 +40,14 @@ static size_t seal(char *buf, size_t len)
 
 static int append(struct journal *j, const char *buf, size_t len)
 {
-	int err = ogx_write_all(j->fd, buf, len);
+	int err;
 
-	if (!err && fdatasync(j->fd))
-		err = -errno;
-	return err;
+	err = ogx_write_all(j->fd, buf, len);
+	if (err)
+		return err;
+	if (fdatasync(j->fd))
+		return -errno;
+	return 0;
 }
 
 static char *fmt_batch(const struct flight *b, size_t *len)
@@ -420,7 +423,8 @@ static int read_cursor(struct journal *j, struct jstate *st)
 	size_t len;
 	int have, n = 0, err;
 
-	if ((err = path_in(path, j, "cursor")))
+	err = path_in(path, j, "cursor");
+	if (err)
 		return err;
 	err = ogx_read_file(path, 4096, &data, &len);
 	if (err == -ENOENT)
@@ -477,7 +481,8 @@ static int read_journal(struct journal *j, struct jstate *st, size_t *cut)
 	int err;
 
 	*cut = 0;
-	if ((err = path_in(path, j, "journal")))
+	err = path_in(path, j, "journal");
+	if (err)
 		return err;
 	err = ogx_read_file(path, SIZE_MAX / 2, &data, &len);
 	if (err == -ENOENT)
@@ -491,7 +496,8 @@ static int read_journal(struct journal *j, struct jstate *st, size_t *cut)
 		lineno++;
 		*nl = '\0';
 		*strrchr(line, ' ') = '\0'; /* the CRC, checked */
-		if ((err = apply(st, line, lineno)))
+		err = apply(st, line, lineno);
+		if (err)
 			goto out;
 		off = (size_t)(nl - (char *)data) + 1;
 	}
@@ -521,7 +527,11 @@ int journal_open(struct journal **out, const char *state_dir, struct jstate *st,
 		goto fail;
 	}
 	strcpy(j->dir, state_dir);
-	if ((err = ogx_mkdirs(state_dir, 0700)) || (err = path_in(path, j, "lock")))
+	err = ogx_mkdirs(state_dir, 0700);
+	if (err)
+		goto fail;
+	err = path_in(path, j, "lock");
+	if (err)
 		goto fail;
 	j->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (j->lock_fd < 0) {
@@ -533,15 +543,22 @@ int journal_open(struct journal **out, const char *state_dir, struct jstate *st,
 			ogx_fail(-EBUSY, "another ogsubmit owns this state directory") : -errno;
 		goto fail;
 	}
-	if ((err = path_in(path, j, "journal")))
+	err = path_in(path, j, "journal");
+	if (err)
 		goto fail;
 	j->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
 	if (j->fd < 0) {
 		err = -errno;
 		goto fail;
 	}
-	if ((err = ogx_fsync_dir(state_dir)) || (err = read_cursor(j, st)) ||
-	    (err = read_journal(j, st, cut)))
+	err = ogx_fsync_dir(state_dir);
+	if (err)
+		goto fail;
+	err = read_cursor(j, st);
+	if (err)
+		goto fail;
+	err = read_journal(j, st, cut);
+	if (err)
 		goto fail;
 	jstate_prune_pays(st);
 	*out = j;
@@ -588,6 +605,18 @@ static int grow(char **buf, size_t *len, const char *s, size_t n)
 	return 0;
 }
 
+/* grow() by a line a fmt_*() malloc'd (NULL: it ran out of memory); frees it. */
+static int grow_owned(char **buf, size_t *len, char *s, size_t n)
+{
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	err = grow(buf, len, s, n);
+	free(s);
+	return err;
+}
+
 /* The T lines of flight b and its C line, if confirmed. */
 static int grow_flight(char **buf, size_t *blen, const struct flight *b)
 {
@@ -595,20 +624,60 @@ static int grow_flight(char **buf, size_t *blen, const struct flight *b)
 	size_t len;
 	int err = 0;
 
-	for (size_t k = 0; k < b->n_txs && !err; k++) {
+	for (size_t k = 0; k < b->n_txs; k++) {
 		s = fmt_tx(b->id, &b->txs[k], &len);
-		err = s ? grow(buf, blen, s, len) : -ENOMEM;
-		free(s);
+		err = grow_owned(buf, blen, s, len);
+		if (err)
+			return err;
 	}
-	if (!err && b->confirmed)
+	if (b->confirmed)
 		err = grow(buf, blen, c, fmt_confirm(c, b->id, b->block));
 	return err;
 }
 
+/* The lines of the batches not yet settled and of the open payments, for a new journal. */
+static int open_lines(const struct jstate *st, char **buf, size_t *blen)
+{
+	char line[PAY_LINE_MAX], *s;
+	size_t len;
+	int err;
+
+	for (size_t i = 0; i < st->n_batches; i++) {
+		const struct flight *b = &st->batches[i];
+
+		if (b->end_index <= st->settled_index)
+			continue;
+		s = fmt_batch(b, &len);
+		err = grow_owned(buf, blen, s, len);
+		if (err)
+			return err;
+		err = grow_flight(buf, blen, b);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < st->n_pays; i++) {
+		const struct flight *p = &st->pays[i];
+
+		err = grow(buf, blen, line, fmt_pay(line, p));
+		if (err)
+			return err;
+		err = grow_flight(buf, blen, p);
+		if (err)
+			return err;
+		if (p->pay->skipped[0]) {
+			err = grow(buf, blen, line, fmt_skip(line, p->id, p->pay->skipped,
+							     p->pay->why));
+			if (err)
+				return err;
+		}
+	}
+	return 0;
+}
+
 int journal_compact(struct journal *j, const struct jstate *st)
 {
-	char path[PATH_MAX], d[2 * OGX_DIGEST_LEN + 1], cur[256], *buf = NULL, *s;
-	size_t i, len, blen = 0;
+	char path[PATH_MAX], d[2 * OGX_DIGEST_LEN + 1], cur[256], *buf = NULL;
+	size_t blen = 0;
 	int n, fd, err;
 
 	ogx_hex(d, st->last_digest, OGX_DIGEST_LEN);
@@ -617,45 +686,35 @@ int journal_compact(struct journal *j, const struct jstate *st)
 		     " %s\n",
 		     st->settled_index, st->next_nonce, st->next_batch, st->have_last,
 		     st->last_seq, d);
-	if ((err = path_in(path, j, "cursor")) ||
-	    (err = ogx_write_file_atomic(path, cur, n, 0600, 0)))
+	err = path_in(path, j, "cursor");
+	if (err)
+		return err;
+	err = ogx_write_file_atomic(path, cur, n, 0600, 0);
+	if (err)
 		return err;
 	/*
 	 * The cursor now covers every settled line, and a reader skips those.
 	 * The lines of open batches go to a new journal that replaces the old
 	 * one atomically, so a crash leaves one or the other, never half.
 	 */
-	for (i = 0; i < st->n_batches && !err; i++) {
-		const struct flight *b = &st->batches[i];
-
-		if (b->end_index <= st->settled_index)
-			continue;
-		s = fmt_batch(b, &len);
-		err = s ? grow(&buf, &blen, s, len) : -ENOMEM;
-		free(s);
-		if (!err)
-			err = grow_flight(&buf, &blen, b);
-	}
-	for (i = 0; i < st->n_pays && !err; i++) {
-		const struct flight *p = &st->pays[i];
-		char line[PAY_LINE_MAX];
-
-		err = grow(&buf, &blen, line, fmt_pay(line, p));
-		if (!err)
-			err = grow_flight(&buf, &blen, p);
-		if (!err && p->pay->skipped[0])
-			err = grow(&buf, &blen, line,
-				   fmt_skip(line, p->id, p->pay->skipped, p->pay->why));
-	}
-	if (!err && !(err = path_in(path, j, "journal")))
-		err = ogx_write_file_atomic(path, buf ? buf : "", blen, 0600, 0);
-	free(buf);
+	err = open_lines(st, &buf, &blen);
 	if (err)
-		return err;
+		goto err_buf;
+	err = path_in(path, j, "journal");
+	if (err)
+		goto err_buf;
+	err = ogx_write_file_atomic(path, buf ? buf : "", blen, 0600, 0);
+	if (err)
+		goto err_buf;
+	free(buf);
 	fd = open(path, O_RDWR | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	close(j->fd);
 	j->fd = fd;
 	return 0;
+
+err_buf:
+	free(buf);
+	return err;
 }

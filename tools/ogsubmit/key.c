@@ -1,7 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
 /* ogsubmit key gen FILE | ogsubmit key show FILE: the account that pays for batches. */
-#include <libgen.h>
-#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,24 +30,31 @@ static int parse_key_args(int argc, char **argv, bool *gen)
 		fprintf(stderr, "%s: key: '%s' is not a key command\n", prog, argv[1]);
 		return key_usage(stderr);
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
+}
+
+/* A new key in path, its folder made if need be. */
+static int generate_key(const char *path, struct ogx_eth_key *key)
+{
+	int err;
+
+	err = ogx_mkdirs_parent(path, 0700);
+	if (err)
+		return err;
+	return ogx_eth_key_generate(path, key);
 }
 
 /* Generate (gen) or load the key in path, and print its address. */
 static int run_key(const char *path, bool gen)
 {
-	char dir[PATH_MAX], addr[OGX_ETH_ADDR_STRLEN];
+	char addr[OGX_ETH_ADDR_STRLEN];
 	struct ogx_eth_key key;
 	int err;
 
-	if (gen) {
-		snprintf(dir, sizeof(dir), "%s", path);
-		err = ogx_mkdirs(dirname(dir), 0700);
-		if (!err)
-			err = ogx_eth_key_generate(path, &key);
-	} else {
+	if (gen)
+		err = generate_key(path, &key);
+	else
 		err = ogx_eth_key_load(path, &key);
-	}
 	if (err) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, ogx_errmsg(err));
 		return 1;
@@ -65,5 +70,5 @@ int key_main(int argc, char **argv)
 	bool gen;
 	int rc = parse_key_args(argc, argv, &gen);
 
-	return rc == ARGS_OK ? run_key(argv[2], gen) : rc;
+	return rc == OGX_ARGS_OK ? run_key(argv[2], gen) : rc;
 }

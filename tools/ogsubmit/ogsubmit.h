@@ -5,12 +5,7 @@
 
 extern const char *prog;
 
-/*
- * Each subcommand is parse_<cmd>_args(), which either stops the command with
- * its exit status (--help, bad options) or returns ARGS_OK, then a function
- * that runs it with one way out.
- */
-enum { ARGS_OK = -1 };
+#include "util/cli.h" /* OGX_ARGS_OK */
 
 int key_main(int argc, char **argv);
 int send_main(int argc, char **argv);

@@ -71,6 +71,20 @@ static int prefixed(int err, const char *what)
 	return ogx_fail(err, "%s: %s", what, detail);
 }
 
+/* The node's chain id, the account's nonce, the target's code size. */
+static int ask_chain(struct ogs *s, uint64_t *id, uint64_t *chain_nonce, size_t *code)
+{
+	int err;
+
+	err = ogx_rpc_chain_id(s->rpc, id);
+	if (err)
+		return err;
+	err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", chain_nonce);
+	if (err)
+		return err;
+	return ogx_rpc_code_size(s->rpc, s->c.target, code);
+}
+
 /*
  * Wait for the node (RPC trouble is waited out, anything else is fatal),
  * then check it is the configured chain and take what start needs from it:
@@ -82,9 +96,10 @@ static int meet_chain(struct ogs *s)
 	size_t code;
 	int err;
 
-	while ((err = ogx_rpc_chain_id(s->rpc, &id)) ||
-	       (err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)) ||
-	       (err = ogx_rpc_code_size(s->rpc, s->c.target, &code))) {
+	for (;;) {
+		err = ask_chain(s, &id, &chain_nonce, &code);
+		if (!err)
+			break;
 		if (ogx_rpc_last_kind(s->rpc) != OGX_RPC_TRANSPORT)
 			return prefixed(err, s->c.rpc);
 		problem(s, true, "waiting for %s: %s", s->c.rpc, ogx_errmsg(err));
@@ -110,7 +125,8 @@ static int meet_chain(struct ogs *s)
 	if (s->c.settle) {
 		char a[OGX_ETH_ADDR_STRLEN];
 
-		if ((err = ogx_rpc_code_size(s->rpc, s->c.settle_asset, &code)))
+		err = ogx_rpc_code_size(s->rpc, s->c.settle_asset, &code);
+		if (err)
 			return prefixed(err, s->c.rpc);
 		ogx_eth_addr_str(a, s->c.settle_asset);
 		if (!code)
@@ -120,7 +136,8 @@ static int meet_chain(struct ogs *s)
 	if (s->c.settle_upto) {
 		char a[OGX_ETH_ADDR_STRLEN];
 
-		if ((err = ogx_rpc_code_size(s->rpc, s->c.settle_upto_asset, &code)))
+		err = ogx_rpc_code_size(s->rpc, s->c.settle_upto_asset, &code);
+		if (err)
 			return prefixed(err, s->c.rpc);
 		ogx_eth_addr_str(a, s->c.settle_upto_asset);
 		if (!code)
@@ -165,19 +182,24 @@ static int start(struct ogs *s)
 	size_t cut;
 	int err;
 
-	if ((err = ogx_eth_key_load(s->c.key, &s->key)))
+	err = ogx_eth_key_load(s->c.key, &s->key);
+	if (err)
 		return prefixed(err, s->c.key);
-	if ((err = ogx_key_load(s->c.operator_key, &s->op)))
+	err = ogx_key_load(s->c.operator_key, &s->op);
+	if (err)
 		return prefixed(err, s->c.operator_key);
-	if ((err = journal_open(&s->j, s->c.state_dir, &s->st, &cut)))
+	err = journal_open(&s->j, s->c.state_dir, &s->st, &cut);
+	if (err)
 		return prefixed(err, s->c.state_dir);
 
 	if (cut)
 		fprintf(stderr, "%s: journal: cut a torn tail of %zu bytes\n", prog, cut);
-	if ((err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms)))
+	err = ogx_rpc_open(&s->rpc, s->c.rpc, s->c.rpc_timeout_ms);
+	if (err)
 		return prefixed(err, "rpc");
 	/* The node must be up to check the chain id; wait for it. */
-	if ((err = meet_chain(s)))
+	err = meet_chain(s);
+	if (err)
 		return err;
 	resume(s);
 	return 0;
@@ -216,7 +238,8 @@ static int parse_run_args(int argc, char **argv, struct ogs_config *c)
 		run_usage(stdout);
 		return 0;
 	}
-	if ((err = ogs_config_load(c, argc, argv))) {
+	err = ogs_config_load(c, argc, argv);
+	if (err) {
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 		return 2;
 	}
@@ -224,7 +247,7 @@ static int parse_run_args(int argc, char **argv, struct ogs_config *c)
 		printf("%s: configuration is valid\n", prog);
 		return 0;
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* A batch is due: full, or its oldest record has waited batch_delay_ms. */
@@ -247,12 +270,16 @@ static int loop(struct ogs *s)
 
 	while (!stop) {
 		if (now_ms() >= s->backoff_until_ms) {
-			if ((err = read_spool(s)) && s->c.once)
+			err = read_spool(s);
+			if (err && s->c.once)
 				break;
-			err = 0;
 			while (batch_due(s) && !form_batch(s))
 				;
-			if ((err = settle_payments(s)) || (err = watch(s)))
+			err = settle_payments(s);
+			if (err)
+				break;
+			err = watch(s);
+			if (err)
 				break;
 		}
 		notify_status(s);
@@ -274,10 +301,12 @@ static int run_daemon(struct ogs *s)
 
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	if (!(err = start(s))) {
-		sd_notify(0, "READY=1");
-		err = loop(s);
-	}
+	err = start(s);
+	if (err)
+		goto out;
+	sd_notify(0, "READY=1");
+	err = loop(s);
+out:
 	sd_notify(0, "STOPPING=1");
 	if (err)
 		fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
@@ -293,7 +322,7 @@ int run_main(int argc, char **argv)
 	if (!s)
 		return 1;
 	rc = parse_run_args(argc, argv, &s->c);
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_daemon(s);
 	free(s);
 	return rc;

@@ -81,7 +81,8 @@ static int load_data(struct send_args *a, const char *data_file, const char *dat
 
 	if (data_file) {
 		/* Calldata past the kernel's 128 KiB limit on one argument. */
-		if ((err = ogx_read_file(data_file, 16u << 20, &a->data, &a->data_len))) {
+		err = ogx_read_file(data_file, 16u << 20, &a->data, &a->data_len);
+		if (err) {
 			fprintf(stderr, "%s: %s: %s\n", prog, data_file, ogx_errmsg(err));
 			return 1;
 		}
@@ -129,13 +130,17 @@ static int parse_send_args(int argc, char **argv, struct send_args *a)
 	}
 	if (!a->url || !a->keyfile || optind != argc)
 		return send_usage(stderr);
-	if ((err = load_data(a, data_file, data_hex)))
+	err = load_data(a, data_file, data_hex);
+	if (err)
 		return err;
-	if (a->to && (err = ogx_eth_addr_parse(a->to_addr, a->to))) {
-		fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
-		return 2;
+	if (a->to) {
+		err = ogx_eth_addr_parse(a->to_addr, a->to);
+		if (err) {
+			fprintf(stderr, "%s: send: --to: %s\n", prog, ogx_errmsg(err));
+			return 2;
+		}
 	}
-	return ARGS_OK;
+	return OGX_ARGS_OK;
 }
 
 /* The unsigned transaction: the node's chain id (as --chain-id says), nonce, fees, gas. */
@@ -146,7 +151,8 @@ static int prepare_tx(struct ogx_rpc *rpc, const struct ogx_eth_key *key,
 	struct ogx_fees fees;
 	int err;
 
-	if ((err = ogx_rpc_chain_id(rpc, &chain_id)))
+	err = ogx_rpc_chain_id(rpc, &chain_id);
+	if (err)
 		return err;
 	if (a->want_chain && a->want_chain != chain_id)
 		return ogx_fail(-EINVAL, "chain id is %llu, not %llu as --chain-id says",
@@ -157,11 +163,18 @@ static int prepare_tx(struct ogx_rpc *rpc, const struct ogx_eth_key *key,
 	tx->value = a->value;
 	tx->data = a->data;
 	tx->data_len = a->data_len;
-	if ((err = ogx_rpc_nonce(rpc, key->addr, "pending", &tx->nonce)) ||
-	    (err = ogx_fee_suggest(rpc, &fees)) ||
-	    (!gas && (err = ogx_rpc_estimate_gas(rpc, key->addr, a->to ? tx->to : NULL, a->data,
-						 a->data_len, &gas))))
+	err = ogx_rpc_nonce(rpc, key->addr, "pending", &tx->nonce);
+	if (err)
 		return err;
+	err = ogx_fee_suggest(rpc, &fees);
+	if (err)
+		return err;
+	if (!gas) {
+		err = ogx_rpc_estimate_gas(rpc, key->addr, a->to ? tx->to : NULL, a->data,
+					   a->data_len, &gas);
+		if (err)
+			return err;
+	}
 	tx->gas = gas;
 	tx->max_priority_fee = fees.max_priority_fee;
 	tx->max_fee = fees.max_fee;
@@ -177,7 +190,8 @@ static int send_raw(struct ogx_rpc *rpc, const uint8_t *raw, size_t raw_len, uin
 	int err;
 
 	ogx_tx_hash(raw, raw_len, hash);
-	if ((err = ogx_rpc_send_raw(rpc, raw, raw_len, sent)))
+	err = ogx_rpc_send_raw(rpc, raw, raw_len, sent);
+	if (err)
 		return err;
 	ogx_hex(hx, hash, 32);
 	if (memcmp(sent, hash, 32))
@@ -186,7 +200,8 @@ static int send_raw(struct ogx_rpc *rpc, const uint8_t *raw, size_t raw_len, uin
 	fflush(stdout);
 	if (!wait)
 		return 0;
-	if ((err = wait_receipt(rpc, hash, wait, &rc)))
+	err = wait_receipt(rpc, hash, wait, &rc);
+	if (err)
 		return err;
 	printf("block %llu status %s gas %llu\n", (unsigned long long)rc.block_number,
 	       rc.success ? "success" : "reverted", (unsigned long long)rc.gas_used);
@@ -203,23 +218,30 @@ static int run_send(const struct send_args *a)
 	const char *what = a->keyfile;
 	int err;
 
-	if ((err = ogx_eth_key_load(a->keyfile, &key)))
+	err = ogx_eth_key_load(a->keyfile, &key);
+	if (err)
 		goto fail;
 	what = a->url;
-	if ((err = ogx_rpc_open(&rpc, a->url, 10000)))
-		goto free_key;
-	if ((err = prepare_tx(rpc, &key, a, &tx)))
-		goto close_rpc;
+	err = ogx_rpc_open(&rpc, a->url, 10000);
+	if (err)
+		goto err_key;
+	err = prepare_tx(rpc, &key, a, &tx);
+	if (err)
+		goto err_rpc;
 	what = "transaction";
-	if ((err = ogx_tx_sign(&tx, &key)) || (err = ogx_tx_raw(&tx, &raw, &raw_len)))
-		goto free_raw;
+	err = ogx_tx_sign(&tx, &key);
+	if (err)
+		goto err_rpc;
+	err = ogx_tx_raw(&tx, &raw, &raw_len);
+	if (err)
+		goto err_raw;
 	what = a->url;
 	err = send_raw(rpc, raw, raw_len, a->wait);
-free_raw:
+err_raw:
 	free(raw);
-close_rpc:
+err_rpc:
 	ogx_rpc_close(rpc);
-free_key:
+err_key:
 	ogx_eth_key_free(&key);
 fail:
 	if (err)
@@ -232,7 +254,7 @@ int send_main(int argc, char **argv)
 	struct send_args a = {};
 	int rc = parse_send_args(argc, argv, &a);
 
-	if (rc == ARGS_OK)
+	if (rc == OGX_ARGS_OK)
 		rc = run_send(&a);
 	free(a.data);
 	return rc;

@@ -26,7 +26,8 @@ int check_record(struct ogs *s, uint64_t index, const uint8_t *data, size_t len,
 	int err;
 
 	p->chain = s->chain;
-	if ((err = ogx_verify_next(&p->chain, data, len, &vo, &r, p->digest, v)))
+	err = ogx_verify_next(&p->chain, data, len, &vo, &r, p->digest, v);
+	if (err)
 		return err;
 	p->index = index;
 	p->seq = r.seq;
@@ -86,30 +87,76 @@ static int read_tip(struct ogs *s)
 	return 0;
 }
 
+/*
+ * The iterator, opened at the last batched record (the tip) when the
+ * journal names one, and the tip checked. 1: no spool yet, nothing to read.
+ */
+static int open_reader(struct ogs *s)
+{
+	int rc;
+
+	if (!s->it) {
+		rc = ogx_spool_iter_open(&s->it, s->c.spool, s->read_index - s->tip_pending,
+					 OGX_SPOOL_ITER_DURABLE);
+		if (rc) {
+			problem(s, false, "%s: %s", s->c.spool, ogx_errmsg(rc));
+			return rc == -ENOENT ? 1 : rc;
+		}
+	}
+	if (s->tip_pending) {
+		rc = read_tip(s);
+		if (rc) {
+			snprintf(s->stalled, sizeof(s->stalled), "spool: %s", ogx_errmsg(rc));
+			fprintf(stderr, "%s: %s: %s\n", prog, s->c.spool, s->stalled);
+			return rc;
+		}
+	}
+	return 0;
+}
+
+/* p, with a copy of its record's bytes, onto the records waiting for a batch. */
+static int pend_record(struct ogs *s, struct prec *p, uint64_t index, const uint8_t *data,
+		       size_t len)
+{
+	struct prec *np;
+
+	if (s->n_pend == s->cap_pend) {
+		size_t cap = s->cap_pend ? 2 * s->cap_pend : 256;
+
+		np = realloc(s->pend, cap * sizeof(*np));
+		if (!np)
+			return -ENOMEM;
+		s->pend = np;
+		s->cap_pend = cap;
+	}
+	p->data = malloc(len);
+	if (!p->data)
+		return -ENOMEM;
+	memcpy(p->data, data, len);
+	p->len = len;
+	if (!s->n_pend)
+		s->pend_since_ms = now_ms();
+	s->pend[s->n_pend++] = *p;
+	s->pend_bytes += len;
+	s->read_index = index + 1;
+	continue_chain(s, p);
+	return 0;
+}
+
 int read_spool(struct ogs *s)
 {
 	const uint8_t *data;
 	struct ogx_verdict v;
-	struct prec p, *np;
+	struct prec p;
 	uint64_t index;
 	size_t len;
 	int rc;
 
 	if (s->stalled[0])
 		return 0;
-	if (!s->it) {
-		rc = ogx_spool_iter_open(&s->it, s->c.spool, s->read_index - s->tip_pending,
-					 OGX_SPOOL_ITER_DURABLE);
-		if (rc) {
-			problem(s, false, "%s: %s", s->c.spool, ogx_errmsg(rc));
-			return rc == -ENOENT ? 0 : rc;
-		}
-	}
-	if (s->tip_pending && (rc = read_tip(s))) {
-		snprintf(s->stalled, sizeof(s->stalled), "spool: %s", ogx_errmsg(rc));
-		fprintf(stderr, "%s: %s: %s\n", prog, s->c.spool, s->stalled);
-		return rc;
-	}
+	rc = open_reader(s);
+	if (rc)
+		return rc == 1 ? 0 : rc;
 	/* Read ahead at most a few batches' worth. */
 	while (s->n_pend < 4 * s->c.batch_records) {
 		rc = ogx_spool_iter_next(s->it, &index, &data, &len);
@@ -122,7 +169,8 @@ int read_spool(struct ogs *s)
 		if (!rc)
 			return 0;
 		memset(&p, 0, sizeof(p));
-		if ((rc = check_record(s, index, data, len, &p, &v))) {
+		rc = check_record(s, index, data, len, &p, &v);
+		if (rc) {
 			snprintf(s->stalled, sizeof(s->stalled), "spool record %" PRIu64 ": %s",
 				 index, rc == -EBADMSG && v.outcome == OGX_FAILED &&
 				 v.rule == OGX_RULE_SCHEMA ? "FAILED schema [record]: " : "");
@@ -133,32 +181,16 @@ int read_spool(struct ogs *s)
 			return rc;
 		}
 		/* Before its record can be batched: a restart reads on after the batch. */
-		if ((rc = queue_payment(s, &p))) {
+		rc = queue_payment(s, &p);
+		if (rc) {
 			snprintf(s->stalled, sizeof(s->stalled), "spool record %" PRIu64 ": %s",
 				 index, ogx_errmsg(rc));
 			fprintf(stderr, "%s: %s\n", prog, s->stalled);
 			return rc;
 		}
-		if (s->n_pend == s->cap_pend) {
-			size_t cap = s->cap_pend ? 2 * s->cap_pend : 256;
-
-			np = realloc(s->pend, cap * sizeof(*np));
-			if (!np)
-				return -ENOMEM;
-			s->pend = np;
-			s->cap_pend = cap;
-		}
-		p.data = malloc(len);
-		if (!p.data)
-			return -ENOMEM;
-		memcpy(p.data, data, len);
-		p.len = len;
-		if (!s->n_pend)
-			s->pend_since_ms = now_ms();
-		s->pend[s->n_pend++] = p;
-		s->pend_bytes += len;
-		s->read_index = index + 1;
-		continue_chain(s, &p);
+		rc = pend_record(s, &p, index, data, len);
+		if (rc)
+			return rc;
 	}
 	return 0;
 }

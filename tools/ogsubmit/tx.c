@@ -23,7 +23,11 @@ int sign_tx(struct ogs *s, struct ogx_tx *tx, struct jtx *jt)
 {
 	int err;
 
-	if ((err = ogx_tx_sign(tx, &s->key)) || (err = ogx_tx_raw(tx, &jt->raw, &jt->raw_len)))
+	err = ogx_tx_sign(tx, &s->key);
+	if (err)
+		return err;
+	err = ogx_tx_raw(tx, &jt->raw, &jt->raw_len);
+	if (err)
 		return err;
 	ogx_tx_hash(jt->raw, jt->raw_len, jt->hash);
 	jt->nonce = tx->nonce;
@@ -53,12 +57,12 @@ int budget(struct ogs *s, const struct ogx_tx *tx)
 	ogx_u128 l1, bal, need;
 	int err;
 
-	if ((err = ogx_l1_fee(s->rpc, tx, &l1)) || (err = ogx_rpc_balance(s->rpc, s->key.addr, &bal))) {
-		problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "L1 data fee: %s",
-			ogx_errmsg(err));
-		back_off(s);
-		return err;
-	}
+	err = ogx_l1_fee(s->rpc, tx, &l1);
+	if (err)
+		goto err_rpc;
+	err = ogx_rpc_balance(s->rpc, s->key.addr, &bal);
+	if (err)
+		goto err_rpc;
 	s->last_l1_fee = l1;
 	need = (ogx_u128)tx->gas * tx->max_fee;
 	need = need + l1 < need ? ~(ogx_u128)0 : need + l1;
@@ -70,6 +74,12 @@ int budget(struct ogs *s, const struct ogx_tx *tx)
 		return -ENOSPC;
 	}
 	return 0;
+
+err_rpc:
+	problem(s, ogx_rpc_last_kind(s->rpc) == OGX_RPC_TRANSPORT, "L1 data fee: %s",
+		ogx_errmsg(err));
+	back_off(s);
+	return err;
 }
 
 /* A replacement with higher fees (or, when the nonce went to someone else, a new nonce). */
@@ -80,9 +90,11 @@ int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce)
 	struct ogx_tx tx;
 	int err;
 
-	if ((err = ogx_tx_parse(&tx, last->raw, last->raw_len)))
+	err = ogx_tx_parse(&tx, last->raw, last->raw_len);
+	if (err)
 		return err;
-	if ((err = ogx_fee_suggest(s->rpc, &fresh))) {
+	err = ogx_fee_suggest(s->rpc, &fresh);
+	if (err) {
 		back_off(s);
 		return err;
 	}
@@ -103,14 +115,17 @@ int replace_tx(struct ogs *s, struct flight *fl, bool new_nonce)
 	}
 	tx.max_priority_fee = f.max_priority_fee;
 	tx.max_fee = f.max_fee;
-	if ((err = sign_tx(s, &tx, &nt)))
+	err = sign_tx(s, &tx, &nt);
+	if (err)
 		return err;
 	/* Journal first: a crash after the broadcast must know this hash. */
-	if ((err = journal_tx(s->j, fl->id, &nt))) {
+	err = journal_tx(s->j, fl->id, &nt);
+	if (err) {
 		free(nt.raw);
 		return err;
 	}
-	if ((err = flight_add_tx(fl, &nt)))
+	err = flight_add_tx(fl, &nt);
+	if (err)
 		return err;
 	if (new_nonce)
 		s->st.next_nonce++;

@@ -31,7 +31,8 @@ static int watch_one(struct ogs *s, struct flight *fl, uint64_t head, uint64_t n
 	int err;
 
 	for (size_t k = fl->n_txs; k-- > 0 && !found;) {
-		if ((err = ogx_rpc_receipt(s->rpc, fl->txs[k].hash, &r)))
+		err = ogx_rpc_receipt(s->rpc, fl->txs[k].hash, &r);
+		if (err)
 			return err;
 		found = r.found;
 	}
@@ -76,7 +77,8 @@ static int watch_one(struct ogs *s, struct flight *fl, uint64_t head, uint64_t n
 		return 0;
 	}
 	/* Not mined. Is its nonce used up by a transaction we did not send? */
-	if ((err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce)))
+	err = ogx_rpc_nonce(s->rpc, s->key.addr, "latest", &chain_nonce);
+	if (err)
 		return err;
 	if (chain_nonce > fl->txs[fl->n_txs - 1].nonce) {
 		/* Receipts lag blocks on some nodes: be sure before moving on. */
@@ -101,7 +103,8 @@ int watch(struct ogs *s)
 
 	if (!s->st.n_batches && !open_pays(s))
 		goto prune;
-	if ((err = ogx_rpc_block_number(s->rpc, &head)))
+	err = ogx_rpc_block_number(s->rpc, &head);
+	if (err)
 		goto rpc_fail;
 	for (i = 0; i < s->st.n_batches + s->st.n_pays; i++) {
 		fl = i < s->st.n_batches ? &s->st.batches[i] : &s->st.pays[i - s->st.n_batches];
@@ -135,7 +138,8 @@ prune:
 	if (done || pruned) {
 		s->since_compact += done + pruned;
 		if (!s->st.n_batches || s->since_compact >= 64) {
-			if ((err = journal_compact(s->j, &s->st)))
+			err = journal_compact(s->j, &s->st);
+			if (err)
 				return err;
 			s->since_compact = 0;
 		}

@@ -21,6 +21,7 @@
 #include "proof/kmod_evidence.h"
 #include "proof/verify.h"
 #include "util/err.h"
+#include "util/cli.h"
 #include "util/file.h"
 #include "util/hex.h"
 
@@ -172,7 +173,17 @@ static int check_prev(const char *path, const char *prev_path, const struct ogx_
 	return 0;
 }
 
-int record_main(int argc, char **argv)
+/* What the command line asks for. */
+struct record_opts {
+	const char *path;				/* the record, or - */
+	const char *input, *output, *model, *params;	/* files its digests must match */
+	const char *prev, *node;			/* --prev FILE, --node HEX */
+	const char *batch, *index, *mpath;		/* --batch B [--index I --path P] */
+	uint8_t pk[OGX_PK_LEN];
+	struct ogx_verify_opts vo;
+};
+
+static int parse_record_args(int argc, char **argv, struct record_opts *o)
 {
 	static const struct option opts[] = {
 		{ "input", required_argument, NULL, 'i' },
@@ -188,85 +199,119 @@ int record_main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *input = NULL, *output = NULL, *model = NULL, *params = NULL;
-	const char *prev = NULL, *node = NULL, *path;
-	const char *batch = NULL, *index = NULL, *mpath = NULL;
-	uint8_t *buf, id[OGX_DIGEST_LEN], pk[OGX_PK_LEN];
-	struct ogx_kmod_checker kc = { 0 };
-	struct ogx_verify_opts vo = { .kmod = &kc };
-	struct ogx_verdict v;
-	struct ogx_record r;
-	size_t len;
-	int c, err, bad = 0;
+	int c, err;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'i': input = optarg; break;
-		case 'o': output = optarg; break;
-		case 'm': model = optarg; break;
-		case 'p': params = optarg; break;
-		case 'P': prev = optarg; break;
-		case 'n': node = optarg; break;
+		case 'i': o->input = optarg; break;
+		case 'o': o->output = optarg; break;
+		case 'm': o->model = optarg; break;
+		case 'p': o->params = optarg; break;
+		case 'P': o->prev = optarg; break;
+		case 'n': o->node = optarg; break;
 		case 'R':
-			if ((err = ogx_require_parse(optarg, &vo.require))) {
+			err = ogx_require_parse(optarg, &o->vo.require);
+			if (err) {
 				fprintf(stderr, "%s: %s\n", prog, ogx_errmsg(err));
 				return 2;
 			}
 			break;
-		case 'b': batch = optarg; break;
-		case 'I': index = optarg; break;
-		case 'X': mpath = optarg; break;
+		case 'b': o->batch = optarg; break;
+		case 'I': o->index = optarg; break;
+		case 'X': o->mpath = optarg; break;
 		case 'h': return usage(stdout);
 		default: return usage(stderr);
 		}
 	}
 	if (optind != argc - 1)
 		return usage(stderr);
-	path = argv[optind];
-	if (node) {
-		if (strlen(node) != 2 * OGX_PK_LEN || ogx_unhex(pk, OGX_PK_LEN, node)) {
+	o->path = argv[optind];
+	if (o->node) {
+		if (strlen(o->node) != 2 * OGX_PK_LEN || ogx_unhex(o->pk, OGX_PK_LEN, o->node)) {
 			fprintf(stderr, "%s: --node: want %d hex digits\n", prog, 2 * OGX_PK_LEN);
 			return 2;
 		}
-		vo.node = pk;
+		o->vo.node = o->pk;
 	}
-	if (load_record(path, &buf, &len))
-		return 1;
-	ogx_record_digest(buf, len, id);
-	err = ogx_verify_record(buf, len, &vo, &r, &v);
-	free(buf);
-	if (err) {
-		ogx_verdict_print(stderr, prog, path, NULL, "record", 0, &v);
-		return 1;
-	}
-	print_record(&r, id);
-	print_passed(&r, &v, node);
-	if (v.outcome == OGX_FAILED) {
-		ogx_verdict_print(stderr, prog, path, &r, NULL, 0, &v);
-		bad = 1;
-	}
-	if (!bad && prev)
-		bad = check_prev(path, prev, &r, id, &vo);
-	if (!bad && input)
-		bad = check_file_digest(path, &r, "input", input, r.input);
-	if (!bad && output)
-		bad = check_file_digest(path, &r, "output", output, r.output);
-	if (!bad && model)
-		bad = check_file_digest(path, &r, "model", model, r.model);
-	if (!bad && params)
-		bad = check_file_digest(path, &r, "params", params, r.params);
-	if (!bad && batch)
-		bad = record_in_batch(id, batch, index, mpath);
-	ogx_kmod_checker_close(&kc);
-	if (!bad && v.outcome == OGX_UNCHECKED) {
-		ogx_verdict_print(stderr, prog, path, &r, NULL, 0, &v);
+	return OGX_ARGS_OK;
+}
+
+/*
+ * The checks the command line adds, in order, up to the first that fails: 0,
+ * 1 (a check failed), or 2 (--index or --path malformed: record_in_batch()).
+ */
+static int check_given(const struct record_opts *o, const struct ogx_record *r,
+		       const uint8_t id[OGX_DIGEST_LEN])
+{
+	const char *path = o->path;
+	int bad = 0;
+
+	if (!bad && o->prev)
+		bad = check_prev(path, o->prev, r, id, &o->vo);
+	if (!bad && o->input)
+		bad = check_file_digest(path, r, "input", o->input, r->input);
+	if (!bad && o->output)
+		bad = check_file_digest(path, r, "output", o->output, r->output);
+	if (!bad && o->model)
+		bad = check_file_digest(path, r, "model", o->model, r->model);
+	if (!bad && o->params)
+		bad = check_file_digest(path, r, "params", o->params, r->params);
+	if (!bad && o->batch)
+		bad = record_in_batch(id, o->batch, o->index, o->mpath);
+	return bad;
+}
+
+/* The last line, and the exit status: bad as check_given() says, or 0 or 3 (unchecked). */
+static int record_outcome(const struct record_opts *o, const struct ogx_record *r,
+			  const struct ogx_verdict *v, int bad)
+{
+	if (bad)
+		return bad;
+	if (v->outcome == OGX_UNCHECKED) {
+		ogx_verdict_print(stderr, prog, o->path, r, NULL, 0, v);
 		printf("%s: every check made passed, but its level's evidence (%s) is not "
-		       "checkable here\n", path, v.evidence);
-		ogx_record_free(&r);
+		       "checkable here\n", o->path, v->evidence);
 		return OGX_EXIT_UNCHECKED;
 	}
-	if (!bad)
-		printf("%s: all checks passed (level %s)\n", path, v.evidence);
+	printf("%s: all checks passed (level %s)\n", o->path, v->evidence);
+	return 0;
+}
+
+static int run_record(struct record_opts *o)
+{
+	struct ogx_kmod_checker kc = { 0 };
+	uint8_t *buf, id[OGX_DIGEST_LEN];
+	struct ogx_verdict v;
+	struct ogx_record r;
+	size_t len;
+	int err, rc = 1;
+
+	if (load_record(o->path, &buf, &len))
+		return 1;
+	ogx_record_digest(buf, len, id);
+	o->vo.kmod = &kc;
+	err = ogx_verify_record(buf, len, &o->vo, &r, &v);
+	free(buf);
+	if (err) {
+		ogx_verdict_print(stderr, prog, o->path, NULL, "record", 0, &v);
+		goto err_checker;
+	}
+	print_record(&r, id);
+	print_passed(&r, &v, o->node);
+	if (v.outcome == OGX_FAILED)
+		ogx_verdict_print(stderr, prog, o->path, &r, NULL, 0, &v);
+	else
+		rc = record_outcome(o, &r, &v, check_given(o, &r, id));
 	ogx_record_free(&r);
-	return bad;
+err_checker:
+	ogx_kmod_checker_close(&kc);
+	return rc;
+}
+
+int record_main(int argc, char **argv)
+{
+	struct record_opts o = { 0 };
+	int rc = parse_record_args(argc, argv, &o);
+
+	return rc == OGX_ARGS_OK ? run_record(&o) : rc;
 }
