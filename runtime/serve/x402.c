@@ -22,10 +22,7 @@
 #include "util/err.h"
 #include "util/hex.h"
 
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
+int ogx_x402_reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -34,6 +31,34 @@ static int reject(struct x402_reject *rej, int err, const char *code, const char
 	vsnprintf(rej->msg, sizeof(rej->msg), fmt, ap);
 	va_end(ap);
 	return err;
+}
+
+int ogx_x402_header_object(const char *header, json_t **root, struct x402_reject *rej)
+{
+	size_t hlen = strlen(header), len;
+	uint8_t *raw = malloc(hlen + 1);
+	json_error_t e;
+
+	*root = NULL;
+	if (!raw)
+		return ogx_x402_reject(rej, -ENOMEM, "invalid_payload", "out of memory");
+	if (sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL) &&
+	    sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
+			      sodium_base64_VARIANT_ORIGINAL_NO_PADDING)) {
+		free(raw);
+		return ogx_x402_reject(rej, -EINVAL, "invalid_payload",
+				                "payment header is not base64");
+	}
+	*root = json_loadb((char *)raw, len, JSON_REJECT_DUPLICATES, &e);
+	free(raw);
+	if (!json_is_object(*root)) {
+		json_decref(*root);
+		*root = NULL;
+		return ogx_x402_reject(rej, -EINVAL, "invalid_payload",
+				                "payment header is not a JSON object");
+	}
+	return 0;
 }
 
 static int hex_field(json_t *o, const char *name, uint8_t *out, size_t len)
@@ -82,48 +107,35 @@ static int addr_field(json_t *o, const char *name, uint8_t out[20], struct x402_
 	const char *s = json_string_value(json_object_get(o, name));
 
 	if (s && strlen(s) == 42 && ogx_eth_addr_parse(out, s))
-		return reject(rej, -EINVAL, "invalid_payload", "authorization.%s: %s", name,
-			      ogx_errmsg(-EINVAL));
+		return ogx_x402_reject(rej, -EINVAL, "invalid_payload", "authorization.%s: %s", name,
+			               ogx_errmsg(-EINVAL));
 	return s && strlen(s) == 42 ? 0 : -EINVAL;
 }
 
 int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 		    struct x402_reject *rej)
 {
-	size_t hlen = strlen(header), len;
-	uint8_t *raw = malloc(hlen + 1);
 	json_t *root = NULL, *payload, *auth, *acc;
 	const char *scheme;
 	uint8_t word[32];
-	json_error_t e;
 	int err = -EINVAL;
 
 	memset(p, 0, sizeof(*p));
-	if (!raw)
-		return reject(rej, -ENOMEM, "invalid_payload", "out of memory");
-	if (sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) &&
-	    sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL_NO_PADDING)) {
-		reject(rej, err, "invalid_payload", "payment header is not base64");
-		goto out;
-	}
-	root = json_loadb((char *)raw, len, JSON_REJECT_DUPLICATES, &e);
-	if (!json_is_object(root)) {
-		reject(rej, err, "invalid_payload", "payment header is not a JSON object");
-		goto out;
-	}
+	err = ogx_x402_header_object(header, &root, rej);
+	if (err)
+		return err;
+	err = -EINVAL;
 	if (!json_is_integer(json_object_get(root, "x402Version")) ||
 	    json_integer_value(json_object_get(root, "x402Version")) != version) {
-		reject(rej, err, "invalid_x402_version", "x402Version must be %d with %s", version,
-		       version == 1 ? "X-PAYMENT" : "PAYMENT-SIGNATURE");
+		ogx_x402_reject(rej, err, "invalid_x402_version", "x402Version must be %d with %s", version,
+		                version == 1 ? "X-PAYMENT" : "PAYMENT-SIGNATURE");
 		goto out;
 	}
 	p->version = version;
 	acc = version == 1 ? root : json_object_get(root, "accepted");
 	scheme = json_string_value(json_object_get(acc, "scheme"));
 	if (!scheme || strcmp(scheme, "exact")) {
-		reject(rej, err, "unsupported_scheme", "scheme must be \"exact\"");
+		ogx_x402_reject(rej, err, "unsupported_scheme", "scheme must be \"exact\"");
 		goto out;
 	}
 	payload = json_object_get(root, "payload");
@@ -135,14 +147,14 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 	    u64_field(auth, "validAfter", &p->valid_after) ||
 	    u64_field(auth, "validBefore", &p->valid_before)) {
 		if (!rej->code)
-			reject(rej, err, "invalid_payload", "payload: want signature (65 bytes "
-			       "hex) and authorization {from, to, value, validAfter, "
-			       "validBefore, nonce}");
+			ogx_x402_reject(rej, err, "invalid_payload", "payload: want signature (65 bytes "
+			                "hex) and authorization {from, to, value, validAfter, "
+			                "validBefore, nonce}");
 		goto out;
 	}
 	if (quantity_field(auth, "value", word)) {
-		reject(rej, err, "invalid_payload", "authorization.value: want a uint256 (decimal "
-		       "or 0x hex string)");
+		ogx_x402_reject(rej, err, "invalid_payload", "authorization.value: want a uint256 (decimal "
+		                "or 0x hex string)");
 		goto out;
 	}
 	/* the signature covers the number, not its spelling: keep the canonical one */
@@ -152,7 +164,7 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 		const char *net = json_string_value(json_object_get(acc, "network"));
 
 		if (!net || strlen(net) >= sizeof(p->network)) {
-			reject(rej, err, "invalid_network", "network missing");
+			ogx_x402_reject(rej, err, "invalid_network", "network missing");
 			goto out;
 		}
 		snprintf(p->network, sizeof(p->network), "%s", net);
@@ -160,7 +172,6 @@ int ogx_x402_decode(const char *header, int version, struct x402_payment *p,
 	err = 0;
 out:
 	json_decref(root);
-	free(raw);
 	return err;
 }
 
@@ -220,44 +231,44 @@ int ogx_x402_verify(struct x402_state *x, struct x402_payment *p, uint64_t price
 		snprintf(want_net, sizeof(want_net), "eip155:%llu",
 			 (unsigned long long)cfg->chain_id);
 	if (strcmp(p->network, want_net))
-		return reject(rej, -EPERM, "invalid_network", "network must be %s", want_net);
+		return ogx_x402_reject(rej, -EPERM, "invalid_network", "network must be %s", want_net);
 	if (memcmp(p->to, cfg->pay_to, 20)) {
 		ogx_eth_addr_str(a, cfg->pay_to);
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_recipient_mismatch",
-			      "authorization.to must be %s", a);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_recipient_mismatch",
+			               "authorization.to must be %s", a);
 	}
 	if (!covers(p->value, price))
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_value",
-			      "authorization.value %s is below the price %llu", p->value,
-			      (unsigned long long)price);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_value",
+			               "authorization.value %s is below the price %llu", p->value,
+			               (unsigned long long)price);
 	if (p->valid_before <= now)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
-			      "authorization expired (validBefore %llu)",
-			      (unsigned long long)p->valid_before);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			               "authorization expired (validBefore %llu)",
+			               (unsigned long long)p->valid_before);
 	if (p->valid_before - now < cfg->settle_margin_s)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
-			      "validBefore %llu leaves less than the settlement margin (%u s)",
-			      (unsigned long long)p->valid_before, cfg->settle_margin_s);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			               "validBefore %llu leaves less than the settlement margin (%u s)",
+			               (unsigned long long)p->valid_before, cfg->settle_margin_s);
 	if (p->valid_before - now > cfg->max_timeout_s)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
-			      "validBefore is more than %u s ahead", cfg->max_timeout_s);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_before",
+			               "validBefore is more than %u s ahead", cfg->max_timeout_s);
 	if (p->valid_after > now)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_after",
-			      "authorization not yet valid (validAfter %llu)",
-			      (unsigned long long)p->valid_after);
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_authorization_valid_after",
+			               "authorization not yet valid (validAfter %llu)",
+			               (unsigned long long)p->valid_after);
 	/* the rule ogsubmit settles by: v 0/1 becomes 27/28 here, in the record too */
 	err = ogx_eth_sig65_normalize(p->sig, &sig);
 	if (err)
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature", "%s",
-			      ogx_errmsg(err));
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_signature", "%s",
+			               ogx_errmsg(err));
 	ogx_x402_digest(cfg, p, p->digest);
 	err = ogx_eth_recover(p->digest, &sig, signer);
 	if (err || memcmp(signer, p->from, 20))
-		return reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
-			      "signature is not by authorization.from");
+		return ogx_x402_reject(rej, -EPERM, "invalid_exact_evm_payload_signature",
+			               "signature is not by authorization.from");
 	if (ogx_x402_nonce_seen(x, p, false))
-		return reject(rej, -EPERM, "nonce_already_used",
-			      "this authorization's nonce was already used");
+		return ogx_x402_reject(rej, -EPERM, "nonce_already_used",
+			               "this authorization's nonce was already used");
 	return 0;
 }
 
@@ -267,12 +278,12 @@ int ogx_x402_commit(struct x402_state *x, const struct x402_payment *p, bool at_
 	int err;
 
 	if (ogx_x402_nonce_seen(x, p, false))
-		return reject(rej, -EPERM, "nonce_already_used",
-			      "this authorization's nonce was already used");
+		return ogx_x402_reject(rej, -EPERM, "nonce_already_used",
+			               "this authorization's nonce was already used");
 	err = ogx_x402_log(x, p, at_risk);
 	if (err)
-		return reject(rej, -EPERM, "unexpected_verify_error",
-			      "cannot record the nonce: %s", strerror(-err));
+		return ogx_x402_reject(rej, -EPERM, "unexpected_verify_error",
+			               "cannot record the nonce: %s", strerror(-err));
 	return 0;
 }
 

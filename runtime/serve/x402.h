@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "proof/record.h"
 #include "serve/buf.h"
 #include "util/err.h"
@@ -74,6 +76,18 @@ bool ogx_x402_nonce_seen(struct x402_state *x, const struct x402_payment *p, boo
  */
 OGX_MUST_CHECK
 int ogx_x402_log(struct x402_state *x, const struct x402_payment *p, bool at_risk);
+
+/* Fill rej (code, printf message) and return err: every payment refusal. */
+int ogx_x402_reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/*
+ * A payment header's value (base64, padded or not, of a JSON object with no
+ * duplicate keys) as *root (the caller's to json_decref): 0, or -EINVAL /
+ * -ENOMEM with rej filled ("invalid_payload").
+ */
+OGX_MUST_CHECK
+int ogx_x402_header_object(const char *header, json_t **root, struct x402_reject *rej);
 
 /* Decode a header value (base64 of JSON). 0, or -EINVAL with rej filled. */
 OGX_MUST_CHECK

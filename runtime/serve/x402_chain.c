@@ -428,20 +428,6 @@ void ogx_x402_chain_refused(struct x402_chain *ch, const char *code)
 	}
 }
 
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	rej->code = code;
-	va_start(ap, fmt);
-	vsnprintf(rej->msg, sizeof(rej->msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 /* RPC down: at risk under the cap, or 503. */
 static int rpc_down(struct x402_chain *ch, struct x402_payer *py, ogx_u128 value, bool *at_risk,
 		    struct x402_reject *rej, const char *why)
@@ -455,8 +441,8 @@ static int rpc_down(struct x402_chain *ch, struct x402_payer *py, ogx_u128 value
 		ch->at_risk_accepted++;
 		return 0;
 	}
-	return reject(rej, -EAGAIN, "rpc_unavailable", "cannot check the payment on chain (%s); "
-		      "retry after %u s", why, cfg->retry_after_s);
+	return ogx_x402_reject(rej, -EAGAIN, "rpc_unavailable", "cannot check the payment on chain (%s); "
+		               "retry after %u s", why, cfg->retry_after_s);
 }
 
 int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x402_payment *p,
@@ -478,13 +464,13 @@ int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x40
 		return 0;
 	py = ogx_x402_ledger_payer(&x->ledger, p->from, true);
 	if (!py)
-		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
+		return ogx_x402_reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	exposure = ogx_x402_ledger_exposure(py, now, &n, NULL);
 	if (settle_before) {
 		if (now_ns < ch->down_until_ns)
-			return reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
-				      "on chain (the RPC failed a moment ago); retry after %u s",
-				      cfg->retry_after_s);
+			return ogx_x402_reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
+				               "on chain (the RPC failed a moment ago); retry after %u s",
+				               cfg->retry_after_s);
 	} else if (!cfg->rpc[0]) {
 		claim_only = true;
 	} else if (!cfg->simulate && py->have_balance &&
@@ -502,7 +488,7 @@ int ogx_x402_chain_begin(struct x402_chain *ch, struct x402_state *x, struct x40
 	}
 	k = calloc(1, sizeof(*k));
 	if (!k)
-		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
+		return ogx_x402_reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	k->claim_only = claim_only;
 	k->settle = settle_before;
 	k->at_risk = *at_risk;
@@ -552,20 +538,20 @@ int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x4
 	if (k->calls)
 		latency(ch, k->rpc_ns);
 	if (!py)
-		return reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
+		return ogx_x402_reject(rej, -EAGAIN, "unexpected_verify_error", "out of memory");
 	if (k->claim_failed)
-		return reject(rej, -EAGAIN, "shared_nonces_unavailable", "cannot claim the nonce "
-			      "among the nodes (%s); retry after %u s", k->why, cfg->retry_after_s);
+		return ogx_x402_reject(rej, -EAGAIN, "shared_nonces_unavailable", "cannot claim the nonce "
+			               "among the nodes (%s); retry after %u s", k->why, cfg->retry_after_s);
 	if (k->err) {
 		ch->down_until_ns = mono_ns() + cfg->retry_after_s * 1000000000ull;
 		if (k->settle)
-			return reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
-				      "on chain (%s); retry after %u s", k->why, cfg->retry_after_s);
+			return ogx_x402_reject(rej, -EAGAIN, "rpc_unavailable", "cannot settle the payment "
+				               "on chain (%s); retry after %u s", k->why, cfg->retry_after_s);
 		return rpc_down(ch, py, k->value, at_risk, rej, k->why);
 	}
 	if (k->claimed_elsewhere)
-		return reject(rej, -EPERM, "nonce_already_used", "this authorization's nonce was "
-			      "already used (claimed by a node sharing --x402-shared-nonces)");
+		return ogx_x402_reject(rej, -EPERM, "nonce_already_used", "this authorization's nonce was "
+			               "already used (claimed by a node sharing --x402-shared-nonces)");
 	if (k->claim_only) {
 		*at_risk = k->at_risk;
 		return 0;
@@ -576,29 +562,29 @@ int ogx_x402_chain_finish(struct x402_chain *ch, struct x402_state *x, struct x4
 	py->balance = k->balance;
 	py->balance_ns = mono_ns();
 	if (k->nonce_used)
-		return reject(rej, -EPERM, "nonce_already_used", "this authorization's nonce is "
-			      "already used on chain (authorizationState)");
+		return ogx_x402_reject(rej, -EPERM, "nonce_already_used", "this authorization's nonce is "
+			               "already used on chain (authorizationState)");
 	if (k->reverted)
-		return reject(rej, -EPERM, "invalid_transaction_state", "the token refuses the "
-			      "transfer (%s)", k->why);
+		return ogx_x402_reject(rej, -EPERM, "invalid_transaction_state", "the token refuses the "
+			               "transfer (%s)", k->why);
 	if (k->settle_failed)
-		return reject(rej, -EPERM, "unexpected_settle_error", "%s", k->why);
+		return ogx_x402_reject(rej, -EPERM, "unexpected_settle_error", "%s", k->why);
 	if (k->settle) {
 		if (!k->p.settled)
-			return reject(rej, -EPERM, "insufficient_funds", "payer %s holds %s, less "
-				      "than this payment (%s)", payer_str(a, k->p.from),
-				      ogx_u128_str(bal, py->balance), ogx_u128_str(val, k->value));
+			return ogx_x402_reject(rej, -EPERM, "insufficient_funds", "payer %s holds %s, less "
+				               "than this payment (%s)", payer_str(a, k->p.from),
+				               ogx_u128_str(bal, py->balance), ogx_u128_str(val, k->value));
 		ch->settled_before++;
 		return 0; /* paid: no exposure */
 	}
 	/* now, not when the check left: others of this payer may have been accepted since */
 	exposure = ogx_x402_ledger_exposure(py, now, &n, NULL);
 	if (exposure + k->value < exposure || py->balance < exposure + k->value)
-		return reject(rej, -EPERM, "insufficient_funds", "payer %s holds %s, less than "
-			      "this payment (%s) plus its %zu unsettled payment%s here (%s)",
-			      payer_str(a, k->p.from), ogx_u128_str(bal, py->balance),
-			      ogx_u128_str(val, k->value), n, n == 1 ? "" : "s",
-			      ogx_u128_str(exp, exposure));
+		return ogx_x402_reject(rej, -EPERM, "insufficient_funds", "payer %s holds %s, less than "
+			               "this payment (%s) plus its %zu unsettled payment%s here (%s)",
+			               payer_str(a, k->p.from), ogx_u128_str(bal, py->balance),
+			               ogx_u128_str(val, k->value), n, n == 1 ? "" : "s",
+			               ogx_u128_str(exp, exposure));
 	ogx_x402_ledger_covered(py);
 	return 0;
 }

@@ -28,20 +28,6 @@
 #include "serve/x402_upto.h"
 #include "util/hex.h"
 
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int reject(struct x402_reject *rej, int err, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-
-	rej->code = code;
-	va_start(ap, fmt);
-	vsnprintf(rej->msg, sizeof(rej->msg), fmt, ap);
-	va_end(ap);
-	return err;
-}
-
 void ogx_x402_upto_config_init(struct ogx_x402_upto_config *u)
 {
 	memset(u, 0, sizeof(*u));
@@ -95,42 +81,30 @@ static int u256_field(json_t *o, const char *name, uint8_t out[32])
 
 int ogx_x402_upto_decode(const char *header, struct x402_upto *p, struct x402_reject *rej)
 {
-	size_t hlen = strlen(header), len;
-	uint8_t *raw = malloc(hlen + 1), w[32];
+	uint8_t w[32];
 	json_t *root = NULL, *acc, *payload, *auth, *perm, *wit;
 	const char *scheme, *net, *sig, *amount;
-	json_error_t e;
 	int err = -EINVAL;
 
 	memset(p, 0, sizeof(*p));
-	if (!raw)
-		return reject(rej, -ENOMEM, "invalid_payload", "out of memory");
-	if (sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL) &&
-	    sodium_base642bin(raw, hlen, header, hlen, " \t", &len, NULL,
-			      sodium_base64_VARIANT_ORIGINAL_NO_PADDING)) {
-		reject(rej, err, "invalid_payload", "payment header is not base64");
-		goto out;
-	}
-	root = json_loadb((char *)raw, len, JSON_REJECT_DUPLICATES, &e);
-	if (!json_is_object(root)) {
-		reject(rej, err, "invalid_payload", "payment header is not a JSON object");
-		goto out;
-	}
+	err = ogx_x402_header_object(header, &root, rej);
+	if (err)
+		return err;
+	err = -EINVAL;
 	if (!json_is_integer(json_object_get(root, "x402Version")) ||
 	    json_integer_value(json_object_get(root, "x402Version")) != 2) {
-		reject(rej, err, "invalid_x402_version", "x402Version must be 2 for upto");
+		ogx_x402_reject(rej, err, "invalid_x402_version", "x402Version must be 2 for upto");
 		goto out;
 	}
 	acc = json_object_get(root, "accepted");
 	scheme = json_string_value(json_object_get(acc, "scheme"));
 	if (!scheme || strcmp(scheme, "upto")) {
-		reject(rej, err, "invalid_upto_evm_scheme", "accepted.scheme must be \"upto\"");
+		ogx_x402_reject(rej, err, "invalid_upto_evm_scheme", "accepted.scheme must be \"upto\"");
 		goto out;
 	}
 	net = json_string_value(json_object_get(acc, "network"));
 	if (!net || strlen(net) >= sizeof(p->network)) {
-		reject(rej, err, "invalid_upto_evm_network_mismatch", "accepted.network missing");
+		ogx_x402_reject(rej, err, "invalid_upto_evm_network_mismatch", "accepted.network missing");
 		goto out;
 	}
 	snprintf(p->network, sizeof(p->network), "%s", net);
@@ -147,16 +121,15 @@ int ogx_x402_upto_decode(const char *header, struct x402_upto *p, struct x402_re
 	    u64_field(auth, "deadline", &p->a.deadline) || addr_field(wit, "to", p->a.to) ||
 	    addr_field(wit, "facilitator", p->a.facilitator) ||
 	    u64_field(wit, "validAfter", &p->a.valid_after)) {
-		reject(rej, err, "invalid_payload", "payload: want signature (65 bytes hex) and "
-		       "permit2Authorization {from, permitted {token, amount}, spender, nonce, "
-		       "deadline, witness {to, facilitator, validAfter}} (addresses; decimal strings)");
+		ogx_x402_reject(rej, err, "invalid_payload", "payload: want signature (65 bytes hex) and "
+		                "permit2Authorization {from, permitted {token, amount}, spender, nonce, "
+		                "deadline, witness {to, facilitator, validAfter}} (addresses; decimal strings)");
 		goto out;
 	}
 	snprintf(p->a.amount, sizeof(p->a.amount), "%s", amount);
 	err = 0;
 out:
 	json_decref(root);
-	free(raw);
 	return err;
 }
 
@@ -181,57 +154,57 @@ int ogx_x402_upto_check(const struct ogx_x402_config *cfg, const struct ogx_x402
 
 	snprintf(want_net, sizeof(want_net), "eip155:%llu", (unsigned long long)cfg->chain_id);
 	if (strcmp(p->network, want_net))
-		return reject(rej, -EPERM, "invalid_upto_evm_network_mismatch",
-			      "network must be %s", want_net);
+		return ogx_x402_reject(rej, -EPERM, "invalid_upto_evm_network_mismatch",
+			               "network must be %s", want_net);
 	if (memcmp(p->a.spender, u->proxy, 20)) {
 		ogx_eth_addr_str(a, u->proxy);
-		return reject(rej, -EPERM, "invalid_permit2_spender",
-			      "permit2Authorization.spender must be the x402 upto proxy %s", a);
+		return ogx_x402_reject(rej, -EPERM, "invalid_permit2_spender",
+			               "permit2Authorization.spender must be the x402 upto proxy %s", a);
 	}
 	if (memcmp(p->a.to, cfg->pay_to, 20)) {
 		ogx_eth_addr_str(a, cfg->pay_to);
-		return reject(rej, -EPERM, "invalid_permit2_recipient_mismatch",
-			      "witness.to must be %s", a);
+		return ogx_x402_reject(rej, -EPERM, "invalid_permit2_recipient_mismatch",
+			               "witness.to must be %s", a);
 	}
 	if (memcmp(p->a.facilitator, u->facilitator, 20)) {
 		ogx_eth_addr_str(a, u->facilitator);
-		return reject(rej, -EPERM, "upto_facilitator_mismatch",
-			      "witness.facilitator must be %s", a);
+		return ogx_x402_reject(rej, -EPERM, "upto_facilitator_mismatch",
+			               "witness.facilitator must be %s", a);
 	}
 	if (memcmp(p->a.token, u->asset, 20)) {
 		ogx_eth_addr_str(a, u->asset);
-		return reject(rej, -EPERM, "permit2_token_mismatch",
-			      "permitted.token must be %s", a);
+		return ogx_x402_reject(rej, -EPERM, "permit2_token_mismatch",
+			               "permitted.token must be %s", a);
 	}
 	if (!dec_ge(p->a.amount, max_cost))
-		return reject(rej, -EPERM, "permit2_amount_mismatch",
-			      "permitted.amount %s is below this request's cap %llu", p->a.amount,
-			      (unsigned long long)max_cost);
+		return ogx_x402_reject(rej, -EPERM, "permit2_amount_mismatch",
+			               "permitted.amount %s is below this request's cap %llu", p->a.amount,
+			               (unsigned long long)max_cost);
 	if (p->a.deadline < now + OGX_X402_UPTO_DEADLINE_MARGIN_S)
-		return reject(rej, -EPERM, "permit2_deadline_expired",
-			      "deadline %llu is past or within %d s", (unsigned long long)p->a.deadline,
-			      OGX_X402_UPTO_DEADLINE_MARGIN_S);
+		return ogx_x402_reject(rej, -EPERM, "permit2_deadline_expired",
+			               "deadline %llu is past or within %d s", (unsigned long long)p->a.deadline,
+			               OGX_X402_UPTO_DEADLINE_MARGIN_S);
 	if (p->a.deadline - now > cfg->max_timeout_s)
-		return reject(rej, -EPERM, "permit2_deadline_expired",
-			      "deadline is more than %u s ahead", cfg->max_timeout_s);
+		return ogx_x402_reject(rej, -EPERM, "permit2_deadline_expired",
+			               "deadline is more than %u s ahead", cfg->max_timeout_s);
 	if (p->a.valid_after > now)
-		return reject(rej, -EPERM, "permit2_not_yet_valid",
-			      "witness.validAfter %llu is in the future",
-			      (unsigned long long)p->a.valid_after);
+		return ogx_x402_reject(rej, -EPERM, "permit2_not_yet_valid",
+			               "witness.validAfter %llu is in the future",
+			               (unsigned long long)p->a.valid_after);
 	/*
 	 * The one signature rule (chain/eth_key.h): low s, v 0/1 normalised to
 	 * 27/28 in place, the form Permit2's ecrecover takes when ogsubmit
 	 * settles what was accepted here.
 	 */
 	if (ogx_eth_sig65_normalize(p->a.sig, &sig))
-		return reject(rej, -EPERM, "invalid_permit2_signature", "%s",
-			      ogx_errmsg(-EBADMSG));
+		return ogx_x402_reject(rej, -EPERM, "invalid_permit2_signature", "%s",
+			               ogx_errmsg(-EBADMSG));
 	p->a.chain_id = cfg->chain_id;
 	memcpy(p->a.permit2, u->permit2, 20);
 	if (ogx_permit2_upto_digest(&p->a, p->digest) || ogx_eth_recover(p->digest, &sig, signer) ||
 	    memcmp(signer, p->a.from, 20))
-		return reject(rej, -EPERM, "invalid_permit2_signature",
-			      "signature is not by permit2Authorization.from");
+		return ogx_x402_reject(rej, -EPERM, "invalid_permit2_signature",
+			               "signature is not by permit2Authorization.from");
 	return 0;
 }
 
@@ -272,8 +245,8 @@ int ogx_x402_upto_accept(struct x402_state *x, const struct ogx_x402_upto_config
 		return err;
 	log_entry(p, &k);
 	if (ogx_x402_nonce_seen(x, &k, false))
-		return reject(rej, -EPERM, "permit2_invalid_nonce",
-			      "this permit's nonce was already used");
+		return ogx_x402_reject(rej, -EPERM, "permit2_invalid_nonce",
+			               "this permit's nonce was already used");
 	/*
 	 * Its cap also opens in the exposure ledger of the exact asset (the log
 	 * has one kind of line, and a reopen rebuilds the ledger from it): a
@@ -282,17 +255,17 @@ int ogx_x402_upto_accept(struct x402_state *x, const struct ogx_x402_upto_config
 	 */
 	err = ogx_x402_log(x, &k, false);
 	if (err)
-		return reject(rej, -EPERM, "unexpected_verify_error",
-			      "cannot record the nonce: %s", strerror(-err));
+		return ogx_x402_reject(rej, -EPERM, "unexpected_verify_error",
+			               "cannot record the nonce: %s", strerror(-err));
 	return 0;
 }
 
 int ogx_x402_upto_charge(struct x402_upto *p, uint64_t cost, struct x402_reject *rej)
 {
 	if (!dec_ge(p->a.amount, cost))
-		return reject(rej, -EPERM, "invalid_upto_evm_payload_settlement_exceeds_amount",
-			      "cost %llu is above the signed cap %s", (unsigned long long)cost,
-			      p->a.amount);
+		return ogx_x402_reject(rej, -EPERM, "invalid_upto_evm_payload_settlement_exceeds_amount",
+			               "cost %llu is above the signed cap %s", (unsigned long long)cost,
+			               p->a.amount);
 	snprintf(p->charged, sizeof(p->charged), "%llu", (unsigned long long)cost);
 	return 0;
 }
