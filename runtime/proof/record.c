@@ -20,6 +20,7 @@
 
 #include "proof/record.h"
 #include "util/cbor_enc.h"
+#include "util/cbor_tok.h"
 #include "util/err.h"
 #include "util/utf8.h"
 
@@ -266,75 +267,20 @@ void ogx_record_digest(const uint8_t *buf, size_t len, uint8_t out[OGX_DIGEST_LE
 
 /* ---- decoding ---------------------------------------------------------- */
 
-enum tok_type { T_NONE, T_UINT, T_NEGINT, T_BSTR, T_TSTR, T_ARRAY, T_MAP, T_OTHER };
-
-struct tok {
-	enum tok_type type;
-	uint64_t u;
-	const uint8_t *data;
-	size_t len;
-};
-
-static void cb_u8(void *c, uint8_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
-static void cb_u16(void *c, uint16_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
-static void cb_u32(void *c, uint32_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
-static void cb_u64(void *c, uint64_t v) { *(struct tok *)c = (struct tok){ T_UINT, v, NULL, 0 }; }
-static void cb_n8(void *c, uint8_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
-static void cb_n16(void *c, uint16_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
-static void cb_n32(void *c, uint32_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
-static void cb_n64(void *c, uint64_t v) { *(struct tok *)c = (struct tok){ T_NEGINT, v, NULL, 0 }; }
-
-static void cb_bstr(void *c, cbor_data d, size_t n)
-{
-	*(struct tok *)c = (struct tok){ T_BSTR, 0, d, n };
-}
-
-static void cb_tstr(void *c, cbor_data d, size_t n)
-{
-	*(struct tok *)c = (struct tok){ T_TSTR, 0, d, n };
-}
-
-static void cb_array(void *c, size_t n) { *(struct tok *)c = (struct tok){ T_ARRAY, n, NULL, 0 }; }
-static void cb_map(void *c, size_t n) { *(struct tok *)c = (struct tok){ T_MAP, n, NULL, 0 }; }
-static void cb_other(void *c) { ((struct tok *)c)->type = T_OTHER; }
-static void cb_other_u64(void *c, uint64_t n) { (void)n; ((struct tok *)c)->type = T_OTHER; }
-static void cb_other_f(void *c, float f) { (void)f; ((struct tok *)c)->type = T_OTHER; }
-static void cb_other_d(void *c, double f) { (void)f; ((struct tok *)c)->type = T_OTHER; }
-static void cb_other_b(void *c, bool b) { (void)b; ((struct tok *)c)->type = T_OTHER; }
-
-static const struct cbor_callbacks tok_callbacks = {
-	.uint8 = cb_u8, .uint16 = cb_u16, .uint32 = cb_u32, .uint64 = cb_u64,
-	.negint8 = cb_n8, .negint16 = cb_n16, .negint32 = cb_n32, .negint64 = cb_n64,
-	.byte_string = cb_bstr, .byte_string_start = cb_other,
-	.string = cb_tstr, .string_start = cb_other,
-	.array_start = cb_array, .indef_array_start = cb_other,
-	.map_start = cb_map, .indef_map_start = cb_other,
-	.tag = cb_other_u64,
-	.float2 = cb_other_f, .float4 = cb_other_f, .float8 = cb_other_d,
-	.undefined = cb_other, .null = cb_other, .boolean = cb_other_b,
-	.indef_break = cb_other,
-};
-
 struct dec {
 	const uint8_t *p;
 	size_t left;
 };
 
-static int next(struct dec *d, struct tok *t, const char *what)
+static int next(struct dec *d, struct ogx_cbor_tok *t, const char *what)
 {
-	struct cbor_decoder_result res;
+	int err = ogx_cbor_tok_next(&d->p, &d->left, t);
 
-	t->type = T_NONE;
-	if (!d->left)
+	if (err == -ENODATA)
 		return ogx_fail(-EBADMSG, "truncated in %s", what);
-	res = cbor_stream_decode(d->p, d->left, &tok_callbacks, t);
-	if (res.status == CBOR_DECODER_NEDATA)
-		return ogx_fail(-EBADMSG, "truncated in %s", what);
-	if (res.status != CBOR_DECODER_FINISHED || t->type == T_NONE)
+	if (err)
 		return ogx_fail(-EBADMSG, "malformed CBOR in %s", what);
-	d->p += res.read;
-	d->left -= res.read;
-	if (t->type == T_OTHER)
+	if (t->type == OGX_CBOR_OTHER)
 		return ogx_fail(-EBADMSG, "%s: unexpected CBOR item (indefinite length, tag, "
 				"float or simple value)", what);
 	return 0;
@@ -342,12 +288,12 @@ static int next(struct dec *d, struct tok *t, const char *what)
 
 static int want_uint(struct dec *d, uint64_t *v, const char *what)
 {
-	struct tok t;
+	struct ogx_cbor_tok t;
 	int err = next(d, &t, what);
 
 	if (err)
 		return err;
-	if (t.type != T_UINT)
+	if (t.type != OGX_CBOR_UINT)
 		return ogx_fail(-EBADMSG, "%s: want an unsigned integer", what);
 	*v = t.u;
 	return 0;
@@ -355,12 +301,12 @@ static int want_uint(struct dec *d, uint64_t *v, const char *what)
 
 static int want_fixed_bstr(struct dec *d, uint8_t *out, size_t len, const char *what)
 {
-	struct tok t;
+	struct ogx_cbor_tok t;
 	int err = next(d, &t, what);
 
 	if (err)
 		return err;
-	if (t.type != T_BSTR || t.len != len)
+	if (t.type != OGX_CBOR_BSTR || t.len != len)
 		return ogx_fail(-EBADMSG, "%s: want a %zu-byte string", what, len);
 	memcpy(out, t.data, len);
 	return 0;
@@ -368,12 +314,12 @@ static int want_fixed_bstr(struct dec *d, uint8_t *out, size_t len, const char *
 
 static int want_text(struct dec *d, char *out, size_t size, const char *what)
 {
-	struct tok t;
+	struct ogx_cbor_tok t;
 	int err = next(d, &t, what);
 
 	if (err)
 		return err;
-	if (t.type != T_TSTR)
+	if (t.type != OGX_CBOR_TSTR)
 		return ogx_fail(-EBADMSG, "%s: want a text string", what);
 	if (t.len >= size)
 		return ogx_fail(-EBADMSG, "%s: text longer than %zu bytes", what, size - 1);
@@ -389,12 +335,12 @@ static int want_text(struct dec *d, char *out, size_t size, const char *what)
 /* A map head; keys then must come strictly ascending (checked by the caller). */
 static int want_map(struct dec *d, uint64_t *n, uint64_t max, const char *what)
 {
-	struct tok t;
+	struct ogx_cbor_tok t;
 	int err = next(d, &t, what);
 
 	if (err)
 		return err;
-	if (t.type != T_MAP)
+	if (t.type != OGX_CBOR_MAP)
 		return ogx_fail(-EBADMSG, "%s: want a map", what);
 	if (t.u > max)
 		return ogx_fail(-EBADMSG, "%s: %" PRIu64 " entries, at most %" PRIu64, what, t.u,
@@ -471,7 +417,7 @@ static int decode_ext(struct dec *d, struct ogx_ext *x, const char *what)
 {
 	uint64_t n = 0, key = 0;
 	int64_t last = -1;
-	struct tok t;
+	struct ogx_cbor_tok t;
 	int err = want_map(d, &n, OGX_EXT_MAX, what);
 
 	x->present = true;
@@ -482,19 +428,19 @@ static int decode_ext(struct dec *d, struct ogx_ext *x, const char *what)
 		if (err)
 			break;
 		switch (t.type) {
-		case T_UINT:
+		case OGX_CBOR_UINT:
 			err = ogx_ext_add_uint(x, (uint32_t)key, t.u);
 			break;
-		case T_BSTR:
-		case T_TSTR:
+		case OGX_CBOR_BSTR:
+		case OGX_CBOR_TSTR:
 			if (t.len > OGX_EXT_VALUE_MAX)
 				return ogx_fail(-EBADMSG, "%s: value of key %" PRIu64 " longer than %d",
 						what, key, OGX_EXT_VALUE_MAX);
-			if (t.type == T_TSTR && !ogx_utf8_valid(t.data, t.len))
+			if (t.type == OGX_CBOR_TSTR && !ogx_utf8_valid(t.data, t.len))
 				return ogx_fail(-EBADMSG, "%s: key %" PRIu64 ": not valid UTF-8", what,
 						key);
 			err = ogx_ext_add_bytes(x, (uint32_t)key,
-						t.type == T_BSTR ? OGX_EXT_BYTES : OGX_EXT_TEXT,
+						t.type == OGX_CBOR_BSTR ? OGX_EXT_BYTES : OGX_EXT_TEXT,
 						t.data, t.len);
 			break;
 		default:
