@@ -180,6 +180,42 @@ TEST(charge_above_the_cap_is_refused)
 	json_decref(v);
 }
 
+/*
+ * The one signature rule (chain/eth_key.h), as for exact: v 0/1 is the same
+ * signature, accepted and kept as 27/28 (what Permit2's ecrecover takes when
+ * ogsubmit settles it); any other v and a high s are refused.
+ */
+TEST(signature_v_normalised_other_forms_refused)
+{
+	json_t *v = load_vectors(), *g;
+	struct ogx_x402_upto_config u;
+	struct ogx_x402_config c;
+	struct x402_reject rej = { 0 };
+	struct x402_upto p;
+	uint64_t now;
+	uint8_t want;
+
+	ASSERT_NE(NULL, v);
+	g = json_array_get(json_object_get(v, "good"), 0);
+	config(v, 8453, &c, &u);
+	now = (uint64_t)json_integer_value(json_object_get(v, "now"));
+	ASSERT_EQ(0, ogx_x402_upto_decode(str(g, "header"), &p, &rej));
+	want = p.a.sig[64];
+	p.a.sig[64] -= 27;
+	ASSERT_EQ(0, ogx_x402_upto_check(&c, &u, &p, 1000, now, &rej)) TH_LOG("%s", rej.msg);
+	ASSERT_EQ(want, p.a.sig[64]);
+	p.a.sig[64] = 5;
+	ASSERT_EQ(-EPERM, ogx_x402_upto_check(&c, &u, &p, 1000, now, &rej));
+	ASSERT_STREQ("invalid_permit2_signature", rej.code);
+	ASSERT_STREQ("signature v 5 is not 27, 28, 0 or 1", rej.msg);
+	p.a.sig[64] = want;
+	memset(p.a.sig + 32, 0xff, 32);
+	ASSERT_EQ(-EPERM, ogx_x402_upto_check(&c, &u, &p, 1000, now, &rej));
+	ASSERT_STREQ("invalid_permit2_signature", rej.code);
+	ASSERT_STREQ("signature has a high s (malleable form; EIP-2 wants s <= n/2)", rej.msg);
+	json_decref(v);
+}
+
 TEST(malformed_headers)
 {
 	static const char *cases[][2] = {
